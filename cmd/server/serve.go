@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/store"
+)
+
+//go:embed seed/*.yaml
+var seedFS embed.FS
+
+// config is the server's configuration: flags, each with an environment
+// twin SIROCCO_<NAME>; a flag given on the command line wins.
+type config struct {
+	addr      string
+	db        string
+	baseURL   string
+	logLevel  string
+	sync      string
+	seed      bool
+	maxOutput int
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&cfg.addr, "addr", env("SIROCCO_ADDR", "127.0.0.1:8989"), "listen address (env SIROCCO_ADDR)")
+	fs.StringVar(&cfg.db, "db", env("SIROCCO_DB", "sirocco.db"), "SQLite database file (env SIROCCO_DB)")
+	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server, sent to web services as Mistral-Callback-URL (env SIROCCO_BASE_URL; default http://<addr>)")
+	fs.StringVar(&cfg.logLevel, "log-level", env("SIROCCO_LOG_LEVEL", "info"), "debug, info, warn or error (env SIROCCO_LOG_LEVEL)")
+	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", store.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
+	seed := env("SIROCCO_SEED", "true")
+	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
+	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return cfg, nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("invalid -log-level %q: want debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully:
+// in-flight requests finish, the job worker stops, the database closes.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+	if cfg.baseURL == "" {
+		cfg.baseURL = "http://" + ln.Addr().String()
+	}
+	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+
+	st, err := store.Open(ctx, cfg.db, store.Options{Sync: cfg.sync})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng := engine.New(engine.Config{
+		Store:          st,
+		BaseURL:        cfg.baseURL,
+		Logger:         log,
+		MaxOutputBytes: cfg.maxOutput,
+	})
+	if cfg.seed {
+		if err := seedExamples(ctx, eng, log); err != nil {
+			return err
+		}
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(requestLog(log))
+	api.New(eng, log).Register(e)
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- eng.Run(workerCtx) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("sirocco listening", "addr", ln.Addr().String(), "db", cfg.db, "base_url", cfg.baseURL)
+	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n", ln.Addr(), cfg.db, cfg.baseURL, cfg.baseURL)
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	stopWorker()
+	if werr := <-workerDone; werr != nil && err == nil {
+		err = werr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// seedExamples registers the example workflows when there are none yet,
+// so that a fresh start has something to run.
+func seedExamples(ctx context.Context, eng *engine.Engine, log *slog.Logger) error {
+	existing, err := eng.ListWorkflows(ctx, engine.ListQuery{Limit: 1})
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if len(existing) > 0 {
+		return nil
+	}
+	files, err := fs.Glob(seedFS, "seed/*.yaml")
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	for _, f := range files {
+		text, err := seedFS.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", f, err)
+		}
+		wfs, err := eng.CreateWorkflows(ctx, string(text), "", engine.ScopePrivate)
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", f, err)
+		}
+		for _, w := range wfs {
+			log.Info("registered example workflow", "name", w.Name)
+		}
+	}
+	return nil
+}
+
+// requestLog logs each request at debug level, and server errors at error level.
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			status := c.Response().Status
+			level := slog.LevelDebug
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.Log(c.Request().Context(), level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", status, "duration", time.Since(start))
+			return nil
+		}
+	}
+}

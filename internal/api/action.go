@@ -1,0 +1,207 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+var actionFields = []string{"id", "workflow_name", "workflow_namespace", "task_name", "task_execution_id", "state", "state_info",
+	"tags", "name", "description", "project_id", "accepted", "input", "output", "created_at", "updated_at"}
+
+// actionAttrs are the attributes an action execution body may carry.
+var actionAttrs = setOf(append(actionFields, "params")...)
+
+// actionJSON renders an action execution. withTask adds task_name, which
+// Mistral's GET and list carry and its PUT and POST responses do not.
+func actionJSON(a *engine.ActionExecution, withTask, withOutput bool) object {
+	o := object{
+		{"id", a.ID}, {"workflow_name", strOrNil(a.WorkflowName)}, {"workflow_namespace", a.WorkflowNamespace},
+	}
+	if withTask {
+		o = append(o, field{"task_name", strOrNil(a.TaskName)})
+	}
+	o = append(o,
+		field{"task_execution_id", strOrNil(a.TaskExecutionID)}, field{"state", a.State},
+		field{"state_info", strOrNil(a.StateInfo)}, field{"tags", nil}, field{"name", a.Name},
+		field{"description", a.Description}, field{"project_id", a.ProjectID}, field{"accepted", a.Accepted},
+		field{"input", a.InputJSON},
+	)
+	if withOutput {
+		o = append(o, field{"output", strOrNil(a.OutputJSON)})
+	}
+	return append(o, field{"created_at", fmtTime(a.CreatedAt)}, field{"updated_at", fmtTime(a.UpdatedAt)})
+}
+
+func (a *API) getActionExecution(c echo.Context) error {
+	ae, err := a.engine.GetActionExecution(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, actionJSON(ae, true, true))
+}
+
+func (a *API) listActionExecutions(c echo.Context) error {
+	return a.renderActions(c, nil)
+}
+
+// listTaskActionExecutions serves GET /v2/tasks/<id>/action_executions.
+func (a *API) listTaskActionExecutions(c echo.Context) error {
+	id := c.Param("id")
+	if _, err := a.engine.GetTask(c.Request().Context(), id); err != nil {
+		return a.fault(c, err)
+	}
+	return a.renderActions(c, &engine.Filter{Field: "task_execution_id", Op: engine.OpEq, Values: []string{id}})
+}
+
+func (a *API) renderActions(c echo.Context, scope *engine.Filter) error {
+	p, err := parseList(c, actionFields)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	if scope != nil {
+		p.query.Filters = append(p.query.Filters, *scope)
+	}
+	list, err := a.engine.ListActionExecutions(c.Request().Context(), p.query)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	items := make([]object, len(list))
+	last := ""
+	for i, ae := range list {
+		items[i] = actionJSON(ae, true, p.includeOutput).only(p.fields)
+		last = ae.ID
+	}
+	if scope != nil {
+		p.query.Filters = p.query.Filters[:len(p.query.Filters)-1]
+	}
+	return page(c, "action_executions", p, items, last)
+}
+
+// updateActionExecution is the callback: PUT /v2/action_executions/<id>,
+// and POST|PUT /v2/action-executions/<id> as the async-actions guide
+// spells it. It delivers a state and an output.
+func (a *API) updateActionExecution(c echo.Context) error {
+	m, err := a.decodeBody(c, "action_ex", actionAttrs)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	state, _, err := stringField(m, "state")
+	if err != nil {
+		return a.fault(c, err)
+	}
+	comp := engine.Completion{State: engine.State(state), Via: via(c)}
+	if raw, ok := m["output"]; ok {
+		v, err := callbackOutput(raw)
+		if err != nil {
+			return a.fault(c, err)
+		}
+		comp.Output, comp.HasOutput = v, true
+	}
+	ae, err := a.engine.UpdateActionExecution(c.Request().Context(), c.Param("id"), comp)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, actionJSON(ae, false, true))
+}
+
+// callbackOutput decodes a callback's output: any JSON value. A string
+// that holds a JSON object or array is decoded, as Mistral decodes
+// JSON-typed fields sent as strings; any other string stays a string.
+func callbackOutput(raw json.RawMessage) (any, error) {
+	v, err := expr.DecodeJSON(raw)
+	if err != nil {
+		return nil, invalid("Invalid input for field/attribute output: %v", err)
+	}
+	if s, ok := v.(string); ok {
+		t := strings.TrimSpace(s)
+		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			if dv, err := expr.DecodeJSON([]byte(t)); err == nil {
+				return dv, nil
+			}
+		}
+	}
+	return v, nil
+}
+
+// via tells who delivered a callback, for the record people see later.
+func via(c echo.Context) string {
+	if strings.HasPrefix(c.Request().UserAgent(), "sirocco-cli") {
+		return engine.ViaCLI
+	}
+	return engine.ViaAPI
+}
+
+// runAction serves POST /v2/action_executions: an ad-hoc action run.
+func (a *API) runAction(c echo.Context) error {
+	m, err := a.decodeBody(c, "action_ex", actionAttrs)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	var req engine.RunRequest
+	if req.Name, _, err = stringField(m, "name"); err != nil {
+		return a.fault(c, err)
+	}
+	if req.Description, _, err = stringField(m, "description"); err != nil {
+		return a.fault(c, err)
+	}
+	if req.Namespace, _, err = stringField(m, "workflow_namespace"); err != nil {
+		return a.fault(c, err)
+	}
+	if req.Input, err = objectField(m, "input"); err != nil {
+		return a.fault(c, err)
+	}
+	params, err := objectField(m, "params")
+	if err != nil {
+		return a.fault(c, err)
+	}
+	req.RunSync = truthy(params["run_sync"])
+	req.SaveResult = truthy(params["save_result"])
+	ae, err := a.engine.RunAction(c.Request().Context(), req)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	if ae.ID == "" {
+		// Not stored: Mistral answers with nulls where a stored record has values.
+		return writeJSON(c, http.StatusCreated, object{
+			{"id", nil}, {"workflow_name", nil}, {"workflow_namespace", ae.WorkflowNamespace}, {"task_execution_id", nil},
+			{"state", ae.State}, {"state_info", nil}, {"tags", nil}, {"name", ae.Name}, {"description", nil},
+			{"project_id", nil}, {"accepted", nil}, {"input", ae.InputJSON}, {"output", strOrNil(ae.OutputJSON)},
+			{"created_at", nil}, {"updated_at", nil},
+		})
+	}
+	o := actionJSON(ae, false, true)
+	for i := range o {
+		if o[i].key == "updated_at" {
+			o[i].value = nil
+		}
+	}
+	return writeJSON(c, http.StatusCreated, o)
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(x, "true")
+	case int64:
+		return x != 0
+	}
+	return false
+}
+
+// listActions lists the built-in actions (GET /v2/actions).
+func (a *API) listActions(c echo.Context) error {
+	var items []object
+	for _, name := range engine.ActionNames() {
+		items = append(items, object{{"id", name}, {"name", name}, {"is_system", true}, {"scope", "public"},
+			{"namespace", ""}, {"tags", []string{}}, {"description", ""}, {"input", engine.ActionInput(name)},
+			{"project_id", nil}, {"created_at", nil}, {"updated_at", nil}})
+	}
+	return writeJSON(c, http.StatusOK, object{{"actions", items}})
+}

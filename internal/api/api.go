@@ -1,0 +1,173 @@
+// Package api serves the Mistral v2 REST API and Sirocco's callback routes
+// over the engine. Handlers are thin: decode, call the engine, render the
+// exact shapes the real mistral CLI expects (reference §1 and §7).
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// timeLayout is Mistral's timestamp format; the CLI parses exactly this.
+const timeLayout = "2006-01-02 15:04:05"
+
+// API serves /v2.
+type API struct {
+	engine *engine.Engine
+	log    *slog.Logger
+	// maxBody bounds request bodies.
+	maxBody int64
+}
+
+// New returns the API over e.
+func New(e *engine.Engine, log *slog.Logger) *API {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &API{engine: e, log: log, maxBody: int64(e.MaxOutputBytes()) + 64<<10}
+}
+
+// statusOf maps engine error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	engine.EINVALID:      http.StatusBadRequest,
+	engine.ENOTFOUND:     http.StatusNotFound,
+	engine.ECONFLICT:     http.StatusConflict,
+	engine.EFORBIDDEN:    http.StatusForbidden,
+	engine.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	engine.EUNAUTHORIZED: http.StatusUnauthorized,
+	engine.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// fault writes Mistral's error body. Internal errors are logged and shown
+// without details.
+func (a *API) fault(c echo.Context, err error) error {
+	code := engine.ErrorCode(err)
+	status := statusOf[code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	faultcode := "Client"
+	if status >= 500 {
+		faultcode = "Server"
+	}
+	return writeJSON(c, status, map[string]any{"faultcode": faultcode, "faultstring": engine.ErrorMessage(err), "debuginfo": nil})
+}
+
+// plainFault is the error body of the YAML-taking handlers, which in
+// Mistral carry only faultstring.
+func (a *API) plainFault(c echo.Context, err error) error {
+	status := statusOf[engine.ErrorCode(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	return writeJSON(c, status, map[string]any{"faultstring": engine.ErrorMessage(err)})
+}
+
+func invalid(format string, args ...any) error {
+	return engine.Errorf(engine.EINVALID, format, args...)
+}
+
+// readBody reads a bounded request body.
+func (a *API) readBody(c echo.Context) ([]byte, error) {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, a.maxBody)
+	b, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, engine.Errorf(engine.ETOOLARGE, "Request body is too large: the limit is %d bytes.", a.maxBody)
+	}
+	if err != nil {
+		return nil, invalid("Cannot read request body: %v", err)
+	}
+	return b, nil
+}
+
+// decodeBody parses a JSON object body, rejecting attributes the resource
+// does not have, as WSME does.
+func (a *API) decodeBody(c echo.Context, argName string, allowed map[string]bool) (map[string]json.RawMessage, error) {
+	b, err := a.readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return nil, invalid("Request is not in valid JSON format")
+	}
+	var unknown []string
+	for k := range m {
+		if !allowed[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, invalid("Unknown attribute for argument %s: %s", argName, strings.Join(sortStrings(unknown), ", "))
+	}
+	return m, nil
+}
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// stringField reads an optional string attribute (null → "").
+func stringField(m map[string]json.RawMessage, key string) (string, bool, error) {
+	raw, ok := m[key]
+	if !ok || string(raw) == "null" {
+		return "", ok, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", true, invalid("Invalid input for field/attribute %s. Value: '%s'. Value should be a string", key, raw)
+	}
+	return s, true, nil
+}
+
+// objectField reads a JSON-typed attribute: an object, or a string holding
+// a JSON object; empty values become an empty object (reference §1.1).
+func objectField(m map[string]json.RawMessage, key string) (map[string]any, error) {
+	raw, ok := m[key]
+	if !ok {
+		return nil, nil
+	}
+	v, err := expr.DecodeJSON(raw)
+	if err != nil {
+		return nil, invalid("Invalid input for field/attribute %s: %v", key, err)
+	}
+	if s, ok := v.(string); ok {
+		if strings.TrimSpace(s) == "" {
+			return map[string]any{}, nil
+		}
+		if v, err = expr.DecodeJSON([]byte(s)); err != nil {
+			return nil, invalid("Invalid input for field/attribute %s. Value: '%s'. %v", key, s, err)
+		}
+	}
+	switch x := v.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		return x, nil
+	}
+	return nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
+}
+
+// baseURL is the scheme and host the client used, for links.
+func baseURL(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host
+}

@@ -1,0 +1,55 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Register adds the root documents and every /v2 route to e.
+func (a *API) Register(e *echo.Echo) {
+	e.GET("/", a.versions)                    // version discovery (Mistral's root document)
+	e.GET("/v2", func(c echo.Context) error { // pecan's trailing-slash redirect
+		return c.Redirect(http.StatusFound, "/v2/")
+	})
+	e.GET("/v2/", a.v2root) // the v2 root document
+
+	e.POST("/v2/workflows", a.createWorkflows)            // workflow-create (text/plain YAML)
+	e.PUT("/v2/workflows", a.updateWorkflows)             // workflow-update
+	e.PUT("/v2/workflows/:id", a.updateWorkflows)         // workflow-update by id (the body names the workflows)
+	e.POST("/v2/workflows/validate", a.validateWorkflows) // workflow-validate
+	e.GET("/v2/workflows", a.listWorkflows)               // workflow-list
+	e.GET("/v2/workflows/:id", a.getWorkflow)             // workflow-get (name or id)
+	e.DELETE("/v2/workflows/:id", a.deleteWorkflow)       // workflow-delete
+
+	e.POST("/v2/executions", a.createExecution)             // execution-create
+	e.GET("/v2/executions", a.listExecutions)               // execution-list
+	e.GET("/v2/executions/:id", a.getExecution)             // execution-get, -get-input, -get-output
+	e.PUT("/v2/executions/:id", a.updateExecution)          // execution-update: pause, resume, stop, description, env
+	e.DELETE("/v2/executions/:id", a.deleteExecution)       // execution-delete
+	e.GET("/v2/executions/:id/tasks", a.listExecutionTasks) // task-list <execution>
+
+	e.GET("/v2/tasks", a.listTasks)                                      // task-list
+	e.GET("/v2/tasks/:id", a.getTask)                                    // task-get, task-get-result
+	e.GET("/v2/tasks/:id/action_executions", a.listTaskActionExecutions) // action-execution-list <task>
+
+	e.GET("/v2/action_executions", a.listActionExecutions)       // action-execution-list
+	e.POST("/v2/action_executions", a.runAction)                 // run-action (ad-hoc)
+	e.GET("/v2/action_executions/:id", a.getActionExecution)     // action-execution-get
+	e.PUT("/v2/action_executions/:id", a.updateActionExecution)  // action-execution-update: the callback
+	e.POST("/v2/action-executions/:id", a.updateActionExecution) // the callback as the async-actions guide spells it
+	e.PUT("/v2/action-executions/:id", a.updateActionExecution)  // same, with PUT
+	e.GET("/v2/action-executions/:id", a.getActionExecution)     // reading it back under the same spelling
+	e.GET("/v2/actions", a.listActions)                          // action-list (the built-in actions)
+}
+
+func (a *API) versions(c echo.Context) error {
+	return writeJSON(c, http.StatusOK, object{{"versions", []object{{
+		{"id", "v2.0"}, {"status", "CURRENT"},
+		{"links", []object{{{"href", baseURL(c) + "/v2"}, {"target", "v2"}, {"rel", "self"}}}},
+	}}}})
+}
+
+func (a *API) v2root(c echo.Context) error {
+	return writeJSON(c, http.StatusOK, object{{"uri", baseURL(c) + "/v2"}})
+}

@@ -1,0 +1,364 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// Who delivered an action's result (ActionExecution.CompletedVia).
+const (
+	ViaAPI       = "api"
+	ViaCLI       = "cli"
+	ViaDashboard = "dashboard"
+	ViaEngine    = "engine"
+)
+
+// Completion is a result or state change delivered for an action execution
+// (the body of PUT /v2/action_executions/<id>).
+type Completion struct {
+	State State
+	// Output is the result (SUCCESS) or error (ERROR); HasOutput tells an
+	// absent output from an explicit null.
+	Output    any
+	HasOutput bool
+	Via       string
+}
+
+// callbackStates are the states a completion may carry, in Mistral's order.
+var callbackStates = []State{StateSuccess, StateError, StateCancelled, StatePaused, StateRunning}
+
+func validCallbackState(s State) bool {
+	for _, c := range callbackStates {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// result is the value a completion stores under "result" (reference §1.6.2).
+func (c Completion) result() any {
+	switch c.State {
+	case StateSuccess:
+		if !c.HasOutput {
+			return map[string]any{}
+		}
+		return c.Output
+	case StateError:
+		if !truthy(c.Output) {
+			return "Unknown error"
+		}
+		return c.Output
+	}
+	return nil
+}
+
+// UpdateActionExecution delivers a result or a state change for an action
+// execution, then moves its task and workflow on, all in one transaction.
+// Delivering the same completion twice is a no-op; a different completion
+// of a finished action is ECONFLICT naming what was recorded.
+func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Completion) (*ActionExecution, error) {
+	actual := string(c.State)
+	if actual == "" {
+		actual = "Unset"
+	}
+	if !validCallbackState(c.State) {
+		return nil, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
+	}
+	outJSON, err := encode(map[string]any{"result": c.result()})
+	if err != nil {
+		return nil, err
+	}
+	if len(outJSON) > e.maxOutput {
+		return nil, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(outJSON), e.maxOutput)
+	}
+	if c.Via == "" {
+		c.Via = ViaAPI
+	}
+	var out *ActionExecution
+	for attempt := 0; ; attempt++ {
+		err = e.update(ctx, func(w *work) error {
+			a, err := w.applyCompletion(id, c, outJSON)
+			out = a
+			return err
+		})
+		// A guarded update lost a race with another writer: look again,
+		// now the other completion is visible and decides the answer.
+		if errors.Is(err, ErrConflict) && attempt < 3 {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, error) {
+	a, err := w.tx.GetActionExecution(w.ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.WorkflowExecutionID != nil {
+		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
+			return nil, err
+		}
+		// Re-read under the lock.
+		if a, err = w.tx.GetActionExecution(w.ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if a.State.Completed() {
+		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
+			return a, nil // the same completion again: idempotent
+		}
+		return nil, alreadyCompleted(a)
+	}
+	switch c.State {
+	case StatePaused, StateRunning:
+		return a, w.pauseOrResumeAction(a, c.State)
+	}
+	if err := w.completeAction(a, c.State, outJSON, c.Via); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func alreadyCompleted(a *ActionExecution) error {
+	when, via := "", "unknown"
+	if a.CompletedAt != nil {
+		when = " at " + a.CompletedAt.Format(timeLayout) + " UTC"
+	} else {
+		when = " at " + a.UpdatedAt.Format(timeLayout) + " UTC"
+	}
+	if a.CompletedVia != nil {
+		via = *a.CompletedVia
+	}
+	return Errorf(ECONFLICT, "Action execution %s is already completed: state %s was recorded%s via %s; it is not changed.", a.ID, a.State, when, via)
+}
+
+// pauseOrResumeAction handles PAUSED and RUNNING callbacks: they pause or
+// resume the action, its task and its workflow.
+func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
+	if a.State == to {
+		return nil
+	}
+	if !a.Async {
+		return Errorf(EINVALID, "Transition to the %s state is only supported for asynchronous action execution.", to)
+	}
+	from := a.State
+	now := w.e.now()
+	a.State, a.UpdatedAt = to, now
+	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+		return err
+	}
+	var exID string
+	if a.WorkflowExecutionID != nil {
+		exID = *a.WorkflowExecutionID
+	}
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID})
+	if a.TaskExecutionID == nil {
+		return nil
+	}
+	t, err := w.tx.GetTask(w.ctx, *a.TaskExecutionID)
+	if err != nil {
+		return err
+	}
+	if t.State != from {
+		return nil // e.g. the task timed out: the action alone changes
+	}
+	t.State, t.UpdatedAt = to, now
+	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+		return err
+	}
+	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: exID})
+	ex, err := w.tx.GetExecution(w.ctx, exID)
+	if err != nil {
+		return err
+	}
+	if to == StatePaused {
+		if ex.State == StateRunning {
+			return w.pauseExecution(ex)
+		}
+		return nil
+	}
+	spec, err := w.e.specs.get(ex.Definition)
+	if err != nil {
+		return err
+	}
+	return w.resumeExecution(ex, spec)
+}
+
+// completeAction records an action's end and finishes its task. outJSON is
+// the stored output, {"result": value}.
+func (w *work) completeAction(a *ActionExecution, state State, outJSON, via string) error {
+	from := a.State
+	now := w.e.now()
+	a.State, a.OutputJSON, a.Accepted = state, &outJSON, true
+	a.CompletedVia, a.CompletedAt, a.UpdatedAt = &via, &now, now
+	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+		return err
+	}
+	var exID string
+	if a.WorkflowExecutionID != nil {
+		exID = *a.WorkflowExecutionID
+	}
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID, Via: via})
+	if a.TaskExecutionID == nil {
+		return nil // an ad-hoc action: no workflow follows
+	}
+	t, err := w.tx.GetTask(w.ctx, *a.TaskExecutionID)
+	if err != nil {
+		return err
+	}
+	if t.State != StateRunning && t.State != StatePaused {
+		// The task ended without it (a timeout): the result is recorded
+		// and accepted, but does not revive the task (reference §1.6.2).
+		return nil
+	}
+	ex, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
+	if err != nil {
+		return err
+	}
+	spec, err := w.e.specs.get(ex.Definition)
+	if err != nil {
+		return err
+	}
+	result := decodeObject(outJSON)["result"]
+	var info *string
+	if state == StateError {
+		info = strPtr(expr.Str(result))
+	}
+	if state == StateCancelled {
+		result = []any{}
+	}
+	return w.finishTask(ex, spec, t, state, info, result)
+}
+
+// GetActionExecution returns an action execution.
+func (e *Engine) GetActionExecution(ctx context.Context, id string) (*ActionExecution, error) {
+	a, err := e.store.GetActionExecution(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
+	}
+	return a, err
+}
+
+// ListActionExecutions lists action executions.
+func (e *Engine) ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error) {
+	return e.store.ListActionExecutions(ctx, q)
+}
+
+// GetTask returns a task execution.
+func (e *Engine) GetTask(ctx context.Context, id string) (*Task, error) {
+	t, err := e.store.GetTask(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "Task execution not found [id=%s]", id)
+	}
+	return t, err
+}
+
+// ListTasks lists task executions.
+func (e *Engine) ListTasks(ctx context.Context, q ListQuery) ([]*Task, error) {
+	return e.store.ListTasks(ctx, q)
+}
+
+// RunRequest asks to run an action outside any workflow
+// (POST /v2/action_executions).
+type RunRequest struct {
+	Name        string
+	Input       map[string]any
+	Description string
+	Namespace   string
+	RunSync     bool
+	SaveResult  bool
+}
+
+// RunAction runs an ad-hoc action. An async action, or one whose result is
+// saved, is stored and runs in the background (the returned record is
+// RUNNING); otherwise it runs now and the returned record is not stored
+// (its ID is empty), as in Mistral.
+func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecution, error) {
+	if req.Name == "" {
+		return nil, Errorf(EINVALID, "Please provide at least action name to run action.")
+	}
+	act, err := lookupAction(req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if req.RunSync && act.async {
+		return nil, Errorf(EINVALID, "Action does not support synchronous execution.")
+	}
+	input := req.Input
+	if input == nil {
+		input = map[string]any{}
+	}
+	full, err := act.check(input)
+	if err != nil {
+		return nil, err
+	}
+	inputJSON, err := encode(input)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	a := &ActionExecution{
+		Name:              act.name,
+		WorkflowNamespace: req.Namespace,
+		State:             StateRunning,
+		Description:       req.Description,
+		ProjectID:         DefaultProject,
+		Async:             act.async,
+		InputJSON:         inputJSON,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if !req.RunSync && (req.SaveResult || act.async) {
+		a.ID = newID()
+		err := e.update(ctx, func(w *work) error {
+			if err := w.tx.CreateActionExecution(ctx, a); err != nil {
+				return err
+			}
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State})
+			if act.run == nil {
+				return nil
+			}
+			return w.addJob(JobRunAction, a.ID, now)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	state, result := e.invoke(ctx, act, a, full)
+	out := mustEncode(map[string]any{"result": result})
+	a.State, a.OutputJSON = state, &out
+	return a, nil
+}
+
+// invoke runs a synchronous action and maps its outcome to a state and result.
+func (e *Engine) invoke(ctx context.Context, act *actionDef, a *ActionExecution, in map[string]any) (State, any) {
+	res, err := act.run(ctx, e, a, in)
+	var ae *actionError
+	switch {
+	case errors.As(err, &ae):
+		return StateError, ae.value
+	case err != nil:
+		return StateError, fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%v']", a.Name, a.ID, err)
+	}
+	if b, err := expr.EncodeJSON(res); err == nil && len(b) > e.maxOutput {
+		return StateError, fmt.Sprintf("The action result is too large: %d bytes, the limit is %d bytes.", len(b), e.maxOutput)
+	}
+	return StateSuccess, res
+}
+
+// jobLease is how long a claimed job is reserved for its worker.
+const jobLease = 5 * time.Minute

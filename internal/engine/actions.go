@@ -1,0 +1,417 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// actionDef describes a built-in action. Actions are reachable by their
+// full name (std.echo) and, as the async-actions guide writes them,
+// without the std. prefix.
+type actionDef struct {
+	name   string
+	class  string // Mistral's class name, for error messages users may search for
+	async  bool
+	params []param
+	// run performs the action outside any transaction. For an async action
+	// it only starts the work; a nil run means there is nothing to start.
+	run func(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error)
+}
+
+type param struct {
+	name     string
+	def      any
+	required bool
+}
+
+// actionError is an action's error result (as opposed to a crash): the
+// task goes to ERROR with value as its result.
+type actionError struct{ value any }
+
+func (e *actionError) Error() string { return expr.Str(e.value) }
+
+// httpParams are std.http's parameters, shared by std.mistral_http.
+var httpParams = []param{
+	{name: "url", required: true}, {name: "method", def: "GET"}, {name: "params"}, {name: "body"},
+	{name: "json"}, {name: "headers"}, {name: "cookies"}, {name: "auth"}, {name: "timeout"},
+	{name: "allow_redirects"}, {name: "proxies"}, {name: "verify"},
+}
+
+var actions = map[string]*actionDef{}
+
+func init() {
+	for _, a := range []*actionDef{
+		{name: "std.noop", class: "NoOpAction", run: func(context.Context, *Engine, *ActionExecution, map[string]any) (any, error) {
+			return nil, nil
+		}},
+		{name: "std.async_noop", class: "AsyncNoOpAction", async: true},
+		{name: "std.echo", class: "EchoAction", params: []param{{name: "output", required: true}, {name: "delay", def: int64(0)}}, run: runEcho},
+		{name: "std.fail", class: "FailAction", params: []param{{name: "error_data"}}, run: runFail},
+		{name: "std.sleep", class: "SleepAction", params: []param{{name: "seconds", def: int64(1)}}, run: runSleep},
+		{name: "std.http", class: "HTTPAction", params: httpParams, run: runHTTP},
+		{name: "std.mistral_http", class: "MistralHTTPAction", async: true, params: httpParams, run: runMistralHTTP},
+	} {
+		actions[a.name] = a
+	}
+}
+
+// lookupAction finds a built-in action by its name, with or without "std.".
+func lookupAction(name string) (*actionDef, error) {
+	if a, ok := actions[name]; ok {
+		return a, nil
+	}
+	if a, ok := actions["std."+name]; ok {
+		return a, nil
+	}
+	return nil, Errorf(EINVALID, "Failed to find action [action_name=%s]", name)
+}
+
+// ActionNames lists the built-in actions.
+func ActionNames() []string {
+	names := make([]string, 0, len(actions))
+	for n := range actions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// check fills defaults and reports missing or unexpected parameters.
+func (d *actionDef) check(in map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(d.params))
+	known := map[string]bool{}
+	var missing, unexpected []string
+	for _, p := range d.params {
+		known[p.name] = true
+		if v, ok := in[p.name]; ok {
+			out[p.name] = v
+		} else if p.required {
+			missing = append(missing, p.name)
+		} else {
+			out[p.name] = p.def
+		}
+	}
+	for k := range in {
+		if !known[k] {
+			unexpected = append(unexpected, k)
+		}
+	}
+	if len(missing) == 0 && len(unexpected) == 0 {
+		return out, nil
+	}
+	sort.Strings(unexpected)
+	msg := fmt.Sprintf("Invalid input [name=%s, class=%s", d.name, d.class)
+	if len(missing) > 0 {
+		msg += ", missing=" + pyList(missing)
+	}
+	if len(unexpected) > 0 {
+		msg += ", unexpected=" + pyList(unexpected)
+	}
+	return nil, Errorf(EINVALID, "%s]", msg)
+}
+
+// crash wraps an action's failure the way Mistral reports an exception.
+func crash(a *ActionExecution, msg string) error {
+	return &actionError{value: fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%s']", a.Name, a.ID, msg)}
+}
+
+func toSeconds(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		var f float64
+		if _, err := fmt.Sscan(x, &f); err == nil {
+			return f, true
+		}
+	case nil:
+		return 0, true
+	}
+	return 0, false
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func runEcho(ctx context.Context, _ *Engine, a *ActionExecution, in map[string]any) (any, error) {
+	d, ok := toSeconds(in["delay"])
+	if !ok {
+		return nil, crash(a, "delay must be a number")
+	}
+	if err := sleep(ctx, time.Duration(d*float64(time.Second))); err != nil {
+		return nil, err
+	}
+	return in["output"], nil
+}
+
+func runFail(_ context.Context, _ *Engine, a *ActionExecution, in map[string]any) (any, error) {
+	if in["error_data"] != nil {
+		return nil, &actionError{value: in["error_data"]}
+	}
+	return nil, crash(a, "Fail action expected exception.")
+}
+
+func runSleep(ctx context.Context, _ *Engine, a *ActionExecution, in map[string]any) (any, error) {
+	d, ok := toSeconds(in["seconds"])
+	if !ok {
+		return nil, crash(a, "seconds must be a number")
+	}
+	return nil, sleep(ctx, time.Duration(int64(d))*time.Second)
+}
+
+// maxHTTPBody bounds what std.http reads of a response.
+const maxHTTPBody = 10 << 20
+
+// buildRequest turns std.http parameters into a request.
+func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.Duration, error) {
+	rawURL, _ := in["url"].(string)
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, 0, fmt.Errorf("invalid URL %q: an absolute http or https URL is required", rawURL)
+	}
+	method := strings.ToUpper(fmt.Sprint(in["method"]))
+	if m, ok := in["method"].(string); ok && m != "" {
+		method = strings.ToUpper(m)
+	}
+	if params, ok := in["params"].(map[string]any); ok {
+		q := u.Query()
+		for _, k := range sortedKeys(params) {
+			switch v := params[k].(type) {
+			case []any:
+				for _, item := range v {
+					q.Add(k, expr.Str(item))
+				}
+			case nil:
+			default:
+				q.Add(k, expr.Str(v))
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	var body io.Reader
+	contentType := ""
+	switch {
+	case in["body"] != nil && in["json"] != nil:
+		return nil, 0, fmt.Errorf("body and json cannot both be given")
+	case in["json"] != nil:
+		b, err := expr.EncodeJSON(in["json"])
+		if err != nil {
+			return nil, 0, err
+		}
+		body, contentType = bytes.NewReader(b), "application/json"
+	case in["body"] != nil:
+		switch v := in["body"].(type) {
+		case string:
+			body = strings.NewReader(v)
+		default:
+			b, err := expr.EncodeJSON(v)
+			if err != nil {
+				return nil, 0, err
+			}
+			body = bytes.NewReader(b)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("User-Agent", "Sirocco")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if h, ok := in["headers"].(map[string]any); ok {
+		for k, v := range h {
+			req.Header.Set(k, expr.Str(v))
+		}
+	}
+	if c, ok := in["cookies"].(map[string]any); ok {
+		for k, v := range c {
+			req.AddCookie(&http.Cookie{Name: k, Value: expr.Str(v)})
+		}
+	}
+	switch auth := in["auth"].(type) {
+	case string:
+		if user, pass, ok := strings.Cut(auth, ":"); ok {
+			req.SetBasicAuth(user, pass)
+		}
+	case []any:
+		if len(auth) == 2 {
+			req.SetBasicAuth(expr.Str(auth[0]), expr.Str(auth[1]))
+		}
+	}
+	var timeout time.Duration
+	if s, ok := toSeconds(in["timeout"]); ok && s > 0 {
+		timeout = time.Duration(s * float64(time.Second))
+	}
+	return req, timeout, nil
+}
+
+// doHTTP sends a std.http request and returns Mistral's result dict.
+func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, error) {
+	req, timeout, err := buildRequest(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if timeout > 0 {
+		c, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		req = req.WithContext(c)
+	}
+	start := time.Now()
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody))
+	if err != nil {
+		return nil, err
+	}
+	headers := map[string]any{}
+	for k := range resp.Header {
+		headers[k] = resp.Header.Get(k)
+	}
+	cookies := map[string]any{}
+	for _, c := range resp.Cookies() {
+		cookies[c.Name] = c.Value
+	}
+	var content any = string(raw)
+	if v, err := expr.DecodeJSON(raw); err == nil && len(raw) > 0 {
+		content = v
+	}
+	encoding := any(nil)
+	if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
+		encoding = params["charset"]
+	}
+	return map[string]any{
+		"content":  content,
+		"status":   int64(resp.StatusCode),
+		"headers":  headers,
+		"url":      resp.Request.URL.String(),
+		"history":  []any{},
+		"encoding": encoding,
+		"reason":   strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
+		"cookies":  cookies,
+		"elapsed":  time.Since(start).Seconds(),
+	}, nil
+}
+
+// okStatus is Mistral's success range for std.http.
+func okStatus(code int64) bool { return code >= 200 && code <= 306 }
+
+func runHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error) {
+	res, err := doHTTP(ctx, e, in)
+	if err != nil {
+		return nil, crash(a, "Failed to send HTTP request: "+err.Error())
+	}
+	if !okStatus(res["status"].(int64)) {
+		return nil, &actionError{value: res}
+	}
+	return res, nil
+}
+
+// runMistralHTTP starts an asynchronous HTTP action: it sends the request
+// with the Mistral-* headers and returns; the receiver completes the action
+// later through the callback URL.
+func runMistralHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error) {
+	headers := asObject(in["headers"])
+	headers = merge(headers)
+	set := func(k string, v *string) {
+		if v != nil {
+			headers[k] = *v
+		}
+	}
+	set("Mistral-Workflow-Name", a.WorkflowName)
+	set("Mistral-Workflow-Execution-Id", a.WorkflowExecutionID)
+	set("Mistral-Task-Id", a.TaskExecutionID)
+	set("Mistral-Action-Execution-Id", &a.ID)
+	set("Mistral-Callback-URL", strPtr(strings.TrimRight(e.baseURL, "/")))
+	in = merge(in, map[string]any{"headers": headers})
+	res, err := doHTTP(ctx, e, in)
+	if err != nil {
+		return nil, crash(a, "Failed to send HTTP request: "+err.Error())
+	}
+	if !okStatus(res["status"].(int64)) {
+		return nil, &actionError{value: res}
+	}
+	return res, nil
+}
+
+// requestRecord describes what an HTTP action sent, for people deciding
+// on it later. Authorization is masked.
+func requestRecord(in map[string]any, e *Engine, a *ActionExecution) map[string]any {
+	req, _, err := buildRequest(context.Background(), in)
+	if err != nil {
+		return map[string]any{"error": err.Error()}
+	}
+	headers := map[string]any{}
+	for k := range req.Header {
+		v := req.Header.Get(k)
+		if k == "Authorization" {
+			v = "***"
+		}
+		headers[k] = v
+	}
+	if a.Name == "std.mistral_http" {
+		for k, v := range map[string]*string{
+			"Mistral-Workflow-Name": a.WorkflowName, "Mistral-Workflow-Execution-Id": a.WorkflowExecutionID,
+			"Mistral-Task-Id": a.TaskExecutionID, "Mistral-Action-Execution-Id": &a.ID,
+			"Mistral-Callback-URL": strPtr(strings.TrimRight(e.baseURL, "/")),
+		} {
+			if v != nil {
+				headers[k] = *v
+			}
+		}
+	}
+	rec := map[string]any{"method": req.Method, "url": req.URL.String(), "headers": headers}
+	if req.Body != nil {
+		b, _ := io.ReadAll(io.LimitReader(req.Body, 64<<10))
+		rec["body"] = string(b)
+	}
+	return rec
+}
+
+// ActionInput renders an action's parameters like Mistral's action
+// "input" field: `output, delay=0`.
+func ActionInput(name string) string {
+	a, err := lookupAction(name)
+	if err != nil {
+		return ""
+	}
+	parts := make([]string, len(a.params))
+	for i, p := range a.params {
+		switch {
+		case p.required:
+			parts[i] = p.name
+		case p.def == nil:
+			parts[i] = p.name + "=null"
+		default:
+			parts[i] = p.name + "=" + mustEncode(p.def)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

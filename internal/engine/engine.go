@@ -1,0 +1,170 @@
+// Package engine runs Mistral v2 workflows: workflow executions, task
+// executions and action executions, their states and transitions, the
+// standard actions, and the durable jobs that carry work across restarts.
+// It reaches persistence only through the Store interface it declares.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Clock tells the time; tests may substitute one.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+// HTTPDoer sends the requests of std.http and std.mistral_http.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Event tells subscribers that a record changed state. Events are
+// published only after the change is committed.
+type Event struct {
+	Kind  string // "execution", "task" or "action_execution"
+	ID    string
+	State State
+	// ExecutionID is the workflow execution the record belongs to, if any.
+	ExecutionID string
+	Via         string // for action executions: who completed it
+}
+
+// Publisher receives events (the websocket hub implements it).
+type Publisher interface{ Publish(Event) }
+
+// Config configures an Engine.
+type Config struct {
+	Store Store
+	// BaseURL is the public URL of this server; std.mistral_http sends
+	// callbacks to <BaseURL>/v2/action-executions/<id>.
+	BaseURL string
+	Logger  *slog.Logger
+	Clock   Clock
+	HTTP    HTTPDoer
+	// Publisher gets state-change events; nil means none.
+	Publisher Publisher
+	// MaxOutputBytes bounds an action's result (callback or sync action).
+	MaxOutputBytes int
+	// Workers bounds the actions run concurrently by the job worker.
+	Workers int
+}
+
+// DefaultMaxOutputBytes is the default bound on an action result.
+const DefaultMaxOutputBytes = 1 << 20
+
+// Engine runs workflows.
+type Engine struct {
+	store     Store
+	baseURL   string
+	log       *slog.Logger
+	clock     Clock
+	http      HTTPDoer
+	pub       Publisher
+	maxOutput int
+	workers   int
+
+	wake  chan struct{}
+	wg    sync.WaitGroup
+	specs specCache
+}
+
+// New returns an engine. Call Run to start its job worker.
+func New(cfg Config) *Engine {
+	e := &Engine{
+		store:     cfg.Store,
+		baseURL:   cfg.BaseURL,
+		log:       cfg.Logger,
+		clock:     cfg.Clock,
+		http:      cfg.HTTP,
+		pub:       cfg.Publisher,
+		maxOutput: cfg.MaxOutputBytes,
+		workers:   cfg.Workers,
+		wake:      make(chan struct{}, 1),
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.clock == nil {
+		e.clock = systemClock{}
+	}
+	if e.http == nil {
+		e.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	if e.maxOutput <= 0 {
+		e.maxOutput = DefaultMaxOutputBytes
+	}
+	if e.workers <= 0 {
+		e.workers = 64
+	}
+	return e
+}
+
+// MaxOutputBytes is the largest action result the engine accepts.
+func (e *Engine) MaxOutputBytes() int { return e.maxOutput }
+
+func (e *Engine) now() time.Time { return e.clock.Now().UTC() }
+
+// newID returns a random (version 4) UUID.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// update runs fn in a transaction, then publishes the events it collected
+// and wakes the job worker if it added jobs.
+func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
+	var w *work
+	err := e.store.Update(ctx, func(tx Tx) error {
+		// A retried transaction starts from scratch.
+		w = &work{e: e, tx: tx, ctx: ctx}
+		return fn(w)
+	})
+	if err != nil {
+		return err
+	}
+	if w.jobs {
+		e.Notify()
+	}
+	if e.pub != nil {
+		for _, ev := range w.events {
+			e.pub.Publish(ev)
+		}
+	}
+	return nil
+}
+
+// Notify wakes the job worker.
+func (e *Engine) Notify() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// work is the state of one engine transaction.
+type work struct {
+	e      *Engine
+	tx     Tx
+	ctx    context.Context
+	events []Event
+	jobs   bool
+	depth  int
+}
+
+func (w *work) publish(ev Event) { w.events = append(w.events, ev) }
+
+func (w *work) addJob(kind, ref string, due time.Time) error {
+	w.jobs = true
+	return w.tx.AddJob(w.ctx, &Job{Kind: kind, Ref: ref, DueAt: due})
+}

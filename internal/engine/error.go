@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Callers branch on them through ErrorCode; the HTTP layers map
+// each to a status in one table.
+const (
+	EINVALID      = "invalid"      // bad input: 400
+	ENOTFOUND     = "not_found"    // unknown id or name: 404
+	ECONFLICT     = "conflict"     // the state changed underneath, or a duplicate: 409
+	EFORBIDDEN    = "forbidden"    // not allowed in this state: 403
+	ETOOLARGE     = "too_large"    // a body or value over a limit: 413
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials: 401
+	EINTERNAL     = "internal"     // a bug or an I/O failure: 500
+)
+
+// Error is an engine error with a code and a message fit for users.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrConflict is what a store returns when a guarded update matched no row:
+// another writer moved the record first.
+var ErrConflict = &Error{Code: ECONFLICT, Message: "the record was changed concurrently"}
+
+// ErrNotFound is the store's "no such row".
+var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err: the message of its
+// *Error when it has one, else a generic text (internal details stay in logs).
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal server error"
+}

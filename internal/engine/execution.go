@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// StartRequest asks to start a workflow execution.
+type StartRequest struct {
+	// ID is an optional client-chosen id; starting with an id that exists
+	// returns that execution (Mistral's idempotent start).
+	ID                string
+	WorkflowID        string
+	WorkflowName      string
+	Namespace         string
+	Description       string
+	Input             map[string]any
+	Params            map[string]any
+	SourceExecutionID string
+}
+
+// StartExecution starts a workflow. The returned execution is committed
+// in state RUNNING; its first tasks are already scheduled.
+func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Execution, error) {
+	if req.ID != "" {
+		if ex, err := e.store.GetExecution(ctx, req.ID); err == nil {
+			return ex, nil
+		}
+	}
+	if req.SourceExecutionID != "" {
+		src, err := e.GetExecution(ctx, req.SourceExecutionID)
+		if err != nil {
+			return nil, err
+		}
+		if req.WorkflowID == "" && req.WorkflowName == "" {
+			req.WorkflowID = src.WorkflowID
+		}
+		if req.Input == nil {
+			req.Input = decodeObject(src.InputJSON)
+		}
+		if req.Params == nil {
+			req.Params = decodeObject(src.ParamsJSON)
+		}
+		desc := fmt.Sprintf("Based on the execution '%s'", src.ID)
+		if req.Description != "" {
+			desc = req.Description + " " + desc
+		}
+		req.Description = desc
+	}
+	ident := req.WorkflowID
+	if ident == "" {
+		ident = req.WorkflowName
+	}
+	if ident == "" {
+		return nil, Errorf(EINVALID, "Workflow ID or workflow name must be provided. Workflow ID is recommended.")
+	}
+	ns := req.Namespace
+	if ns == "" {
+		if v, ok := req.Params["namespace"].(string); ok {
+			ns = v
+		}
+	}
+	wf, err := e.GetWorkflow(ctx, ident, ns)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := e.specs.get(wf.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("load workflow %q: %w", wf.Name, err)
+	}
+	input, err := checkInput(spec, req.Input)
+	if err != nil {
+		return nil, err
+	}
+	params := merge(map[string]any{"namespace": wf.Namespace, "env": map[string]any{}}, req.Params)
+	inputJSON, err := encode(input)
+	if err != nil {
+		return nil, err
+	}
+	paramsJSON, err := encode(params)
+	if err != nil {
+		return nil, err
+	}
+	id := req.ID
+	if id == "" {
+		id = newID()
+	}
+	now := e.now()
+	ex := &Execution{
+		ID:                id,
+		WorkflowID:        wf.ID,
+		WorkflowName:      wf.Name,
+		WorkflowNamespace: wf.Namespace,
+		Description:       req.Description,
+		Tags:              []string{},
+		ParamsJSON:        paramsJSON,
+		State:             StateRunning,
+		InputJSON:         inputJSON,
+		OutputJSON:        "{}",
+		ContextJSON:       "{}",
+		Definition:        wf.Definition,
+		ProjectID:         wf.ProjectID,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	err = e.update(ctx, func(w *work) error {
+		if err := w.tx.CreateExecution(ctx, ex); err != nil {
+			return fmt.Errorf("create execution: %w", err)
+		}
+		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+		return w.startWorkflow(ex, spec, input)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.store.GetExecution(ctx, ex.ID)
+}
+
+// checkInput fills defaults and rejects unknown or missing inputs, as Mistral does.
+func checkInput(spec *dsl.Workflow, given map[string]any) (map[string]any, error) {
+	input := make(map[string]any, len(spec.Input))
+	known := make(map[string]bool, len(spec.Input))
+	var missing, unexpected []string
+	for _, p := range spec.Input {
+		known[p.Name] = true
+		if v, ok := given[p.Name]; ok {
+			input[p.Name] = v
+		} else if p.HasDefault {
+			input[p.Name] = p.Default
+		} else {
+			missing = append(missing, p.Name)
+		}
+	}
+	for k := range given {
+		if !known[k] {
+			unexpected = append(unexpected, k)
+		}
+	}
+	if len(missing) == 0 && len(unexpected) == 0 {
+		return input, nil
+	}
+	sort.Strings(unexpected)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing="+pyList(missing))
+	}
+	if len(unexpected) > 0 {
+		parts = append(parts, "unexpected="+pyList(unexpected))
+	}
+	return nil, Errorf(EINVALID, "Invalid input [name=%s, class=DirectWorkflowSpec, %s]", spec.Name, strings.Join(parts, ", "))
+}
+
+func pyList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "'" + n + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// GetExecution returns a workflow execution.
+func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error) {
+	ex, err := e.store.GetExecution(ctx, id)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+	}
+	return ex, err
+}
+
+// ListExecutions lists workflow executions.
+func (e *Engine) ListExecutions(ctx context.Context, q ListQuery) ([]*Execution, error) {
+	return e.store.ListExecutions(ctx, q)
+}
+
+// ExecutionUpdate is a change to an execution requested through the API.
+type ExecutionUpdate struct {
+	State       State // "" for no state change
+	StateInfo   *string
+	Description *string
+	Env         map[string]any // nil for no change
+}
+
+// UpdateExecution pauses, resumes or stops an execution, or changes its
+// description or environment (reference §1.4).
+func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpdate) (*Execution, error) {
+	switch {
+	case u.Description != nil && u.State != "":
+		return nil, Errorf(EINVALID, "The property description must be updated separately from state.")
+	case u.Description == nil && u.State == "" && u.Env == nil:
+		return nil, Errorf(EINVALID, "The property state, description, or env is not provided for update.")
+	case u.Env != nil && u.State != "" && u.State != StateRunning:
+		return nil, Errorf(EINVALID, "The property env can be updated only alone or together with state RUNNING.")
+	}
+	switch u.State {
+	case "", StatePaused, StateRunning, StateSuccess, StateError, StateCancelled:
+	default:
+		return nil, Errorf(EINVALID, "Cannot change state to %s.", u.State)
+	}
+	err := e.update(ctx, func(w *work) error {
+		if err := w.tx.LockExecution(ctx, id); err != nil {
+			return err
+		}
+		ex, err := w.tx.GetExecution(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+		}
+		if err != nil {
+			return err
+		}
+		if u.Description != nil {
+			ex.Description = *u.Description
+			ex.UpdatedAt = e.now()
+			return w.tx.UpdateExecution(ctx, ex)
+		}
+		if u.Env != nil {
+			params := decodeObject(ex.ParamsJSON)
+			params["env"] = merge(asObject(params["env"]), u.Env)
+			ex.ParamsJSON = mustEncode(params)
+			ex.UpdatedAt = e.now()
+			if err := w.tx.UpdateExecution(ctx, ex); err != nil {
+				return err
+			}
+		}
+		spec, err := e.specs.get(ex.Definition)
+		if err != nil {
+			return err
+		}
+		switch u.State {
+		case StatePaused:
+			return w.pauseExecution(ex)
+		case StateRunning:
+			return w.resumeExecution(ex, spec)
+		case StateSuccess, StateError, StateCancelled:
+			if ex.State.Completed() {
+				return Errorf(ECONFLICT, "Execution %s is already completed with state %s.", ex.ID, ex.State)
+			}
+			return w.stopExecution(ex, spec, u.State, u.StateInfo)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.store.GetExecution(ctx, id)
+}
+
+// DeleteExecution deletes an execution with its tasks and action
+// executions. A running one needs force.
+func (e *Engine) DeleteExecution(ctx context.Context, id string, force bool) error {
+	return e.update(ctx, func(w *work) error {
+		ex, err := w.tx.GetExecution(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !ex.State.Completed() && !force {
+			return Errorf(EFORBIDDEN, "Only completed executions can be deleted; execution %s is %s (use force to delete it anyway).", id, ex.State)
+		}
+		return w.tx.DeleteExecution(ctx, id)
+	})
+}
+
+func asObject(v any) map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// exprString renders a value the way an interpolated expression would.
+func exprString(v any) string { return expr.Str(v) }

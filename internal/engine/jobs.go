@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// maxIdleWait bounds how long the worker sleeps without a wake-up, so a
+// job added by another process (or a lease that expired) is not missed.
+const maxIdleWait = 30 * time.Second
+
+// Run runs the job worker until ctx ends, then waits for the jobs in
+// flight. Jobs left from before a restart run at once.
+func (e *Engine) Run(ctx context.Context) error {
+	slots := make(chan struct{}, e.workers)
+	defer e.wg.Wait()
+	for {
+		free := cap(slots) - len(slots)
+		var jobs []*Job
+		if free > 0 {
+			now := e.now()
+			err := e.store.Update(ctx, func(tx Tx) error {
+				var err error
+				jobs, err = tx.ClaimJobs(ctx, now, now.Add(jobLease), free)
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("claim jobs", "err", err)
+			}
+		}
+		for _, j := range jobs {
+			slots <- struct{}{}
+			e.wg.Add(1)
+			go func(j *Job) {
+				defer e.wg.Done()
+				defer func() { <-slots; e.Notify() }()
+				if err := e.runJob(ctx, j); err != nil && ctx.Err() == nil {
+					e.log.Error("job failed; it runs again when its lease expires", "kind", j.Kind, "ref", j.Ref, "err", err)
+				}
+			}(j)
+		}
+		if len(jobs) > 0 && len(jobs) == free {
+			continue // maybe more are due
+		}
+		wait := maxIdleWait
+		if due, ok, err := e.store.NextJobDue(ctx); err == nil && ok {
+			if d := due.Sub(e.now()); d < wait {
+				wait = d
+			}
+		}
+		if wait < time.Millisecond {
+			wait = time.Millisecond
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-e.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+func (e *Engine) runJob(ctx context.Context, j *Job) error {
+	switch j.Kind {
+	case JobRunAction:
+		return e.runActionJob(ctx, j)
+	}
+	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
+	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID) })
+}
+
+// runActionJob runs an action execution's action. Its I/O happens outside
+// any transaction; the outcome and the job's deletion commit together, so a
+// crash in between runs the action again (at-least-once: receivers of
+// std.mistral_http deduplicate on Mistral-Action-Execution-Id).
+func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
+	a, err := e.store.GetActionExecution(ctx, j.Ref)
+	if err != nil || a.State != StateRunning {
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		// Gone or finished meanwhile (a callback can beat the request).
+		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID) })
+	}
+	act, err := lookupAction(a.Name)
+	if err != nil {
+		return err
+	}
+	in, err := act.check(decodeObject(a.InputJSON))
+	if err != nil {
+		return err
+	}
+	state, result := e.invoke(ctx, act, a, in)
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: the job runs again after restart
+	}
+	var record *string
+	if act.name == "std.mistral_http" || act.name == "std.http" {
+		record = strPtr(mustEncode(requestRecord(in, e, a)))
+	}
+	return e.update(ctx, func(w *work) error {
+		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
+			return err
+		}
+		a, err := w.tx.GetActionExecution(ctx, j.Ref)
+		if err != nil {
+			return err
+		}
+		if record != nil && a.State == StateRunning {
+			a.RequestJSON = record
+			if err := w.tx.UpdateActionExecution(ctx, a, StateRunning); err != nil {
+				return err
+			}
+		}
+		if act.async && state == StateSuccess {
+			return nil // sent: now it waits for its callback
+		}
+		if a.State.Completed() {
+			return nil // completed by someone else meanwhile
+		}
+		if a.WorkflowExecutionID != nil {
+			if err := w.tx.LockExecution(ctx, *a.WorkflowExecutionID); err != nil {
+				return err
+			}
+		}
+		outJSON, err := encode(map[string]any{"result": result})
+		if err != nil {
+			outJSON = mustEncode(map[string]any{"result": err.Error()})
+			state = StateError
+		}
+		err = w.completeAction(a, state, outJSON, ViaEngine)
+		if errors.Is(err, ErrConflict) {
+			return nil
+		}
+		return err
+	})
+}

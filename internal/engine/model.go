@@ -1,0 +1,124 @@
+package engine
+
+import "time"
+
+// Fields named *JSON hold JSON text exactly as stored and as the v2 API
+// serialises it (Mistral sends such fields as JSON-encoded strings), so
+// list endpoints never decode and re-encode them.
+
+// DefaultProject is Mistral's project id when authentication is off.
+const DefaultProject = "<default-project>"
+
+// Workflow is a stored workflow definition.
+type Workflow struct {
+	ID            string
+	Name          string
+	Namespace     string
+	Definition    string // YAML text of this workflow alone
+	Input         string // human-readable input, e.g. `name="World", count`
+	InterfaceJSON string // {"input": [...], "output": [...]}
+	Tags          []string
+	Scope         string
+	ProjectID     string
+	CreatedAt     time.Time
+	UpdatedAt     *time.Time
+}
+
+// Execution is a workflow execution.
+type Execution struct {
+	ID                string
+	WorkflowID        string
+	WorkflowName      string
+	WorkflowNamespace string
+	Description       string
+	Tags              []string
+	ParamsJSON        string
+	TaskExecutionID   *string // parent task of a sub-workflow
+	RootExecutionID   *string
+	State             State
+	StateInfo         *string
+	InputJSON         string
+	OutputJSON        string
+	ContextJSON       string // the initial data context: input, then vars
+	Definition        string // the workflow's YAML as it was when the execution started
+	ProjectID         string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Task type values.
+const (
+	TaskTypeAction   = "ACTION"
+	TaskTypeWorkflow = "WORKFLOW"
+)
+
+// Task is a task execution.
+type Task struct {
+	ID                  string
+	Name                string
+	Type                string
+	WorkflowExecutionID string
+	WorkflowName        string
+	WorkflowNamespace   string
+	WorkflowID          string
+	Tags                []string
+	State               State
+	StateInfo           *string
+	RuntimeContextJSON  string
+	InContextJSON       string // the data context the task started with
+	PublishedJSON       string
+	ResultJSON          string // results of its accepted action executions (Mistral's rule)
+	// Processed is true once the task's transitions have run. A task that
+	// finishes while its workflow is paused stays unprocessed until resume.
+	Processed bool
+	// ErrorHandled is true when an on-error transition fired for it, which
+	// keeps its ERROR from failing the workflow (reference §3.3).
+	ErrorHandled bool
+	ProjectID    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	StartedAt    *time.Time
+	FinishedAt   *time.Time
+}
+
+// ActionExecution is one run of an action, synchronous or asynchronous.
+type ActionExecution struct {
+	ID                  string
+	Name                string
+	WorkflowName        *string
+	WorkflowNamespace   string
+	TaskName            *string
+	TaskExecutionID     *string
+	WorkflowExecutionID *string
+	State               State
+	StateInfo           *string
+	Description         string
+	ProjectID           string
+	Accepted            bool
+	Async               bool
+	InputJSON           string
+	OutputJSON          *string // {"result": value}; nil until it finishes
+	// RequestJSON records what std.mistral_http sent: method, url, headers.
+	RequestJSON *string
+	// CompletedVia says who delivered the result: api, cli, dashboard or engine.
+	CompletedVia *string
+	CompletedAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Job is durable work for the engine's worker: running an action's I/O now,
+// or a timer that fires at DueAt. A job row is deleted in the same
+// transaction that records its effect, so a crash repeats it at worst.
+type Job struct {
+	ID    int64
+	Kind  string
+	Ref   string // the id of the record the job concerns
+	DueAt time.Time
+}
+
+// Job kinds.
+const (
+	// JobRunAction runs an action execution's action (its I/O happens outside any transaction).
+	JobRunAction = "run_action"
+)

@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// specCache keeps parsed workflow definitions by the hash of their text,
+// so that each step of an execution does not re-parse its YAML.
+type specCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]*dsl.Workflow
+}
+
+// maxCachedSpecs bounds the cache; it is cleared when full, which is
+// simpler than LRU and costs only re-parsing.
+const maxCachedSpecs = 1024
+
+func (c *specCache) get(definition string) (*dsl.Workflow, error) {
+	key := sha256.Sum256([]byte(definition))
+	c.mu.Lock()
+	wf, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return wf, nil
+	}
+	doc, err := dsl.Parse([]byte(definition))
+	if err != nil {
+		return nil, err
+	}
+	if len(doc.Workflows) != 1 {
+		return nil, Errorf(EINTERNAL, "stored definition holds %d workflows", len(doc.Workflows))
+	}
+	wf = doc.Workflows[0]
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSpecs {
+		c.m = make(map[[32]byte]*dsl.Workflow)
+	}
+	c.m[key] = wf
+	c.mu.Unlock()
+	return wf, nil
+}
+
+// encode returns v as JSON text; values come from decoded JSON, YAML or
+// expressions, so an encoding failure (NaN, say) is reported, not hidden.
+func encode(v any) (string, error) {
+	b, err := expr.EncodeJSON(v)
+	if err != nil {
+		return "", Errorf(EINVALID, "cannot encode value as JSON: %v", err)
+	}
+	return string(b), nil
+}
+
+// mustEncode encodes values the engine built itself from JSON-safe parts.
+func mustEncode(v any) string {
+	s, err := encode(v)
+	if err != nil {
+		return "null"
+	}
+	return s
+}
+
+// decode parses stored JSON text; an empty string is null.
+func decode(s string) (any, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return expr.DecodeJSON([]byte(s))
+}
+
+// decodeObject parses stored JSON text that holds an object; anything else
+// (null included) is an empty object.
+func decodeObject(s string) map[string]any {
+	v, err := decode(s)
+	if err != nil {
+		return map[string]any{}
+	}
+	m, ok := v.(map[string]any)
+	if !ok || m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// merge returns a new map with the keys of each map in turn, later ones winning.
+func merge(maps ...map[string]any) map[string]any {
+	out := make(map[string]any)
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// truthy is Python's truth test, which Mistral applies to guards.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}
+
+func strPtr(s string) *string { return &s }

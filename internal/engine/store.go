@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the engine needs from persistence. The SQLite store in
+// internal/store implements it; a PostgreSQL one can later. Correctness
+// never rests on SQLite's single writer: every state transition is a
+// guarded update (UPDATE … WHERE state IN (…)) that fails with ErrConflict
+// when another writer moved the record first, and LockExecution serialises
+// the work on one workflow execution across replicas.
+type Store interface {
+	Reader
+	// Update runs fn in one write transaction and commits it when fn returns
+	// nil. After Update returns nil the changes are durable.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// NextJobDue returns when the earliest job is due (ok false when none).
+	NextJobDue(ctx context.Context) (due time.Time, ok bool, err error)
+	Close() error
+}
+
+// Reader holds the read queries of the API and the dashboard. Get methods
+// return an error with code ENOTFOUND for unknown ids.
+type Reader interface {
+	// GetWorkflow finds a workflow by id, or by name within namespace.
+	GetWorkflow(ctx context.Context, idOrName, namespace string) (*Workflow, error)
+	ListWorkflows(ctx context.Context, q ListQuery) ([]*Workflow, error)
+	GetExecution(ctx context.Context, id string) (*Execution, error)
+	ListExecutions(ctx context.Context, q ListQuery) ([]*Execution, error)
+	GetTask(ctx context.Context, id string) (*Task, error)
+	ListTasks(ctx context.Context, q ListQuery) ([]*Task, error)
+	GetActionExecution(ctx context.Context, id string) (*ActionExecution, error)
+	ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+
+	// LockExecution serialises work on one workflow execution: completions
+	// of parallel tasks must not both decide the workflow's end. SQLite's
+	// single writer already does; PostgreSQL would SELECT … FOR UPDATE.
+	LockExecution(ctx context.Context, id string) error
+
+	CreateWorkflow(ctx context.Context, w *Workflow) error
+	UpdateWorkflow(ctx context.Context, w *Workflow) error
+	DeleteWorkflow(ctx context.Context, id string) error
+
+	CreateExecution(ctx context.Context, e *Execution) error
+	// UpdateExecution writes e's mutable fields if the stored state is one
+	// of from (any state when from is empty); else ErrConflict.
+	UpdateExecution(ctx context.Context, e *Execution, from ...State) error
+	DeleteExecution(ctx context.Context, id string) error
+
+	CreateTask(ctx context.Context, t *Task) error
+	UpdateTask(ctx context.Context, t *Task, from ...State) error
+	// TasksOf returns the task executions of a workflow execution, oldest first.
+	TasksOf(ctx context.Context, executionID string) ([]*Task, error)
+
+	CreateActionExecution(ctx context.Context, a *ActionExecution) error
+	UpdateActionExecution(ctx context.Context, a *ActionExecution, from ...State) error
+	// ActionExecutionsOf returns the action executions of a task, oldest first.
+	ActionExecutionsOf(ctx context.Context, taskID string) ([]*ActionExecution, error)
+
+	AddJob(ctx context.Context, j *Job) error
+	DeleteJob(ctx context.Context, id int64) error
+	// ClaimJobs leases up to limit jobs due by now until leaseUntil, so that
+	// no other worker runs them meanwhile; an expired lease makes a job due
+	// again (the worker that held it died).
+	ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Job, error)
+}
+
+// Filter operators of list queries (Mistral's `op:value` syntax).
+const (
+	OpEq  = "eq"
+	OpNeq = "neq"
+	OpLt  = "lt"
+	OpLte = "lte"
+	OpGt  = "gt"
+	OpGte = "gte"
+	OpIn  = "in"
+	OpNin = "nin"
+	OpHas = "has"
+)
+
+// Filter is one condition of a list query on a named field.
+type Filter struct {
+	Field  string
+	Op     string
+	Values []string // one value, except for in and nin
+}
+
+// ListQuery selects, orders and pages a list. Field names are the API's;
+// the store accepts only the ones it knows and answers EINVALID otherwise.
+type ListQuery struct {
+	Limit    int // 0: no limit
+	Marker   string
+	SortKeys []string
+	SortDirs []string // "asc" or "desc", one per key
+	Filters  []Filter
+	Nulls    []string // fields that must be NULL
+}

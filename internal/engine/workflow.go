@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+)
+
+// Workflow scopes.
+const (
+	ScopePrivate = "private"
+	ScopePublic  = "public"
+)
+
+// parseDefinition parses a workflow document and maps its errors to EINVALID.
+func parseDefinition(text string) (*dsl.Document, error) {
+	doc, err := dsl.Parse([]byte(text))
+	if err != nil {
+		var de *dsl.Error
+		if errors.As(err, &de) {
+			return nil, &Error{Code: EINVALID, Message: de.Error()}
+		}
+		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+	}
+	return doc, nil
+}
+
+func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
+	var outputs []any
+	if m, ok := spec.Output.(map[string]any); ok {
+		for _, k := range sortedKeys(m) {
+			outputs = append(outputs, k)
+		}
+	}
+	inputs := spec.InputRaw
+	if inputs == nil {
+		inputs = []any{}
+	}
+	if outputs == nil {
+		outputs = []any{}
+	}
+	tags := spec.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return &Workflow{
+		Name:          spec.Name,
+		Namespace:     namespace,
+		Definition:    spec.Source,
+		Input:         spec.InputString(),
+		InterfaceJSON: mustEncode(map[string]any{"input": inputs, "output": outputs}),
+		Tags:          tags,
+		Scope:         scope,
+		ProjectID:     DefaultProject,
+	}
+}
+
+// CreateWorkflows registers every workflow of a YAML document. A name that
+// already exists in the namespace is a conflict; nothing is created then.
+func (e *Engine) CreateWorkflows(ctx context.Context, definition, namespace, scope string) ([]*Workflow, error) {
+	return e.saveWorkflows(ctx, definition, namespace, scope, false)
+}
+
+// UpdateWorkflows replaces the definitions of the workflows a document
+// names; each must exist.
+func (e *Engine) UpdateWorkflows(ctx context.Context, definition, namespace, scope string) ([]*Workflow, error) {
+	return e.saveWorkflows(ctx, definition, namespace, scope, true)
+}
+
+func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope string, replace bool) ([]*Workflow, error) {
+	if scope == "" {
+		scope = ScopePrivate
+	}
+	if scope != ScopePrivate && scope != ScopePublic {
+		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+	}
+	doc, err := parseDefinition(definition)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Workflow
+	err = e.update(ctx, func(w *work) error {
+		out = out[:0]
+		now := e.now()
+		for _, spec := range doc.Workflows {
+			rec := newWorkflowRecord(spec, namespace, scope)
+			old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
+			switch {
+			case err == nil && !replace:
+				return Errorf(ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+			case err == nil:
+				rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+				if err := w.tx.UpdateWorkflow(ctx, rec); err != nil {
+					return fmt.Errorf("update workflow %q: %w", spec.Name, err)
+				}
+			case ErrorCode(err) != ENOTFOUND:
+				return err
+			case replace:
+				return Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", spec.Name, namespace)
+			default:
+				rec.ID, rec.CreatedAt = newID(), now
+				if err := w.tx.CreateWorkflow(ctx, rec); err != nil {
+					return fmt.Errorf("create workflow %q: %w", spec.Name, err)
+				}
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ValidateWorkflows parses a document without storing it.
+func (e *Engine) ValidateWorkflows(definition string) error {
+	_, err := parseDefinition(definition)
+	return err
+}
+
+// GetWorkflow returns a workflow by id or by name within namespace.
+func (e *Engine) GetWorkflow(ctx context.Context, idOrName, namespace string) (*Workflow, error) {
+	wf, err := e.store.GetWorkflow(ctx, idOrName, namespace)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
+	}
+	return wf, err
+}
+
+// ListWorkflows lists workflows.
+func (e *Engine) ListWorkflows(ctx context.Context, q ListQuery) ([]*Workflow, error) {
+	return e.store.ListWorkflows(ctx, q)
+}
+
+// DeleteWorkflow deletes a workflow definition. Executions keep running:
+// each holds a copy of the definition it started with.
+func (e *Engine) DeleteWorkflow(ctx context.Context, idOrName, namespace string) error {
+	return e.update(ctx, func(w *work) error {
+		wf, err := w.tx.GetWorkflow(ctx, idOrName, namespace)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
+		}
+		if err != nil {
+			return err
+		}
+		return w.tx.DeleteWorkflow(ctx, wf.ID)
+	})
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+
+// LooksLikeID reports whether s has the shape of a UUID, which is how
+// Mistral tells ids from names.
+func LooksLikeID(s string) bool { return uuidRE.MatchString(s) }

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+var executions = &resource{
+	table: "workflow_executions",
+	columns: "id, workflow_id, workflow_name, workflow_namespace, description, tags, params, task_execution_id, root_execution_id, " +
+		"state, state_info, input, output, context, definition, project_id, created_at, updated_at",
+	fields: map[string]fieldKind{
+		"id": kindText, "workflow_id": kindText, "workflow_name": kindText, "workflow_namespace": kindText,
+		"description": kindText, "tags": kindText, "params": kindText, "task_execution_id": kindText,
+		"root_execution_id": kindText, "state": kindText, "state_info": kindText, "input": kindText,
+		"output": kindText, "project_id": kindText, "created_at": kindTime, "updated_at": kindTime,
+	},
+}
+
+func scanExecution(s scanner) (*engine.Execution, error) {
+	var e engine.Execution
+	var tags, state, created, updated string
+	var parent, root, info sql.NullString
+	if err := s.Scan(&e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &tags, &e.ParamsJSON,
+		&parent, &root, &state, &info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &created, &updated); err != nil {
+		return nil, err
+	}
+	e.Tags, e.State, e.StateInfo = parseTags(tags), engine.State(state), nullStr(info)
+	e.TaskExecutionID, e.RootExecutionID = nullStr(parent), nullStr(root)
+	e.CreatedAt, e.UpdatedAt = parseTime(created), parseTime(updated)
+	return &e, nil
+}
+
+func (r reader) GetExecution(ctx context.Context, id string) (*engine.Execution, error) {
+	e, err := scanExecution(r.db.QueryRowContext(ctx, "SELECT "+executions.columns+" FROM workflow_executions WHERE id = ?", id))
+	if err != nil {
+		return nil, dbErr(err, "get execution")
+	}
+	return e, nil
+}
+
+func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engine.Execution, error) {
+	return list(ctx, r.db, executions, q, "", nil, scanExecution)
+}
+
+func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
+		strOrNil(e.TaskExecutionID), strOrNil(e.RootExecutionID), string(e.State), strOrNil(e.StateInfo),
+		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, fmtTime(e.CreatedAt), fmtTime(e.UpdatedAt))
+	return dbErr(err, "create execution")
+}
+
+func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...engine.State) error {
+	guard, gargs := stateGuard(from)
+	args := append([]any{e.Description, tagsJSON(e.Tags), e.ParamsJSON, string(e.State), strOrNil(e.StateInfo),
+		e.OutputJSON, e.ContextJSON, fmtTime(e.UpdatedAt), e.ID}, gargs...)
+	res, err := t.tx.ExecContext(ctx, `UPDATE workflow_executions SET description = ?, tags = ?, params = ?, state = ?, state_info = ?,
+		output = ?, context = ?, updated_at = ? WHERE id = ?`+guard, args...)
+	return guarded(res, err, "update execution")
+}
+
+func (t *tx) DeleteExecution(ctx context.Context, id string) error {
+	// Jobs reference records by id without a foreign key (they may concern
+	// any table), so they go first; the rest cascades.
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
+		return dbErr(err, "delete execution jobs")
+	}
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
+	if err := guarded(res, err, "delete execution"); err == engine.ErrConflict {
+		return engine.ErrNotFound
+	} else {
+		return err
+	}
+}

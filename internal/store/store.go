@@ -1,0 +1,296 @@
+// Package store is the SQLite implementation of the engine's Store: the
+// only place SQL lives. Writes go through one connection; reads use a
+// separate pool, which WAL lets run beside the writer.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Sync modes: how hard a commit pushes data to disk.
+const (
+	// SyncFull survives power loss (SQLite synchronous=FULL).
+	SyncFull = "full"
+	// SyncNormal survives a crash of the process but may lose the last
+	// commits on power loss (synchronous=NORMAL in WAL mode).
+	SyncNormal = "normal"
+)
+
+// Options configure Open.
+type Options struct {
+	Sync string // SyncFull (default) or SyncNormal
+}
+
+// Store is a SQLite database holding Sirocco's state.
+type Store struct {
+	reader
+	writer *sql.DB
+	rdb    *sql.DB
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and applies the
+// migrations it lacks.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	sync := "FULL"
+	switch opts.Sync {
+	case "", SyncFull:
+	case SyncNormal:
+		sync = "NORMAL"
+	default:
+		return nil, fmt.Errorf("open store: unknown sync mode %q (want full or normal)", opts.Sync)
+	}
+	// busy_timeout first: the other pragmas may already need to wait.
+	dsn := func(extra string) string {
+		v := url.Values{}
+		v.Add("_pragma", "busy_timeout(10000)")
+		v.Add("_pragma", "journal_mode(WAL)")
+		v.Add("_pragma", "foreign_keys(ON)")
+		v.Add("_pragma", "synchronous("+sync+")")
+		return "file:" + path + "?" + v.Encode() + extra
+	}
+	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetMaxIdleConns(1)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s := &Store{reader: reader{db: r}, writer: w, rdb: r}
+	// A SQLite file is served by one process, so leases left by a previous
+	// run belong to a dead worker: release them so its jobs run at once.
+	if _, err := w.ExecContext(ctx, `UPDATE jobs SET lease_until = NULL WHERE lease_until IS NOT NULL`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("release job leases: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.rdb.Close(), s.writer.Close())
+}
+
+// migrate applies the embedded migrations not yet recorded, each in its own
+// transaction. Migrations are forward only.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("migrate: bad migration file name %q", base)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, fmtTime(time.Now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// Update runs fn in one write transaction.
+func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&tx{reader: reader{db: sqlTx}, tx: sqlTx}); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// NextJobDue returns when the earliest job becomes runnable.
+func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(MAX(due_at, COALESCE(lease_until, ''))) FROM jobs`).Scan(&due)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return parseTime(due.String), true, nil
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reader implements engine.Reader on a pool or inside a transaction.
+type reader struct{ db querier }
+
+// tx implements engine.Tx.
+type tx struct {
+	reader
+	tx *sql.Tx
+}
+
+const timeFormat = "2006-01-02 15:04:05.000000"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) time.Time {
+	for _, layout := range []string{timeFormat, "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
+
+func nullStr(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	v := s.String
+	return &v
+}
+
+func strOrNil(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// dbErr translates driver errors into engine errors callers branch on.
+func dbErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return engine.ErrNotFound
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		return &engine.Error{Code: engine.ECONFLICT, Message: what + ": duplicate entry"}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// guarded checks the outcome of a guarded UPDATE: no row means another
+// writer moved the record first.
+func guarded(res sql.Result, err error, what string) error {
+	if err != nil {
+		return dbErr(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return engine.ErrConflict
+	}
+	return nil
+}
+
+// stateGuard returns " AND state IN (?,…)" and its arguments.
+func stateGuard(from []engine.State) (string, []any) {
+	if len(from) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(from))
+	for i, s := range from {
+		args[i] = string(s)
+	}
+	return " AND state IN (" + placeholders(len(from)) + ")", args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (t *tx) LockExecution(ctx context.Context, id string) error {
+	return nil // SQLite has one writer: the write transaction already excludes others.
+}
