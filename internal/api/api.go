@@ -61,7 +61,7 @@ func (a *API) fault(c echo.Context, err error) error {
 	if status >= 500 {
 		faultcode = "Server"
 	}
-	return writeJSON(c, status, map[string]any{"faultcode": faultcode, "faultstring": engine.ErrorMessage(err), "debuginfo": nil})
+	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", engine.ErrorMessage(err)}, {"debuginfo", nil}})
 }
 
 // plainFault is the error body of the YAML-taking handlers, which in

@@ -1,0 +1,184 @@
+package engine_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// startOne registers a one-task workflow running action and starts it.
+func startOne(t *testing.T, e *engine.Engine, action string) *engine.Execution {
+	t.Helper()
+	ctx := context.Background()
+	def := "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: '" + strings.ReplaceAll(action, "'", "''") + "'\n      publish:\n        r: <% task().result %>\n"
+	if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+func TestMistralHTTPWaitsForCallback(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got *http.Request
+	var body string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, body = r, string(b)
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer hook.Close()
+	e := newEngine(t, engine.Config{BaseURL: "http://public.example:8989"})
+	ex := startOne(t, e, `std.mistral_http url="`+hook.URL+`/hook" method=POST body="hi" headers={"X-Token": "t1"}`)
+
+	// It stays RUNNING once the request was sent; the record of what was
+	// sent shows that it was.
+	var a *engine.ActionExecution
+	for {
+		a = pendingAction(t, e, ex.ID, "t")
+		if a == nil {
+			t.Fatalf("action left RUNNING without a callback: %+v", settle(t, e, ex.ID, ""))
+		}
+		if a.RequestJSON != nil {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got == nil {
+		t.Fatal("the web service got no request")
+	}
+	want := map[string]string{
+		"Mistral-Workflow-Name":         "wf",
+		"Mistral-Workflow-Execution-Id": ex.ID,
+		"Mistral-Task-Id":               *a.TaskExecutionID,
+		"Mistral-Action-Execution-Id":   a.ID,
+		"Mistral-Callback-URL":          "http://public.example:8989",
+		"X-Token":                       "t1",
+	}
+	for k, v := range want {
+		if g := got.Header.Get(k); g != v {
+			t.Errorf("header %s = %q, want %q", k, g, v)
+		}
+	}
+	if got.Method != "POST" || got.URL.Path != "/hook" || body != "hi" {
+		t.Errorf("request = %s %s %q", got.Method, got.URL.Path, body)
+	}
+	if !strings.Contains(*a.RequestJSON, `"Mistral-Action-Execution-Id": "`+a.ID+`"`) {
+		t.Errorf("request record = %s", *a.RequestJSON)
+	}
+}
+
+func TestMistralHTTPFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	refused := func() string { // a port nobody listens on
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return "http://" + addr
+	}()
+	teapot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, `{"why": "teapot"}`)
+	}))
+	t.Cleanup(teapot.Close) // parallel subtests run after this function returns
+	tests := []struct {
+		name, url, info string
+	}{
+		{"connection refused", refused, "Failed to send HTTP request"},
+		{"status outside 200-306", teapot.URL, "'status': 418"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEngine(t, engine.Config{})
+			ex := startOne(t, e, `mistral_http url="`+tt.url+`"`)
+			got := settle(t, e, ex.ID, "")
+			if got.State != engine.StateError || !strings.Contains(deref(got.StateInfo), tt.info) {
+				t.Errorf("state %s, state_info %q; want ERROR containing %q", got.State, deref(got.StateInfo), tt.info)
+			}
+		})
+	}
+}
+
+func TestHTTPResult(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"q": "`+r.URL.RawQuery+`"}`)
+	}))
+	defer srv.Close()
+	e := newEngine(t, engine.Config{})
+	ex := startOne(t, e, `std.http url="`+srv.URL+`" params={"a": 1, "b": "x y"}`)
+	got := settle(t, e, ex.ID, "")
+	if got.State != engine.StateSuccess {
+		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
+	}
+	out, err := expr.DecodeJSON([]byte(got.OutputJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.(map[string]any)["r"].(map[string]any)
+	if r["status"] != int64(200) || r["encoding"] != "utf-8" || r["reason"] != "OK" {
+		t.Errorf("result = %v", r)
+	}
+	if c, _ := r["content"].(map[string]any); c["q"] != "a=1&b=x+y" {
+		t.Errorf("content = %v", r["content"])
+	}
+	for _, k := range []string{"headers", "url", "history", "cookies", "elapsed"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("result lacks %q", k)
+		}
+	}
+}
+
+func TestStateTable(t *testing.T) {
+	all := []engine.State{engine.StateIdle, engine.StateWaiting, engine.StateRunning, engine.StateDelayed,
+		engine.StatePaused, engine.StateSuccess, engine.StateError, engine.StateCancelled}
+	// Every state is reachable from RUNNING or IDLE through the table.
+	reached := map[engine.State]bool{engine.StateIdle: true, engine.StateWaiting: true}
+	for changed := true; changed; {
+		changed = false
+		for from := range reached {
+			for _, to := range all {
+				if !reached[to] && engine.CanTransition(from, to) {
+					reached[to], changed = true, true
+				}
+			}
+		}
+	}
+	for _, s := range all {
+		if !reached[s] {
+			t.Errorf("state %s is unreachable", s)
+		}
+		if !s.Valid() {
+			t.Errorf("state %s is not Valid", s)
+		}
+	}
+	for _, to := range all {
+		if to != engine.StateSuccess && engine.CanTransition(engine.StateSuccess, to) {
+			t.Errorf("SUCCESS must be final, but → %s is allowed", to)
+		}
+	}
+	if engine.State("DONE").Valid() {
+		t.Error("DONE is not a Mistral state")
+	}
+}

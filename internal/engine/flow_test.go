@@ -1,0 +1,187 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/store"
+)
+
+// flowCase is one file of testdata/flows: a workflow, its input, the
+// callbacks to deliver in order, and what must come of it.
+type flowCase struct {
+	Workflow  string         `yaml:"workflow"`
+	Input     map[string]any `yaml:"input"`
+	Callbacks []struct {
+		Task   string `yaml:"task"`
+		State  string `yaml:"state"`
+		Output any    `yaml:"output"`
+		// Execution, when set, is sent to the execution instead (PAUSED, RUNNING, CANCELLED...).
+		Execution string `yaml:"execution"`
+	} `yaml:"callbacks"`
+	Expect struct {
+		State     string            `yaml:"state"`
+		StateInfo string            `yaml:"state_info"` // a fragment
+		Output    any               `yaml:"output"`
+		Tasks     map[string]string `yaml:"tasks"`
+	} `yaml:"expect"`
+}
+
+func newEngine(t *testing.T, cfg engine.Config) *engine.Engine {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "test.db"), store.Options{Sync: store.SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = st
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://sirocco.test"
+	}
+	e := engine.New(cfg)
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return e
+}
+
+// settle waits until the execution is no longer RUNNING, or has an action
+// waiting in task (when task is not empty).
+func settle(t *testing.T, e *engine.Engine, exID, task string) *engine.Execution {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ex, err := e.GetExecution(ctx, exID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task == "" && ex.State != engine.StateRunning {
+			return ex
+		}
+		if task != "" && pendingAction(t, e, exID, task) != nil {
+			return ex
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s did not settle (state %s, waiting for task %q)", exID, ex.State, task)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func pendingAction(t *testing.T, e *engine.Engine, exID, task string) *engine.ActionExecution {
+	t.Helper()
+	list, err := e.ListActionExecutions(context.Background(), engine.ListQuery{Filters: []engine.Filter{
+		{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{exID}},
+		{Field: "task_name", Op: engine.OpEq, Values: []string{task}},
+		{Field: "state", Op: engine.OpIn, Values: []string{"RUNNING", "PAUSED"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return list[0]
+}
+
+func TestFlows(t *testing.T) {
+	files, err := filepath.Glob("testdata/flows/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no flow cases: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c flowCase
+			if err := yaml.Unmarshal(raw, &c); err != nil {
+				t.Fatal(err)
+			}
+			runFlow(t, c)
+		})
+	}
+}
+
+func runFlow(t *testing.T, c flowCase) {
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	wfs, err := e.CreateWorkflows(ctx, c.Workflow, "", "")
+	if err != nil {
+		t.Fatalf("create workflow: %v", err)
+	}
+	input, err := expr.Normalize(c.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := input.(map[string]any)
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: wfs[0].Name, Input: in})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	for _, cb := range c.Callbacks {
+		if cb.Execution != "" {
+			if _, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.State(cb.Execution)}); err != nil {
+				t.Fatalf("execution %s: %v", cb.Execution, err)
+			}
+			continue
+		}
+		settle(t, e, ex.ID, cb.Task)
+		a := pendingAction(t, e, ex.ID, cb.Task)
+		out, err := expr.Normalize(cb.Output)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.State(cb.State), Output: out, HasOutput: cb.Output != nil}); err != nil {
+			t.Fatalf("callback %s %s: %v", cb.Task, cb.State, err)
+		}
+	}
+	got := settle(t, e, ex.ID, "")
+	if want := c.Expect.State; want != "" && string(got.State) != want {
+		t.Errorf("state = %s, want %s (state_info %v)", got.State, want, deref(got.StateInfo))
+	}
+	if c.Expect.StateInfo != "" && !strings.Contains(deref(got.StateInfo), c.Expect.StateInfo) {
+		t.Errorf("state_info = %q, want it to contain %q", deref(got.StateInfo), c.Expect.StateInfo)
+	}
+	if c.Expect.Output != nil {
+		want, _ := expr.Normalize(c.Expect.Output)
+		gotOut, _ := expr.DecodeJSON([]byte(got.OutputJSON))
+		if !reflect.DeepEqual(gotOut, want) {
+			w, _ := json.Marshal(want)
+			t.Errorf("output = %s, want %s", got.OutputJSON, w)
+		}
+	}
+	if c.Expect.Tasks != nil {
+		tasks, err := e.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[string]string{}
+		for _, tk := range tasks {
+			states[tk.Name] = string(tk.State)
+		}
+		if !reflect.DeepEqual(states, c.Expect.Tasks) {
+			t.Errorf("task states = %v, want %v", states, c.Expect.Tasks)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

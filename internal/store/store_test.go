@@ -1,0 +1,223 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/store"
+)
+
+func open(t *testing.T, path string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
+
+// seed writes an execution with one task and n action executions, the
+// i-th created i seconds after t0.
+func seed(t *testing.T, s *store.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx engine.Tx) error {
+		ex := &engine.Execution{ID: "ex", WorkflowID: "wf", WorkflowName: "wf", State: engine.StateRunning,
+			ParamsJSON: "{}", InputJSON: "{}", OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p", CreatedAt: t0, UpdatedAt: t0}
+		if err := tx.CreateExecution(ctx, ex); err != nil {
+			return err
+		}
+		task := &engine.Task{ID: "task", Name: "t", Type: engine.TaskTypeAction, WorkflowExecutionID: "ex", WorkflowName: "wf",
+			WorkflowID: "wf", State: engine.StateRunning, RuntimeContextJSON: "{}", InContextJSON: "{}", PublishedJSON: "{}",
+			ResultJSON: "null", ProjectID: "p", CreatedAt: t0, UpdatedAt: t0}
+		if err := tx.CreateTask(ctx, task); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			state := engine.StateRunning
+			if i%3 == 0 {
+				state = engine.StateSuccess
+			}
+			at := t0.Add(time.Duration(i) * time.Second)
+			a := &engine.ActionExecution{ID: fmt.Sprintf("a%02d", i), Name: "std.async_noop", TaskExecutionID: &task.ID,
+				WorkflowExecutionID: &ex.ID, State: state, ProjectID: "p", InputJSON: "{}", CreatedAt: at, UpdatedAt: at}
+			if err := tx.CreateActionExecution(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ids(list []*engine.ActionExecution) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func TestGuardedUpdate(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	seed(t, s, 1)
+	ctx := context.Background()
+	a, err := s.GetActionExecution(ctx, "a00") // SUCCESS
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.State = engine.StateError
+	err = s.Update(ctx, func(tx engine.Tx) error { return tx.UpdateActionExecution(ctx, a, engine.StateRunning, engine.StatePaused) })
+	if !errors.Is(err, engine.ErrConflict) {
+		t.Fatalf("guarded update of a finished action: err = %v, want ErrConflict", err)
+	}
+	got, _ := s.GetActionExecution(ctx, "a00")
+	if got.State != engine.StateSuccess {
+		t.Errorf("state changed to %s despite the guard", got.State)
+	}
+	if _, err := s.GetActionExecution(ctx, "nope"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("unknown id: err = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestRollbackLosesNothingCommitted(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "db")
+	s := open(t, path)
+	seed(t, s, 2)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx engine.Tx) error {
+		a, _ := tx.GetActionExecution(ctx, "a01")
+		a.State = engine.StateSuccess
+		if err := tx.UpdateActionExecution(ctx, a); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	s.Close()
+	// Reopen: migrations are not applied twice, the data is there, and the
+	// rolled-back change is not.
+	s2 := open(t, path)
+	a, err := s2.GetActionExecution(ctx, "a01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != engine.StateRunning {
+		t.Errorf("rolled back change is visible: state %s", a.State)
+	}
+}
+
+func TestListQueries(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	seed(t, s, 10)
+	ctx := context.Background()
+	q := func(lq engine.ListQuery) []string {
+		t.Helper()
+		list, err := s.ListActionExecutions(ctx, lq)
+		if err != nil {
+			t.Fatalf("%+v: %v", lq, err)
+		}
+		return ids(list)
+	}
+	f := func(field, op string, v ...string) engine.Filter { return engine.Filter{Field: field, Op: op, Values: v} }
+	tests := []struct {
+		name string
+		q    engine.ListQuery
+		want string
+	}{
+		{"default order", engine.ListQuery{Limit: 3}, "[a00 a01 a02]"},
+		{"desc", engine.ListQuery{Limit: 3, SortKeys: []string{"created_at"}, SortDirs: []string{"desc"}}, "[a09 a08 a07]"},
+		{"marker", engine.ListQuery{Limit: 3, Marker: "a02"}, "[a03 a04 a05]"},
+		{"marker desc", engine.ListQuery{Limit: 3, Marker: "a07", SortKeys: []string{"created_at"}, SortDirs: []string{"desc"}}, "[a06 a05 a04]"},
+		{"eq", engine.ListQuery{Filters: []engine.Filter{f("state", engine.OpEq, "SUCCESS")}}, "[a00 a03 a06 a09]"},
+		{"in", engine.ListQuery{Limit: 2, Filters: []engine.Filter{f("state", engine.OpIn, "RUNNING", "PAUSED")}}, "[a01 a02]"},
+		{"neq with marker", engine.ListQuery{Marker: "a05", Filters: []engine.Filter{f("state", engine.OpNeq, "SUCCESS")}}, "[a07 a08]"},
+		{"time gte", engine.ListQuery{Filters: []engine.Filter{f("created_at", engine.OpGte, "2026-11-27 21:00:08")}}, "[a08 a09]"},
+		{"time eq", engine.ListQuery{Filters: []engine.Filter{f("created_at", engine.OpEq, "2026-11-27 21:00:04")}}, "[a04]"},
+		{"bool", engine.ListQuery{Filters: []engine.Filter{f("accepted", engine.OpEq, "false"), f("id", engine.OpLt, "a02")}}, "[a00 a01]"},
+		{"has", engine.ListQuery{Filters: []engine.Filter{f("id", engine.OpHas, "9")}}, "[a09]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(q(tt.q)); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+
+	bad := []engine.ListQuery{
+		{SortKeys: []string{"created_at; DROP TABLE jobs"}},
+		{SortKeys: []string{"definition"}},
+		{SortDirs: []string{"sideways"}},
+		{Filters: []engine.Filter{f("1=1 OR state", engine.OpEq, "x")}},
+		{Filters: []engine.Filter{f("state", "like", "x")}},
+		{Filters: []engine.Filter{f("accepted", engine.OpEq, "maybe")}},
+		{Nulls: []string{"nope"}},
+	}
+	for _, lq := range bad {
+		if _, err := s.ListActionExecutions(ctx, lq); engine.ErrorCode(err) != engine.EINVALID {
+			t.Errorf("%+v: err = %v, want EINVALID", lq, err)
+		}
+	}
+	if _, err := s.ListActionExecutions(ctx, engine.ListQuery{Marker: "nope"}); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("unknown marker: err = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestJobsLeaseAndRelease(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "db")
+	s := open(t, path)
+	ctx := context.Background()
+	claim := func(s *store.Store, now time.Time) []*engine.Job {
+		var jobs []*engine.Job
+		if err := s.Update(ctx, func(tx engine.Tx) error {
+			var err error
+			jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 10)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	}
+	if err := s.Update(ctx, func(tx engine.Tx) error {
+		if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: "now", DueAt: t0}); err != nil {
+			return err
+		}
+		return tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: "later", DueAt: t0.Add(time.Hour)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if due, ok, err := s.NextJobDue(ctx); err != nil || !ok || !due.Equal(t0) {
+		t.Fatalf("NextJobDue = %v %v %v, want %v", due, ok, err, t0)
+	}
+	if got := claim(s, t0); len(got) != 1 || got[0].Ref != "now" {
+		t.Fatalf("first claim = %+v", got)
+	}
+	if got := claim(s, t0.Add(time.Second)); len(got) != 0 {
+		t.Fatalf("leased job claimed again: %+v", got)
+	}
+	if got := claim(s, t0.Add(2*time.Minute)); len(got) != 1 {
+		t.Fatalf("expired lease not claimable: %+v", got)
+	}
+	s.Close()
+	// A new process releases the dead one's leases.
+	s2 := open(t, path)
+	if got := claim(s2, t0.Add(3*time.Minute)); len(got) != 1 || got[0].Ref != "now" {
+		t.Fatalf("after reopen = %+v", got)
+	}
+}
