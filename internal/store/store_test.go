@@ -78,7 +78,9 @@ func TestGuardedUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.State = engine.StateError
-	err = s.Update(ctx, func(tx engine.Tx) error { return tx.UpdateActionExecution(ctx, a, engine.StateRunning, engine.StatePaused) })
+	err = s.Update(ctx, func(tx engine.Tx) error {
+		return tx.UpdateActionExecution(ctx, a, engine.StateRunning, engine.StatePaused)
+	})
 	if !errors.Is(err, engine.ErrConflict) {
 		t.Fatalf("guarded update of a finished action: err = %v, want ErrConflict", err)
 	}
@@ -135,7 +137,9 @@ func TestListQueries(t *testing.T) {
 		}
 		return ids(list)
 	}
-	f := func(field, op string, v ...string) engine.Filter { return engine.Filter{Field: field, Op: op, Values: v} }
+	f := func(field, op string, v ...string) engine.Filter {
+		return engine.Filter{Field: field, Op: op, Values: v}
+	}
 	tests := []struct {
 		name string
 		q    engine.ListQuery

@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestListPaging(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.must(http.MethodPost, "/v2/workflows", "version: '2.0'\nwait_wf:\n  tasks:\n    w:\n      action: std.async_noop\n", 201)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		ex := s.must(http.MethodPost, "/v2/executions", fmt.Sprintf(`{"workflow_name": "wait_wf", "description": "run %d"}`, i), 201)
+		ids = append(ids, ex["id"].(string))
+	}
+	// The CLI's request: newest first, a limit, selected fields.
+	fields := "id,workflow_name,state,created_at"
+	page1 := s.must(http.MethodGet, "/v2/executions?limit=2&sort_keys=created_at&sort_dirs=desc&fields="+fields, "", 200)
+	items := page1["executions"].([]any)
+	if len(items) != 2 || items[0].(map[string]any)["id"] != ids[4] || items[1].(map[string]any)["id"] != ids[3] {
+		t.Fatalf("page 1 = %v", items)
+	}
+	first := items[0].(map[string]any)
+	if len(first) != 4 || first["workflow_name"] != "wait_wf" {
+		t.Errorf("fields not applied: %v", first)
+	}
+	next, ok := page1["next"].(string)
+	if !ok || !strings.Contains(next, "marker="+ids[3]) || !strings.Contains(next, "sort_keys=created_at,id") || !strings.Contains(next, "fields="+fields) {
+		t.Fatalf("next = %v", page1["next"])
+	}
+	u, _ := url.Parse(next)
+	page2 := s.must(http.MethodGet, u.RequestURI(), "", 200)
+	items = page2["executions"].([]any)
+	if len(items) != 2 || items[0].(map[string]any)["id"] != ids[2] || items[1].(map[string]any)["id"] != ids[1] {
+		t.Fatalf("page 2 = %v", items)
+	}
+	page3 := s.must(http.MethodGet, "/v2/executions?limit=2&sort_keys=created_at&sort_dirs=desc&marker="+ids[1], "", 200)
+	if items := page3["executions"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != ids[0] {
+		t.Fatalf("page 3 = %v", items)
+	}
+	if _, ok := page3["next"]; ok {
+		t.Errorf("a short page has next: %v", page3["next"])
+	}
+	// output is deferred in lists unless asked for.
+	if _, ok := items[0].(map[string]any)["output"]; ok {
+		t.Error("list carries output without include_output")
+	}
+	withOut := s.must(http.MethodGet, "/v2/executions?limit=1&include_output=true", "", 200)["executions"].([]any)
+	if withOut[0].(map[string]any)["output"] != "{}" {
+		t.Errorf("include_output: %v", withOut[0])
+	}
+	// state=in: and description filters.
+	s.must(http.MethodPut, "/v2/executions/"+ids[0], `{"state": "CANCELLED"}`, 200)
+	running := s.must(http.MethodGet, "/v2/executions?state=in:RUNNING,PAUSED", "", 200)["executions"].([]any)
+	if len(running) != 4 {
+		t.Errorf("state=in:RUNNING,PAUSED gave %d executions, want 4", len(running))
+	}
+	byDesc := s.must(http.MethodGet, "/v2/executions?description=run%202", "", 200)["executions"].([]any)
+	if len(byDesc) != 1 || byDesc[0].(map[string]any)["id"] != ids[2] {
+		t.Errorf("description filter: %v", byDesc)
+	}
+	// Cancelling released its pending action.
+	pending := s.must(http.MethodGet, "/v2/action_executions?state=RUNNING", "", 200)["action_executions"].([]any)
+	if len(pending) != 4 {
+		t.Errorf("%d pending actions after one cancel, want 4", len(pending))
+	}
+}
+
+func TestExecutionControl(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	exID, aID := s.startAsync()
+	path := "/v2/executions/" + exID
+
+	if m := s.must(http.MethodPut, path, `{"state": "PAUSED"}`, 200); m["state"] != "PAUSED" {
+		t.Fatalf("pause: %v", m)
+	}
+	// The action completes while paused: the workflow stays paused.
+	s.must(http.MethodPut, "/v2/action_executions/"+aID, `{"state": "SUCCESS", "output": "x"}`, 200)
+	if m := s.must(http.MethodGet, path, "", 200); m["state"] != "PAUSED" {
+		t.Fatalf("after callback while paused: %v", m["state"])
+	}
+	if m := s.must(http.MethodPut, path, `{"description": "renamed"}`, 200); m["description"] != "renamed" {
+		t.Errorf("description: %v", m)
+	} else if _, ok := m["params"]; ok {
+		t.Errorf("description-only update carries params: %v", m)
+	}
+	status, body := s.do(http.MethodDelete, path, "", "")
+	if status != 403 || !strings.Contains(body, "use force") {
+		t.Errorf("delete paused execution: %d %s", status, body)
+	}
+	s.must(http.MethodPut, path, `{"state": "RUNNING"}`, 200)
+	s.waitState(path, "SUCCESS")
+	// RUNNING on a finished execution is a no-op, as in Mistral.
+	if m := s.must(http.MethodPut, path, `{"state": "RUNNING"}`, 200); m["state"] != "SUCCESS" {
+		t.Errorf("resume of a finished execution changed it: %v", m["state"])
+	}
+	status, body = s.do(http.MethodPut, path, "application/json", `{"state": "ERROR"}`)
+	if status != 409 || !strings.Contains(body, "already completed") {
+		t.Errorf("stopping a finished execution: %d %s", status, body)
+	}
+	s.must(http.MethodDelete, path, "", 204)
+	s.must(http.MethodGet, path, "", 404)
+	s.must(http.MethodGet, "/v2/action_executions/"+aID, "", 404)
+
+	// Stop with ERROR and a message.
+	ex := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "async_wf"}`, 201)
+	path = "/v2/executions/" + ex["id"].(string)
+	m := s.must(http.MethodPut, path, `{"state": "ERROR", "state_info": "stopped by hand"}`, 200)
+	if m["state"] != "ERROR" || m["state_info"] != "stopped by hand" || m["output"] != `{"result": "stopped by hand"}` {
+		t.Errorf("stop with ERROR: %v", m)
+	}
+	s.must(http.MethodDelete, path, "", 204)
+}
