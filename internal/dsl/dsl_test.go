@@ -1,0 +1,333 @@
+package dsl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden is what a valid fixture's .golden.json records: the parsed
+// document plus the values derived from each workflow.
+type golden struct {
+	Document *Document
+	Derived  map[string]derived
+}
+
+type derived struct {
+	StartTasks  []string
+	InputString string
+}
+
+func TestValid(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/valid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no valid fixtures: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := Parse(src)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			g := golden{Document: doc, Derived: map[string]derived{}}
+			for _, wf := range doc.Workflows {
+				g.Derived[wf.Name] = derived{StartTasks: wf.StartTasks(), InputString: wf.InputString()}
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(g); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.Bytes()
+			goldenFile := strings.TrimSuffix(file, ".yaml") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(goldenFile, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(goldenFile)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("parsed %s differs from %s (run with -update after checking):\ngot:\n%s", file, goldenFile, got)
+			}
+		})
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/invalid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no invalid fixtures: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := Parse(src)
+			if err == nil {
+				t.Fatalf("Parse succeeded, want an error; got %d workflows", len(doc.Workflows))
+			}
+			var de *Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is a %T, want *dsl.Error", err, err)
+			}
+			if de.Line < 1 || de.Column < 1 {
+				t.Errorf("error %q has no position", err)
+			}
+			errFile := strings.TrimSuffix(file, ".yaml") + ".err"
+			if *update {
+				if err := os.WriteFile(errFile, []byte(err.Error()+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, rerr := os.ReadFile(errFile)
+			if rerr != nil {
+				t.Fatalf("%v (run with -update to create it)", rerr)
+			}
+			if got := err.Error(); got != strings.TrimRight(string(want), "\n") {
+				t.Errorf("error\n got: %s\nwant: %s", got, strings.TrimRight(string(want), "\n"))
+			}
+		})
+	}
+}
+
+// TestSeed pins the example from the async-actions guide with typed values.
+func TestSeed(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("testdata/valid/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := doc.Workflows[0].Tasks["one_plus_two"]
+	if task.Action != "mistral_http" {
+		t.Errorf("Action = %q, want mistral_http", task.Action)
+	}
+	if want := map[string]any{"url": "http://my.webservice.com"}; !reflect.DeepEqual(task.InlineInput, want) {
+		t.Errorf("InlineInput = %#v, want %#v", task.InlineInput, want)
+	}
+	want := map[string]any{"params": map[string]any{"a": int64(1), "b": int64(2)}}
+	if !reflect.DeepEqual(task.Input, want) {
+		t.Errorf("Input = %#v, want %#v", task.Input, want)
+	}
+}
+
+func TestSourceOfEachWorkflow(t *testing.T) {
+	t.Parallel()
+	src := "---\n# header\nversion: '2.0'\n\nfirst:\n  tasks:\n    a: {}\n\n# about second\nsecond:\n  # inside\n  tasks:\n    b: {}\n\n\n"
+	doc, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"---\nversion: '2.0'\n\nfirst:\n  tasks:\n    a: {}\n",
+		"---\nversion: '2.0'\n\nsecond:\n  # inside\n  tasks:\n    b: {}\n",
+	}
+	for i, wf := range doc.Workflows {
+		if wf.Source != want[i] {
+			t.Errorf("%s.Source =\n%q\nwant\n%q", wf.Name, wf.Source, want[i])
+		}
+	}
+}
+
+// TestTranscriptDefinition checks that Source reproduces the definition
+// Mistral stored for the workflow of the reference transcript.
+func TestTranscriptDefinition(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("testdata/valid/golden_wf.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "---\nversion: '2.0'\n\ngolden_wf:\n  input:\n    - name: World\n  output:\n    greeting: <% $.greeting %>\n    cb: <% $.cb_result %>\n  tasks:\n    hello:\n      action: std.echo output=\"Hello, <% $.name %>\"\n      publish:\n        greeting: <% task().result %>\n      on-success:\n        - call_hook\n    call_hook:\n      action: std.mistral_http url=\"http://127.0.0.1:18991/hook\" method=\"POST\"\n      timeout: 600\n      publish:\n        cb_result: <% task().result %>\n"
+	wf := doc.Workflows[0]
+	if wf.Source != want {
+		t.Errorf("Source =\n%q\nwant\n%q", wf.Source, want)
+	}
+	if got := wf.InputString(); got != `name="World"` {
+		t.Errorf("InputString = %q, want name=\"World\"", got)
+	}
+}
+
+func TestInlineValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want any
+	}{
+		{`"quoted value"`, "quoted value"},
+		{`'single'`, "single"},
+		{`"<% $.x %>"`, "<% $.x %>"},
+		{`<% $.x %>`, "<% $.x %>"},
+		{`http://my.webservice.com`, "http://my.webservice.com"},
+		{`POST`, "POST"},
+		{`10`, int64(10)},
+		{`-3`, int64(-3)},
+		{`1.5`, 1.5},
+		{`1e3`, 1000.0},
+		{`true`, true},
+		{`false`, false},
+		{`null`, nil},
+		{`[1, "a"]`, []any{int64(1), "a"}},
+		{`{"a": {"b": 2}}`, map[string]any{"a": map[string]any{"b": int64(2)}}},
+		{`[1,`, "[1,"},
+		{`01`, "01"},
+		{`trueish`, "trueish"},
+		{`a/<% $.id %>`, "a/<% $.id %>"},
+	}
+	for _, tt := range tests {
+		if got := parseInlineValue(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("parseInlineValue(%s) = %#v, want %#v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSplitCommand(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in     string
+		name   string
+		params map[string]any
+	}{
+		{`fail`, "fail", nil},
+		{`fail msg="boom <% $.x %>"`, "fail", map[string]any{"msg": "boom <% $.x %>"}},
+		{`fail(msg="a, b")`, "fail", map[string]any{"msg": "a, b"}},
+		{`fail(msg="a", code=2)`, "fail", map[string]any{"msg": "a", "code": int64(2)}},
+		{`std.http url=http://x items=[1, 2] e={{ _.a b }}`, "std.http",
+			map[string]any{"url": "http://x", "items": []any{int64(1), int64(2)}, "e": "{{ _.a b }}"}},
+		{`<% $.name %> a=1`, "<% $.name %>", map[string]any{"a": int64(1)}},
+	}
+	for _, tt := range tests {
+		name, _, params, err := splitCommand(tt.in)
+		if err != nil {
+			t.Errorf("splitCommand(%s): %v", tt.in, err)
+			continue
+		}
+		got := map[string]any{}
+		for _, p := range params {
+			got[p.Key] = p.Value
+		}
+		if tt.params == nil {
+			tt.params = map[string]any{}
+		}
+		if name != tt.name || !reflect.DeepEqual(got, tt.params) {
+			t.Errorf("splitCommand(%s) = %q %#v, want %q %#v", tt.in, name, got, tt.name, tt.params)
+		}
+	}
+}
+
+func TestIsCommand(t *testing.T) {
+	t.Parallel()
+	doc, err := Parse([]byte("version: '2.0'\nwf:\n  tasks:\n    a:\n      on-success: fail\n      on-error: pause\n    fail: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := doc.Workflows[0]
+	a := wf.Tasks["a"]
+	if a.OnSuccess[0].IsCommand() || wf.IsCommand(a.OnSuccess[0]) {
+		t.Errorf("on-success 'fail' is a command, want the task 'fail' (a real task wins)")
+	}
+	if !a.OnError[0].IsCommand() || !wf.IsCommand(a.OnError[0]) {
+		t.Errorf("on-error 'pause' is not a command, want the engine command")
+	}
+}
+
+func TestInputString(t *testing.T) {
+	t.Parallel()
+	wf := &Workflow{Input: []Param{
+		{Name: "name", Default: "World", HasDefault: true},
+		{Name: "count", Default: int64(3), HasDefault: true},
+		{Name: "flag", Default: true, HasDefault: true},
+		{Name: "plain"},
+		{Name: "none", HasDefault: true},
+	}}
+	want := `name="World", count="3", flag="true", plain, none="null"`
+	if got := wf.InputString(); got != want {
+		t.Errorf("InputString() = %s, want %s", got, want)
+	}
+}
+
+// TestExpressionErrorPosition checks that an expression rejected by
+// expr.Check is reported at its own scalar, whatever the checker says.
+func TestExpressionErrorPosition(t *testing.T) {
+	t.Parallel()
+	const bad = "<% $.x + %>"
+	checkErr := expr.Check(bad)
+	if checkErr == nil {
+		t.Skipf("expr.Check accepts %q", bad)
+	}
+	tests := []struct {
+		src       string
+		line, col int
+	}{
+		{"version: '2.0'\nwf:\n  tasks:\n    a:\n      publish:\n        x: " + bad + "\n", 6, 12},
+		{"version: '2.0'\nwf:\n  tasks:\n    a:\n      action: std.echo output=" + bad + "\n", 5, 31},
+		{"version: '2.0'\nwf:\n  tasks:\n    a:\n      on-success:\n        - b: " + bad + "\n    b: {}\n", 6, 14},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(tt.src))
+		var de *Error
+		if !errors.As(err, &de) {
+			t.Errorf("Parse(%q) error = %v, want a *dsl.Error", tt.src, err)
+			continue
+		}
+		if de.Line != tt.line || de.Column != tt.col || !strings.Contains(de.Msg, checkErr.Error()) {
+			t.Errorf("Parse(%q) error = %v, want line %d, column %d mentioning %q", tt.src, err, tt.line, tt.col, checkErr)
+		}
+	}
+}
+
+func TestAliasBomb(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("version: '2.0'\nwf:\n  vars:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		b.WriteString("    a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("  tasks:\n    t: {}\n")
+	_, err := Parse([]byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Errorf("Parse(alias bomb) error = %v, want excessive aliasing", err)
+	}
+}
