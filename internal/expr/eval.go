@@ -1,0 +1,428 @@
+package expr
+
+import (
+	"errors"
+	"unicode/utf8"
+)
+
+// maxSteps bounds the work one top-level evaluation may do: one step per
+// node visited (lambda invocations included) plus the size of every list,
+// dict or string (per 8 bytes) that an operator or a function produces.
+const maxSteps = 1 << 22
+
+// undefined is Jinja's Undefined: what a missing key or variable yields.
+// Mistral runs Jinja with StrictUndefined, so using it is an error (msg);
+// only the default filter, the defined/undefined tests and a whole-string
+// expression (which becomes null) may look at it.
+type undefined struct{ msg string }
+
+// evaluator walks a tree. It is cheap to copy: a lambda runs on a copy whose
+// data is the current item.
+type evaluator struct {
+	ctx   *Context
+	lang  lang
+	data  any
+	steps *int
+}
+
+func newEvaluator(ctx *Context, l lang) *evaluator {
+	steps := 0
+	return &evaluator{ctx: ctx, lang: l, data: ctx.Data, steps: &steps}
+}
+
+// with returns an evaluator whose `$` (or `_`) is data.
+func (e *evaluator) with(data any) *evaluator {
+	c := *e
+	c.data = data
+	return &c
+}
+
+// charge adds n steps of work and fails once the budget is spent.
+func (e *evaluator) charge(n int) error {
+	*e.steps += n
+	if *e.steps > maxSteps {
+		return errorf("expression is too expensive to evaluate")
+	}
+	return nil
+}
+
+// chargeSize charges for a freshly built value.
+func (e *evaluator) chargeSize(v any, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case string:
+		err = e.charge(len(x) / 8)
+	case []any:
+		err = e.charge(len(x))
+	case map[string]any:
+		err = e.charge(len(x))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// eval evaluates n; an undefined result is an error.
+func (e *evaluator) eval(n node) (any, error) {
+	v, err := e.evalRaw(n)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := v.(undefined); ok {
+		return nil, errorf("%s", u.msg)
+	}
+	return v, nil
+}
+
+// evalRaw evaluates n and may return undefined (Jinja only).
+func (e *evaluator) evalRaw(n node) (any, error) {
+	if err := e.charge(1); err != nil {
+		return nil, err
+	}
+	switch n := n.(type) {
+	case litNode:
+		return n.val, nil
+	case dataNode:
+		return canon(e.data), nil
+	case varNode:
+		return nil, nil
+	case identNode:
+		return e.ident(n.name), nil
+	case undefNode:
+		return undefined{"the inline if-expression evaluated to false and no else section was defined"}, nil
+	case listNode:
+		out := make([]any, 0, len(n.items))
+		for _, it := range n.items {
+			v, err := e.eval(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case dictNode:
+		out := make(map[string]any, len(n.keys))
+		for i := range n.keys {
+			if err := e.setPair(out, n.keys[i], n.vals[i]); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case attrNode:
+		x, err := e.eval(n.x)
+		if err != nil {
+			return nil, err
+		}
+		return e.attr(x, n.name)
+	case indexNode:
+		x, err := e.eval(n.x)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := e.eval(n.idx)
+		if err != nil {
+			return nil, err
+		}
+		return e.index(x, idx)
+	case callNode:
+		return e.call(n.name, n.args)
+	case methodNode:
+		recv, err := e.eval(n.recv)
+		if err != nil {
+			return nil, err
+		}
+		return e.method(recv, n.name, n.args)
+	case pairNode:
+		return nil, errorf("unexpected \"=>\": key => value pairs are only allowed in function arguments")
+	case unaryNode:
+		return e.unary(n)
+	case binaryNode:
+		return e.chargeSize(e.binary(n))
+	case condNode:
+		c, err := e.eval(n.cond)
+		if err != nil {
+			return nil, err
+		}
+		if truthy(c) {
+			return e.evalRaw(n.then)
+		}
+		return e.evalRaw(n.els)
+	case filterNode:
+		return e.filter(n)
+	case testNode:
+		return e.test(n)
+	}
+	return nil, errorf("internal error: unknown node %T", n)
+}
+
+// ident evaluates a bare name: a string in YAQL (task(t1) means
+// task('t1')); in Jinja a template variable, of which Mistral defines only
+// `_` and the internal __env, __execution and __task_execution keys.
+func (e *evaluator) ident(name string) any {
+	if e.lang == langYAQL {
+		return name
+	}
+	if m, ok := canon(e.ctx.Data).(map[string]any); ok && len(name) > 2 && name[:2] == "__" {
+		if v, ok := m[name]; ok {
+			return canon(v)
+		}
+	}
+	return undefined{"'" + name + "' is undefined"}
+}
+
+// setPair evaluates one key => value into m; keys must be strings.
+func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
+	k, err := e.eval(kn)
+	if err != nil {
+		return err
+	}
+	ks, ok := k.(string)
+	if !ok {
+		return errorf("dict keys must be strings, not '%s'", typeName(k))
+	}
+	v, err := e.eval(vn)
+	if err != nil {
+		return err
+	}
+	m[ks] = v
+	return nil
+}
+
+// attr is x.name. In YAQL a missing key or a null receiver gives null and
+// a list maps the access over its items; in Jinja these are undefined.
+func (e *evaluator) attr(x any, name string) (any, error) {
+	switch m := x.(type) {
+	case map[string]any:
+		if v, ok := m[name]; ok {
+			return canon(v), nil
+		}
+		if e.lang == langJinja {
+			return undefined{"'dict object' has no attribute '" + name + "'"}, nil
+		}
+		return nil, nil
+	case nil:
+		if e.lang == langJinja {
+			return undefined{"'None' has no attribute '" + name + "'"}, nil
+		}
+		return nil, nil
+	case []any:
+		if e.lang == langYAQL {
+			out := make([]any, 0, len(m))
+			for _, it := range m {
+				v, err := e.attr(canon(it), name)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		}
+	}
+	if e.lang == langJinja {
+		return undefined{"'" + typeName(x) + " object' has no attribute '" + name + "'"}, nil
+	}
+	return nil, errorf("'%s' object has no attribute '%s'", typeName(x), name)
+}
+
+// index is x[idx]: lists and strings by (possibly negative) int, dicts by
+// key (a missing key is null in YAQL, undefined in Jinja).
+func (e *evaluator) index(x, idx any) (any, error) {
+	switch c := x.(type) {
+	case []any:
+		i, ok := idx.(int64)
+		if !ok {
+			return nil, errorf("list indices must be integers, not %s", typeName(idx))
+		}
+		if i < 0 {
+			i += int64(len(c))
+		}
+		if i < 0 || i >= int64(len(c)) {
+			if e.lang == langJinja {
+				return undefined{"list object has no element " + Str(idx)}, nil
+			}
+			return nil, errorf("list index out of range")
+		}
+		return canon(c[i]), nil
+	case string:
+		i, ok := idx.(int64)
+		if !ok {
+			return nil, errorf("string indices must be integers, not %s", typeName(idx))
+		}
+		n := int64(utf8.RuneCountInString(c))
+		if i < 0 {
+			i += n
+		}
+		if i < 0 || i >= n {
+			return nil, errorf("string index out of range")
+		}
+		return string([]rune(c)[i]), nil
+	case map[string]any:
+		if k, isStr := idx.(string); isStr {
+			if v, ok := c[k]; ok {
+				return canon(v), nil
+			}
+		}
+		if e.lang == langJinja {
+			return undefined{"'dict object' has no attribute " + reprString(Str(idx))}, nil
+		}
+		return nil, nil
+	case nil:
+		if e.lang == langJinja {
+			return undefined{"'None' has no attribute " + reprString(Str(idx))}, nil
+		}
+		return nil, nil
+	}
+	return nil, errorf("'%s' object is not subscriptable", typeName(x))
+}
+
+func (e *evaluator) unary(n unaryNode) (any, error) {
+	x, err := e.eval(n.x)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op {
+	case "not":
+		return !truthy(x), nil
+	case "-":
+		return negate(x)
+	}
+	if _, _, ok := number(x); !ok {
+		return nil, errorf("bad operand type for unary +: '%s'", typeName(x))
+	}
+	return x, nil
+}
+
+func (e *evaluator) binary(n binaryNode) (any, error) {
+	l, err := e.eval(n.l)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op { // short-circuit, Python style: the deciding operand is the result
+	case "and":
+		if !truthy(l) {
+			return l, nil
+		}
+		return e.eval(n.r)
+	case "or":
+		if truthy(l) {
+			return l, nil
+		}
+		return e.eval(n.r)
+	}
+	r, err := e.eval(n.r)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op {
+	case "=":
+		return equal(l, r), nil
+	case "!=":
+		return !equal(l, r), nil
+	case "<", ">", "<=", ">=":
+		return comparison(n.op, l, r)
+	case "in":
+		return contains(l, r)
+	case "not in":
+		v, err := contains(l, r)
+		if err != nil {
+			return nil, err
+		}
+		return !v.(bool), nil
+	case "+":
+		return add(l, r)
+	case "-":
+		return sub(l, r)
+	case "*":
+		return mul(l, r)
+	case "/":
+		if e.lang == langYAQL {
+			return yaqlDiv(l, r)
+		}
+		return trueDiv(l, r)
+	case "//":
+		return floorDiv(l, r)
+	case "mod", "%":
+		return mod(n.op, l, r)
+	case "**":
+		return pow(l, r)
+	case "~":
+		s := Str(l) + Str(r)
+		if len(s) > maxStringLen {
+			return nil, errorf("string too long")
+		}
+		return s, nil
+	}
+	return nil, errorf("internal error: unknown operator %q", n.op)
+}
+
+// args evaluates positional arguments; key => value pairs are refused.
+func (e *evaluator) args(fn string, nodes []node) ([]any, error) {
+	out := make([]any, 0, len(nodes))
+	for _, a := range nodes {
+		if _, ok := a.(pairNode); ok {
+			return nil, errorf("%s() does not take key => value arguments", fn)
+		}
+		v, err := e.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// call is name(args): the caller's Funcs first, then special forms (which
+// see their arguments unevaluated), then built-ins.
+func (e *evaluator) call(name string, nodes []node) (any, error) {
+	if _, ok := e.ctx.Funcs[name]; !ok {
+		if sf, ok := specialForms[name]; ok {
+			return sf(e, nodes)
+		}
+	}
+	vals, err := e.args(name, nodes)
+	if err != nil {
+		return nil, err
+	}
+	return e.apply(name, vals)
+}
+
+// method is recv.name(args): lambda methods get their arguments
+// unevaluated; any other method is the function name(recv, args...).
+func (e *evaluator) method(recv any, name string, nodes []node) (any, error) {
+	if _, ok := e.ctx.Funcs[name]; !ok {
+		if lm, ok := lambdaMethods[name]; ok {
+			return lm(e, recv, nodes)
+		}
+	}
+	vals, err := e.args(name, nodes)
+	if err != nil {
+		return nil, err
+	}
+	return e.apply(name, append([]any{recv}, vals...))
+}
+
+// apply calls a Func or a built-in with evaluated arguments.
+func (e *evaluator) apply(name string, vals []any) (any, error) {
+	if f, ok := e.ctx.Funcs[name]; ok && f != nil {
+		v, err := f(vals...)
+		if err != nil {
+			var ee *evalError
+			if errors.As(err, &ee) {
+				return nil, err
+			}
+			return nil, &evalError{msg: err.Error(), err: err}
+		}
+		n, err := Normalize(v)
+		if err != nil {
+			return nil, errorf("%s() returned an unusable value: %v", name, err)
+		}
+		return n, nil
+	}
+	if b, ok := builtins[name]; ok {
+		return e.chargeSize(b(e, vals))
+	}
+	return nil, errorf("unknown function \"%s\"", name)
+}

@@ -1,0 +1,276 @@
+package expr
+
+import "sort"
+
+// specialForm is a function that receives its arguments unevaluated:
+// switch evaluates only the chosen branch, dict reads `key => value` pairs.
+type specialForm func(e *evaluator, args []node) (any, error)
+
+// lambdaMethod is a method whose arguments are lambdas: they are evaluated
+// once per item with `$` bound to the item.
+type lambdaMethod func(e *evaluator, recv any, args []node) (any, error)
+
+var (
+	specialForms  map[string]specialForm
+	lambdaMethods map[string]lambdaMethod
+)
+
+func init() {
+	specialForms = map[string]specialForm{
+		"switch":   sfSwitch,
+		"dict":     sfDict,
+		"coalesce": sfCoalesce,
+	}
+	lambdaMethods = map[string]lambdaMethod{
+		"select":            lmSelect,
+		"where":             lmWhere(true),
+		"filter":            lmWhere(true),
+		"any":               lmAny,
+		"all":               lmAll,
+		"orderBy":           lmOrderBy(false),
+		"orderByDescending": lmOrderBy(true),
+		"selectMany":        lmSelectMany,
+	}
+}
+
+// sfSwitch is switch(cond => value, ...): the value of the first true
+// condition, or null.
+func sfSwitch(e *evaluator, args []node) (any, error) {
+	for _, a := range args {
+		p, ok := a.(pairNode)
+		if !ok {
+			return nil, errorf("switch() arguments must be condition => value pairs")
+		}
+		c, err := e.eval(p.key)
+		if err != nil {
+			return nil, err
+		}
+		if truthy(c) {
+			return e.eval(p.val)
+		}
+	}
+	return nil, nil
+}
+
+// sfDict is dict(k => v, ...); a bare name as key is the name itself. A
+// dict argument is merged in, a list of [key, value] pairs added.
+func sfDict(e *evaluator, args []node) (any, error) {
+	out := map[string]any{}
+	for _, a := range args {
+		if p, ok := a.(pairNode); ok {
+			key := p.key
+			if id, ok := key.(identNode); ok {
+				key = litNode{id.name}
+			}
+			if err := e.setPair(out, key, p.val); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		v, err := e.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, val := range x {
+				out[k] = val
+			}
+		case []any:
+			for _, it := range x {
+				kv, ok := canon(it).([]any)
+				if !ok || len(kv) != 2 {
+					return nil, errorf("dict() items must be [key, value] pairs")
+				}
+				k, ok := kv[0].(string)
+				if !ok {
+					return nil, errorf("dict keys must be strings, not '%s'", typeName(kv[0]))
+				}
+				out[k] = kv[1]
+			}
+		default:
+			return nil, errorf("dict() cannot convert '%s'", typeName(v))
+		}
+	}
+	return out, nil
+}
+
+// sfCoalesce returns the first non-null argument, evaluating no further.
+func sfCoalesce(e *evaluator, args []node) (any, error) {
+	for _, a := range args {
+		v, err := e.eval(a)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			return v, nil
+		}
+	}
+	return nil, nil
+}
+
+// lambdaArgs checks the count of lambda arguments.
+func lambdaArgs(name string, args []node, lo, hi int) error {
+	for _, a := range args {
+		if _, ok := a.(pairNode); ok {
+			return errorf("%s() does not take key => value arguments", name)
+		}
+	}
+	if len(args) < lo || len(args) > hi {
+		if lo == hi {
+			return errorf("%s() takes exactly %d argument(s) (%d given)", name, lo, len(args))
+		}
+		return errorf("%s() takes from %d to %d argument(s) (%d given)", name, lo, hi, len(args))
+	}
+	return nil
+}
+
+func lmSelect(e *evaluator, recv any, args []node) (any, error) {
+	if err := lambdaArgs("select", args, 1, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate("select", recv)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.charge(len(items)); err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		v, err := e.with(canon(it)).eval(args[0])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func lmSelectMany(e *evaluator, recv any, args []node) (any, error) {
+	v, err := lmSelect(e, recv, args)
+	if err != nil {
+		return nil, err
+	}
+	return fnFlatten(e, []any{v})
+}
+
+func lmWhere(keep bool) lambdaMethod {
+	return func(e *evaluator, recv any, args []node) (any, error) {
+		if err := lambdaArgs("where", args, 1, 1); err != nil {
+			return nil, err
+		}
+		items, err := iterate("where", recv)
+		if err != nil {
+			return nil, err
+		}
+		out := []any{}
+		for _, it := range items {
+			it = canon(it)
+			v, err := e.with(it).eval(args[0])
+			if err != nil {
+				return nil, err
+			}
+			if truthy(v) == keep {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	}
+}
+
+// lmAny is any() (collection not empty) or any(predicate).
+func lmAny(e *evaluator, recv any, args []node) (any, error) {
+	if err := lambdaArgs("any", args, 0, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate("any", recv)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if len(args) == 0 {
+			return true, nil
+		}
+		v, err := e.with(canon(it)).eval(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if truthy(v) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// lmAll is all(predicate) (all(): every item truthy).
+func lmAll(e *evaluator, recv any, args []node) (any, error) {
+	if err := lambdaArgs("all", args, 0, 1); err != nil {
+		return nil, err
+	}
+	items, err := iterate("all", recv)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		v := canon(it)
+		if len(args) == 1 {
+			if v, err = e.with(v).eval(args[0]); err != nil {
+				return nil, err
+			}
+		}
+		if !truthy(v) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func lmOrderBy(desc bool) lambdaMethod {
+	return func(e *evaluator, recv any, args []node) (any, error) {
+		if err := lambdaArgs("orderBy", args, 1, 1); err != nil {
+			return nil, err
+		}
+		items, err := iterate("orderBy", recv)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.charge(len(items)); err != nil {
+			return nil, err
+		}
+		keys := make([]any, len(items))
+		for i, it := range items {
+			if keys[i], err = e.with(canon(it)).eval(args[0]); err != nil {
+				return nil, err
+			}
+		}
+		return sortBy(items, keys, desc)
+	}
+}
+
+// sortBy stably sorts items by keys; incomparable keys are an error.
+func sortBy(items, keys []any, desc bool) (any, error) {
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	var cmpErr error
+	sort.SliceStable(idx, func(i, j int) bool {
+		c, err := compare("<", keys[idx[i]], keys[idx[j]])
+		if err != nil && cmpErr == nil {
+			cmpErr = err
+		}
+		if desc {
+			return c == 1
+		}
+		return c == -1
+	})
+	if cmpErr != nil {
+		return nil, cmpErr
+	}
+	out := make([]any, len(items))
+	for i, k := range idx {
+		out[i] = canon(items[k])
+	}
+	return out, nil
+}

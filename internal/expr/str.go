@@ -1,0 +1,175 @@
+package expr
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxNesting bounds recursion over values (Str, EncodeJSON, Normalize, deep
+// equality) so that a cyclic Go value cannot overflow the stack.
+const maxNesting = 10000
+
+// Str renders v the way Python's str() does, which is what Mistral uses
+// when it interpolates an expression into a longer string: True/False/None,
+// floats always with a fraction or exponent (5.0, 1e+16), and containers in
+// repr form ({'a': 1, 'b': [1, 2]}). A top-level string is returned bare.
+// Dict keys are sorted (canonical maps carry no insertion order).
+func Str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var b strings.Builder
+	writeRepr(&b, v, 0)
+	return b.String()
+}
+
+// yaqlStr is YAQL's str() function, which differs from Python's for the
+// top-level scalars null, true and false.
+func yaqlStr(v any) string {
+	switch v {
+	case nil:
+		return "null"
+	case true:
+		return "true"
+	case false:
+		return "false"
+	}
+	return Str(v)
+}
+
+// writeRepr writes Python's repr() of v.
+func writeRepr(b *strings.Builder, v any, depth int) {
+	if depth > maxNesting {
+		b.WriteString("...")
+		return
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(formatFloat(x))
+	case string:
+		b.WriteString(reprString(x))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e, depth+1)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(reprString(k))
+			b.WriteString(": ")
+			writeRepr(b, x[k], depth+1)
+		}
+		b.WriteByte('}')
+	case undefined:
+		b.WriteString("")
+	default:
+		n, err := Normalize(v)
+		if err != nil {
+			fmt.Fprintf(b, "%v", v)
+			return
+		}
+		writeRepr(b, n, depth+1)
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatFloat renders f like Python's float repr: the shortest digits that
+// round-trip, fixed notation for exponents in [-4, 16), otherwise
+// scientific notation with a two-digit exponent; always with a fraction or an
+// exponent.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // [-]d[.ddd]e±XX
+	i := strings.IndexByte(e, 'e')
+	exp, _ := strconv.Atoi(e[i+1:])
+	if exp >= -4 && exp < 16 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant := e[:i]
+	sign := "+"
+	if exp < 0 {
+		sign = "-"
+		exp = -exp
+	}
+	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
+}
+
+// reprString is Python's repr() of a str: single quotes unless the string
+// contains a single quote and no double quote; printable non-ASCII kept.
+func reprString(s string) string {
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x7f || unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
