@@ -26,6 +26,8 @@ type Completion struct {
 	Output    any
 	HasOutput bool
 	Via       string
+	// Comment is a person's note on a decision, kept in the timeline.
+	Comment string
 }
 
 // callbackStates are the states a completion may carry, in Mistral's order.
@@ -126,7 +128,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	case StatePaused, StateRunning:
 		return a, w.pauseOrResumeAction(a, c.State)
 	}
-	if err := w.completeAction(a, c.State, outJSON, c.Via); err != nil {
+	if err := w.completeAction(a, c.State, outJSON, c.Via, c.Comment); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -199,7 +201,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 
 // completeAction records an action's end and finishes its task. outJSON is
 // the stored output, {"result": value}.
-func (w *work) completeAction(a *ActionExecution, state State, outJSON, via string) error {
+func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, comment string) error {
 	from := a.State
 	now := w.e.now()
 	a.State, a.OutputJSON, a.Accepted = state, &outJSON, true
@@ -211,7 +213,7 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via stri
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID, Via: via})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID, Via: via, Note: comment})
 	if a.TaskExecutionID == nil {
 		return nil // an ad-hoc action: no workflow follows
 	}
@@ -241,6 +243,12 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via stri
 		result = []any{}
 	}
 	return w.finishTask(ex, spec, t, state, info, result)
+}
+
+// Timeline returns the state changes of a record, oldest first; for a
+// workflow execution, those of everything in it too.
+func (e *Engine) Timeline(ctx context.Context, id string) ([]Event, error) {
+	return e.store.StateChanges(ctx, id)
 }
 
 // GetActionExecution returns an action execution.

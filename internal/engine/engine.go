@@ -26,8 +26,9 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Event tells subscribers that a record changed state. Events are
-// published only after the change is committed.
+// Event tells subscribers that a record changed state. Each event is also
+// a row of the record's timeline, written in the transaction that made the
+// change; subscribers get it only after that transaction commits.
 type Event struct {
 	Kind  string // "execution", "task" or "action_execution"
 	ID    string
@@ -35,6 +36,8 @@ type Event struct {
 	// ExecutionID is the workflow execution the record belongs to, if any.
 	ExecutionID string
 	Via         string // for action executions: who completed it
+	Note        string // a comment given with a decision, or why the engine moved it
+	At          time.Time
 }
 
 // Publisher receives events (the websocket hub implements it).
@@ -128,7 +131,13 @@ func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 	err := e.store.Update(ctx, func(tx Tx) error {
 		// A retried transaction starts from scratch.
 		w = &work{e: e, tx: tx, ctx: ctx}
-		return fn(w)
+		if err := fn(w); err != nil {
+			return err
+		}
+		if len(w.events) == 0 {
+			return nil
+		}
+		return tx.AddStateChanges(ctx, w.events)
 	})
 	if err != nil {
 		return err
@@ -162,7 +171,12 @@ type work struct {
 	depth  int
 }
 
-func (w *work) publish(ev Event) { w.events = append(w.events, ev) }
+func (w *work) publish(ev Event) {
+	if ev.At.IsZero() {
+		ev.At = w.e.now()
+	}
+	w.events = append(w.events, ev)
+}
 
 func (w *work) addJob(kind, ref string, due time.Time) error {
 	w.jobs = true

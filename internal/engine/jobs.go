@@ -132,7 +132,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 			outJSON = mustEncode(map[string]any{"result": err.Error()})
 			state = StateError
 		}
-		err = w.completeAction(a, state, outJSON, ViaEngine)
+		err = w.completeAction(a, state, outJSON, ViaEngine, "")
 		if errors.Is(err, ErrConflict) {
 			return nil
 		}

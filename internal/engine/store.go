@@ -33,6 +33,9 @@ type Reader interface {
 	ListTasks(ctx context.Context, q ListQuery) ([]*Task, error)
 	GetActionExecution(ctx context.Context, id string) (*ActionExecution, error)
 	ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error)
+	// StateChanges returns the timeline of one record (or, for an
+	// execution id, of the execution and everything in it), oldest first.
+	StateChanges(ctx context.Context, ref string) ([]Event, error)
 }
 
 // Tx is a write transaction.
@@ -63,6 +66,9 @@ type Tx interface {
 	UpdateActionExecution(ctx context.Context, a *ActionExecution, from ...State) error
 	// ActionExecutionsOf returns the action executions of a task, oldest first.
 	ActionExecutionsOf(ctx context.Context, taskID string) ([]*ActionExecution, error)
+
+	// AddStateChanges appends events to the timeline.
+	AddStateChanges(ctx context.Context, events []Event) error
 
 	AddJob(ctx context.Context, j *Job) error
 	DeleteJob(ctx context.Context, id int64) error

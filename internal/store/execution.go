@@ -69,6 +69,9 @@ func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
 		return dbErr(err, "delete execution jobs")
 	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM state_changes WHERE execution_id = ? OR ref = ?`, id, id); err != nil {
+		return dbErr(err, "delete execution timeline")
+	}
 	res, err := t.tx.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
 	if err := guarded(res, err, "delete execution"); err == engine.ErrConflict {
 		return engine.ErrNotFound
