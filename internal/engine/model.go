@@ -121,4 +121,7 @@ type Job struct {
 const (
 	// JobRunAction runs an action execution's action (its I/O happens outside any transaction).
 	JobRunAction = "run_action"
+	// JobTaskTimeout fails a task that is still running at DueAt (the
+	// timeout policy); Ref is the task execution id.
+	JobTaskTimeout = "task_timeout"
 )
