@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 
@@ -552,11 +553,11 @@ func (p *parser) taskProperty(wf *Workflow, t *Task, f pair, what string, fromDe
 	case "retry":
 		t.Retry, err = p.retry(f, where)
 	case "wait-before":
-		t.WaitBefore, err = p.intOrExpr(f, where)
+		t.WaitBefore, err = p.secondsOrExpr(f, where)
 	case "wait-after":
-		t.WaitAfter, err = p.intOrExpr(f, where)
+		t.WaitAfter, err = p.secondsOrExpr(f, where)
 	case "timeout":
-		t.Timeout, err = p.intOrExpr(f, where)
+		t.Timeout, err = p.secondsOrExpr(f, where)
 	case "concurrency":
 		t.Concurrency, err = p.intOrExpr(f, where)
 	case "on-success", "on-error", "on-complete":
@@ -729,6 +730,24 @@ func (p *parser) intOrExpr(f pair, where string) (any, error) {
 	return nil, errAt(f.Value, "%s must be a non-negative integer or an expression, got %s", where, describe(f.Value))
 }
 
+// secondsOrExpr validates a duration in seconds: a non-negative number or
+// an expression. Mistral takes integers only; Sirocco also takes fractions
+// (timeout: 0.5), which its own tests use to stay fast.
+func (p *parser) secondsOrExpr(f pair, where string) (any, error) {
+	d := deref(f.Value)
+	if d != nil && d.Kind == yaml.ScalarNode && d.ShortTag() == "!!float" {
+		v, err := scalarValue(d)
+		if err != nil {
+			return nil, err
+		}
+		if x, ok := v.(float64); ok && x >= 0 && !math.IsInf(x, 0) {
+			return x, nil
+		}
+		return nil, errAt(f.Value, "%s must be a non-negative number of seconds or an expression, got %s", where, describe(f.Value))
+	}
+	return p.intOrExpr(f, where)
+}
+
 // retry validates a retry policy: a mapping {count, delay, break-on,
 // continue-on}, or the one-line form "count=3 delay=1 break-on=<% ... %>",
 // which is normalised to the mapping.
@@ -786,6 +805,9 @@ func (p *parser) retry(f pair, where string) (any, error) {
 		v, ok := m[key]
 		if !ok {
 			return nil, errAt(f.Value, "%s: missing required '%s'", where, key)
+		}
+		if f, ok := v.(float64); ok && key == "delay" && f >= 0 {
+			continue // fractions of a second are fine for a delay
 		}
 		if !isNonNegInt(v) && !isExprString(v) {
 			return nil, errAt(at(key), "%s: '%s' must be a non-negative integer or an expression, got %v", where, key, v)

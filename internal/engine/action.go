@@ -234,15 +234,7 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 	if err != nil {
 		return err
 	}
-	result := decodeObject(outJSON)["result"]
-	var info *string
-	if state == StateError {
-		info = strPtr(expr.Str(result))
-	}
-	if state == StateCancelled {
-		result = []any{}
-	}
-	return w.finishTask(ex, spec, t, state, info, result)
+	return w.actionDone(ex, spec, t, a)
 }
 
 // Timeline returns the state changes of a record, oldest first; for a

@@ -32,106 +32,18 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	if err := w.tx.UpdateExecution(w.ctx, ex); err != nil {
 		return err
 	}
+	if spec.Type == dsl.TypeReverse {
+		if err := w.startReady(ex, spec); err != nil {
+			return err
+		}
+		return w.checkCompletion(ex, spec)
+	}
 	for _, name := range spec.StartTasks() {
 		if err := w.startTask(ex, spec, name, data, nil); err != nil {
 			return err
 		}
 	}
 	return w.checkCompletion(ex, spec)
-}
-
-// startTask creates a task execution and the action execution it runs.
-func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data map[string]any, triggeredBy map[string]any) error {
-	// Tasks that fail at once run their transitions in the same
-	// transaction; a cycle of them must not recurse forever.
-	w.depth++
-	defer func() { w.depth-- }()
-	if w.depth > maxDepth {
-		return w.finishExecution(ex, spec, StateError, strPtr(fmt.Sprintf("Too many tasks ended at once in a chain (more than %d); is there a cycle of failing tasks at '%s'?", maxDepth, name)))
-	}
-	ts := spec.Tasks[name]
-	now := w.e.now()
-	rc := map[string]any{}
-	if triggeredBy != nil {
-		rc["triggered_by"] = []any{triggeredBy}
-	}
-	t := &Task{
-		ID:                  newID(),
-		Name:                name,
-		Type:                TaskTypeAction,
-		WorkflowExecutionID: ex.ID,
-		WorkflowName:        ex.WorkflowName,
-		WorkflowNamespace:   ex.WorkflowNamespace,
-		WorkflowID:          ex.WorkflowID,
-		Tags:                orEmpty(ts.Tags),
-		State:               StateRunning,
-		RuntimeContextJSON:  mustEncode(rc),
-		InContextJSON:       mustEncode(data),
-		PublishedJSON:       "{}",
-		ResultJSON:          "null",
-		ProjectID:           ex.ProjectID,
-		CreatedAt:           now,
-		UpdatedAt:           now,
-		StartedAt:           &now,
-	}
-	if ts.Workflow != "" {
-		t.Type = TaskTypeWorkflow
-	}
-	if err := w.tx.CreateTask(w.ctx, t); err != nil {
-		return fmt.Errorf("create task %q: %w", name, err)
-	}
-	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
-
-	if ts.Workflow != "" {
-		return w.failTask(ex, spec, t, fmt.Sprintf("Sub-workflow tasks are not supported yet [task=%s, workflow=%s]", name, ts.Workflow))
-	}
-	ectx := w.exprContext(ex, data, t)
-	actionName, err := expr.EvalString(ts.Action, ectx)
-	if err != nil {
-		return w.failTask(ex, spec, t, err.Error())
-	}
-	nameStr, ok := actionName.(string)
-	if !ok {
-		return w.failTask(ex, spec, t, fmt.Sprintf("Action name must be a string, got %s", expr.Str(actionName)))
-	}
-	input, err := w.taskInput(ts, ectx)
-	if err != nil {
-		return w.failTask(ex, spec, t, err.Error())
-	}
-	act, err := lookupAction(nameStr)
-	if err != nil {
-		return w.failTask(ex, spec, t, err.Error())
-	}
-	if _, err := act.check(input); err != nil {
-		return w.failTask(ex, spec, t, fmt.Sprintf("Failed to run task [error=%s, wf=%s, task=%s]", err.Error(), ex.WorkflowName, name))
-	}
-	inputJSON, err := encode(input)
-	if err != nil {
-		return w.failTask(ex, spec, t, err.Error())
-	}
-	a := &ActionExecution{
-		ID:                  newID(),
-		Name:                act.name,
-		WorkflowName:        strPtr(ex.WorkflowName),
-		WorkflowNamespace:   ex.WorkflowNamespace,
-		TaskName:            strPtr(name),
-		TaskExecutionID:     strPtr(t.ID),
-		WorkflowExecutionID: strPtr(ex.ID),
-		State:               StateRunning,
-		ProjectID:           ex.ProjectID,
-		Async:               act.async,
-		InputJSON:           inputJSON,
-		CreatedAt:           now,
-		UpdatedAt:           now,
-	}
-	if err := w.tx.CreateActionExecution(w.ctx, a); err != nil {
-		return fmt.Errorf("create action execution for task %q: %w", name, err)
-	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID})
-	if act.run == nil {
-		return nil // std.async_noop: nothing to start; a third party completes it
-	}
-	return w.addJob(JobRunAction, a.ID, now)
 }
 
 // taskInput evaluates a task's input block and its inline parameters,
@@ -193,6 +105,12 @@ func (w *work) finishTask(ex *Execution, spec *dsl.Workflow, t *Task, state Stat
 		}
 	}
 	t.PublishedJSON = mustEncode(published)
+	if ts.KeepResult != nil {
+		keep, err := policyBool(ts.KeepResult, w.exprContext(ex, decodeObject(t.InContextJSON), t))
+		if err == nil && !keep {
+			t.ResultJSON = "null"
+		}
+	}
 	if ex.State != StateRunning {
 		// Paused: transitions run on resume. Completed: nothing follows.
 		t.Processed = false
@@ -230,6 +148,15 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		clauses = []clause{{"on-error", ts.OnError}, {"on-complete", ts.OnComplete}}
 	}
 	t.Processed = true
+	if spec.Type == dsl.TypeReverse {
+		if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+			return err
+		}
+		if t.State != StateSuccess {
+			return nil
+		}
+		return w.startReady(ex, spec)
+	}
 	for _, c := range clauses {
 		for _, tr := range c.items {
 			if tr.Guard != "" {
@@ -311,8 +238,12 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 	if err != nil {
 		return err
 	}
-	var unhandled, cancelled []*Task
+	var unhandled, cancelled, waiting []*Task
 	for _, t := range tasks {
+		if t.State == StateWaiting {
+			waiting = append(waiting, t)
+			continue
+		}
 		if !t.State.Completed() || !t.Processed {
 			return nil
 		}
@@ -322,6 +253,19 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 		case t.State == StateError && !t.ErrorHandled:
 			unhandled = append(unhandled, t)
 		}
+	}
+	if len(waiting) > 0 {
+		// Nothing else runs, so these joins can never be satisfied.
+		for _, t := range waiting {
+			info := fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", w.joinArrivals(runtime(t)))
+			if err := w.finishTask(ex, spec, t, StateError, &info, []any{}); err != nil {
+				return err
+			}
+			if ex.State != StateRunning {
+				return nil
+			}
+		}
+		return w.checkCompletion(ex, spec)
 	}
 	switch {
 	case len(cancelled) > 0:
@@ -425,6 +369,9 @@ func (w *work) finishExecution(ex *Execution, spec *dsl.Workflow, state State, i
 		return fmt.Errorf("finish execution %s: %w", ex.ID, err)
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+	if ex.TaskExecutionID != nil {
+		return w.subworkflowDone(ex)
+	}
 	return nil
 }
 
@@ -452,12 +399,40 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			}
 			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID, Via: "engine"})
 		}
+		if t.Type == TaskTypeWorkflow {
+			if err := w.cancelChildren(t); err != nil {
+				return err
+			}
+		}
 		from := t.State
 		t.State, t.StateInfo, t.FinishedAt, t.UpdatedAt, t.Processed = StateCancelled, strPtr("Cancelled because the workflow ended"), &now, now, true
 		if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
 			return fmt.Errorf("cancel task %s: %w", t.ID, err)
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
+	}
+	return nil
+}
+
+// cancelChildren cancels the running sub-workflows of a task.
+func (w *work) cancelChildren(t *Task) error {
+	children, err := w.tx.ListExecutions(w.ctx, ListQuery{Filters: []Filter{{Field: "task_execution_id", Op: OpEq, Values: []string{t.ID}}}})
+	if err != nil {
+		return err
+	}
+	for _, child := range children {
+		if child.State.Completed() {
+			continue
+		}
+		spec, err := w.e.specs.get(child.Definition)
+		if err != nil {
+			return err
+		}
+		// Detach first: the parent task is being cancelled by its caller.
+		child.TaskExecutionID = nil
+		if err := w.finishExecution(child, spec, StateCancelled, strPtr("Cancelled because its parent workflow ended")); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -520,13 +495,20 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
 	}
 	for _, t := range tasks {
-		if t.State.Completed() && !t.Processed {
-			if err := w.processTask(ex, spec, t); err != nil {
-				return err
-			}
-			if ex.State != StateRunning {
-				return nil
-			}
+		var err error
+		switch {
+		case t.State.Completed() && !t.Processed:
+			err = w.processTask(ex, spec, t)
+		case t.State == StateIdle:
+			err = w.runTask(ex, spec, t) // held by pause-before
+		case t.State == StateDelayed && runtime(t)["timer_fired"] != nil:
+			err = w.fireTimer(ex, spec, t, runtime(t)["timer_fired"].(string))
+		}
+		if err != nil {
+			return err
+		}
+		if ex.State != StateRunning {
+			return nil
 		}
 	}
 	return w.checkCompletion(ex, spec)

@@ -22,6 +22,7 @@ import (
 type flowCase struct {
 	Workflow  string         `yaml:"workflow"`
 	Input     map[string]any `yaml:"input"`
+	Params    map[string]any `yaml:"params"`
 	Callbacks []struct {
 		Task   string `yaml:"task"`
 		State  string `yaml:"state"`
@@ -34,6 +35,10 @@ type flowCase struct {
 		StateInfo string            `yaml:"state_info"` // a fragment
 		Output    any               `yaml:"output"`
 		Tasks     map[string]string `yaml:"tasks"`
+		// Actions counts the action executions of each task (retries make several).
+		Actions map[string]int `yaml:"actions"`
+		// Results holds task(name).result of the last execution of each named task.
+		Results map[string]any `yaml:"results"`
 	} `yaml:"expect"`
 }
 
@@ -128,12 +133,22 @@ func runFlow(t *testing.T, c flowCase) {
 		t.Fatal(err)
 	}
 	in, _ := input.(map[string]any)
-	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: wfs[0].Name, Input: in})
+	params, err := expr.Normalize(c.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, _ := params.(map[string]any)
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: wfs[0].Name, Input: in, Params: pm})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	for _, cb := range c.Callbacks {
 		if cb.Execution != "" {
+			if cb.Execution == "RUNNING" { // resume: wait until it paused
+				if got := settle(t, e, ex.ID, ""); got.State != engine.StatePaused {
+					t.Fatalf("resume: execution is %s, not PAUSED", got.State)
+				}
+			}
 			if _, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.State(cb.Execution)}); err != nil {
 				t.Fatalf("execution %s: %v", cb.Execution, err)
 			}
@@ -175,6 +190,33 @@ func runFlow(t *testing.T, c flowCase) {
 		}
 		if !reflect.DeepEqual(states, c.Expect.Tasks) {
 			t.Errorf("task states = %v, want %v", states, c.Expect.Tasks)
+		}
+	}
+	if c.Expect.Actions != nil || c.Expect.Results != nil {
+		tasks, err := e.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		results := map[string]any{}
+		for _, tk := range tasks {
+			list, err := e.ListActionExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "task_execution_id", Op: engine.OpEq, Values: []string{tk.ID}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[tk.Name] += len(list)
+			results[tk.Name], _ = expr.DecodeJSON([]byte(tk.ResultJSON))
+		}
+		for name, want := range c.Expect.Actions {
+			if counts[name] != want {
+				t.Errorf("task %s has %d action executions, want %d", name, counts[name], want)
+			}
+		}
+		for name, w := range c.Expect.Results {
+			want, _ := expr.Normalize(w)
+			if !reflect.DeepEqual(results[name], want) {
+				t.Errorf("task %s result = %#v, want %#v", name, results[name], want)
+			}
 		}
 	}
 }

@@ -68,6 +68,8 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 	switch j.Kind {
 	case JobRunAction:
 		return e.runActionJob(ctx, j)
+	case JobTaskTimeout, JobTaskWaitBefore, JobTaskRetry, JobTaskWaitAfter:
+		return e.runTimerJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
 	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID) })

@@ -103,8 +103,10 @@ type ActionExecution struct {
 	// CompletedVia says who delivered the result: api, cli, dashboard or engine.
 	CompletedVia *string
 	CompletedAt  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// ItemIndex is the with-items index (0 for ordinary tasks).
+	ItemIndex int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Job is durable work for the engine's worker: running an action's I/O now,
@@ -124,4 +126,10 @@ const (
 	// JobTaskTimeout fails a task that is still running at DueAt (the
 	// timeout policy); Ref is the task execution id.
 	JobTaskTimeout = "task_timeout"
+	// JobTaskWaitBefore starts a task delayed by wait-before.
+	JobTaskWaitBefore = "task_wait_before"
+	// JobTaskRetry runs the next attempt of a task delayed by retry.
+	JobTaskRetry = "task_retry"
+	// JobTaskWaitAfter completes a task delayed by wait-after.
+	JobTaskWaitAfter = "task_wait_after"
 )

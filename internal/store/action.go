@@ -10,7 +10,7 @@ import (
 var actionExecutions = &resource{
 	table: "action_executions",
 	columns: "id, name, workflow_name, workflow_namespace, task_name, task_execution_id, workflow_execution_id, state, state_info, " +
-		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at",
+		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "workflow_name": kindText, "workflow_namespace": kindText, "task_name": kindText,
 		"task_execution_id": kindText, "workflow_execution_id": kindText, "state": kindText, "state_info": kindText,
@@ -25,7 +25,7 @@ func scanAction(s scanner) (*engine.ActionExecution, error) {
 	var wfName, taskName, taskID, exID, info, output, request, via, completed sql.NullString
 	var accepted, async int
 	if err := s.Scan(&a.ID, &a.Name, &wfName, &a.WorkflowNamespace, &taskName, &taskID, &exID, &state, &info,
-		&a.Description, &a.ProjectID, &accepted, &async, &a.InputJSON, &output, &request, &via, &completed, &created, &updated); err != nil {
+		&a.Description, &a.ProjectID, &accepted, &async, &a.InputJSON, &output, &request, &via, &completed, &created, &updated, &a.ItemIndex); err != nil {
 		return nil, err
 	}
 	a.WorkflowName, a.TaskName, a.TaskExecutionID, a.WorkflowExecutionID = nullStr(wfName), nullStr(taskName), nullStr(taskID), nullStr(exID)
@@ -53,11 +53,11 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Name, strOrNil(a.WorkflowName), a.WorkflowNamespace, strOrNil(a.TaskName), strOrNil(a.TaskExecutionID),
 		strOrNil(a.WorkflowExecutionID), string(a.State), strOrNil(a.StateInfo), a.Description, a.ProjectID,
 		boolInt(a.Accepted), boolInt(a.Async), a.InputJSON, strOrNil(a.OutputJSON), strOrNil(a.RequestJSON),
-		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt))
+		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), a.ItemIndex)
 	return dbErr(err, "create action execution")
 }
 

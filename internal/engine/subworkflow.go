@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// startSubworkflow starts the workflow a `workflow:` task names, in the
+// same transaction; its end completes the task (subworkflowDone).
+func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx *expr.Context) error {
+	ts := spec.Tasks[t.Name]
+	nameV, err := expr.EvalString(ts.Workflow, ectx)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	name, ok := nameV.(string)
+	if !ok {
+		return w.failTask(ex, spec, t, fmt.Sprintf("Workflow name must be a string, got %s", expr.Str(nameV)))
+	}
+	input, err := w.taskInput(ts, ectx)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	wf, err := w.tx.GetWorkflow(w.ctx, name, ex.WorkflowNamespace)
+	if ErrorCode(err) == ENOTFOUND {
+		return w.failTask(ex, spec, t, fmt.Sprintf("Workflow not found [workflow_identifier=%s, namespace=%s]", name, ex.WorkflowNamespace))
+	}
+	if err != nil {
+		return err
+	}
+	childSpec, err := w.e.specs.get(wf.Definition)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	input, err = checkInput(childSpec, input)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	root := ex.ID
+	if ex.RootExecutionID != nil {
+		root = *ex.RootExecutionID
+	}
+	params := decodeObject(ex.ParamsJSON)
+	childParams := map[string]any{"namespace": wf.Namespace, "env": params["env"]}
+	if childParams["env"] == nil {
+		childParams["env"] = map[string]any{}
+	}
+	now := w.e.now()
+	child := &Execution{
+		ID:                newID(),
+		WorkflowID:        wf.ID,
+		WorkflowName:      wf.Name,
+		WorkflowNamespace: wf.Namespace,
+		Description:       "",
+		Tags:              []string{},
+		ParamsJSON:        mustEncode(childParams),
+		TaskExecutionID:   strPtr(t.ID),
+		RootExecutionID:   strPtr(root),
+		State:             StateRunning,
+		InputJSON:         mustEncode(input),
+		OutputJSON:        "{}",
+		ContextJSON:       "{}",
+		Definition:        wf.Definition,
+		ProjectID:         ex.ProjectID,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if err := w.tx.CreateExecution(w.ctx, child); err != nil {
+		return fmt.Errorf("create sub-workflow execution: %w", err)
+	}
+	w.publish(Event{Kind: "execution", ID: child.ID, State: child.State, ExecutionID: child.ID})
+	return w.startWorkflow(child, childSpec, input)
+}
+
+// subworkflowDone completes the parent task of a finished sub-workflow.
+func (w *work) subworkflowDone(child *Execution) error {
+	t, err := w.tx.GetTask(w.ctx, *child.TaskExecutionID)
+	if err != nil {
+		return err
+	}
+	if t.State != StateRunning && t.State != StatePaused {
+		return nil
+	}
+	parent, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
+	if err != nil {
+		return err
+	}
+	spec, err := w.e.specs.get(parent.Definition)
+	if err != nil {
+		return err
+	}
+	result, _ := decode(child.OutputJSON)
+	switch child.State {
+	case StateCancelled:
+		return w.finishTask(parent, spec, t, StateCancelled, nil, result)
+	case StateError:
+		info := ""
+		if child.StateInfo != nil {
+			info = *child.StateInfo
+		}
+		return w.taskOutcome(parent, spec, t, StateError, &info, result)
+	}
+	return w.taskOutcome(parent, spec, t, StateSuccess, nil, result)
+}

@@ -1,0 +1,483 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// A task's life: startTask creates it (or joins an existing WAITING one),
+// beginTask applies wait-before and pause-before, runTask starts its
+// action(s) or sub-workflow and its timeout, and when they end taskOutcome
+// applies fail-on, retry and wait-after before finishTask publishes and
+// fires transitions. Timers are jobs; their handlers are in timers.go.
+
+// runtime returns the task's runtime context (Mistral's runtime_context).
+func runtime(t *Task) map[string]any { return decodeObject(t.RuntimeContextJSON) }
+
+func setRuntime(t *Task, rc map[string]any) { t.RuntimeContextJSON = mustEncode(rc) }
+
+// saveTask writes t, guarded by its previous state, and publishes the
+// change when the state moved.
+func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
+	t.UpdatedAt = w.e.now()
+	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+		return fmt.Errorf("update task %q: %w", t.Name, err)
+	}
+	if t.State != from {
+		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID, Note: note})
+	}
+	return nil
+}
+
+// startTask starts a task reached by a transition (or a start task, with
+// triggeredBy nil).
+func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data map[string]any, triggeredBy map[string]any) error {
+	// Tasks that fail at once run their transitions in the same
+	// transaction; a cycle of them must not recurse forever.
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.depth > maxDepth {
+		return w.finishExecution(ex, spec, StateError, strPtr(fmt.Sprintf("Too many tasks ended at once in a chain (more than %d); is there a cycle of failing tasks at '%s'?", maxDepth, name)))
+	}
+	ts := spec.Tasks[name]
+	if ts.Join != nil {
+		return w.joinTask(ex, spec, ts, data, triggeredBy)
+	}
+	t, err := w.createTask(ex, ts, StateRunning, data, triggeredBy, nil)
+	if err != nil {
+		return err
+	}
+	return w.beginTask(ex, spec, t)
+}
+
+func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, triggeredBy, extra map[string]any) (*Task, error) {
+	now := w.e.now()
+	rc := map[string]any{}
+	if triggeredBy != nil {
+		rc["triggered_by"] = []any{triggeredBy}
+	}
+	for k, v := range extra {
+		rc[k] = v
+	}
+	t := &Task{
+		ID:                  newID(),
+		Name:                ts.Name,
+		Type:                TaskTypeAction,
+		WorkflowExecutionID: ex.ID,
+		WorkflowName:        ex.WorkflowName,
+		WorkflowNamespace:   ex.WorkflowNamespace,
+		WorkflowID:          ex.WorkflowID,
+		Tags:                orEmpty(ts.Tags),
+		State:               state,
+		RuntimeContextJSON:  mustEncode(rc),
+		InContextJSON:       mustEncode(data),
+		PublishedJSON:       "{}",
+		ResultJSON:          "null",
+		ProjectID:           ex.ProjectID,
+		CreatedAt:           now,
+		UpdatedAt:           now,
+	}
+	if state == StateRunning {
+		t.StartedAt = &now
+	}
+	if ts.Workflow != "" {
+		t.Type = TaskTypeWorkflow
+	}
+	if err := w.tx.CreateTask(w.ctx, t); err != nil {
+		return nil, fmt.Errorf("create task %q: %w", ts.Name, err)
+	}
+	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
+	return t, nil
+}
+
+// inbound counts the tasks with a transition to name: what `join: all` waits for.
+func inbound(spec *dsl.Workflow, name string) int {
+	n := 0
+	for _, other := range spec.TaskOrder {
+		ts := spec.Tasks[other]
+		found := false
+		for _, clause := range [][]dsl.Transition{ts.OnSuccess, ts.OnError, ts.OnComplete} {
+			for _, tr := range clause {
+				if tr.Target == name && !tr.IsCommand() {
+					found = true
+				}
+			}
+		}
+		if found {
+			n++
+		}
+	}
+	return n
+}
+
+// joinTask records one arrival at a join task; the task runs once enough
+// inbound transitions have fired (join: all, one or N).
+func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data, triggeredBy map[string]any) error {
+	need := 1
+	switch j := ts.Join.(type) {
+	case string:
+		if j == "all" {
+			need = inbound(spec, ts.Name)
+		}
+	case int64:
+		need = int(j)
+	}
+	tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
+	if err != nil {
+		return err
+	}
+	var t *Task
+	for _, other := range tasks {
+		if other.Name != ts.Name {
+			continue
+		}
+		if runtime(other)["join_done"] == true {
+			return nil // already satisfied: later arrivals change nothing
+		}
+		if other.State == StateWaiting {
+			t = other
+		}
+	}
+	if t == nil {
+		t, err = w.createTask(ex, ts, StateWaiting, data, triggeredBy, map[string]any{"join_count": int64(1)})
+		if err != nil {
+			return err
+		}
+	} else {
+		rc := runtime(t)
+		rc["join_count"] = int64(w.joinArrivals(rc) + 1)
+		if triggeredBy != nil {
+			list, _ := rc["triggered_by"].([]any)
+			rc["triggered_by"] = append(list, triggeredBy)
+		}
+		setRuntime(t, rc)
+		t.InContextJSON = mustEncode(merge(decodeObject(t.InContextJSON), data))
+		if err := w.saveTask(ex, t, t.State, ""); err != nil {
+			return err
+		}
+	}
+	rc := runtime(t)
+	if w.joinArrivals(rc) < need {
+		return nil
+	}
+	rc["join_done"] = true
+	setRuntime(t, rc)
+	return w.beginTask(ex, spec, t)
+}
+
+func (w *work) joinArrivals(rc map[string]any) int {
+	n, _ := rc["join_count"].(int64)
+	return int(n)
+}
+
+// policyNumber evaluates a numeric policy value (a number or an expression).
+func policyNumber(v any, ectx *expr.Context, policy string) (float64, error) {
+	if s, ok := v.(string); ok {
+		r, err := expr.EvalString(s, ectx)
+		if err != nil {
+			return 0, err
+		}
+		v = r
+	}
+	switch n := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return float64(n), nil
+	case float64:
+		return n, nil
+	}
+	return 0, fmt.Errorf("policy %s must be a number, got %s", policy, expr.Str(v))
+}
+
+// policyBool evaluates a boolean policy value (a bool or an expression).
+func policyBool(v any, ectx *expr.Context) (bool, error) {
+	if s, ok := v.(string); ok {
+		r, err := expr.EvalString(s, ectx)
+		if err != nil {
+			return false, err
+		}
+		return truthy(r), nil
+	}
+	return truthy(v), nil
+}
+
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+// fmtSeconds renders a policy value as Mistral does in messages (5, not 5.0).
+func fmtSeconds(f float64) string {
+	if f == float64(int64(f)) {
+		return fmt.Sprint(int64(f))
+	}
+	return fmt.Sprint(f)
+}
+
+// beginTask applies the policies that act before a task runs.
+func (w *work) beginTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
+	ts := spec.Tasks[t.Name]
+	rc := runtime(t)
+	ectx := w.exprContext(ex, decodeObject(t.InContextJSON), t)
+	if ts.WaitBefore != nil && rc["wait_before_done"] == nil {
+		d, err := policyNumber(ts.WaitBefore, ectx, "wait-before")
+		if err != nil {
+			return w.failTask(ex, spec, t, err.Error())
+		}
+		rc["wait_before_done"] = true
+		setRuntime(t, rc)
+		if d > 0 {
+			from := t.State
+			t.State, t.StateInfo = StateDelayed, strPtr(fmt.Sprintf("Delayed by 'wait-before' policy [delay=%s]", fmtSeconds(d)))
+			if err := w.saveTask(ex, t, from, ""); err != nil {
+				return err
+			}
+			return w.addJob(JobTaskWaitBefore, t.ID, w.e.now().Add(seconds(d)))
+		}
+	}
+	if ts.PauseBefore != nil && rc["pause_before_done"] == nil {
+		pause, err := policyBool(ts.PauseBefore, ectx)
+		if err != nil {
+			return w.failTask(ex, spec, t, err.Error())
+		}
+		rc["pause_before_done"] = true
+		setRuntime(t, rc)
+		if pause {
+			from := t.State
+			t.State, t.StateInfo = StateIdle, strPtr("Set by 'pause-before' policy")
+			if err := w.saveTask(ex, t, from, ""); err != nil {
+				return err
+			}
+			return w.pauseExecution(ex)
+		}
+	}
+	return w.runTask(ex, spec, t)
+}
+
+// runTask starts a task's work: its action (one per with-items item) or
+// its sub-workflow, and its timeout timer.
+func (w *work) runTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
+	ts := spec.Tasks[t.Name]
+	now := w.e.now()
+	data := decodeObject(t.InContextJSON)
+	ectx := w.exprContext(ex, data, t)
+	rc := runtime(t)
+	if ts.Timeout != nil && rc["timeout"] == nil {
+		d, err := policyNumber(ts.Timeout, ectx, "timeout")
+		if err != nil {
+			return w.failTask(ex, spec, t, err.Error())
+		}
+		if d > 0 {
+			rc["timeout"] = d
+			setRuntime(t, rc)
+			if err := w.addJob(JobTaskTimeout, t.ID, now.Add(seconds(d))); err != nil {
+				return err
+			}
+		}
+	}
+	from := t.State
+	t.State, t.StateInfo = StateRunning, nil
+	if t.StartedAt == nil {
+		t.StartedAt = &now
+	}
+	if err := w.saveTask(ex, t, from, ""); err != nil {
+		return err
+	}
+	switch {
+	case ts.Workflow != "":
+		return w.startSubworkflow(ex, spec, t, ectx)
+	case ts.WithItems != nil:
+		return w.startItems(ex, spec, t, data)
+	}
+	return w.startAction(ex, spec, t, ectx, 0)
+}
+
+// startAction evaluates a task's action and input and creates the action
+// execution; actions with I/O run as jobs after commit.
+func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *expr.Context, index int) error {
+	ts := spec.Tasks[t.Name]
+	actionName, err := expr.EvalString(ts.Action, ectx)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	nameStr, ok := actionName.(string)
+	if !ok {
+		return w.failTask(ex, spec, t, fmt.Sprintf("Action name must be a string, got %s", expr.Str(actionName)))
+	}
+	input, err := w.taskInput(ts, ectx)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	act, err := lookupAction(nameStr)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	if _, err := act.check(input); err != nil {
+		return w.failTask(ex, spec, t, fmt.Sprintf("Failed to run task [error=%s, wf=%s, task=%s]", err.Error(), ex.WorkflowName, t.Name))
+	}
+	inputJSON, err := encode(input)
+	if err != nil {
+		return w.failTask(ex, spec, t, err.Error())
+	}
+	now := w.e.now()
+	a := &ActionExecution{
+		ID:                  newID(),
+		Name:                act.name,
+		WorkflowName:        strPtr(ex.WorkflowName),
+		WorkflowNamespace:   ex.WorkflowNamespace,
+		TaskName:            strPtr(t.Name),
+		TaskExecutionID:     strPtr(t.ID),
+		WorkflowExecutionID: strPtr(ex.ID),
+		State:               StateRunning,
+		ProjectID:           ex.ProjectID,
+		Async:               act.async,
+		InputJSON:           inputJSON,
+		ItemIndex:           index,
+		CreatedAt:           now,
+		UpdatedAt:           now,
+	}
+	if err := w.tx.CreateActionExecution(w.ctx, a); err != nil {
+		return fmt.Errorf("create action execution for task %q: %w", t.Name, err)
+	}
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID})
+	if act.run == nil {
+		return nil // std.async_noop: nothing to start; a third party completes it
+	}
+	return w.addJob(JobRunAction, a.ID, now)
+}
+
+// actionDone moves a task on after one of its action executions ended.
+func (w *work) actionDone(ex *Execution, spec *dsl.Workflow, t *Task, a *ActionExecution) error {
+	ts := spec.Tasks[t.Name]
+	if ts.WithItems != nil {
+		return w.itemDone(ex, spec, t)
+	}
+	result := decodeObject(*a.OutputJSON)["result"]
+	var info *string
+	switch a.State {
+	case StateError:
+		info = strPtr(expr.Str(result))
+	case StateCancelled:
+		return w.finishTask(ex, spec, t, StateCancelled, nil, []any{})
+	}
+	return w.taskOutcome(ex, spec, t, a.State, info, result)
+}
+
+// taskOutcome applies the policies that act when a task's work ended:
+// fail-on, retry, wait-after. Then the task finishes.
+func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state State, info *string, result any) error {
+	ts := spec.Tasks[t.Name]
+	// Policies see the outcome through task().
+	view := *t
+	view.State, view.StateInfo, view.ResultJSON = state, info, mustEncode(result)
+	ectx := w.exprContext(ex, decodeObject(t.InContextJSON), &view)
+	if state == StateSuccess && ts.FailOn != nil {
+		fail, err := policyBool(ts.FailOn, ectx)
+		if err != nil {
+			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
+		}
+		if fail {
+			state, info = StateError, strPtr("Failed by 'fail-on' policy")
+			view.State, view.StateInfo = state, info
+		}
+	}
+	rc := runtime(t)
+	if retry, ok := ts.Retry.(map[string]any); ok {
+		again, delay, err := w.shouldRetry(retry, rc, state, ectx)
+		if err != nil {
+			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
+		}
+		if again {
+			return w.scheduleRetry(ex, t, rc, info, delay)
+		}
+	}
+	if ts.WaitAfter != nil && rc["wait_after_done"] == nil {
+		d, err := policyNumber(ts.WaitAfter, ectx, "wait-after")
+		if err != nil {
+			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
+		}
+		rc["wait_after_done"] = true
+		if d > 0 {
+			outcome := map[string]any{"state": string(state), "result": result}
+			if info != nil {
+				outcome["state_info"] = *info
+			}
+			rc["pending_outcome"] = outcome
+			setRuntime(t, rc)
+			from := t.State
+			t.State, t.StateInfo = StateDelayed, strPtr(fmt.Sprintf("Delayed by 'wait-after' policy [delay=%s]", fmtSeconds(d)))
+			if err := w.saveTask(ex, t, from, ""); err != nil {
+				return err
+			}
+			return w.addJob(JobTaskWaitAfter, t.ID, w.e.now().Add(seconds(d)))
+		}
+		setRuntime(t, rc)
+	}
+	return w.finishTask(ex, spec, t, state, info, result)
+}
+
+// shouldRetry decides whether the retry policy runs the task again.
+func (w *work) shouldRetry(retry, rc map[string]any, state State, ectx *expr.Context) (bool, float64, error) {
+	count, err := policyNumber(retry["count"], ectx, "retry count")
+	if err != nil {
+		return false, 0, err
+	}
+	delay, err := policyNumber(retry["delay"], ectx, "retry delay")
+	if err != nil {
+		return false, 0, err
+	}
+	done := int64(0)
+	if p, ok := rc["retry_task_policy"].(map[string]any); ok {
+		done, _ = p["retry_no"].(int64)
+	}
+	if float64(done) >= count {
+		return false, 0, nil
+	}
+	switch state {
+	case StateError:
+		if b, ok := retry["break-on"]; ok {
+			stop, err := policyBool(b, ectx)
+			if err != nil || stop {
+				return false, 0, err
+			}
+		}
+		return true, delay, nil
+	case StateSuccess:
+		if c, ok := retry["continue-on"]; ok {
+			again, err := policyBool(c, ectx)
+			return again, delay, err
+		}
+	}
+	return false, 0, nil
+}
+
+// scheduleRetry delays a task for its next attempt. Earlier attempts stop
+// counting towards its result (accepted false), as in Mistral.
+func (w *work) scheduleRetry(ex *Execution, t *Task, rc map[string]any, info *string, delay float64) error {
+	done := int64(0)
+	if p, ok := rc["retry_task_policy"].(map[string]any); ok {
+		done, _ = p["retry_no"].(int64)
+	}
+	rc["retry_task_policy"] = map[string]any{"retry_no": done + 1}
+	delete(rc, "wait_after_done")
+	setRuntime(t, rc)
+	actions, err := w.tx.ActionExecutionsOf(w.ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range actions {
+		if a.Accepted {
+			a.Accepted = false
+			if err := w.tx.UpdateActionExecution(w.ctx, a); err != nil {
+				return err
+			}
+		}
+	}
+	from := t.State
+	t.State, t.StateInfo = StateDelayed, strPtr(fmt.Sprintf("Delayed by 'retry' policy [delay=%s]", fmtSeconds(delay)))
+	if err := w.saveTask(ex, t, from, ""); err != nil {
+		return err
+	}
+	return w.addJob(JobTaskRetry, t.ID, w.e.now().Add(seconds(delay)))
+}

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+)
+
+// runTimerJob fires a task timer (timeout, wait-before, retry, wait-after).
+// Timers are job rows, so a restart loses none and fires overdue ones at
+// once. The whole step is one transaction with the job's deletion.
+func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
+	return e.update(ctx, func(w *work) error {
+		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
+			return err
+		}
+		t, err := w.tx.GetTask(ctx, j.Ref)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil // deleted with its execution
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.tx.LockExecution(ctx, t.WorkflowExecutionID); err != nil {
+			return err
+		}
+		if t, err = w.tx.GetTask(ctx, j.Ref); err != nil {
+			return err
+		}
+		ex, err := w.tx.GetExecution(ctx, t.WorkflowExecutionID)
+		if err != nil {
+			return err
+		}
+		spec, err := e.specs.get(ex.Definition)
+		if err != nil {
+			return err
+		}
+		if j.Kind == JobTaskTimeout {
+			return w.timeoutTask(ex, spec, t)
+		}
+		if t.State != StateDelayed {
+			return nil // the task moved on meanwhile
+		}
+		if ex.State != StateRunning {
+			// Paused: remember that the timer fired; resume goes on from here.
+			rc := runtime(t)
+			rc["timer_fired"] = j.Kind
+			setRuntime(t, rc)
+			return w.tx.UpdateTask(ctx, t)
+		}
+		return w.fireTimer(ex, spec, t, j.Kind)
+	})
+}
+
+// fireTimer continues a DELAYED task whose timer fired.
+func (w *work) fireTimer(ex *Execution, spec *dsl.Workflow, t *Task, kind string) error {
+	rc := runtime(t)
+	delete(rc, "timer_fired")
+	setRuntime(t, rc)
+	switch kind {
+	case JobTaskWaitBefore:
+		return w.beginTask(ex, spec, t)
+	case JobTaskRetry:
+		return w.runTask(ex, spec, t)
+	case JobTaskWaitAfter:
+		out, _ := rc["pending_outcome"].(map[string]any)
+		delete(rc, "pending_outcome")
+		setRuntime(t, rc)
+		var info *string
+		if s, ok := out["state_info"].(string); ok {
+			info = &s
+		}
+		state, _ := out["state"].(string)
+		return w.finishTask(ex, spec, t, State(state), info, out["result"])
+	}
+	return fmt.Errorf("unknown timer kind %q", kind)
+}
+
+// timeoutTask fails a task that is still running when its timeout fires.
+// Its async action stays RUNNING: a late result is accepted but does not
+// revive the task (reference §3.4).
+func (w *work) timeoutTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
+	switch t.State {
+	case StateRunning, StateDelayed, StatePaused, StateWaiting, StateIdle:
+	default:
+		return nil
+	}
+	d, _ := runtime(t)["timeout"].(float64)
+	if n, ok := runtime(t)["timeout"].(int64); ok {
+		d = float64(n)
+	}
+	info := fmt.Sprintf("Task timed out [timeout(s)=%s].", fmtSeconds(d))
+	return w.finishTask(ex, spec, t, StateError, &info, []any{})
+}
