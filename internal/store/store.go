@@ -64,7 +64,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "foreign_keys(ON)")
 		v.Add("_pragma", "synchronous("+sync+")")
-		return "file:" + path + "?" + v.Encode() + extra
+		return "file:" + escapePath(path) + "?" + v.Encode() + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {
@@ -96,6 +96,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("release job leases: %w", err)
 	}
 	return s, nil
+}
+
+// escapePath makes a file name safe inside a "file:" URI, where %, ? and #
+// would otherwise be read as escapes, the query and the fragment.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close closes the database.
