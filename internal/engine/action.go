@@ -224,6 +224,12 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 	if t.State != StateRunning && t.State != StatePaused {
 		// The task ended without it (a timeout): the result is recorded
 		// and accepted, but does not revive the task (reference §1.6.2).
+		// Mistral derives a task's result from its accepted actions, so
+		// the late result becomes the task's result all the same.
+		if runtime(t)["timed_out"] == true && t.ResultJSON != "null" {
+			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
+			return w.tx.UpdateTask(w.ctx, t)
+		}
 		return nil
 	}
 	ex, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
@@ -352,7 +358,11 @@ func (e *Engine) invoke(ctx context.Context, act *actionDef, a *ActionExecution,
 	case errors.As(err, &ae):
 		return StateError, ae.value
 	case err != nil:
-		return StateError, fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%v']", a.Name, a.ID, err)
+		id := a.ID
+		if id == "" {
+			id = "None" // an ad-hoc run that is not stored
+		}
+		return StateError, fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%v']", a.Name, id, err)
 	}
 	if b, err := expr.EncodeJSON(res); err == nil && len(b) > e.maxOutput {
 		return StateError, fmt.Sprintf("The action result is too large: %d bytes, the limit is %d bytes.", len(b), e.maxOutput)

@@ -21,6 +21,7 @@ import (
 type actionDef struct {
 	name   string
 	class  string // Mistral's class name, for error messages users may search for
+	label  string // how Mistral names the action in "The action raised an exception" (default: name)
 	async  bool
 	params []param
 	// run performs the action outside any transaction. For an async action
@@ -56,7 +57,7 @@ func init() {
 		}},
 		{name: "std.async_noop", class: "AsyncNoOpAction", async: true},
 		{name: "std.echo", class: "EchoAction", params: []param{{name: "output", required: true}, {name: "delay", def: int64(0)}}, run: runEcho},
-		{name: "std.fail", class: "FailAction", params: []param{{name: "error_data"}}, run: runFail},
+		{name: "std.fail", class: "FailAction", label: "Fail action", params: []param{{name: "error_data"}}, run: runFail},
 		{name: "std.sleep", class: "SleepAction", params: []param{{name: "seconds", def: int64(1)}}, run: runSleep},
 		{name: "std.http", class: "HTTPAction", params: httpParams, run: runHTTP},
 		{name: "std.mistral_http", class: "MistralHTTPAction", async: true, params: httpParams, run: runMistralHTTP},
@@ -122,7 +123,15 @@ func (d *actionDef) check(in map[string]any) (map[string]any, error) {
 
 // crash wraps an action's failure the way Mistral reports an exception.
 func crash(a *ActionExecution, msg string) error {
-	return &actionError{value: fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%s']", a.Name, a.ID, msg)}
+	label := a.Name
+	if d, ok := actions[a.Name]; ok && d.label != "" {
+		label = d.label
+	}
+	id := a.ID
+	if id == "" {
+		id = "None" // an ad-hoc run that is not stored
+	}
+	return &actionError{value: fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%s']", label, id, msg)}
 }
 
 func toSeconds(v any) (float64, bool) {

@@ -73,36 +73,71 @@ func (w *work) taskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, erro
 	return input, nil
 }
 
-// failTask ends a task in ERROR before or instead of running its action.
+// failTask ends a task that could not start its work (an expression
+// error in its input, an unknown action, bad action input...). As in
+// Mistral, such an error is not the task's outcome but the engine's: it
+// bypasses on-error and fails the workflow with "Failed to run task".
 func (w *work) failTask(ex *Execution, spec *dsl.Workflow, t *Task, msg string) error {
-	return w.finishTask(ex, spec, t, StateError, &msg, []any{})
+	info := fmt.Sprintf("Failed to run task [error=%s, wf=%s, task=%s]", msg, ex.WorkflowName, t.Name)
+	return w.abortTask(ex, spec, t, info, []any{})
+}
+
+// abortTask ends a task in ERROR without transitions and fails its workflow
+// with the same message.
+func (w *work) abortTask(ex *Execution, spec *dsl.Workflow, t *Task, info string, result any) error {
+	now := w.e.now()
+	from := t.State
+	t.State, t.StateInfo, t.FinishedAt, t.Processed = StateError, &info, &now, true
+	t.ResultJSON = mustEncode(result)
+	if err := w.saveTask(ex, t, from, ""); err != nil {
+		return err
+	}
+	return w.finishExecution(ex, spec, StateError, strPtr(info))
 }
 
 // finishTask records a task's end, publishes its variables and, unless the
 // workflow is paused, runs its transitions.
 func (w *work) finishTask(ex *Execution, spec *dsl.Workflow, t *Task, state State, info *string, result any) error {
+	return w.endTask(ex, spec, t, taskEnd{state: state, info: info, result: result, publish: true})
+}
+
+// taskEnd is how a task ends.
+type taskEnd struct {
+	state  State
+	info   *string
+	result any
+	// publish runs publish (on SUCCESS) or publish-on-error (on ERROR).
+	// A fail-on failure publishes nothing, as in Mistral.
+	publish bool
+}
+
+func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) error {
 	ts := spec.Tasks[t.Name]
 	now := w.e.now()
-	from := []State{t.State}
-	t.State, t.StateInfo = state, info
+	from := t.State
+	t.State, t.StateInfo = end.state, end.info
 	t.FinishedAt, t.UpdatedAt = &now, now
-	t.ResultJSON = mustEncode(result)
+	t.ResultJSON = mustEncode(end.result)
 
 	var pub map[string]any
-	switch state {
-	case StateSuccess:
+	switch {
+	case !end.publish:
+	case end.state == StateSuccess:
 		pub = ts.Publish
-	case StateError:
+	case end.state == StateError:
 		pub = ts.PublishOnError
 	}
 	published := map[string]any{}
 	if pub != nil {
 		v, err := expr.Eval(pub, w.exprContext(ex, decodeObject(t.InContextJSON), t))
 		if err != nil {
-			t.State, t.StateInfo = StateError, strPtr(err.Error())
-		} else {
-			published = asObject(v)
+			// Mistral fails the workflow: the error is in handling the
+			// action's completion, not in the action.
+			info := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts))
+			t.State, t.StateInfo, t.FinishedAt = from, nil, nil
+			return w.abortTask(ex, spec, t, info, end.result)
 		}
+		published = asObject(v)
 	}
 	t.PublishedJSON = mustEncode(published)
 	if ts.KeepResult != nil {
@@ -111,23 +146,30 @@ func (w *work) finishTask(ex *Execution, spec *dsl.Workflow, t *Task, state Stat
 			t.ResultJSON = "null"
 		}
 	}
+	// Paused: transitions run on resume. Completed: nothing follows.
+	t.Processed = false
+	if err := w.saveTask(ex, t, from, ""); err != nil {
+		return err
+	}
 	if ex.State != StateRunning {
-		// Paused: transitions run on resume. Completed: nothing follows.
-		t.Processed = false
-		if err := w.tx.UpdateTask(w.ctx, t, from...); err != nil {
-			return fmt.Errorf("finish task %q: %w", t.Name, err)
-		}
-		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
 		return nil
 	}
-	if err := w.tx.UpdateTask(w.ctx, t, from...); err != nil {
-		return fmt.Errorf("finish task %q: %w", t.Name, err)
-	}
-	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
 	if err := w.processTask(ex, spec, t); err != nil {
 		return err
 	}
 	return w.checkCompletion(ex, spec)
+}
+
+// actionName names what a task ran, for error messages.
+func (w *work) actionName(t *Task, ts *dsl.Task) string {
+	if ts.Workflow != "" {
+		return ts.Workflow
+	}
+	actions, err := w.tx.ActionExecutionsOf(w.ctx, t.ID)
+	if err != nil || len(actions) == 0 {
+		return ts.Action
+	}
+	return actions[len(actions)-1].Name
 }
 
 // processTask fires a finished task's transitions.
@@ -157,16 +199,21 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		}
 		return w.startReady(ex, spec)
 	}
+	// Transitions already fired before a pause command are not fired again
+	// on resume.
+	rc := runtime(t)
+	skip, _ := rc["transitions_done"].(int64)
+	n := int64(0)
 	for _, c := range clauses {
 		for _, tr := range c.items {
+			n++
+			if n <= skip {
+				continue
+			}
 			if tr.Guard != "" {
 				v, err := expr.EvalString(tr.Guard, ectx)
 				if err != nil {
-					t.Processed = true
-					if err := w.tx.UpdateTask(w.ctx, t); err != nil {
-						return err
-					}
-					return w.finishExecution(ex, spec, StateError, strPtr(err.Error()))
+					return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts)), mustDecode(t.ResultJSON))
 				}
 				if !truthy(v) {
 					continue
@@ -186,47 +233,53 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				}
 				continue
 			}
-			stop, err := w.command(ex, spec, t, tr, ectx)
-			if err != nil {
+			switch tr.Target {
+			case dsl.CmdNoop:
+				continue
+			case dsl.CmdPause:
+				// The rest of the transitions fire on resume.
+				rc["transitions_done"] = n
+				setRuntime(t, rc)
+				t.Processed = false
+				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+					return err
+				}
+				return w.pauseExecution(ex)
+			}
+			if err := w.tx.UpdateTask(w.ctx, t); err != nil {
 				return err
 			}
-			if stop {
-				return w.tx.UpdateTask(w.ctx, t)
-			}
+			return w.command(ex, spec, t, tr, ectx)
 		}
 	}
 	return w.tx.UpdateTask(w.ctx, t)
 }
 
-// command runs an engine command (fail, succeed, pause, noop); stop
-// reports that the workflow left RUNNING.
-func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transition, ectx *expr.Context) (stop bool, err error) {
+// command runs the engine commands that end the workflow: fail and succeed.
+func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transition, ectx *expr.Context) error {
 	var msg *string
 	if raw, ok := tr.Params["msg"]; ok {
 		v, err := expr.Eval(raw, ectx)
 		if err != nil {
-			return true, w.finishExecution(ex, spec, StateError, strPtr(err.Error()))
+			return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t))), mustDecode(t.ResultJSON))
 		}
 		msg = strPtr(expr.Str(v))
 	}
-	switch tr.Target {
-	case "fail":
-		if msg == nil {
-			msg = strPtr(fmt.Sprintf("Failed by 'fail' command in task '%s'", t.Name))
-		}
-		if err := w.tx.UpdateTask(w.ctx, t); err != nil {
-			return true, err
-		}
-		return true, w.finishExecution(ex, spec, StateError, msg)
-	case "succeed":
-		if err := w.tx.UpdateTask(w.ctx, t); err != nil {
-			return true, err
-		}
-		return true, w.finishExecution(ex, spec, StateSuccess, msg)
-	case "pause":
-		return true, w.pauseExecution(ex)
+	if tr.Target == dsl.CmdFail {
+		// Mistral's fail keeps what tasks published in the output.
+		return w.endExecution(ex, spec, StateError, msg, ending{keepPublished: true})
 	}
-	return false, nil // noop
+	// Mistral evaluates the output before the task that ran succeed counts
+	// as processed: its publish is not in the final context, and an error
+	// is one in handling that task's completion.
+	return w.endExecution(ex, spec, StateSuccess, msg, ending{trigger: t})
+}
+
+func ts(spec *dsl.Workflow, t *Task) *dsl.Task { return spec.Tasks[t.Name] }
+
+func mustDecode(s string) any {
+	v, _ := decode(s)
+	return v
 }
 
 // checkCompletion ends the workflow once no task is active or unprocessed.
@@ -257,7 +310,7 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 	if len(waiting) > 0 {
 		// Nothing else runs, so these joins can never be satisfied.
 		for _, t := range waiting {
-			info := fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", w.joinArrivals(runtime(t)))
+			info := w.joinFailure(spec, tasks, t)
 			if err := w.finishTask(ex, spec, t, StateError, &info, []any{}); err != nil {
 				return err
 			}
@@ -278,6 +331,27 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 		return w.finishExecution(ex, spec, StateError, strPtr(w.failureInfo(unhandled)))
 	}
 	return w.finishExecution(ex, spec, StateSuccess, nil)
+}
+
+// joinFailure says why a join task can never run: Mistral names the
+// inbound tasks that failed ("Failed by tasks: ['b']").
+func (w *work) joinFailure(spec *dsl.Workflow, tasks []*Task, join *Task) string {
+	var failed []string
+	for _, name := range spec.TaskOrder {
+		if !transitionsTo(spec.Tasks[name], join.Name) {
+			continue
+		}
+		for _, t := range tasks {
+			if t.Name == name && t.State == StateError {
+				failed = append(failed, name)
+				break
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return "Failed by tasks: " + pyList(failed)
+	}
+	return fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", w.joinArrivals(runtime(join)))
 }
 
 // failureInfo renders Mistral's state_info for a workflow failed by tasks.
@@ -309,6 +383,19 @@ func (w *work) failureInfo(tasks []*Task) string {
 
 // finishExecution ends a workflow execution and cancels what still runs in it.
 func (w *work) finishExecution(ex *Execution, spec *dsl.Workflow, state State, info *string) error {
+	return w.endExecution(ex, spec, state, info, ending{})
+}
+
+// ending adjusts how a workflow's end is computed, where Mistral's engine
+// commands behave differently from a workflow that ran out of tasks.
+type ending struct {
+	// keepPublished puts the published variables in an ERROR output (the fail command).
+	keepPublished bool
+	// trigger is the task whose succeed command ends the workflow.
+	trigger *Task
+}
+
+func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info *string, how ending) error {
 	if ex.State.Completed() {
 		return nil
 	}
@@ -327,6 +414,9 @@ func (w *work) finishExecution(ex *Execution, spec *dsl.Workflow, state State, i
 	})
 	published := map[string]any{}
 	for _, t := range tasks {
+		if how.trigger != nil && t.ID == how.trigger.ID {
+			continue
+		}
 		for k, v := range decodeObject(t.PublishedJSON) {
 			published[k] = v
 		}
@@ -338,10 +428,15 @@ func (w *work) finishExecution(ex *Execution, spec *dsl.Workflow, state State, i
 		output = published
 		if spec.Output != nil {
 			v, err := expr.Eval(spec.Output, w.exprContext(ex, data, nil))
-			if err != nil {
-				state, info = StateError, strPtr(err.Error())
+			switch {
+			case err != nil && how.trigger != nil:
+				t := how.trigger
+				msg := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t)))
+				return w.abortTask(ex, spec, t, msg, mustDecode(t.ResultJSON))
+			case err != nil:
+				state, info = StateError, strPtr(fmt.Sprintf("Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s", ex.ID, ex.WorkflowName, err.Error()))
 				output = map[string]any{"result": *info}
-			} else {
+			default:
 				output = v
 			}
 		}
@@ -351,6 +446,9 @@ func (w *work) finishExecution(ex *Execution, spec *dsl.Workflow, state State, i
 			result = *info
 		}
 		out := map[string]any{"result": result}
+		if how.keepPublished {
+			out = merge(published, out)
+		}
 		if state == StateError && spec.OutputOnError != nil {
 			if v, err := expr.Eval(spec.OutputOnError, w.exprContext(ex, data, nil)); err == nil {
 				out = merge(out, asObject(v))
@@ -403,6 +501,9 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			if err := w.cancelChildren(t); err != nil {
 				return err
 			}
+		}
+		if len(actions) > 0 {
+			t.ResultJSON = "null" // its cancelled action's result
 		}
 		from := t.State
 		t.State, t.StateInfo, t.FinishedAt, t.UpdatedAt, t.Processed = StateCancelled, strPtr("Cancelled because the workflow ended"), &now, now, true

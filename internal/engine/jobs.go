@@ -68,7 +68,7 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 	switch j.Kind {
 	case JobRunAction:
 		return e.runActionJob(ctx, j)
-	case JobTaskTimeout, JobTaskWaitBefore, JobTaskRetry, JobTaskWaitAfter:
+	case JobTaskTimeout, JobTaskWaitBefore, JobTaskRetry, JobTaskWaitAfter, JobStartWorkflow:
 		return e.runTimerJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)

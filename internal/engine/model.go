@@ -130,6 +130,8 @@ const (
 	JobTaskWaitBefore = "task_wait_before"
 	// JobTaskRetry runs the next attempt of a task delayed by retry.
 	JobTaskRetry = "task_retry"
+	// JobStartWorkflow starts the sub-workflow of a workflow task.
+	JobStartWorkflow = "start_workflow"
 	// JobTaskWaitAfter completes a task delayed by wait-after.
 	JobTaskWaitAfter = "task_wait_after"
 )

@@ -75,7 +75,7 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, trigge
 		RuntimeContextJSON:  mustEncode(rc),
 		InContextJSON:       mustEncode(data),
 		PublishedJSON:       "{}",
-		ResultJSON:          "null",
+		ResultJSON:          "[]", // no accepted action yet (Mistral's rule)
 		ProjectID:           ex.ProjectID,
 		CreatedAt:           now,
 		UpdatedAt:           now,
@@ -97,20 +97,23 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, trigge
 func inbound(spec *dsl.Workflow, name string) int {
 	n := 0
 	for _, other := range spec.TaskOrder {
-		ts := spec.Tasks[other]
-		found := false
-		for _, clause := range [][]dsl.Transition{ts.OnSuccess, ts.OnError, ts.OnComplete} {
-			for _, tr := range clause {
-				if tr.Target == name && !tr.IsCommand() {
-					found = true
-				}
-			}
-		}
-		if found {
+		if transitionsTo(spec.Tasks[other], name) {
 			n++
 		}
 	}
 	return n
+}
+
+// transitionsTo reports whether ts has a transition to the task name.
+func transitionsTo(ts *dsl.Task, name string) bool {
+	for _, clause := range [][]dsl.Transition{ts.OnSuccess, ts.OnError, ts.OnComplete} {
+		for _, tr := range clause {
+			if tr.Target == name && !tr.IsCommand() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // joinTask records one arrival at a join task; the task runs once enough
@@ -286,7 +289,9 @@ func (w *work) runTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	}
 	switch {
 	case ts.Workflow != "":
-		return w.startSubworkflow(ex, spec, t, ectx)
+		// In its own transaction, as Mistral does it asynchronously: a
+		// workflow that (indirectly) starts itself cannot recurse within one.
+		return w.addJob(JobStartWorkflow, t.ID, now)
 	case ts.WithItems != nil:
 		return w.startItems(ex, spec, t, data)
 	}
@@ -314,7 +319,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 		return w.failTask(ex, spec, t, err.Error())
 	}
 	if _, err := act.check(input); err != nil {
-		return w.failTask(ex, spec, t, fmt.Sprintf("Failed to run task [error=%s, wf=%s, task=%s]", err.Error(), ex.WorkflowName, t.Name))
+		return w.failTask(ex, spec, t, err.Error())
 	}
 	inputJSON, err := encode(input)
 	if err != nil {
@@ -359,7 +364,7 @@ func (w *work) actionDone(ex *Execution, spec *dsl.Workflow, t *Task, a *ActionE
 	case StateError:
 		info = strPtr(expr.Str(result))
 	case StateCancelled:
-		return w.finishTask(ex, spec, t, StateCancelled, nil, []any{})
+		return w.finishTask(ex, spec, t, StateCancelled, nil, result)
 	}
 	return w.taskOutcome(ex, spec, t, a.State, info, result)
 }
@@ -378,8 +383,9 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
 		}
 		if fail {
-			state, info = StateError, strPtr("Failed by 'fail-on' policy")
-			view.State, view.StateInfo = state, info
+			// Mistral publishes nothing for a fail-on failure, not even
+			// publish-on-error, and retries do not apply.
+			return w.endTask(ex, spec, t, taskEnd{state: StateError, info: strPtr("Failed by 'fail-on' policy"), result: result})
 		}
 	}
 	rc := runtime(t)

@@ -36,8 +36,14 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 		if err != nil {
 			return err
 		}
-		if j.Kind == JobTaskTimeout {
+		switch j.Kind {
+		case JobTaskTimeout:
 			return w.timeoutTask(ex, spec, t)
+		case JobStartWorkflow:
+			if t.State != StateRunning || ex.State.Completed() {
+				return nil
+			}
+			return w.startSubworkflow(ex, spec, t, w.exprContext(ex, decodeObject(t.InContextJSON), t))
 		}
 		if t.State != StateDelayed {
 			return nil // the task moved on meanwhile
@@ -91,5 +97,8 @@ func (w *work) timeoutTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		d = float64(n)
 	}
 	info := fmt.Sprintf("Task timed out [timeout(s)=%s].", fmtSeconds(d))
+	rc := runtime(t)
+	rc["timed_out"] = true
+	setRuntime(t, rc)
 	return w.finishTask(ex, spec, t, StateError, &info, []any{})
 }

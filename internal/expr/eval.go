@@ -23,6 +23,9 @@ type evaluator struct {
 	lang  lang
 	data  any
 	steps *int
+	// lambda is true inside select(), where() and the like, where `$` is
+	// an item rather than the task's data context.
+	lambda bool
 }
 
 func newEvaluator(ctx *Context, l lang) *evaluator {
@@ -34,6 +37,7 @@ func newEvaluator(ctx *Context, l lang) *evaluator {
 func (e *evaluator) with(data any) *evaluator {
 	c := *e
 	c.data = data
+	c.lambda = true
 	return &c
 }
 
@@ -115,6 +119,15 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 		x, err := e.eval(n.x)
 		if err != nil {
 			return nil, err
+		}
+		if _, root := n.x.(dataNode); root && e.lang == langYAQL && !e.lambda {
+			// Mistral's `$` is a context view whose missing keys raise
+			// KeyError, unlike the plain dicts inside it.
+			if m, ok := x.(map[string]any); ok {
+				if _, found := m[n.name]; !found {
+					return nil, errorf("%s", Str([]any{n.name})[1:len(Str([]any{n.name}))-1])
+				}
+			}
 		}
 		return e.attr(x, n.name)
 	case indexNode:
