@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -40,8 +41,13 @@ type Options struct {
 // Store is a SQLite database holding Sirocco's state.
 type Store struct {
 	reader
-	writer *sql.DB
-	rdb    *sql.DB
+	wdb *sql.DB // the one write connection, owned by the writer goroutine
+	rdb *sql.DB
+
+	writes     chan *writeReq
+	closed     chan struct{}
+	closeOnce  sync.Once
+	writerDone chan struct{}
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -88,13 +94,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{reader: reader{db: r}, writer: w, rdb: r}
+	s := &Store{reader: reader{db: r}, wdb: w, rdb: r,
+		writes: make(chan *writeReq), closed: make(chan struct{}), writerDone: make(chan struct{})}
 	// A SQLite file is served by one process, so leases left by a previous
 	// run belong to a dead worker: release them so its jobs run at once.
 	if _, err := w.ExecContext(ctx, `UPDATE jobs SET lease_until = NULL WHERE lease_until IS NOT NULL`); err != nil {
-		s.Close()
+		r.Close()
+		w.Close()
 		return nil, fmt.Errorf("release job leases: %w", err)
 	}
+	go s.writer()
 	return s, nil
 }
 
@@ -104,9 +113,15 @@ func escapePath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
-// Close closes the database.
+// Close stops the writer after the batch it holds and closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.rdb.Close(), s.writer.Close())
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		<-s.writerDone
+		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return err
 }
 
 // migrate applies the embedded migrations not yet recorded, each in its own
@@ -157,20 +172,125 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Update runs fn in one write transaction.
+// Update runs fn in a write transaction and returns once it is committed.
+//
+// Writes are group-committed: one writer goroutine takes every Update that
+// is waiting, runs each in its own savepoint of one transaction, and
+// commits them together, so concurrent requests share one fsync. Each fn
+// still succeeds or fails alone (a failed fn is rolled back to its
+// savepoint), and no caller hears of success before the commit.
 func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-s.closed:
+		return errStoreClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if err := fn(&tx{reader: reader{db: sqlTx}, tx: sqlTx}); err != nil {
-		sqlTx.Rollback()
+	select {
+	case err := <-req.done:
 		return err
+	case <-s.closed:
+		// The writer finishes the batch it holds before it stops.
+		return <-req.done
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+}
+
+var errStoreClosed = errors.New("store is closed")
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(engine.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many updates share one commit.
+const maxBatch = 256
+
+// writer owns the write connection: it batches waiting updates into one
+// transaction each round.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var batch []*writeReq
+		select {
+		case req := <-s.writes:
+			batch = append(batch, req)
+		case <-s.closed:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-s.writes:
+				batch = append(batch, req)
+			default:
+				break more
+			}
+		}
+		s.commitBatch(batch)
 	}
-	return nil
+}
+
+func (s *Store) commitBatch(batch []*writeReq) {
+	ctx := context.Background() // a caller giving up must not abort the others' commit
+	sqlTx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	results := make([]error, len(batch))
+	committed := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = runSavepoint(ctx, sqlTx, r.fn)
+		if results[i] == nil {
+			committed++
+		}
+	}
+	if committed == 0 {
+		sqlTx.Rollback()
+	} else if err := sqlTx.Commit(); err != nil {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = fmt.Errorf("commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runSavepoint runs fn inside a savepoint and rolls it back if fn fails
+// or panics, leaving the rest of the batch intact.
+func runSavepoint(ctx context.Context, sqlTx *sql.Tx, fn func(engine.Tx) error) (err error) {
+	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("update panicked: %v", p)
+		}
+		if err != nil {
+			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
+				if _, rerr := sqlTx.ExecContext(ctx, stmt); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))
+				}
+			}
+			return
+		}
+		if _, rerr := sqlTx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+			err = fmt.Errorf("release savepoint: %w", rerr)
+		}
+	}()
+	return fn(&tx{reader: reader{db: sqlTx}, tx: sqlTx})
 }
 
 // NextJobDue returns when the earliest job becomes runnable.

@@ -225,3 +225,68 @@ func TestJobsLeaseAndRelease(t *testing.T) {
 		t.Fatalf("after reopen = %+v", got)
 	}
 }
+
+// TestGroupCommit: concurrent updates share commits, yet each succeeds or
+// fails alone, and a failing one leaves no trace.
+func TestGroupCommit(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	ctx := context.Background()
+	const n = 200
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			errs <- s.Update(ctx, func(tx engine.Tx) error {
+				if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: fmt.Sprint(i), DueAt: t0}); err != nil {
+					return err
+				}
+				if i%10 == 0 {
+					return fmt.Errorf("fail %d", i)
+				}
+				if i%25 == 1 {
+					panic("boom")
+				}
+				return nil
+			})
+		}(i)
+	}
+	failed := 0
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if want := 20 + 8; failed != want { // i%10==0: 20; i%25==1 (1, 26, ..., 176): 8
+		t.Errorf("%d updates failed, want %d", failed, want)
+	}
+	var jobs []*engine.Job
+	if err := s.Update(ctx, func(tx engine.Tx) error {
+		var err error
+		jobs, err = tx.ClaimJobs(ctx, t0, t0.Add(time.Minute), 1000)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != n-28 {
+		t.Errorf("%d jobs committed, want %d", len(jobs), n-28)
+	}
+	for _, j := range jobs {
+		var i int
+		fmt.Sscan(j.Ref, &i)
+		if i%10 == 0 || i%25 == 1 {
+			t.Errorf("job %d of a failed update was committed", i)
+		}
+	}
+}
+
+func TestUpdateAfterClose(t *testing.T) {
+	t.Parallel()
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Update(context.Background(), func(engine.Tx) error { return nil }); err == nil {
+		t.Error("Update after Close succeeded")
+	}
+}
