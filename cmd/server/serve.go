@@ -17,7 +17,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/web"
 )
 
 //go:embed seed/*.yaml
@@ -62,6 +64,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
+	if cfg.sync != store.SyncFull && cfg.sync != store.SyncNormal {
+		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
+	}
 	return cfg, nil
 }
 
@@ -102,11 +107,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	// The hub receives the engine's events after each commit and pushes
+	// them to dashboard pages over /ws.
+	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
 	eng := engine.New(engine.Config{
 		Store:          st,
 		BaseURL:        cfg.baseURL,
 		Logger:         log,
 		MaxOutputBytes: cfg.maxOutput,
+		Publisher:      live,
 	})
 	if cfg.seed {
 		if err := seedExamples(ctx, eng, log); err != nil {
@@ -118,16 +127,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e.HideBanner, e.HidePort = true, true
 	e.Use(requestLog(log))
 	api.New(eng, log).Register(e)
+	// The dashboard registers after the API: GET / stays the API's version
+	// document unless the client prefers HTML.
+	web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log}).Register(e)
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- eng.Run(workerCtx) }()
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() { live.Run(hubCtx); close(hubDone) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("sirocco listening", "addr", ln.Addr().String(), "db", cfg.db, "base_url", cfg.baseURL)
-	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n", ln.Addr(), cfg.db, cfg.baseURL, cfg.baseURL)
+	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), cfg.db, cfg.baseURL, cfg.baseURL, cfg.baseURL)
 
 	select {
 	case err = <-serveErr:
@@ -137,6 +152,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}
+	// Websockets are hijacked connections that Shutdown does not wait for:
+	// stopping the hub closes them.
+	stopHub()
+	<-hubDone
 	stopWorker()
 	if werr := <-workerDone; werr != nil && err == nil {
 		err = werr

@@ -36,6 +36,14 @@ type Reader interface {
 	// StateChanges returns the timeline of one record (or, for an
 	// execution id, of the execution and everything in it), oldest first.
 	StateChanges(ctx context.Context, ref string) ([]Event, error)
+	// Inbox pages the pending asynchronous action executions (the dashboard's
+	// inbox) with their counts; see InboxQuery.
+	Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error)
+	// InboxFacets lists the distinct workflow, action and task names of
+	// pending asynchronous action executions.
+	InboxFacets(ctx context.Context) (*InboxFacets, error)
+	// TaskTimeout returns the due time of a task's timeout job, nil if none.
+	TaskTimeout(ctx context.Context, taskID string) (*time.Time, error)
 }
 
 // Tx is a write transaction.

@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The inbox is the dashboard's list of asynchronous action executions that
+// await a result (RUNNING or PAUSED): what a person may approve or reject.
+
+// Inbox page sizes.
+const (
+	DefaultInboxLimit = 50
+	MaxInboxLimit     = 500
+	// InboxCountCap bounds the count of items matching a filter: counting
+	// every match of a text search would scan every pending input.
+	InboxCountCap = 10000
+)
+
+// InboxQuery selects and pages pending asynchronous action executions.
+// Pages are keyset-paginated: After and Before are cursors from a previous
+// page (InboxPage.Next and Prev), never offsets.
+type InboxQuery struct {
+	// ID restricts the query to one action execution (a live row fragment).
+	ID       string
+	Workflow string // exact workflow name
+	Action   string // exact action name, e.g. std.async_noop
+	Task     string // exact task name
+	// Search is a case-insensitive substring of the action's input JSON or
+	// of its workflow execution's input JSON.
+	Search string
+	// Newest sorts newest first; the default is oldest (longest waiting) first.
+	Newest bool
+	After  *InboxCursor // items after this one in the sort order
+	Before *InboxCursor // items before this one in the sort order
+	Limit  int
+}
+
+// Filtered reports whether q narrows the inbox beyond "everything pending".
+func (q InboxQuery) Filtered() bool {
+	return q.Workflow != "" || q.Action != "" || q.Task != "" || q.Search != ""
+}
+
+// InboxCursor is a position in the inbox's order: an item's creation time
+// and id (the id breaks ties between items created in the same microsecond).
+type InboxCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// String encodes the cursor for URLs: <unix microseconds>.<id>.
+func (c InboxCursor) String() string {
+	return strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + c.ID
+}
+
+// ParseInboxCursor decodes a cursor made by InboxCursor.String.
+func ParseInboxCursor(s string) (*InboxCursor, error) {
+	micros, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil, Errorf(EINVALID, "Invalid inbox cursor %q.", s)
+	}
+	return &InboxCursor{CreatedAt: time.UnixMicro(n).UTC(), ID: id}, nil
+}
+
+// InboxItem is one pending asynchronous action execution.
+type InboxItem struct {
+	ID                  string
+	Action              string
+	WorkflowName        string
+	TaskName            string
+	TaskExecutionID     string
+	WorkflowExecutionID string
+	State               State
+	// InputPreview is the start of the action's input JSON;
+	// ExecutionInputPreview that of its workflow execution's input.
+	InputPreview          string
+	ExecutionInputPreview string
+	CreatedAt             time.Time
+	// TimeoutAt is when the task's timeout policy fails it, if it has one.
+	TimeoutAt *time.Time
+}
+
+// Cursor is the item's position in the inbox order.
+func (it InboxItem) Cursor() InboxCursor { return InboxCursor{CreatedAt: it.CreatedAt, ID: it.ID} }
+
+// InboxPage is one page of the inbox with its counts.
+type InboxPage struct {
+	Items []InboxItem
+	// Pending counts every pending asynchronous action execution.
+	Pending int
+	// Matching counts those that match the query's filters, up to
+	// InboxCountCap (MatchingCapped is then true).
+	Matching       int
+	MatchingCapped bool
+	// Next and Prev are the cursors of the following and preceding pages;
+	// nil when there is none.
+	Next, Prev *InboxCursor
+}
+
+// InboxFacets lists the distinct names found among pending items, for the
+// inbox's filters.
+type InboxFacets struct {
+	Workflows []string
+	Actions   []string
+	Tasks     []string
+}
+
+// Inbox returns a page of the pending asynchronous action executions.
+func (e *Engine) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
+	if q.After != nil && q.Before != nil {
+		return nil, Errorf(EINVALID, "An inbox query takes after or before, not both.")
+	}
+	switch {
+	case q.Limit <= 0:
+		q.Limit = DefaultInboxLimit
+	case q.Limit > MaxInboxLimit:
+		q.Limit = MaxInboxLimit
+	}
+	p, err := e.store.Inbox(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	return p, nil
+}
+
+// InboxFacets returns the workflow, action and task names of pending items.
+func (e *Engine) InboxFacets(ctx context.Context) (*InboxFacets, error) {
+	f, err := e.store.InboxFacets(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox facets: %w", err)
+	}
+	return f, nil
+}
+
+// TaskTimeout returns when a task's timeout fires, or nil if it has none.
+func (e *Engine) TaskTimeout(ctx context.Context, taskID string) (*time.Time, error) {
+	return e.store.TaskTimeout(ctx, taskID)
+}

@@ -1,0 +1,114 @@
+package hub
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	writeWait  = 10 * time.Second
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	// maxTopics bounds what one connection may subscribe to.
+	maxTopics = 16
+)
+
+// client is one websocket connection and the topics it follows.
+type client struct {
+	send   chan []byte
+	topics map[string]bool
+	remote string
+}
+
+func (c *client) wants(topics []string) bool {
+	for _, t := range topics {
+		if c.topics[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP upgrades GET /ws?topic=inbox&topic=execution:<id> to a
+// websocket that receives the events of those topics as JSON.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	topics := map[string]bool{}
+	for _, t := range r.URL.Query()["topic"] {
+		if len(topics) < maxTopics && t != "" && len(t) <= 128 {
+			topics[t] = true
+		}
+	}
+	if len(topics) == 0 {
+		http.Error(w, "name at least one topic: /ws?topic=inbox", http.StatusBadRequest)
+		return
+	}
+	if !h.checkOrigin(r) {
+		http.Error(w, "websocket origin not allowed", http.StatusForbidden)
+		return
+	}
+	// Register before the handshake completes: once the browser sees the
+	// connection open, it misses no event.
+	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr}
+	select {
+	case h.register <- c:
+	case <-h.done:
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer func() {
+		select {
+		case h.unregister <- c:
+		case <-h.done:
+		}
+	}()
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	go c.writePump(conn)
+	c.readPump(conn)
+}
+
+// readPump reads (and discards) what the browser sends, to notice pongs
+// and a closed connection.
+func (c *client) readPump(conn *websocket.Conn) {
+	conn.SetReadLimit(1024)
+	conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+	}
+}
+
+// writePump writes queued messages and pings. When the hub closes the send
+// channel (the client was slow, or the hub stops) it closes the connection,
+// which also ends readPump.
+func (c *client) writePump(conn *websocket.Conn) {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		conn.Close()
+	}()
+	for {
+		select {
+		case msg, ok := <-c.send:
+			conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if !ok {
+				conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""))
+				return
+			}
+			if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ticker.C:
+			conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}

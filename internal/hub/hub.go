@@ -1,0 +1,195 @@
+// Package hub pushes the engine's state-change events to browsers over
+// websockets. It implements engine.Publisher: Publish never blocks the
+// engine. One goroutine (Run) owns the set of clients; each client has a
+// buffered send channel, and a client that does not keep up is dropped,
+// never waited on — its page reconnects and resynchronises.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// Config configures a Hub.
+type Config struct {
+	// BaseURL is the public URL of the dashboard; a browser's websocket
+	// handshake must come from this origin.
+	BaseURL string
+	Logger  *slog.Logger
+	// SendBuffer is how many messages may queue for one client before it
+	// is dropped as too slow (default 64).
+	SendBuffer int
+	// EventBuffer is how many events may wait for the hub's goroutine
+	// before Publish drops them and asks every client to resynchronise
+	// (default 4096).
+	EventBuffer int
+}
+
+// Hub fans events out to websocket clients by topic.
+type Hub struct {
+	log        *slog.Logger
+	origin     string
+	sendBuffer int
+	upgrader   websocket.Upgrader
+
+	events     chan engine.Event
+	register   chan *client
+	unregister chan *client
+	// overflow is set when Publish had to drop an event.
+	overflow atomic.Bool
+	done     chan struct{}
+}
+
+var _ engine.Publisher = (*Hub)(nil)
+
+// New returns a hub; call Run to start it.
+func New(cfg Config) *Hub {
+	h := &Hub{
+		log:        cfg.Logger,
+		origin:     originOf(cfg.BaseURL),
+		sendBuffer: cfg.SendBuffer,
+		register:   make(chan *client),
+		unregister: make(chan *client),
+		done:       make(chan struct{}),
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.sendBuffer <= 0 {
+		h.sendBuffer = 64
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = 4096
+	}
+	h.events = make(chan engine.Event, cfg.EventBuffer)
+	h.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		CheckOrigin:     h.checkOrigin,
+	}
+	return h
+}
+
+// originOf returns the scheme://host[:port] of a URL, lowercased.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// checkOrigin accepts handshakes from the configured base URL's origin
+// only. Comparing with the Host header instead would let a page on a
+// DNS-rebound name connect. Clients that send no Origin are not browsers
+// and are not subject to cross-site attacks.
+func (h *Hub) checkOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	ok := h.origin != "" && strings.EqualFold(o, h.origin)
+	if !ok {
+		h.log.Warn("websocket origin refused", "origin", o, "want", h.origin)
+	}
+	return ok
+}
+
+// Publish queues an event for the clients. It never blocks: when the queue
+// is full the event is dropped and every client is told to resynchronise.
+func (h *Hub) Publish(ev engine.Event) {
+	select {
+	case h.events <- ev:
+	default:
+		h.overflow.Store(true)
+	}
+}
+
+// message is what a client receives: an event, or {"kind": "resync"}.
+type message struct {
+	Kind        string `json:"kind"`
+	ID          string `json:"id,omitempty"`
+	State       string `json:"state,omitempty"`
+	ExecutionID string `json:"execution_id,omitempty"`
+	Via         string `json:"via,omitempty"`
+	Note        string `json:"note,omitempty"`
+	At          string `json:"at,omitempty"`
+}
+
+// Topics returns the topics an event concerns: "inbox" and "action:<id>"
+// for action executions, "execution:<id>" for everything in an execution,
+// "executions" for executions' own state changes.
+func Topics(ev engine.Event) []string {
+	var t []string
+	switch ev.Kind {
+	case "action_execution":
+		t = append(t, "inbox", "action:"+ev.ID)
+	case "execution":
+		t = append(t, "executions")
+	}
+	if ev.ExecutionID != "" {
+		t = append(t, "execution:"+ev.ExecutionID)
+	}
+	return t
+}
+
+// Run delivers events until ctx ends, then disconnects every client.
+func (h *Hub) Run(ctx context.Context) {
+	clients := map[*client]struct{}{}
+	drop := func(c *client) {
+		if _, ok := clients[c]; ok {
+			delete(clients, c)
+			close(c.send)
+		}
+	}
+	send := func(c *client, msg []byte) {
+		select {
+		case c.send <- msg:
+		default:
+			h.log.Info("websocket client too slow; dropped", "remote", c.remote)
+			drop(c)
+		}
+	}
+	resync, _ := json.Marshal(message{Kind: "resync"})
+	defer close(h.done)
+	for {
+		if h.overflow.Swap(false) {
+			h.log.Warn("hub event queue full; clients resynchronise")
+			for c := range clients {
+				send(c, resync)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			for c := range clients {
+				drop(c)
+			}
+			return
+		case c := <-h.register:
+			clients[c] = struct{}{}
+		case c := <-h.unregister:
+			drop(c)
+		case ev := <-h.events:
+			msg, err := json.Marshal(message{Kind: ev.Kind, ID: ev.ID, State: string(ev.State), ExecutionID: ev.ExecutionID,
+				Via: ev.Via, Note: ev.Note, At: ev.At.UTC().Format(time.RFC3339Nano)})
+			if err != nil {
+				continue
+			}
+			topics := Topics(ev)
+			for c := range clients {
+				if c.wants(topics) {
+					send(c, msg)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+func TestTopics(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		ev   engine.Event
+		want []string
+	}{
+		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x"}, []string{"inbox", "action:a", "execution:x"}},
+		{engine.Event{Kind: "action_execution", ID: "a"}, []string{"inbox", "action:a"}},
+		{engine.Event{Kind: "task", ID: "t", ExecutionID: "x"}, []string{"execution:x"}},
+		{engine.Event{Kind: "execution", ID: "x", ExecutionID: "x"}, []string{"executions", "execution:x"}},
+	} {
+		if got := Topics(tc.ev); !slices.Equal(got, tc.want) {
+			t.Errorf("Topics(%+v) = %v, want %v", tc.ev, got, tc.want)
+		}
+	}
+}
+
+// start runs a hub behind a test server and stops both at cleanup.
+func start(t *testing.T, cfg Config) (*Hub, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
+	h := New(cfg)
+	srv.Config.Handler = h
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+	return h, srv
+}
+
+func dial(t *testing.T, srv *httptest.Server, origin string, topics ...string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws?topic=" + strings.Join(topics, "&topic=")
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	c, res, err := websocket.DefaultDialer.Dial(u, h)
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, res, err
+}
+
+func read(t *testing.T, c *websocket.Conn) message {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var m message
+	if err := c.ReadJSON(&m); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return m
+}
+
+func TestFanOutByTopic(t *testing.T) {
+	t.Parallel()
+	h, srv := start(t, Config{})
+	inbox, _, err := dial(t, srv, srv.URL, "inbox", "executions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec, _, err := dial(t, srv, srv.URL, "execution:x", "executions")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	h.Publish(engine.Event{Kind: "task", ID: "t", State: engine.StateRunning, ExecutionID: "x", At: at})
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateSuccess, ExecutionID: "x", Via: "dashboard", Note: "ok", At: at})
+
+	if m := read(t, exec); m.Kind != "task" || m.ID != "t" {
+		t.Errorf("execution page got %+v first, want the task", m)
+	}
+	if m := read(t, exec); m.Kind != "action_execution" {
+		t.Errorf("execution page got %+v, want the action", m)
+	}
+	want := message{Kind: "action_execution", ID: "a", State: "SUCCESS", ExecutionID: "x", Via: "dashboard", Note: "ok", At: "2026-01-02T03:04:05Z"}
+	if m := read(t, inbox); m != want {
+		t.Errorf("inbox got %+v, want %+v (and not the task)", m, want)
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t, Config{})
+	if _, res, err := dial(t, srv, "http://evil.example", "inbox"); err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign origin: %v %v", res, err)
+	}
+	// A DNS-rebound name has the right address but not the configured origin.
+	if _, res, err := dial(t, srv, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), "inbox"); err == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("other host name: %v %v", res, err)
+	}
+	if _, _, err := dial(t, srv, srv.URL, "inbox"); err != nil {
+		t.Errorf("own origin: %v", err)
+	}
+	if _, _, err := dial(t, srv, "", "inbox"); err != nil {
+		t.Errorf("no origin (not a browser): %v", err)
+	}
+	if _, res, err := dial(t, srv, srv.URL); err == nil || res.StatusCode != http.StatusBadRequest {
+		t.Errorf("no topic: %v %v", res, err)
+	}
+}
+
+func TestSlowClientIsDroppedNotWaitedOn(t *testing.T) {
+	t.Parallel()
+	h, srv := start(t, Config{SendBuffer: 2})
+	fast, _, err := dial(t, srv, srv.URL, "inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client whose writer never drains its queue (a stuck connection).
+	slow := &client{send: make(chan []byte, 2), topics: map[string]bool{"inbox": true}}
+	h.register <- slow
+
+	const n = 20
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < n; i++ {
+			h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateRunning})
+			if i%2 == 1 {
+				// Let the fast client's writer keep up with its small queue.
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish blocked on a slow client")
+	}
+	for i := 0; i < n; i++ {
+		if m := read(t, fast); m.ID != "a" {
+			t.Fatalf("fast client got %+v", m)
+		}
+	}
+	// The slow client's queue was closed once it overflowed.
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-slow.send:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the slow client was not dropped")
+		}
+	}
+}
+
+func TestOverflowAsksClientsToResync(t *testing.T) {
+	t.Parallel()
+	// A hub that is not running yet fills its queue: Publish must still
+	// return at once, and clients are told to resynchronise later.
+	h := New(Config{EventBuffer: 1, BaseURL: "http://127.0.0.1"})
+	begin := time.Now()
+	for i := 0; i < 1000; i++ {
+		h.Publish(engine.Event{Kind: "execution", ID: "x"})
+	}
+	if d := time.Since(begin); d > time.Second {
+		t.Fatalf("Publish took %v", d)
+	}
+	c := &client{send: make(chan []byte, 8), topics: map[string]bool{"inbox": true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	h.register <- c
+	h.overflow.Store(true)
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a"})
+	var kinds []string
+	for len(kinds) < 1 {
+		select {
+		case msg := <-c.send:
+			var m message
+			json.Unmarshal(msg, &m)
+			kinds = append(kinds, m.Kind)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no message")
+		}
+	}
+	if kinds[0] != "resync" && kinds[0] != "action_execution" {
+		t.Errorf("got %v", kinds)
+	}
+	cancel()
+	<-done
+	if _, ok := <-c.send; ok {
+		// drain: the channel must end closed
+		for range c.send {
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// action serves GET /actions/<id>.
+func (s *Server) action(c echo.Context) error {
+	v, err := s.actionView(c, c.Param("id"))
+	if err != nil {
+		return s.fail(c, err)
+	}
+	if fragment(c) {
+		return s.render(c, http.StatusOK, templates.ActionRegions(v))
+	}
+	switch c.QueryParam("notice") {
+	case "decided":
+		v.Notice = &templates.Notice{Kind: "ok", Text: "Your decision was recorded."}
+	case "conflict":
+		v.Notice = &templates.Notice{Kind: "warn", Text: "Your decision was not recorded: this action had already been completed, as shown below. Nothing was changed."}
+	}
+	return s.render(c, http.StatusOK, templates.ActionPage(v))
+}
+
+// decisionRequest is the approve/reject form.
+type decisionRequest struct {
+	State   string
+	Output  string
+	Comment string
+}
+
+// decide serves POST /actions/<id>: the dashboard's way of delivering an
+// action's result, through the same engine call as the callback API. It
+// never overwrites: if the action was finished meanwhile, the person is
+// sent back to the page, which says who finished it and when.
+func (s *Server) decide(c echo.Context) error {
+	id := c.Param("id")
+	var req decisionRequest
+	req.State, req.Output, req.Comment = c.FormValue("state"), c.FormValue("output"), c.FormValue("comment")
+	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
+
+	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: strings.TrimSpace(req.Comment)}
+	switch comp.State {
+	case engine.StateSuccess, engine.StateError:
+	default:
+		form.Error = "Choose Approve or Reject."
+		return s.rerender(c, id, form, http.StatusUnprocessableEntity)
+	}
+	if text := strings.TrimSpace(req.Output); text != "" {
+		out, err := expr.DecodeJSON([]byte(text))
+		if err != nil {
+			form.Error = fmt.Sprintf("Output is not valid JSON: %v. Nothing was changed.", err)
+			return s.rerender(c, id, form, http.StatusUnprocessableEntity)
+		}
+		comp.Output, comp.HasOutput = out, true
+	}
+	a, err := s.engine.UpdateActionExecution(c.Request().Context(), id, comp)
+	switch engine.ErrorCode(err) {
+	case "":
+		notice := "decided"
+		// The same result delivered earlier by someone else is accepted
+		// as a no-op: say so rather than claim the decision.
+		if a.CompletedVia == nil || *a.CompletedVia != engine.ViaDashboard {
+			notice = "conflict"
+		}
+		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice="+notice)
+	case engine.ECONFLICT:
+		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
+	case engine.EINVALID, engine.ETOOLARGE:
+		form.Error = engine.ErrorMessage(err) + " Nothing was changed."
+		return s.rerender(c, id, form, statusOf[engine.ErrorCode(err)])
+	}
+	return s.fail(c, err)
+}
+
+// rerender shows the action page again with the form as it was posted and
+// an error under the output field.
+func (s *Server) rerender(c echo.Context, id string, form templates.DecisionForm, status int) error {
+	v, err := s.actionView(c, id)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v.Form = form
+	return s.render(c, status, templates.ActionPage(v))
+}
+
+// actionView gathers an action execution, its task and execution, what it
+// sent and its timeline.
+func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, error) {
+	ctx := c.Request().Context()
+	a, err := s.engine.GetActionExecution(ctx, id)
+	if err != nil {
+		return templates.ActionView{}, err
+	}
+	v := templates.ActionView{
+		Page: s.page(c, a.Name, "inbox"),
+		ID:   a.ID, Name: a.Name, State: string(a.State), Async: a.Async,
+		Pending: !a.State.Completed(), Input: prettyJSON(a.InputJSON), CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt),
+		CompletedAt: a.CompletedAt, Request: requestView(a.RequestJSON),
+	}
+	if a.StateInfo != nil {
+		v.StateInfo = *a.StateInfo
+	}
+	if a.CompletedVia != nil {
+		v.CompletedVia = *a.CompletedVia
+	}
+	if a.OutputJSON != nil {
+		v.Output = prettyJSON(resultOf(*a.OutputJSON))
+	}
+	topics := []string{"action:" + a.ID}
+	names := map[string]string{a.ID: "action " + a.Name}
+	timelineRef := a.ID
+	if a.TaskExecutionID != nil {
+		t, err := s.engine.GetTask(ctx, *a.TaskExecutionID)
+		if err != nil {
+			return v, err
+		}
+		v.TaskID, v.TaskName, v.TaskState, v.TaskPublished = t.ID, t.Name, string(t.State), prettyJSON(t.PublishedJSON)
+		names[t.ID] = "task " + t.Name
+		if v.TimeoutAt, err = s.engine.TaskTimeout(ctx, t.ID); err != nil {
+			return v, err
+		}
+	}
+	if a.WorkflowExecutionID != nil {
+		ex, err := s.engine.GetExecution(ctx, *a.WorkflowExecutionID)
+		if err != nil {
+			return v, err
+		}
+		v.ExecutionID, v.ExecutionURL, v.ExecState = ex.ID, executionURL(ex.ID), string(ex.State)
+		v.Workflow, v.WorkflowURL = ex.WorkflowName, workflowURL(ex.WorkflowName, ex.WorkflowNamespace)
+		v.ExecInput, v.ExecParams = prettyJSON(ex.InputJSON), prettyJSON(ex.ParamsJSON)
+		names[ex.ID] = "execution"
+		topics = append(topics, "execution:"+ex.ID)
+		timelineRef = ex.ID
+	}
+	events, err := s.engine.Timeline(ctx, timelineRef)
+	if err != nil {
+		return v, err
+	}
+	// An execution's timeline holds all its tasks and actions: keep this
+	// action's, its task's and the execution's own.
+	kept := events[:0]
+	for _, ev := range events {
+		if _, ok := names[ev.ID]; ok {
+			kept = append(kept, ev)
+		}
+	}
+	v.Timeline = timelineEntries(kept, names)
+	v.Live = &templates.Live{Topics: strings.Join(topics, " "), Src: actionURL(a.ID)}
+	return v, nil
+}
+
+// resultOf extracts the value stored under "result" in an action output.
+func resultOf(outputJSON string) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(outputJSON), &m); err != nil {
+		return outputJSON
+	}
+	if r, ok := m["result"]; ok {
+		return string(r)
+	}
+	return outputJSON
+}
+
+// requestView decodes what std.mistral_http recorded having sent.
+func requestView(raw *string) *templates.RequestView {
+	if raw == nil {
+		return nil
+	}
+	var rec struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+		Error   string            `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(*raw), &rec); err != nil {
+		return &templates.RequestView{Error: "The recorded request cannot be read: " + err.Error()}
+	}
+	r := &templates.RequestView{Method: rec.Method, URL: rec.URL, Body: rec.Body, Error: rec.Error}
+	for k, v := range rec.Headers {
+		r.Headers = append(r.Headers, templates.KV{Key: k, Value: v})
+	}
+	sort.Slice(r.Headers, func(i, j int) bool { return r.Headers[i].Key < r.Headers[j].Key })
+	return r
+}

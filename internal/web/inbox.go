@@ -1,0 +1,164 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// inboxRequest is the inbox's query string.
+type inboxRequest struct {
+	filter templates.InboxFilter
+	after  string
+	before string
+	limit  int
+}
+
+func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
+	r := inboxRequest{
+		filter: templates.InboxFilter{
+			Workflow: c.QueryParam("workflow"), Action: c.QueryParam("action"), Task: c.QueryParam("task"),
+			Search: c.QueryParam("q"), Newest: c.QueryParam("sort") == "newest",
+		},
+		after: c.QueryParam("after"), before: c.QueryParam("before"),
+	}
+	q := engine.InboxQuery{
+		Workflow: r.filter.Workflow, Action: r.filter.Action, Task: r.filter.Task, Search: r.filter.Search, Newest: r.filter.Newest,
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return r, q, engine.Errorf(engine.EINVALID, "limit must be a positive number.")
+		}
+		r.limit, q.Limit = n, n
+	}
+	var err error
+	if r.after != "" {
+		if q.After, err = engine.ParseInboxCursor(r.after); err != nil {
+			return r, q, err
+		}
+	}
+	if r.before != "" {
+		if q.Before, err = engine.ParseInboxCursor(r.before); err != nil {
+			return r, q, err
+		}
+	}
+	return r, q, nil
+}
+
+// url returns the inbox URL for the same filters at another cursor.
+func (r inboxRequest) url(after, before string) string {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("workflow", r.filter.Workflow)
+	set("action", r.filter.Action)
+	set("task", r.filter.Task)
+	set("q", r.filter.Search)
+	if r.filter.Newest {
+		v.Set("sort", "newest")
+	}
+	if r.limit > 0 {
+		v.Set("limit", strconv.Itoa(r.limit))
+	}
+	set("after", after)
+	set("before", before)
+	if len(v) == 0 {
+		return "/"
+	}
+	return "/?" + v.Encode()
+}
+
+// inbox serves the inbox (GET / for browsers, GET /inbox).
+func (s *Server) inbox(c echo.Context) error {
+	ctx := c.Request().Context()
+	req, q, err := bindInbox(c)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	p, err := s.engine.Inbox(ctx, q)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	list := s.inboxList(req, q, p)
+	if fragment(c) {
+		return s.render(c, http.StatusOK, templates.InboxFragment(list))
+	}
+	facets, err := s.engine.InboxFacets(ctx)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v := templates.InboxView{
+		Page:   s.page(c, "Inbox", "inbox"),
+		Filter: req.filter, Workflows: facets.Workflows, Actions: facets.Actions, Tasks: facets.Tasks,
+		List: list,
+	}
+	v.Live = &templates.Live{Topics: "inbox", Src: req.url(req.after, req.before)}
+	return s.render(c, http.StatusOK, templates.InboxPage(v))
+}
+
+func (s *Server) inboxList(req inboxRequest, q engine.InboxQuery, p *engine.InboxPage) templates.InboxList {
+	now := s.now()
+	l := templates.InboxList{
+		Pending: p.Pending, Matching: p.Matching, MatchingCapped: p.MatchingCapped, Filtered: q.Filtered(),
+		Rows: make([]templates.InboxRow, 0, len(p.Items)),
+	}
+	if p.Next != nil {
+		l.NextURL = req.url(p.Next.String(), "")
+	}
+	if p.Prev != nil {
+		l.PrevURL = req.url("", p.Prev.String())
+	}
+	for _, it := range p.Items {
+		r := templates.InboxRow{
+			ID: it.ID, URL: actionURL(it.ID), Action: it.Action, Workflow: it.WorkflowName, Task: it.TaskName,
+			State: string(it.State), InputPreview: compactPreview(it.InputPreview), Since: it.CreatedAt,
+			Waited: templates.Duration(now.Sub(it.CreatedAt)), TimeoutAt: it.TimeoutAt,
+		}
+		if isEmptyJSON(it.InputPreview) && it.ExecutionInputPreview != "" {
+			r.InputPreview, r.InputIsExecution = compactPreview(it.ExecutionInputPreview), true
+		}
+		if it.WorkflowExecutionID != "" {
+			r.ExecutionURL = executionURL(it.WorkflowExecutionID)
+		}
+		if it.TimeoutAt != nil {
+			if d := it.TimeoutAt.Sub(now); d > 0 {
+				r.TimeoutIn = "in " + templates.Duration(d)
+			} else {
+				r.TimeoutIn, r.Overdue = "overdue", true
+			}
+		}
+		l.Rows = append(l.Rows, r)
+	}
+	return l
+}
+
+// compactPreview shortens an input preview for one table line; the store
+// already cut it to a few hundred bytes.
+func compactPreview(s string) string {
+	const max = 160
+	if len(s) <= max {
+		return s
+	}
+	// Cut on a rune boundary.
+	cut := max
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isEmptyJSON(s string) bool {
+	switch s {
+	case "", "{}", "null", "[]":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/web/static"
+)
+
+// inboxPath is where the inbox is routed. Browsers reach it at / (see
+// negotiateRoot); the path itself works too.
+const inboxPath = "/inbox"
+
+// Register adds every dashboard route to e. Register the API first: "/"
+// stays the API's version document for clients that do not prefer HTML.
+func (s *Server) Register(e *echo.Echo) {
+	e.Pre(s.negotiateRoot) // GET / from a browser → the inbox; from API clients → Mistral's version document
+
+	mw := s.pageMW
+	e.GET(inboxPath, s.inbox, mw...)                       // the inbox: pending async actions, filters, keyset pages (?fragment=1: its live regions)
+	e.GET("/actions/:id", s.action, mw...)                 // an action execution: input, request sent, context, timeline, decision form
+	e.POST("/actions/:id", s.decide, mw...)                // approve (state=SUCCESS) or reject (state=ERROR) with output and comment; PRG
+	e.GET("/executions", s.executions, mw...)              // workflow executions, newest first, keyset pages
+	e.GET("/executions/:id", s.execution, mw...)           // an execution: tasks with states and results, live
+	e.GET("/workflows", s.workflows, mw...)                // workflow definitions
+	e.GET("/workflows/:name", s.workflow, mw...)           // a definition and the form that starts an execution
+	e.POST("/workflows/:name/executions", s.start, mw...)  // start an execution with input JSON; PRG to its page
+	e.GET("/static/*", echo.WrapHandler(static.Handler())) // embedded CSS and JS under content-hashed names, cached for a year
+	if s.live != nil {
+		e.GET("/ws", echo.WrapHandler(s.live), s.securityHeaders) // live events over a websocket (the hub)
+	}
+}
+
+// negotiateRoot routes GET / to the inbox when the client prefers HTML.
+// The API keeps / for everyone else (the mistral CLI and curl send */* or
+// JSON), so the two share the address without either knowing the other.
+func (s *Server) negotiateRoot(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			c.Response().Header().Add("Vary", "Accept")
+			if prefersHTML(r.Header.Get("Accept")) {
+				r.URL.Path, r.URL.RawPath = inboxPath, ""
+			}
+		}
+		return next(c)
+	}
+}

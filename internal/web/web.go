@@ -1,0 +1,201 @@
+// Package web serves Sirocco's dashboard: the inbox of pending
+// asynchronous actions, the approve/reject forms, executions and
+// workflows. Handlers are thin: they read the request, call the engine and
+// map its records to the view models of web/templates, which render HTML.
+// Pages work without JavaScript; web/static/live.js adds live updates from
+// the websocket hub (/ws).
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// Config configures the dashboard.
+type Config struct {
+	Engine *engine.Engine
+	// Live serves /ws (the hub); nil leaves the route out.
+	Live http.Handler
+	// BaseURL is the public URL of the server: it names the websocket
+	// origin in the Content-Security-Policy and makes the CSRF cookie
+	// Secure under https.
+	BaseURL string
+	Logger  *slog.Logger
+	// Now tells the time (tests fix it); nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the dashboard.
+type Server struct {
+	engine  *engine.Engine
+	live    http.Handler
+	log     *slog.Logger
+	now     func() time.Time
+	csp     string
+	secure  bool
+	pageMW  []echo.MiddlewareFunc
+	maxBody int64
+}
+
+// New returns the dashboard; Register adds its routes.
+func New(cfg Config) *Server {
+	s := &Server{engine: cfg.Engine, live: cfg.Live, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.secure = strings.HasPrefix(cfg.BaseURL, "https://")
+	connect := "'self'"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		ws := "ws://"
+		if s.secure {
+			ws = "wss://"
+		}
+		connect += " " + ws + u.Host
+	}
+	// No inline script or style anywhere: the page script and stylesheet
+	// are files under /static.
+	s.csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect +
+		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	s.maxBody = int64(cfg.Engine.MaxOutputBytes()) + 64<<10
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:" + csrfField + ",header:X-CSRF-Token",
+		ContextKey:     csrfKey,
+		CookieName:     "sirocco_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		CookieSecure:   s.secure,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return s.errorPage(c, http.StatusForbidden, "This form has expired or did not come from this dashboard. Reload the page and try again.")
+		},
+	})
+	s.pageMW = []echo.MiddlewareFunc{s.securityHeaders, csrf}
+	return s
+}
+
+const (
+	csrfField = "_csrf"
+	csrfKey   = "csrf"
+)
+
+// securityHeaders sets the headers every dashboard response carries.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", s.csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// page returns the shared view model of a full page.
+func (s *Server) page(c echo.Context, title, nav string) templates.Page {
+	tok, _ := c.Get(csrfKey).(string)
+	return templates.Page{Title: title, Nav: nav, CSRF: tok}
+}
+
+// fragment reports whether the page script asks for the page's regions
+// only (?fragment=1).
+func fragment(c echo.Context) bool { return c.QueryParam("fragment") == "1" }
+
+// render writes a component. It renders into a buffer first, so that a
+// failing template gives a clean error page rather than half a page.
+func (s *Server) render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return s.fail(c, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// statusOf maps engine error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	engine.EINVALID:      http.StatusBadRequest,
+	engine.ENOTFOUND:     http.StatusNotFound,
+	engine.ECONFLICT:     http.StatusConflict,
+	engine.EFORBIDDEN:    http.StatusForbidden,
+	engine.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	engine.EUNAUTHORIZED: http.StatusUnauthorized,
+	engine.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// fail renders the error page for an engine (or other) error. Internal
+// errors are logged; people see a generic message.
+func (s *Server) fail(c echo.Context, err error) error {
+	status := statusOf[engine.ErrorCode(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if status >= 500 {
+		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	return s.errorPage(c, status, engine.ErrorMessage(err))
+}
+
+func (s *Server) errorPage(c echo.Context, status int, msg string) error {
+	v := templates.ErrorView{Page: s.page(c, http.StatusText(status), ""), Status: status, Message: msg}
+	var buf bytes.Buffer
+	if err := templates.ErrorPage(v).Render(c.Request().Context(), &buf); err != nil {
+		return c.String(http.StatusInternalServerError, "Internal server error")
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// prefersHTML reports whether an Accept header ranks HTML above JSON, as a
+// browser's does ("text/html,…,*/*;q=0.8"). curl's "*/*", python-requests'
+// and the mistral CLI's headers do not, so they keep getting JSON at /.
+func prefersHTML(accept string) bool {
+	htmlQ, jsonQ := -1.0, -1.0
+	htmlPos, jsonPos := 0, 0
+	for i, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, p := range fields[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(k, "q") {
+				if f, err := parseQ(v); err == nil {
+					q = f
+				}
+			}
+		}
+		switch mt {
+		case "text/html", "application/xhtml+xml":
+			if q > htmlQ {
+				htmlQ, htmlPos = q, i
+			}
+		case "application/json", "*/*", "application/*":
+			if q > jsonQ {
+				jsonQ, jsonPos = q, i
+			}
+		}
+	}
+	if htmlQ <= 0 {
+		return false
+	}
+	return htmlQ > jsonQ || (htmlQ == jsonQ && htmlPos < jsonPos)
+}
+
+func parseQ(s string) (float64, error) { return strconv.ParseFloat(strings.TrimSpace(s), 64) }

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+const workflowsPageSize = 100
+
+// workflows serves GET /workflows: by name, keyset pages (?after=<id>).
+func (s *Server) workflows(c echo.Context) error {
+	after := c.QueryParam("after")
+	list, err := s.engine.ListWorkflows(c.Request().Context(), engine.ListQuery{
+		Limit: workflowsPageSize + 1, Marker: after, SortKeys: []string{"name", "namespace"},
+	})
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v := templates.WorkflowsView{Page: s.page(c, "Workflows", "workflows")}
+	if len(list) > workflowsPageSize {
+		list = list[:workflowsPageSize]
+		v.NextURL = "/workflows?after=" + url.QueryEscape(list[len(list)-1].ID)
+	}
+	for _, w := range list {
+		v.Rows = append(v.Rows, templates.WorkflowRow{
+			Name: w.Name, Namespace: w.Namespace, URL: workflowURL(w.Name, w.Namespace), Input: w.Input,
+			Tags: strings.Join(w.Tags, ", "), CreatedAt: w.CreatedAt,
+		})
+	}
+	return s.render(c, http.StatusOK, templates.WorkflowsPage(v))
+}
+
+// workflowName reads the :name parameter, which links path-escape.
+func workflowName(c echo.Context) string {
+	n := c.Param("name")
+	if u, err := url.PathUnescape(n); err == nil {
+		return u
+	}
+	return n
+}
+
+// workflow serves GET /workflows/<name>[?namespace=…].
+func (s *Server) workflow(c echo.Context) error {
+	v, err := s.workflowView(c, workflowName(c), c.QueryParam("namespace"))
+	if err != nil {
+		return s.fail(c, err)
+	}
+	return s.render(c, http.StatusOK, templates.WorkflowPage(v))
+}
+
+func (s *Server) workflowView(c echo.Context, name, ns string) (templates.WorkflowView, error) {
+	ctx := c.Request().Context()
+	w, err := s.engine.GetWorkflow(ctx, name, ns)
+	if err != nil {
+		return templates.WorkflowView{}, err
+	}
+	startURL := "/workflows/" + url.PathEscape(w.Name) + "/executions"
+	if w.Namespace != "" {
+		startURL += "?namespace=" + url.QueryEscape(w.Namespace)
+	}
+	v := templates.WorkflowView{
+		Page: s.page(c, w.Name, "workflows"),
+		ID:   w.ID, Name: w.Name, Namespace: w.Namespace, Input: w.Input, Definition: w.Definition, CreatedAt: w.CreatedAt,
+		StartURL: startURL, ExecsURL: "/executions?workflow=" + url.QueryEscape(w.Name),
+		Form: templates.StartForm{Input: defaultInput(w.InterfaceJSON)},
+	}
+	if v.Input == "" {
+		v.Input = "none"
+	}
+	recent, err := s.engine.ListExecutions(ctx, engine.ListQuery{
+		Limit: 5, SortKeys: []string{"created_at"}, SortDirs: []string{"desc"},
+		Filters: []engine.Filter{
+			{Field: "workflow_name", Op: engine.OpEq, Values: []string{w.Name}},
+			{Field: "workflow_namespace", Op: engine.OpEq, Values: []string{w.Namespace}},
+		},
+	})
+	if err != nil {
+		return v, err
+	}
+	for _, ex := range recent {
+		v.Recent = append(v.Recent, execRow(ex))
+	}
+	return v, nil
+}
+
+// defaultInput pre-fills the start form: every input with its default,
+// null for the required ones.
+func defaultInput(interfaceJSON string) string {
+	var iface struct {
+		Input []any `json:"input"`
+	}
+	if json.Unmarshal([]byte(interfaceJSON), &iface) != nil || len(iface.Input) == 0 {
+		return "{}"
+	}
+	in := map[string]any{}
+	for _, p := range iface.Input {
+		switch p := p.(type) {
+		case string:
+			in[p] = nil
+		case map[string]any:
+			for k, def := range p {
+				in[k] = def
+			}
+		}
+	}
+	b, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// start serves POST /workflows/<name>/executions: it starts an execution
+// and redirects to its page. Bad input JSON re-shows the form with the
+// error; nothing is started.
+func (s *Server) start(c echo.Context) error {
+	name, ns := workflowName(c), c.QueryParam("namespace")
+	form := templates.StartForm{Input: c.FormValue("input"), Description: c.FormValue("description")}
+	req := engine.StartRequest{WorkflowName: name, Namespace: ns, Description: strings.TrimSpace(form.Description)}
+	if text := strings.TrimSpace(form.Input); text != "" {
+		in, err := expr.DecodeJSON([]byte(text))
+		if err != nil {
+			form.Error = fmt.Sprintf("Input is not valid JSON: %v. Nothing was started.", err)
+			return s.rerenderStart(c, name, ns, form)
+		}
+		m, ok := in.(map[string]any)
+		if !ok && in != nil {
+			form.Error = "Input must be a JSON object, e.g. {\"name\": \"value\"}. Nothing was started."
+			return s.rerenderStart(c, name, ns, form)
+		}
+		req.Input = m
+	}
+	ex, err := s.engine.StartExecution(c.Request().Context(), req)
+	switch engine.ErrorCode(err) {
+	case "":
+		return c.Redirect(http.StatusSeeOther, executionURL(ex.ID))
+	case engine.EINVALID:
+		form.Error = engine.ErrorMessage(err)
+		return s.rerenderStart(c, name, ns, form)
+	}
+	return s.fail(c, err)
+}
+
+func (s *Server) rerenderStart(c echo.Context, name, ns string, form templates.StartForm) error {
+	v, err := s.workflowView(c, name, ns)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v.Form = form
+	return s.render(c, http.StatusUnprocessableEntity, templates.WorkflowPage(v))
+}

@@ -1,0 +1,228 @@
+// Sirocco dashboard: live updates and JSON checks. Hand-written, no
+// dependencies. Pages work without it: it only follows the server's events
+// over /ws and refetches server-rendered fragments, and checks JSON fields
+// before a form is sent (the server checks them again).
+(function () {
+  "use strict";
+
+  const main = document.querySelector("main[data-live-topics]");
+  const status = document.querySelector("[data-testid=live-status]");
+  // Completions seen on the socket, by action id, to say who finished an
+  // inbox row when it disappears.
+  const done = new Map();
+
+  // formatDuration renders seconds like templates.Duration does in Go.
+  function formatDuration(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m";
+    if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
+    return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+  }
+
+  function tickTimes() {
+    const now = Date.now();
+    for (const t of document.querySelectorAll("time[data-ago]")) {
+      const at = Date.parse(t.getAttribute("datetime"));
+      if (!isNaN(at)) t.textContent = formatDuration((now - at) / 1000);
+    }
+  }
+  setInterval(tickTimes, 15000);
+
+  // --- JSON fields -------------------------------------------------------
+  function checkJSON(area) {
+    const text = area.value.trim();
+    let msg = "";
+    if (text !== "") {
+      try {
+        const v = JSON.parse(text);
+        if (area.dataset.json === "object" && (v === null || typeof v !== "object" || Array.isArray(v))) {
+          msg = "Input must be a JSON object, e.g. {\"name\": \"value\"}.";
+        }
+      } catch (e) {
+        msg = "Not valid JSON: " + e.message + ". Nothing was changed.";
+      }
+    }
+    const err = document.getElementById(area.id + "-error");
+    area.setAttribute("aria-invalid", msg ? "true" : "false");
+    if (err) {
+      err.textContent = msg;
+      err.hidden = !msg;
+    }
+    return !msg;
+  }
+  for (const form of document.querySelectorAll("form[data-json-form]")) {
+    form.addEventListener("submit", function (ev) {
+      for (const area of form.querySelectorAll("textarea[data-json]")) {
+        if (!checkJSON(area)) {
+          ev.preventDefault();
+          area.focus();
+          return;
+        }
+      }
+    });
+  }
+
+  if (!main) return;
+
+  // --- Regions -----------------------------------------------------------
+  const rowLabel = { SUCCESS: "approved (SUCCESS)", ERROR: "rejected (ERROR)", CANCELLED: "cancelled" };
+
+  function markGone(row) {
+    if (row.dataset.testid !== "inbox-row") {
+      row.remove();
+      return;
+    }
+    const id = row.dataset.id;
+    const link = row.querySelector("a");
+    const name = link ? link.textContent : id;
+    const info = done.get(id);
+    const td = document.createElement("td");
+    td.colSpan = row.children.length || 1;
+    td.textContent = info
+      ? name + " — " + (rowLabel[info.state] || info.state) + " via " + (info.via || "an unknown source")
+      : name + " — no longer pending";
+    row.replaceChildren(td);
+    row.classList.add("gone");
+    if (info && info.state !== "SUCCESS") row.classList.add("gone-error");
+    row.dataset.testid = "inbox-row-done";
+    setTimeout(function () {
+      row.classList.add("fading");
+      setTimeout(function () { row.remove(); }, 700);
+    }, 4000);
+  }
+
+  // mergeRows makes cur's rows those of fresh, keyed by data-id: rows
+  // that stay keep their element (and focus), new ones are highlighted,
+  // vanished ones say who finished them before they fade.
+  function mergeRows(cur, fresh) {
+    const old = new Map();
+    for (const r of cur.children) {
+      if (!r.classList.contains("gone")) old.set(r.dataset.id, r);
+    }
+    const keep = new Set();
+    for (const r of fresh.children) keep.add(r.dataset.id);
+    for (const [id, r] of old) if (!keep.has(id)) markGone(r);
+    let prev = null;
+    for (const nr of Array.from(fresh.children)) {
+      let row = old.get(nr.dataset.id);
+      if (row && row.dataset.key !== nr.dataset.key) {
+        const repl = document.adoptNode(nr);
+        row.replaceWith(repl);
+        row = repl;
+      } else if (!row) {
+        row = document.adoptNode(nr);
+        if (row.dataset.testid === "inbox-row") row.classList.add("fresh");
+      }
+      const ref = prev ? prev.nextSibling : cur.firstChild;
+      if (row !== ref) cur.insertBefore(row, ref);
+      prev = row;
+    }
+  }
+
+  function merge(doc) {
+    for (const fresh of doc.querySelectorAll("[data-region]")) {
+      const name = fresh.dataset.region;
+      const cur = main.querySelector('[data-region="' + CSS.escape(name) + '"]');
+      if (!cur) continue;
+      if (cur.dataset.merge === "rows") {
+        mergeRows(cur, fresh);
+      } else if (cur.dataset.key === undefined || cur.dataset.key !== fresh.dataset.key) {
+        cur.replaceWith(document.adoptNode(fresh));
+      }
+    }
+    tickTimes();
+  }
+
+  let timer = null;
+  let inflight = false;
+  let again = false;
+
+  // refresh refetches the page's fragment; calls made meanwhile are folded
+  // into one more fetch, so a burst of events costs two requests at most.
+  async function refresh() {
+    if (inflight) {
+      again = true;
+      return;
+    }
+    inflight = true;
+    try {
+      const src = new URL(main.dataset.liveSrc, location.href);
+      src.searchParams.set("fragment", "1");
+      const res = await fetch(src, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" });
+      if (res.ok) {
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        merge(doc);
+        main.dispatchEvent(new CustomEvent("sirocco:refreshed", { bubbles: true }));
+      }
+    } catch (e) {
+      // The socket's reconnect will resynchronise.
+    } finally {
+      inflight = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  }
+
+  function schedule() {
+    if (timer) return;
+    timer = setTimeout(function () {
+      timer = null;
+      refresh();
+    }, 80);
+  }
+
+  // --- Socket --------------------------------------------------------------
+  function setStatus(state, text) {
+    if (!status) return;
+    status.hidden = false;
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+
+  let attempt = 0;
+  function connect() {
+    const q = new URLSearchParams();
+    for (const t of main.dataset.liveTopics.split(/\s+/)) if (t) q.append("topic", t);
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?" + q;
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      retry();
+      return;
+    }
+    ws.onopen = function () {
+      attempt = 0;
+      setStatus("live", "Live");
+      refresh(); // resynchronise: events may have passed while we were away
+    };
+    ws.onmessage = function (m) {
+      let ev;
+      try {
+        ev = JSON.parse(m.data);
+      } catch (e) {
+        return;
+      }
+      if (ev.kind === "action_execution" && (ev.state === "SUCCESS" || ev.state === "ERROR" || ev.state === "CANCELLED")) {
+        done.set(ev.id, ev);
+      }
+      schedule();
+    };
+    ws.onclose = function () {
+      setStatus("down", "Reconnecting…");
+      retry();
+    };
+  }
+
+  function retry() {
+    // Exponential backoff with jitter, from half a second up to 15 seconds.
+    const delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
+    attempt++;
+    setTimeout(connect, delay);
+  }
+
+  connect();
+})();

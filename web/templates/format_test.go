@@ -1,0 +1,35 @@
+package templates
+
+import (
+	"testing"
+	"time"
+)
+
+// The page script's formatDuration (web/static/live.js) mirrors Duration:
+// keep these cases in step with it.
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "0s"}, {0, "0s"}, {59 * time.Second, "59s"}, {60 * time.Second, "1m"},
+		{59*time.Minute + 59*time.Second, "59m"}, {time.Hour, "1h 0m"}, {25*time.Hour + 5*time.Minute, "1d 1h"},
+	} {
+		if got := Duration(tc.d); got != tc.want {
+			t.Errorf("Duration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestCountText(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567"} {
+		if got := countText(n, false); got != want {
+			t.Errorf("countText(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := countText(10000, true); got != "10,000+" {
+		t.Errorf("capped = %q", got)
+	}
+}

@@ -1,0 +1,248 @@
+// Package templates renders the dashboard's pages and fragments with templ.
+// Components take the view models declared here, which internal/web fills
+// from engine records; templates never reach the store or the engine.
+// Edit the *.templ files and run `go tool templ generate`; the generated
+// *_templ.go files are committed.
+package templates
+
+import "time"
+
+// Page is what every full page shares.
+type Page struct {
+	Title string
+	// Nav names the active section: "inbox", "executions" or "workflows".
+	Nav string
+	// CSRF is the token every form posts back in the _csrf field.
+	CSRF string
+	// Live, when set, makes the page follow server events.
+	Live *Live
+	// Notice is a message shown once at the top, e.g. after a redirect.
+	Notice *Notice
+}
+
+// Live tells the page script what to listen to and where to refetch from.
+type Live struct {
+	// Topics are the hub topics, space-separated: "inbox",
+	// "execution:<id>", "action:<id>", "executions".
+	Topics string
+	// Src is the URL of the page's fragment (its regions, without layout).
+	Src string
+}
+
+// Notice is a banner message.
+type Notice struct {
+	Kind string // "ok", "warn" or "error"
+	Text string
+}
+
+// InboxFilter is the inbox's filter form.
+type InboxFilter struct {
+	Workflow, Action, Task, Search string
+	Newest                         bool
+}
+
+// InboxView is the inbox page.
+type InboxView struct {
+	Page
+	Filter    InboxFilter
+	Workflows []string
+	Actions   []string
+	Tasks     []string
+	List      InboxList
+}
+
+// InboxList is the live part of the inbox: counts, rows and pager.
+type InboxList struct {
+	Rows           []InboxRow
+	Pending        int
+	Matching       int
+	MatchingCapped bool
+	Filtered       bool
+	NextURL        string
+	PrevURL        string
+}
+
+// InboxRow is one pending action.
+type InboxRow struct {
+	ID           string
+	URL          string
+	Action       string
+	Workflow     string
+	ExecutionURL string
+	Task         string
+	State        string
+	InputPreview string
+	// InputIsExecution says the preview shows the execution's input, as
+	// the action's own is empty (std.async_noop).
+	InputIsExecution bool
+	Since            time.Time
+	Waited           string
+	TimeoutAt        *time.Time
+	// TimeoutIn is the time left ("in 3h 5m") or "overdue".
+	TimeoutIn string
+	Overdue   bool
+}
+
+// KV is a name and a value, e.g. an HTTP header.
+type KV struct{ Key, Value string }
+
+// RequestView is what std.mistral_http sent.
+type RequestView struct {
+	Method  string
+	URL     string
+	Headers []KV
+	Body    string
+	Error   string
+}
+
+// TimelineEntry is one state change.
+type TimelineEntry struct {
+	At    time.Time
+	What  string // "action std.async_noop", "task approve", "execution"
+	State string
+	Via   string
+	Note  string
+}
+
+// DecisionForm is the approve/reject form with what the person typed.
+type DecisionForm struct {
+	Output  string
+	Comment string
+	// Error is shown under the output field; nothing was changed.
+	Error string
+}
+
+// ActionView is an action execution's page.
+type ActionView struct {
+	Page
+	ID            string
+	Name          string
+	State         string
+	StateInfo     string
+	Async         bool
+	Pending       bool
+	Workflow      string
+	WorkflowURL   string
+	ExecutionID   string
+	ExecutionURL  string
+	ExecState     string
+	ExecInput     string
+	ExecParams    string
+	TaskID        string
+	TaskName      string
+	TaskState     string
+	TaskPublished string
+	Input         string
+	Output        string
+	Request       *RequestView
+	CreatedAt     time.Time
+	Waited        string
+	CompletedAt   *time.Time
+	CompletedVia  string
+	TimeoutAt     *time.Time
+	Timeline      []TimelineEntry
+	Form          DecisionForm
+}
+
+// ExecutionRow is one line of the executions list.
+type ExecutionRow struct {
+	ID          string
+	URL         string
+	Workflow    string
+	WorkflowURL string
+	State       string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ExecutionsView is the executions list.
+type ExecutionsView struct {
+	Page
+	State    string
+	Workflow string
+	Rows     []ExecutionRow
+	NextURL  string
+	FirstURL string
+}
+
+// TaskRow is a task of an execution.
+type TaskRow struct {
+	ID        string
+	Name      string
+	State     string
+	StateInfo string
+	Result    string
+	Published string
+	StartedAt *time.Time
+	Finished  *time.Time
+	// Pending lists the task's action executions awaiting a result.
+	Pending []Link
+}
+
+// Link is a labelled URL.
+type Link struct{ Text, URL string }
+
+// ExecutionView is an execution's page.
+type ExecutionView struct {
+	Page
+	ID          string
+	Workflow    string
+	WorkflowURL string
+	State       string
+	StateInfo   string
+	Description string
+	Input       string
+	Output      string
+	Params      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Tasks       []TaskRow
+	Timeline    []TimelineEntry
+}
+
+// WorkflowRow is one line of the workflows list.
+type WorkflowRow struct {
+	Name      string
+	Namespace string
+	URL       string
+	Input     string
+	Tags      string
+	CreatedAt time.Time
+}
+
+// WorkflowsView is the workflows list.
+type WorkflowsView struct {
+	Page
+	Rows    []WorkflowRow
+	NextURL string
+}
+
+// StartForm is the form that starts an execution.
+type StartForm struct {
+	Input       string
+	Description string
+	Error       string
+}
+
+// WorkflowView is a workflow's page.
+type WorkflowView struct {
+	Page
+	ID         string
+	Name       string
+	Namespace  string
+	Input      string
+	Definition string
+	CreatedAt  time.Time
+	StartURL   string
+	ExecsURL   string
+	Form       StartForm
+	Recent     []ExecutionRow
+}
+
+// ErrorView is an error page.
+type ErrorView struct {
+	Page
+	Status  int
+	Message string
+}
