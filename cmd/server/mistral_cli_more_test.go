@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestMistralCLIMore drives the CLI's other verbs the language issue needs:
+// run-action (ad-hoc actions, sync and async), execution-update (pause,
+// resume), workflow-list/get/delete and action-list.
+func TestMistralCLIMore(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	srv := startServer(t, "-seed=false")
+	cli.url = srv.URL + "/v2"
+
+	results := cli.all(t,
+		[]string{"run-action", "std.echo", `{"output": "hi"}`},
+		[]string{"run-action", "std.async_noop", "-s", "-f", "json"},
+		[]string{"action-list", "-f", "json"},
+	)
+	// A sync run prints the raw output.
+	if got := strings.TrimSpace(results[0].mustSucceed(t)); got != `{"result": "hi"}` {
+		t.Errorf("run-action std.echo printed %q", got)
+	}
+	// An async run with -s is stored and waits for its result.
+	ae := results[1].object(t)
+	checkFields(t, "run-action std.async_noop", ae, map[string]any{"Name": "std.async_noop", "State": "RUNNING"})
+	if !strings.Contains(results[2].mustSucceed(t), "std.mistral_http") {
+		t.Errorf("action-list lacks std.mistral_http:\n%s", results[2].stdout)
+	}
+	id, _ := ae["ID"].(string)
+	out := cli.ok(t, "action-execution-update", id, "--state", "SUCCESS", "--output", `{"done": true}`)
+	if !strings.Contains(out, "SUCCESS") {
+		t.Errorf("action-execution-update printed:\n%s", out)
+	}
+	got := cli.show(t, "action-execution-get", id, "-f", "json")
+	checkFields(t, "completed ad-hoc action", got, map[string]any{"State": "SUCCESS", "Accepted": true})
+
+	// Pause and resume an execution with execution-update.
+	wf := strings.Join([]string{
+		"version: '2.0'",
+		"held:",
+		"  tasks:",
+		"    wait:",
+		"      action: std.async_noop",
+	}, "\n") + "\n"
+	file := t.TempDir() + "/held.yaml"
+	if err := os.WriteFile(file, []byte(wf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli.ok(t, "workflow-create", file)
+	ex := cli.show(t, "execution-create", "held", "-f", "json")
+	exID, _ := ex["ID"].(string)
+	paused := cli.show(t, "execution-update", exID, "-s", "PAUSED", "-f", "json")
+	checkFields(t, "execution-update PAUSED", paused, map[string]any{"State": "PAUSED"})
+	resumed := cli.show(t, "execution-update", exID, "-s", "RUNNING", "-f", "json")
+	checkFields(t, "execution-update RUNNING", resumed, map[string]any{"State": "RUNNING"})
+	cancelled := cli.show(t, "execution-update", exID, "-s", "CANCELLED", "-f", "json")
+	checkFields(t, "execution-update CANCELLED", cancelled, map[string]any{"State": "CANCELLED"})
+
+	got = cli.show(t, "workflow-get", "held", "-f", "json")
+	checkFields(t, "workflow-get", got, map[string]any{"Name": "held"})
+	cli.ok(t, "execution-delete", exID)
+	cli.ok(t, "workflow-delete", "held")
+	if r := cli.run(t, "workflow-get", "held"); r.code == 0 || !strings.Contains(r.stderr, "Workflow not found") {
+		t.Errorf("workflow-get after delete: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
