@@ -166,7 +166,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID})
 	if a.TaskExecutionID == nil {
 		return nil
 	}
@@ -213,7 +213,7 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: exID, Via: via, Note: comment})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Via: via, Note: comment})
 	if a.TaskExecutionID == nil {
 		return nil // an ad-hoc action: no workflow follows
 	}
@@ -333,7 +333,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 			if err := w.tx.CreateActionExecution(ctx, a); err != nil {
 				return err
 			}
-			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State})
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async})
 			if act.run == nil {
 				return nil
 			}

@@ -38,6 +38,13 @@ type Event struct {
 	Via         string // for action executions: who completed it
 	Note        string // a comment given with a decision, or why the engine moved it
 	At          time.Time
+	// Async is true for an asynchronous action execution: the only kind
+	// that waits in the dashboard's inbox.
+	Async bool
+	// Detail is true for an event that changes what a page shows without
+	// changing the state (an action's request was sent); it is not a
+	// timeline entry.
+	Detail bool
 }
 
 // Publisher receives events (the websocket hub implements it).
@@ -134,10 +141,16 @@ func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 		if err := fn(w); err != nil {
 			return err
 		}
-		if len(w.events) == 0 {
+		var changes []Event
+		for _, ev := range w.events {
+			if !ev.Detail {
+				changes = append(changes, ev)
+			}
+		}
+		if len(changes) == 0 {
 			return nil
 		}
-		return tx.AddStateChanges(ctx, w.events)
+		return tx.AddStateChanges(ctx, changes)
 	})
 	if err != nil {
 		return err

@@ -495,7 +495,7 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
 				return fmt.Errorf("cancel action execution %s: %w", a.ID, err)
 			}
-			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID, Via: "engine"})
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Via: "engine"})
 		}
 		if t.Type == TaskTypeWorkflow {
 			if err := w.cancelChildren(t); err != nil {
@@ -586,7 +586,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 				if err := w.tx.UpdateActionExecution(w.ctx, a, StatePaused); err != nil {
 					return err
 				}
-				w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID})
+				w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID})
 			}
 		}
 		t.State, t.UpdatedAt = StateRunning, now

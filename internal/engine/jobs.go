@@ -117,6 +117,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 			if err := w.tx.UpdateActionExecution(ctx, a, StateRunning); err != nil {
 				return err
 			}
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: deref(a.WorkflowExecutionID), Detail: true})
 		}
 		if act.async && state == StateSuccess {
 			return nil // sent: now it waits for its callback

@@ -345,7 +345,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err := w.tx.CreateActionExecution(w.ctx, a); err != nil {
 		return fmt.Errorf("create action execution for task %q: %w", t.Name, err)
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, ExecutionID: ex.ID})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID})
 	if act.run == nil {
 		return nil // std.async_noop: nothing to start; a third party completes it
 	}

@@ -125,14 +125,19 @@ type message struct {
 	At          string `json:"at,omitempty"`
 }
 
-// Topics returns the topics an event concerns: "inbox" and "action:<id>"
-// for action executions, "execution:<id>" for everything in an execution,
+// Topics returns the topics an event concerns: "inbox" (asynchronous
+// actions' state changes) and "action:<id>" for action executions, "execution:<id>" for everything in an execution,
 // "executions" for executions' own state changes.
 func Topics(ev engine.Event) []string {
 	var t []string
 	switch ev.Kind {
 	case "action_execution":
-		t = append(t, "inbox", "action:"+ev.ID)
+		// Only asynchronous actions wait in the inbox; a request being
+		// recorded changes the action's page, not the inbox.
+		if ev.Async && !ev.Detail {
+			t = append(t, "inbox")
+		}
+		t = append(t, "action:"+ev.ID)
 	case "execution":
 		t = append(t, "executions")
 	}

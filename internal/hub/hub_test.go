@@ -20,8 +20,10 @@ func TestTopics(t *testing.T) {
 		ev   engine.Event
 		want []string
 	}{
-		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x"}, []string{"inbox", "action:a", "execution:x"}},
-		{engine.Event{Kind: "action_execution", ID: "a"}, []string{"inbox", "action:a"}},
+		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x", Async: true}, []string{"inbox", "action:a", "execution:x"}},
+		{engine.Event{Kind: "action_execution", ID: "a", Async: true}, []string{"inbox", "action:a"}},
+		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x"}, []string{"action:a", "execution:x"}},
+		{engine.Event{Kind: "action_execution", ID: "a", Async: true, Detail: true}, []string{"action:a"}},
 		{engine.Event{Kind: "task", ID: "t", ExecutionID: "x"}, []string{"execution:x"}},
 		{engine.Event{Kind: "execution", ID: "x", ExecutionID: "x"}, []string{"executions", "execution:x"}},
 	} {
@@ -88,7 +90,7 @@ func TestFanOutByTopic(t *testing.T) {
 
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	h.Publish(engine.Event{Kind: "task", ID: "t", State: engine.StateRunning, ExecutionID: "x", At: at})
-	h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateSuccess, ExecutionID: "x", Via: "dashboard", Note: "ok", At: at})
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateSuccess, ExecutionID: "x", Via: "dashboard", Note: "ok", At: at, Async: true})
 
 	if m := read(t, exec); m.Kind != "task" || m.ID != "t" {
 		t.Errorf("execution page got %+v first, want the task", m)
@@ -138,7 +140,7 @@ func TestSlowClientIsDroppedNotWaitedOn(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < n; i++ {
-			h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateRunning})
+			h.Publish(engine.Event{Kind: "action_execution", ID: "a", State: engine.StateRunning, Async: true})
 			if i%2 == 1 {
 				// Let the fast client's writer keep up with its small queue.
 				time.Sleep(5 * time.Millisecond)
@@ -188,7 +190,7 @@ func TestOverflowAsksClientsToResync(t *testing.T) {
 	go func() { h.Run(ctx); close(done) }()
 	h.register <- c
 	h.overflow.Store(true)
-	h.Publish(engine.Event{Kind: "action_execution", ID: "a"})
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a", Async: true})
 	var kinds []string
 	for len(kinds) < 1 {
 		select {
