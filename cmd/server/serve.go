@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -196,12 +197,23 @@ func seedExamples(ctx context.Context, eng *engine.Engine, log *slog.Logger) err
 	return nil
 }
 
-// requestLog logs each request at debug level, and server errors at error level.
+// requestLog logs each request at debug level, and server errors at error
+// level. A handler that panics is logged and answered with a 500: one bad
+// request never takes the server down.
 func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
+		return func(c echo.Context) (err error) {
 			start := time.Now()
-			err := next(c)
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", p, "stack", string(debug.Stack()))
+					if !c.Response().Committed {
+						c.JSON(http.StatusInternalServerError, map[string]any{"faultcode": "Server", "faultstring": "Internal server error", "debuginfo": nil})
+					}
+					err = nil
+				}
+			}()
+			err = next(c)
 			if err != nil {
 				c.Error(err)
 			}
