@@ -19,6 +19,7 @@ import (
 var clientVerbs = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error{
 	"action-execution-update": actionExecutionUpdate,
 	"action-execution-list":   actionExecutionList,
+	"backup":                  backup,
 }
 
 const defaultURL = "http://127.0.0.1:8989"

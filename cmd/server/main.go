@@ -56,4 +56,5 @@ Usage:
   server [serve] [flags]                 run the server (see -h for flags)
   server action-execution-list [--state S] [--url URL]
   server action-execution-update <id> --state S [--output JSON] [--url URL]
+  server backup [-db FILE] <new file>    copy the database, also while the server runs
 `

@@ -19,6 +19,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
+	"github.com/sirocco-project/sirocco/internal/ops"
 	"github.com/sirocco-project/sirocco/internal/store"
 	"github.com/sirocco-project/sirocco/internal/web"
 )
@@ -127,6 +128,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(requestLog(log))
+	metrics := ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions, WebsocketClients: live.Clients})
+	e.Use(metrics.Middleware())
+	metrics.Register(e) // /metrics, /healthz, /readyz
 	api.New(eng, log).Register(e)
 	// The dashboard registers after the API: GET / stays the API's version
 	// document unless the client prefers HTML.

@@ -102,12 +102,20 @@ func (a *API) updateActionExecution(c echo.Context) error {
 		}
 		comp.Output, comp.HasOutput = v, true
 	}
-	ae, err := a.engine.UpdateActionExecution(c.Request().Context(), c.Param("id"), comp)
+	ae, repeated, err := a.engine.DeliverResult(c.Request().Context(), c.Param("id"), comp)
 	if err != nil {
 		return a.fault(c, err)
 	}
+	if repeated {
+		// The same result again: accepted, nothing changed (metrics count it apart).
+		c.Response().Header().Set(RepeatedHeader, "true")
+	}
 	return writeJSON(c, http.StatusOK, actionJSON(ae, false, true))
 }
+
+// RepeatedHeader marks a callback answer that repeated a completion
+// already recorded.
+const RepeatedHeader = "Sirocco-Repeated"
 
 // callbackOutput decodes a callback's output: any JSON value. A string
 // that holds a JSON object or array is decoded, as Mistral decodes

@@ -64,19 +64,26 @@ func (c Completion) result() any {
 // Delivering the same completion twice is a no-op; a different completion
 // of a finished action is ECONFLICT naming what was recorded.
 func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Completion) (*ActionExecution, error) {
+	a, _, err := e.DeliverResult(ctx, id, c)
+	return a, err
+}
+
+// DeliverResult is UpdateActionExecution that also tells whether the
+// completion merely repeated one already recorded (and changed nothing).
+func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a *ActionExecution, repeated bool, err error) {
 	actual := string(c.State)
 	if actual == "" {
 		actual = "Unset"
 	}
 	if !validCallbackState(c.State) {
-		return nil, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
+		return nil, false, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
 	}
 	outJSON, err := encode(map[string]any{"result": c.result()})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(outJSON) > e.maxOutput {
-		return nil, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(outJSON), e.maxOutput)
+		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(outJSON), e.maxOutput)
 	}
 	if c.Via == "" {
 		c.Via = ViaAPI
@@ -84,8 +91,8 @@ func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Complet
 	var out *ActionExecution
 	for attempt := 0; ; attempt++ {
 		err = e.update(ctx, func(w *work) error {
-			a, err := w.applyCompletion(id, c, outJSON)
-			out = a
+			a, rep, err := w.applyCompletion(id, c, outJSON)
+			out, repeated = a, rep
 			return err
 		})
 		// A guarded update lost a race with another writer: look again,
@@ -96,42 +103,42 @@ func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Complet
 		break
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, nil
+	return out, repeated, nil
 }
 
-func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, error) {
+func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {
 	a, err := w.tx.GetActionExecution(w.ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
+		return nil, false, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if a.WorkflowExecutionID != nil {
 		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		// Re-read under the lock.
 		if a, err = w.tx.GetActionExecution(w.ctx, id); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if a.State.Completed() {
 		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
-			return a, nil // the same completion again: idempotent
+			return a, true, nil // the same completion again: idempotent
 		}
-		return nil, alreadyCompleted(a)
+		return nil, false, alreadyCompleted(a)
 	}
 	switch c.State {
 	case StatePaused, StateRunning:
-		return a, w.pauseOrResumeAction(a, c.State)
+		return a, false, w.pauseOrResumeAction(a, c.State)
 	}
 	if err := w.completeAction(a, c.State, outJSON, c.Via, c.Comment); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return a, nil
+	return a, false, nil
 }
 
 func alreadyCompleted(a *ActionExecution) error {

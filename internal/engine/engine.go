@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,9 +82,10 @@ type Engine struct {
 	maxOutput int
 	workers   int
 
-	wake  chan struct{}
-	wg    sync.WaitGroup
-	specs specCache
+	wake    chan struct{}
+	wg      sync.WaitGroup
+	running atomic.Bool // the job worker runs
+	specs   specCache
 }
 
 // New returns an engine. Call Run to start its job worker.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -14,6 +15,8 @@ const maxIdleWait = 30 * time.Second
 // flight. Jobs left from before a restart run at once.
 func (e *Engine) Run(ctx context.Context) error {
 	slots := make(chan struct{}, e.workers)
+	e.running.Store(true)
+	defer e.running.Store(false)
 	defer e.wg.Wait()
 	for {
 		free := cap(slots) - len(slots)
@@ -62,6 +65,27 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		timer.Stop()
 	}
+}
+
+// Ready reports whether the engine can work: its database answers and its
+// job worker runs.
+func (e *Engine) Ready(ctx context.Context) error {
+	if !e.running.Load() {
+		return errors.New("the job worker is not running")
+	}
+	if _, _, err := e.store.NextJobDue(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}
+
+// PendingActions counts the asynchronous action executions awaiting a result.
+func (e *Engine) PendingActions(ctx context.Context) (int, error) {
+	p, err := e.store.Inbox(ctx, InboxQuery{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	return p.Pending, nil
 }
 
 func (e *Engine) runJob(ctx context.Context, j *Job) error {

@@ -46,7 +46,9 @@ type Hub struct {
 	unregister chan *client
 	// overflow is set when Publish had to drop an event.
 	overflow atomic.Bool
-	done     chan struct{}
+	// count is the number of connected clients, for metrics.
+	count atomic.Int64
+	done  chan struct{}
 }
 
 var _ engine.Publisher = (*Hub)(nil)
@@ -104,6 +106,9 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 	return ok
 }
 
+// Clients counts the connected websocket clients.
+func (h *Hub) Clients() int { return int(h.count.Load()) }
+
 // Publish queues an event for the clients. It never blocks: when the queue
 // is full the event is dropped and every client is told to resynchronise.
 func (h *Hub) Publish(ev engine.Event) {
@@ -154,6 +159,7 @@ func (h *Hub) Run(ctx context.Context) {
 		if _, ok := clients[c]; ok {
 			delete(clients, c)
 			close(c.send)
+			h.count.Store(int64(len(clients)))
 		}
 	}
 	send := func(c *client, msg []byte) {
@@ -181,6 +187,7 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		case c := <-h.register:
 			clients[c] = struct{}{}
+			h.count.Store(int64(len(clients)))
 		case c := <-h.unregister:
 			drop(c)
 		case ev := <-h.events:

@@ -290,3 +290,23 @@ func TestUpdateAfterClose(t *testing.T) {
 		t.Error("Update after Close succeeded")
 	}
 }
+
+func TestBackup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := open(t, filepath.Join(dir, "db"))
+	seed(t, s, 3)
+	ctx := context.Background()
+	out := filepath.Join(dir, "copy.db")
+	if err := s.Backup(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backup(ctx, out); err == nil {
+		t.Error("a backup over an existing file succeeded")
+	}
+	c := open(t, out)
+	list, err := c.ListActionExecutions(ctx, engine.ListQuery{})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("backup holds %d action executions (%v), want 3", len(list), err)
+	}
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/sirocco-project/sirocco/internal/store"
+)
+
+// backup copies the database to a new file while the server may run:
+// backup [-db sirocco.db] <file>.
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def := getenv("SIROCCO_DB")
+	if def == "" {
+		def = "sirocco.db"
+	}
+	db := fs.String("db", def, "the database to copy (env SIROCCO_DB)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"usage: backup [-db FILE] <new file>: " + err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: backup [-db FILE] <new file>"}
+	}
+	if err := store.BackupFile(ctx, *db, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s\n", *db, fs.Arg(0))
+	return nil
+}

@@ -1,0 +1,159 @@
+// Package ops serves the operations endpoints: Prometheus metrics (HTTP
+// requests and their latencies, callbacks by outcome, pending actions,
+// websocket clients) on /metrics, and liveness and readiness on /healthz and
+// /readyz.
+package ops
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Sources are where the gauges and the readiness check read their values.
+type Sources struct {
+	// Ready reports whether the server can do its work (database readable,
+	// job worker running).
+	Ready func(ctx context.Context) error
+	// PendingActions counts action executions awaiting a result.
+	PendingActions func(ctx context.Context) (int, error)
+	// WebsocketClients counts connected dashboard clients.
+	WebsocketClients func() int
+}
+
+// Metrics holds the collectors of one server (no global registry, so tests
+// can build several).
+type Metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	callbacks *prometheus.CounterVec
+	ready     func(context.Context) error
+}
+
+// New registers the collectors.
+func New(src Sources) *Metrics {
+	m := &Metrics{
+		reg:   prometheus.NewRegistry(),
+		ready: src.Ready,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sirocco_http_requests_total",
+			Help: "HTTP requests by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sirocco_http_request_duration_seconds",
+			Help:    "HTTP request latency by route and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sirocco_callbacks_total",
+			Help: "Results delivered for action executions, by outcome: accepted, repeated (the same again), conflict, not_found, invalid, too_large, unauthorized, error.",
+		}, []string{"outcome"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.callbacks,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if src.PendingActions != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sirocco_pending_actions",
+			Help: "Action executions awaiting a result (RUNNING or PAUSED).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := src.PendingActions(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
+	}
+	if src.WebsocketClients != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sirocco_websocket_clients",
+			Help: "Connected dashboard websocket clients.",
+		}, func() float64 { return float64(src.WebsocketClients()) }))
+	}
+	return m
+}
+
+// Register adds /metrics, /healthz and /readyz to e.
+func (m *Metrics) Register(e *echo.Echo) {
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))) // Prometheus scrape
+	e.GET("/healthz", func(c echo.Context) error {                                          // liveness: the process serves HTTP
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error { // readiness: the database and the job worker work
+		if m.ready != nil {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+			defer cancel()
+			if err := m.ready(ctx); err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			}
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+// Middleware records every request; callback routes also count by outcome.
+func (m *Metrics) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			route := c.Path() // the route pattern, so labels stay few
+			if route == "" {
+				route = "unmatched"
+			}
+			method := c.Request().Method
+			status := c.Response().Status
+			if he, ok := err.(*echo.HTTPError); ok {
+				status = he.Code
+			}
+			m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+			m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+			if isCallback(route, method) {
+				m.callbacks.WithLabelValues(outcome(status, c.Response().Header().Get(RepeatHeader) != "")).Inc()
+			}
+			return err
+		}
+	}
+}
+
+// RepeatHeader marks a callback answer that repeated an earlier completion
+// (the API sets it), so it counts as "repeated" rather than "accepted".
+// It equals api.RepeatedHeader; ops does not import the API.
+const RepeatHeader = "Sirocco-Repeated"
+
+func isCallback(route, method string) bool {
+	if method != http.MethodPut && method != http.MethodPost {
+		return false
+	}
+	return route == "/v2/action_executions/:id" && method == http.MethodPut ||
+		strings.HasPrefix(route, "/v2/action-executions/")
+}
+
+func outcome(status int, repeated bool) string {
+	switch {
+	case status == http.StatusOK && repeated:
+		return "repeated"
+	case status == http.StatusOK:
+		return "accepted"
+	case status == http.StatusConflict:
+		return "conflict"
+	case status == http.StatusNotFound:
+		return "not_found"
+	case status == http.StatusRequestEntityTooLarge:
+		return "too_large"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "unauthorized"
+	case status >= 400 && status < 500:
+		return "invalid"
+	}
+	return "error"
+}

@@ -1,0 +1,86 @@
+package ops_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/ops"
+)
+
+func get(t *testing.T, e *echo.Echo, method, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	b, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(b)
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	ready := errors.New("database: disk on fire")
+	m := ops.New(ops.Sources{
+		Ready:            func(context.Context) error { return ready },
+		PendingActions:   func(context.Context) (int, error) { return 7, nil },
+		WebsocketClients: func() int { return 3 },
+	})
+	e := echo.New()
+	e.Use(m.Middleware())
+	m.Register(e)
+	// A stand-in callback route answering by its query.
+	cb := func(c echo.Context) error {
+		if c.QueryParam("repeat") != "" {
+			c.Response().Header().Set(ops.RepeatHeader, "1")
+		}
+		switch c.QueryParam("status") {
+		case "409":
+			return c.NoContent(http.StatusConflict)
+		case "404":
+			return c.NoContent(http.StatusNotFound)
+		}
+		return c.NoContent(http.StatusOK)
+	}
+	e.PUT("/v2/action_executions/:id", cb)
+	e.POST("/v2/action-executions/:id", cb)
+
+	for _, r := range []struct{ method, path string }{
+		{"PUT", "/v2/action_executions/a"}, {"POST", "/v2/action-executions/a"},
+		{"PUT", "/v2/action_executions/a?repeat=1"}, {"PUT", "/v2/action_executions/a?status=409"},
+		{"POST", "/v2/action-executions/b?status=404"},
+	} {
+		get(t, e, r.method, r.path)
+	}
+	if code, body := get(t, e, "GET", "/readyz"); code != 503 || !strings.Contains(body, "disk on fire") {
+		t.Errorf("/readyz while not ready: %d %s", code, body)
+	}
+	ready = nil
+	if code, _ := get(t, e, "GET", "/readyz"); code != 200 {
+		t.Errorf("/readyz when ready: %d", code)
+	}
+	if code, _ := get(t, e, "GET", "/healthz"); code != 200 {
+		t.Errorf("/healthz: %d", code)
+	}
+	code, body := get(t, e, "GET", "/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`sirocco_callbacks_total{outcome="accepted"} 2`,
+		`sirocco_callbacks_total{outcome="repeated"} 1`,
+		`sirocco_callbacks_total{outcome="conflict"} 1`,
+		`sirocco_callbacks_total{outcome="not_found"} 1`,
+		`sirocco_pending_actions 7`,
+		`sirocco_websocket_clients 3`,
+		`sirocco_http_requests_total{code="409",method="PUT",route="/v2/action_executions/:id"} 1`,
+		`sirocco_http_request_duration_seconds_count{method="GET",route="/readyz"} 2`,
+		`go_goroutines`, `process_resident_memory_bytes`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
