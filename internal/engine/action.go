@@ -117,11 +117,10 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		return nil, false, err
 	}
 	if a.WorkflowExecutionID != nil {
+		// No need to read the action again under the lock: the guarded
+		// update below fails if another writer moved it meanwhile, and
+		// DeliverResult then starts over and sees what that writer did.
 		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
-			return nil, false, err
-		}
-		// Re-read under the lock.
-		if a, err = w.tx.GetActionExecution(w.ctx, id); err != nil {
 			return nil, false, err
 		}
 	}

@@ -51,6 +51,15 @@ type Event struct {
 // Publisher receives events (the websocket hub implements it).
 type Publisher interface{ Publish(Event) }
 
+// CallbackTokens issues the secret std.mistral_http sends as
+// Sirocco-Callback-Token: bound to one action execution, it lets a web
+// service without an account complete that action and nothing else. The
+// same action id must always yield the same token, so that a request
+// repeated after a crash carries it too.
+type CallbackTokens interface {
+	CallbackToken(ctx context.Context, actionID string) (string, error)
+}
+
 // Config configures an Engine.
 type Config struct {
 	Store Store
@@ -66,6 +75,9 @@ type Config struct {
 	MaxOutputBytes int
 	// Workers bounds the actions run concurrently by the job worker.
 	Workers int
+	// CallbackTokens, when set, gives std.mistral_http requests a
+	// Sirocco-Callback-Token header.
+	CallbackTokens CallbackTokens
 }
 
 // DefaultMaxOutputBytes is the default bound on an action result.
@@ -81,6 +93,7 @@ type Engine struct {
 	pub       Publisher
 	maxOutput int
 	workers   int
+	cbTokens  CallbackTokens
 
 	wake    chan struct{}
 	wg      sync.WaitGroup
@@ -99,6 +112,7 @@ func New(cfg Config) *Engine {
 		pub:       cfg.Publisher,
 		maxOutput: cfg.MaxOutputBytes,
 		workers:   cfg.Workers,
+		cbTokens:  cfg.CallbackTokens,
 		wake:      make(chan struct{}, 1),
 	}
 	if e.log == nil {
@@ -184,6 +198,9 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
+	// tasksCache hands checkCompletion's task list to the endExecution it
+	// calls, which would read the same rows again; nil otherwise.
+	tasksCache []*Task
 }
 
 func (w *work) publish(ev Event) {

@@ -109,16 +109,17 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		UpdatedAt:         now,
 	}
 	err = e.update(ctx, func(w *work) error {
-		if err := w.tx.CreateExecution(ctx, ex); err != nil {
-			return fmt.Errorf("create execution: %w", err)
+		c := *ex // a retried transaction starts from the original
+		if err := w.startWorkflow(&c, spec, input); err != nil {
+			return err
 		}
-		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
-		return w.startWorkflow(ex, spec, input)
+		*ex = c
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return e.store.GetExecution(ctx, ex.ID)
+	return ex, nil // as committed; no need to read it back
 }
 
 // checkInput fills defaults and rejects unknown or missing inputs, as Mistral does.

@@ -17,20 +17,24 @@ import (
 const maxDepth = 200
 
 // startWorkflow evaluates vars and starts the start tasks.
+// It creates the execution record, whose initial context it computes first.
 func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string]any) error {
 	data := merge(input)
+	var varsErr error
 	if spec.Vars != nil {
 		v, err := expr.Eval(spec.Vars, w.exprContext(ex, data, nil))
-		if err != nil {
-			return w.finishExecution(ex, spec, StateError, strPtr(err.Error()))
-		}
+		varsErr = err
 		for k, val := range asObject(v) {
 			data[k] = val
 		}
 	}
 	ex.ContextJSON = mustEncode(data)
-	if err := w.tx.UpdateExecution(w.ctx, ex); err != nil {
-		return err
+	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
+		return fmt.Errorf("create execution: %w", err)
+	}
+	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+	if varsErr != nil {
+		return w.finishExecution(ex, spec, StateError, strPtr(varsErr.Error()))
 	}
 	if spec.Type == dsl.TypeReverse {
 		if err := w.startReady(ex, spec); err != nil {
@@ -146,8 +150,9 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 			t.ResultJSON = "null"
 		}
 	}
-	// Paused: transitions run on resume. Completed: nothing follows.
-	t.Processed = false
+	// Paused: transitions run on resume. Completed: nothing follows. When
+	// running, processTask below fires them in this same transaction.
+	t.Processed = ex.State == StateRunning
 	if err := w.saveTask(ex, t, from, ""); err != nil {
 		return err
 	}
@@ -189,9 +194,18 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	case StateError:
 		clauses = []clause{{"on-error", ts.OnError}, {"on-complete", ts.OnComplete}}
 	}
+	// endTask already saved the task as processed when it could; write it
+	// again only if firing its transitions changes it.
+	wasSaved, handledBefore := t.Processed, t.ErrorHandled
 	t.Processed = true
+	flush := func() error {
+		if wasSaved && t.ErrorHandled == handledBefore {
+			return nil
+		}
+		return w.tx.UpdateTask(w.ctx, t)
+	}
 	if spec.Type == dsl.TypeReverse {
-		if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+		if err := flush(); err != nil {
 			return err
 		}
 		if t.State != StateSuccess {
@@ -229,7 +243,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				}
 				if ex.State != StateRunning {
 					// A task that failed at once already ended the workflow.
-					return w.tx.UpdateTask(w.ctx, t)
+					return flush()
 				}
 				continue
 			}
@@ -246,13 +260,13 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				}
 				return w.pauseExecution(ex)
 			}
-			if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+			if err := flush(); err != nil {
 				return err
 			}
 			return w.command(ex, spec, t, tr, ectx)
 		}
 	}
-	return w.tx.UpdateTask(w.ctx, t)
+	return flush()
 }
 
 // command runs the engine commands that end the workflow: fail and succeed.
@@ -287,6 +301,10 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 	if ex.State != StateRunning {
 		return nil
 	}
+	// Most calls find work still going: count it before loading every task.
+	if n, err := w.tx.CountBusyTasks(w.ctx, ex.ID); err != nil || n > 0 {
+		return err
+	}
 	tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
 	if err != nil {
 		return err
@@ -320,6 +338,8 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 		}
 		return w.checkCompletion(ex, spec)
 	}
+	// Nothing changed since the list was read: endExecution can use it.
+	w.tasksCache = tasks
 	switch {
 	case len(cancelled) > 0:
 		names := make([]string, len(cancelled))
@@ -399,10 +419,14 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 	if ex.State.Completed() {
 		return nil
 	}
-	tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
-	if err != nil {
-		return err
+	tasks := w.tasksCache
+	if len(tasks) == 0 || tasks[0].WorkflowExecutionID != ex.ID {
+		var err error
+		if tasks, err = w.tx.TasksOf(w.ctx, ex.ID); err != nil {
+			return err
+		}
 	}
+	w.tasksCache = nil // the list changes from here on
 	if err := w.cancelActive(ex, tasks); err != nil {
 		return err
 	}

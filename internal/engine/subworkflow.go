@@ -67,10 +67,6 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
-	if err := w.tx.CreateExecution(w.ctx, child); err != nil {
-		return fmt.Errorf("create sub-workflow execution: %w", err)
-	}
-	w.publish(Event{Kind: "execution", ID: child.ID, State: child.State, ExecutionID: child.ID})
 	return w.startWorkflow(child, childSpec, input)
 }
 

@@ -280,12 +280,17 @@ func (w *work) runTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		}
 	}
 	from := t.State
+	// A task created RUNNING by startTask is already stored as such; write
+	// it only if this changed it.
+	dirty := from != StateRunning || t.StateInfo != nil || rc["timeout"] != nil
 	t.State, t.StateInfo = StateRunning, nil
 	if t.StartedAt == nil {
-		t.StartedAt = &now
+		t.StartedAt, dirty = &now, true
 	}
-	if err := w.saveTask(ex, t, from, ""); err != nil {
-		return err
+	if dirty {
+		if err := w.saveTask(ex, t, from, ""); err != nil {
+			return err
+		}
 	}
 	switch {
 	case ts.Workflow != "":

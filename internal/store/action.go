@@ -52,7 +52,7 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 }
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
+	_, err := t.db.ExecContext(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Name, strOrNil(a.WorkflowName), a.WorkflowNamespace, strOrNil(a.TaskName), strOrNil(a.TaskExecutionID),
 		strOrNil(a.WorkflowExecutionID), string(a.State), strOrNil(a.StateInfo), a.Description, a.ProjectID,
@@ -65,7 +65,7 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	guard, gargs := stateGuard(from)
 	args := append([]any{string(a.State), strOrNil(a.StateInfo), boolInt(a.Accepted), strOrNil(a.OutputJSON), strOrNil(a.RequestJSON),
 		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.UpdatedAt), a.ID}, gargs...)
-	res, err := t.tx.ExecContext(ctx, `UPDATE action_executions SET state = ?, state_info = ?, accepted = ?, output = ?, request = ?,
+	res, err := t.db.ExecContext(ctx, `UPDATE action_executions SET state = ?, state_info = ?, accepted = ?, output = ?, request = ?,
 		completed_via = ?, completed_at = ?, updated_at = ? WHERE id = ?`+guard, args...)
 	return guarded(res, err, "update action execution")
 }

@@ -46,7 +46,7 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 }
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
+	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		strOrNil(e.TaskExecutionID), strOrNil(e.RootExecutionID), string(e.State), strOrNil(e.StateInfo),
@@ -58,7 +58,7 @@ func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...e
 	guard, gargs := stateGuard(from)
 	args := append([]any{e.Description, tagsJSON(e.Tags), e.ParamsJSON, string(e.State), strOrNil(e.StateInfo),
 		e.OutputJSON, e.ContextJSON, fmtTime(e.UpdatedAt), e.ID}, gargs...)
-	res, err := t.tx.ExecContext(ctx, `UPDATE workflow_executions SET description = ?, tags = ?, params = ?, state = ?, state_info = ?,
+	res, err := t.db.ExecContext(ctx, `UPDATE workflow_executions SET description = ?, tags = ?, params = ?, state = ?, state_info = ?,
 		output = ?, context = ?, updated_at = ? WHERE id = ?`+guard, args...)
 	return guarded(res, err, "update execution")
 }
@@ -66,13 +66,13 @@ func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...e
 func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 	// Jobs reference records by id without a foreign key (they may concern
 	// any table), so they go first; the rest cascades.
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
 		return dbErr(err, "delete execution jobs")
 	}
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM state_changes WHERE execution_id = ? OR ref = ?`, id, id); err != nil {
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM state_changes WHERE execution_id = ? OR ref = ?`, id, id); err != nil {
 		return dbErr(err, "delete execution timeline")
 	}
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
+	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
 	if err := guarded(res, err, "delete execution"); err == engine.ErrConflict {
 		return engine.ErrNotFound
 	} else {

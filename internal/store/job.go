@@ -8,7 +8,7 @@ import (
 )
 
 func (t *tx) AddJob(ctx context.Context, j *engine.Job) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO jobs (kind, ref, due_at) VALUES (?, ?, ?)`, j.Kind, j.Ref, fmtTime(j.DueAt))
+	res, err := t.db.ExecContext(ctx, `INSERT INTO jobs (kind, ref, due_at) VALUES (?, ?, ?)`, j.Kind, j.Ref, fmtTime(j.DueAt))
 	if err != nil {
 		return dbErr(err, "add job")
 	}
@@ -17,13 +17,13 @@ func (t *tx) AddJob(ctx context.Context, j *engine.Job) error {
 }
 
 func (t *tx) DeleteJob(ctx context.Context, id int64) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	_, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	return dbErr(err, "delete job")
 }
 
 func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*engine.Job, error) {
 	n := fmtTime(now)
-	rows, err := t.tx.QueryContext(ctx, `UPDATE jobs SET lease_until = ?
+	rows, err := t.db.QueryContext(ctx, `UPDATE jobs SET lease_until = ?
 		WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)
 		RETURNING id, kind, ref, due_at`, fmtTime(leaseUntil), n, n, limit)
 	if err != nil {

@@ -4,20 +4,26 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO state_changes (kind, ref, execution_id, state, via, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return dbErr(err, "add state changes")
-	}
-	defer stmt.Close()
-	for _, ev := range events {
-		if _, err := stmt.ExecContext(ctx, ev.Kind, ev.ID, emptyNil(ev.ExecutionID), string(ev.State), emptyNil(ev.Via), emptyNil(ev.Note), fmtTime(ev.At)); err != nil {
-			return dbErr(err, "add state change")
+	// One statement for several rows: most transactions record 3 to 6.
+	const cols = 7
+	for len(events) > 0 {
+		n := min(len(events), 16)
+		args := make([]any, 0, n*cols)
+		for _, ev := range events[:n] {
+			args = append(args, ev.Kind, ev.ID, emptyNil(ev.ExecutionID), string(ev.State), emptyNil(ev.Via), emptyNil(ev.Note), fmtTime(ev.At))
 		}
+		query := `INSERT INTO state_changes (kind, ref, execution_id, state, via, note, at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+		if _, err := t.db.ExecContext(ctx, query, args...); err != nil {
+			return dbErr(err, "add state changes")
+		}
+		events = events[n:]
 	}
 	return nil
 }

@@ -41,8 +41,9 @@ type Options struct {
 // Store is a SQLite database holding Sirocco's state.
 type Store struct {
 	reader
-	wdb *sql.DB // the one write connection, owned by the writer goroutine
-	rdb *sql.DB
+	wdb   *sql.DB // the one write connection, owned by the writer goroutine
+	rdb   *sql.DB
+	wprep *prepared // statements prepared on the write connection
 
 	writes     chan *writeReq
 	closed     chan struct{}
@@ -94,7 +95,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{reader: reader{db: r}, wdb: w, rdb: r,
+	s := &Store{reader: reader{db: dbQuerier{newPrepared(r)}}, wdb: w, rdb: r, wprep: newPrepared(w),
 		writes: make(chan *writeReq), closed: make(chan struct{}), writerDone: make(chan struct{})}
 	// A SQLite file is served by one process, so leases left by a previous
 	// run belong to a dead worker: release them so its jobs run at once.
@@ -119,6 +120,8 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		<-s.writerDone
+		s.wprep.close()
+		s.reader.db.(dbQuerier).p.close()
 		err = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
 	return err
@@ -244,12 +247,13 @@ func (s *Store) commitBatch(batch []*writeReq) {
 	}
 	results := make([]error, len(batch))
 	committed := 0
+	q := txQuerier{tx: sqlTx, cached: s.wprep, stmts: make(map[string]*sql.Stmt), missed: make(map[string]bool)}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		results[i] = runSavepoint(ctx, sqlTx, r.fn)
+		results[i] = runSavepoint(ctx, sqlTx, q, r.fn)
 		if results[i] == nil {
 			committed++
 		}
@@ -266,11 +270,13 @@ func (s *Store) commitBatch(batch []*writeReq) {
 	for i, r := range batch {
 		r.done <- results[i]
 	}
+	// The connection is free again: keep what the batch had to prepare.
+	s.wprep.prepareMissed(ctx, q.missed)
 }
 
 // runSavepoint runs fn inside a savepoint and rolls it back if fn fails
 // or panics, leaving the rest of the batch intact.
-func runSavepoint(ctx context.Context, sqlTx *sql.Tx, fn func(engine.Tx) error) (err error) {
+func runSavepoint(ctx context.Context, sqlTx *sql.Tx, q txQuerier, fn func(engine.Tx) error) (err error) {
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -290,7 +296,7 @@ func runSavepoint(ctx context.Context, sqlTx *sql.Tx, fn func(engine.Tx) error) 
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
-	return fn(&tx{reader: reader{db: sqlTx}, tx: sqlTx})
+	return fn(newTx(sqlTx, q))
 }
 
 // NextJobDue returns when the earliest job becomes runnable.
@@ -320,6 +326,12 @@ type reader struct{ db querier }
 type tx struct {
 	reader
 	tx *sql.Tx
+	db txQuerier // the same transaction, with cached statements
+}
+
+func newTx(sqlTx *sql.Tx, q txQuerier) *tx {
+	q.tx = sqlTx
+	return &tx{reader: reader{db: q}, tx: sqlTx, db: q}
 }
 
 const timeFormat = "2006-01-02 15:04:05.000000"

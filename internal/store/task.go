@@ -53,7 +53,7 @@ func (r reader) TasksOf(ctx context.Context, executionID string) ([]*engine.Task
 }
 
 func (t *tx) CreateTask(ctx context.Context, k *engine.Task) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO task_executions (`+tasks.columns+`)
+	_, err := t.db.ExecContext(ctx, `INSERT INTO task_executions (`+tasks.columns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.Type, k.WorkflowExecutionID, k.WorkflowName, k.WorkflowNamespace, k.WorkflowID, tagsJSON(k.Tags),
 		string(k.State), strOrNil(k.StateInfo), k.RuntimeContextJSON, k.InContextJSON, k.PublishedJSON, k.ResultJSON,
@@ -66,7 +66,17 @@ func (t *tx) UpdateTask(ctx context.Context, k *engine.Task, from ...engine.Stat
 	guard, gargs := stateGuard(from)
 	args := append([]any{string(k.State), strOrNil(k.StateInfo), k.RuntimeContextJSON, k.PublishedJSON, k.ResultJSON,
 		boolInt(k.Processed), boolInt(k.ErrorHandled), fmtTime(k.UpdatedAt), fmtTimePtr(k.StartedAt), fmtTimePtr(k.FinishedAt), k.ID}, gargs...)
-	res, err := t.tx.ExecContext(ctx, `UPDATE task_executions SET state = ?, state_info = ?, runtime_context = ?, published = ?, result = ?,
+	res, err := t.db.ExecContext(ctx, `UPDATE task_executions SET state = ?, state_info = ?, runtime_context = ?, published = ?, result = ?,
 		processed = ?, error_handled = ?, updated_at = ?, started_at = ?, finished_at = ? WHERE id = ?`+guard, args...)
 	return guarded(res, err, "update task")
+}
+
+func (t *tx) CountBusyTasks(ctx context.Context, executionID string) (int, error) {
+	var n int
+	err := t.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM task_executions WHERE workflow_execution_id = ?
+		AND ((state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'WAITING')) OR (state IN ('SUCCESS', 'ERROR', 'CANCELLED') AND processed = 0))`, executionID).Scan(&n)
+	if err != nil {
+		return 0, dbErr(err, "count busy tasks")
+	}
+	return n, nil
 }

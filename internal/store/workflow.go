@@ -59,20 +59,20 @@ func (r reader) ListWorkflows(ctx context.Context, q engine.ListQuery) ([]*engin
 }
 
 func (t *tx) CreateWorkflow(ctx context.Context, w *engine.Workflow) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO workflow_definitions (id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at)
+	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_definitions (id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Namespace, w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, w.ProjectID, fmtTime(w.CreatedAt), fmtTimePtr(w.UpdatedAt))
 	return dbErr(err, "create workflow")
 }
 
 func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE workflow_definitions SET definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ? WHERE id = ?`,
+	res, err := t.db.ExecContext(ctx, `UPDATE workflow_definitions SET definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ? WHERE id = ?`,
 		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, fmtTimePtr(w.UpdatedAt), w.ID)
 	return guarded(res, err, "update workflow")
 }
 
 func (t *tx) DeleteWorkflow(ctx context.Context, id string) error {
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM workflow_definitions WHERE id = ?`, id)
+	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_definitions WHERE id = ?`, id)
 	if err := guarded(res, err, "delete workflow"); err == engine.ErrConflict {
 		return engine.ErrNotFound
 	} else {
