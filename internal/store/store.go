@@ -93,8 +93,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	// A few readers suffice on 2 cores (WAL lets them run beside the
+	// writer); idle ones close, which returns their page caches.
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	r.SetConnMaxIdleTime(time.Minute)
 	s := &Store{reader: reader{db: dbQuerier{newPrepared(r)}}, wdb: w, rdb: r, wprep: newPrepared(w),
 		writes: make(chan *writeReq), closed: make(chan struct{}), writerDone: make(chan struct{})}
 	// A SQLite file is served by one process, so leases left by a previous
