@@ -20,6 +20,19 @@ var clientVerbs = map[string]func(ctx context.Context, args []string, getenv fun
 	"action-execution-update": actionExecutionUpdate,
 	"action-execution-list":   actionExecutionList,
 	"backup":                  backup,
+	"whoami":                  whoami,
+	"user-list":               userList,
+	"user-create":             userCreate,
+	"user-update":             userUpdate,
+	"user-delete":             userDelete,
+	"group-list":              groupList,
+	"group-create":            groupCreate,
+	"group-delete":            groupDelete,
+	"group-add-user":          groupAddUser,
+	"group-remove-user":       groupRemoveUser,
+	"token-list":              tokenList,
+	"token-create":            tokenCreate,
+	"token-revoke":            tokenRevoke,
 }
 
 const defaultURL = "http://127.0.0.1:8989"
@@ -72,7 +85,7 @@ func serverURL(flags map[string]string, getenv func(string) string) string {
 
 // call sends one API request and decodes the JSON answer into out; an
 // error status becomes an error carrying the server's faultstring.
-func call(ctx context.Context, method, u string, body any, out any) error {
+func call(ctx context.Context, token, method, u string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -86,6 +99,9 @@ func call(ctx context.Context, method, u string, body any, out any) error {
 		return err
 	}
 	req.Header.Set("User-Agent", "sirocco-cli")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -98,6 +114,11 @@ func call(ctx context.Context, method, u string, body any, out any) error {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err
+	}
+	if resp.StatusCode == http.StatusNoContent || out == nil {
+		if resp.StatusCode < 300 {
+			return nil
+		}
 	}
 	if resp.StatusCode >= 300 {
 		var fault struct {
@@ -131,7 +152,7 @@ func cell(v any) string {
 // actionExecutionUpdate delivers a result: action-execution-update <id>
 // --state SUCCESS --output 3.
 func actionExecutionUpdate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := clientArgs(args, "state", "output", "url")
+	pos, flags, err := clientArgs(args, "state", "output", "url", "token")
 	if err != nil {
 		return err
 	}
@@ -158,7 +179,11 @@ func actionExecutionUpdate(ctx context.Context, args []string, getenv func(strin
 	}
 	var out map[string]any
 	u := serverURL(flags, getenv) + "/v2/action_executions/" + url.PathEscape(pos[0])
-	if err := call(ctx, http.MethodPut, u, body, &out); err != nil {
+	token, err := clientToken(ctx, flags, getenv)
+	if err != nil {
+		return err
+	}
+	if err := call(ctx, token, http.MethodPut, u, body, &out); err != nil {
 		return fmt.Errorf("action-execution-update %s: %w", pos[0], err)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -177,7 +202,7 @@ func actionExecutionUpdate(ctx context.Context, args []string, getenv func(strin
 // actionExecutionList lists action executions, newest first:
 // action-execution-list [--state RUNNING].
 func actionExecutionList(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := clientArgs(args, "state", "url", "limit")
+	pos, flags, err := clientArgs(args, "state", "url", "limit", "token")
 	if err != nil {
 		return err
 	}
@@ -201,7 +226,11 @@ func actionExecutionList(ctx context.Context, args []string, getenv func(string)
 	var out struct {
 		ActionExecutions []map[string]any `json:"action_executions"`
 	}
-	if err := call(ctx, http.MethodGet, serverURL(flags, getenv)+path+"?"+q.Encode(), nil, &out); err != nil {
+	token, err := clientToken(ctx, flags, getenv)
+	if err != nil {
+		return err
+	}
+	if err := call(ctx, token, http.MethodGet, serverURL(flags, getenv)+path+"?"+q.Encode(), nil, &out); err != nil {
 		return fmt.Errorf("action-execution-list: %w", err)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

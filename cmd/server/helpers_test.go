@@ -106,7 +106,15 @@ func startServerEnv(t *testing.T, env map[string]string, extraArgs ...string) *t
 	ctx, cancel := context.WithCancel(context.Background())
 	exited := make(chan struct{}) // closed when run has returned runErr
 	var runErr error
-	getenv := func(k string) string { return env[k] }
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "SIROCCO_AUTH" {
+			return "off" // tests that need accounts pass -auth on or set SIROCCO_AUTH
+		}
+		return ""
+	}
 	go func() {
 		defer close(exited)
 		runErr = run(ctx, args, getenv, s.stdout, s.stderr)
@@ -180,7 +188,8 @@ func hermeticEnv() []string {
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, args...), stdout: newAddrWriter(), stderr: &syncBuffer{}, waited: make(chan struct{})}
-	p.cmd.Env = hermeticEnv()
+	// Authentication off (on loopback) unless args say -auth on.
+	p.cmd.Env = append(hermeticEnv(), "SIROCCO_AUTH=off")
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s %q: %v", bin, args, err)
@@ -239,6 +248,7 @@ type response struct {
 	Status int
 	Raw    string
 	JSON   map[string]any
+	Header http.Header
 }
 
 // do sends one request. A body of type string is sent as text/plain, any

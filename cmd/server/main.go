@@ -57,4 +57,12 @@ Usage:
   server action-execution-list [--state S] [--url URL]
   server action-execution-update <id> --state S [--output JSON] [--url URL]
   server backup [-db FILE] <new file>    copy the database, also while the server runs
+
+Accounts (admin; pass --token TOKEN or SIROCCO_TOKEN, or SIROCCO_USERNAME and SIROCCO_PASSWORD):
+  server whoami
+  server user-list | user-create <name> --role R | user-update <name> [--role R] [--password-env VAR] | user-delete <name>
+         (user-create reads the password from SIROCCO_NEW_PASSWORD, or the variable named by --password-env)
+  server group-list | group-create <name> --role R | group-delete <name>
+  server group-add-user <group> <user> | group-remove-user <group> <user>
+  server token-list | token-create <name> --role R [--user NAME] | token-revoke <id>
 `

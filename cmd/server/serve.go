@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
@@ -37,6 +38,10 @@ type config struct {
 	sync      string
 	seed      bool
 	maxOutput int
+	auth      string
+	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
+	// only: a flag would show it in the process list).
+	adminPassword string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -57,6 +62,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
+	fs.StringVar(&cfg.auth, "auth", env("SIROCCO_AUTH", "on"), "on: accounts, tokens and sessions are required; off: anyone who reaches the port is admin (loopback addresses only) (env SIROCCO_AUTH)")
+	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -65,6 +72,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	switch cfg.auth {
+	case "on", "off":
+	default:
+		return nil, usageError{fmt.Sprintf("invalid -auth %q: want on or off", cfg.auth)}
 	}
 	if cfg.sync != store.SyncFull && cfg.sync != store.SyncNormal {
 		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
@@ -99,6 +111,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	defer ln.Close()
+	if cfg.auth == "off" && !loopback(ln.Addr()) {
+		return usageError{fmt.Sprintf("refusing -auth off on %s: without authentication anyone who reaches the port is admin, "+
+			"so it is allowed only on a loopback address (e.g. -addr 127.0.0.1:8989). Use -auth on and create accounts instead.", ln.Addr())}
+	}
 	if cfg.baseURL == "" {
 		cfg.baseURL = "http://" + ln.Addr().String()
 	}
@@ -112,12 +128,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The hub receives the engine's events after each commit and pushes
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
-	eng := engine.New(engine.Config{
+	var eng *engine.Engine
+	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
+		ActionFinished: func(ctx context.Context, id string) (bool, error) {
+			a, err := eng.GetActionExecution(ctx, id)
+			if err != nil {
+				return false, err
+			}
+			return a.State.Completed(), nil
+		}})
+	generated, err := accounts.Init(ctx, cfg.adminPassword)
+	if err != nil {
+		return err
+	}
+	eng = engine.New(engine.Config{
 		Store:          st,
 		BaseURL:        cfg.baseURL,
 		Logger:         log,
 		MaxOutputBytes: cfg.maxOutput,
 		Publisher:      live,
+		CallbackTokens: accounts,
 	})
 	if cfg.seed {
 		if err := seedExamples(ctx, eng, log); err != nil {
@@ -127,14 +157,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(requestLog(log))
+	e.Use(requestLog(log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions, WebsocketClients: live.Clients})
 	e.Use(metrics.Middleware())
+	v2 := api.New(eng, log)
+	v2.SetAuth(accounts)
+	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
+	// The Guard runs after routing: it looks each route up in auth.Policy.
+	e.Use(accounts.Guard(auth.GuardConfig{Off: cfg.auth == "off", Fault: api.Fault, PageError: dash.ErrorPage}))
 	metrics.Register(e) // /metrics, /healthz, /readyz
-	api.New(eng, log).Register(e)
+	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version
 	// document unless the client prefers HTML.
-	web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log}).Register(e)
+	dash.Register(e)
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
@@ -148,6 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("sirocco listening", "addr", ln.Addr().String(), "db", cfg.db, "base_url", cfg.baseURL)
 	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), cfg.db, cfg.baseURL, cfg.baseURL, cfg.baseURL)
+	printLogin(stdout, cfg, generated)
 
 	select {
 	case err = <-serveErr:
@@ -169,6 +205,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		err = nil
 	}
 	return err
+}
+
+// printLogin tells how to log in; a generated first password is shown
+// here once, on the console, and never written to the log.
+func printLogin(w io.Writer, cfg *config, generated string) {
+	if cfg.auth == "off" {
+		fmt.Fprintf(w, "  Authentication is OFF (-auth off): anyone who reaches %s is admin.\n", cfg.baseURL)
+		return
+	}
+	if generated != "" {
+		fmt.Fprintf(w, "  First start: created the account \"admin\" with the password %s\n"+
+			"  (shown only this once; change it under Accounts, or set SIROCCO_ADMIN_PASSWORD before the first start).\n", generated)
+	}
+	fmt.Fprintf(w, "  Log in: %s/login   API: send 'Authorization: Bearer <token>' (tokens: Accounts page or `token-create`)\n"+
+		"  mistral CLI: OS_AUTH_URL=%s/v3 OS_USERNAME=<user> OS_PASSWORD=<password> OS_PROJECT_NAME=sirocco\n"+
+		"               OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3\n",
+		cfg.baseURL, cfg.baseURL)
+}
+
+// loopback reports whether a listener accepts connections only from this
+// machine.
+func loopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
 }
 
 // seedExamples registers the example workflows when there are none yet,

@@ -32,6 +32,9 @@ func handler(client *http.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("Mistral-Action-Execution-Id")
 		callback := r.Header.Get("Mistral-Callback-URL")
+		// The callback token lets this service, which has no account,
+		// complete this one action: send it back with the result.
+		token := r.Header.Get("Sirocco-Callback-Token")
 		if id == "" || callback == "" {
 			http.Error(w, "not a std.mistral_http request: Mistral-* headers missing", http.StatusBadRequest)
 			return
@@ -55,7 +58,16 @@ func handler(client *http.Client) http.Handler {
 			time.Sleep(100 * time.Millisecond)
 			body, _ := json.Marshal(map[string]any{"state": "SUCCESS", "output": a + b})
 			url := callback + "/v2/action-executions/" + id
-			resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+			req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+			if err != nil {
+				log.Printf("callback %s: %v", url, err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if token != "" {
+				req.Header.Set("Sirocco-Callback-Token", token)
+			}
+			resp, err := client.Do(req)
 			if err != nil {
 				log.Printf("callback %s: %v", url, err)
 				return

@@ -21,6 +21,7 @@ type callbackRecorder struct {
 type callback struct {
 	Method, Path string
 	Body         map[string]any
+	Token        string // Sirocco-Callback-Token
 }
 
 func newCallbackServer(t *testing.T) (*httptest.Server, *callbackRecorder) {
@@ -28,7 +29,7 @@ func newCallbackServer(t *testing.T) (*httptest.Server, *callbackRecorder) {
 	rec := &callbackRecorder{got: make(chan struct{}, 100)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		c := callback{Method: r.Method, Path: r.URL.Path}
+		c := callback{Method: r.Method, Path: r.URL.Path, Token: r.Header.Get("Sirocco-Callback-Token")}
 		if err := json.Unmarshal(b, &c.Body); err != nil {
 			t.Errorf("callback body %q is not a JSON object: %v", b, err)
 		}
@@ -145,8 +146,8 @@ func TestHandlerCallsBack(t *testing.T) {
 		id   string
 		want callback
 	}{
-		{"ae-1", callback{http.MethodPost, "/v2/action-executions/ae-1", map[string]any{"state": "SUCCESS", "output": float64(3)}}},
-		{"ae-2", callback{http.MethodPost, "/v2/action-executions/ae-2", map[string]any{"state": "SUCCESS", "output": float64(42)}}},
+		{"ae-1", callback{http.MethodPost, "/v2/action-executions/ae-1", map[string]any{"state": "SUCCESS", "output": float64(3)}, ""}},
+		{"ae-2", callback{http.MethodPost, "/v2/action-executions/ae-2", map[string]any{"state": "SUCCESS", "output": float64(42)}, ""}},
 	} {
 		got := rec.callsTo(tt.want.Path)
 		if len(got) != 1 {
@@ -156,5 +157,19 @@ func TestHandlerCallsBack(t *testing.T) {
 		if !reflect.DeepEqual(got[0], tt.want) {
 			t.Errorf("%s: callback %+v, want %+v", tt.id, got[0], tt.want)
 		}
+	}
+}
+
+// TestHandlerSendsTheCallbackTokenBack: the token Sirocco sent comes back
+// with the result, so the adder needs no account.
+func TestHandlerSendsTheCallbackTokenBack(t *testing.T) {
+	t.Parallel()
+	cb, rec := newCallbackServer(t)
+	h := handler(cb.Client())
+	send(t, h, "a=1&b=2", map[string]string{"Mistral-Action-Execution-Id": "t1", "Mistral-Callback-URL": cb.URL,
+		"Sirocco-Callback-Token": "cb_secret"})
+	rec.waitFor(t, "/v2/action-executions/t1")
+	if got := rec.callsTo("/v2/action-executions/t1")[0].Token; got != "cb_secret" {
+		t.Errorf("callback token sent back: %q, want cb_secret", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
@@ -94,7 +95,7 @@ func (a *API) updateActionExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	comp := engine.Completion{State: engine.State(state), Via: via(c)}
+	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c)}
 	if raw, ok := m["output"]; ok {
 		v, err := callbackOutput(raw)
 		if err != nil {
@@ -142,6 +143,15 @@ func via(c echo.Context) string {
 		return engine.ViaCLI
 	}
 	return engine.ViaAPI
+}
+
+// decidedBy names who delivered a result, for the action's timeline: the
+// account, or "callback token"; nothing when authentication is off.
+func decidedBy(c echo.Context) string {
+	if name := auth.FromContext(c).Name(); name != "" {
+		return "by " + name
+	}
+	return ""
 }
 
 // runAction serves POST /v2/action_executions: an ad-hoc action run.

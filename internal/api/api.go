@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
@@ -25,7 +26,14 @@ type API struct {
 	log    *slog.Logger
 	// maxBody bounds request bodies.
 	maxBody int64
+	// auth serves the Keystone login and the account routes; nil leaves
+	// them answering 404.
+	auth *auth.Service
 }
+
+// SetAuth gives the API the account service behind /v3 (the Keystone
+// subset the mistral CLI logs in with) and /auth (users, groups, tokens).
+func (a *API) SetAuth(s *auth.Service) { a.auth = s }
 
 // New returns the API over e.
 func New(e *engine.Engine, log *slog.Logger) *API {
@@ -75,6 +83,16 @@ func (a *API) plainFault(c echo.Context, err error) error {
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	return writeJSON(c, status, map[string]any{"faultstring": engine.ErrorMessage(err)})
+}
+
+// Fault writes Mistral's error body with a status: the Guard's refusals
+// look like every other API error.
+func Fault(c echo.Context, status int, msg string) error {
+	faultcode := "Client"
+	if status >= 500 {
+		faultcode = "Server"
+	}
+	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", msg}, {"debuginfo", nil}})
 }
 
 func invalid(format string, args ...any) error {

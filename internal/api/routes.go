@@ -41,6 +41,27 @@ func (a *API) Register(e *echo.Echo) {
 	e.PUT("/v2/action-executions/:id", a.updateActionExecution)  // same, with PUT
 	e.GET("/v2/action-executions/:id", a.getActionExecution)     // reading it back under the same spelling
 	e.GET("/v2/actions", a.listActions)                          // action-list (the built-in actions)
+
+	e.GET("/v3", a.keystoneVersion)               // Keystone v3 discovery (OS_AUTH_URL=<base>/v3)
+	e.GET("/v3/", a.keystoneVersion)              // same, with the trailing slash keystoneauth may add
+	e.POST("/v3/auth/tokens", a.keystoneLogin)    // Keystone password (or token) login → X-Subject-Token and the catalog
+	e.GET("/v3/auth/tokens", a.keystoneValidate)  // validate X-Subject-Token
+	e.HEAD("/v3/auth/tokens", a.keystoneValidate) // check X-Subject-Token
+	e.DELETE("/v3/auth/tokens", a.keystoneRevoke) // revoke X-Subject-Token (logout)
+
+	e.GET("/auth/whoami", a.whoami)                              // the caller's name and role
+	e.GET("/auth/users", a.listUsers)                            // user-list
+	e.POST("/auth/users", a.createUser)                          // user-create
+	e.PUT("/auth/users/:name", a.updateUser)                     // user-update: role, password
+	e.DELETE("/auth/users/:name", a.deleteUser)                  // user-delete (its tokens and sessions go too)
+	e.GET("/auth/groups", a.listGroups)                          // group-list
+	e.POST("/auth/groups", a.createGroup)                        // group-create
+	e.DELETE("/auth/groups/:name", a.deleteGroup)                // group-delete
+	e.PUT("/auth/groups/:name/members/:user", a.addMember)       // group-add-user
+	e.DELETE("/auth/groups/:name/members/:user", a.removeMember) // group-remove-user
+	e.GET("/auth/tokens", a.listTokens)                          // token-list (API tokens)
+	e.POST("/auth/tokens", a.createToken)                        // token-create: the value is in this answer only
+	e.DELETE("/auth/tokens/:id", a.revokeToken)                  // token-revoke
 }
 
 func (a *API) versions(c echo.Context) error {

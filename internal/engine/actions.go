@@ -359,6 +359,13 @@ func runMistralHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[s
 	set("Mistral-Task-Id", a.TaskExecutionID)
 	set("Mistral-Action-Execution-Id", &a.ID)
 	set("Mistral-Callback-URL", strPtr(strings.TrimRight(e.baseURL, "/")))
+	if e.cbTokens != nil {
+		tok, err := e.cbTokens.CallbackToken(ctx, a.ID)
+		if err != nil {
+			return nil, fmt.Errorf("callback token for %s: %w", a.ID, err)
+		}
+		headers[CallbackTokenHeader] = tok
+	}
 	in = merge(in, map[string]any{"headers": headers})
 	res, err := doHTTP(ctx, e, in)
 	if err != nil {
@@ -370,8 +377,11 @@ func runMistralHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[s
 	return res, nil
 }
 
+// CallbackTokenHeader carries an action's callback token (see CallbackTokens).
+const CallbackTokenHeader = "Sirocco-Callback-Token"
+
 // requestRecord describes what an HTTP action sent, for people deciding
-// on it later. Authorization is masked.
+// on it later. Authorization and the callback token are masked.
 func requestRecord(in map[string]any, e *Engine, a *ActionExecution) map[string]any {
 	req, _, err := buildRequest(context.Background(), in)
 	if err != nil {
@@ -380,7 +390,7 @@ func requestRecord(in map[string]any, e *Engine, a *ActionExecution) map[string]
 	headers := map[string]any{}
 	for k := range req.Header {
 		v := req.Header.Get(k)
-		if k == "Authorization" {
+		if k == "Authorization" || k == CallbackTokenHeader {
 			v = "***"
 		}
 		headers[k] = v
@@ -394,6 +404,9 @@ func requestRecord(in map[string]any, e *Engine, a *ActionExecution) map[string]
 			if v != nil {
 				headers[k] = *v
 			}
+		}
+		if e.cbTokens != nil {
+			headers[CallbackTokenHeader] = "***"
 		}
 	}
 	rec := map[string]any{"method": req.Method, "url": req.URL.String(), "headers": headers}

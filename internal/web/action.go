@@ -48,7 +48,7 @@ func (s *Server) decide(c echo.Context) error {
 	req.State, req.Output, req.Comment = c.FormValue("state"), c.FormValue("output"), c.FormValue("comment")
 	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
 
-	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: strings.TrimSpace(req.Comment)}
+	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: noteBy(c, strings.TrimSpace(req.Comment))}
 	switch comp.State {
 	case engine.StateSuccess, engine.StateError:
 	default:

@@ -26,6 +26,19 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET("/workflows/:name", s.workflow, mw...)           // a definition and the form that starts an execution
 	e.POST("/workflows/:name/executions", s.start, mw...)  // start an execution with input JSON; PRG to its page
 	e.GET("/static/*", echo.WrapHandler(static.Handler())) // embedded CSS and JS under content-hashed names, cached for a year
+
+	e.GET("/login", s.loginForm, mw...)                             // the login form
+	e.POST("/login", s.login, mw...)                                // check name and password (rate-limited), start a session; PRG to ?next
+	e.POST("/logout", s.logout, mw...)                              // end the session
+	e.GET("/admin", s.admin, mw...)                                 // accounts: users, groups, API tokens
+	e.POST("/admin/users", s.adminCreateUser, mw...)                // create a user
+	e.POST("/admin/users/:name", s.adminUpdateUser, mw...)          // change a user's role or password
+	e.POST("/admin/users/:name/delete", s.adminDeleteUser, mw...)   // delete a user, its tokens and sessions
+	e.POST("/admin/groups", s.adminCreateGroup, mw...)              // create a group with a role
+	e.POST("/admin/groups/:name/delete", s.adminDeleteGroup, mw...) // delete a group
+	e.POST("/admin/groups/:name/members", s.adminMember, mw...)     // add or remove a member (op=add|remove)
+	e.POST("/admin/tokens", s.adminCreateToken, mw...)              // create an API token, shown once
+	e.POST("/admin/tokens/:id/revoke", s.adminRevokeToken, mw...)   // revoke an API token
 	if s.live != nil {
 		e.GET("/ws", echo.WrapHandler(s.live), s.securityHeaders) // live events over a websocket (the hub)
 	}

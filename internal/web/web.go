@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -36,6 +38,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now tells the time (tests fix it); nil means time.Now.
 	Now func() time.Time
+	// Auth serves the login page and the accounts pages; nil leaves them
+	// answering 404 (the dashboard is then open, as in tests).
+	Auth *auth.Service
 }
 
 // Server is the dashboard.
@@ -48,11 +53,12 @@ type Server struct {
 	secure  bool
 	pageMW  []echo.MiddlewareFunc
 	maxBody int64
+	auth    *auth.Service
 }
 
 // New returns the dashboard; Register adds its routes.
 func New(cfg Config) *Server {
-	s := &Server{engine: cfg.Engine, live: cfg.Live, log: cfg.Logger, now: cfg.Now}
+	s := &Server{engine: cfg.Engine, live: cfg.Live, log: cfg.Logger, now: cfg.Now, auth: cfg.Auth}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -85,7 +91,7 @@ func New(cfg Config) *Server {
 			return s.errorPage(c, http.StatusForbidden, "This form has expired or did not come from this dashboard. Reload the page and try again.")
 		},
 	})
-	s.pageMW = []echo.MiddlewareFunc{s.securityHeaders, csrf}
+	s.pageMW = []echo.MiddlewareFunc{s.securityHeaders, s.limitBody, csrf}
 	return s
 }
 
@@ -97,12 +103,52 @@ const (
 // securityHeaders sets the headers every dashboard response carries.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		s.setHeaders(c)
+		return next(c)
+	}
+}
+
+func (s *Server) setHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", s.csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+}
+
+// BaseHeaders sets the security headers every response of the server
+// carries, API answers and 404s included: nothing may frame, sniff or
+// run inline what it sends. Dashboard pages replace the CSP with theirs.
+func BaseHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", s.csp)
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// limitBody bounds what a form may post, as the API bounds its bodies:
+// the largest output plus room for the other fields.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodPost {
+			if r.ContentLength > s.maxBody {
+				return s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is too large: the limit is %d bytes. Nothing was changed.", s.maxBody))
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.maxBody)
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					return s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is too large: the limit is %d bytes. Nothing was changed.", s.maxBody))
+				}
+				return s.errorPage(c, http.StatusBadRequest, "The form cannot be read.")
+			}
+		}
 		return next(c)
 	}
 }
@@ -110,7 +156,18 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // page returns the shared view model of a full page.
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	tok, _ := c.Get(csrfKey).(string)
-	return templates.Page{Title: title, Nav: nav, CSRF: tok}
+	p := templates.Page{Title: title, Nav: nav, CSRF: tok}
+	if who := auth.FromContext(c); who != nil && who.Method == auth.MethodSession {
+		p.User, p.Admin = who.User, who.Role.Allows(auth.RoleAdmin)
+	}
+	return p
+}
+
+// ErrorPage shows an error page with status and message; the auth Guard
+// uses it for refusals.
+func (s *Server) ErrorPage(c echo.Context, status int, msg string) error {
+	s.setHeaders(c)
+	return s.errorPage(c, status, msg)
 }
 
 // fragment reports whether the page script asks for the page's regions

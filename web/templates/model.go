@@ -18,6 +18,10 @@ type Page struct {
 	Live *Live
 	// Notice is a message shown once at the top, e.g. after a redirect.
 	Notice *Notice
+	// User is the logged-in account ("" when authentication is off or
+	// nobody is logged in); Admin shows the accounts section.
+	User  string
+	Admin bool
 }
 
 // Live tells the page script what to listen to and where to refetch from.
@@ -245,4 +249,52 @@ type ErrorView struct {
 	Page
 	Status  int
 	Message string
+}
+
+// LoginView is the login page.
+type LoginView struct {
+	Page
+	Name  string
+	Next  string
+	Error string
+}
+
+// AdminView is the accounts page: users, groups and API tokens.
+type AdminView struct {
+	Page
+	Users  []AdminUser
+	Groups []AdminGroup
+	Tokens []AdminToken
+	Roles  []string
+	// NewToken is a token just made, shown this once.
+	NewToken *NewToken
+	// Error is a message about the last form, shown at the top.
+	Error string
+}
+
+// AdminUser is a row of the users table.
+type AdminUser struct {
+	Name, Role, Effective string
+	Groups                string
+	CreatedAt             time.Time
+	UpdateURL, DeleteURL  string
+}
+
+// AdminGroup is a row of the groups table.
+type AdminGroup struct {
+	Name, Role            string
+	Members               []string
+	MembersURL, DeleteURL string
+}
+
+// AdminToken is a row of the tokens table.
+type AdminToken struct {
+	ID, Name, Role, User string
+	CreatedAt            time.Time
+	RevokeURL            string
+}
+
+// NewToken is a token value shown once.
+type NewToken struct {
+	Name, Role, User, Value string
 }

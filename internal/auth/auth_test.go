@@ -1,0 +1,284 @@
+package auth_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/hub"
+	"github.com/sirocco-project/sirocco/internal/ops"
+	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/web"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TestPolicyCoversEveryRoute registers every route the server has and
+// checks that each has its row in auth.Policy, and that the policy names
+// no route that does not exist.
+func TestPolicyCoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	eng := engine.New(engine.Config{Store: st})
+	e := echo.New()
+	ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions}).Register(e)
+	api.New(eng, nil).Register(e)
+	web.New(web.Config{Engine: eng, Live: hub.New(hub.Config{}), BaseURL: "http://127.0.0.1"}).Register(e)
+	registered := map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		registered[key] = true
+		if _, ok := auth.Lookup(r.Method, r.Path); !ok {
+			t.Errorf("route %s has no rule in auth.Policy", key)
+		}
+	}
+	for _, rule := range auth.Policy {
+		if !registered[rule.Method+" "+rule.Path] {
+			t.Errorf("auth.Policy names %s %s, which is not a route", rule.Method, rule.Path)
+		}
+	}
+	// Nothing is public by omission.
+	if r, ok := auth.Lookup("GET", "/no/such/route"); ok || r.Access != auth.Viewer {
+		t.Errorf("an unknown route gets %+v (%v), want Viewer", r, ok)
+	}
+}
+
+func newService(t *testing.T, now func() time.Time) (*auth.Service, *store.Store) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost, Now: now})
+	return s, st
+}
+
+// TestFirstStart: the first admin gets the given password, or a
+// generated one; a second start changes nothing.
+func TestFirstStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t, nil)
+	gen, err := s.Init(ctx, "")
+	if err != nil || len(gen) < 20 {
+		t.Fatalf("Init: %q, %v; want a generated password", gen, err)
+	}
+	u, err := s.Login(ctx, "admin", gen, "127.0.0.1")
+	if err != nil || u.Role != auth.RoleAdmin {
+		t.Fatalf("login with the generated password: %v %v", u, err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$2") {
+		t.Errorf("password hash %q is not bcrypt", u.PasswordHash[:4])
+	}
+	if again, err := s.Init(ctx, "other-password"); err != nil || again != "" {
+		t.Errorf("second Init: %q, %v; want nothing", again, err)
+	}
+	if _, err := s.Login(ctx, "admin", "other-password", "127.0.0.1"); err == nil {
+		t.Error("a second start changed the admin's password")
+	}
+}
+
+// TestRolesAndGroups: a group's role lifts its members; tokens are capped
+// by their user's current role.
+func TestRolesAndGroups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t, nil)
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); engine.ErrorCode(err) != engine.ECONFLICT {
+		t.Errorf("duplicate user: %v, want ECONFLICT", err)
+	}
+	if _, err := s.CreateUser(ctx, "x", auth.RoleViewer, "short"); engine.ErrorCode(err) != engine.EINVALID {
+		t.Errorf("short password: %v, want EINVALID", err)
+	}
+	if err := s.CreateGroup(ctx, "ops", auth.RoleApprover); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMember(ctx, "ops", "bob", true); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.GetUser(ctx, "bob")
+	if u.Effective() != auth.RoleApprover {
+		t.Errorf("bob in ops: effective role %s, want approver", u.Effective())
+	}
+	plain, _, err := s.CreateToken(ctx, "bob", "bob's", auth.RoleApprover, auth.KindAPI, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := s.Authenticate(ctx, plain)
+	if err != nil || p.Role != auth.RoleApprover || p.User != "bob" {
+		t.Fatalf("Authenticate: %+v %v", p, err)
+	}
+	// Leaving the group caps the token at bob's own role at once.
+	if err := s.SetMember(ctx, "ops", "bob", false); err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer {
+		t.Errorf("after leaving ops the token acts as %s, want viewer", p.Role)
+	}
+	// A token differing in one character, or a prefix, is refused.
+	for _, bad := range []string{plain[:len(plain)-1] + "x", plain[:len(plain)-1], "", auth.HashSecret(plain)} {
+		if _, _, err := s.Authenticate(ctx, bad); !auth.IsUnauthorized(err) {
+			t.Errorf("Authenticate(%q…): %v, want EUNAUTHORIZED", bad[:min(len(bad), 12)], err)
+		}
+	}
+}
+
+// TestTokenExpiry: a Keystone token stops working when it expires.
+func TestTokenExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s, _ := newService(t, func() time.Time { return now })
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.GetUser(ctx, "admin")
+	plain, tok, err := s.KeystoneToken(ctx, u)
+	if err != nil || tok.ExpiresAt == nil {
+		t.Fatalf("KeystoneToken: %v %v", tok, err)
+	}
+	if _, _, err := s.Authenticate(ctx, plain); err != nil {
+		t.Fatalf("fresh token: %v", err)
+	}
+	now = tok.ExpiresAt.Add(time.Second)
+	if _, _, err := s.Authenticate(ctx, plain); !auth.IsUnauthorized(err) {
+		t.Errorf("expired token: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+// TestLoginRateLimit: failures are counted per account and per address,
+// and the window passes.
+func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "r.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost, Now: func() time.Time { return now },
+		Limit: auth.LimitConfig{PerAccount: 3, PerAddress: 5, Window: time.Minute}})
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "eve", auth.RoleViewer, "eve-password"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.Login(ctx, "admin", "wrong", "10.0.0.1"); !auth.IsUnauthorized(err) {
+			t.Fatalf("wrong password: %v", err)
+		}
+	}
+	if _, err := s.Login(ctx, "admin", "admin-password", "10.0.0.2"); err != auth.ErrTooManyAttempts {
+		t.Errorf("account limited, from another address: %v, want ErrTooManyAttempts", err)
+	}
+	// The address 10.0.0.1 has 3 failures: two more (on other names) reach its limit.
+	for _, name := range []string{"nobody", "eve"} {
+		s.Login(ctx, name, "wrong", "10.0.0.1")
+	}
+	if _, err := s.Login(ctx, "eve", "eve-password", "10.0.0.1"); err != auth.ErrTooManyAttempts {
+		t.Errorf("address limited: %v, want ErrTooManyAttempts", err)
+	}
+	if _, err := s.Login(ctx, "eve", "eve-password", "10.0.0.3"); err != nil {
+		t.Errorf("eve from elsewhere: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := s.Login(ctx, "admin", "admin-password", "10.0.0.1"); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+// TestCallbackTokens: derived per action (stable across calls), checked
+// against the stored hash, dead once the action is finished.
+func TestCallbackTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	finished := map[string]bool{}
+	s := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost,
+		ActionFinished: func(_ context.Context, id string) (bool, error) { return finished[id], nil }})
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	a1, _ := s.CallbackToken(ctx, "a1")
+	again, _ := s.CallbackToken(ctx, "a1")
+	a2, _ := s.CallbackToken(ctx, "a2")
+	if a1 != again || a1 == a2 {
+		t.Fatalf("tokens: a1 %q again %q a2 %q; want a1 stable and distinct from a2", a1, again, a2)
+	}
+	if p, err := s.CallbackPrincipal(ctx, "a1", a1); err != nil || p.ActionID != "a1" {
+		t.Errorf("a1 with its token: %v %v", p, err)
+	}
+	if _, err := s.CallbackPrincipal(ctx, "a2", a1); err == nil {
+		t.Error("a1's token accepted for a2")
+	}
+	if _, err := s.CallbackPrincipal(ctx, "a3", a1); err == nil {
+		t.Error("a token accepted for an action that was never sent")
+	}
+	finished["a1"] = true
+	if _, err := s.CallbackPrincipal(ctx, "a1", a1); err == nil {
+		t.Error("token accepted after its action finished")
+	}
+	if err := s.CallbackDone(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	finished["a1"] = false // even if the action could be revived, the token is gone
+	if _, err := s.CallbackPrincipal(ctx, "a1", a1); err == nil {
+		t.Error("token accepted after CallbackDone")
+	}
+	// A restart (a new Service over the same database) derives the same token.
+	s2 := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost})
+	if _, err := s2.Init(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := s2.CallbackToken(ctx, "a2"); tok != a2 {
+		t.Error("the callback token changed across a restart")
+	}
+}
+
+// TestEqual is the timing-safe comparison every secret check goes through.
+func TestEqual(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"abc", "abc", true}, {"abc", "abd", false}, {"abc", "ab", false}, {"", "", true}} {
+		if got := auth.Equal(c.a, c.b); got != c.want {
+			t.Errorf("Equal(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/actions/1?x=2": "/actions/1?x=2", "": "/", "//evil.example/": "/", "https://evil.example/": "/",
+		"/\\evil.example": "/", "/login?next=/": "/", "javascript:alert(1)": "/",
+	} {
+		if got := auth.SafeNext(in); got != want {
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package auth
+
+import "strings"
+
+// Surface is how a route answers a request it refuses.
+type Surface int
+
+const (
+	// API routes answer 401/403 with Mistral's JSON fault body.
+	API Surface = iota
+	// Page routes send people without a session to the login page and
+	// show an error page for a missing role.
+	Page
+	// Socket is the dashboard's websocket: a session is required, and a
+	// refusal is a plain status.
+	Socket
+)
+
+// Access is what a route needs: Public, AnyUser, or a role.
+type Access string
+
+const (
+	// Public routes need no credentials.
+	Public Access = "public"
+	// AnyUser routes need credentials of any role.
+	AnyUser Access = "user"
+	// Viewer, Approver and Admin need that role or a stronger one.
+	Viewer   Access = Access(RoleViewer)
+	Approver Access = Access(RoleApprover)
+	Admin    Access = Access(RoleAdmin)
+)
+
+// Rule is one row of the policy: a route (method and Echo path pattern)
+// and what it needs.
+type Rule struct {
+	Method, Path string
+	Access       Access
+	Surface      Surface
+	// Callback routes also accept the Sirocco-Callback-Token of the action
+	// execution named by the :id parameter.
+	Callback bool
+}
+
+// Policy is the authorization table: every route the server registers,
+// and what it needs. A test checks that it covers every registered route.
+var Policy = []Rule{
+	// Version documents and the Keystone subset (discovery and login).
+	{"GET", "/", Public, API, false},
+	{"GET", "/v2", Public, API, false},
+	{"GET", "/v2/", Public, API, false},
+	{"GET", "/v3", Public, API, false},
+	{"GET", "/v3/", Public, API, false},
+	{"POST", "/v3/auth/tokens", Public, API, false},
+	{"GET", "/v3/auth/tokens", AnyUser, API, false},
+	{"HEAD", "/v3/auth/tokens", AnyUser, API, false},
+	{"DELETE", "/v3/auth/tokens", AnyUser, API, false},
+
+	// Mistral v2: viewers read; approvers deliver results; admins manage.
+	{"POST", "/v2/workflows", Admin, API, false},
+	{"PUT", "/v2/workflows", Admin, API, false},
+	{"PUT", "/v2/workflows/:id", Admin, API, false},
+	{"POST", "/v2/workflows/validate", Viewer, API, false},
+	{"GET", "/v2/workflows", Viewer, API, false},
+	{"GET", "/v2/workflows/:id", Viewer, API, false},
+	{"DELETE", "/v2/workflows/:id", Admin, API, false},
+	{"POST", "/v2/executions", Admin, API, false},
+	{"GET", "/v2/executions", Viewer, API, false},
+	{"GET", "/v2/executions/:id", Viewer, API, false},
+	{"PUT", "/v2/executions/:id", Admin, API, false},
+	{"DELETE", "/v2/executions/:id", Admin, API, false},
+	{"GET", "/v2/executions/:id/tasks", Viewer, API, false},
+	{"GET", "/v2/tasks", Viewer, API, false},
+	{"GET", "/v2/tasks/:id", Viewer, API, false},
+	{"GET", "/v2/tasks/:id/action_executions", Viewer, API, false},
+	{"GET", "/v2/action_executions", Viewer, API, false},
+	{"POST", "/v2/action_executions", Admin, API, false}, // runs any action, std.http included
+	{"GET", "/v2/action_executions/:id", Viewer, API, false},
+	{"PUT", "/v2/action_executions/:id", Approver, API, true},
+	{"POST", "/v2/action-executions/:id", Approver, API, true},
+	{"PUT", "/v2/action-executions/:id", Approver, API, true},
+	{"GET", "/v2/action-executions/:id", Viewer, API, false},
+	{"GET", "/v2/actions", Viewer, API, false},
+
+	// Operations: probes are open (they tell only up or down); metrics
+	// need a viewer token (Prometheus: authorization.credentials).
+	{"GET", "/healthz", Public, API, false},
+	{"GET", "/readyz", Public, API, false},
+	{"GET", "/metrics", Viewer, API, false},
+
+	// Accounts and tokens over JSON (the client subcommands).
+	{"GET", "/auth/whoami", AnyUser, API, false},
+	{"GET", "/auth/users", Admin, API, false},
+	{"POST", "/auth/users", Admin, API, false},
+	{"PUT", "/auth/users/:name", Admin, API, false},
+	{"DELETE", "/auth/users/:name", Admin, API, false},
+	{"GET", "/auth/groups", Admin, API, false},
+	{"POST", "/auth/groups", Admin, API, false},
+	{"DELETE", "/auth/groups/:name", Admin, API, false},
+	{"PUT", "/auth/groups/:name/members/:user", Admin, API, false},
+	{"DELETE", "/auth/groups/:name/members/:user", Admin, API, false},
+	{"GET", "/auth/tokens", Admin, API, false},
+	{"POST", "/auth/tokens", Admin, API, false},
+	{"DELETE", "/auth/tokens/:id", Admin, API, false},
+
+	// The dashboard.
+	{"GET", "/login", Public, Page, false},
+	{"POST", "/login", Public, Page, false},
+	{"POST", "/logout", AnyUser, Page, false},
+	{"GET", "/static/*", Public, Page, false},
+	{"GET", "/inbox", Viewer, Page, false},
+	{"GET", "/actions/:id", Viewer, Page, false},
+	{"POST", "/actions/:id", Approver, Page, false},
+	{"GET", "/executions", Viewer, Page, false},
+	{"GET", "/executions/:id", Viewer, Page, false},
+	{"GET", "/workflows", Viewer, Page, false},
+	{"GET", "/workflows/:name", Viewer, Page, false},
+	{"POST", "/workflows/:name/executions", Admin, Page, false},
+	{"GET", "/admin", Admin, Page, false},
+	{"POST", "/admin/users", Admin, Page, false},
+	{"POST", "/admin/users/:name", Admin, Page, false},
+	{"POST", "/admin/users/:name/delete", Admin, Page, false},
+	{"POST", "/admin/groups", Admin, Page, false},
+	{"POST", "/admin/groups/:name/delete", Admin, Page, false},
+	{"POST", "/admin/groups/:name/members", Admin, Page, false},
+	{"POST", "/admin/tokens", Admin, Page, false},
+	{"POST", "/admin/tokens/:id/revoke", Admin, Page, false},
+	{"GET", "/ws", Viewer, Socket, false},
+}
+
+var policyIndex = func() map[string]Rule {
+	m := make(map[string]Rule, len(Policy))
+	for _, r := range Policy {
+		m[r.Method+" "+r.Path] = r
+	}
+	return m
+}()
+
+// Lookup returns the rule of a route. HEAD follows GET. Routes missing
+// from the table (unknown paths among them) need a viewer: nothing is
+// public by omission.
+func Lookup(method, path string) (Rule, bool) {
+	if r, ok := policyIndex[method+" "+path]; ok {
+		return r, true
+	}
+	if method == "HEAD" {
+		if r, ok := policyIndex["GET "+path]; ok {
+			return r, true
+		}
+	}
+	s := API
+	if !strings.HasPrefix(path, "/v2") && !strings.HasPrefix(path, "/v3") && !strings.HasPrefix(path, "/auth/") && path != "/metrics" {
+		s = Page
+	}
+	return Rule{Method: method, Path: path, Access: Viewer, Surface: s}, false
+}
+
+// Allows reports whether p may use a route with this rule (the callback
+// scope is checked by the Guard, which knows the action id).
+func (r Rule) Allows(p *Principal) bool {
+	switch {
+	case r.Access == Public:
+		return true
+	case p == nil:
+		return false
+	case p.Method == MethodCallback:
+		return r.Callback
+	case r.Access == AnyUser:
+		return true
+	}
+	return p.Role.Allows(Role(r.Access))
+}

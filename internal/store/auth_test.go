@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// TestAuthStore: accounts, memberships, tokens and sessions round-trip;
+// missing records are ENOTFOUND, duplicates ECONFLICT; deleting a user
+// takes its tokens, sessions and memberships with it.
+func TestAuthStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := open(t, filepath.Join(t.TempDir(), "auth.db")).Auth()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); engine.ErrorCode(err) != engine.ECONFLICT {
+		t.Errorf("duplicate user: %v, want ECONFLICT", err)
+	}
+	if _, err := a.GetUser(ctx, "bob"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("missing user: %v, want ENOTFOUND", err)
+	}
+	if err := a.CreateGroup(ctx, &auth.Group{Name: "ops", Role: auth.RoleApprover, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetMember(ctx, "ops", "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetMember(ctx, "ops", "nobody", true); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("member of a missing user: %v, want ENOTFOUND", err)
+	}
+	u, err := a.GetUser(ctx, "alice")
+	if err != nil || len(u.Groups) != 1 || u.Groups[0].Role != auth.RoleApprover || !u.CreatedAt.Equal(now) {
+		t.Fatalf("GetUser: %+v %v", u, err)
+	}
+	exp := now.Add(time.Hour)
+	tok := &auth.Token{ID: "t1", Name: "n", Kind: auth.KindKeystone, Role: auth.RoleViewer, UserName: "alice", Hash: "hash1", CreatedAt: now, ExpiresAt: &exp}
+	if err := a.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.TokenByHash(ctx, "hash1")
+	if err != nil || got.ID != "t1" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) {
+		t.Fatalf("TokenByHash: %+v %v", got, err)
+	}
+	if err := a.DeleteExpiredTokens(ctx, exp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TokenByHash(ctx, "hash1"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("expired token still there: %v", err)
+	}
+	tok.ExpiresAt, tok.Kind, tok.Hash = nil, auth.KindAPI, "hash2"
+	if err := a.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CreateSession(ctx, &auth.Session{Hash: "s1", UserName: "alice", CreatedAt: now, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteUser(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TokenByHash(ctx, "hash2"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("token of a deleted user: %v, want ENOTFOUND", err)
+	}
+	if _, err := a.SessionByHash(ctx, "s1"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("session of a deleted user: %v, want ENOTFOUND", err)
+	}
+	groups, err := a.ListGroups(ctx)
+	if err != nil || len(groups) != 1 || len(groups[0].Members) != 0 {
+		t.Errorf("ListGroups after deleting the member: %+v %v", groups, err)
+	}
+	if err := a.DeleteUser(ctx, "alice"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("deleting twice: %v, want ENOTFOUND", err)
+	}
+	// Secrets are made once.
+	s1, err := a.Secret(ctx, "k", func() []byte { return []byte("first") })
+	s2, _ := a.Secret(ctx, "k", func() []byte { return []byte("second") })
+	if err != nil || string(s1) != "first" || string(s2) != "first" {
+		t.Errorf("Secret: %q %q %v", s1, s2, err)
+	}
+	// Callback tokens: upsert, read, delete.
+	if err := a.PutCallbackToken(ctx, "a1", "h1", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutCallbackToken(ctx, "a1", "h1", now); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := a.CallbackTokenHash(ctx, "a1"); err != nil || h != "h1" {
+		t.Errorf("CallbackTokenHash: %q %v", h, err)
+	}
+	if err := a.DeleteCallbackToken(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CallbackTokenHash(ctx, "a1"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("deleted callback token: %v", err)
+	}
+}

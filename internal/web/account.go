@@ -1,0 +1,255 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// noteBy adds who decided to a decision's comment, for the timeline.
+func noteBy(c echo.Context, comment string) string {
+	name := auth.FromContext(c).Name()
+	switch {
+	case name == "":
+		return comment
+	case comment == "":
+		return "by " + name
+	}
+	return comment + " — " + name
+}
+
+func (s *Server) needAuth(c echo.Context) error {
+	if s.auth == nil {
+		return s.errorPage(c, http.StatusNotFound, "Accounts are not enabled on this server.")
+	}
+	return nil
+}
+
+// loginForm serves GET /login.
+func (s *Server) loginForm(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	v := templates.LoginView{Page: s.page(c, "Log in", ""), Next: auth.SafeNext(c.QueryParam("next"))}
+	return s.render(c, http.StatusOK, templates.LoginPage(v))
+}
+
+// login serves POST /login: a good name and password start a session
+// (a new id each time, so a planted cookie is useless) and go on to next.
+func (s *Server) login(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	name, password := strings.TrimSpace(c.FormValue("username")), c.FormValue("password")
+	next := auth.SafeNext(c.FormValue("next"))
+	ctx := c.Request().Context()
+	u, err := s.auth.Login(ctx, name, password, auth.ClientAddr(c.Request()))
+	if err != nil {
+		v := templates.LoginView{Page: s.page(c, "Log in", ""), Name: name, Next: next, Error: engine.ErrorMessage(err)}
+		status := http.StatusUnauthorized
+		if errors.Is(err, auth.ErrTooManyAttempts) {
+			status = http.StatusTooManyRequests
+		} else if !auth.IsUnauthorized(err) {
+			return s.fail(c, err)
+		}
+		return s.render(c, status, templates.LoginPage(v))
+	}
+	if old, err := c.Cookie(auth.SessionCookie); err == nil {
+		_ = s.auth.EndSession(ctx, old.Value)
+	}
+	value, expires, err := s.auth.NewSession(ctx, u)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	auth.SetSessionCookie(c, value, expires, s.secure)
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// logout serves POST /logout.
+func (s *Server) logout(c echo.Context) error {
+	if s.auth != nil {
+		if ck, err := c.Cookie(auth.SessionCookie); err == nil {
+			if err := s.auth.EndSession(c.Request().Context(), ck.Value); err != nil {
+				return s.fail(c, err)
+			}
+		}
+	}
+	auth.ClearSessionCookie(c, s.secure)
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// admin serves GET /admin.
+func (s *Server) admin(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	v, err := s.adminView(c)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	switch c.QueryParam("notice") {
+	case "saved":
+		v.Notice = &templates.Notice{Kind: "ok", Text: "Saved."}
+	}
+	return s.render(c, http.StatusOK, templates.AdminPage(v))
+}
+
+func (s *Server) adminView(c echo.Context) (templates.AdminView, error) {
+	ctx := c.Request().Context()
+	v := templates.AdminView{Page: s.page(c, "Accounts", "admin")}
+	for _, r := range auth.Roles {
+		v.Roles = append(v.Roles, string(r))
+	}
+	users, err := s.auth.ListUsers(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, u := range users {
+		var groups []string
+		for _, g := range u.Groups {
+			groups = append(groups, g.Name)
+		}
+		base := "/admin/users/" + url.PathEscape(u.Name)
+		v.Users = append(v.Users, templates.AdminUser{Name: u.Name, Role: string(u.Role), Effective: string(u.Effective()),
+			Groups: strings.Join(groups, ", "), CreatedAt: u.CreatedAt, UpdateURL: base, DeleteURL: base + "/delete"})
+	}
+	groups, err := s.auth.ListGroups(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, g := range groups {
+		base := "/admin/groups/" + url.PathEscape(g.Name)
+		v.Groups = append(v.Groups, templates.AdminGroup{Name: g.Name, Role: string(g.Role), Members: g.Members,
+			MembersURL: base + "/members", DeleteURL: base + "/delete"})
+	}
+	tokens, err := s.auth.ListTokens(ctx, auth.KindAPI)
+	if err != nil {
+		return v, err
+	}
+	for _, t := range tokens {
+		v.Tokens = append(v.Tokens, templates.AdminToken{ID: t.ID, Name: t.Name, Role: string(t.Role), User: t.UserName,
+			CreatedAt: t.CreatedAt, RevokeURL: "/admin/tokens/" + url.PathEscape(t.ID) + "/revoke"})
+	}
+	return v, nil
+}
+
+// adminDone ends an admin form: back to the page on success (PRG); the
+// page with the error for a mistake; the error page for anything else.
+func (s *Server) adminDone(c echo.Context, err error) error {
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/admin?notice=saved")
+	}
+	switch engine.ErrorCode(err) {
+	case engine.EINVALID, engine.ECONFLICT, engine.ENOTFOUND, engine.EFORBIDDEN:
+		v, verr := s.adminView(c)
+		if verr != nil {
+			return s.fail(c, verr)
+		}
+		v.Error = engine.ErrorMessage(err) + " Nothing was changed."
+		return s.render(c, statusOf[engine.ErrorCode(err)], templates.AdminPage(v))
+	}
+	return s.fail(c, err)
+}
+
+func (s *Server) adminCreateUser(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err == nil {
+		_, err = s.auth.CreateUser(c.Request().Context(), strings.TrimSpace(c.FormValue("name")), role, c.FormValue("password"))
+	}
+	return s.adminDone(c, err)
+}
+
+func (s *Server) adminUpdateUser(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err == nil {
+		err = s.auth.UpdateUser(c.Request().Context(), pathName(c, "name"), role, c.FormValue("password"))
+	}
+	return s.adminDone(c, err)
+}
+
+func (s *Server) adminDeleteUser(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	return s.adminDone(c, s.auth.DeleteUser(c.Request().Context(), pathName(c, "name")))
+}
+
+func (s *Server) adminCreateGroup(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err == nil {
+		err = s.auth.CreateGroup(c.Request().Context(), strings.TrimSpace(c.FormValue("name")), role)
+	}
+	return s.adminDone(c, err)
+}
+
+func (s *Server) adminDeleteGroup(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	return s.adminDone(c, s.auth.DeleteGroup(c.Request().Context(), pathName(c, "name")))
+}
+
+func (s *Server) adminMember(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	add := c.FormValue("op") != "remove"
+	return s.adminDone(c, s.auth.SetMember(c.Request().Context(), pathName(c, "name"), strings.TrimSpace(c.FormValue("user")), add))
+}
+
+// adminCreateToken shows the new token's value on the page, once; the
+// page is not cached (Cache-Control: no-store on every dashboard page).
+func (s *Server) adminCreateToken(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	user := strings.TrimSpace(c.FormValue("user"))
+	if user == "" {
+		user = auth.FromContext(c).Name()
+	}
+	role, err := auth.ParseRole(c.FormValue("role"))
+	if err != nil {
+		return s.adminDone(c, err)
+	}
+	plain, t, err := s.auth.CreateToken(c.Request().Context(), user, c.FormValue("name"), role, auth.KindAPI, 0)
+	if err != nil {
+		return s.adminDone(c, err)
+	}
+	v, err := s.adminView(c)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v.NewToken = &templates.NewToken{Name: t.Name, Role: string(t.Role), User: t.UserName, Value: plain}
+	return s.render(c, http.StatusOK, templates.AdminPage(v))
+}
+
+func (s *Server) adminRevokeToken(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	return s.adminDone(c, s.auth.RevokeToken(c.Request().Context(), c.Param("id")))
+}
+
+// pathName reads a path-escaped name parameter.
+func pathName(c echo.Context, key string) string {
+	n := c.Param(key)
+	if u, err := url.PathUnescape(n); err == nil {
+		return u
+	}
+	return n
+}
