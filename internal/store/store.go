@@ -71,6 +71,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "foreign_keys(ON)")
 		v.Add("_pragma", "synchronous("+sync+")")
+		// Each update of a group commit runs in a savepoint, whose undo
+		// journal SQLite would otherwise write to a temporary file.
+		v.Add("_pragma", "temp_store(MEMORY)")
 		return "file:" + escapePath(path) + "?" + v.Encode() + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
