@@ -51,7 +51,7 @@ func (c Completion) result() any {
 		}
 		return c.Output
 	case StateError:
-		if !truthy(c.Output) {
+		if !expr.Truthy(c.Output) {
 			return "Unknown error"
 		}
 		return c.Output

@@ -229,7 +229,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				if err != nil {
 					return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts)), mustDecode(t.ResultJSON))
 				}
-				if !truthy(v) {
+				if !expr.Truthy(v) {
 					continue
 				}
 			}

@@ -96,25 +96,4 @@ func merge(maps ...map[string]any) map[string]any {
 	return out
 }
 
-// truthy is Python's truth test, which Mistral applies to guards.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
-
 func strPtr(s string) *string { return &s }

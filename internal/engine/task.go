@@ -203,9 +203,9 @@ func policyBool(v any, ectx *expr.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return truthy(r), nil
+		return expr.Truthy(r), nil
 	}
-	return truthy(v), nil
+	return expr.Truthy(v), nil
 }
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }

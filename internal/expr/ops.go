@@ -33,6 +33,10 @@ func typeName(v any) string {
 	return "object"
 }
 
+// Truthy is Python's truth test, which Mistral applies to guards and
+// policy values: None, False, 0, "", [] and {} are false.
+func Truthy(v any) bool { return truthy(v) }
+
 // truthy is Python truthiness.
 func truthy(v any) bool {
 	switch x := v.(type) {
