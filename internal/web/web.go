@@ -156,9 +156,12 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 // page returns the shared view model of a full page.
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	tok, _ := c.Get(csrfKey).(string)
-	p := templates.Page{Title: title, Nav: nav, CSRF: tok}
-	if who := auth.FromContext(c); who != nil && who.Method == auth.MethodSession {
-		p.User, p.Admin = who.User, who.Role.Allows(auth.RoleAdmin)
+	p := templates.Page{Title: title, Nav: nav, CSRF: tok, CanDecide: true}
+	if who := auth.FromContext(c); who != nil {
+		p.CanDecide = who.Role.Allows(auth.RoleApprover)
+		if who.Method == auth.MethodSession {
+			p.User, p.Admin = who.User, who.Role.Allows(auth.RoleAdmin)
+		}
 	}
 	return p
 }

@@ -22,6 +22,9 @@ type Page struct {
 	// nobody is logged in); Admin shows the accounts section.
 	User  string
 	Admin bool
+	// CanDecide shows decision forms: approvers and admins, or anyone when
+	// authentication is off.
+	CanDecide bool
 }
 
 // Live tells the page script what to listen to and where to refetch from.
