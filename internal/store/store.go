@@ -283,7 +283,7 @@ func (s *Store) commitBatch(batch []*writeReq) {
 // runSavepoint runs fn inside a savepoint and rolls it back if fn fails
 // or panics, leaving the rest of the batch intact.
 func runSavepoint(ctx context.Context, sqlTx *sql.Tx, q txQuerier, fn func(engine.Tx) error) (err error) {
-	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	defer func() {
@@ -292,13 +292,13 @@ func runSavepoint(ctx context.Context, sqlTx *sql.Tx, q txQuerier, fn func(engin
 		}
 		if err != nil {
 			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
-				if _, rerr := sqlTx.ExecContext(ctx, stmt); rerr != nil {
+				if _, rerr := q.ExecContext(ctx, stmt); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))
 				}
 			}
 			return
 		}
-		if _, rerr := sqlTx.ExecContext(ctx, "RELEASE w"); rerr != nil {
+		if _, rerr := q.ExecContext(ctx, "RELEASE w"); rerr != nil {
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
