@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gorilla/websocket"
@@ -243,4 +244,32 @@ func TestWebsocketNeedsSessionAndOrigin(t *testing.T) {
 		t.Errorf("/ws with a session from the base URL: %d, want 101", got)
 	}
 	_ = auth.SessionCookie
+}
+
+// TestLogoutClosesWebsocket: a page's live connection ends with its session.
+func TestLogoutClosesWebsocket(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	u, _ := url.Parse(s.URL)
+	d := websocket.Dialer{Jar: s.sessions["approver"].Jar}
+	conn, _, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws?topic=inbox", http.Header{"Origin": {u.Scheme + "://" + u.Host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := sendWith(t, s.sessions["approver"], "POST", s.URL+"/logout", "", url.Values{"_csrf": {s.csrf["approver"]}}, nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("POST /logout: %d %s", r.Status, r.Raw)
+	}
+	conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+			t.Fatal("the websocket stayed open after logout")
+		}
+		break // closed by the server
+	}
 }

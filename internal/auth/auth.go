@@ -485,6 +485,10 @@ type Principal struct {
 	ActionID string
 	// TokenID names the API token used.
 	TokenID string
+	// Session is the hash of the dashboard session used, and Expires when
+	// it ends (session principals only); live connections close with it.
+	Session string
+	Expires time.Time
 }
 
 // Name is how the principal appears in records.
@@ -630,7 +634,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, plain string) (*Principa
 	if err != nil {
 		return nil, errBadToken
 	}
-	return &Principal{User: u.Name, Role: u.Effective(), Method: MethodSession}, nil
+	return &Principal{User: u.Name, Role: u.Effective(), Method: MethodSession, Session: h, Expires: sess.ExpiresAt}, nil
 }
 
 // EndSession logs a session out.

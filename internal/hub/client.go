@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -20,6 +21,10 @@ type client struct {
 	send   chan []byte
 	topics map[string]bool
 	remote string
+	// session identifies the dashboard session the connection was opened
+	// with, and expires when that session ends; "" and zero without one.
+	session string
+	expires time.Time
 }
 
 func (c *client) wants(topics []string) bool {
@@ -51,6 +56,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Register before the handshake completes: once the browser sees the
 	// connection open, it misses no event.
 	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr}
+	if sess, ok := r.Context().Value(sessionKey{}).(session); ok {
+		c.session, c.expires = sess.key, sess.expires
+	}
 	select {
 	case h.register <- c:
 	case <-h.done:
@@ -69,6 +77,20 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go c.writePump(conn)
 	c.readPump(conn)
+}
+
+type sessionKey struct{}
+
+type session struct {
+	key     string
+	expires time.Time
+}
+
+// WithSession marks a websocket request as opened by a dashboard session:
+// the hub closes the connection when the session expires, or when
+// EndSession names key (a logout).
+func WithSession(ctx context.Context, key string, expires time.Time) context.Context {
+	return context.WithValue(ctx, sessionKey{}, session{key: key, expires: expires})
 }
 
 // readPump reads (and discards) what the browser sends, to notice pongs

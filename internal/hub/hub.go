@@ -32,6 +32,9 @@ type Config struct {
 	// before Publish drops them and asks every client to resynchronise
 	// (default 4096).
 	EventBuffer int
+	// SessionCheck is how often connections of expired sessions are
+	// closed (default 30 s).
+	SessionCheck time.Duration
 }
 
 // Hub fans events out to websocket clients by topic.
@@ -48,7 +51,11 @@ type Hub struct {
 	overflow atomic.Bool
 	// count is the number of connected clients, for metrics.
 	count atomic.Int64
-	done  chan struct{}
+	// endSession carries logouts to the hub's goroutine.
+	endSession chan string
+	// sessionCheck is how often expired sessions' connections are closed.
+	sessionCheck time.Duration
+	done         chan struct{}
 }
 
 var _ engine.Publisher = (*Hub)(nil)
@@ -56,12 +63,14 @@ var _ engine.Publisher = (*Hub)(nil)
 // New returns a hub; call Run to start it.
 func New(cfg Config) *Hub {
 	h := &Hub{
-		log:        cfg.Logger,
-		origin:     originOf(cfg.BaseURL),
-		sendBuffer: cfg.SendBuffer,
-		register:   make(chan *client),
-		unregister: make(chan *client),
-		done:       make(chan struct{}),
+		log:          cfg.Logger,
+		origin:       originOf(cfg.BaseURL),
+		sendBuffer:   cfg.SendBuffer,
+		register:     make(chan *client),
+		unregister:   make(chan *client),
+		endSession:   make(chan string),
+		sessionCheck: cfg.SessionCheck,
+		done:         make(chan struct{}),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -104,6 +113,18 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 		h.log.Warn("websocket origin refused", "origin", o, "want", h.origin)
 	}
 	return ok
+}
+
+// EndSession closes the connections opened with a session (see
+// WithSession), when it logs out.
+func (h *Hub) EndSession(key string) {
+	if key == "" {
+		return
+	}
+	select {
+	case h.endSession <- key:
+	case <-h.done:
+	}
 }
 
 // Clients counts the connected websocket clients.
@@ -172,6 +193,12 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 	resync, _ := json.Marshal(message{Kind: "resync"})
 	defer close(h.done)
+	check := h.sessionCheck
+	if check <= 0 {
+		check = 30 * time.Second
+	}
+	expiry := time.NewTicker(check)
+	defer expiry.Stop()
 	for {
 		if h.overflow.Swap(false) {
 			h.log.Warn("hub event queue full; clients resynchronise")
@@ -190,6 +217,18 @@ func (h *Hub) Run(ctx context.Context) {
 			h.count.Store(int64(len(clients)))
 		case c := <-h.unregister:
 			drop(c)
+		case key := <-h.endSession:
+			for c := range clients {
+				if c.session == key {
+					drop(c)
+				}
+			}
+		case now := <-expiry.C:
+			for c := range clients {
+				if !c.expires.IsZero() && !now.Before(c.expires) {
+					drop(c)
+				}
+			}
 		case ev := <-h.events:
 			msg, err := json.Marshal(message{Kind: ev.Kind, ID: ev.ID, State: string(ev.State), ExecutionID: ev.ExecutionID,
 				Via: ev.Via, Note: ev.Note, At: ev.At.UTC().Format(time.RFC3339Nano)})

@@ -213,3 +213,57 @@ func TestOverflowAsksClientsToResync(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionEndsConnections: a logout closes the connections its session
+// opened, an expired session's connections close at the next check, and
+// other connections stay.
+func TestSessionEndsConnections(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(nil)
+	h := New(Config{BaseURL: "http://" + srv.Listener.Addr().String(), SessionCheck: 10 * time.Millisecond})
+	expired := time.Now().Add(50 * time.Millisecond)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("as") {
+		case "alice":
+			r = r.WithContext(WithSession(r.Context(), "alice-session", time.Now().Add(time.Hour)))
+		case "bob":
+			r = r.WithContext(WithSession(r.Context(), "bob-session", expired))
+		}
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+
+	dialAs := func(who string) *websocket.Conn {
+		u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws?topic=inbox&as=" + who
+		c, _, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	alice, bob, token := dialAs("alice"), dialAs("bob"), dialAs("token")
+	closed := func(c *websocket.Conn) bool {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return !strings.Contains(err.Error(), "timeout")
+			}
+		}
+	}
+	if !closed(bob) {
+		t.Error("the expired session's connection stayed open")
+	}
+	h.EndSession("alice-session")
+	if !closed(alice) {
+		t.Error("the logged-out session's connection stayed open")
+	}
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a", Async: true})
+	if m := read(t, token); m.ID != "a" {
+		t.Errorf("a connection without a session got %+v", m)
+	}
+}

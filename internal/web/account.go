@@ -78,6 +78,9 @@ func (s *Server) logout(c echo.Context) error {
 			if err := s.auth.EndSession(c.Request().Context(), ck.Value); err != nil {
 				return s.fail(c, err)
 			}
+			if s.live != nil {
+				s.live.EndSession(auth.HashSecret(ck.Value)) // its open pages stop following events
+			}
 		}
 	}
 	auth.ClearSessionCookie(c, s.secure)

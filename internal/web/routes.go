@@ -40,7 +40,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.POST("/admin/tokens", s.adminCreateToken, mw...)              // create an API token, shown once
 	e.POST("/admin/tokens/:id/revoke", s.adminRevokeToken, mw...)   // revoke an API token
 	if s.live != nil {
-		e.GET("/ws", echo.WrapHandler(s.live), s.securityHeaders) // live events over a websocket (the hub)
+		e.GET("/ws", s.serveLive, s.securityHeaders) // live events over a websocket (the hub); they end with the session
 	}
 }
 

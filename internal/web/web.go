@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -30,7 +31,7 @@ import (
 type Config struct {
 	Engine *engine.Engine
 	// Live serves /ws (the hub); nil leaves the route out.
-	Live http.Handler
+	Live LiveHandler
 	// BaseURL is the public URL of the server: it names the websocket
 	// origin in the Content-Security-Policy and makes the CSRF cookie
 	// Secure under https.
@@ -46,7 +47,7 @@ type Config struct {
 // Server is the dashboard.
 type Server struct {
 	engine  *engine.Engine
-	live    http.Handler
+	live    LiveHandler
 	log     *slog.Logger
 	now     func() time.Time
 	csp     string
@@ -164,6 +165,24 @@ func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 		}
 	}
 	return p
+}
+
+// LiveHandler is the websocket hub as the dashboard needs it: it serves
+// /ws, and closes a session's connections when it logs out.
+type LiveHandler interface {
+	http.Handler
+	EndSession(key string)
+}
+
+// serveLive hands /ws to the hub, telling it which session opened the
+// connection so that the connection ends with the session.
+func (s *Server) serveLive(c echo.Context) error {
+	r := c.Request()
+	if who := auth.FromContext(c); who != nil && who.Session != "" {
+		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
+	}
+	s.live.ServeHTTP(c.Response(), r)
+	return nil
 }
 
 // ErrorPage shows an error page with status and message; the auth Guard
