@@ -14,6 +14,11 @@ require (
 )
 
 require (
+	github.com/kr/text v0.2.0 // indirect
+	go.uber.org/goleak v1.3.0
+)
+
+require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/andybalholm/brotli v1.2.7 // indirect
 	github.com/andybalholm/cascadia v1.3.4 // indirect
