@@ -376,5 +376,6 @@ func (e *Engine) invoke(ctx context.Context, act *actionDef, a *ActionExecution,
 	return StateSuccess, res
 }
 
-// jobLease is how long a claimed job is reserved for its worker.
-const jobLease = 5 * time.Minute
+// DefaultJobLease is how long a claimed job is reserved for its worker
+// before another may take it; a running job keeps extending it.
+const DefaultJobLease = time.Minute

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
@@ -180,5 +181,46 @@ func TestStateTable(t *testing.T) {
 	}
 	if engine.State("DONE").Valid() {
 		t.Error("DONE is not a Mistral state")
+	}
+}
+
+// TestLongActionRunsOnce: an action that outlasts its job's lease keeps
+// the lease, so the worker does not take it for abandoned and run it again.
+func TestLongActionRunsOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	requests := 0
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n == 1 {
+			<-release // held for several leases
+		}
+	}))
+	defer srv.Close()
+	e := newEngine(t, engine.Config{JobLease: 60 * time.Millisecond})
+	ex := startOne(t, e, `std.http url="`+srv.URL+`"`)
+	// Hold the request for ten leases; a second request would arrive meanwhile.
+	deadline := time.Now().Add(600 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := requests
+		mu.Unlock()
+		if n > 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if got := settle(t, e, ex.ID, ""); got.State != engine.StateSuccess {
+		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 1 {
+		t.Errorf("the web service got %d requests, want 1", requests)
 	}
 }

@@ -75,6 +75,8 @@ type Config struct {
 	MaxOutputBytes int
 	// Workers bounds the actions run concurrently by the job worker.
 	Workers int
+	// JobLease is how long a claimed job is reserved (DefaultJobLease).
+	JobLease time.Duration
 	// CallbackTokens, when set, gives std.mistral_http requests a
 	// Sirocco-Callback-Token header.
 	CallbackTokens CallbackTokens
@@ -93,6 +95,7 @@ type Engine struct {
 	pub       Publisher
 	maxOutput int
 	workers   int
+	jobLease  time.Duration
 	cbTokens  CallbackTokens
 
 	wake    chan struct{}
@@ -112,6 +115,7 @@ func New(cfg Config) *Engine {
 		pub:       cfg.Publisher,
 		maxOutput: cfg.MaxOutputBytes,
 		workers:   cfg.Workers,
+		jobLease:  cfg.JobLease,
 		cbTokens:  cfg.CallbackTokens,
 		wake:      make(chan struct{}, 1),
 	}
@@ -129,6 +133,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.workers <= 0 {
 		e.workers = 64
+	}
+	if e.jobLease <= 0 {
+		e.jobLease = DefaultJobLease
 	}
 	return e
 }

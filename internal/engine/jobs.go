@@ -25,7 +25,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			now := e.now()
 			err := e.store.Update(ctx, func(tx Tx) error {
 				var err error
-				jobs, err = tx.ClaimJobs(ctx, now, now.Add(jobLease), free)
+				jobs, err = tx.ClaimJobs(ctx, now, now.Add(e.jobLease), free)
 				return err
 			})
 			if err != nil && ctx.Err() == nil {
@@ -38,6 +38,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			go func(j *Job) {
 				defer e.wg.Done()
 				defer func() { <-slots; e.Notify() }()
+				stop := e.holdLease(ctx, j)
+				defer stop()
 				if err := e.runJob(ctx, j); err != nil && ctx.Err() == nil {
 					e.log.Error("job failed; it runs again when its lease expires", "kind", j.Kind, "ref", j.Ref, "err", err)
 				}
@@ -65,6 +67,33 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		timer.Stop()
 	}
+}
+
+// holdLease extends a running job's lease until stop is called, so that a
+// long action (std.sleep, a slow std.http) is never taken for abandoned and
+// run a second time while it still runs.
+func (e *Engine) holdLease(ctx context.Context, j *Job) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(e.jobLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				until := e.now().Add(e.jobLease)
+				if err := e.store.Update(ctx, func(tx Tx) error { return tx.ExtendJobLease(ctx, j.ID, until) }); err != nil && ctx.Err() == nil {
+					e.log.Warn("extend job lease", "kind", j.Kind, "ref", j.Ref, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // Ready reports whether the engine can work: its database answers and its

@@ -84,6 +84,8 @@ type Tx interface {
 
 	AddJob(ctx context.Context, j *Job) error
 	DeleteJob(ctx context.Context, id int64) error
+	// ExtendJobLease keeps a running job reserved until until.
+	ExtendJobLease(ctx context.Context, id int64, until time.Time) error
 	// ClaimJobs leases up to limit jobs due by now until leaseUntil, so that
 	// no other worker runs them meanwhile; an expired lease makes a job due
 	// again (the worker that held it died).

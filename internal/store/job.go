@@ -42,3 +42,8 @@ func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int
 	}
 	return jobs, dbErr(rows.Err(), "claim jobs")
 }
+
+func (t *tx) ExtendJobLease(ctx context.Context, id int64, until time.Time) error {
+	_, err := t.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ?`, fmtTime(until), id)
+	return dbErr(err, "extend job lease")
+}
