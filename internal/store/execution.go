@@ -65,8 +65,10 @@ func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...e
 
 func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 	// Jobs reference records by id without a foreign key (they may concern
-	// any table), so they go first; the rest cascades.
-	if _, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
+	// any table: actions to run, tasks' timers), so they go first; the rest
+	// cascades.
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE ref IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)
+		OR ref IN (SELECT id FROM task_executions WHERE workflow_execution_id = ?)`, id, id); err != nil {
 		return dbErr(err, "delete execution jobs")
 	}
 	if _, err := t.db.ExecContext(ctx, `DELETE FROM state_changes WHERE execution_id = ? OR ref = ?`, id, id); err != nil {

@@ -310,3 +310,34 @@ func TestBackup(t *testing.T) {
 		t.Fatalf("backup holds %d action executions (%v), want 3", len(list), err)
 	}
 }
+
+// TestDeleteExecutionTakesItsJobs: deleting an execution removes its
+// actions' jobs and its tasks' timers with it.
+func TestDeleteExecutionTakesItsJobs(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	seed(t, s, 1)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx engine.Tx) error {
+		for _, ref := range []string{"a00", "task", "unrelated"} {
+			if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: ref, DueAt: t0}); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteExecution(ctx, "ex")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []*engine.Job
+	if err := s.Update(ctx, func(tx engine.Tx) error {
+		var err error
+		left, err = tx.ClaimJobs(ctx, t0, t0.Add(time.Minute), 10)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0].Ref != "unrelated" {
+		t.Errorf("jobs left after deleting the execution: %+v", left)
+	}
+}
