@@ -46,6 +46,9 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 		if err := w.startTask(ex, spec, name, data, nil); err != nil {
 			return err
 		}
+		if ex.State != StateRunning {
+			return nil // a task that could not start ended the workflow
+		}
 	}
 	return w.checkCompletion(ex, spec)
 }
