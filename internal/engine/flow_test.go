@@ -259,3 +259,25 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("execution timeline = %+v", all)
 	}
 }
+
+// TestAdHocTimeline: an action run outside any workflow has a timeline too.
+func TestAdHocTimeline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.async_noop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateError, Via: engine.ViaCLI}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := e.Timeline(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].State != engine.StateRunning || events[1].State != engine.StateError ||
+		events[1].Via != engine.ViaCLI || events[1].ExecutionID != "" {
+		t.Errorf("ad-hoc timeline = %+v", events)
+	}
+}

@@ -16,7 +16,11 @@ func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 		n := min(len(events), 16)
 		args := make([]any, 0, n*cols)
 		for _, ev := range events[:n] {
-			args = append(args, ev.Kind, ev.ID, emptyNil(ev.ExecutionID), string(ev.State), emptyNil(ev.Via), emptyNil(ev.Note), fmtTime(ev.At))
+			exID := ev.ExecutionID
+			if exID == "" {
+				exID = ev.ID // an ad-hoc action is its own execution, for the index
+			}
+			args = append(args, ev.Kind, ev.ID, exID, string(ev.State), emptyNil(ev.Via), emptyNil(ev.Note), fmtTime(ev.At))
 		}
 		query := `INSERT INTO state_changes (kind, ref, execution_id, state, via, note, at) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
@@ -29,8 +33,14 @@ func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 }
 
 func (r reader) StateChanges(ctx context.Context, ref string) ([]engine.Event, error) {
+	// One index, by execution, serves both: find the record's execution,
+	// then its rows (all of them when ref is the execution itself).
 	rows, err := r.db.QueryContext(ctx, `SELECT kind, ref, execution_id, state, via, note, at FROM state_changes
-		WHERE ref = ? OR execution_id = ? ORDER BY id`, ref, ref)
+		WHERE execution_id = COALESCE(
+			(SELECT workflow_execution_id FROM action_executions WHERE id = ?1),
+			(SELECT workflow_execution_id FROM task_executions WHERE id = ?1),
+			?1)
+		AND (ref = ?1 OR execution_id = ?1) ORDER BY id`, ref)
 	if err != nil {
 		return nil, fmt.Errorf("state changes of %s: %w", ref, err)
 	}
@@ -44,6 +54,9 @@ func (r reader) StateChanges(ctx context.Context, ref string) ([]engine.Event, e
 			return nil, fmt.Errorf("state changes of %s: %w", ref, err)
 		}
 		ev.ExecutionID, ev.State, ev.Via, ev.Note, ev.At = exID.String, engine.State(state), via.String, note.String, parseTime(at)
+		if ev.ExecutionID == ev.ID && ev.Kind == "action_execution" {
+			ev.ExecutionID = "" // an ad-hoc action: stored as its own execution
+		}
 		out = append(out, ev)
 	}
 	return out, rows.Err()
