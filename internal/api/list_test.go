@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestListPaging(t *testing.T) {
@@ -115,4 +116,53 @@ func TestExecutionControl(t *testing.T) {
 		t.Errorf("stop with ERROR: %v", m)
 	}
 	s.must(http.MethodDelete, path, "", 204)
+}
+
+func TestSubExecutionLists(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.must(http.MethodPost, "/v2/workflows", `version: '2.0'
+parent:
+  tasks:
+    call:
+      workflow: child
+child:
+  tasks:
+    call:
+      workflow: grandchild
+grandchild:
+  tasks:
+    wait:
+      action: std.async_noop
+`, 201)
+	root := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "parent"}`, 201)["id"].(string)
+	var all []any
+	deadline := time.Now().Add(10 * time.Second)
+	for len(all) < 2 {
+		all = s.must(http.MethodGet, "/v2/executions/"+root+"/executions", "", 200)["executions"].([]any)
+		if time.Now().After(deadline) {
+			t.Fatalf("sub-executions of the root: %v", all)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	byName := map[string]map[string]any{}
+	for _, raw := range all {
+		ex := raw.(map[string]any)
+		byName[ex["workflow_name"].(string)] = ex
+		if ex["root_execution_id"] != root {
+			t.Errorf("%v: root_execution_id %v, want %s", ex["workflow_name"], ex["root_execution_id"], root)
+		}
+	}
+	child, grand := byName["child"], byName["grandchild"]
+	if child == nil || grand == nil {
+		t.Fatalf("sub-executions: %v", all)
+	}
+	under := s.must(http.MethodGet, "/v2/executions/"+child["id"].(string)+"/executions", "", 200)["executions"].([]any)
+	if len(under) != 1 || under[0].(map[string]any)["id"] != grand["id"] {
+		t.Errorf("under the child: %v, want the grandchild only", under)
+	}
+	byTask := s.must(http.MethodGet, "/v2/tasks/"+child["task_execution_id"].(string)+"/executions", "", 200)["executions"].([]any)
+	if len(byTask) != 1 || byTask[0].(map[string]any)["id"] != child["id"] {
+		t.Errorf("the call task's executions: %v, want the child", byTask)
+	}
 }

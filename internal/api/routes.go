@@ -22,16 +22,18 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/v2/workflows/:id", a.getWorkflow)             // workflow-get (name or id)
 	e.DELETE("/v2/workflows/:id", a.deleteWorkflow)       // workflow-delete
 
-	e.POST("/v2/executions", a.createExecution)             // execution-create
-	e.GET("/v2/executions", a.listExecutions)               // execution-list
-	e.GET("/v2/executions/:id", a.getExecution)             // execution-get, -get-input, -get-output
-	e.PUT("/v2/executions/:id", a.updateExecution)          // execution-update: pause, resume, stop, description, env
-	e.DELETE("/v2/executions/:id", a.deleteExecution)       // execution-delete
-	e.GET("/v2/executions/:id/tasks", a.listExecutionTasks) // task-list <execution>
+	e.POST("/v2/executions", a.createExecution)                 // execution-create
+	e.GET("/v2/executions", a.listExecutions)                   // execution-list
+	e.GET("/v2/executions/:id", a.getExecution)                 // execution-get, -get-input, -get-output
+	e.PUT("/v2/executions/:id", a.updateExecution)              // execution-update: pause, resume, stop, description, env
+	e.DELETE("/v2/executions/:id", a.deleteExecution)           // execution-delete
+	e.GET("/v2/executions/:id/tasks", a.listExecutionTasks)     // task-list <execution>
+	e.GET("/v2/executions/:id/executions", a.listSubExecutions) // the sub-workflow executions under an execution
 
 	e.GET("/v2/tasks", a.listTasks)                                      // task-list
 	e.GET("/v2/tasks/:id", a.getTask)                                    // task-get, task-get-result
 	e.GET("/v2/tasks/:id/action_executions", a.listTaskActionExecutions) // action-execution-list <task>
+	e.GET("/v2/tasks/:id/executions", a.listTaskExecutions)              // the sub-workflow execution a workflow task started
 
 	e.GET("/v2/action_executions", a.listActionExecutions)       // action-execution-list
 	e.POST("/v2/action_executions", a.runAction)                 // run-action (ad-hoc)

@@ -69,9 +69,11 @@ var Policy = []Rule{
 	{"PUT", "/v2/executions/:id", Admin, API, false},
 	{"DELETE", "/v2/executions/:id", Admin, API, false},
 	{"GET", "/v2/executions/:id/tasks", Viewer, API, false},
+	{"GET", "/v2/executions/:id/executions", Viewer, API, false},
 	{"GET", "/v2/tasks", Viewer, API, false},
 	{"GET", "/v2/tasks/:id", Viewer, API, false},
 	{"GET", "/v2/tasks/:id/action_executions", Viewer, API, false},
+	{"GET", "/v2/tasks/:id/executions", Viewer, API, false},
 	{"GET", "/v2/action_executions", Viewer, API, false},
 	{"POST", "/v2/action_executions", Admin, API, false}, // runs any action, std.http included
 	{"GET", "/v2/action_executions/:id", Viewer, API, false},
