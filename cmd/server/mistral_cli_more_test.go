@@ -68,3 +68,40 @@ func TestMistralCLIMore(t *testing.T) {
 		t.Errorf("workflow-get after delete: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+// TestMistralCLITaskRerun: the CLI's task-rerun runs a failed task again
+// and its workflow finishes with the new result.
+func TestMistralCLITaskRerun(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	srv := startServer(t, "-seed=false")
+	cli.url = srv.URL + "/v2"
+	file := t.TempDir() + "/rerun.yaml"
+	if err := os.WriteFile(file, []byte("version: '2.0'\nrerun_me:\n  tasks:\n    t:\n      action: std.async_noop\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli.ok(t, "workflow-create", file)
+	ex := cli.show(t, "execution-create", "rerun_me", "-f", "json")
+	exID, _ := ex["ID"].(string)
+	first := runningAction(t, srv.URL, exID)
+	taskID := str(t, first, "task_execution_id")
+	cli.ok(t, "action-execution-update", str(t, first, "id"), "--state", "ERROR", "--output", `{"why": "down"}`)
+	waitState(t, srv.URL+"/v2/executions/"+exID, "ERROR")
+
+	task := cli.show(t, "task-rerun", taskID, "-f", "json")
+	checkFields(t, "task-rerun", task, map[string]any{"State": "RUNNING"})
+	var second map[string]any
+	poll(t, "a new attempt of task "+taskID, func() (bool, string) {
+		r := do(t, "GET", srv.URL+"/v2/tasks/"+taskID+"/action_executions?state=RUNNING", nil)
+		list, _ := r.JSON["action_executions"].([]any)
+		if len(list) == 1 {
+			second = list[0].(map[string]any)
+		}
+		return second != nil, r.Raw
+	})
+	if str(t, second, "id") == str(t, first, "id") {
+		t.Fatal("task-rerun did not start a new attempt")
+	}
+	cli.ok(t, "action-execution-update", str(t, second, "id"), "--state", "SUCCESS", "--output", "3")
+	waitState(t, srv.URL+"/v2/executions/"+exID, "SUCCESS")
+}

@@ -166,3 +166,52 @@ grandchild:
 		t.Errorf("the call task's executions: %v, want the child", byTask)
 	}
 }
+
+func TestRerunTask(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	exID, aID := s.startAsync()
+	s.must(http.MethodPut, "/v2/action_executions/"+aID, `{"state": "ERROR", "output": "boom"}`, 200)
+	s.waitState("/v2/executions/"+exID, "ERROR")
+	a := s.must(http.MethodGet, "/v2/action_executions/"+aID, "", 200)
+	taskID := a["task_execution_id"].(string)
+
+	status, body := s.do(http.MethodPut, "/v2/tasks/"+taskID, "application/json", `{"state": "SUCCESS"}`)
+	if status != 400 {
+		t.Errorf("rerun with state SUCCESS: %d %s", status, body)
+	}
+	task := s.must(http.MethodPut, "/v2/tasks/"+taskID, `{"id": "`+taskID+`", "state": "RUNNING", "reset": true, "env": "{\"region\": \"r2\"}"}`, 200)
+	if task["state"] != "RUNNING" || task["result"] != "[]" {
+		t.Errorf("rerun answer: %v", task)
+	}
+	if ex := s.must(http.MethodGet, "/v2/executions/"+exID, "", 200); ex["state"] != "RUNNING" || !strings.Contains(ex["params"].(string), `"region": "r2"`) {
+		t.Errorf("execution after rerun: %v", ex)
+	}
+	// A new attempt waits; the failed one no longer counts.
+	var next string
+	deadline := time.Now().Add(10 * time.Second)
+	for next == "" {
+		for _, raw := range s.must(http.MethodGet, "/v2/tasks/"+taskID+"/action_executions", "", 200)["action_executions"].([]any) {
+			if ae := raw.(map[string]any); ae["state"] == "RUNNING" {
+				next = ae["id"].(string)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no new attempt after rerun")
+		}
+		time.Sleep(5 * time.Millisecond) // poll interval
+	}
+	if old := s.must(http.MethodGet, "/v2/action_executions/"+aID, "", 200); old["accepted"] != false {
+		t.Errorf("the failed attempt is still accepted: %v", old)
+	}
+	s.must(http.MethodPut, "/v2/action_executions/"+next, `{"state": "SUCCESS", "output": 7}`, 200)
+	ex := s.waitState("/v2/executions/"+exID, "SUCCESS")
+	if !strings.Contains(ex["output"].(string), `"cb": 7`) {
+		t.Errorf("output after rerun: %v", ex["output"])
+	}
+	// Only failed tasks of failed workflows rerun.
+	status, body = s.do(http.MethodPut, "/v2/tasks/"+taskID, "application/json", `{"state": "RUNNING"}`)
+	if status != 400 || !strings.Contains(body, "only a task in ERROR can be rerun") {
+		t.Errorf("rerun of a successful task: %d %s", status, body)
+	}
+}

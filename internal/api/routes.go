@@ -32,6 +32,7 @@ func (a *API) Register(e *echo.Echo) {
 
 	e.GET("/v2/tasks", a.listTasks)                                      // task-list
 	e.GET("/v2/tasks/:id", a.getTask)                                    // task-get, task-get-result
+	e.PUT("/v2/tasks/:id", a.rerunTask)                                  // task-rerun: run a failed task again
 	e.GET("/v2/tasks/:id/action_executions", a.listTaskActionExecutions) // action-execution-list <task>
 	e.GET("/v2/tasks/:id/executions", a.listTaskExecutions)              // the sub-workflow execution a workflow task started
 

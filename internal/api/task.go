@@ -75,3 +75,32 @@ func (a *API) renderTasks(c echo.Context, scope *engine.Filter) error {
 	}
 	return page(c, "tasks", p, items, last)
 }
+
+// taskAttrs are the attributes a task body may carry.
+var taskAttrs = setOf(append(taskFields, "reset", "env")...)
+
+// rerunTask serves PUT /v2/tasks/<id> (the mistral CLI's task-rerun):
+// {"state": "RUNNING", "reset": true, "env": "{...}"} runs a failed task
+// again.
+func (a *API) rerunTask(c echo.Context) error {
+	m, err := a.decodeBody(c, "task", taskAttrs)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	state, _, err := stringField(m, "state")
+	if err != nil {
+		return a.fault(c, err)
+	}
+	if state != string(engine.StateRunning) {
+		return a.fault(c, invalid("Invalid task state: %s; a task can only be rerun, with state RUNNING.", state))
+	}
+	env, err := objectField(m, "env")
+	if err != nil {
+		return a.fault(c, err)
+	}
+	t, err := a.engine.RerunTask(c.Request().Context(), c.Param("id"), env)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, taskJSON(t, true))
+}

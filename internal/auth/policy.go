@@ -74,6 +74,7 @@ var Policy = []Rule{
 	{"GET", "/v2/tasks/:id", Viewer, API, false},
 	{"GET", "/v2/tasks/:id/action_executions", Viewer, API, false},
 	{"GET", "/v2/tasks/:id/executions", Viewer, API, false},
+	{"PUT", "/v2/tasks/:id", Admin, API, false},
 	{"GET", "/v2/action_executions", Viewer, API, false},
 	{"POST", "/v2/action_executions", Admin, API, false}, // runs any action, std.http included
 	{"GET", "/v2/action_executions/:id", Viewer, API, false},

@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// RerunTask runs a failed task again (PUT /v2/tasks/<id>, the mistral
+// CLI's task-rerun): its workflow, ended in ERROR by it, runs again from
+// that task. Earlier attempts stop counting towards its result. Every
+// with-items item runs again (Mistral's reset=false, which re-runs only the
+// failed items, is not supported yet).
+func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any) (*Task, error) {
+	var out *Task
+	err := e.update(ctx, func(w *work) error {
+		t, err := w.tx.GetTask(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "Task execution not found [id=%s]", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.tx.LockExecution(ctx, t.WorkflowExecutionID); err != nil {
+			return err
+		}
+		if t.State != StateError {
+			return Errorf(EINVALID, "Failed to rerun the task: only a task in ERROR can be rerun; %s is %s.", t.Name, t.State)
+		}
+		ex, err := w.tx.GetExecution(ctx, t.WorkflowExecutionID)
+		if err != nil {
+			return err
+		}
+		if ex.State != StateError {
+			return Errorf(EINVALID, "Failed to rerun the task: its workflow execution %s is %s; only a failed workflow can be rerun.", ex.ID, ex.State)
+		}
+		spec, err := e.specs.get(ex.Definition)
+		if err != nil {
+			return err
+		}
+		actions, err := w.tx.ActionExecutionsOf(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range actions {
+			if a.Accepted {
+				a.Accepted = false
+				if err := w.tx.UpdateActionExecution(ctx, a); err != nil {
+					return err
+				}
+			}
+		}
+		now := e.now()
+		if env != nil {
+			params := decodeObject(ex.ParamsJSON)
+			params["env"] = merge(asObject(params["env"]), env)
+			ex.ParamsJSON = mustEncode(params)
+		}
+		ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = StateRunning, nil, "{}", now
+		if err := w.tx.UpdateExecution(ctx, ex, StateError); err != nil {
+			return fmt.Errorf("rerun execution %s: %w", ex.ID, err)
+		}
+		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID, Note: "rerun of task " + t.Name})
+		rc := runtime(t)
+		for _, k := range []string{"timeout", "timed_out", "retry_task_policy", "wait_before_done", "wait_after_done", "pause_before_done", "transitions_done", "pending_outcome"} {
+			delete(rc, k)
+		}
+		setRuntime(t, rc)
+		t.StateInfo, t.FinishedAt, t.Processed, t.ErrorHandled = nil, nil, false, false
+		t.PublishedJSON, t.ResultJSON = "{}", "[]"
+		if err := w.runTask(ex, spec, t); err != nil {
+			return err
+		}
+		out = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.store.GetTask(ctx, out.ID)
+}
