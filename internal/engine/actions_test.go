@@ -201,10 +201,12 @@ func TestLongActionRunsOnce(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	e := newEngine(t, engine.Config{JobLease: 60 * time.Millisecond})
+	// Leases short enough for a test, long enough that a loaded CI machine
+	// does not delay a renewal past one.
+	e := newEngine(t, engine.Config{JobLease: 300 * time.Millisecond})
 	ex := startOne(t, e, `std.http url="`+srv.URL+`"`)
-	// Hold the request for ten leases; a second request would arrive meanwhile.
-	deadline := time.Now().Add(600 * time.Millisecond)
+	// Hold the request for four leases; a second request would arrive meanwhile.
+	deadline := time.Now().Add(1200 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		mu.Lock()
 		n := requests
