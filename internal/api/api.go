@@ -43,25 +43,10 @@ func New(e *engine.Engine, log *slog.Logger) *API {
 	return &API{engine: e, log: log, maxBody: int64(e.MaxOutputBytes()) + 64<<10}
 }
 
-// statusOf maps engine error codes to HTTP statuses, in one place.
-var statusOf = map[string]int{
-	engine.EINVALID:      http.StatusBadRequest,
-	engine.ENOTFOUND:     http.StatusNotFound,
-	engine.ECONFLICT:     http.StatusConflict,
-	engine.EFORBIDDEN:    http.StatusForbidden,
-	engine.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	engine.EUNAUTHORIZED: http.StatusUnauthorized,
-	engine.EINTERNAL:     http.StatusInternalServerError,
-}
-
 // fault writes Mistral's error body. Internal errors are logged and shown
 // without details.
 func (a *API) fault(c echo.Context, err error) error {
-	code := engine.ErrorCode(err)
-	status := statusOf[code]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
+	status := engine.HTTPStatus(err)
 	if status >= 500 {
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
@@ -75,10 +60,7 @@ func (a *API) fault(c echo.Context, err error) error {
 // plainFault is the error body of the YAML-taking handlers, which in
 // Mistral carry only faultstring.
 func (a *API) plainFault(c echo.Context, err error) error {
-	status := statusOf[engine.ErrorCode(err)]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
+	status := engine.HTTPStatus(err)
 	if status >= 500 {
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}

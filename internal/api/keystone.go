@@ -71,7 +71,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 	}
 	b, err := a.readBody(c)
 	if err != nil {
-		return keystoneFault(c, statusOf[engine.ErrorCode(err)], engine.ErrorMessage(err))
+		return keystoneFault(c, engine.HTTPStatus(err), engine.ErrorMessage(err))
 	}
 	var req keystoneAuthRequest
 	if err := json.Unmarshal(b, &req); err != nil {
@@ -119,10 +119,9 @@ func (a *API) keystoneLogin(c echo.Context) error {
 }
 
 func (a *API) keystoneError(c echo.Context, err error) error {
-	status := statusOf[engine.ErrorCode(err)]
-	if status == 0 || status >= 500 {
+	status := engine.HTTPStatus(err)
+	if status >= 500 {
 		a.log.Error("keystone login failed", "err", err)
-		status = http.StatusInternalServerError
 	}
 	return keystoneFault(c, status, engine.ErrorMessage(err))
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -208,7 +210,7 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 	}
 	if params, ok := in["params"].(map[string]any); ok {
 		q := u.Query()
-		for _, k := range sortedKeys(params) {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
 			switch v := params[k].(type) {
 			case []any:
 				for _, item := range v {

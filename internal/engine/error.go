@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error codes. Callers branch on them through ErrorCode; the HTTP layers map
@@ -58,4 +59,25 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal server error"
+}
+
+// statusOf is the HTTP status of each code. Like Mistral's exceptions,
+// which carry their http code, an error class has one status; both HTTP
+// layers (the v2 API and the dashboard) answer with it.
+var statusOf = map[string]int{
+	EINVALID:      http.StatusBadRequest,
+	ENOTFOUND:     http.StatusNotFound,
+	ECONFLICT:     http.StatusConflict,
+	EFORBIDDEN:    http.StatusForbidden,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EINTERNAL:     http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the HTTP status for err (500 for errors without a code).
+func HTTPStatus(err error) int {
+	if s, ok := statusOf[ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
-	"github.com/sirocco-project/sirocco/internal/expr"
 )
 
 // StartRequest asks to start a workflow execution.
@@ -274,15 +273,3 @@ func asObject(v any) map[string]any {
 	}
 	return map[string]any{}
 }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// exprString renders a value the way an interpolated expression would.
-func exprString(v any) string { return expr.Str(v) }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 )
@@ -31,7 +33,7 @@ func parseDefinition(text string) (*dsl.Document, error) {
 func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 	var outputs []any
 	if m, ok := spec.Output.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			outputs = append(outputs, k)
 		}
 	}

@@ -155,7 +155,7 @@ func (s *Server) adminDone(c echo.Context, err error) error {
 			return s.fail(c, verr)
 		}
 		v.Error = engine.ErrorMessage(err) + " Nothing was changed."
-		return s.render(c, statusOf[engine.ErrorCode(err)], templates.AdminPage(v))
+		return s.render(c, engine.HTTPStatus(err), templates.AdminPage(v))
 	}
 	return s.fail(c, err)
 }

@@ -77,7 +77,7 @@ func (s *Server) decide(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
 	case engine.EINVALID, engine.ETOOLARGE:
 		form.Error = engine.ErrorMessage(err) + " Nothing was changed."
-		return s.rerender(c, id, form, statusOf[engine.ErrorCode(err)])
+		return s.rerender(c, id, form, engine.HTTPStatus(err))
 	}
 	return s.fail(c, err)
 }

@@ -206,24 +206,10 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// statusOf maps engine error codes to HTTP statuses, in one place.
-var statusOf = map[string]int{
-	engine.EINVALID:      http.StatusBadRequest,
-	engine.ENOTFOUND:     http.StatusNotFound,
-	engine.ECONFLICT:     http.StatusConflict,
-	engine.EFORBIDDEN:    http.StatusForbidden,
-	engine.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	engine.EUNAUTHORIZED: http.StatusUnauthorized,
-	engine.EINTERNAL:     http.StatusInternalServerError,
-}
-
 // fail renders the error page for an engine (or other) error. Internal
 // errors are logged; people see a generic message.
 func (s *Server) fail(c echo.Context, err error) error {
-	status := statusOf[engine.ErrorCode(err)]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
+	status := engine.HTTPStatus(err)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
