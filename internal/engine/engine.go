@@ -205,9 +205,6 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
-	// tasksCache hands checkCompletion's task list to the endExecution it
-	// calls, which would read the same rows again; nil otherwise.
-	tasksCache []*Task
 }
 
 func (w *work) publish(ev Event) {

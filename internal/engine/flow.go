@@ -342,18 +342,18 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 		return w.checkCompletion(ex, spec)
 	}
 	// Nothing changed since the list was read: endExecution can use it.
-	w.tasksCache = tasks
+	done := ending{tasks: tasks}
 	switch {
 	case len(cancelled) > 0:
 		names := make([]string, len(cancelled))
 		for i, t := range cancelled {
 			names[i] = t.Name
 		}
-		return w.finishExecution(ex, spec, StateCancelled, strPtr("Cancelled tasks: "+strings.Join(names, ", ")))
+		return w.endExecution(ex, spec, StateCancelled, strPtr("Cancelled tasks: "+strings.Join(names, ", ")), done)
 	case len(unhandled) > 0:
-		return w.finishExecution(ex, spec, StateError, strPtr(w.failureInfo(unhandled)))
+		return w.endExecution(ex, spec, StateError, strPtr(w.failureInfo(unhandled)), done)
 	}
-	return w.finishExecution(ex, spec, StateSuccess, nil)
+	return w.endExecution(ex, spec, StateSuccess, nil, done)
 }
 
 // joinFailure says why a join task can never run: Mistral names the
@@ -416,20 +416,22 @@ type ending struct {
 	keepPublished bool
 	// trigger is the task whose succeed command ends the workflow.
 	trigger *Task
+	// tasks, when set, are the execution's tasks as just read by the
+	// caller, which saves reading them again.
+	tasks []*Task
 }
 
 func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info *string, how ending) error {
 	if ex.State.Completed() {
 		return nil
 	}
-	tasks := w.tasksCache
-	if len(tasks) == 0 || tasks[0].WorkflowExecutionID != ex.ID {
+	tasks := how.tasks
+	if tasks == nil {
 		var err error
 		if tasks, err = w.tx.TasksOf(w.ctx, ex.ID); err != nil {
 			return err
 		}
 	}
-	w.tasksCache = nil // the list changes from here on
 	if err := w.cancelActive(ex, tasks); err != nil {
 		return err
 	}
