@@ -267,3 +267,25 @@ func parseGoroutines(page string) int {
 	}
 	return 0
 }
+
+// pendingAction is a RUNNING action execution.
+type pendingAction struct {
+	ID string `json:"id"`
+}
+
+// PendingActions lists up to limit RUNNING action executions of workflow,
+// oldest first, after marker (an action execution id) unless it is "".
+func (c *Client) PendingActions(ctx context.Context, workflow string, limit int, marker string) ([]pendingAction, error) {
+	q := url.Values{"workflow_name": {workflow}, "state": {"RUNNING"}, "limit": {fmt.Sprint(limit)},
+		"fields": {"id,state"}, "sort_keys": {"created_at,id"}, "sort_dirs": {"asc,asc"}}
+	if marker != "" {
+		q.Set("marker", marker)
+	}
+	var page struct {
+		ActionExecutions []pendingAction `json:"action_executions"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/action_executions?"+q.Encode(), "", nil, &page); err != nil {
+		return nil, err
+	}
+	return page.ActionExecutions, nil
+}

@@ -16,6 +16,9 @@
 //	start     only start -n executions (their actions are left waiting)
 //	callback  start -n executions, list their pending actions in bulk, then
 //	          time the callbacks alone at -c and wait for all to finish
+//	pipeline  -n whole workflows with starts and callbacks overlapping: -c
+//	          workers complete pending actions (found by a bulk lister) or
+//	          start more; reports workflows/s from first start to last SUCCESS
 //	idle-rss  RSS before and after -n actions are left waiting
 //	soak      -rate workflows/s (each an e2e cycle) for -duration, sampling
 //	          the server's RSS, threads and open files every -sample
@@ -71,7 +74,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8989/v2", "Mistral v2 API base URL (loopback only)")
 	fs.IntVar(&cfg.n, "n", 1000, "workflows to run (idle-rss: actions left waiting)")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
-	fs.StringVar(&cfg.mode, "mode", "e2e", "e2e, start, callback, idle-rss or soak")
+	fs.StringVar(&cfg.mode, "mode", "e2e", "e2e, start, callback, pipeline, idle-rss or soak")
 	fs.StringVar(&cfg.pids, "pid", "", "server PIDs to measure, comma-separated (e.g. mistral launcher,rabbitmq beam)")
 	fs.BoolVar(&cfg.tree, "tree", true, "also measure the descendants of -pid (Mistral forks its API worker)")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -90,9 +93,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 		return nil, errors.New("-n and -c must be positive")
 	}
 	switch cfg.mode {
-	case "e2e", "start", "callback", "idle-rss", "soak":
+	case "e2e", "start", "callback", "pipeline", "idle-rss", "soak":
 	default:
-		return nil, fmt.Errorf("unknown -mode %q (want e2e, start, callback, idle-rss or soak)", cfg.mode)
+		return nil, fmt.Errorf("unknown -mode %q (want e2e, start, callback, pipeline, idle-rss or soak)", cfg.mode)
 	}
 	if cfg.mode == "soak" && (cfg.rate <= 0 || cfg.duration <= 0) {
 		return nil, errors.New("soak needs a positive -rate and -duration")
@@ -165,6 +168,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		err = b.startOnly(ctx)
 	case "callback":
 		err = b.callback(ctx)
+	case "pipeline":
+		err = b.pipeline(ctx)
 	case "idle-rss":
 		err = b.idleRSS(ctx)
 	case "soak":

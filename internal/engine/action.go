@@ -184,7 +184,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 		return nil // e.g. the task timed out: the action alone changes
 	}
 	t.State, t.UpdatedAt = to, now
-	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+	if err := w.updateTaskRow(t, from); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: exID})
@@ -234,7 +234,7 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 		// the late result becomes the task's result all the same.
 		if runtime(t)["timed_out"] == true && t.ResultJSON != "null" {
 			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
-			return w.tx.UpdateTask(w.ctx, t)
+			return w.updateTaskRow(t)
 		}
 		return nil
 	}

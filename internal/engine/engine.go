@@ -102,6 +102,7 @@ type Engine struct {
 	wg      sync.WaitGroup
 	running atomic.Bool // the job worker runs
 	specs   specCache
+	wfs     workflowCache
 }
 
 // New returns an engine. Call Run to start its job worker.
@@ -223,6 +224,45 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
+	// written holds every task this transaction created or updated, as
+	// written. A workflow started in this transaction has no other tasks,
+	// so its start can tell from memory whether any is still busy.
+	written map[string]*Task
+}
+
+// createTaskRow and updateTaskRow are the only ways the engine writes tasks, so
+// that written stays complete.
+func (w *work) createTaskRow(t *Task) error {
+	if err := w.tx.CreateTask(w.ctx, t); err != nil {
+		return err
+	}
+	w.noteTask(t)
+	return nil
+}
+
+func (w *work) updateTaskRow(t *Task, from ...State) error {
+	if err := w.tx.UpdateTask(w.ctx, t, from...); err != nil {
+		return err
+	}
+	w.noteTask(t)
+	return nil
+}
+
+func (w *work) noteTask(t *Task) {
+	if w.written == nil {
+		w.written = map[string]*Task{}
+	}
+	c := *t
+	w.written[t.ID] = &c
+}
+
+// busy reports whether a task still runs or has transitions to run, as
+// CountBusyTasks counts them.
+func (t *Task) busy() bool {
+	if t.State == StateWaiting {
+		return false
+	}
+	return !t.State.Completed() || !t.Processed
 }
 
 func (w *work) publish(ev Event) {

@@ -50,7 +50,23 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 			return nil // a task that could not start ended the workflow
 		}
 	}
+	if w.anyBusy(ex.ID) {
+		// All of a new execution's tasks were written in this transaction,
+		// so memory knows it goes on: no need to count its tasks in SQL.
+		return nil
+	}
 	return w.checkCompletion(ex, spec)
+}
+
+// anyBusy reports whether a task of execution exID that this transaction
+// wrote is still busy (see Task.busy).
+func (w *work) anyBusy(exID string) bool {
+	for _, t := range w.written {
+		if t.WorkflowExecutionID == exID && t.busy() {
+			return true
+		}
+	}
+	return false
 }
 
 // taskInput evaluates a task's input block and its inline parameters,
@@ -205,7 +221,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		if wasSaved && t.ErrorHandled == handledBefore {
 			return nil
 		}
-		return w.tx.UpdateTask(w.ctx, t)
+		return w.updateTaskRow(t)
 	}
 	if spec.Type == dsl.TypeReverse {
 		if err := flush(); err != nil {
@@ -258,7 +274,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				rc["transitions_done"] = n
 				setRuntime(t, rc)
 				t.Processed = false
-				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+				if err := w.updateTaskRow(t); err != nil {
 					return err
 				}
 				return w.pauseExecution(ex)
@@ -536,7 +552,7 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 		}
 		from := t.State
 		t.State, t.StateInfo, t.FinishedAt, t.UpdatedAt, t.Processed = StateCancelled, strPtr("Cancelled because the workflow ended"), &now, now, true
-		if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+		if err := w.updateTaskRow(t, from); err != nil {
 			return fmt.Errorf("cancel task %s: %w", t.ID, err)
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
@@ -619,7 +635,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			}
 		}
 		t.State, t.UpdatedAt = StateRunning, now
-		if err := w.tx.UpdateTask(w.ctx, t, StatePaused); err != nil {
+		if err := w.updateTaskRow(t, StatePaused); err != nil {
 			return err
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})

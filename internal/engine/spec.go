@@ -44,6 +44,51 @@ func (c *specCache) get(definition string) (*dsl.Workflow, error) {
 	return wf, nil
 }
 
+// workflowCache keeps workflow definitions by the identifier and namespace
+// they were looked up with, so that starting an execution does not read
+// the definition from the database each time. Any write of a workflow
+// clears it; gen makes a lookup that raced with such a write leave its
+// (possibly stale) answer out of the cache.
+type workflowCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]*Workflow
+}
+
+func workflowKey(idOrName, namespace string) string { return idOrName + "\x00" + namespace }
+
+// lookup returns the cached workflow (a copy) and the generation to pass
+// to store when it is missing.
+func (c *workflowCache) lookup(key string) (*Workflow, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if wf, ok := c.m[key]; ok {
+		cp := *wf
+		return &cp, c.gen
+	}
+	return nil, c.gen
+}
+
+func (c *workflowCache) store(key string, wf *Workflow, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // a workflow changed since the lookup began
+	}
+	if c.m == nil || len(c.m) >= maxCachedSpecs {
+		c.m = make(map[string]*Workflow)
+	}
+	cp := *wf
+	c.m[key] = &cp
+}
+
+func (c *workflowCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
+}
+
 // encode returns v as JSON text; values come from decoded JSON, YAML or
 // expressions, so an encoding failure (NaN, say) is reported, not hidden.
 func encode(v any) (string, error) {

@@ -53,7 +53,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 			rc := runtime(t)
 			rc["timer_fired"] = j.Kind
 			setRuntime(t, rc)
-			return w.tx.UpdateTask(ctx, t)
+			return w.updateTaskRow(t)
 		}
 		return w.fireTimer(ex, spec, t, j.Kind)
 	})

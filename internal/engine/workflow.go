@@ -84,6 +84,7 @@ func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope
 		return nil, err
 	}
 	var out []*Workflow
+	defer e.wfs.clear()
 	err = e.update(ctx, func(w *work) error {
 		out = out[:0]
 		now := e.now()
@@ -126,11 +127,20 @@ func (e *Engine) ValidateWorkflows(definition string) error {
 
 // GetWorkflow returns a workflow by id or by name within namespace.
 func (e *Engine) GetWorkflow(ctx context.Context, idOrName, namespace string) (*Workflow, error) {
+	key := workflowKey(idOrName, namespace)
+	wf, gen := e.wfs.lookup(key)
+	if wf != nil {
+		return wf, nil
+	}
 	wf, err := e.store.GetWorkflow(ctx, idOrName, namespace)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
 	}
-	return wf, err
+	if err != nil {
+		return nil, err
+	}
+	e.wfs.store(key, wf, gen)
+	return wf, nil
 }
 
 // ListWorkflows lists workflows.
@@ -141,6 +151,7 @@ func (e *Engine) ListWorkflows(ctx context.Context, q ListQuery) ([]*Workflow, e
 // DeleteWorkflow deletes a workflow definition. Executions keep running:
 // each holds a copy of the definition it started with.
 func (e *Engine) DeleteWorkflow(ctx context.Context, idOrName, namespace string) error {
+	defer e.wfs.clear()
 	return e.update(ctx, func(w *work) error {
 		wf, err := w.tx.GetWorkflow(ctx, idOrName, namespace)
 		if ErrorCode(err) == ENOTFOUND {

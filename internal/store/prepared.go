@@ -84,6 +84,9 @@ func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	// One row by key takes microseconds: not worth the driver's watcher
+	// goroutine (see uncancellable). Lists stay cancellable.
+	ctx = uncancellable(ctx)
 	if s := q.p.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

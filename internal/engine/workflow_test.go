@@ -1,0 +1,56 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// Starts look workflows up in a cache: an update or a delete must be seen
+// by the very next start, by name and by id.
+func TestStartSeesWorkflowChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	def := func(task string) string {
+		return "version: '2.0'\nwf:\n  tasks:\n    " + task + ":\n      action: std.async_noop\n"
+	}
+	wfs, err := e.CreateWorkflows(ctx, def("first"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstTask := func(ident string) string {
+		t.Helper()
+		ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: ident})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks, err := e.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+		if err != nil || len(tasks) != 1 {
+			t.Fatalf("tasks of %s: %v %v", ex.ID, tasks, err)
+		}
+		return tasks[0].Name
+	}
+	for _, ident := range []string{"wf", wfs[0].ID} {
+		if got := firstTask(ident); got != "first" {
+			t.Fatalf("start %s ran task %q, want first", ident, got)
+		}
+	}
+	if _, err := e.UpdateWorkflows(ctx, def("second"), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, ident := range []string{"wf", wfs[0].ID} {
+		if got := firstTask(ident); got != "second" {
+			t.Fatalf("after update, start %s ran task %q, want second", ident, got)
+		}
+	}
+	if err := e.DeleteWorkflow(ctx, "wf", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, ident := range []string{"wf", wfs[0].ID} {
+		if _, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: ident}); engine.ErrorCode(err) != engine.ENOTFOUND {
+			t.Fatalf("start %s after delete: %v, want ENOTFOUND", ident, err)
+		}
+	}
+}
