@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 // Statements are prepared once and reused: parsing SQL on every call cost
@@ -104,6 +106,9 @@ type txQuerier struct {
 	cached *prepared            // statements prepared on the write connection
 	stmts  map[string]*sql.Stmt // this batch's statements, closed with it
 	missed map[string]bool      // queries to prepare after the batch
+	// timeline collects the state changes of the batch's updates; the
+	// writer inserts them just before it commits.
+	timeline *[]engine.Event
 }
 
 func (q txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {

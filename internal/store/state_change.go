@@ -9,12 +9,26 @@ import (
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
+// AddStateChanges holds the events until the batch commits: the writer
+// inserts the timeline rows of all its updates together (insertTimeline),
+// a few statements per commit instead of one or two per update. An update
+// that fails drops its own (runSavepoint).
 func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
-	// One statement for several rows: most transactions record 3 to 6.
+	*t.db.timeline = append(*t.db.timeline, events...)
+	return nil
+}
+
+// timelineChunk is how many rows one INSERT writes.
+const timelineChunk = 32
+
+// insertTimeline writes the batch's state changes, oldest first, inside
+// its transaction.
+func insertTimeline(ctx context.Context, q txQuerier, events []engine.Event) error {
 	const cols = 7
+	args := make([]any, 0, timelineChunk*cols)
 	for len(events) > 0 {
-		n := min(len(events), 16)
-		args := make([]any, 0, n*cols)
+		n := min(len(events), timelineChunk)
+		args = args[:0]
 		for _, ev := range events[:n] {
 			exID := ev.ExecutionID
 			if exID == "" {
@@ -24,7 +38,7 @@ func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 		}
 		query := `INSERT INTO state_changes (kind, ref, execution_id, state, via, note, at) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
-		if _, err := t.db.ExecContext(ctx, query, args...); err != nil {
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
 			return dbErr(err, "add state changes")
 		}
 		events = events[n:]

@@ -253,7 +253,7 @@ func (s *Store) commitBatch(batch []*writeReq) {
 	}
 	results := make([]error, len(batch))
 	committed := 0
-	q := txQuerier{tx: sqlTx, cached: s.wprep, stmts: make(map[string]*sql.Stmt), missed: make(map[string]bool)}
+	q := txQuerier{tx: sqlTx, cached: s.wprep, stmts: make(map[string]*sql.Stmt), missed: make(map[string]bool), timeline: new([]engine.Event)}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -264,13 +264,24 @@ func (s *Store) commitBatch(batch []*writeReq) {
 			committed++
 		}
 	}
-	if committed == 0 {
-		sqlTx.Rollback()
-	} else if err := sqlTx.Commit(); err != nil {
+	failAll := func(err error) {
 		for i := range results {
 			if results[i] == nil {
-				results[i] = fmt.Errorf("commit: %w", err)
+				results[i] = err
 			}
+		}
+	}
+	switch {
+	case committed == 0:
+		sqlTx.Rollback()
+	default:
+		if err := insertTimeline(ctx, q, *q.timeline); err != nil {
+			sqlTx.Rollback()
+			failAll(err)
+			break
+		}
+		if err := sqlTx.Commit(); err != nil {
+			failAll(fmt.Errorf("commit: %w", err))
 		}
 	}
 	for i, r := range batch {
@@ -286,11 +297,13 @@ func runSavepoint(ctx context.Context, sqlTx *sql.Tx, q txQuerier, fn func(engin
 	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
+	mark := len(*q.timeline)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
 		}
 		if err != nil {
+			*q.timeline = (*q.timeline)[:mark]
 			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
 				if _, rerr := q.ExecContext(ctx, stmt); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))

@@ -240,6 +240,14 @@ func TestGroupCommit(t *testing.T) {
 				if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: fmt.Sprint(i), DueAt: t0}); err != nil {
 					return err
 				}
+				// Timeline rows wait for the commit of the batch: they must
+				// be dropped with a failed update and kept in order otherwise.
+				if err := tx.AddStateChanges(ctx, []engine.Event{
+					{Kind: "action_execution", ID: fmt.Sprint(i), State: engine.StateRunning, At: t0},
+					{Kind: "action_execution", ID: fmt.Sprint(i), State: engine.StateSuccess, At: t0},
+				}); err != nil {
+					return err
+				}
 				if i%10 == 0 {
 					return fmt.Errorf("fail %d", i)
 				}
@@ -275,6 +283,23 @@ func TestGroupCommit(t *testing.T) {
 		fmt.Sscan(j.Ref, &i)
 		if i%10 == 0 || i%25 == 1 {
 			t.Errorf("job %d of a failed update was committed", i)
+		}
+	}
+	for i := 0; i < n; i++ {
+		evs, err := s.StateChanges(ctx, fmt.Sprint(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []engine.State
+		for _, ev := range evs {
+			states = append(states, ev.State)
+		}
+		want := []engine.State{engine.StateRunning, engine.StateSuccess}
+		if i%10 == 0 || i%25 == 1 {
+			want = nil
+		}
+		if fmt.Sprint(states) != fmt.Sprint(want) {
+			t.Errorf("timeline of update %d: %v, want %v", i, states, want)
 		}
 	}
 }
