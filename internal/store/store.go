@@ -74,6 +74,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// Each update of a group commit runs in a savepoint, whose undo
 		// journal SQLite would otherwise write to a temporary file.
 		v.Add("_pragma", "temp_store(MEMORY)")
+		// The pages a busy server rewrites are few (the right edges of
+		// its tables and indexes); checkpointing every 4,000 WAL pages
+		// (16 MB) instead of 1,000 copies each of them to the database a
+		// quarter as often (pipeline benchmark: 5-9 % more workflows/s).
+		v.Add("_pragma", "wal_autocheckpoint(4000)")
 		return "file:" + escapePath(path) + "?" + v.Encode() + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
