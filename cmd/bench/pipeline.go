@@ -30,9 +30,10 @@ func (b *bench) pipeline(ctx context.Context) error {
 	go func() {
 		defer close(found)
 		seen := make(map[string]bool, n)
-		// Pages continue after the newest action handed out (keyset); a
-		// page that finds nothing new is followed by one from the start,
-		// for servers whose creation times do not follow commit order.
+		// Pages continue after the newest action handed out (keyset). Once
+		// every workflow is started, a page that finds nothing new is
+		// followed by one from the start, for servers (Mistral) whose
+		// creation times need not follow commit order.
 		marker := ""
 		const limit, listPause = 1000, 2 * time.Millisecond
 		pause := listPause
