@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/store"
+)
+
+// sirocco serves the v2 API of a real engine on a temp SQLite file.
+func sirocco(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bench.db"), store.Options{Sync: store.SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	ts := httptest.NewServer(e)
+	eng := engine.New(engine.Config{Store: st, BaseURL: ts.URL})
+	api.New(eng, nil).Register(e)
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	t.Cleanup(func() { ts.Close(); cancel(); <-done; st.Close() })
+	return ts.URL + "/v2"
+}
+
+// Each counting mode runs every workflow to SUCCESS and says so in its
+// RESULT line; a workflow lost or left waiting fails the run.
+func TestModesFinishEveryWorkflow(t *testing.T) {
+	url := sirocco(t)
+	for _, tc := range []struct {
+		mode, key string
+	}{
+		{"pipeline", "e2e_per_s"},
+		{"callback", "completions_per_s"},
+		{"e2e", "e2e_per_s"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"-url", url, "-n", "60", "-c", "4", "-mode", tc.mode}, &out)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			m := regexp.MustCompile(`(?m)^RESULT mode=` + tc.mode + ` n=60 .*\b` + tc.key + `=([0-9.]+)`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("no RESULT line with %s:\n%s", tc.key, out.String())
+			}
+			if rate, _ := strconv.ParseFloat(m[1], 64); rate <= 0 {
+				t.Errorf("%s = %s, want > 0\n%s", tc.key, m[1], out.String())
+			}
+		})
+	}
+}
