@@ -109,7 +109,7 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 }
 
 func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {
-	a, err := w.tx.GetActionExecution(w.ctx, id)
+	a, t, ex, err := w.tx.GetActionScope(w.ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, false, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
@@ -120,6 +120,9 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		// No need to read the action again under the lock: the guarded
 		// update below fails if another writer moved it meanwhile, and
 		// DeliverResult then starts over and sees what that writer did.
+		// The task and execution read with it are current because the
+		// SQLite write transaction excludes other writers; a store whose
+		// LockExecution really locks (PostgreSQL) must read them after it.
 		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
 			return nil, false, err
 		}
@@ -134,7 +137,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	case StatePaused, StateRunning:
 		return a, false, w.pauseOrResumeAction(a, c.State)
 	}
-	if err := w.completeAction(a, c.State, outJSON, c.Via, c.Comment); err != nil {
+	if err := w.completeActionIn(a, t, ex, c.State, outJSON, c.Via, c.Comment); err != nil {
 		return nil, false, err
 	}
 	return a, false, nil
@@ -208,6 +211,12 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 // completeAction records an action's end and finishes its task. outJSON is
 // the stored output, {"result": value}.
 func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, comment string) error {
+	return w.completeActionIn(a, nil, nil, state, outJSON, via, comment)
+}
+
+// completeActionIn is completeAction given the action's task and execution
+// as read with it in this transaction (GetActionScope); nil ones are read.
+func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, state State, outJSON, via, comment string) error {
 	from := a.State
 	now := w.e.now()
 	a.State, a.OutputJSON, a.Accepted = state, &outJSON, true
@@ -223,9 +232,11 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 	if a.TaskExecutionID == nil {
 		return nil // an ad-hoc action: no workflow follows
 	}
-	t, err := w.tx.GetTask(w.ctx, *a.TaskExecutionID)
-	if err != nil {
-		return err
+	if t == nil {
+		var err error
+		if t, err = w.tx.GetTask(w.ctx, *a.TaskExecutionID); err != nil {
+			return err
+		}
 	}
 	if t.State != StateRunning && t.State != StatePaused {
 		// The task ended without it (a timeout): the result is recorded
@@ -238,9 +249,11 @@ func (w *work) completeAction(a *ActionExecution, state State, outJSON, via, com
 		}
 		return nil
 	}
-	ex, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
-	if err != nil {
-		return err
+	if ex == nil {
+		var err error
+		if ex, err = w.tx.GetExecution(w.ctx, t.WorkflowExecutionID); err != nil {
+			return err
+		}
 	}
 	spec, err := w.e.specs.get(ex.Definition)
 	if err != nil {

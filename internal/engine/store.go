@@ -32,6 +32,10 @@ type Reader interface {
 	GetTask(ctx context.Context, id string) (*Task, error)
 	ListTasks(ctx context.Context, q ListQuery) ([]*Task, error)
 	GetActionExecution(ctx context.Context, id string) (*ActionExecution, error)
+	// GetActionScope returns an action execution with its task and workflow
+	// execution, read together; task and execution are nil for an ad-hoc
+	// action.
+	GetActionScope(ctx context.Context, id string) (*ActionExecution, *Task, *Execution, error)
 	ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error)
 	// StateChanges returns the timeline of one record (or, for an
 	// execution id, of the execution and everything in it), oldest first.

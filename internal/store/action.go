@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
@@ -19,20 +21,67 @@ var actionExecutions = &resource{
 	},
 }
 
+// actionRow receives an action execution's columns (actionExecutions.columns, in order).
+type actionRow struct {
+	a                                                 engine.ActionExecution
+	state, created, upd                               string
+	wfName, taskName, taskID, exID, info, output, req sql.NullString
+	via, completed                                    sql.NullString
+	accepted, async                                   int
+}
+
+func (r *actionRow) dests() []any {
+	a := &r.a
+	return []any{&a.ID, &a.Name, &r.wfName, &a.WorkflowNamespace, &r.taskName, &r.taskID, &r.exID, &r.state, &r.info,
+		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex}
+}
+
+func (r *actionRow) action() *engine.ActionExecution {
+	a := r.a
+	a.WorkflowName, a.TaskName, a.TaskExecutionID, a.WorkflowExecutionID = nullStr(r.wfName), nullStr(r.taskName), nullStr(r.taskID), nullStr(r.exID)
+	a.State, a.StateInfo, a.Accepted, a.Async = engine.State(r.state), nullStr(r.info), r.accepted != 0, r.async != 0
+	a.OutputJSON, a.RequestJSON, a.CompletedVia, a.CompletedAt = nullStr(r.output), nullStr(r.req), nullStr(r.via), parseTimePtr(r.completed)
+	a.CreatedAt, a.UpdatedAt = parseTime(r.created), parseTime(r.upd)
+	return &a
+}
+
 func scanAction(s scanner) (*engine.ActionExecution, error) {
-	var a engine.ActionExecution
-	var state, created, updated string
-	var wfName, taskName, taskID, exID, info, output, request, via, completed sql.NullString
-	var accepted, async int
-	if err := s.Scan(&a.ID, &a.Name, &wfName, &a.WorkflowNamespace, &taskName, &taskID, &exID, &state, &info,
-		&a.Description, &a.ProjectID, &accepted, &async, &a.InputJSON, &output, &request, &via, &completed, &created, &updated, &a.ItemIndex); err != nil {
+	var r actionRow
+	if err := s.Scan(r.dests()...); err != nil {
 		return nil, err
 	}
-	a.WorkflowName, a.TaskName, a.TaskExecutionID, a.WorkflowExecutionID = nullStr(wfName), nullStr(taskName), nullStr(taskID), nullStr(exID)
-	a.State, a.StateInfo, a.Accepted, a.Async = engine.State(state), nullStr(info), accepted != 0, async != 0
-	a.OutputJSON, a.RequestJSON, a.CompletedVia, a.CompletedAt = nullStr(output), nullStr(request), nullStr(via), parseTimePtr(completed)
-	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
-	return &a, nil
+	return r.action(), nil
+}
+
+// actionScopeQuery reads an action execution with its task and execution
+// in one statement: completing an action needs all three.
+var actionScopeQuery = "SELECT " + prefixed("a", actionExecutions.columns) + ", " + prefixed("t", tasks.columns) + ", " + prefixed("e", executions.columns) +
+	" FROM action_executions a JOIN task_executions t ON t.id = a.task_execution_id JOIN workflow_executions e ON e.id = t.workflow_execution_id WHERE a.id = ?"
+
+// prefixed qualifies each column of a list with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionExecution, *engine.Task, *engine.Execution, error) {
+	var ar actionRow
+	var tr taskRow
+	var er executionRow
+	dests := append(append(ar.dests(), tr.dests()...), er.dests()...)
+	err := r.db.QueryRowContext(ctx, actionScopeQuery, id).Scan(dests...)
+	if errors.Is(err, sql.ErrNoRows) {
+		// An ad-hoc action has no task; or there is no such action.
+		a, err := r.GetActionExecution(ctx, id)
+		return a, nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, nil, dbErr(err, "get action execution")
+	}
+	return ar.action(), tr.task(), er.execution(), nil
 }
 
 func (r reader) GetActionExecution(ctx context.Context, id string) (*engine.ActionExecution, error) {

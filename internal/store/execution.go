@@ -19,18 +19,33 @@ var executions = &resource{
 	},
 }
 
+// executionRow receives an execution's columns (executions.columns, in order).
+type executionRow struct {
+	e                         engine.Execution
+	tags, state, created, upd string
+	parent, root, info        sql.NullString
+}
+
+func (r *executionRow) dests() []any {
+	e := &r.e
+	return []any{&e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
+		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd}
+}
+
+func (r *executionRow) execution() *engine.Execution {
+	e := r.e
+	e.Tags, e.State, e.StateInfo = parseTags(r.tags), engine.State(r.state), nullStr(r.info)
+	e.TaskExecutionID, e.RootExecutionID = nullStr(r.parent), nullStr(r.root)
+	e.CreatedAt, e.UpdatedAt = parseTime(r.created), parseTime(r.upd)
+	return &e
+}
+
 func scanExecution(s scanner) (*engine.Execution, error) {
-	var e engine.Execution
-	var tags, state, created, updated string
-	var parent, root, info sql.NullString
-	if err := s.Scan(&e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &tags, &e.ParamsJSON,
-		&parent, &root, &state, &info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &created, &updated); err != nil {
+	var r executionRow
+	if err := s.Scan(r.dests()...); err != nil {
 		return nil, err
 	}
-	e.Tags, e.State, e.StateInfo = parseTags(tags), engine.State(state), nullStr(info)
-	e.TaskExecutionID, e.RootExecutionID = nullStr(parent), nullStr(root)
-	e.CreatedAt, e.UpdatedAt = parseTime(created), parseTime(updated)
-	return &e, nil
+	return r.execution(), nil
 }
 
 func (r reader) GetExecution(ctx context.Context, id string) (*engine.Execution, error) {

@@ -366,3 +366,33 @@ func TestDeleteExecutionTakesItsJobs(t *testing.T) {
 		t.Errorf("jobs left after deleting the execution: %+v", left)
 	}
 }
+
+// GetActionScope reads an action with its task and execution in one go;
+// an ad-hoc action has neither, and an unknown id is not found.
+func TestGetActionScope(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	seed(t, s, 2)
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx engine.Tx) error {
+		return tx.CreateActionExecution(ctx, &engine.ActionExecution{ID: "adhoc", Name: "std.echo", State: engine.StateRunning,
+			ProjectID: "p", InputJSON: `{"output": 1}`, CreatedAt: t0, UpdatedAt: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, task, ex, err := s.GetActionScope(ctx, "a01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != "a01" || a.State != engine.StateRunning || task == nil || task.ID != "task" || task.Name != "t" ||
+		ex == nil || ex.ID != "ex" || ex.Definition != "x" || ex.State != engine.StateRunning {
+		t.Errorf("GetActionScope(a01) = %+v, %+v, %+v", a, task, ex)
+	}
+	a, task, ex, err = s.GetActionScope(ctx, "adhoc")
+	if err != nil || a.ID != "adhoc" || a.InputJSON != `{"output": 1}` || task != nil || ex != nil {
+		t.Errorf("GetActionScope(adhoc) = %+v, %+v, %+v, %v", a, task, ex, err)
+	}
+	if _, _, _, err := s.GetActionScope(ctx, "nope"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("GetActionScope(nope) error = %v, want ENOTFOUND", err)
+	}
+}

@@ -19,21 +19,36 @@ var tasks = &resource{
 	},
 }
 
+// taskRow receives a task's columns (tasks.columns, in order).
+type taskRow struct {
+	t                         engine.Task
+	tags, state, created, upd string
+	info, started, finished   sql.NullString
+	processed, handled        int
+}
+
+func (r *taskRow) dests() []any {
+	t := &r.t
+	return []any{&t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
+		&r.tags, &r.state, &r.info, &t.RuntimeContextJSON, &t.InContextJSON, &t.PublishedJSON, &t.ResultJSON, &r.processed, &r.handled,
+		&t.ProjectID, &r.created, &r.upd, &r.started, &r.finished}
+}
+
+func (r *taskRow) task() *engine.Task {
+	t := r.t
+	t.Tags, t.State, t.StateInfo = parseTags(r.tags), engine.State(r.state), nullStr(r.info)
+	t.Processed, t.ErrorHandled = r.processed != 0, r.handled != 0
+	t.CreatedAt, t.UpdatedAt = parseTime(r.created), parseTime(r.upd)
+	t.StartedAt, t.FinishedAt = parseTimePtr(r.started), parseTimePtr(r.finished)
+	return &t
+}
+
 func scanTask(s scanner) (*engine.Task, error) {
-	var t engine.Task
-	var tags, state, created, updated string
-	var info, started, finished sql.NullString
-	var processed, handled int
-	if err := s.Scan(&t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
-		&tags, &state, &info, &t.RuntimeContextJSON, &t.InContextJSON, &t.PublishedJSON, &t.ResultJSON, &processed, &handled,
-		&t.ProjectID, &created, &updated, &started, &finished); err != nil {
+	var r taskRow
+	if err := s.Scan(r.dests()...); err != nil {
 		return nil, err
 	}
-	t.Tags, t.State, t.StateInfo = parseTags(tags), engine.State(state), nullStr(info)
-	t.Processed, t.ErrorHandled = processed != 0, handled != 0
-	t.CreatedAt, t.UpdatedAt = parseTime(created), parseTime(updated)
-	t.StartedAt, t.FinishedAt = parseTimePtr(started), parseTimePtr(finished)
-	return &t, nil
+	return r.task(), nil
 }
 
 func (r reader) GetTask(ctx context.Context, id string) (*engine.Task, error) {
