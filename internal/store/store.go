@@ -44,6 +44,10 @@ type Store struct {
 	wdb   *sql.DB // the one write connection, owned by the writer goroutine
 	rdb   *sql.DB
 	wprep *prepared // statements prepared on the write connection
+	cdb   *sql.DB   // the checkpointer's connection
+
+	checkpointWake chan struct{}
+	checkpointDone chan struct{}
 
 	writes     chan *writeReq
 	closed     chan struct{}
@@ -106,16 +110,28 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	r.SetConnMaxIdleTime(time.Minute)
-	s := &Store{reader: reader{db: dbQuerier{newPrepared(r)}}, wdb: w, rdb: r, wprep: newPrepared(w),
-		writes: make(chan *writeReq), closed: make(chan struct{}), writerDone: make(chan struct{})}
+	c, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxIdleTime(time.Minute)
+	s := &Store{reader: reader{db: dbQuerier{newPrepared(r)}}, wdb: w, rdb: r, cdb: c, wprep: newPrepared(w),
+		writes: make(chan *writeReq), closed: make(chan struct{}), writerDone: make(chan struct{}),
+		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
 	// A SQLite file is served by one process, so leases left by a previous
 	// run belong to a dead worker: release them so its jobs run at once.
 	if _, err := w.ExecContext(ctx, `UPDATE jobs SET lease_until = NULL WHERE lease_until IS NOT NULL`); err != nil {
+		c.Close()
 		r.Close()
 		w.Close()
 		return nil, fmt.Errorf("release job leases: %w", err)
 	}
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -131,9 +147,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		<-s.writerDone
+		<-s.checkpointDone
 		s.wprep.close()
 		s.reader.db.(dbQuerier).p.close()
-		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+		err = errors.Join(s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
 	})
 	return err
 }
@@ -287,7 +304,9 @@ func (s *Store) commitBatch(batch []*writeReq) {
 		}
 		if err := sqlTx.Commit(); err != nil {
 			failAll(fmt.Errorf("commit: %w", err))
+			break
 		}
+		s.wakeCheckpointer()
 	}
 	for i, r := range batch {
 		r.done <- results[i]
