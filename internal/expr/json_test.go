@@ -115,6 +115,8 @@ func TestDecodeJSON(t *testing.T) {
 		{`9223372036854775808`, 9223372036854775808.0},
 		{`"x\u00e9"`, "xé"},
 		{`null`, nil},
+		{`{}`, map[string]any{}},
+		{`[]`, []any{}},
 		{` [1, 2.5, "a", true, null, {}] `, []any{int64(1), 2.5, "a", true, nil, map[string]any{}}},
 		{`{"a": {"b": [1]}}`, map[string]any{"a": map[string]any{"b": []any{int64(1)}}}},
 	}
