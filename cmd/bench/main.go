@@ -398,11 +398,8 @@ func (b *bench) callback(ctx context.Context) error {
 	})
 	clat := Summarize(rec.All())
 	fmt.Fprintf(b.out, "callback: %d/%d in %s: %.1f callbacks/s; latency %s\n", clat.Count, len(ids), cwall.Round(time.Millisecond), Rate(clat.Count, cwall), clat)
-	if err := poll(ctx, time.Millisecond, 20*time.Millisecond, func() (bool, error) {
-		more, err := b.cl.AnyUnfinished(ctx, b.workflow)
-		return !more, err
-	}); err != nil {
-		return fmt.Errorf("waiting for executions to finish: %w", err)
+	if err := b.waitFinished(ctx); err != nil {
+		return err
 	}
 	// Completions are timed from the first callback to the moment no
 	// execution of the run is unfinished (bulk polling every <=20ms).
@@ -421,6 +418,19 @@ func (b *bench) callback(ctx context.Context) error {
 		return fmt.Errorf("%d of %d executions reached SUCCESS", done, n)
 	}
 	return ctx.Err()
+}
+
+// waitFinished polls (bulk, every <= 20 ms) until no execution of the run
+// is unfinished.
+func (b *bench) waitFinished(ctx context.Context) error {
+	err := poll(ctx, time.Millisecond, 20*time.Millisecond, func() (bool, error) {
+		more, err := b.cl.AnyUnfinished(ctx, b.workflow)
+		return !more, err
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for executions to finish: %w", err)
+	}
+	return nil
 }
 
 func perWF(cpu time.Duration, n int) float64 {

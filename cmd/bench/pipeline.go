@@ -125,11 +125,8 @@ func (b *bench) pipeline(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if err := poll(ctx, time.Millisecond, 20*time.Millisecond, func() (bool, error) {
-		more, err := b.cl.AnyUnfinished(ctx, b.workflow)
-		return !more, err
-	}); err != nil {
-		return fmt.Errorf("waiting for executions to finish: %w", err)
+	if err := b.waitFinished(ctx); err != nil {
+		return err
 	}
 	wall := time.Since(t0)
 	cpu, peak := m.end()
