@@ -105,3 +105,47 @@ func TestMistralCLITaskRerun(t *testing.T) {
 	cli.ok(t, "action-execution-update", str(t, second, "id"), "--state", "SUCCESS", "--output", "3")
 	waitState(t, srv.URL+"/v2/executions/"+exID, "SUCCESS")
 }
+
+// TestMistralCLITaskRerunResume: task-rerun --resume (reset false) runs
+// only the failed item of a with-items task again.
+func TestMistralCLITaskRerunResume(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	srv := startServer(t, "-seed=false")
+	cli.url = srv.URL + "/v2"
+	file := t.TempDir() + "/resume.yaml"
+	def := "version: '2.0'\nresume_me:\n  tasks:\n    t:\n      with-items: x in <% [1, 2] %>\n      action: std.async_noop\n"
+	if err := os.WriteFile(file, []byte(def), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli.ok(t, "workflow-create", file)
+	ex := cli.show(t, "execution-create", "resume_me", "-f", "json")
+	exID, _ := ex["ID"].(string)
+	var first []any
+	poll(t, "two waiting items", func() (bool, string) {
+		r := do(t, "GET", srv.URL+"/v2/action_executions?state=RUNNING&workflow_name=resume_me", nil)
+		first, _ = r.JSON["action_executions"].([]any)
+		return len(first) == 2, r.Raw
+	})
+	a0, a1 := first[0].(map[string]any), first[1].(map[string]any)
+	taskID := str(t, a0, "task_execution_id")
+	cli.ok(t, "action-execution-update", str(t, a0, "id"), "--state", "SUCCESS", "--output", "1")
+	cli.ok(t, "action-execution-update", str(t, a1, "id"), "--state", "ERROR", "--output", `{"why": "down"}`)
+	waitState(t, srv.URL+"/v2/executions/"+exID, "ERROR")
+
+	cli.ok(t, "task-rerun", taskID, "--resume")
+	var again []any
+	poll(t, "the failed item running again", func() (bool, string) {
+		r := do(t, "GET", srv.URL+"/v2/tasks/"+taskID+"/action_executions?state=RUNNING", nil)
+		again, _ = r.JSON["action_executions"].([]any)
+		return len(again) > 0, r.Raw
+	})
+	if len(again) != 1 {
+		t.Fatalf("--resume started %d actions, want 1 (the failed item): %v", len(again), again)
+	}
+	cli.ok(t, "action-execution-update", str(t, again[0].(map[string]any), "id"), "--state", "SUCCESS", "--output", "2")
+	waitState(t, srv.URL+"/v2/executions/"+exID, "SUCCESS")
+	if kept := do(t, "GET", srv.URL+"/v2/action_executions/"+str(t, a0, "id"), nil); kept.JSON["accepted"] != true {
+		t.Errorf("the item that succeeded is no longer accepted: %s", kept.Raw)
+	}
+}

@@ -180,6 +180,10 @@ func TestRerunTask(t *testing.T) {
 	if status != 400 {
 		t.Errorf("rerun with state SUCCESS: %d %s", status, body)
 	}
+	status, body = s.do(http.MethodPut, "/v2/tasks/"+taskID, "application/json", `{"state": "RUNNING", "reset": "no"}`)
+	if status != 400 || !strings.Contains(body, "reset") {
+		t.Errorf("rerun with a reset that is not a bool: %d %s", status, body)
+	}
 	task := s.must(http.MethodPut, "/v2/tasks/"+taskID, `{"id": "`+taskID+`", "state": "RUNNING", "reset": true, "env": "{\"region\": \"r2\"}"}`, 200)
 	if task["state"] != "RUNNING" || task["result"] != "[]" {
 		t.Errorf("rerun answer: %v", task)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -81,7 +82,7 @@ var taskAttrs = setOf(append(taskFields, "reset", "env")...)
 
 // rerunTask serves PUT /v2/tasks/<id> (the mistral CLI's task-rerun):
 // {"state": "RUNNING", "reset": true, "env": "{...}"} runs a failed task
-// again.
+// again; "reset": false runs only its failed with-items items again.
 func (a *API) rerunTask(c echo.Context) error {
 	m, err := a.decodeBody(c, "task", taskAttrs)
 	if err != nil {
@@ -98,7 +99,13 @@ func (a *API) rerunTask(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	t, err := a.engine.RerunTask(c.Request().Context(), c.Param("id"), env)
+	reset := true // the CLI sends false for task-rerun --resume
+	if raw, ok := m["reset"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &reset); err != nil {
+			return a.fault(c, invalid("Invalid input for field/attribute reset. Value: '%s'. Wrong type. Expected 'bool'", raw))
+		}
+	}
+	t, err := a.engine.RerunTask(c.Request().Context(), c.Param("id"), env, reset)
 	if err != nil {
 		return a.fault(c, err)
 	}

@@ -93,6 +93,16 @@ func (w *work) startItems(ex *Execution, spec *dsl.Workflow, t *Task, data map[s
 		}
 	}
 	rc := runtime(t)
+	// A task run again without reset (RerunTask) keeps the items whose
+	// results still count; only the others run.
+	var kept map[int]bool
+	if rc["with_items"] != nil {
+		actions, err := w.tx.ActionExecutionsOf(w.ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		kept = coveredItems(actions)
+	}
 	rc["with_items"] = map[string]any{"count": int64(len(items)), "capacity": int64(capacity)}
 	itemValues := make([]any, len(items))
 	for i, it := range items {
@@ -109,15 +119,35 @@ func (w *work) startItems(ex *Execution, spec *dsl.Workflow, t *Task, data map[s
 	if len(items) == 0 {
 		return w.taskOutcome(ex, spec, t, StateSuccess, nil, []any{})
 	}
-	for i := 0; i < capacity; i++ {
+	started := 0
+	for i := 0; i < len(items) && started < capacity; i++ {
+		if kept[i] {
+			continue
+		}
 		if err := w.startItem(ex, spec, t, data, items[i], i); err != nil {
 			return err
 		}
 		if t.State != StateRunning {
 			return nil // an item failed at once and ended the task
 		}
+		started++
+	}
+	if started == 0 {
+		return w.itemDone(ex, spec, t) // every item's result was kept
 	}
 	return nil
+}
+
+// coveredItems are the item indexes whose action still counts: accepted,
+// or not finished yet.
+func coveredItems(actions []*ActionExecution) map[int]bool {
+	covered := map[int]bool{}
+	for _, a := range actions {
+		if !a.State.Completed() || a.Accepted {
+			covered[a.ItemIndex] = true
+		}
+	}
+	return covered
 }
 
 func (w *work) startItem(ex *Execution, spec *dsl.Workflow, t *Task, data, binding map[string]any, index int) error {
@@ -147,10 +177,18 @@ func (w *work) itemDone(ex *Execution, spec *dsl.Workflow, t *Task) error {
 			failed = true
 		}
 	}
-	if !failed && len(current) < len(rawItems) {
-		// A slot is free: start the next item.
-		binding, _ := rawItems[len(current)].(map[string]any)
-		return w.startItem(ex, spec, t, decodeObject(t.InContextJSON), binding, len(current))
+	if !failed {
+		// A slot is free: start the first item not yet run (items kept by
+		// a rerun without reset may leave gaps).
+		covered := coveredItems(current)
+		next := 0
+		for covered[next] {
+			next++
+		}
+		if next < len(rawItems) {
+			binding, _ := rawItems[next].(map[string]any)
+			return w.startItem(ex, spec, t, decodeObject(t.InContextJSON), binding, next)
+		}
 	}
 	if running > 0 {
 		return nil

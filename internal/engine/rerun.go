@@ -7,10 +7,11 @@ import (
 
 // RerunTask runs a failed task again (PUT /v2/tasks/<id>, the mistral
 // CLI's task-rerun): its workflow, ended in ERROR by it, runs again from
-// that task. Earlier attempts stop counting towards its result. Every
-// with-items item runs again (Mistral's reset=false, which re-runs only the
-// failed items, is not supported yet).
-func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any) (*Task, error) {
+// that task. With reset, every earlier action stops counting towards the
+// task's result and a with-items task runs all its items again; without
+// (task-rerun --resume), only its failed and cancelled items run again
+// and the results of the others are kept, as in Mistral.
+func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, reset bool) (*Task, error) {
 	var out *Task
 	err := e.update(ctx, func(w *work) error {
 		t, err := w.tx.GetTask(ctx, id)
@@ -42,7 +43,7 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any) (
 			return err
 		}
 		for _, a := range actions {
-			if a.Accepted {
+			if a.Accepted && (reset || a.State == StateError || a.State == StateCancelled) {
 				a.Accepted = false
 				if err := w.tx.UpdateActionExecution(ctx, a); err != nil {
 					return err
