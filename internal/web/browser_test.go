@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
@@ -292,4 +293,56 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", path)
+}
+
+// TestBrowserLogin: a person opens the dashboard, is sent to the login
+// page, is refused with a message for a wrong password, gets in with the
+// right one (the inbox then follows events over its websocket, on the
+// session), cannot read the session cookie from JavaScript, and is back
+// at the login page after logging out.
+func TestBrowserLogin(t *testing.T) {
+	ctx := browser(t)
+	const password = "correct horse battery"
+	e := newEnvAuth(t, password)
+	onLogin := `location.pathname === "/login" && !!document.querySelector('[data-testid="login-form"]')`
+
+	do(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/"))
+	eventually(t, ctx, 5*time.Second, "the dashboard sends a stranger to the login page", onLogin)
+
+	do(t, ctx, 10*time.Second,
+		chromedp.SetValue(chromedp.CSS(`[data-testid="login-name"]`), "admin"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="login-password"]`), "not the password"),
+		chromedp.Click(chromedp.CSS(`button[data-testid="login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-error"]`)),
+	)
+	if msg := text(t, ctx, `document.querySelector('[data-testid="login-error"]').textContent`); strings.TrimSpace(msg) == "" {
+		t.Error("a wrong password shows no message")
+	}
+	eventually(t, ctx, time.Second, "a wrong password stays on the login page", onLogin)
+
+	do(t, ctx, 10*time.Second,
+		chromedp.SetValue(chromedp.CSS(`[data-testid="login-name"]`), "admin"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="login-password"]`), password),
+		chromedp.Click(chromedp.CSS(`button[data-testid="login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="logout"]`)),
+	)
+	if path := text(t, ctx, `location.pathname`); path != "/" && path != "/inbox" {
+		t.Errorf("after logging in the browser is at %s, want the inbox", path)
+	}
+	eventually(t, ctx, 10*time.Second, "the inbox's socket connects with the session",
+		`document.querySelector('[data-testid="live-status"]').dataset.state === "live"`)
+	if cookies := text(t, ctx, `document.cookie`); strings.Contains(cookies, auth.SessionCookie) {
+		t.Errorf("JavaScript can read the session cookie: %q", cookies)
+	}
+	ex, err := e.eng.StartExecution(context.Background(), engine.StartRequest{WorkflowName: "approve", Input: map[string]any{"requester": "erin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.waitingAction(t, ex.ID)
+	eventually(t, ctx, 5*time.Second, "a new action appears live", `document.querySelector('`+rowSel(id)+`') !== null`)
+
+	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`button[data-testid="logout"]`)))
+	eventually(t, ctx, 5*time.Second, "logging out ends at the login page", onLogin)
+	do(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/"))
+	eventually(t, ctx, 5*time.Second, "after logging out the dashboard asks for a login again", onLogin)
 }

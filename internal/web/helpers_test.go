@@ -16,10 +16,12 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/store"
 	"github.com/sirocco-project/sirocco/internal/web"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // workflows are the fixtures: a person approves (std.async_noop), and
@@ -68,7 +70,11 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvAuth(t, "") }
+
+// newEnvAuth is newEnv with accounts on when adminPassword is set: the
+// admin account has it, and every page needs a session, as in the server.
+func newEnvAuth(t testing.TB, adminPassword string) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), store.Options{Sync: store.SyncNormal})
@@ -79,8 +85,23 @@ func newEnv(t testing.TB) *env {
 	ts := httptest.NewServer(e)
 	live := hub.New(hub.Config{BaseURL: ts.URL})
 	eng := engine.New(engine.Config{Store: st, BaseURL: ts.URL, Publisher: live})
-	api.New(eng, nil).Register(e)
-	web.New(web.Config{Engine: eng, Live: live, BaseURL: ts.URL}).Register(e)
+	v2 := api.New(eng, nil)
+	cfg := web.Config{Engine: eng, Live: live, BaseURL: ts.URL}
+	if adminPassword != "" {
+		accounts := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost})
+		if _, err := accounts.Init(ctx, adminPassword); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Auth = accounts
+		v2.SetAuth(accounts)
+		dash := web.New(cfg)
+		e.Use(accounts.Guard(auth.GuardConfig{Fault: api.Fault, PageError: dash.ErrorPage}))
+		v2.Register(e)
+		dash.Register(e)
+	} else {
+		v2.Register(e)
+		web.New(cfg).Register(e)
+	}
 	engDone, hubDone := make(chan struct{}), make(chan struct{})
 	go func() { eng.Run(ctx); close(engDone) }()
 	go func() { live.Run(ctx); close(hubDone) }()
