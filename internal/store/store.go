@@ -293,19 +293,14 @@ func (s *Store) commitBatch(batch []*writeReq) {
 			}
 		}
 	}
-	switch {
-	case committed == 0:
+	if committed == 0 {
 		sqlTx.Rollback()
-	default:
-		if err := insertTimeline(ctx, q, *q.timeline); err != nil {
-			sqlTx.Rollback()
-			failAll(err)
-			break
-		}
-		if err := sqlTx.Commit(); err != nil {
-			failAll(fmt.Errorf("commit: %w", err))
-			break
-		}
+	} else if err := insertTimeline(ctx, q, *q.timeline); err != nil {
+		sqlTx.Rollback()
+		failAll(err)
+	} else if err := sqlTx.Commit(); err != nil {
+		failAll(fmt.Errorf("commit: %w", err))
+	} else {
 		s.wakeCheckpointer()
 	}
 	for i, r := range batch {
