@@ -26,6 +26,16 @@ type Sources struct {
 	PendingActions func(ctx context.Context) (int, error)
 	// WebsocketClients counts connected dashboard clients.
 	WebsocketClients func() int
+	// Writer reports the store's write path.
+	Writer func() WriterStats
+}
+
+// WriterStats are the cumulative figures of the store's single writer.
+type WriterStats struct {
+	Batches uint64        // transactions committed
+	Updates uint64        // updates run in them (committed or not)
+	Busy    time.Duration // time spent running updates
+	Commit  time.Duration // time spent committing (WAL write and sync)
 }
 
 // Metrics holds the collectors of one server (no global registry, so tests
@@ -78,6 +88,24 @@ func New(src Sources) *Metrics {
 			Name: "sirocco_websocket_clients",
 			Help: "Connected dashboard websocket clients.",
 		}, func() float64 { return float64(src.WebsocketClients()) }))
+	}
+	if src.Writer != nil {
+		for _, c := range []struct {
+			name, help string
+			value      func(WriterStats) float64
+		}{
+			{"sirocco_store_batches_total", "Write transactions committed; each carries the updates that were waiting (group commit).",
+				func(w WriterStats) float64 { return float64(w.Batches) }},
+			{"sirocco_store_updates_total", "Updates run by the single writer, committed or not.",
+				func(w WriterStats) float64 { return float64(w.Updates) }},
+			{"sirocco_store_update_seconds_total", "Time the writer spent running updates. With commit seconds, a rate near 1 means the writer is saturated.",
+				func(w WriterStats) float64 { return w.Busy.Seconds() }},
+			{"sirocco_store_commit_seconds_total", "Time the writer spent committing (WAL write and sync).",
+				func(w WriterStats) float64 { return w.Commit.Seconds() }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+				func() float64 { return c.value(src.Writer()) }))
+		}
 	}
 	return m
 }

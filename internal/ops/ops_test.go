@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/ops"
@@ -27,6 +28,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		Ready:            func(context.Context) error { return ready },
 		PendingActions:   func(context.Context) (int, error) { return 7, nil },
 		WebsocketClients: func() int { return 3 },
+		Writer: func() ops.WriterStats {
+			return ops.WriterStats{Batches: 4, Updates: 10, Busy: 1500 * time.Millisecond, Commit: 250 * time.Millisecond}
+		},
 	})
 	e := echo.New()
 	e.Use(m.Middleware())
@@ -75,6 +79,10 @@ func TestMetricsAndHealth(t *testing.T) {
 		`sirocco_callbacks_total{outcome="not_found"} 1`,
 		`sirocco_pending_actions 7`,
 		`sirocco_websocket_clients 3`,
+		`sirocco_store_batches_total 4`,
+		`sirocco_store_updates_total 10`,
+		`sirocco_store_update_seconds_total 1.5`,
+		`sirocco_store_commit_seconds_total 0.25`,
 		`sirocco_http_requests_total{code="409",method="PUT",route="/v2/action_executions/:id"} 1`,
 		`sirocco_http_request_duration_seconds_count{method="GET",route="/readyz"} 2`,
 		`go_goroutines`, `process_resident_memory_bytes`,

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -53,6 +54,18 @@ type Store struct {
 	closed     chan struct{}
 	closeOnce  sync.Once
 	writerDone chan struct{}
+
+	// The writer's cumulative figures (WriterStats).
+	batches, updates       atomic.Uint64
+	busyNanos, commitNanos atomic.Int64
+}
+
+// WriterStats returns what the writer has done since Open: transactions
+// committed, updates run (committed or not), and the time spent running
+// updates and committing. When busy plus commit time grows as fast as the
+// clock, the writer is saturated and bounds throughput.
+func (s *Store) WriterStats() (batches, updates uint64, busy, commit time.Duration) {
+	return s.batches.Load(), s.updates.Load(), time.Duration(s.busyNanos.Load()), time.Duration(s.commitNanos.Load())
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -273,6 +286,7 @@ func (s *Store) commitBatch(batch []*writeReq) {
 		}
 		return
 	}
+	started := time.Now()
 	results := make([]error, len(batch))
 	committed := 0
 	q := txQuerier{tx: sqlTx, cached: s.wprep, stmts: make(map[string]*sql.Stmt), missed: make(map[string]bool), timeline: new([]engine.Event)}
@@ -293,6 +307,7 @@ func (s *Store) commitBatch(batch []*writeReq) {
 			}
 		}
 	}
+	ran := time.Now()
 	if committed == 0 {
 		sqlTx.Rollback()
 	} else if err := insertTimeline(ctx, q, *q.timeline); err != nil {
@@ -301,8 +316,12 @@ func (s *Store) commitBatch(batch []*writeReq) {
 	} else if err := sqlTx.Commit(); err != nil {
 		failAll(fmt.Errorf("commit: %w", err))
 	} else {
+		s.batches.Add(1)
 		s.wakeCheckpointer()
 	}
+	s.updates.Add(uint64(len(batch)))
+	s.busyNanos.Add(int64(ran.Sub(started)))
+	s.commitNanos.Add(int64(time.Since(ran)))
 	for i, r := range batch {
 		r.done <- results[i]
 	}

@@ -396,3 +396,25 @@ func TestGetActionScope(t *testing.T) {
 		t.Errorf("GetActionScope(nope) error = %v, want ENOTFOUND", err)
 	}
 }
+
+// WriterStats counts committed transactions and every update run.
+func TestWriterStats(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	ctx := context.Background()
+	for _, fail := range []bool{false, true, false} {
+		err := s.Update(ctx, func(tx engine.Tx) error {
+			if fail {
+				return errors.New("no")
+			}
+			return tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: "r", DueAt: t0})
+		})
+		if (err != nil) != fail {
+			t.Fatalf("update (fail=%v): %v", fail, err)
+		}
+	}
+	batches, updates, busy, commit := s.WriterStats()
+	if batches != 2 || updates != 3 || busy <= 0 || commit <= 0 {
+		t.Errorf("WriterStats() = %d batches, %d updates, busy %v, commit %v; want 2, 3, > 0, > 0", batches, updates, busy, commit)
+	}
+}
