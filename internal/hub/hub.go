@@ -133,6 +133,11 @@ func (h *Hub) Clients() int { return int(h.count.Load()) }
 // Publish queues an event for the clients. It never blocks: when the queue
 // is full the event is dropped and every client is told to resynchronise.
 func (h *Hub) Publish(ev engine.Event) {
+	if h.count.Load() == 0 {
+		// Nobody follows: a page that connects later fetches what it shows
+		// after its socket opens, so it misses nothing dropped here.
+		return
+	}
 	select {
 	case h.events <- ev:
 	default:
@@ -230,6 +235,9 @@ func (h *Hub) Run(ctx context.Context) {
 				}
 			}
 		case ev := <-h.events:
+			if len(clients) == 0 {
+				continue
+			}
 			msg, err := json.Marshal(message{Kind: ev.Kind, ID: ev.ID, State: string(ev.State), ExecutionID: ev.ExecutionID,
 				Via: ev.Via, Note: ev.Note, At: ev.At.UTC().Format(time.RFC3339Nano)})
 			if err != nil {
