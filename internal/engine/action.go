@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
@@ -249,13 +250,13 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		}
 		return nil
 	}
+	var spec *dsl.Workflow
+	var err error
 	if ex == nil {
-		var err error
-		if ex, err = w.tx.GetExecution(w.ctx, t.WorkflowExecutionID); err != nil {
-			return err
-		}
+		ex, spec, err = w.executionOf(t)
+	} else {
+		spec, err = w.e.specs.get(ex.Definition)
 	}
-	spec, err := w.e.specs.get(ex.Definition)
 	if err != nil {
 		return err
 	}

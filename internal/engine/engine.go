@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -246,6 +247,19 @@ func (w *work) updateTaskRow(t *Task, from ...State) error {
 	}
 	w.noteTask(t)
 	return nil
+}
+
+// executionOf reads a task's workflow execution and its parsed definition.
+func (w *work) executionOf(t *Task) (*Execution, *dsl.Workflow, error) {
+	ex, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := w.e.specs.get(ex.Definition)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ex, spec, nil
 }
 
 func (w *work) noteTask(t *Task) {

@@ -27,16 +27,12 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		if t.State != StateError {
 			return Errorf(EINVALID, "Failed to rerun the task: only a task in ERROR can be rerun; %s is %s.", t.Name, t.State)
 		}
-		ex, err := w.tx.GetExecution(ctx, t.WorkflowExecutionID)
+		ex, spec, err := w.executionOf(t)
 		if err != nil {
 			return err
 		}
 		if ex.State != StateError {
 			return Errorf(EINVALID, "Failed to rerun the task: its workflow execution %s is %s; only a failed workflow can be rerun.", ex.ID, ex.State)
-		}
-		spec, err := e.specs.get(ex.Definition)
-		if err != nil {
-			return err
 		}
 		actions, err := w.tx.ActionExecutionsOf(ctx, t.ID)
 		if err != nil {

@@ -79,11 +79,7 @@ func (w *work) subworkflowDone(child *Execution) error {
 	if t.State != StateRunning && t.State != StatePaused {
 		return nil
 	}
-	parent, err := w.tx.GetExecution(w.ctx, t.WorkflowExecutionID)
-	if err != nil {
-		return err
-	}
-	spec, err := w.e.specs.get(parent.Definition)
+	parent, spec, err := w.executionOf(t)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 		if t, err = w.tx.GetTask(ctx, j.Ref); err != nil {
 			return err
 		}
-		ex, err := w.tx.GetExecution(ctx, t.WorkflowExecutionID)
-		if err != nil {
-			return err
-		}
-		spec, err := e.specs.get(ex.Definition)
+		ex, spec, err := w.executionOf(t)
 		if err != nil {
 			return err
 		}
