@@ -24,15 +24,15 @@ var clientVerbs = map[string]func(ctx context.Context, args []string, getenv fun
 	"user-list":               userList,
 	"user-create":             userCreate,
 	"user-update":             userUpdate,
-	"user-delete":             userDelete,
+	"user-delete":             deleteVerb("user-delete", "name", "/auth/users/", "Deleted user"),
 	"group-list":              groupList,
 	"group-create":            groupCreate,
-	"group-delete":            groupDelete,
+	"group-delete":            deleteVerb("group-delete", "name", "/auth/groups/", "Deleted group"),
 	"group-add-user":          groupAddUser,
 	"group-remove-user":       groupRemoveUser,
 	"token-list":              tokenList,
 	"token-create":            tokenCreate,
-	"token-revoke":            tokenRevoke,
+	"token-revoke":            deleteVerb("token-revoke", "id", "/auth/tokens/", "Revoked token"),
 }
 
 const defaultURL = "http://127.0.0.1:8989"

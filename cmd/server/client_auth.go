@@ -164,18 +164,6 @@ func userUpdate(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func userDelete(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "user-delete <name>")
-	if err != nil {
-		return err
-	}
-	if err := authCall(ctx, flags, getenv, http.MethodDelete, "/auth/users/"+url.PathEscape(pos[0]), nil, nil); err != nil {
-		return fmt.Errorf("user-delete %s: %w", pos[0], err)
-	}
-	fmt.Fprintf(stdout, "Deleted user %s\n", pos[0])
-	return nil
-}
-
 func groupList(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	_, flags, err := verbArgs(args, 0, "group-list")
 	if err != nil {
@@ -206,18 +194,6 @@ func groupCreate(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("group-create %s: %w", pos[0], err)
 	}
 	fmt.Fprintf(stdout, "Created group %s (%s)\n", pos[0], flags["role"])
-	return nil
-}
-
-func groupDelete(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "group-delete <name>")
-	if err != nil {
-		return err
-	}
-	if err := authCall(ctx, flags, getenv, http.MethodDelete, "/auth/groups/"+url.PathEscape(pos[0]), nil, nil); err != nil {
-		return fmt.Errorf("group-delete %s: %w", pos[0], err)
-	}
-	fmt.Fprintf(stdout, "Deleted group %s\n", pos[0])
 	return nil
 }
 
@@ -279,14 +255,19 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	return nil
 }
 
-func tokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "token-revoke <id>")
-	if err != nil {
-		return err
+// deleteVerb makes the client verb that deletes the record its one
+// argument names (path + argument) and says so: user-delete, group-delete,
+// token-revoke.
+func deleteVerb(verb, arg, path, did string) func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+		pos, flags, err := verbArgs(args, 1, verb+" <"+arg+">")
+		if err != nil {
+			return err
+		}
+		if err := authCall(ctx, flags, getenv, http.MethodDelete, path+url.PathEscape(pos[0]), nil, nil); err != nil {
+			return fmt.Errorf("%s %s: %w", verb, pos[0], err)
+		}
+		fmt.Fprintf(stdout, "%s %s\n", did, pos[0])
+		return nil
 	}
-	if err := authCall(ctx, flags, getenv, http.MethodDelete, "/auth/tokens/"+url.PathEscape(pos[0]), nil, nil); err != nil {
-		return fmt.Errorf("token-revoke %s: %w", pos[0], err)
-	}
-	fmt.Fprintf(stdout, "Revoked token %s\n", pos[0])
-	return nil
 }
