@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -70,44 +67,6 @@ func startAuthServer(t *testing.T, extraArgs ...string) *authServer {
 func (s *authServer) req(t *testing.T, method, path, token string, body any, header map[string]string) response {
 	t.Helper()
 	return sendWith(t, http.DefaultClient, method, s.URL+path, token, body, header)
-}
-
-func sendWith(t *testing.T, client *http.Client, method, u, token string, body any, header map[string]string) response {
-	t.Helper()
-	var rd io.Reader
-	ctype := ""
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd, ctype = strings.NewReader(b), "text/plain"
-	case url.Values:
-		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	default:
-		enc, _ := json.Marshal(b)
-		rd, ctype = bytes.NewReader(enc), "application/json"
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{Status: resp.StatusCode, Raw: string(raw), Header: resp.Header}
-	_ = json.Unmarshal(raw, &r.JSON)
-	return r
 }
 
 // keystoneLogin logs in as the mistral CLI does and returns X-Subject-Token.

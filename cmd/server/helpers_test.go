@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,12 +256,22 @@ type response struct {
 // other non-nil body as JSON.
 func do(t *testing.T, method, url string, body any) response {
 	t.Helper()
+	return sendWith(t, &http.Client{Timeout: waitTimeout}, method, url, "", body, nil)
+}
+
+// sendWith sends a request through client with an optional API token and
+// extra headers. A string body is sent as text/plain, url.Values as a form,
+// others as JSON.
+func sendWith(t *testing.T, client *http.Client, method, u, token string, body any, header map[string]string) response {
+	t.Helper()
 	var rd io.Reader
 	ctype := ""
 	switch b := body.(type) {
 	case nil:
 	case string:
 		rd, ctype = strings.NewReader(b), "text/plain"
+	case url.Values:
+		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
@@ -268,24 +279,29 @@ func do(t *testing.T, method, url string, body any) response {
 		}
 		rd, ctype = bytes.NewReader(enc), "application/json"
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
-		t.Fatalf("new request %s %s: %v", method, url, err)
+		t.Fatalf("new request %s %s: %v", method, u, err)
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	client := &http.Client{Timeout: waitTimeout}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		t.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
+		t.Fatalf("%s %s: read body: %v", method, u, err)
 	}
-	r := response{Status: resp.StatusCode, Raw: string(raw)}
+	r := response{Status: resp.StatusCode, Raw: string(raw), Header: resp.Header}
 	_ = json.Unmarshal(raw, &r.JSON)
 	return r
 }
