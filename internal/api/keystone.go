@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 	var tok *auth.Token
 	var user *auth.User
 	switch {
-	case contains(id.Methods, "password"):
+	case slices.Contains(id.Methods, "password"):
 		name := id.Password.User.Name
 		if name == "" {
 			name = id.Password.User.ID // user ids are names here
@@ -101,7 +102,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		if plain, tok, err = a.auth.KeystoneToken(ctx, user); err != nil {
 			return a.keystoneError(c, err)
 		}
-	case contains(id.Methods, "token"):
+	case slices.Contains(id.Methods, "token"):
 		var p *auth.Principal
 		p, tok, err = a.auth.Authenticate(ctx, id.Token.ID)
 		if err != nil {
@@ -222,13 +223,4 @@ func (a *API) keystoneRevoke(c echo.Context) error {
 		return a.keystoneError(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

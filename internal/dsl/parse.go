@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -112,20 +113,11 @@ var (
 // checkKeys rejects keys outside allowed, naming the key and what is allowed.
 func checkKeys(entries []pair, allowed []string, what string) error {
 	for _, e := range entries {
-		if !contains(allowed, e.Key) {
+		if !slices.Contains(allowed, e.Key) {
 			return errAt(e.KeyNode, "unknown property '%s' in %s (allowed: %s)", e.Key, what, strings.Join(allowed, ", "))
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func lookup(entries []pair, key string) (pair, bool) {
@@ -485,7 +477,7 @@ func (p *parser) task(wf *Workflow, e pair, defaults []pair) (*Task, error) {
 				return nil, err
 			}
 			for _, r := range reqs {
-				if r != t.Name && !contains(t.Requires, r) {
+				if r != t.Name && !slices.Contains(t.Requires, r) {
 					t.Requires = append(t.Requires, r)
 				}
 			}
@@ -782,7 +774,7 @@ func (p *parser) retry(f pair, where string) (any, error) {
 			if params, err = parseParams(toks); err == nil {
 				m = make(map[string]any, len(params))
 				for _, prm := range params {
-					if !contains([]string{"count", "delay", "break-on", "continue-on"}, prm.Key) {
+					if !slices.Contains([]string{"count", "delay", "break-on", "continue-on"}, prm.Key) {
 						return nil, errAt(d, "%s: unknown retry parameter '%s' (allowed: count, delay, break-on, continue-on)", where, prm.Key)
 					}
 					if s, ok := prm.Value.(string); ok {
@@ -1011,7 +1003,7 @@ func resolveTransitions(wf *Workflow) error {
 					return errAt(at, "Task '%s' not found.", tr.Target)
 				}
 				for k := range tr.Params {
-					if !contains(allowed, k) {
+					if !slices.Contains(allowed, k) {
 						return errAt(at, "task '%s': engine command '%s' does not take parameter '%s'%s", name, tr.Target, k, allowedSuffix(allowed))
 					}
 				}

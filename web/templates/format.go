@@ -58,15 +58,6 @@ func viaText(via string) string {
 	return via
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // countText renders a count with thousands separators, "10,000+" when capped.
 func countText(n int, capped bool) string {
 	s := fmt.Sprint(n)
