@@ -225,14 +225,14 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
-	// written holds every task this transaction created or updated, as
-	// written. A workflow started in this transaction has no other tasks,
-	// so its start can tell from memory whether any is still busy.
-	written map[string]*Task
+	// fresh holds, for each execution started in this transaction, whether
+	// each of its tasks is busy: all its tasks are written here, so its
+	// start can tell from memory whether it goes on.
+	fresh map[string]map[string]bool
 }
 
-// createTaskRow and updateTaskRow are the only ways the engine writes tasks, so
-// that written stays complete.
+// createTaskRow and updateTaskRow are the only ways the engine writes
+// tasks, so that fresh stays complete.
 func (w *work) createTaskRow(t *Task) error {
 	if err := w.tx.CreateTask(w.ctx, t); err != nil {
 		return err
@@ -263,11 +263,9 @@ func (w *work) executionOf(t *Task) (*Execution, *dsl.Workflow, error) {
 }
 
 func (w *work) noteTask(t *Task) {
-	if w.written == nil {
-		w.written = map[string]*Task{}
+	if busy, ok := w.fresh[t.WorkflowExecutionID]; ok {
+		busy[t.ID] = t.busy()
 	}
-	c := *t
-	w.written[t.ID] = &c
 }
 
 // busy reports whether a task still runs or has transitions to run, as

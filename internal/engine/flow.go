@@ -32,6 +32,10 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
 		return fmt.Errorf("create execution: %w", err)
 	}
+	if w.fresh == nil {
+		w.fresh = map[string]map[string]bool{}
+	}
+	w.fresh[ex.ID] = map[string]bool{}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
 	if varsErr != nil {
 		return w.finishExecution(ex, spec, StateError, strPtr(varsErr.Error()))
@@ -58,11 +62,11 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	return w.checkCompletion(ex, spec)
 }
 
-// anyBusy reports whether a task of execution exID that this transaction
-// wrote is still busy (see Task.busy).
+// anyBusy reports whether a task of execution exID, started in this
+// transaction, is still busy (see Task.busy).
 func (w *work) anyBusy(exID string) bool {
-	for _, t := range w.written {
-		if t.WorkflowExecutionID == exID && t.busy() {
+	for _, busy := range w.fresh[exID] {
+		if busy {
 			return true
 		}
 	}
