@@ -188,7 +188,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 		return nil // e.g. the task timed out: the action alone changes
 	}
 	t.State, t.UpdatedAt = to, now
-	if err := w.updateTaskRow(t, from); err != nil {
+	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: exID})
@@ -246,7 +246,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// the late result becomes the task's result all the same.
 		if runtime(t)["timed_out"] == true && t.ResultJSON != "null" {
 			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
-			return w.updateTaskRow(t)
+			return w.tx.UpdateTask(w.ctx, t)
 		}
 		return nil
 	}

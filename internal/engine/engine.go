@@ -225,28 +225,6 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
-	// fresh holds, for each execution started in this transaction, whether
-	// each of its tasks is busy: all its tasks are written here, so its
-	// start can tell from memory whether it goes on.
-	fresh map[string]map[string]bool
-}
-
-// createTaskRow and updateTaskRow are the only ways the engine writes
-// tasks, so that fresh stays complete.
-func (w *work) createTaskRow(t *Task) error {
-	if err := w.tx.CreateTask(w.ctx, t); err != nil {
-		return err
-	}
-	w.noteTask(t)
-	return nil
-}
-
-func (w *work) updateTaskRow(t *Task, from ...State) error {
-	if err := w.tx.UpdateTask(w.ctx, t, from...); err != nil {
-		return err
-	}
-	w.noteTask(t)
-	return nil
 }
 
 // executionOf reads a task's workflow execution and its parsed definition.
@@ -260,21 +238,6 @@ func (w *work) executionOf(t *Task) (*Execution, *dsl.Workflow, error) {
 		return nil, nil, err
 	}
 	return ex, spec, nil
-}
-
-func (w *work) noteTask(t *Task) {
-	if busy, ok := w.fresh[t.WorkflowExecutionID]; ok {
-		busy[t.ID] = t.busy()
-	}
-}
-
-// busy reports whether a task still runs or has transitions to run, as
-// CountBusyTasks counts them.
-func (t *Task) busy() bool {
-	if t.State == StateWaiting {
-		return false
-	}
-	return !t.State.Completed() || !t.Processed
 }
 
 func (w *work) publish(ev Event) {

@@ -32,10 +32,6 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
 		return fmt.Errorf("create execution: %w", err)
 	}
-	if w.fresh == nil {
-		w.fresh = map[string]map[string]bool{}
-	}
-	w.fresh[ex.ID] = map[string]bool{}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
 	if varsErr != nil {
 		return w.finishExecution(ex, spec, StateError, strPtr(varsErr.Error()))
@@ -46,7 +42,8 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 		}
 		return w.checkCompletion(ex, spec)
 	}
-	for _, name := range spec.StartTasks() {
+	starts := spec.StartTasks()
+	for _, name := range starts {
 		if err := w.startTask(ex, spec, name, data, nil); err != nil {
 			return err
 		}
@@ -54,23 +51,13 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 			return nil // a task that could not start ended the workflow
 		}
 	}
-	if w.anyBusy(ex.ID) {
-		// All of a new execution's tasks were written in this transaction,
-		// so memory knows it goes on: no need to count its tasks in SQL.
+	if len(starts) > 0 {
+		// Each start task runs on, or has ended, and a task's end checks
+		// the workflow's completion itself (endTask): no need to count
+		// the tasks again.
 		return nil
 	}
-	return w.checkCompletion(ex, spec)
-}
-
-// anyBusy reports whether a task of execution exID, started in this
-// transaction, is still busy (see Task.busy).
-func (w *work) anyBusy(exID string) bool {
-	for _, busy := range w.fresh[exID] {
-		if busy {
-			return true
-		}
-	}
-	return false
+	return w.checkCompletion(ex, spec) // nothing to run: it ends now
 }
 
 // taskInput evaluates a task's input block and its inline parameters,
@@ -225,7 +212,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		if wasSaved && t.ErrorHandled == handledBefore {
 			return nil
 		}
-		return w.updateTaskRow(t)
+		return w.tx.UpdateTask(w.ctx, t)
 	}
 	if spec.Type == dsl.TypeReverse {
 		if err := flush(); err != nil {
@@ -278,7 +265,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				rc["transitions_done"] = n
 				setRuntime(t, rc)
 				t.Processed = false
-				if err := w.updateTaskRow(t); err != nil {
+				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
 					return err
 				}
 				return w.pauseExecution(ex)
@@ -556,7 +543,7 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 		}
 		from := t.State
 		t.State, t.StateInfo, t.FinishedAt, t.UpdatedAt, t.Processed = StateCancelled, strPtr("Cancelled because the workflow ended"), &now, now, true
-		if err := w.updateTaskRow(t, from); err != nil {
+		if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
 			return fmt.Errorf("cancel task %s: %w", t.ID, err)
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
@@ -639,7 +626,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			}
 		}
 		t.State, t.UpdatedAt = StateRunning, now
-		if err := w.updateTaskRow(t, StatePaused); err != nil {
+		if err := w.tx.UpdateTask(w.ctx, t, StatePaused); err != nil {
 			return err
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})

@@ -113,7 +113,7 @@ func (w *work) startItems(ex *Execution, spec *dsl.Workflow, t *Task, data map[s
 		rc["concurrency"] = int64(capacity)
 	}
 	setRuntime(t, rc)
-	if err := w.updateTaskRow(t); err != nil {
+	if err := w.tx.UpdateTask(w.ctx, t); err != nil {
 		return err
 	}
 	if len(items) == 0 {

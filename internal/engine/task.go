@@ -23,7 +23,7 @@ func setRuntime(t *Task, rc map[string]any) { t.RuntimeContextJSON = mustEncode(
 // change when the state moved.
 func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
 	t.UpdatedAt = w.e.now()
-	if err := w.updateTaskRow(t, from); err != nil {
+	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
 		return fmt.Errorf("update task %q: %w", t.Name, err)
 	}
 	if t.State != from {
@@ -86,7 +86,7 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, trigge
 	if ts.Workflow != "" {
 		t.Type = TaskTypeWorkflow
 	}
-	if err := w.createTaskRow(t); err != nil {
+	if err := w.tx.CreateTask(w.ctx, t); err != nil {
 		return nil, fmt.Errorf("create task %q: %w", ts.Name, err)
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})

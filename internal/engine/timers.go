@@ -49,7 +49,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 			rc := runtime(t)
 			rc["timer_fired"] = j.Kind
 			setRuntime(t, rc)
-			return w.updateTaskRow(t)
+			return w.tx.UpdateTask(w.ctx, t)
 		}
 		return w.fireTimer(ex, spec, t, j.Kind)
 	})

@@ -54,3 +54,27 @@ func TestStartSeesWorkflowChanges(t *testing.T) {
 		}
 	}
 }
+
+// A start decides the workflow's end without counting its tasks: a start
+// task that ends at once ends the workflow through the task's own end,
+// and a workflow with nothing to start ends at once.
+func TestStartEndsAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	for name, def := range map[string]string{
+		"empty_items": "version: '2.0'\nempty_items:\n  tasks:\n    each:\n      with-items: x in <% [] %>\n      action: std.async_noop\n",
+		"no_start":    "version: '2.0'\nno_start:\n  tasks:\n    a:\n      action: std.async_noop\n      on-complete: [b]\n    b:\n      action: std.async_noop\n      on-complete: [a]\n",
+	} {
+		if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: name})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ex.State != engine.StateSuccess {
+			t.Errorf("%s: the start left the execution %s, want SUCCESS", name, ex.State)
+		}
+	}
+}
