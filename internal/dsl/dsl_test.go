@@ -161,6 +161,40 @@ func TestSourceOfEachWorkflow(t *testing.T) {
 	}
 }
 
+// TestSourceLineBreaks checks documents whose lines end in the other breaks
+// yaml.v3 counts (CR, CRLF, NEL, LS, PS): each workflow's Source holds its own
+// lines only and parses back to the same tasks and values. A fuzzed document
+// with a lone CR once sent Source past the end of its lines.
+func TestSourceLineBreaks(t *testing.T) {
+	t.Parallel()
+	for _, br := range []string{"\r", "\r\n", "\u0085", "\u2028", "\u2029"} {
+		src := strings.Join([]string{"version: '2.0'", "first:", "  tasks:", "    a:",
+			"      action: std.echo", `      input: {output: "x` + "\u2028" + `y"}`, "second:", "  tasks:", "    b: {}", ""}, br)
+		doc, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatalf("break %q: %v", br, err)
+		}
+		if len(doc.Workflows) != 2 {
+			t.Fatalf("break %q: %d workflows, want 2", br, len(doc.Workflows))
+		}
+		for _, wf := range doc.Workflows {
+			again, err := Parse([]byte(wf.Source))
+			if err != nil {
+				t.Fatalf("break %q: Source of %s does not parse: %v\n%q", br, wf.Name, err, wf.Source)
+			}
+			if n := len(again.Workflows); n != 1 || again.Workflows[0].Name != wf.Name {
+				t.Fatalf("break %q: Source of %s holds %d workflows\n%q", br, wf.Name, n, wf.Source)
+			}
+			for name, task := range wf.Tasks {
+				got := again.Workflows[0].Tasks[name]
+				if got == nil || got.Action != task.Action || !reflect.DeepEqual(got.Input, task.Input) {
+					t.Errorf("break %q: task %s.%s differs after re-parse from its Source\n%q", br, wf.Name, name, wf.Source)
+				}
+			}
+		}
+	}
+}
+
 // TestTranscriptDefinition checks that Source reproduces the definition
 // Mistral stored for the workflow of the reference transcript.
 func TestTranscriptDefinition(t *testing.T) {

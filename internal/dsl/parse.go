@@ -77,10 +77,13 @@ func parseVersion(n *yaml.Node) (string, error) {
 // trailing blank lines, unindented comments and document markers.
 func (p *parser) source(e pair, entries []pair, i int) string {
 	start := e.KeyNode.Line
+	if start < 1 || start > len(p.lines) {
+		return ""
+	}
 	end := len(p.lines)
 	for _, next := range entries[i+1:] {
 		if !next.fromMerg && next.KeyNode.Line > start {
-			end = next.KeyNode.Line - 1
+			end = min(next.KeyNode.Line-1, end)
 			break
 		}
 	}
@@ -93,10 +96,9 @@ func (p *parser) source(e pair, entries []pair, i int) string {
 		}
 		break
 	}
-	if start < 1 || start > len(p.lines) {
-		return ""
-	}
-	return "---\nversion: '2.0'\n\n" + strings.Join(p.lines[start-1:end], "\n") + "\n"
+	// The original breaks are kept so that a quoted value holding a line or
+	// paragraph separator reads the same when stored.
+	return "---\nversion: '2.0'\n\n" + p.linesText(start, end)
 }
 
 var (

@@ -23,19 +23,57 @@ const maxNodes = 1_000_000
 // parser holds the state of one Parse call.
 type parser struct {
 	src    []byte
-	lines  []string // source lines without line terminators
+	lines  []string // source lines without line terminators, split where yaml.v3 counts a line
+	starts []int    // byte offset in src where each line starts
 	budget int
 	active map[*yaml.Node]bool // anchors being expanded, to catch self-reference
 }
 
 func newParser(src []byte) *parser {
-	text := strings.ReplaceAll(string(src), "\r\n", "\n")
+	lines, starts := splitLines(string(src))
 	return &parser{
 		src:    src,
-		lines:  strings.Split(text, "\n"),
+		lines:  lines,
+		starts: starts,
 		budget: maxNodes,
 		active: make(map[*yaml.Node]bool),
 	}
+}
+
+// splitLines splits text at the line breaks yaml.v3 counts in node
+// positions (CRLF, CR, LF, NEL, LS, PS) and returns each line without its
+// break and the offset where it starts. Splitting at "\n" alone would put
+// the lines of a document with other breaks out of step with yaml.v3's line
+// numbers.
+func splitLines(text string) (lines []string, starts []int) {
+	start := 0
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		n := 0
+		switch r {
+		case '\n', '\u0085', '\u2028', '\u2029':
+			n = size
+		case '\r':
+			n = 1
+			if i+1 < len(text) && text[i+1] == '\n' {
+				n = 2
+			}
+		}
+		if n == 0 {
+			i += size
+			continue
+		}
+		lines, starts = append(lines, text[start:i]), append(starts, start)
+		i += n
+		start = i
+	}
+	return append(lines, text[start:]), append(starts, start)
+}
+
+// linesText returns lines first through last (1-based) as written, with their
+// original breaks between them and a "\n" after the last.
+func (p *parser) linesText(first, last int) string {
+	return string(p.src[p.starts[first-1]:p.starts[last-1]]) + p.lines[last-1] + "\n"
 }
 
 // errAt returns an "Invalid DSL" error positioned at n.
@@ -117,7 +155,7 @@ func (p *parser) firstFailingLine(from int, msg string) int {
 	start := max(from-1, 1)
 	budget := 4 << 20 // bytes re-parsed at most, to keep huge documents cheap
 	for n := start; n <= len(p.lines) && budget > 0; n++ {
-		prefix := strings.Join(p.lines[:n], "\n") + "\n"
+		prefix := p.linesText(1, n)
 		budget -= len(prefix)
 		var node yaml.Node
 		err := safeUnmarshal([]byte(prefix), &node)
