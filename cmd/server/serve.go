@@ -159,10 +159,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e.HideBanner, e.HidePort = true, true
 	e.Use(requestLog(log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions, WebsocketClients: live.Clients,
-		Writer: func() ops.WriterStats {
-			b, u, busy, commit := st.WriterStats()
-			return ops.WriterStats{Batches: b, Updates: u, Busy: busy, Commit: commit}
-		}})
+		Writer: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) }})
 	e.Use(metrics.Middleware())
 	v2 := api.New(eng, log)
 	v2.SetAuth(accounts)

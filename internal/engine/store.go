@@ -14,7 +14,9 @@ import (
 type Store interface {
 	Reader
 	// Update runs fn in one write transaction and commits it when fn returns
-	// nil. After Update returns nil the changes are durable.
+	// nil. After Update returns nil the changes are durable. fn may run more
+	// than once (a store may retry it): it must have no effect but its
+	// writes, and leave results only from its last run.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// NextJobDue returns when the earliest job is due (ok false when none).
 	NextJobDue(ctx context.Context) (due time.Time, ok bool, err error)

@@ -34,6 +34,7 @@ type Sources struct {
 type WriterStats struct {
 	Batches uint64        // transactions committed
 	Updates uint64        // updates run in them (committed or not)
+	Reruns  uint64        // batches run again, a savepoint per update, because one failed
 	Busy    time.Duration // time spent running updates
 	Commit  time.Duration // time spent committing (WAL write and sync)
 }
@@ -98,6 +99,8 @@ func New(src Sources) *Metrics {
 				func(w WriterStats) float64 { return float64(w.Batches) }},
 			{"sirocco_store_updates_total", "Updates run by the single writer, committed or not.",
 				func(w WriterStats) float64 { return float64(w.Updates) }},
+			{"sirocco_store_batch_reruns_total", "Batches rolled back and run again with a savepoint per update because one of their updates failed.",
+				func(w WriterStats) float64 { return float64(w.Reruns) }},
 			{"sirocco_store_update_seconds_total", "Time the writer spent running updates. With commit seconds, a rate near 1 means the writer is saturated.",
 				func(w WriterStats) float64 { return w.Busy.Seconds() }},
 			{"sirocco_store_commit_seconds_total", "Time the writer spent committing (WAL write and sync).",

@@ -29,7 +29,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		PendingActions:   func(context.Context) (int, error) { return 7, nil },
 		WebsocketClients: func() int { return 3 },
 		Writer: func() ops.WriterStats {
-			return ops.WriterStats{Batches: 4, Updates: 10, Busy: 1500 * time.Millisecond, Commit: 250 * time.Millisecond}
+			return ops.WriterStats{Batches: 4, Updates: 10, Reruns: 3, Busy: 1500 * time.Millisecond, Commit: 250 * time.Millisecond}
 		},
 	})
 	e := echo.New()
@@ -81,6 +81,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		`sirocco_websocket_clients 3`,
 		`sirocco_store_batches_total 4`,
 		`sirocco_store_updates_total 10`,
+		`sirocco_store_batch_reruns_total 3`,
 		`sirocco_store_update_seconds_total 1.5`,
 		`sirocco_store_commit_seconds_total 0.25`,
 		`sirocco_http_requests_total{code="409",method="PUT",route="/v2/action_executions/:id"} 1`,

@@ -23,7 +23,7 @@ func (s *Store) Auth() *AuthStore { return &AuthStore{s: s} }
 // write runs fn on the writer connection, in its own savepoint of the
 // group commit.
 func (a *AuthStore) write(ctx context.Context, fn func(q querier) error) error {
-	return a.s.Update(ctx, func(t engine.Tx) error { return fn(t.(*tx).tx) })
+	return a.s.Update(ctx, func(t engine.Tx) error { return fn(t.(*tx).db) })
 }
 
 // exec runs one statement; what names it in errors. With mustAffect, no

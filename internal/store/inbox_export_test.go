@@ -24,3 +24,6 @@ func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, err
 	}
 	return b.String(), rows.Err()
 }
+
+// Queued reports how many updates wait for the writer.
+func (s *Store) Queued() int { return len(s.writes) }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -109,6 +110,9 @@ type txQuerier struct {
 	// timeline collects the state changes of the batch's updates; the
 	// writer inserts them just before it commits.
 	timeline *[]engine.Event
+	// wrote is set by every statement but a SELECT: an update that fails
+	// without writing needs nothing undone.
+	wrote *bool
 }
 
 func (q txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -155,7 +159,15 @@ func (p *prepared) prepareMissed(ctx context.Context, missed map[string]bool) {
 	}
 }
 
+// noteWrite records that query may change the database.
+func (q txQuerier) noteWrite(query string) {
+	if !strings.HasPrefix(query, "SELECT ") {
+		*q.wrote = true
+	}
+}
+
 func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	q.noteWrite(query)
 	ctx = uncancellable(ctx)
 	if s := q.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -164,6 +176,7 @@ func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (
 }
 
 func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q.noteWrite(query)
 	ctx = uncancellable(ctx)
 	if s := q.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
@@ -172,6 +185,7 @@ func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	q.noteWrite(query)
 	ctx = uncancellable(ctx)
 	if s := q.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)

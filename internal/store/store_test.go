@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -304,6 +306,92 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
+// TestBatchRerun holds the writer on one update while six more queue up,
+// so that they share a batch; one of them fails. The batch runs without
+// savepoints; when the failed update had written, the batch is rolled back
+// and run again with a savepoint per update. Either way the failed update
+// leaves nothing and the others are committed exactly once.
+func TestBatchRerun(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		writes     bool // the failing update writes before it fails
+		wantReruns uint64
+	}{
+		{"fails after writing", true, 1},
+		{"fails before writing", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t, filepath.Join(t.TempDir(), "db"))
+			ctx := context.Background()
+			running, release := make(chan struct{}), make(chan struct{})
+			first := make(chan error, 1)
+			go func() {
+				first <- s.Update(ctx, func(tx engine.Tx) error {
+					close(running)
+					<-release
+					return nil
+				})
+			}()
+			<-running
+			const n = 6
+			errs := make(chan error, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					errs <- s.Update(ctx, func(tx engine.Tx) error {
+						if i == 3 && !tc.writes {
+							return errors.New("fails before writing")
+						}
+						if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: fmt.Sprint(i), DueAt: t0}); err != nil {
+							return err
+						}
+						if i == 3 {
+							return errors.New("fails after writing")
+						}
+						return nil
+					})
+				}()
+			}
+			for s.Queued() < n {
+				runtime.Gosched() // until all six wait behind the first update
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			failed := 0
+			for i := 0; i < n; i++ {
+				if err := <-errs; err != nil {
+					failed++
+				}
+			}
+			if failed != 1 {
+				t.Errorf("%d updates failed, want 1", failed)
+			}
+			var jobs []*engine.Job
+			if err := s.Update(ctx, func(tx engine.Tx) error {
+				var err error
+				jobs, err = tx.ClaimJobs(ctx, t0, t0.Add(time.Minute), 100)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var refs []string
+			for _, j := range jobs {
+				refs = append(refs, j.Ref)
+			}
+			slices.Sort(refs)
+			if want := []string{"0", "1", "2", "4", "5"}; !slices.Equal(refs, want) {
+				t.Errorf("committed jobs %v, want %v (each once, none of the failed update)", refs, want)
+			}
+			if w := s.WriterStats(); w.Reruns != tc.wantReruns {
+				t.Errorf("%d batches rerun, want %d", w.Reruns, tc.wantReruns)
+			}
+		})
+	}
+}
+
 func TestUpdateAfterClose(t *testing.T) {
 	t.Parallel()
 	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"), store.Options{})
@@ -413,8 +501,8 @@ func TestWriterStats(t *testing.T) {
 			t.Fatalf("update (fail=%v): %v", fail, err)
 		}
 	}
-	batches, updates, busy, commit := s.WriterStats()
-	if batches != 2 || updates != 3 || busy <= 0 || commit <= 0 {
-		t.Errorf("WriterStats() = %d batches, %d updates, busy %v, commit %v; want 2, 3, > 0, > 0", batches, updates, busy, commit)
+	w := s.WriterStats()
+	if w.Batches != 2 || w.Updates != 3 || w.Reruns != 0 || w.Busy <= 0 || w.Commit <= 0 {
+		t.Errorf("WriterStats() = %+v; want 2 batches, 3 updates, no reruns, busy and commit > 0", w)
 	}
 }
