@@ -20,8 +20,8 @@ var _ auth.Store = (*AuthStore)(nil)
 // Auth returns the store of accounts and credentials.
 func (s *Store) Auth() *AuthStore { return &AuthStore{s: s} }
 
-// write runs fn on the writer connection, in its own savepoint of the
-// group commit.
+// write runs fn on the writer connection, as one update of the group
+// commit.
 func (a *AuthStore) write(ctx context.Context, fn func(q querier) error) error {
 	return a.s.Update(ctx, func(t engine.Tx) error { return fn(t.(*tx).db) })
 }

@@ -99,8 +99,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "foreign_keys(ON)")
 		v.Add("_pragma", "synchronous("+sync+")")
-		// Each update of a group commit runs in a savepoint, whose undo
-		// journal SQLite would otherwise write to a temporary file.
+		// An update rerun in a savepoint (commitBatch) keeps its undo
+		// journal in memory, not in a temporary file.
 		v.Add("_pragma", "temp_store(MEMORY)")
 		// The pages a busy server rewrites are few (the right edges of
 		// its tables and indexes); checkpointing every 4,000 WAL pages
