@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
@@ -46,18 +47,11 @@ func (w *work) exprContext(ex *Execution, data map[string]any, current *Task) *e
 				return taskDict(found), nil
 			},
 			"tasks": func(args ...any) (any, error) {
-				tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
+				q, err := tasksArgs(ex.ID, args)
 				if err != nil {
 					return nil, err
 				}
-				out := make([]any, 0, len(tasks))
-				for _, t := range tasks {
-					if current != nil && t.ID == current.ID {
-						t = current
-					}
-					out = append(out, taskDict(t))
-				}
-				return out, nil
+				return w.tasksDicts(q, current, 0)
 			},
 			"execution": func(args ...any) (any, error) {
 				return executionDict(ex), nil
@@ -70,7 +64,101 @@ func (w *work) exprContext(ex *Execution, data map[string]any, current *Task) *e
 				return env, nil
 			},
 		},
+		Params: funcParams,
 	}
+}
+
+// funcParams names the parameters of Mistral's functions as Mistral 15
+// declares them, for keyword arguments (`tasks(state => 'ERROR')`).
+var funcParams = map[string][]string{
+	"task":  {"task_name"},
+	"tasks": {"workflow_execution_id", "recursive", "state", "flat"},
+}
+
+// tasksQuery is what tasks(workflow_execution_id, recursive, state, flat)
+// asks for.
+type tasksQuery struct {
+	executionID     string
+	recursive, flat bool
+	state           string
+}
+
+// tasksArgs reads tasks()'s arguments. Without an execution id it means
+// the current execution (Mistral: the tasks of every execution).
+func tasksArgs(current string, args []any) (tasksQuery, error) {
+	q := tasksQuery{executionID: current}
+	if len(args) > 4 {
+		return q, fmt.Errorf("tasks() takes at most 4 arguments (workflow_execution_id, recursive, state, flat), got %d", len(args))
+	}
+	str := func(i int, what string) (string, error) {
+		if i >= len(args) || args[i] == nil {
+			return "", nil
+		}
+		s, ok := args[i].(string)
+		if !ok {
+			return "", fmt.Errorf("tasks(): %s must be a string, got %s", what, expr.Str(args[i]))
+		}
+		return s, nil
+	}
+	id, err := str(0, "workflow_execution_id")
+	if err != nil {
+		return q, err
+	}
+	if id != "" {
+		q.executionID = id
+	}
+	if q.state, err = str(2, "state"); err != nil {
+		return q, err
+	}
+	q.recursive = len(args) > 1 && expr.Truthy(args[1])
+	q.flat = len(args) > 3 && expr.Truthy(args[3])
+	return q, nil
+}
+
+// tasksDicts lists the tasks of q.executionID that match q, then, with
+// q.recursive, those of its sub-workflows, depth first, as Mistral does.
+// With q.flat a sub-workflow task is left out when one of its executions
+// is in the task's own state (it is represented by that execution's tasks).
+func (w *work) tasksDicts(q tasksQuery, current *Task, depth int) ([]any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("tasks(): sub-workflows nested deeper than %d", maxDepth)
+	}
+	tasks, err := w.tx.TasksOf(w.ctx, q.executionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(tasks))
+	var nested []any
+	for _, t := range tasks {
+		if current != nil && t.ID == current.ID {
+			t = current
+		}
+		var subs []*Execution
+		if t.Type == TaskTypeWorkflow && (q.recursive || q.flat) {
+			if subs, err = w.tx.ListExecutions(w.ctx, ListQuery{Filters: []Filter{{Field: "task_execution_id", Op: OpEq, Values: []string{t.ID}}}}); err != nil {
+				return nil, err
+			}
+		}
+		if q.recursive {
+			for _, sub := range subs {
+				sq := q
+				sq.executionID = sub.ID
+				more, err := w.tasksDicts(sq, current, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				nested = append(nested, more...)
+			}
+		}
+		if q.state != "" && string(t.State) != q.state {
+			continue
+		}
+		if q.flat && slices.ContainsFunc(subs, func(sub *Execution) bool { return sub.State == t.State }) {
+			continue
+		}
+		out = append(out, taskDict(t))
+	}
+	return append(out, nested...), nil
 }
 
 func taskDict(t *Task) map[string]any {

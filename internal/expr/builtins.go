@@ -17,6 +17,14 @@ type builtin func(e *evaluator, args []any) (any, error)
 // entries call back into the evaluator, which consults this table.
 var builtins map[string]builtin
 
+// builtinParams names the parameters of the built-ins Mistral defines in
+// Python, for keyword arguments (`json_dump(data => $.x)`).
+var builtinParams = map[string][]string{
+	"json_parse": {"data"},
+	"json_dump":  {"data"},
+	"json_pp":    {"data"},
+}
+
 func init() {
 	builtins = map[string]builtin{
 		"len":         fnLen,

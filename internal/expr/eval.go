@@ -2,6 +2,8 @@ package expr
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -371,20 +373,77 @@ func (e *evaluator) binary(n binaryNode) (any, error) {
 	return nil, errorf("internal error: unknown operator %q", n.op)
 }
 
-// args evaluates positional arguments; key => value pairs are refused.
+// args evaluates a call's arguments. Keyword arguments (`k => v`, Jinja
+// `k=v`) go to the position of the parameter they name, after the
+// positional ones, as in Python; parameters left out are null.
 func (e *evaluator) args(fn string, nodes []node) ([]any, error) {
 	out := make([]any, 0, len(nodes))
+	var names []string
+	positional := -1 // how many came before the first keyword argument
+	var named uint64 // the parameters given by keyword, by position
 	for _, a := range nodes {
-		if _, ok := a.(pairNode); ok {
-			return nil, errorf("%s() does not take key => value arguments", fn)
+		p, ok := a.(pairNode)
+		if !ok {
+			if positional >= 0 {
+				return nil, errorf("%s(): a positional argument follows a keyword argument", fn)
+			}
+			v, err := e.eval(a)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
 		}
-		v, err := e.eval(a)
+		if positional < 0 {
+			if names = e.params(fn); names == nil {
+				return nil, errorf("%s() does not take key => value arguments", fn)
+			}
+			positional = len(out)
+		}
+		key, ok := keywordName(p.key)
+		if !ok {
+			return nil, errorf("%s(): a keyword argument needs a name before \"=>\"", fn)
+		}
+		i := slices.Index(names, key)
+		switch {
+		case i < 0:
+			return nil, errorf("%s() has no parameter '%s' (parameters: %s)", fn, key, strings.Join(names, ", "))
+		case i < positional || named&(1<<i) != 0:
+			return nil, errorf("%s() got two values for '%s'", fn, key)
+		}
+		v, err := e.eval(p.val)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		for len(out) <= i {
+			out = append(out, nil)
+		}
+		out[i] = v
+		named |= 1 << i
 	}
 	return out, nil
+}
+
+// params returns the parameter names of a caller's Func or a built-in,
+// nil when it takes none by keyword.
+func (e *evaluator) params(fn string) []string {
+	if _, ok := e.ctx.Funcs[fn]; ok {
+		return e.ctx.Params[fn]
+	}
+	return builtinParams[fn]
+}
+
+// keywordName is the name of a keyword argument: a bare name (YAQL
+// `state => x`, Jinja `state=x`) or a string (`'state' => x`).
+func keywordName(n node) (string, bool) {
+	switch k := n.(type) {
+	case identNode:
+		return k.name, true
+	case litNode:
+		s, ok := k.val.(string)
+		return s, ok
+	}
+	return "", false
 }
 
 // call is name(args): the caller's Funcs first, then special forms (which

@@ -32,6 +32,9 @@ type Context struct {
 	// Funcs are functions callable by name; they override built-ins of the
 	// same name.
 	Funcs map[string]Func
+	// Params names the parameters of Funcs in order, so that a call may
+	// pass them by keyword: `tasks(state => 'ERROR')`, `{{ task(task_name='a') }}`.
+	Params map[string][]string
 }
 
 // Eval walks v recursively (map values, list items, strings) and evaluates

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -138,6 +139,48 @@ func TestFuncsOverrideBuiltins(t *testing.T) {
 	} {
 		if got, err := EvalString(in, ctx); err != nil || got != want {
 			t.Errorf("EvalString(%q) = %#v, %v; want %#v", in, got, err, want)
+		}
+	}
+}
+
+// TestKeywordArguments: keyword arguments take the position of the
+// parameter they name, in YAQL (`k => v`) and Jinja (`k=v`) alike.
+func TestKeywordArguments(t *testing.T) {
+	t.Parallel()
+	ctx := &Context{
+		Funcs: map[string]Func{
+			"f":    func(args ...any) (any, error) { return args, nil },
+			"bare": func(args ...any) (any, error) { return args, nil },
+		},
+		Params: map[string][]string{"f": {"a", "b", "c"}},
+	}
+	for _, tc := range []struct {
+		in      string
+		want    any
+		wantErr string
+	}{
+		{in: "<% f(1, c => 3) %>", want: []any{int64(1), nil, int64(3)}},
+		{in: "<% f(c => 3, a => 1) %>", want: []any{int64(1), nil, int64(3)}},
+		{in: "<% f('b' => 2) %>", want: []any{nil, int64(2)}},
+		{in: "{{ f(1, c=3) }}", want: []any{int64(1), nil, int64(3)}},
+		{in: "{{ f(b='x') }}", want: []any{nil, "x"}},
+		{in: "<% json_dump(data => 1) %>", want: "1"},
+		{in: "<% f(d => 1) %>", wantErr: "f() has no parameter 'd' (parameters: a, b, c)"},
+		{in: "<% f(1, a => 2) %>", wantErr: "f() got two values for 'a'"},
+		{in: "<% f(b => 1, b => 2) %>", wantErr: "f() got two values for 'b'"},
+		{in: "<% f(b => 1, 2) %>", wantErr: "f(): a positional argument follows a keyword argument"},
+		{in: "<% bare(a => 1) %>", wantErr: "bare() does not take key => value arguments"},
+		{in: "<% f(1 => 2) %>", wantErr: "f(): a keyword argument needs a name"},
+	} {
+		got, err := EvalString(tc.in, ctx)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("EvalString(%q) = %#v, %v; want error %q", tc.in, got, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("EvalString(%q) = %#v, %v; want %#v", tc.in, got, err, tc.want)
 		}
 	}
 }
