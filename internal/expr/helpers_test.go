@@ -53,6 +53,7 @@ func testContext(t testing.TB) *Context {
 			"echo":  func(args ...any) (any, error) { return args, nil },
 			"shout": func(args ...any) (any, error) { return "LOUD", nil },
 		},
+		Params: map[string][]string{"task": {"task_name"}},
 	}
 }
 
