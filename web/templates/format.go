@@ -34,9 +34,12 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func stateClass(state string) string { return "badge state-" + strings.ToLower(state) }
 
 // short abbreviates an id for tables; the full id is in the link and title.
+// It keeps the end: ids are version 7 UUIDs, whose first characters are a
+// timestamp shared by everything created in the same minute, and whose last
+// ones are random.
 func short(id string) string {
 	if len(id) > 8 {
-		return id[:8]
+		return id[len(id)-8:]
 	}
 	return id
 }

@@ -33,3 +33,19 @@ func TestCountText(t *testing.T) {
 		t.Errorf("capped = %q", got)
 	}
 }
+
+// Ids created together share their leading (time) digits: short must keep
+// the trailing random ones so that two rows of a table read differently.
+func TestShort(t *testing.T) {
+	t.Parallel()
+	a, b := "01a2205b-b0cb-7e75-98de-5f961fc8a1e0", "01a2205b-b0cc-7a01-8c2f-0d41b6e93b7c"
+	if short(a) == short(b) {
+		t.Errorf("short(%q) = short(%q) = %q", a, b, short(a))
+	}
+	if got := short(a); got != "1fc8a1e0" {
+		t.Errorf("short(%q) = %q, want its last 8 characters", a, got)
+	}
+	if got := short("abc"); got != "abc" {
+		t.Errorf("short(%q) = %q", "abc", got)
+	}
+}
