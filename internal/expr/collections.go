@@ -108,6 +108,41 @@ func fnFirst(_ *evaluator, a []any) (any, error) {
 	return nil, errorf("first(): collection is empty")
 }
 
+// fnSkip is collection.skip(count): the items after the first count.
+func fnSkip(_ *evaluator, a []any) (any, error) {
+	l, n, err := countArg("skip", a)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{}, l[min(n, len(l)):]...), nil
+}
+
+// fnTake is collection.take(count) (and limit): the first count items.
+func fnTake(_ *evaluator, a []any) (any, error) {
+	l, n, err := countArg("take", a)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{}, l[:min(n, len(l))]...), nil
+}
+
+// countArg reads (collection, count) for skip and take; a negative count
+// is 0.
+func countArg(fn string, a []any) ([]any, int, error) {
+	if err := arity(fn, a, 2, 2); err != nil {
+		return nil, 0, err
+	}
+	l, err := iterate(fn, a[0])
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := wantInt(fn, a[1])
+	if err != nil {
+		return nil, 0, err
+	}
+	return l, int(max(0, min(n, int64(len(l))))), nil
+}
+
 func fnLast(_ *evaluator, a []any) (any, error) {
 	if err := arity("last", a, 1, 2); err != nil {
 		return nil, err

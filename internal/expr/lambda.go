@@ -30,7 +30,95 @@ func init() {
 		"orderBy":           lmOrderBy(false),
 		"orderByDescending": lmOrderBy(true),
 		"selectMany":        lmSelectMany,
+		"toDict":            lmToDict,
+		"groupBy":           lmGroupBy,
 	}
+}
+
+// lmToDict is collection.toDict(keySelector, valueSelector): an object of
+// each item's key and value (the item itself without valueSelector).
+func lmToDict(e *evaluator, recv any, args []node) (any, error) {
+	if err := lambdaArgs("toDict", args, 1, 2); err != nil {
+		return nil, err
+	}
+	items, err := iterate("toDict", recv)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.charge(len(items)); err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(items))
+	for _, it := range items {
+		it = canon(it)
+		k, err := e.with(it).eval(args[0])
+		if err != nil {
+			return nil, err
+		}
+		key, ok := k.(string)
+		if !ok {
+			return nil, errorf("toDict() keys must be strings, not '%s'", typeName(k))
+		}
+		v := it
+		if len(args) == 2 {
+			if v, err = e.with(it).eval(args[1]); err != nil {
+				return nil, err
+			}
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+// lmGroupBy is collection.groupBy(keySelector, valueSelector, aggregator):
+// a list of [key, [values]] in the order keys first appear; aggregator,
+// if given, maps each [key, values] pair.
+func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
+	if err := lambdaArgs("groupBy", args, 1, 3); err != nil {
+		return nil, err
+	}
+	items, err := iterate("groupBy", recv)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.charge(len(items)); err != nil {
+		return nil, err
+	}
+	var keys []any
+	groups := map[string][]any{}
+	for _, it := range items {
+		it = canon(it)
+		k, err := e.with(it).eval(args[0])
+		if err != nil {
+			return nil, err
+		}
+		id, err := EncodeJSON(k) // keys of any type, compared by value
+		if err != nil {
+			return nil, err
+		}
+		v := it
+		if len(args) >= 2 {
+			if v, err = e.with(it).eval(args[1]); err != nil {
+				return nil, err
+			}
+		}
+		if _, seen := groups[string(id)]; !seen {
+			keys = append(keys, k)
+		}
+		groups[string(id)] = append(groups[string(id)], v)
+	}
+	out := make([]any, 0, len(keys))
+	for _, k := range keys {
+		id, _ := EncodeJSON(k)
+		var pair any = []any{k, groups[string(id)]}
+		if len(args) == 3 {
+			if pair, err = e.with(pair).eval(args[2]); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, pair)
+	}
+	return out, nil
 }
 
 // sfSwitch is switch(cond => value, ...): the value of the first true
