@@ -30,15 +30,12 @@ func (o object) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// encodeValue writes v as JSON without escaping <, > and &: responses are
-// JSON, never HTML, and "<default-project>" should read as it is.
-func encodeValue(b *bytes.Buffer, v any) error { return appendJSON(b, v) }
-
 // appendJSON writes v exactly as encoding/json would (compact, with
-// SetEscapeHTML(false)), but directly for the types responses are built
-// of: going through encoding/json cost a reflection walk, an encoder per
-// value and a second pass over every object (5 % of the server's CPU
-// under load). Other types still go through encoding/json.
+// SetEscapeHTML(false): responses are JSON, never HTML, and
+// "<default-project>" should read as it is), but directly for the types
+// responses are built of: going through encoding/json cost a reflection
+// walk, an encoder per value and a second pass over every object (5 % of
+// the server's CPU under load). Other types still go through encoding/json.
 func appendJSON(b *bytes.Buffer, v any) error {
 	switch x := v.(type) {
 	case nil:

@@ -66,6 +66,3 @@ func CanTransition(from, to State) bool {
 // Pending lists the states of an action execution that still awaits a
 // result: a completion may only move it out of these.
 var Pending = []State{StateRunning, StatePaused}
-
-// active lists the task states in which a workflow still has work to do.
-var active = []State{StateIdle, StateWaiting, StateRunning, StateDelayed, StatePaused}
