@@ -37,19 +37,12 @@ func evalItems(spec any, ectx *expr.Context) ([]map[string]any, error) {
 			return nil, fmt.Errorf("with-items %q: want 'name in <list>'", c)
 		}
 		src := strings.TrimSpace(m[2])
-		var v any = src
 		if strings.HasPrefix(src, "[") {
-			dv, err := expr.EvalString("<% "+src+" %>", ectx)
-			if err != nil {
-				return nil, err
-			}
-			v = dv
-		} else {
-			dv, err := expr.EvalString(src, ectx)
-			if err != nil {
-				return nil, err
-			}
-			v = dv
+			src = "<% " + src + " %>" // a literal list
+		}
+		v, err := expr.EvalString(src, ectx)
+		if err != nil {
+			return nil, err
 		}
 		list, ok := v.([]any)
 		if !ok {
