@@ -324,3 +324,29 @@ func TestErrorsAndShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishedGlobal: GET of an execution shows, as a JSON string, what
+// its tasks published with an on-* clause's publish: global.
+func TestPublishedGlobal(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.must(http.MethodPost, "/v2/workflows", `---
+version: '2.0'
+global_wf:
+  tasks:
+    one:
+      action: std.echo output=7
+      on-success:
+        publish:
+          global:
+            seven: <% task().result %>
+`, 201)
+	ex := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "global_wf"}`, 201)
+	if _, ok := ex["published_global"]; ok {
+		t.Errorf("POST answer has published_global; Mistral's does not: %v", ex)
+	}
+	ex = s.waitState("/v2/executions/"+ex["id"].(string), "SUCCESS")
+	if got := ex["published_global"]; got != `{"seven": 7}` {
+		t.Errorf("published_global = %#v, want %q", got, `{"seven": 7}`)
+	}
+}

@@ -57,7 +57,11 @@ func (a *API) getExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	return writeJSON(c, http.StatusOK, append(executionJSON(ex), field{"published_global", "{}"}))
+	global := ex.PublishedGlobalJSON
+	if global == "" {
+		global = "{}"
+	}
+	return writeJSON(c, http.StatusOK, append(executionJSON(ex), field{"published_global", global}))
 }
 
 func (a *API) listExecutions(c echo.Context) error {

@@ -71,6 +71,11 @@ type Task struct {
 	OnSuccess  []Transition `json:",omitempty"`
 	OnError    []Transition `json:",omitempty"`
 	OnComplete []Transition `json:",omitempty"`
+	// OnSuccessPublish, OnErrorPublish and OnCompletePublish are the
+	// 'publish' of a clause in its advanced form ({publish: …, next: …}).
+	OnSuccessPublish  *Publish `json:",omitempty"`
+	OnErrorPublish    *Publish `json:",omitempty"`
+	OnCompletePublish *Publish `json:",omitempty"`
 	// Join is nil, "all", "one" or a positive int64.
 	Join any `json:",omitempty"`
 	// WithItems is a string or a []any of strings, each "var in <source>".
@@ -93,6 +98,15 @@ type Task struct {
 	Requires     []string `json:",omitempty"`
 	Tags         []string `json:",omitempty"`
 	Line, Column int
+}
+
+// Publish is the publish of an on-* clause: Branch variables go where a
+// task's own publish goes; Global ones to the whole workflow execution.
+// Atomic is accepted and, as in Mistral 15, not used.
+type Publish struct {
+	Branch map[string]any `json:",omitempty"`
+	Global map[string]any `json:",omitempty"`
+	Atomic map[string]any `json:",omitempty"`
 }
 
 // Transition is one item of an on-success, on-error or on-complete clause.

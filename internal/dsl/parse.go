@@ -460,11 +460,11 @@ func (p *parser) task(wf *Workflow, e pair, defaults []pair) (*Task, error) {
 	for _, f := range defaults {
 		switch f.Key {
 		case "on-success", "on-error", "on-complete":
-			clause := t.clause(f.Key)
-			if len(*clause) > 0 {
+			clause, clausePub := t.clause(f.Key)
+			if len(*clause) > 0 || *clausePub != nil {
 				continue
 			}
-			trs, err := p.transitions(f, what+" (from task-defaults)")
+			trs, pub, err := p.transitions(f, what+" (from task-defaults)")
 			if err != nil {
 				return nil, err
 			}
@@ -473,6 +473,7 @@ func (p *parser) task(wf *Workflow, e pair, defaults []pair) (*Task, error) {
 					*clause = append(*clause, tr)
 				}
 			}
+			*clausePub = pub
 		case "requires":
 			reqs, err := p.stringList(f, what, true)
 			if err != nil {
@@ -495,14 +496,15 @@ func (p *parser) task(wf *Workflow, e pair, defaults []pair) (*Task, error) {
 	return t, nil
 }
 
-func (t *Task) clause(key string) *[]Transition {
+// clause returns the transitions and the publish of an on-* clause.
+func (t *Task) clause(key string) (*[]Transition, **Publish) {
 	switch key {
 	case "on-success":
-		return &t.OnSuccess
+		return &t.OnSuccess, &t.OnSuccessPublish
 	case "on-error":
-		return &t.OnError
+		return &t.OnError, &t.OnErrorPublish
 	default:
-		return &t.OnComplete
+		return &t.OnComplete, &t.OnCompletePublish
 	}
 }
 
@@ -555,9 +557,8 @@ func (p *parser) taskProperty(wf *Workflow, t *Task, f pair, what string, fromDe
 	case "concurrency":
 		t.Concurrency, err = p.intOrExpr(f, where)
 	case "on-success", "on-error", "on-complete":
-		var trs []Transition
-		trs, err = p.transitions(f, what)
-		*t.clause(f.Key) = trs
+		trs, pub := t.clause(f.Key)
+		*trs, *pub, err = p.transitions(f, what)
 	case "join":
 		t.Join, err = p.join(f, what)
 	case "requires":
@@ -846,10 +847,80 @@ func (p *parser) join(f pair, what string) (any, error) {
 	return nil, errAt(f.Value, "%s: 'join' must be 'all', 'one' or a positive integer, got %s", what, describe(f.Value))
 }
 
-// transitions parses an on-success/on-error/on-complete clause. Targets are
-// resolved later, once every task of the workflow is known.
-func (p *parser) transitions(f pair, what string) ([]Transition, error) {
-	return p.transitionsDepth(f, what, 0)
+// transitions parses an on-success/on-error/on-complete clause: its
+// transitions and, in the advanced form {publish: …, next: …}, its publish.
+// Targets are resolved later, once every task of the workflow is known.
+func (p *parser) transitions(f pair, what string) ([]Transition, *Publish, error) {
+	where := fmt.Sprintf("%s '%s'", what, f.Key)
+	d := deref(f.Value)
+	if d == nil || d.Kind != yaml.MappingNode {
+		trs, err := p.transitionsDepth(f, what, 0)
+		return trs, nil, err
+	}
+	ps, err := p.pairs(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ps) == 1 && ps[0].Key != "publish" && ps[0].Key != "next" {
+		// 'task: <% condition %>'
+		tr, err := p.transition(ps[0].KeyNode, ps[0].Value, where)
+		return []Transition{tr}, nil, err
+	}
+	if err := checkKeys(ps, []string{"publish", "next"}, where); err != nil {
+		return nil, nil, err
+	}
+	var pub *Publish
+	if f, ok := lookup(ps, "publish"); ok {
+		if pub, err = p.clausePublish(f, where); err != nil {
+			return nil, nil, err
+		}
+	}
+	var trs []Transition
+	if next, ok := lookup(ps, "next"); ok {
+		if trs, err = p.transitionsDepth(pair{Key: f.Key, KeyNode: next.KeyNode, Value: next.Value}, what, 1); err != nil {
+			return nil, nil, err
+		}
+	}
+	return trs, pub, nil
+}
+
+// clausePublish parses the publish of an advanced on-* clause: a mapping
+// of 'branch', 'global' and 'atomic', each a non-empty mapping.
+func (p *parser) clausePublish(f pair, where string) (*Publish, error) {
+	where += " 'publish'"
+	d := deref(f.Value)
+	if d == nil || d.Kind != yaml.MappingNode {
+		return nil, errAt(f.Value, "%s must be a mapping of 'branch', 'global' or 'atomic', got %s", where, kindName(f.Value))
+	}
+	ps, err := p.pairs(d)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(ps, []string{"branch", "global", "atomic"}, where); err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, errAt(f.Value, "%s: either 'branch', 'global' or 'atomic' must be specified", where)
+	}
+	pub := &Publish{}
+	for _, e := range ps {
+		m, err := p.mapping(e, true, fmt.Sprintf("%s '%s'", where, e.Key))
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			return nil, errAt(e.Value, "%s '%s' must be a non-empty mapping", where, e.Key)
+		}
+		switch e.Key {
+		case "branch":
+			pub.Branch = m
+		case "global":
+			pub.Global = m
+		default:
+			pub.Atomic = m
+		}
+	}
+	return pub, nil
 }
 
 func (p *parser) transitionsDepth(f pair, what string, depth int) ([]Transition, error) {
@@ -897,20 +968,19 @@ func (p *parser) transitionsDepth(f pair, what string, depth int) ([]Transition,
 		}
 		return out, nil
 	case d.Kind == yaml.MappingNode:
+		// Inside 'next': one 'task: <% condition %>'.
 		ps, err := p.pairs(d)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkKeys(ps, []string{"publish", "next"}, where); err != nil {
+		if len(ps) != 1 {
+			return nil, errAt(f.Value, "%s: 'next' must be a task name, a list of them or one 'task: <%% condition %%>', got a mapping of %d keys", where, len(ps))
+		}
+		tr, err := p.transition(ps[0].KeyNode, ps[0].Value, where)
+		if err != nil {
 			return nil, err
 		}
-		if pub, ok := lookup(ps, "publish"); ok {
-			return nil, errAt(pub.KeyNode, "%s: 'publish' inside a transition clause (the advanced publish/next form) is not supported yet; use the task's 'publish'", where)
-		}
-		if next, ok := lookup(ps, "next"); ok {
-			return p.transitionsDepth(pair{Key: f.Key, KeyNode: next.KeyNode, Value: next.Value}, what, depth+1)
-		}
-		return nil, nil
+		return []Transition{tr}, nil
 	}
 	return nil, errAt(f.Value, "%s must be a task name, a list of them or 'task: <%% condition %%>' items, got %s", where, kindName(f.Value))
 }

@@ -14,6 +14,11 @@ const timeLayout = "2006-01-02 15:04:05"
 // Mistral functions task(), tasks(), execution() and env(). current is the
 // task that task() without a name means (nil outside a task).
 func (w *work) exprContext(ex *Execution, data map[string]any, current *Task) *expr.Context {
+	if g := ex.PublishedGlobalJSON; g != "" && g != "{}" {
+		// Global variables are seen under the task's own data, as in
+		// Mistral's context view.
+		data = merge(decodeObject(g), data)
+	}
 	return &expr.Context{
 		Data: data,
 		Funcs: map[string]expr.Func{
@@ -56,6 +61,25 @@ func (w *work) exprContext(ex *Execution, data map[string]any, current *Task) *e
 			"execution": func(args ...any) (any, error) {
 				return executionDict(ex), nil
 			},
+			"global": func(args ...any) (any, error) {
+				if len(args) != 1 {
+					return nil, fmt.Errorf("global() takes one variable name, got %d arguments", len(args))
+				}
+				name, ok := args[0].(string)
+				if !ok {
+					return nil, fmt.Errorf("global() takes a variable name, got %s", expr.Str(args[0]))
+				}
+				if v, ok := decodeObject(ex.PublishedGlobalJSON)[name]; ok {
+					return v, nil
+				}
+				// Mistral's workflow context holds the vars too.
+				if spec, err := w.e.specs.get(ex.Definition); err == nil && spec.Vars != nil {
+					if _, isVar := spec.Vars[name]; isVar {
+						return decodeObject(ex.ContextJSON)[name], nil
+					}
+				}
+				return nil, nil
+			},
 			"env": func(args ...any) (any, error) {
 				env := decodeObject(ex.ParamsJSON)["env"]
 				if env == nil {
@@ -71,8 +95,9 @@ func (w *work) exprContext(ex *Execution, data map[string]any, current *Task) *e
 // funcParams names the parameters of Mistral's functions as Mistral 15
 // declares them, for keyword arguments (`tasks(state => 'ERROR')`).
 var funcParams = map[string][]string{
-	"task":  {"task_name"},
-	"tasks": {"workflow_execution_id", "recursive", "state", "flat"},
+	"task":   {"task_name"},
+	"tasks":  {"workflow_execution_id", "recursive", "state", "flat"},
+	"global": {"var_name"},
 }
 
 // tasksQuery is what tasks(workflow_execution_id, recursive, state, flat)

@@ -133,17 +133,18 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	t.FinishedAt, t.UpdatedAt = &now, now
 	t.ResultJSON = mustEncode(end.result)
 
-	var pub map[string]any
-	switch {
-	case !end.publish:
-	case end.state == StateSuccess:
-		pub = ts.Publish
-	case end.state == StateError:
-		pub = ts.PublishOnError
+	var branch, global map[string]any
+	if end.publish {
+		branch, global = publishFor(ts, end.state)
 	}
 	published := map[string]any{}
-	if pub != nil {
-		v, err := expr.Eval(pub, w.exprContext(ex, decodeObject(t.InContextJSON), t))
+	if branch != nil || global != nil {
+		ectx := w.exprContext(ex, decodeObject(t.InContextJSON), t)
+		v, err := expr.Eval(branch, ectx)
+		var g any
+		if err == nil && global != nil {
+			g, err = expr.Eval(global, ectx)
+		}
 		if err != nil {
 			// Mistral fails the workflow: the error is in handling the
 			// action's completion, not in the action.
@@ -152,6 +153,13 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 			return w.abortTask(ex, spec, t, info, end.result)
 		}
 		published = asObject(v)
+		if g != nil {
+			ex.PublishedGlobalJSON = mustEncode(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
+			ex.UpdatedAt = now
+			if err := w.tx.UpdateExecution(w.ctx, ex, ex.State); err != nil {
+				return fmt.Errorf("publish global variables of task %q: %w", t.Name, err)
+			}
+		}
 	}
 	t.PublishedJSON = mustEncode(published)
 	if ts.KeepResult != nil {
@@ -173,6 +181,54 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 		return err
 	}
 	return w.checkCompletion(ex, spec)
+}
+
+// publishFor returns what a task ending in state publishes, as Mistral 15
+// decides it: the task's publish (SUCCESS) or publish-on-error (ERROR) as
+// branch variables; on-complete's publish merged over them; and that merged
+// over the on-success or on-error clause's publish.
+func publishFor(ts *dsl.Task, state State) (branch, global map[string]any) {
+	var own map[string]any
+	var clause *dsl.Publish
+	switch state {
+	case StateSuccess:
+		own, clause = ts.Publish, ts.OnSuccessPublish
+	case StateError:
+		own, clause = ts.PublishOnError, ts.OnErrorPublish
+	default:
+		return nil, nil
+	}
+	branch = own
+	if oc := ts.OnCompletePublish; oc != nil {
+		branch, global = deepMerge(branch, oc.Branch), deepMerge(nil, oc.Global)
+	}
+	if clause != nil {
+		branch, global = deepMerge(clause.Branch, branch), deepMerge(clause.Global, global)
+	}
+	return branch, global
+}
+
+// deepMerge returns a copy of a with b merged in: b's values win, objects
+// present in both are merged key by key (Mistral's merge_dicts). nil when
+// both are empty.
+func deepMerge(a, b map[string]any) map[string]any {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		am, aok := out[k].(map[string]any)
+		bm, bok := v.(map[string]any)
+		if aok && bok {
+			out[k] = deepMerge(am, bm)
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // actionName names what a task ran, for error messages.

@@ -40,10 +40,13 @@ type Execution struct {
 	InputJSON         string
 	OutputJSON        string
 	ContextJSON       string // the initial data context: input, then vars
-	Definition        string // the workflow's YAML as it was when the execution started
-	ProjectID         string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// PublishedGlobalJSON holds what tasks published to the whole workflow
+	// (an on-* clause's publish: global); "" or "{}" when nothing.
+	PublishedGlobalJSON string
+	Definition          string // the workflow's YAML as it was when the execution started
+	ProjectID           string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Task type values.

@@ -10,7 +10,7 @@ import (
 var executions = &resource{
 	table: "workflow_executions",
 	columns: "id, workflow_id, workflow_name, workflow_namespace, description, tags, params, task_execution_id, root_execution_id, " +
-		"state, state_info, input, output, context, definition, project_id, created_at, updated_at",
+		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global",
 	fields: map[string]fieldKind{
 		"id": kindText, "workflow_id": kindText, "workflow_name": kindText, "workflow_namespace": kindText,
 		"description": kindText, "tags": kindText, "params": kindText, "task_execution_id": kindText,
@@ -29,7 +29,7 @@ type executionRow struct {
 func (r *executionRow) dests() []any {
 	e := &r.e
 	return []any{&e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
-		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd}
+		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON}
 }
 
 func (r *executionRow) execution() *engine.Execution {
@@ -62,20 +62,29 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		strOrNil(e.TaskExecutionID), strOrNil(e.RootExecutionID), string(e.State), strOrNil(e.StateInfo),
-		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, fmtTime(e.CreatedAt), fmtTime(e.UpdatedAt))
+		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, fmtTime(e.CreatedAt), fmtTime(e.UpdatedAt),
+		jsonOrEmpty(e.PublishedGlobalJSON))
 	return dbErr(err, "create execution")
 }
 
 func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...engine.State) error {
 	guard, gargs := stateGuard(from)
 	args := append([]any{e.Description, tagsJSON(e.Tags), e.ParamsJSON, string(e.State), strOrNil(e.StateInfo),
-		e.OutputJSON, e.ContextJSON, fmtTime(e.UpdatedAt), e.ID}, gargs...)
+		e.OutputJSON, e.ContextJSON, jsonOrEmpty(e.PublishedGlobalJSON), fmtTime(e.UpdatedAt), e.ID}, gargs...)
 	res, err := t.db.ExecContext(ctx, `UPDATE workflow_executions SET description = ?, tags = ?, params = ?, state = ?, state_info = ?,
-		output = ?, context = ?, updated_at = ? WHERE id = ?`+guard, args...)
+		output = ?, context = ?, published_global = ?, updated_at = ? WHERE id = ?`+guard, args...)
 	return guarded(res, err, "update execution")
+}
+
+// jsonOrEmpty stores an unset JSON object field as {}.
+func jsonOrEmpty(s string) string {
+	if s == "" {
+		return "{}"
+	}
+	return s
 }
 
 func (t *tx) DeleteExecution(ctx context.Context, id string) error {
