@@ -98,6 +98,9 @@ func (s *Server) execution(c echo.Context) error {
 	if ex.StateInfo != nil {
 		v.StateInfo = *ex.StateInfo
 	}
+	if g := ex.PublishedGlobalJSON; g != "" && g != "{}" {
+		v.Global = prettyJSON(g)
+	}
 	for _, t := range tasks {
 		names[t.ID] = "task " + t.Name
 		row := templates.TaskRow{

@@ -438,3 +438,43 @@ func TestStaticFilesAreHashedAndCached(t *testing.T) {
 		t.Errorf("unhashed name: %v %v", res.StatusCode, err)
 	}
 }
+
+// TestExecutionPublishedGlobal: the execution page shows what tasks
+// published with publish: global, and no such block when there is none.
+func TestExecutionPublishedGlobal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.eng.CreateWorkflows(ctx, `version: '2.0'
+decide:
+  tasks:
+    ask:
+      action: std.async_noop
+      on-success:
+        publish:
+          global:
+            decision: <% task().result %>
+`, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.eng.StartExecution(ctx, engine.StartRequest{WorkflowName: "decide"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.eng.ListActionExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{
+		{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("action executions of %s = %v, %v", ex.ID, list, err)
+	}
+	if _, err := e.eng.UpdateActionExecution(ctx, list[0].ID, engine.Completion{State: engine.StateSuccess, Output: "approved", HasOutput: true}); err != nil {
+		t.Fatal(err)
+	}
+	data := e.get("/executions/" + ex.ID).doc.Find(`[data-region="data"]`)
+	if txt := data.Text(); !strings.Contains(txt, "Published global") || !strings.Contains(txt, `"decision": "approved"`) {
+		t.Errorf("data of %s = %q, want the published global decision", ex.ID, txt)
+	}
+	other, _ := e.startApproval("bob")
+	if txt := e.get("/executions/" + other).doc.Find(`[data-region="data"]`).Text(); strings.Contains(txt, "Published global") {
+		t.Errorf("an execution without global variables shows %q", txt)
+	}
+}

@@ -202,6 +202,7 @@ type ExecutionView struct {
 	Input       string
 	Output      string
 	Params      string
+	Global      string // what tasks published with publish: global, if anything
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Tasks       []TaskRow
