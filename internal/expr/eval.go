@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -25,14 +26,47 @@ type evaluator struct {
 	lang  lang
 	data  any
 	steps *int
+	// shared is what the lambdas of one evaluation share.
+	shared *evalShared
 	// lambda is true inside select(), where() and the like, where `$` is
 	// an item rather than the task's data context.
 	lambda bool
 }
 
+// evalShared is the state of one evaluation, allocated once.
+type evalShared struct {
+	steps int
+	// regexps holds the patterns compiled so far (`where($ =~ 'x')`
+	// compiles once).
+	regexps map[string]*regexp.Regexp
+}
+
 func newEvaluator(ctx *Context, l lang) *evaluator {
-	steps := 0
-	return &evaluator{ctx: ctx, lang: l, data: ctx.Data, steps: &steps}
+	sh := &evalShared{}
+	return &evaluator{ctx: ctx, lang: l, data: ctx.Data, steps: &sh.steps, shared: sh}
+}
+
+// maxPattern bounds a regular expression's length.
+const maxPattern = 1000
+
+// regexp compiles a pattern once per evaluation. Patterns are RE2 (Go's
+// regexp), which has no backreferences or lookaround: those are errors.
+func (e *evaluator) regexp(pattern string) (*regexp.Regexp, error) {
+	if re, ok := e.shared.regexps[pattern]; ok {
+		return re, nil
+	}
+	if len(pattern) > maxPattern {
+		return nil, errorf("regular expression longer than %d characters", maxPattern)
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, errorf("invalid regular expression %s: %v", reprString(pattern), err)
+	}
+	if e.shared.regexps == nil {
+		e.shared.regexps = map[string]*regexp.Regexp{}
+	}
+	e.shared.regexps[pattern] = re
+	return re, nil
 }
 
 // with returns an evaluator whose `$` (or `_`) is data.
@@ -338,6 +372,18 @@ func (e *evaluator) binary(n binaryNode) (any, error) {
 		return !equal(l, r), nil
 	case "<", ">", "<=", ">=":
 		return comparison(n.op, l, r)
+	case "=~", "!~":
+		// YAQL's regular expression match: Python's re.search.
+		ls, lok := l.(string)
+		rs, rok := r.(string)
+		if !lok || !rok {
+			return nil, errorf("'%s' needs a string and a pattern, not '%s' and '%s'", n.op, typeName(l), typeName(r))
+		}
+		re, err := e.regexp(rs)
+		if err != nil {
+			return nil, err
+		}
+		return re.MatchString(ls) == (n.op == "=~"), nil
 	case "in":
 		return contains(l, r)
 	case "not in":

@@ -20,6 +20,7 @@ func init() {
 		"switch":   sfSwitch,
 		"dict":     sfDict,
 		"coalesce": sfCoalesce,
+		"format":   sfFormat,
 	}
 	lambdaMethods = map[string]lambdaMethod{
 		"select":            lmSelect,
@@ -31,6 +32,7 @@ func init() {
 		"orderByDescending": lmOrderBy(true),
 		"selectMany":        lmSelectMany,
 		"toDict":            lmToDict,
+		"format":            lmFormat,
 		"groupBy":           lmGroupBy,
 	}
 }

@@ -113,7 +113,7 @@ func (p *parser) lbp() int {
 			return bpMul
 		case "==", "!=", "<", ">", "<=", ">=":
 			return bpCompare
-		case "=":
+		case "=", "=~", "!~":
 			if p.lang == langYAQL {
 				return bpCompare
 			}
