@@ -40,14 +40,8 @@ func init() {
 // lmToDict is collection.toDict(keySelector, valueSelector): an object of
 // each item's key and value (the item itself without valueSelector).
 func lmToDict(e *evaluator, recv any, args []node) (any, error) {
-	if err := lambdaArgs("toDict", args, 1, 2); err != nil {
-		return nil, err
-	}
-	items, err := iterate("toDict", recv)
+	items, err := e.lambdaItems("toDict", recv, args, 1, 2)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.charge(len(items)); err != nil {
 		return nil, err
 	}
 	out := make(map[string]any, len(items))
@@ -76,14 +70,8 @@ func lmToDict(e *evaluator, recv any, args []node) (any, error) {
 // a list of [key, [values]] in the order keys first appear; aggregator,
 // if given, maps each [key, values] pair.
 func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
-	if err := lambdaArgs("groupBy", args, 1, 3); err != nil {
-		return nil, err
-	}
-	items, err := iterate("groupBy", recv)
+	items, err := e.lambdaItems("groupBy", recv, args, 1, 3)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.charge(len(items)); err != nil {
 		return nil, err
 	}
 	var keys []any
@@ -215,15 +203,22 @@ func lambdaArgs(name string, args []node, lo, hi int) error {
 	return nil
 }
 
-func lmSelect(e *evaluator, recv any, args []node) (any, error) {
-	if err := lambdaArgs("select", args, 1, 1); err != nil {
+// lambdaItems checks a lambda method's arguments and returns the items of
+// its collection, charged to the evaluation's budget.
+func (e *evaluator) lambdaItems(name string, recv any, args []node, lo, hi int) ([]any, error) {
+	if err := lambdaArgs(name, args, lo, hi); err != nil {
 		return nil, err
 	}
-	items, err := iterate("select", recv)
+	items, err := iterate(name, recv)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.charge(len(items)); err != nil {
+	return items, e.charge(len(items))
+}
+
+func lmSelect(e *evaluator, recv any, args []node) (any, error) {
+	items, err := e.lambdaItems("select", recv, args, 1, 1)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]any, 0, len(items))
@@ -247,10 +242,7 @@ func lmSelectMany(e *evaluator, recv any, args []node) (any, error) {
 
 func lmWhere(keep bool) lambdaMethod {
 	return func(e *evaluator, recv any, args []node) (any, error) {
-		if err := lambdaArgs("where", args, 1, 1); err != nil {
-			return nil, err
-		}
-		items, err := iterate("where", recv)
+		items, err := e.lambdaItems("where", recv, args, 1, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -318,14 +310,8 @@ func lmAll(e *evaluator, recv any, args []node) (any, error) {
 
 func lmOrderBy(desc bool) lambdaMethod {
 	return func(e *evaluator, recv any, args []node) (any, error) {
-		if err := lambdaArgs("orderBy", args, 1, 1); err != nil {
-			return nil, err
-		}
-		items, err := iterate("orderBy", recv)
+		items, err := e.lambdaItems("orderBy", recv, args, 1, 1)
 		if err != nil {
-			return nil, err
-		}
-		if err := e.charge(len(items)); err != nil {
 			return nil, err
 		}
 		keys := make([]any, len(items))
