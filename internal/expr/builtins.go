@@ -23,6 +23,7 @@ var builtinParams = map[string][]string{
 	"json_parse": {"data"},
 	"json_dump":  {"data"},
 	"json_pp":    {"data"},
+	"yaml_parse": {"data"},
 }
 
 func init() {
@@ -37,6 +38,7 @@ func init() {
 		"toList":      fnToList,
 		"to_list":     fnToList,
 		"json_parse":  fnJSONParse,
+		"yaml_parse":  fnYAMLParse,
 		"json_dump":   fnJSONDump,
 		"json_pp":     fnJSONDump,
 		"uuid":        fnUUID,
