@@ -219,9 +219,10 @@ func formatSpec(v any, spec string) (string, error) {
 	if spec != "" && strings.IndexByte("+- ", spec[0]) >= 0 {
 		sign, spec = spec[0], spec[1:]
 	}
+	zero := false
 	if strings.HasPrefix(spec, "0") {
 		if align == 0 {
-			fill, align = '0', '='
+			fill, align, zero = '0', '=', true
 		}
 		spec = spec[1:]
 	}
@@ -267,6 +268,9 @@ func formatSpec(v any, spec string) (string, error) {
 	case string:
 		if typ != 0 && typ != 's' {
 			return "", errorf("Unknown format code '%c' for object of type 'str'", typ)
+		}
+		if zero {
+			align = '<' // '{:05}'.format('ab') is 'ab000'
 		}
 		if sign != '-' || comma || align == '=' {
 			return "", errorf("Sign not allowed in string format specifier")
