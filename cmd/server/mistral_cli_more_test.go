@@ -149,3 +149,46 @@ func TestMistralCLITaskRerunResume(t *testing.T) {
 		t.Errorf("the item that succeeded is no longer accepted: %s", kept.Raw)
 	}
 }
+
+// TestMistralCLIAdhocActions: action-create, action-get, action-update and
+// action-delete of the real CLI on an ad-hoc action, and a workflow that
+// uses it.
+func TestMistralCLIAdhocActions(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	srv := startServer(t, "-seed=false")
+	cli.url = srv.URL + "/v2"
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		t.Helper()
+		file := dir + "/" + name
+		if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	acts := write("actions.yaml", "version: '2.0'\ngreet:\n  description: Say hello\n  base: std.echo output=\"Hello, <% $.name %>\"\n  input: [name]\n")
+	out := cli.ok(t, "action-create", acts)
+	if !strings.Contains(out, "greet") || !strings.Contains(out, "Say hello") {
+		t.Errorf("action-create printed:\n%s", out)
+	}
+	got := cli.show(t, "action-get", "greet", "-f", "json")
+	checkFields(t, "action-get", got, map[string]any{"Name": "greet", "Is system": false, "Input": "name"})
+	if !strings.Contains(cli.ok(t, "action-list"), "greet") {
+		t.Error("action-list lacks greet")
+	}
+	cli.ok(t, "action-update", write("update.yaml", "version: '2.0'\ngreet:\n  base: std.echo output=\"Hi, <% $.name %>\"\n  input: [name]\n"))
+
+	wf := write("wf.yaml", "version: '2.0'\nuse_greet:\n  tasks:\n    t:\n      action: greet name=Bob\n      publish: {g: <% task().result %>}\n")
+	cli.ok(t, "workflow-create", wf)
+	ex := cli.show(t, "execution-create", "use_greet", "-f", "json")
+	exID, _ := ex["ID"].(string)
+	waitState(t, srv.URL+"/v2/executions/"+exID, "SUCCESS")
+	if out := cli.ok(t, "execution-get-output", exID); !strings.Contains(out, `"Hi, Bob"`) {
+		t.Errorf("execution-get-output printed:\n%s", out)
+	}
+	cli.ok(t, "action-delete", "greet")
+	if r := cli.run(t, "action-get", "greet"); r.code == 0 || !strings.Contains(r.stderr, "Action not found") {
+		t.Errorf("action-get after delete: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -213,13 +215,91 @@ func truthy(v any) bool {
 	return false
 }
 
-// listActions lists the built-in actions (GET /v2/actions).
+// builtinActionJSON renders a built-in action.
+func builtinActionJSON(name string) object {
+	return object{{"id", name}, {"name", name}, {"is_system", true}, {"scope", "public"},
+		{"namespace", ""}, {"tags", []string{}}, {"description", ""}, {"input", engine.ActionInput(name)},
+		{"definition", nil}, {"project_id", nil}, {"created_at", nil}, {"updated_at", nil}}
+}
+
+// adhocActionJSON renders a stored ad-hoc action.
+func adhocActionJSON(d *engine.ActionDefinition) object {
+	return object{{"id", d.ID}, {"name", d.Name}, {"is_system", false}, {"scope", d.Scope},
+		{"namespace", d.Namespace}, {"tags", d.Tags}, {"description", d.Description}, {"input", d.Input},
+		{"definition", d.Definition}, {"project_id", d.ProjectID}, {"created_at", fmtTime(d.CreatedAt)},
+		{"updated_at", fmtTimePtr(d.UpdatedAt)}}
+}
+
+// listActions lists the built-in actions, then the ad-hoc ones
+// (GET /v2/actions).
 func (a *API) listActions(c echo.Context) error {
 	var items []object
 	for _, name := range engine.ActionNames() {
-		items = append(items, object{{"id", name}, {"name", name}, {"is_system", true}, {"scope", "public"},
-			{"namespace", ""}, {"tags", []string{}}, {"description", ""}, {"input", engine.ActionInput(name)},
-			{"project_id", nil}, {"created_at", nil}, {"updated_at", nil}})
+		items = append(items, builtinActionJSON(name))
+	}
+	defs, err := a.engine.ListActionDefinitions(c.Request().Context())
+	if err != nil {
+		return a.fault(c, err)
+	}
+	for _, d := range defs {
+		items = append(items, adhocActionJSON(d))
 	}
 	return writeJSON(c, http.StatusOK, object{{"actions", items}})
+}
+
+// getAction reads one action, built-in or ad-hoc (GET /v2/actions/<name>).
+func (a *API) getAction(c echo.Context) error {
+	name := c.Param("name")
+	if engine.ActionInput(name) != "" || slices.Contains(engine.ActionNames(), name) {
+		return writeJSON(c, http.StatusOK, builtinActionJSON(name))
+	}
+	d, err := a.engine.GetActionDefinition(c.Request().Context(), name, actionNamespace(c))
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, adhocActionJSON(d))
+}
+
+// createActions stores the ad-hoc actions of a YAML document
+// (POST /v2/actions, text/plain).
+func (a *API) createActions(c echo.Context) error {
+	return a.saveActions(c, a.engine.CreateActions, http.StatusCreated)
+}
+
+// updateActions replaces stored ad-hoc actions (PUT /v2/actions).
+func (a *API) updateActions(c echo.Context) error {
+	return a.saveActions(c, a.engine.UpdateActions, http.StatusOK)
+}
+
+func (a *API) saveActions(c echo.Context, save func(ctx context.Context, definition, namespace, scope string) ([]*engine.ActionDefinition, error), status int) error {
+	body, err := a.readBody(c)
+	if err != nil {
+		return a.plainFault(c, err)
+	}
+	defs, err := save(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+	if err != nil {
+		return a.plainFault(c, err)
+	}
+	items := make([]object, len(defs))
+	for i, d := range defs {
+		items[i] = adhocActionJSON(d)
+	}
+	return writeJSON(c, status, object{{"actions", items}})
+}
+
+// actionNamespace is the namespace of /v2/actions/<name>/<namespace>, or
+// of ?namespace=.
+func actionNamespace(c echo.Context) string {
+	if ns := c.Param("namespace"); ns != "" {
+		return ns
+	}
+	return c.QueryParam("namespace")
+}
+
+// deleteAction deletes a stored ad-hoc action (DELETE /v2/actions/<name>).
+func (a *API) deleteAction(c echo.Context) error {
+	if err := a.engine.DeleteAction(c.Request().Context(), c.Param("name"), actionNamespace(c)); err != nil {
+		return a.fault(c, err)
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func (s *server) do(method, path, contentType, body string) (int, string) {
 func (s *server) must(method, path, body string, want int) map[string]any {
 	s.t.Helper()
 	ct := "application/json"
-	if strings.HasPrefix(path, "/v2/workflows") && method != http.MethodGet {
+	if (strings.HasPrefix(path, "/v2/workflows") || path == "/v2/actions") && method != http.MethodGet {
 		ct = "text/plain"
 	}
 	status, raw := s.do(method, path, ct, body)
@@ -349,4 +350,67 @@ global_wf:
 	if got := ex["published_global"]; got != `{"seven": 7}` {
 		t.Errorf("published_global = %#v, want %q", got, `{"seven": 7}`)
 	}
+}
+
+// TestAdhocActions: create, list, get, update, use and delete an ad-hoc
+// action through the API; built-ins cannot be replaced or deleted.
+func TestAdhocActions(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	created := s.must(http.MethodPost, "/v2/actions", `version: '2.0'
+greet:
+  description: Say hello
+  base: std.echo output="Hello, <% $.name %>"
+  input: [name]
+`, 201)
+	acts := created["actions"].([]any)
+	if len(acts) != 1 {
+		t.Fatalf("created = %v", created)
+	}
+	g := acts[0].(map[string]any)
+	if g["name"] != "greet" || g["is_system"] != false || g["input"] != "name" || g["description"] != "Say hello" ||
+		!strings.Contains(g["definition"].(string), "base: std.echo") {
+		t.Errorf("created action = %v", g)
+	}
+	s.must(http.MethodPost, "/v2/actions", "version: '2.0'\ngreet:\n  base: std.noop\n", 409)
+	s.must(http.MethodPost, "/v2/actions", "version: '2.0'\nstd.echo:\n  base: std.noop\n", 409)
+	s.must(http.MethodPost, "/v2/actions", "version: '2.0'\nx:\n  input: [a]\n", 400)
+
+	list := s.must(http.MethodGet, "/v2/actions", "", 200)["actions"].([]any)
+	var names []string
+	for _, a := range list {
+		names = append(names, a.(map[string]any)["name"].(string))
+	}
+	if !slices.Contains(names, "greet") || !slices.Contains(names, "std.echo") {
+		t.Errorf("action list = %v", names)
+	}
+	if got := s.must(http.MethodGet, "/v2/actions/greet", "", 200); got["id"] != g["id"] {
+		t.Errorf("GET greet = %v", got)
+	}
+	if got := s.must(http.MethodGet, "/v2/actions/std.echo", "", 200); got["is_system"] != true || got["input"] != "output, delay=0" {
+		t.Errorf("GET std.echo = %v", got)
+	}
+
+	s.must(http.MethodPut, "/v2/actions", `version: '2.0'
+greet:
+  base: std.echo output="Hi, <% $.name %>"
+  input: [name]
+  output: <% $ + '.' %>
+`, 200)
+	s.must(http.MethodPost, "/v2/workflows", "version: '2.0'\nuse_greet:\n  tasks:\n    t:\n      action: greet name=Bob\n      publish: {g: <% task().result %>}\n", 201)
+	ex := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "use_greet"}`, 201)
+	ex = s.waitState("/v2/executions/"+ex["id"].(string), "SUCCESS")
+	if ex["output"] != `{"g": "Hi, Bob."}` {
+		t.Errorf("output = %v, want the updated action's result", ex["output"])
+	}
+
+	run := s.must(http.MethodPost, "/v2/action_executions", `{"name": "greet", "input": {"name": "Zoe"}}`, 201)
+	if run["name"] != "greet" || run["output"] != `{"result": "Hi, Zoe."}` {
+		t.Errorf("run-action greet = %v", run)
+	}
+
+	s.must(http.MethodDelete, "/v2/actions/std.echo", "", 400)
+	s.must(http.MethodDelete, "/v2/actions/greet", "", 204)
+	s.must(http.MethodGet, "/v2/actions/greet", "", 404)
+	s.must(http.MethodDelete, "/v2/actions/greet", "", 404)
 }

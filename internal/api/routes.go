@@ -43,7 +43,15 @@ func (a *API) Register(e *echo.Echo) {
 	e.POST("/v2/action-executions/:id", a.updateActionExecution) // the callback as the async-actions guide spells it
 	e.PUT("/v2/action-executions/:id", a.updateActionExecution)  // same, with PUT
 	e.GET("/v2/action-executions/:id", a.getActionExecution)     // reading it back under the same spelling
-	e.GET("/v2/actions", a.listActions)                          // action-list (the built-in actions)
+	e.GET("/v2/actions", a.listActions)                          // action-list (built-in and ad-hoc)
+	e.GET("/v2/actions/:name", a.getAction)                      // action-get
+	e.GET("/v2/actions/:name/", a.getAction)                     // the CLI appends "/<namespace>", empty by default
+	e.GET("/v2/actions/:name/:namespace", a.getAction)           // action-get --namespace
+	e.POST("/v2/actions", a.createActions)                       // action-create (text/plain YAML)
+	e.PUT("/v2/actions", a.updateActions)                        // action-update
+	e.DELETE("/v2/actions/:name", a.deleteAction)                // action-delete
+	e.DELETE("/v2/actions/:name/", a.deleteAction)               // same, as the CLI spells it
+	e.DELETE("/v2/actions/:name/:namespace", a.deleteAction)     // action-delete --namespace
 
 	e.GET("/v3", a.keystoneVersion)               // Keystone v3 discovery (OS_AUTH_URL=<base>/v3)
 	e.GET("/v3/", a.keystoneVersion)              // same, with the trailing slash keystoneauth may add

@@ -83,6 +83,14 @@ var Policy = []Rule{
 	{"PUT", "/v2/action-executions/:id", Approver, API, true},
 	{"GET", "/v2/action-executions/:id", Viewer, API, false},
 	{"GET", "/v2/actions", Viewer, API, false},
+	{"GET", "/v2/actions/:name", Viewer, API, false},
+	{"GET", "/v2/actions/:name/", Viewer, API, false},
+	{"GET", "/v2/actions/:name/:namespace", Viewer, API, false},
+	{"POST", "/v2/actions", Admin, API, false},
+	{"PUT", "/v2/actions", Admin, API, false},
+	{"DELETE", "/v2/actions/:name", Admin, API, false},
+	{"DELETE", "/v2/actions/:name/", Admin, API, false},
+	{"DELETE", "/v2/actions/:name/:namespace", Admin, API, false},
 
 	// Operations: probes are open (they tell only up or down); metrics
 	// need a viewer token (Prometheus: authorization.credentials).

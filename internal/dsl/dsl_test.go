@@ -365,3 +365,53 @@ func TestAliasBomb(t *testing.T) {
 		t.Errorf("Parse(alias bomb) error = %v, want excessive aliasing", err)
 	}
 }
+
+// TestParseActions: ad-hoc action documents, valid and not.
+func TestParseActions(t *testing.T) {
+	t.Parallel()
+	acts, err := ParseActions([]byte(`---
+version: '2.0'
+greet:
+  description: Say hello
+  base: std.echo output="Hello, <% $.name %>"
+  input:
+    - name
+    - punct: "!"
+  output: <% $ + $.punct %>
+notify:
+  base: std.mistral_http
+  base-input:
+    url: http://127.0.0.1:8990/notify
+    method: POST
+    json: {who: <% $.who %>}
+  input: [who]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 2 || acts[0].Name != "greet" || acts[1].Name != "notify" {
+		t.Fatalf("actions = %+v", acts)
+	}
+	g := acts[0]
+	if g.Base != "std.echo" || g.BaseInput["output"] != "Hello, <% $.name %>" || g.Output != "<% $ + $.punct %>" || g.InputString() != `name, punct="!"` || g.Description != "Say hello" {
+		t.Errorf("greet = %+v (input %q)", g, g.InputString())
+	}
+	if !strings.HasPrefix(g.Source, "---\nversion: '2.0'\n\ngreet:") || strings.Contains(g.Source, "notify") {
+		t.Errorf("greet source = %q", g.Source)
+	}
+	if n := acts[1]; n.Base != "std.mistral_http" || n.BaseInput["method"] != "POST" {
+		t.Errorf("notify = %+v", n)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"version: '2.0'\na:\n  input: [x]\n", "line 2, column 1: action 'a': missing required property 'base'"},
+		{"version: '2.0'\na:\n  base: std.noop\n  basis: 1\n", "line 4, column 3: unknown property 'basis' in action 'a'"},
+		{"version: '2.0'\na:\n  base: a\n", "'base' must not be the action itself"},
+		{"version: '2.0'\na:\n  base: std.echo\n  output: <% $. %>\n", "line 4"},
+		{"a:\n  base: std.noop\n", "missing required property 'version'"},
+	} {
+		_, err := ParseActions([]byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseActions(%q) = %v, want an error containing %q", tc.src, err, tc.want)
+		}
+	}
+}

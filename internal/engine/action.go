@@ -128,6 +128,11 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 			return nil, false, err
 		}
 	}
+	if c.State == StateSuccess {
+		if outJSON, c, err = w.adhocOutput(a, c, outJSON); err != nil {
+			return nil, false, err
+		}
+	}
 	if a.State.Completed() {
 		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
 			return a, true, nil // the same completion again: idempotent
@@ -142,6 +147,29 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		return nil, false, err
 	}
 	return a, false, nil
+}
+
+// adhocOutput applies an ad-hoc action's output transformation to a result
+// delivered for it (its base is asynchronous). A transformation that fails
+// makes the completion an ERROR with the reason.
+func (w *work) adhocOutput(a *ActionExecution, c Completion, outJSON string) (string, Completion, error) {
+	if _, err := lookupAction(a.Name); err == nil {
+		return outJSON, c, nil // a built-in: nothing to transform
+	}
+	def, err := w.e.resolveAction(w.ctx, w.tx, a.Name, a.WorkflowNamespace)
+	if err != nil || def.spec == nil {
+		return outJSON, c, nil // the definition is gone: the result as delivered
+	}
+	res, err := def.transform(c.result())
+	var ae *actionError
+	if errors.As(err, &ae) {
+		c.State, c.Output, c.HasOutput = StateError, ae.value, true
+		res = ae.value
+	} else if err != nil {
+		return "", c, err
+	}
+	out, err := encode(map[string]any{"result": res})
+	return out, c, err
 }
 
 func alreadyCompleted(a *ActionExecution) error {
@@ -316,7 +344,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 	if req.Name == "" {
 		return nil, Errorf(EINVALID, "Please provide at least action name to run action.")
 	}
-	act, err := lookupAction(req.Name)
+	act, err := e.resolveAction(ctx, e.store, req.Name, req.Namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -14,13 +14,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
 
-// actionDef describes a built-in action. Actions are reachable by their
-// full name (std.echo) and, as the async-actions guide writes them,
-// without the std. prefix.
+// actionDef describes an action: a built-in (reachable by its full name,
+// std.echo, and, as the async-actions guide writes them, without std.), or
+// an ad-hoc one made from a stored definition (base and spec set).
 type actionDef struct {
+	base   *actionDef  // an ad-hoc action's base
+	spec   *dsl.Action // an ad-hoc action's definition
 	name   string
 	class  string // Mistral's class name, for error messages users may search for
 	label  string // how Mistral names the action in "The action raised an exception" (default: name)

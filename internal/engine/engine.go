@@ -104,6 +104,7 @@ type Engine struct {
 	running atomic.Bool // the job worker runs
 	specs   specCache
 	wfs     workflowCache
+	adhoc   adhocSpecs
 }
 
 // New returns an engine. Call Run to start its job worker.

@@ -20,6 +20,8 @@ import (
 // flowCase is one file of testdata/flows: a workflow, its input, the
 // callbacks to deliver in order, and what must come of it.
 type flowCase struct {
+	// Actions, when set, is a document of ad-hoc actions stored first.
+	Actions   string         `yaml:"actions"`
 	Workflow  string         `yaml:"workflow"`
 	Input     map[string]any `yaml:"input"`
 	Params    map[string]any `yaml:"params"`
@@ -78,7 +80,7 @@ func settle(t *testing.T, e *engine.Engine, exID, task string) *engine.Execution
 			return ex
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("execution %s did not settle (state %s, waiting for task %q)", exID, ex.State, task)
+			t.Fatalf("execution %s did not settle (state %s %v, waiting for task %q)", exID, ex.State, deref(ex.StateInfo), task)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -124,6 +126,11 @@ func TestFlows(t *testing.T) {
 func runFlow(t *testing.T, c flowCase) {
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
+	if c.Actions != "" {
+		if _, err := e.CreateActions(ctx, c.Actions, "", ""); err != nil {
+			t.Fatalf("create actions: %v", err)
+		}
+	}
 	wfs, err := e.CreateWorkflows(ctx, c.Workflow, "", "")
 	if err != nil {
 		t.Fatalf("create workflow: %v", err)

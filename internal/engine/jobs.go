@@ -141,7 +141,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		// Gone or finished meanwhile (a callback can beat the request).
 		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID) })
 	}
-	act, err := lookupAction(a.Name)
+	act, err := e.resolveAction(ctx, e.store, a.Name, a.WorkflowNamespace)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,21 @@ type Workflow struct {
 	UpdatedAt     *time.Time
 }
 
+// ActionDefinition is a stored ad-hoc action.
+type ActionDefinition struct {
+	ID          string
+	Name        string
+	Namespace   string
+	Definition  string // YAML text of this action alone
+	Description string
+	Input       string // human-readable input, e.g. `name, punct="!"`
+	Tags        []string
+	Scope       string
+	ProjectID   string
+	CreatedAt   time.Time
+	UpdatedAt   *time.Time
+}
+
 // Execution is a workflow execution.
 type Execution struct {
 	ID                string

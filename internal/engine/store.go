@@ -48,6 +48,10 @@ type Reader interface {
 	// InboxFacets lists the distinct workflow, action and task names of
 	// pending asynchronous action executions.
 	InboxFacets(ctx context.Context) (*InboxFacets, error)
+	// GetActionDefinition finds an ad-hoc action by id, or by name within
+	// namespace.
+	GetActionDefinition(ctx context.Context, idOrName, namespace string) (*ActionDefinition, error)
+	ListActionDefinitions(ctx context.Context) ([]*ActionDefinition, error)
 	// TaskTimeout returns the due time of a task's timeout job, nil if none.
 	TaskTimeout(ctx context.Context, taskID string) (*time.Time, error)
 }
@@ -64,6 +68,10 @@ type Tx interface {
 	CreateWorkflow(ctx context.Context, w *Workflow) error
 	UpdateWorkflow(ctx context.Context, w *Workflow) error
 	DeleteWorkflow(ctx context.Context, id string) error
+
+	CreateActionDefinition(ctx context.Context, d *ActionDefinition) error
+	UpdateActionDefinition(ctx context.Context, d *ActionDefinition) error
+	DeleteActionDefinition(ctx context.Context, id string) error
 
 	CreateExecution(ctx context.Context, e *Execution) error
 	// UpdateExecution writes e's mutable fields if the stored state is one

@@ -319,7 +319,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	act, err := lookupAction(nameStr)
+	act, err := w.e.resolveAction(w.ctx, w.tx, nameStr, ex.WorkflowNamespace)
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}

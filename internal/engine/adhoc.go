@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
+// Ad-hoc actions: a stored definition names a base action (built-in or
+// ad-hoc), the base's input as expressions over its own input, and an
+// optional transformation of the base's result. At run time one becomes an
+// actionDef like the built-ins, so tasks, jobs and callbacks treat both alike.
+
+// maxAdhocDepth bounds chains of ad-hoc actions built on one another.
+const maxAdhocDepth = 10
+
+// CreateActions stores the ad-hoc actions of a YAML document. A name that
+// is already taken (by a built-in or a stored action) is a conflict.
+func (e *Engine) CreateActions(ctx context.Context, definition, namespace, scope string) ([]*ActionDefinition, error) {
+	return e.saveActions(ctx, definition, namespace, scope, false)
+}
+
+// UpdateActions replaces the ad-hoc actions a document names; each must exist.
+func (e *Engine) UpdateActions(ctx context.Context, definition, namespace, scope string) ([]*ActionDefinition, error) {
+	return e.saveActions(ctx, definition, namespace, scope, true)
+}
+
+func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope string, replace bool) ([]*ActionDefinition, error) {
+	if scope == "" {
+		scope = ScopePrivate
+	}
+	if scope != ScopePrivate && scope != ScopePublic {
+		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+	}
+	specs, err := dsl.ParseActions([]byte(definition))
+	if err != nil {
+		var de *dsl.Error
+		if errors.As(err, &de) {
+			return nil, &Error{Code: EINVALID, Message: de.Error()}
+		}
+		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+	}
+	var out []*ActionDefinition
+	err = e.update(ctx, func(w *work) error {
+		out = out[:0]
+		now := e.now()
+		for _, spec := range specs {
+			if _, err := lookupAction(spec.Name); err == nil {
+				return Errorf(ECONFLICT, "Attempt to modify a system action: %s", spec.Name)
+			}
+			rec := &ActionDefinition{Name: spec.Name, Namespace: namespace, Definition: spec.Source, Description: spec.Description,
+				Input: spec.InputString(), Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
+			if rec.Tags == nil {
+				rec.Tags = []string{}
+			}
+			old, err := w.tx.GetActionDefinition(ctx, spec.Name, namespace)
+			switch {
+			case err == nil && !replace:
+				return Errorf(ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+			case err == nil:
+				rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+				if err := w.tx.UpdateActionDefinition(ctx, rec); err != nil {
+					return fmt.Errorf("update action %q: %w", spec.Name, err)
+				}
+			case ErrorCode(err) != ENOTFOUND:
+				return err
+			case replace:
+				return Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", spec.Name, namespace)
+			default:
+				rec.ID, rec.CreatedAt = newID(), now
+				if err := w.tx.CreateActionDefinition(ctx, rec); err != nil {
+					return fmt.Errorf("create action %q: %w", spec.Name, err)
+				}
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteAction deletes a stored ad-hoc action; built-ins cannot be.
+func (e *Engine) DeleteAction(ctx context.Context, idOrName, namespace string) error {
+	if _, err := lookupAction(idOrName); err == nil {
+		return Errorf(EINVALID, "Attempt to delete a system action: %s", idOrName)
+	}
+	return e.update(ctx, func(w *work) error {
+		d, err := w.tx.GetActionDefinition(ctx, idOrName, namespace)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
+		}
+		if err != nil {
+			return err
+		}
+		return w.tx.DeleteActionDefinition(ctx, d.ID)
+	})
+}
+
+// GetActionDefinition reads a stored ad-hoc action.
+func (e *Engine) GetActionDefinition(ctx context.Context, idOrName, namespace string) (*ActionDefinition, error) {
+	d, err := e.store.GetActionDefinition(ctx, idOrName, namespace)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
+	}
+	return d, err
+}
+
+// ListActionDefinitions lists the stored ad-hoc actions.
+func (e *Engine) ListActionDefinitions(ctx context.Context) ([]*ActionDefinition, error) {
+	return e.store.ListActionDefinitions(ctx)
+}
+
+// adhocSpecs caches parsed definitions by their text.
+type adhocSpecs struct {
+	mu sync.Mutex
+	m  map[string]*dsl.Action
+}
+
+func (c *adhocSpecs) get(text string) (*dsl.Action, error) {
+	c.mu.Lock()
+	a, ok := c.m[text]
+	c.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	specs, err := dsl.ParseActions([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	if len(specs) != 1 {
+		return nil, fmt.Errorf("stored action definition holds %d actions", len(specs))
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 256 {
+		c.m = map[string]*dsl.Action{}
+	}
+	c.m[text] = specs[0]
+	c.mu.Unlock()
+	return specs[0], nil
+}
+
+// resolveAction finds an action by name: a built-in, or a stored ad-hoc
+// action (in namespace, else the default one) made into an actionDef.
+func (e *Engine) resolveAction(ctx context.Context, r Reader, name, namespace string) (*actionDef, error) {
+	return e.resolveDepth(ctx, r, name, namespace, 0)
+}
+
+func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace string, depth int) (*actionDef, error) {
+	builtin, notFound := lookupAction(name)
+	if notFound == nil {
+		return builtin, nil
+	}
+	if depth > maxAdhocDepth {
+		return nil, Errorf(EINVALID, "Ad-hoc actions built on one another more than %d deep: %s", maxAdhocDepth, name)
+	}
+	d, err := r.GetActionDefinition(ctx, name, namespace)
+	if ErrorCode(err) == ENOTFOUND && namespace != "" {
+		d, err = r.GetActionDefinition(ctx, name, "")
+	}
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	spec, err := e.adhoc.get(d.Definition)
+	if err != nil {
+		return nil, fmt.Errorf("action %q: %w", name, err)
+	}
+	base, err := e.resolveDepth(ctx, r, spec.Base, namespace, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	def := &actionDef{name: spec.Name, class: "AdHocAction", async: base.async, base: base, spec: spec}
+	for _, p := range spec.Input {
+		def.params = append(def.params, param{name: p.Name, def: p.Default, required: !p.HasDefault})
+	}
+	if base.run != nil {
+		def.run = func(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error) {
+			baseIn, err := def.baseInput(in)
+			if err != nil {
+				return nil, err
+			}
+			res, err := base.run(ctx, e, a, baseIn)
+			if err != nil || def.async {
+				return res, err // an async base's result arrives later
+			}
+			return def.transformOwn(res)
+		}
+	}
+	return def, nil
+}
+
+// baseInput evaluates the base's input over this action's input, then
+// checks it against the base's parameters.
+func (d *actionDef) baseInput(in map[string]any) (map[string]any, error) {
+	v, err := expr.Eval(d.spec.BaseInput, &expr.Context{Data: in})
+	if err != nil {
+		return nil, Errorf(EINVALID, "Failed to evaluate the base input of action %s: %v", d.name, err)
+	}
+	baseIn, _ := v.(map[string]any)
+	if baseIn == nil {
+		baseIn = map[string]any{}
+	}
+	return d.base.check(baseIn)
+}
+
+// transformOwn applies this action's output transformation to its base's
+// result.
+func (d *actionDef) transformOwn(res any) (any, error) {
+	if d.spec == nil || d.spec.Output == nil {
+		return res, nil
+	}
+	v, err := expr.Eval(d.spec.Output, &expr.Context{Data: res})
+	if err != nil {
+		return nil, &actionError{value: fmt.Sprintf("Failed to transform the result of action %s: %v", d.name, err)}
+	}
+	return v, nil
+}
+
+// transform applies the output transformations of a chain of ad-hoc
+// actions to the innermost base's result: for results delivered later to an
+// asynchronous one. Nil for built-ins.
+func (d *actionDef) transform(res any) (any, error) {
+	if d.spec == nil {
+		return res, nil
+	}
+	res, err := d.base.transform(res)
+	if err != nil {
+		return nil, err
+	}
+	return d.transformOwn(res)
+}
