@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// FuzzParse asserts that Parse never panics and that every failure is a
-// positioned *Error.
+// FuzzParse asserts that Parse and ParseActions never panic and that every
+// failure is a positioned *Error.
 func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/valid/*.yaml", "testdata/invalid/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
@@ -19,6 +19,13 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		// The same document read as ad-hoc actions: no panic, positioned errors.
+		if _, err := ParseActions(src); err != nil {
+			var de *Error
+			if !errors.As(err, &de) || de.Line < 1 || de.Column < 1 {
+				t.Fatalf("ParseActions error %v is not a positioned *dsl.Error", err)
+			}
+		}
 		doc, err := Parse(src)
 		if err != nil {
 			var de *Error
