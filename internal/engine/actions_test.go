@@ -226,3 +226,49 @@ func TestLongActionRunsOnce(t *testing.T) {
 		t.Errorf("the web service got %d requests, want 1", requests)
 	}
 }
+
+// TestAdhocMistralHTTP: an ad-hoc action over std.mistral_http sends the
+// request its base-input describes, keeps its record, and transforms the
+// result delivered later.
+func TestAdhocMistralHTTP(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bodies := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies <- r.Header.Get("Mistral-Action-Execution-Id") + " " + string(b)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer hook.Close()
+	e := newEngine(t, engine.Config{})
+	if _, err := e.CreateActions(ctx, "version: '2.0'\nnotify:\n  base: std.mistral_http\n  base-input:\n    url: "+hook.URL+"/n\n    method: POST\n    json: {who: <% $.who %>}\n  input: [who]\n  output: <% $.ok %>\n", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex := startOne(t, e, "notify who=ann")
+	var a *engine.ActionExecution
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if a = pendingAction(t, e, ex.ID, "t"); a == nil {
+			t.Fatalf("action left RUNNING: %+v", settle(t, e, ex.ID, ""))
+		}
+		if a.RequestJSON != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no record of the request after 10 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got, want := <-bodies, a.ID+` {"who": "ann"}`; got != want {
+		t.Errorf("the web service got %q, want %q", got, want)
+	}
+	if a.Name != "notify" || !strings.Contains(*a.RequestJSON, hook.URL+"/n") {
+		t.Errorf("action %s, request record %s", a.Name, *a.RequestJSON)
+	}
+	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Output: map[string]any{"ok": int64(1), "x": int64(2)}, HasOutput: true}); err != nil {
+		t.Fatal(err)
+	}
+	done := settle(t, e, ex.ID, "")
+	if done.State != engine.StateSuccess || done.OutputJSON != `{"r": 1}` {
+		t.Errorf("execution %s, output %s; want SUCCESS and the transformed result", done.State, done.OutputJSON)
+	}
+}

@@ -238,3 +238,16 @@ func (d *actionDef) transform(res any) (any, error) {
 	}
 	return d.transformOwn(res)
 }
+
+// innermost returns the built-in at the bottom of a chain of ad-hoc actions
+// and the input it gets from in (for the record of an HTTP request).
+func (d *actionDef) innermost(in map[string]any) (*actionDef, map[string]any) {
+	for d.spec != nil {
+		next, err := d.baseInput(in)
+		if err != nil {
+			return d, in
+		}
+		d, in = d.base, next
+	}
+	return d, in
+}

@@ -154,8 +154,8 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		return ctx.Err() // shutting down: the job runs again after restart
 	}
 	var record *string
-	if act.name == "std.mistral_http" || act.name == "std.http" {
-		record = strPtr(mustEncode(requestRecord(in, e, a)))
+	if inner, innerIn := act.innermost(in); inner.name == "std.mistral_http" || inner.name == "std.http" {
+		record = strPtr(mustEncode(requestRecord(innerIn, e, a)))
 	}
 	return e.update(ctx, func(w *work) error {
 		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
