@@ -192,3 +192,39 @@ func TestMistralCLIAdhocActions(t *testing.T) {
 		t.Errorf("action-get after delete: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+// TestMistralCLIWorkbooks: workbook-create, -get, -list, -validate and
+// -delete of the real CLI, and an execution of a workbook's workflow.
+func TestMistralCLIWorkbooks(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	srv := startServer(t, "-seed=false")
+	cli.url = srv.URL + "/v2"
+	file := t.TempDir() + "/wb.yaml"
+	wb := "version: '2.0'\nname: shop\nactions:\n  greet:\n    base: std.echo output=\"Hello, <% $.name %>\"\n    input: [name]\n" +
+		"workflows:\n  order:\n    tasks:\n      hello:\n        action: greet name=Bob\n        publish: {g: <% task().result %>}\n"
+	if err := os.WriteFile(file, []byte(wb), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli.ok(t, "workbook-validate", file); !strings.Contains(out, "True") {
+		t.Errorf("workbook-validate printed:\n%s", out)
+	}
+	if out := cli.ok(t, "workbook-create", file); !strings.Contains(out, "shop") {
+		t.Errorf("workbook-create printed:\n%s", out)
+	}
+	got := cli.show(t, "workbook-get", "shop", "-f", "json")
+	checkFields(t, "workbook-get", got, map[string]any{"Name": "shop"})
+	if !strings.Contains(cli.ok(t, "workbook-list"), "shop") {
+		t.Error("workbook-list lacks shop")
+	}
+	ex := cli.show(t, "execution-create", "shop.order", "-f", "json")
+	exID, _ := ex["ID"].(string)
+	waitState(t, srv.URL+"/v2/executions/"+exID, "SUCCESS")
+	if out := cli.ok(t, "execution-get-output", exID); !strings.Contains(out, `"Hello, Bob"`) {
+		t.Errorf("execution-get-output printed:\n%s", out)
+	}
+	cli.ok(t, "workbook-delete", "shop")
+	if r := cli.run(t, "workbook-get", "shop"); r.code == 0 || !strings.Contains(r.stderr, "Workbook not found") {
+		t.Errorf("workbook-get after delete: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

@@ -75,7 +75,7 @@ func (s *server) do(method, path, contentType, body string) (int, string) {
 func (s *server) must(method, path, body string, want int) map[string]any {
 	s.t.Helper()
 	ct := "application/json"
-	if (strings.HasPrefix(path, "/v2/workflows") || path == "/v2/actions") && method != http.MethodGet {
+	if (strings.HasPrefix(path, "/v2/workflows") || strings.HasPrefix(path, "/v2/workbooks") || path == "/v2/actions") && method != http.MethodGet {
 		ct = "text/plain"
 	}
 	status, raw := s.do(method, path, ct, body)
@@ -413,4 +413,66 @@ greet:
 	s.must(http.MethodDelete, "/v2/actions/greet", "", 204)
 	s.must(http.MethodGet, "/v2/actions/greet", "", 404)
 	s.must(http.MethodDelete, "/v2/actions/greet", "", 404)
+}
+
+// TestWorkbooks: a workbook's workflows and actions are stored as
+// "<workbook>.<name>", name one another by short names, and are replaced
+// and deleted with it.
+func TestWorkbooks(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	const wb = `version: '2.0'
+name: shop
+tags: [demo]
+actions:
+  greet:
+    base: std.echo output="Hello, <% $.name %>"
+    input: [name]
+workflows:
+  order:
+    tasks:
+      hello:
+        action: greet name=Bob
+        publish: {g: <% task().result %>}
+        on-success: ship
+      ship:
+        workflow: deliver
+        publish: {d: <% task().result %>}
+  deliver:
+    output: {how: van}
+    tasks:
+      go: {action: std.noop}
+`
+	if v := s.must(http.MethodPost, "/v2/workbooks/validate", "version: '2.0'\nworkflows: {}\n", 200); v["valid"] != false {
+		t.Errorf("validate without a name = %v", v)
+	}
+	created := s.must(http.MethodPost, "/v2/workbooks", wb, 201)
+	if created["name"] != "shop" || created["definition"] != wb || created["scope"] != "private" {
+		t.Errorf("created = %v", created)
+	}
+	s.must(http.MethodPost, "/v2/workbooks", wb, 409)
+	if got := s.must(http.MethodGet, "/v2/workbooks/shop", "", 200); got["id"] != created["id"] {
+		t.Errorf("GET shop = %v", got)
+	}
+	if list := s.must(http.MethodGet, "/v2/workbooks", "", 200)["workbooks"].([]any); len(list) != 1 {
+		t.Errorf("workbooks = %v", list)
+	}
+	s.must(http.MethodGet, "/v2/workflows/shop.deliver", "", 200)
+	s.must(http.MethodGet, "/v2/actions/shop.greet", "", 200)
+
+	ex := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "shop.order"}`, 201)
+	ex = s.waitState("/v2/executions/"+ex["id"].(string), "SUCCESS")
+	if ex["output"] != `{"d": {"how": "van"}, "g": "Hello, Bob"}` {
+		t.Errorf("output = %v", ex["output"])
+	}
+
+	// Without deliver, the update deletes it.
+	s.must(http.MethodPut, "/v2/workbooks", strings.Replace(wb, "  deliver:\n    output: {how: van}\n    tasks:\n      go: {action: std.noop}\n", "", 1), 200)
+	s.must(http.MethodGet, "/v2/workflows/shop.deliver", "", 404)
+	s.must(http.MethodGet, "/v2/workflows/shop.order", "", 200)
+
+	s.must(http.MethodDelete, "/v2/workbooks/shop", "", 204)
+	s.must(http.MethodGet, "/v2/workbooks/shop", "", 404)
+	s.must(http.MethodGet, "/v2/workflows/shop.order", "", 404)
+	s.must(http.MethodGet, "/v2/actions/shop.greet", "", 404)
 }

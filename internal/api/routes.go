@@ -43,6 +43,16 @@ func (a *API) Register(e *echo.Echo) {
 	e.POST("/v2/action-executions/:id", a.updateActionExecution) // the callback as the async-actions guide spells it
 	e.PUT("/v2/action-executions/:id", a.updateActionExecution)  // same, with PUT
 	e.GET("/v2/action-executions/:id", a.getActionExecution)     // reading it back under the same spelling
+	e.GET("/v2/workbooks", a.listWorkbooks)                      // workbook-list
+	e.GET("/v2/workbooks/:name", a.getWorkbook)                  // workbook-get
+	e.GET("/v2/workbooks/:name/", a.getWorkbook)                 // the CLI appends "/<namespace>", empty by default
+	e.GET("/v2/workbooks/:name/:namespace", a.getWorkbook)       // workbook-get --namespace
+	e.POST("/v2/workbooks", a.createWorkbook)                    // workbook-create (text/plain YAML)
+	e.PUT("/v2/workbooks", a.updateWorkbook)                     // workbook-update
+	e.POST("/v2/workbooks/validate", a.validateWorkbook)         // workbook-validate
+	e.DELETE("/v2/workbooks/:name", a.deleteWorkbook)            // workbook-delete
+	e.DELETE("/v2/workbooks/:name/", a.deleteWorkbook)           // same, as the CLI spells it
+	e.DELETE("/v2/workbooks/:name/:namespace", a.deleteWorkbook) // workbook-delete --namespace
 	e.GET("/v2/actions", a.listActions)                          // action-list (built-in and ad-hoc)
 	e.GET("/v2/actions/:name", a.getAction)                      // action-get
 	e.GET("/v2/actions/:name/", a.getAction)                     // the CLI appends "/<namespace>", empty by default

@@ -415,3 +415,68 @@ notify:
 		}
 	}
 }
+
+// TestParseWorkbook: a workbook's members get prefixed names and sources
+// that parse on their own; errors are positioned in the workbook.
+func TestParseWorkbook(t *testing.T) {
+	t.Parallel()
+	wb, err := ParseWorkbook([]byte(`---
+version: '2.0'
+name: shop
+description: Orders
+tags: [demo]
+
+actions:
+  greet:
+    base: std.echo output="Hello, <% $.name %>"
+    input: [name]
+  'quoted': {base: std.noop}
+
+workflows:
+  order:
+    input: [who]
+    tasks:
+      hello:
+        action: greet name=<% $.who %>
+        on-success: ship
+      ship:
+        workflow: deliver
+  deliver: {tasks: {go: {action: std.noop}}}
+# trailing comment
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wb.Name != "shop" || wb.Description != "Orders" || len(wb.Tags) != 1 || len(wb.Actions) != 2 || len(wb.Workflows) != 2 {
+		t.Fatalf("workbook = %+v", wb)
+	}
+	for _, a := range wb.Actions {
+		acts, err := ParseActions([]byte(a.Source))
+		if err != nil || len(acts) != 1 || acts[0].Name != a.Name || !strings.HasPrefix(a.Name, "shop.") {
+			t.Errorf("action %s: source %q parses to %v, %v", a.Name, a.Source, acts, err)
+		}
+	}
+	for _, wf := range wb.Workflows {
+		doc, err := Parse([]byte(wf.Source))
+		if err != nil || len(doc.Workflows) != 1 || doc.Workflows[0].Name != wf.Name || !strings.HasPrefix(wf.Name, "shop.") {
+			t.Errorf("workflow %s: source %q parses to %v, %v", wf.Name, wf.Source, doc, err)
+		}
+		if strings.Contains(wf.Source, "trailing comment") {
+			t.Errorf("workflow %s source keeps the workbook's trailing comment: %q", wf.Name, wf.Source)
+		}
+	}
+	if got := wb.Workflows[0].Tasks["hello"].Action; got != "greet" {
+		t.Errorf("hello's action = %q (names inside a workbook stay as written)", got)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"version: '2.0'\nworkflows: {}\n", "missing required property 'name'"},
+		{"version: '2.0'\nname: a.b\n", "without spaces or dots"},
+		{"version: '2.0'\nname: wb\nworkflows:\n  w:\n    tasks:\n      t:\n        actionx: std.noop\n", "line 7, column 9: unknown property 'actionx'"},
+		{"version: '2.0'\nname: wb\nactions:\n  a:\n    input: [x]\n", "line 4, column 3: action 'a': missing required property 'base'"},
+		{"version: '2.0'\nname: wb\nextra: 1\n", "unknown property 'extra' in the workbook"},
+	} {
+		if _, err := ParseWorkbook([]byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseWorkbook(%q) = %v, want an error containing %q", tc.src, err, tc.want)
+		}
+	}
+}

@@ -46,42 +46,51 @@ func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope s
 	}
 	var out []*ActionDefinition
 	err = e.update(ctx, func(w *work) error {
-		out = out[:0]
-		now := e.now()
-		for _, spec := range specs {
-			if _, err := lookupAction(spec.Name); err == nil {
-				return Errorf(ECONFLICT, "Attempt to modify a system action: %s", spec.Name)
-			}
-			rec := &ActionDefinition{Name: spec.Name, Namespace: namespace, Definition: spec.Source, Description: spec.Description,
-				Input: spec.InputString(), Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
-			if rec.Tags == nil {
-				rec.Tags = []string{}
-			}
-			old, err := w.tx.GetActionDefinition(ctx, spec.Name, namespace)
-			switch {
-			case err == nil && !replace:
-				return Errorf(ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
-			case err == nil:
-				rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
-				if err := w.tx.UpdateActionDefinition(ctx, rec); err != nil {
-					return fmt.Errorf("update action %q: %w", spec.Name, err)
-				}
-			case ErrorCode(err) != ENOTFOUND:
-				return err
-			case replace:
-				return Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", spec.Name, namespace)
-			default:
-				rec.ID, rec.CreatedAt = newID(), now
-				if err := w.tx.CreateActionDefinition(ctx, rec); err != nil {
-					return fmt.Errorf("create action %q: %w", spec.Name, err)
-				}
-			}
-			out = append(out, rec)
-		}
-		return nil
+		var err error
+		out, err = w.saveActions(specs, namespace, scope, replace)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// saveActions stores parsed ad-hoc actions: new ones (replace false; a name
+// taken is a conflict) or new definitions of existing ones.
+func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace bool) ([]*ActionDefinition, error) {
+	ctx := w.ctx
+	var out []*ActionDefinition
+	now := w.e.now()
+	for _, spec := range specs {
+		if _, err := lookupAction(spec.Name); err == nil {
+			return nil, Errorf(ECONFLICT, "Attempt to modify a system action: %s", spec.Name)
+		}
+		rec := &ActionDefinition{Name: spec.Name, Namespace: namespace, Definition: spec.Source, Description: spec.Description,
+			Input: spec.InputString(), Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
+		if rec.Tags == nil {
+			rec.Tags = []string{}
+		}
+		old, err := w.tx.GetActionDefinition(ctx, spec.Name, namespace)
+		switch {
+		case err == nil && !replace:
+			return nil, Errorf(ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+		case err == nil:
+			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			if err := w.tx.UpdateActionDefinition(ctx, rec); err != nil {
+				return nil, fmt.Errorf("update action %q: %w", spec.Name, err)
+			}
+		case ErrorCode(err) != ENOTFOUND:
+			return nil, err
+		case replace:
+			return nil, Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", spec.Name, namespace)
+		default:
+			rec.ID, rec.CreatedAt = newID(), now
+			if err := w.tx.CreateActionDefinition(ctx, rec); err != nil {
+				return nil, fmt.Errorf("create action %q: %w", spec.Name, err)
+			}
+		}
+		out = append(out, rec)
 	}
 	return out, nil
 }
@@ -175,6 +184,12 @@ func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace str
 		return nil, fmt.Errorf("action %q: %w", name, err)
 	}
 	base, err := e.resolveDepth(ctx, r, spec.Base, namespace, depth+1)
+	if prefix := dsl.WorkbookPrefix(spec.Name); err != nil && prefix != "" {
+		// An action of a workbook names another by its short name.
+		if inBook, err2 := e.resolveDepth(ctx, r, prefix+"."+spec.Base, namespace, depth+1); err2 == nil {
+			base, err = inBook, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

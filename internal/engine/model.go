@@ -39,6 +39,20 @@ type ActionDefinition struct {
 	UpdatedAt   *time.Time
 }
 
+// Workbook is a stored workbook; its workflows and actions are stored as
+// "<name>.<member>".
+type Workbook struct {
+	ID         string
+	Name       string
+	Namespace  string
+	Definition string
+	Tags       []string
+	Scope      string
+	ProjectID  string
+	CreatedAt  time.Time
+	UpdatedAt  *time.Time
+}
+
 // Execution is a workflow execution.
 type Execution struct {
 	ID                string

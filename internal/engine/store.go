@@ -52,6 +52,8 @@ type Reader interface {
 	// namespace.
 	GetActionDefinition(ctx context.Context, idOrName, namespace string) (*ActionDefinition, error)
 	ListActionDefinitions(ctx context.Context) ([]*ActionDefinition, error)
+	GetWorkbook(ctx context.Context, name, namespace string) (*Workbook, error)
+	ListWorkbooks(ctx context.Context) ([]*Workbook, error)
 	// TaskTimeout returns the due time of a task's timeout job, nil if none.
 	TaskTimeout(ctx context.Context, taskID string) (*time.Time, error)
 }
@@ -72,6 +74,10 @@ type Tx interface {
 	CreateActionDefinition(ctx context.Context, d *ActionDefinition) error
 	UpdateActionDefinition(ctx context.Context, d *ActionDefinition) error
 	DeleteActionDefinition(ctx context.Context, id string) error
+
+	CreateWorkbook(ctx context.Context, b *Workbook) error
+	UpdateWorkbook(ctx context.Context, b *Workbook) error
+	DeleteWorkbook(ctx context.Context, id string) error
 
 	CreateExecution(ctx context.Context, e *Execution) error
 	// UpdateExecution writes e's mutable fields if the stored state is one

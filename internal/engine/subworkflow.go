@@ -24,6 +24,10 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		return w.failTask(ex, spec, t, err.Error())
 	}
 	wf, err := w.tx.GetWorkflow(w.ctx, name, ex.WorkflowNamespace)
+	if prefix := dsl.WorkbookPrefix(ex.WorkflowName); ErrorCode(err) == ENOTFOUND && prefix != "" {
+		// In a workbook, a member names another by its short name.
+		wf, err = w.tx.GetWorkflow(w.ctx, prefix+"."+name, ex.WorkflowNamespace)
+	}
 	if ErrorCode(err) == ENOTFOUND {
 		return w.failTask(ex, spec, t, fmt.Sprintf("Workflow not found [workflow_identifier=%s, namespace=%s]", name, ex.WorkflowNamespace))
 	}

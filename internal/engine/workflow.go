@@ -86,35 +86,44 @@ func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope
 	var out []*Workflow
 	defer e.wfs.clear()
 	err = e.update(ctx, func(w *work) error {
-		out = out[:0]
-		now := e.now()
-		for _, spec := range doc.Workflows {
-			rec := newWorkflowRecord(spec, namespace, scope)
-			old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
-			switch {
-			case err == nil && !replace:
-				return Errorf(ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
-			case err == nil:
-				rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
-				if err := w.tx.UpdateWorkflow(ctx, rec); err != nil {
-					return fmt.Errorf("update workflow %q: %w", spec.Name, err)
-				}
-			case ErrorCode(err) != ENOTFOUND:
-				return err
-			case replace:
-				return Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", spec.Name, namespace)
-			default:
-				rec.ID, rec.CreatedAt = newID(), now
-				if err := w.tx.CreateWorkflow(ctx, rec); err != nil {
-					return fmt.Errorf("create workflow %q: %w", spec.Name, err)
-				}
-			}
-			out = append(out, rec)
-		}
-		return nil
+		var err error
+		out, err = w.saveWorkflows(doc.Workflows, namespace, scope, replace)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// saveWorkflows stores parsed workflows: new ones (replace false; a name
+// taken is a conflict) or new definitions of existing ones.
+func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, replace bool) ([]*Workflow, error) {
+	ctx := w.ctx
+	var out []*Workflow
+	now := w.e.now()
+	for _, spec := range specs {
+		rec := newWorkflowRecord(spec, namespace, scope)
+		old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
+		switch {
+		case err == nil && !replace:
+			return nil, Errorf(ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+		case err == nil:
+			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			if err := w.tx.UpdateWorkflow(ctx, rec); err != nil {
+				return nil, fmt.Errorf("update workflow %q: %w", spec.Name, err)
+			}
+		case ErrorCode(err) != ENOTFOUND:
+			return nil, err
+		case replace:
+			return nil, Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", spec.Name, namespace)
+		default:
+			rec.ID, rec.CreatedAt = newID(), now
+			if err := w.tx.CreateWorkflow(ctx, rec); err != nil {
+				return nil, fmt.Errorf("create workflow %q: %w", spec.Name, err)
+			}
+		}
+		out = append(out, rec)
 	}
 	return out, nil
 }

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+)
+
+// Workbooks: a named document of workflows and ad-hoc actions. Its members
+// are stored as ordinary workflows and actions named "<workbook>.<name>",
+// written, replaced and deleted with the workbook in one transaction; inside
+// the workbook they name one another by their short names.
+
+func parseWorkbook(definition string) (*dsl.Workbook, error) {
+	wb, err := dsl.ParseWorkbook([]byte(definition))
+	if err != nil {
+		var de *dsl.Error
+		if errors.As(err, &de) {
+			return nil, &Error{Code: EINVALID, Message: de.Error()}
+		}
+		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+	}
+	return wb, nil
+}
+
+// ValidateWorkbook parses a workbook without storing it.
+func (e *Engine) ValidateWorkbook(definition string) error {
+	_, err := parseWorkbook(definition)
+	return err
+}
+
+// CreateWorkbook stores a workbook and its members; a name taken (by the
+// workbook or by one of its members) is a conflict.
+func (e *Engine) CreateWorkbook(ctx context.Context, definition, namespace, scope string) (*Workbook, error) {
+	return e.saveWorkbook(ctx, definition, namespace, scope, false)
+}
+
+// UpdateWorkbook replaces a workbook and its members: members it no longer
+// has are deleted.
+func (e *Engine) UpdateWorkbook(ctx context.Context, definition, namespace, scope string) (*Workbook, error) {
+	return e.saveWorkbook(ctx, definition, namespace, scope, true)
+}
+
+func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope string, replace bool) (*Workbook, error) {
+	if scope == "" {
+		scope = ScopePrivate
+	}
+	if scope != ScopePrivate && scope != ScopePublic {
+		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+	}
+	spec, err := parseWorkbook(definition)
+	if err != nil {
+		return nil, err
+	}
+	var out *Workbook
+	defer e.wfs.clear()
+	err = e.update(ctx, func(w *work) error {
+		now := e.now()
+		rec := &Workbook{Name: spec.Name, Namespace: namespace, Definition: definition, Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
+		if rec.Tags == nil {
+			rec.Tags = []string{}
+		}
+		old, err := w.tx.GetWorkbook(ctx, spec.Name, namespace)
+		switch {
+		case err == nil && !replace:
+			return Errorf(ECONFLICT, "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+		case err == nil:
+			if err := w.deleteWorkbookMembers(old); err != nil {
+				return err
+			}
+			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			if err := w.tx.UpdateWorkbook(ctx, rec); err != nil {
+				return err
+			}
+		case ErrorCode(err) != ENOTFOUND:
+			return err
+		case replace:
+			return Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", spec.Name, namespace)
+		default:
+			rec.ID, rec.CreatedAt = newID(), now
+			if err := w.tx.CreateWorkbook(ctx, rec); err != nil {
+				return err
+			}
+		}
+		if _, err := w.saveActions(spec.Actions, namespace, scope, false); err != nil {
+			return err
+		}
+		if _, err := w.saveWorkflows(spec.Workflows, namespace, scope, false); err != nil {
+			return err
+		}
+		out = rec
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deleteWorkbookMembers deletes the workflows and actions a stored
+// workbook defines.
+func (w *work) deleteWorkbookMembers(b *Workbook) error {
+	spec, err := parseWorkbook(b.Definition)
+	if err != nil {
+		return err
+	}
+	for _, wf := range spec.Workflows {
+		rec, err := w.tx.GetWorkflow(w.ctx, wf.Name, b.Namespace)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.tx.DeleteWorkflow(w.ctx, rec.ID); err != nil {
+			return err
+		}
+	}
+	for _, a := range spec.Actions {
+		rec, err := w.tx.GetActionDefinition(w.ctx, a.Name, b.Namespace)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.tx.DeleteActionDefinition(w.ctx, rec.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteWorkbook deletes a workbook and its members.
+func (e *Engine) DeleteWorkbook(ctx context.Context, name, namespace string) error {
+	defer e.wfs.clear()
+	return e.update(ctx, func(w *work) error {
+		b, err := w.tx.GetWorkbook(ctx, name, namespace)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.deleteWorkbookMembers(b); err != nil {
+			return err
+		}
+		return w.tx.DeleteWorkbook(ctx, b.ID)
+	})
+}
+
+// GetWorkbook reads a workbook.
+func (e *Engine) GetWorkbook(ctx context.Context, name, namespace string) (*Workbook, error) {
+	b, err := e.store.GetWorkbook(ctx, name, namespace)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
+	}
+	return b, err
+}
+
+// ListWorkbooks lists the workbooks.
+func (e *Engine) ListWorkbooks(ctx context.Context) ([]*Workbook, error) {
+	return e.store.ListWorkbooks(ctx)
+}
