@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -250,8 +249,8 @@ func (a *API) listActions(c echo.Context) error {
 // getAction reads one action, built-in or ad-hoc (GET /v2/actions/<name>).
 func (a *API) getAction(c echo.Context) error {
 	name := c.Param("name")
-	if engine.ActionInput(name) != "" || slices.Contains(engine.ActionNames(), name) {
-		return writeJSON(c, http.StatusOK, builtinActionJSON(name))
+	if full := engine.BuiltinAction(name); full != "" {
+		return writeJSON(c, http.StatusOK, builtinActionJSON(full))
 	}
 	d, err := a.engine.GetActionDefinition(c.Request().Context(), name, actionNamespace(c))
 	if err != nil {

@@ -387,8 +387,13 @@ greet:
 	if got := s.must(http.MethodGet, "/v2/actions/greet", "", 200); got["id"] != g["id"] {
 		t.Errorf("GET greet = %v", got)
 	}
-	if got := s.must(http.MethodGet, "/v2/actions/std.echo", "", 200); got["is_system"] != true || got["input"] != "output, delay=0" {
-		t.Errorf("GET std.echo = %v", got)
+	for _, name := range []string{"std.echo", "echo"} {
+		if got := s.must(http.MethodGet, "/v2/actions/"+name, "", 200); got["name"] != "std.echo" || got["is_system"] != true || got["input"] != "output, delay=0" {
+			t.Errorf("GET %s = %v", name, got)
+		}
+	}
+	if got := s.must(http.MethodGet, "/v2/actions/noop", "", 200); got["name"] != "std.noop" {
+		t.Errorf("GET noop = %v", got)
 	}
 
 	s.must(http.MethodPut, "/v2/actions", `version: '2.0'

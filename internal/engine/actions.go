@@ -82,6 +82,15 @@ func lookupAction(name string) (*actionDef, error) {
 	return nil, Errorf(EINVALID, "Failed to find action [action_name=%s]", name)
 }
 
+// BuiltinAction returns the full name of a built-in action ("std.echo" for
+// "echo" too), or "" when name is not one.
+func BuiltinAction(name string) string {
+	if d, err := lookupAction(name); err == nil {
+		return d.name
+	}
+	return ""
+}
+
 // ActionNames lists the built-in actions.
 func ActionNames() []string {
 	names := make([]string, 0, len(actions))
