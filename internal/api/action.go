@@ -252,7 +252,7 @@ func (a *API) getAction(c echo.Context) error {
 	if full := engine.BuiltinAction(name); full != "" {
 		return writeJSON(c, http.StatusOK, builtinActionJSON(full))
 	}
-	d, err := a.engine.GetActionDefinition(c.Request().Context(), name, actionNamespace(c))
+	d, err := a.engine.GetActionDefinition(c.Request().Context(), name, pathNamespace(c))
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -286,9 +286,9 @@ func (a *API) saveActions(c echo.Context, save func(ctx context.Context, definit
 	return writeJSON(c, status, object{{"actions", items}})
 }
 
-// actionNamespace is the namespace of /v2/actions/<name>/<namespace>, or
-// of ?namespace=.
-func actionNamespace(c echo.Context) string {
+// pathNamespace is the namespace of /v2/actions/<name>/<namespace> (and
+// of workbooks), or of ?namespace=.
+func pathNamespace(c echo.Context) string {
 	if ns := c.Param("namespace"); ns != "" {
 		return ns
 	}
@@ -297,7 +297,7 @@ func actionNamespace(c echo.Context) string {
 
 // deleteAction deletes a stored ad-hoc action (DELETE /v2/actions/<name>).
 func (a *API) deleteAction(c echo.Context) error {
-	if err := a.engine.DeleteAction(c.Request().Context(), c.Param("name"), actionNamespace(c)); err != nil {
+	if err := a.engine.DeleteAction(c.Request().Context(), c.Param("name"), pathNamespace(c)); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

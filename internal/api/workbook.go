@@ -14,15 +14,6 @@ func workbookJSON(b *engine.Workbook) object {
 		{"updated_at", fmtTimePtr(b.UpdatedAt)}}
 }
 
-// workbookNamespace is the namespace of /v2/workbooks/<name>/<namespace>,
-// or of ?namespace=.
-func workbookNamespace(c echo.Context) string {
-	if ns := c.Param("namespace"); ns != "" {
-		return ns
-	}
-	return c.QueryParam("namespace")
-}
-
 func (a *API) listWorkbooks(c echo.Context) error {
 	wbs, err := a.engine.ListWorkbooks(c.Request().Context())
 	if err != nil {
@@ -36,7 +27,7 @@ func (a *API) listWorkbooks(c echo.Context) error {
 }
 
 func (a *API) getWorkbook(c echo.Context) error {
-	b, err := a.engine.GetWorkbook(c.Request().Context(), c.Param("name"), workbookNamespace(c))
+	b, err := a.engine.GetWorkbook(c.Request().Context(), c.Param("name"), pathNamespace(c))
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -75,7 +66,7 @@ func (a *API) validateWorkbook(c echo.Context) error {
 }
 
 func (a *API) deleteWorkbook(c echo.Context) error {
-	if err := a.engine.DeleteWorkbook(c.Request().Context(), c.Param("name"), workbookNamespace(c)); err != nil {
+	if err := a.engine.DeleteWorkbook(c.Request().Context(), c.Param("name"), pathNamespace(c)); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

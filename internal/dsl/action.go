@@ -36,16 +36,7 @@ var actionKeys = []string{"name", "description", "tags", "base", "base-input", "
 // ParseActions parses a document of ad-hoc actions: `version: '2.0'` and
 // one or more named actions. The error, if any, is an *Error.
 func ParseActions(src []byte) ([]*Action, error) {
-	p := newParser(src)
-	root, err := p.load()
-	if err != nil {
-		return nil, err
-	}
-	top := deref(root)
-	if top.Kind != yaml.MappingNode {
-		return nil, errAt(root, "the definition must be a mapping of 'version' and actions, got %s", kindName(root))
-	}
-	entries, err := p.pairs(top)
+	p, root, entries, err := parseTop(src, "the definition must be a mapping of 'version' and actions")
 	if err != nil {
 		return nil, err
 	}

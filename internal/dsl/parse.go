@@ -14,16 +14,7 @@ import (
 // Parse parses and validates a workflow-definition document: `version:
 // '2.0'` plus one or more named workflows. The error, if any, is an *Error.
 func Parse(src []byte) (*Document, error) {
-	p := newParser(src)
-	root, err := p.load()
-	if err != nil {
-		return nil, err
-	}
-	top := deref(root)
-	if top.Kind != yaml.MappingNode {
-		return nil, errAt(root, "the definition must be a mapping of 'version' and workflows, got %s", kindName(root))
-	}
-	entries, err := p.pairs(top)
+	p, root, entries, err := parseTop(src, "the definition must be a mapping of 'version' and workflows")
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +43,24 @@ func Parse(src []byte) (*Document, error) {
 		return nil, errAt(root, "the definition holds no workflow (expected at least one workflow next to 'version')")
 	}
 	return doc, nil
+}
+
+// parseTop loads a document whose top is a mapping (what says what it
+// must be otherwise) and returns its entries.
+func parseTop(src []byte, what string) (*parser, *yaml.Node, []pair, error) {
+	p := newParser(src)
+	root, err := p.load()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if deref(root).Kind != yaml.MappingNode {
+		return nil, nil, nil, errAt(root, "%s, got %s", what, kindName(root))
+	}
+	entries, err := p.pairs(deref(root))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, root, entries, nil
 }
 
 func parseVersion(n *yaml.Node) (string, error) {

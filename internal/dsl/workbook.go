@@ -23,16 +23,7 @@ var workbookKeys = []string{"version", "name", "description", "tags", "actions",
 // ParseWorkbook parses and validates a workbook. The error, if any, is an
 // *Error positioned in src.
 func ParseWorkbook(src []byte) (*Workbook, error) {
-	p := newParser(src)
-	root, err := p.load()
-	if err != nil {
-		return nil, err
-	}
-	top := deref(root)
-	if top.Kind != yaml.MappingNode {
-		return nil, errAt(root, "the workbook must be a mapping of 'version', 'name', 'workflows' and 'actions', got %s", kindName(root))
-	}
-	entries, err := p.pairs(top)
+	p, root, entries, err := parseTop(src, "the workbook must be a mapping of 'version', 'name', 'workflows' and 'actions'")
 	if err != nil {
 		return nil, err
 	}

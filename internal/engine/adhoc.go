@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -38,11 +37,7 @@ func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope s
 	}
 	specs, err := dsl.ParseActions([]byte(definition))
 	if err != nil {
-		var de *dsl.Error
-		if errors.As(err, &de) {
-			return nil, &Error{Code: EINVALID, Message: de.Error()}
-		}
-		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+		return nil, invalidDSL(err)
 	}
 	var out []*ActionDefinition
 	err = e.update(ctx, func(w *work) error {

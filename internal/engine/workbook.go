@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 )
@@ -15,11 +14,7 @@ import (
 func parseWorkbook(definition string) (*dsl.Workbook, error) {
 	wb, err := dsl.ParseWorkbook([]byte(definition))
 	if err != nil {
-		var de *dsl.Error
-		if errors.As(err, &de) {
-			return nil, &Error{Code: EINVALID, Message: de.Error()}
-		}
-		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+		return nil, invalidDSL(err)
 	}
 	return wb, nil
 }

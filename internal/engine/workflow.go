@@ -21,13 +21,19 @@ const (
 func parseDefinition(text string) (*dsl.Document, error) {
 	doc, err := dsl.Parse([]byte(text))
 	if err != nil {
-		var de *dsl.Error
-		if errors.As(err, &de) {
-			return nil, &Error{Code: EINVALID, Message: de.Error()}
-		}
-		return nil, &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+		return nil, invalidDSL(err)
 	}
 	return doc, nil
+}
+
+// invalidDSL makes a parse error of the workflow language an EINVALID
+// that keeps its position.
+func invalidDSL(err error) error {
+	var de *dsl.Error
+	if errors.As(err, &de) {
+		return &Error{Code: EINVALID, Message: de.Error()}
+	}
+	return &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
 }
 
 func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
