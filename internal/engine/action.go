@@ -156,7 +156,7 @@ func (w *work) adhocOutput(a *ActionExecution, c Completion, outJSON string) (st
 	if _, err := lookupAction(a.Name); err == nil {
 		return outJSON, c, nil // a built-in: nothing to transform
 	}
-	def, err := w.e.resolveAction(w.ctx, w.tx, a.Name, a.WorkflowNamespace)
+	def, err := w.e.resolveAction(w.ctx, w.tx, a.Name, a.WorkflowNamespace, "")
 	if err != nil || def.spec == nil {
 		return outJSON, c, nil // the definition is gone: the result as delivered
 	}
@@ -344,7 +344,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 	if req.Name == "" {
 		return nil, Errorf(EINVALID, "Please provide at least action name to run action.")
 	}
-	act, err := e.resolveAction(ctx, e.store, req.Name, req.Namespace)
+	act, err := e.resolveAction(ctx, e.store, req.Name, req.Namespace, "")
 	if err != nil {
 		return nil, err
 	}

@@ -152,11 +152,14 @@ func (c *adhocSpecs) get(text string) (*dsl.Action, error) {
 
 // resolveAction finds an action by name: a built-in, or a stored ad-hoc
 // action (in namespace, else the default one) made into an actionDef.
-func (e *Engine) resolveAction(ctx context.Context, r Reader, name, namespace string) (*actionDef, error) {
-	return e.resolveDepth(ctx, r, name, namespace, 0)
+// owner is who names it (a workflow or an ad-hoc action): inside a workbook
+// a member names another by its short name, so "<workbook>.<name>" is
+// tried when name alone is unknown.
+func (e *Engine) resolveAction(ctx context.Context, r Reader, name, namespace, owner string) (*actionDef, error) {
+	return e.resolveDepth(ctx, r, name, namespace, owner, 0)
 }
 
-func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace string, depth int) (*actionDef, error) {
+func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace, owner string, depth int) (*actionDef, error) {
 	builtin, notFound := lookupAction(name)
 	if notFound == nil {
 		return builtin, nil
@@ -165,6 +168,9 @@ func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace str
 		return nil, Errorf(EINVALID, "Ad-hoc actions built on one another more than %d deep: %s", maxAdhocDepth, name)
 	}
 	d, err := r.GetActionDefinition(ctx, name, namespace)
+	if prefix := dsl.WorkbookPrefix(owner); ErrorCode(err) == ENOTFOUND && prefix != "" {
+		d, err = r.GetActionDefinition(ctx, prefix+"."+name, namespace)
+	}
 	if ErrorCode(err) == ENOTFOUND && namespace != "" {
 		d, err = r.GetActionDefinition(ctx, name, "")
 	}
@@ -178,13 +184,7 @@ func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace str
 	if err != nil {
 		return nil, fmt.Errorf("action %q: %w", name, err)
 	}
-	base, err := e.resolveDepth(ctx, r, spec.Base, namespace, depth+1)
-	if prefix := dsl.WorkbookPrefix(spec.Name); err != nil && prefix != "" {
-		// An action of a workbook names another by its short name.
-		if inBook, err2 := e.resolveDepth(ctx, r, prefix+"."+spec.Base, namespace, depth+1); err2 == nil {
-			base, err = inBook, nil
-		}
-	}
+	base, err := e.resolveDepth(ctx, r, spec.Base, namespace, spec.Name, depth+1)
 	if err != nil {
 		return nil, err
 	}
@@ -249,15 +249,23 @@ func (d *actionDef) transform(res any) (any, error) {
 	return d.transformOwn(res)
 }
 
-// innermost returns the built-in at the bottom of a chain of ad-hoc actions
-// and the input it gets from in (for the record of an HTTP request).
-func (d *actionDef) innermost(in map[string]any) (*actionDef, map[string]any) {
-	for d.spec != nil {
+// builtin is the built-in at the bottom of a chain of ad-hoc actions.
+func (d *actionDef) builtin() *actionDef {
+	for d.base != nil {
+		d = d.base
+	}
+	return d
+}
+
+// builtinInput is the input the built-in at the bottom of the chain gets
+// from in (for the record of an HTTP request).
+func (d *actionDef) builtinInput(in map[string]any) map[string]any {
+	for ; d.spec != nil; d = d.base {
 		next, err := d.baseInput(in)
 		if err != nil {
-			return d, in
+			return in
 		}
-		d, in = d.base, next
+		in = next
 	}
-	return d, in
+	return in
 }

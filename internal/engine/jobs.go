@@ -141,7 +141,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		// Gone or finished meanwhile (a callback can beat the request).
 		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID) })
 	}
-	act, err := e.resolveAction(ctx, e.store, a.Name, a.WorkflowNamespace)
+	act, err := e.resolveAction(ctx, e.store, a.Name, a.WorkflowNamespace, "")
 	if err != nil {
 		return err
 	}
@@ -154,8 +154,8 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		return ctx.Err() // shutting down: the job runs again after restart
 	}
 	var record *string
-	if inner, innerIn := act.innermost(in); inner.name == "std.mistral_http" || inner.name == "std.http" {
-		record = strPtr(mustEncode(requestRecord(innerIn, e, a)))
+	if b := act.builtin().name; b == "std.mistral_http" || b == "std.http" {
+		record = strPtr(mustEncode(requestRecord(act.builtinInput(in), e, a)))
 	}
 	return e.update(ctx, func(w *work) error {
 		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {

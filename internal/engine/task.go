@@ -319,14 +319,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	act, err := w.e.resolveAction(w.ctx, w.tx, nameStr, ex.WorkflowNamespace)
-	if prefix := dsl.WorkbookPrefix(ex.WorkflowName); ErrorCode(err) == EINVALID && prefix != "" {
-		// In a workbook, a workflow names the workbook's actions by their
-		// short names.
-		if inBook, err2 := w.e.resolveAction(w.ctx, w.tx, prefix+"."+nameStr, ex.WorkflowNamespace); err2 == nil {
-			act, err = inBook, nil
-		}
-	}
+	act, err := w.e.resolveAction(w.ctx, w.tx, nameStr, ex.WorkflowNamespace, ex.WorkflowName)
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
