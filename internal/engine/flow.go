@@ -40,7 +40,7 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 		if err := w.startReady(ex, spec); err != nil {
 			return err
 		}
-		return w.checkCompletion(ex, spec)
+		return w.checkCompletion(ex, spec, nil)
 	}
 	starts := spec.StartTasks()
 	for _, name := range starts {
@@ -57,7 +57,7 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 		// the tasks again.
 		return nil
 	}
-	return w.checkCompletion(ex, spec) // nothing to run: it ends now
+	return w.checkCompletion(ex, spec, nil) // nothing to run: it ends now
 }
 
 // taskInput evaluates a task's input block and its inline parameters,
@@ -180,7 +180,7 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	if err := w.processTask(ex, spec, t); err != nil {
 		return err
 	}
-	return w.checkCompletion(ex, spec)
+	return w.checkCompletion(ex, spec, t)
 }
 
 // publishFor returns what a task ending in state publishes, as Mistral 15
@@ -363,16 +363,22 @@ func mustDecode(s string) any {
 }
 
 // checkCompletion ends the workflow once no task is active or unprocessed.
-func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
+func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow, last *Task) error {
 	if ex.State != StateRunning {
 		return nil
 	}
 	// Most calls find work still going: count it before loading every task.
-	if n, err := w.tx.CountBusyTasks(w.ctx, ex.ID); err != nil || n > 0 {
+	busy, total, err := w.tx.CountTasks(w.ctx, ex.ID)
+	if err != nil || busy > 0 {
 		return err
 	}
-	tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
-	if err != nil {
+	var tasks []*Task
+	if total == 1 && last != nil && last.WorkflowExecutionID == ex.ID {
+		// The execution's only task is the one whose end called us, as
+		// this update has just written it: reading it back would return
+		// the same (a one-task workflow, the commonest, saves a read).
+		tasks = []*Task{last}
+	} else if tasks, err = w.tx.TasksOf(w.ctx, ex.ID); err != nil {
 		return err
 	}
 	var unhandled, cancelled, waiting []*Task
@@ -402,7 +408,7 @@ func (w *work) checkCompletion(ex *Execution, spec *dsl.Workflow) error {
 				return nil
 			}
 		}
-		return w.checkCompletion(ex, spec)
+		return w.checkCompletion(ex, spec, nil)
 	}
 	// Nothing changed since the list was read: endExecution can use it.
 	done := ending{tasks: tasks}
@@ -704,7 +710,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			return nil
 		}
 	}
-	return w.checkCompletion(ex, spec)
+	return w.checkCompletion(ex, spec, nil)
 }
 
 // stopExecution ends an execution on a user's request.

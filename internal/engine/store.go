@@ -89,10 +89,10 @@ type Tx interface {
 	UpdateTask(ctx context.Context, t *Task, from ...State) error
 	// TasksOf returns the task executions of a workflow execution, oldest first.
 	TasksOf(ctx context.Context, executionID string) ([]*Task, error)
-	// CountBusyTasks counts the tasks of an execution that still run or
-	// whose transitions have not run: neither WAITING nor finished and
-	// processed.
-	CountBusyTasks(ctx context.Context, executionID string) (int, error)
+	// CountTasks counts the tasks of an execution, and among them the busy
+	// ones: those that still run or whose transitions have not run (neither
+	// WAITING nor finished and processed).
+	CountTasks(ctx context.Context, executionID string) (busy, total int, err error)
 
 	CreateActionExecution(ctx context.Context, a *ActionExecution) error
 	UpdateActionExecution(ctx context.Context, a *ActionExecution, from ...State) error

@@ -86,12 +86,14 @@ func (t *tx) UpdateTask(ctx context.Context, k *engine.Task, from ...engine.Stat
 	return guarded(res, err, "update task")
 }
 
-func (t *tx) CountBusyTasks(ctx context.Context, executionID string) (int, error) {
-	var n int
-	err := t.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM task_executions WHERE workflow_execution_id = ?
-		AND ((state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'WAITING')) OR (state IN ('SUCCESS', 'ERROR', 'CANCELLED') AND processed = 0))`, executionID).Scan(&n)
+func (t *tx) CountTasks(ctx context.Context, executionID string) (busy, total int, err error) {
+	// The index by execution finds the rows; their state is read from the
+	// table either way, so the total costs nothing more.
+	err = t.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'WAITING')
+		OR (state IN ('SUCCESS', 'ERROR', 'CANCELLED') AND processed = 0)), 0), COUNT(*)
+		FROM task_executions WHERE workflow_execution_id = ?`, executionID).Scan(&busy, &total)
 	if err != nil {
-		return 0, dbErr(err, "count busy tasks")
+		return 0, 0, dbErr(err, "count tasks")
 	}
-	return n, nil
+	return busy, total, nil
 }
