@@ -95,7 +95,7 @@ func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 		OR ref IN (SELECT id FROM task_executions WHERE workflow_execution_id = ?)`, id, id); err != nil {
 		return dbErr(err, "delete execution jobs")
 	}
-	if _, err := t.db.ExecContext(ctx, `DELETE FROM state_changes WHERE execution_id = ?`, id); err != nil {
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM timeline WHERE execution_id = ?`, id); err != nil {
 		return dbErr(err, "delete execution timeline")
 	}
 	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)

@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
@@ -12,7 +13,7 @@ import (
 // AddStateChanges holds the events until the batch commits: the writer
 // inserts the timeline rows of all its updates together (insertTimeline),
 // a few statements per commit instead of one or two per update. An update
-// that fails drops its own (runSavepoint).
+// that fails drops its own (runDirect, runSavepoint).
 func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 	*t.db.timeline = append(*t.db.timeline, events...)
 	return nil
@@ -21,64 +22,147 @@ func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 // timelineChunk is how many rows one INSERT writes.
 const timelineChunk = 32
 
-// insertTimeline writes the batch's state changes, oldest first, inside
-// its transaction.
+// insertTimeline writes the batch's state changes inside its transaction:
+// one row per execution, holding that execution's events in order
+// (migration 0011).
 func insertTimeline(ctx context.Context, q txQuerier, events []engine.Event) error {
-	const cols = 7
-	args := make([]any, 0, timelineChunk*cols)
-	for len(events) > 0 {
-		n := min(len(events), timelineChunk)
-		args = args[:0]
-		for _, ev := range events[:n] {
-			exID := ev.ExecutionID
-			if exID == "" {
-				exID = ev.ID // an ad-hoc action is its own execution, for the index
-			}
-			args = append(args, ev.Kind, ev.ID, exID, string(ev.State), emptyNil(ev.Via), emptyNil(ev.Note), fmtTime(ev.At))
+	if len(events) == 0 {
+		return nil
+	}
+	type group struct {
+		exID string
+		buf  []byte
+	}
+	var groups []*group
+	byEx := make(map[string]*group)
+	for _, ev := range events {
+		exID := ev.ExecutionID
+		if exID == "" {
+			exID = ev.ID // an ad-hoc action is its own execution, for the index
 		}
-		query := `INSERT INTO state_changes (kind, ref, execution_id, state, via, note, at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+		g := byEx[exID]
+		if g == nil {
+			g = &group{exID: exID, buf: make([]byte, 0, 512)}
+			byEx[exID] = g
+			groups = append(groups, g)
+			g.buf = append(g.buf, '[')
+		} else {
+			g.buf = append(g.buf, ',')
+		}
+		g.buf = appendEvent(g.buf, ev)
+	}
+	args := make([]any, 0, 2*min(len(groups), timelineChunk))
+	for len(groups) > 0 {
+		n := min(len(groups), timelineChunk)
+		args = args[:0]
+		for _, g := range groups[:n] {
+			args = append(args, g.exID, string(append(g.buf, ']')))
+		}
+		query := `INSERT INTO timeline (execution_id, events) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
 		if _, err := q.ExecContext(ctx, query, args...); err != nil {
 			return dbErr(err, "add state changes")
 		}
-		events = events[n:]
+		groups = groups[n:]
 	}
 	return nil
 }
 
+// storedEvent is an event as the timeline stores it.
+type storedEvent struct {
+	Kind  string `json:"kind"`
+	Ref   string `json:"ref"`
+	State string `json:"state"`
+	Via   string `json:"via,omitempty"`
+	Note  string `json:"note,omitempty"`
+	At    string `json:"at"`
+}
+
+// appendEvent appends ev as a storedEvent's JSON; written by hand because
+// the writer does it for every state change.
+func appendEvent(b []byte, ev engine.Event) []byte {
+	b = append(b, `{"kind":`...)
+	b = appendJSONString(b, ev.Kind)
+	b = append(b, `,"ref":`...)
+	b = appendJSONString(b, ev.ID)
+	b = append(b, `,"state":`...)
+	b = appendJSONString(b, string(ev.State))
+	if ev.Via != "" {
+		b = append(b, `,"via":`...)
+		b = appendJSONString(b, ev.Via)
+	}
+	if ev.Note != "" {
+		b = append(b, `,"note":`...)
+		b = appendJSONString(b, ev.Note)
+	}
+	b = append(b, `,"at":"`...)
+	b = appendTime(b, ev.At)
+	return append(b, `"}`...)
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as encoding/json would write it.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
 func (r reader) StateChanges(ctx context.Context, ref string) ([]engine.Event, error) {
 	// One index, by execution, serves both: find the record's execution,
-	// then its rows (all of them when ref is the execution itself).
-	rows, err := r.db.QueryContext(ctx, `SELECT kind, ref, execution_id, state, via, note, at FROM state_changes
+	// then its rows; all their events when ref is the execution itself,
+	// else the record's own.
+	rows, err := r.db.QueryContext(ctx, `SELECT execution_id, events FROM timeline
 		WHERE execution_id = COALESCE(
 			(SELECT workflow_execution_id FROM action_executions WHERE id = ?1),
 			(SELECT workflow_execution_id FROM task_executions WHERE id = ?1),
 			?1)
-		AND (ref = ?1 OR execution_id = ?1) ORDER BY id`, ref)
+		ORDER BY id`, ref)
 	if err != nil {
 		return nil, fmt.Errorf("state changes of %s: %w", ref, err)
 	}
 	defer rows.Close()
 	var out []engine.Event
 	for rows.Next() {
-		var ev engine.Event
-		var state, at string
-		var exID, via, note sql.NullString
-		if err := rows.Scan(&ev.Kind, &ev.ID, &exID, &state, &via, &note, &at); err != nil {
+		var exID, events string
+		if err := rows.Scan(&exID, &events); err != nil {
 			return nil, fmt.Errorf("state changes of %s: %w", ref, err)
 		}
-		ev.ExecutionID, ev.State, ev.Via, ev.Note, ev.At = exID.String, engine.State(state), via.String, note.String, parseTime(at)
-		if ev.ExecutionID == ev.ID && ev.Kind == "action_execution" {
-			ev.ExecutionID = "" // an ad-hoc action: stored as its own execution
+		var stored []storedEvent
+		if err := json.Unmarshal([]byte(events), &stored); err != nil {
+			return nil, fmt.Errorf("state changes of %s: %w", ref, err)
 		}
-		out = append(out, ev)
+		for _, s := range stored {
+			if ref != exID && s.Ref != ref {
+				continue
+			}
+			ev := engine.Event{Kind: s.Kind, ID: s.Ref, ExecutionID: exID, State: engine.State(s.State), Via: s.Via, Note: s.Note, At: parseTime(s.At)}
+			if ev.ExecutionID == ev.ID && ev.Kind == "action_execution" {
+				ev.ExecutionID = "" // an ad-hoc action: stored as its own execution
+			}
+			out = append(out, ev)
+		}
 	}
 	return out, rows.Err()
-}
-
-func emptyNil(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -460,10 +460,16 @@ const timeFormat = "2006-01-02 15:04:05.000000"
 // fmtTime writes t in timeFormat. Every row written formats a few times,
 // so the common case (years 0–9999) skips time.Format's layout parsing.
 func fmtTime(t time.Time) string {
+	var b [26]byte
+	return string(appendTime(b[:0], t))
+}
+
+// appendTime appends t in timeFormat.
+func appendTime(dst []byte, t time.Time) []byte {
 	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return t.Format(timeFormat)
+		return t.AppendFormat(dst, timeFormat)
 	}
 	hour, min, sec := t.Clock()
 	var b [26]byte
@@ -486,7 +492,7 @@ func fmtTime(t time.Time) string {
 	put(17, sec, 2)
 	b[19] = '.'
 	put(20, t.Nanosecond()/1000, 6)
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 func fmtTimePtr(t *time.Time) any {
