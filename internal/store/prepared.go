@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // Statements are prepared once and reused: parsing SQL on every call cost
@@ -79,14 +80,21 @@ func (q dbQuerier) ExecContext(ctx context.Context, query string, args ...any) (
 	return q.p.db.ExecContext(ctx, query, args...)
 }
 
-func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
+	var r *sql.Rows
+	var err error
 	if s := q.p.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+		r, err = s.QueryContext(ctx, args...)
+	} else {
+		r, err = q.p.db.QueryContext(ctx, query, args...)
 	}
-	return q.p.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err // not a nil *sql.Rows in a non-nil interface
+	}
+	return r, nil
 }
 
-func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
 	// One row by key takes microseconds: not worth the driver's watcher
 	// goroutine (see uncancellable). Lists stay cancellable.
 	ctx = uncancellable(ctx)
@@ -96,17 +104,11 @@ func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...an
 	return q.p.db.QueryRowContext(ctx, query, args...)
 }
 
-// txQuerier runs queries in a write transaction. The write connection is
-// held by the transaction, so a statement cannot be prepared on the pool
-// then (that would wait for the connection forever): a statement not yet
-// in the writer's cache is prepared in the transaction, shared by the
-// updates of the batch, and noted so that the writer prepares it for good
-// once the batch has committed and the connection is free.
+// txQuerier runs statements in the writer's transaction. Its contexts are
+// ignored: a caller that gives up must not interrupt a statement of a
+// batch that commits for others too.
 type txQuerier struct {
-	tx     *sql.Tx
-	cached *prepared            // statements prepared on the write connection
-	stmts  map[string]*sql.Stmt // this batch's statements, closed with it
-	missed map[string]bool      // queries to prepare after the batch
+	conn *sqlite.Conn
 	// timeline collects the state changes of the batch's updates; the
 	// writer inserts them just before it commits.
 	timeline *[]engine.Event
@@ -115,48 +117,16 @@ type txQuerier struct {
 	wrote *bool
 }
 
-func (q txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
-	if s, ok := q.stmts[query]; ok {
-		return s
-	}
-	var s *sql.Stmt
-	q.cached.mu.Lock()
-	c, ok := q.cached.m[query]
-	q.cached.mu.Unlock()
-	if ok {
-		s = q.tx.StmtContext(ctx, c) // the connection already has it prepared
-	} else {
-		if len(q.stmts) >= maxPrepared {
-			return nil
-		}
-		var err error
-		if s, err = q.tx.PrepareContext(ctx, query); err != nil {
-			return nil
-		}
-		q.missed[query] = true
-	}
-	q.stmts[query] = s
-	return s
-}
-
-// uncancellable drops ctx's cancellation for statements of a write batch.
-// A batch commits or rolls back as a whole on the writer's schedule, so a
-// caller that gives up must not interrupt a statement half way; and the
-// driver watches a cancellable context with a goroutine and a progress
-// handler per statement, which cost the writer about a tenth of its CPU.
+// uncancellable drops ctx's cancellation for a point read on the pool:
+// the driver watches a cancellable context with a goroutine and a progress
+// handler per statement, which costs more than the read. (The writer's
+// statements take no context at all: a batch commits or rolls back as a
+// whole on the writer's schedule, whoever gives up waiting.)
 func uncancellable(ctx context.Context) context.Context {
 	if ctx.Done() == nil {
 		return ctx
 	}
 	return context.WithoutCancel(ctx)
-}
-
-// prepareMissed prepares, on the idle write connection, what the last
-// batch had to prepare in its transaction.
-func (p *prepared) prepareMissed(ctx context.Context, missed map[string]bool) {
-	for query := range missed {
-		p.stmt(ctx, query)
-	}
 }
 
 // noteWrite records that query may change the database.
@@ -168,27 +138,23 @@ func (q txQuerier) noteWrite(query string) {
 
 func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	q.noteWrite(query)
-	ctx = uncancellable(ctx)
-	if s := q.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
+	res, err := q.conn.Exec(query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return q.tx.ExecContext(ctx, query, args...)
+	return res, nil
 }
 
-func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
 	q.noteWrite(query)
-	ctx = uncancellable(ctx)
-	if s := q.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+	r, err := q.conn.Query(query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return q.tx.QueryContext(ctx, query, args...)
+	return r, nil
 }
 
-func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
 	q.noteWrite(query)
-	ctx = uncancellable(ctx)
-	if s := q.stmt(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	return q.tx.QueryRowContext(ctx, query, args...)
+	return q.conn.QueryRow(query, args...)
 }
