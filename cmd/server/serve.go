@@ -287,8 +287,10 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(c.Request().Context(), level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
-				"status", status, "duration", time.Since(start))
+			if ctx := c.Request().Context(); log.Enabled(ctx, level) { // spare building the record when it is dropped
+				log.Log(ctx, level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+					"status", status, "duration", time.Since(start))
+			}
 			return nil
 		}
 	}

@@ -21,9 +21,8 @@ var actionAttrs = setOf(append(actionFields, "params")...)
 // actionJSON renders an action execution. withTask adds task_name, which
 // Mistral's GET and list carry and its PUT and POST responses do not.
 func actionJSON(a *engine.ActionExecution, withTask, withOutput bool) object {
-	o := object{
-		{"id", a.ID}, {"workflow_name", strOrNil(a.WorkflowName)}, {"workflow_namespace", a.WorkflowNamespace},
-	}
+	o := make(object, 0, 17) // every field below: one allocation, not four
+	o = append(o, field{"id", a.ID}, field{"workflow_name", strOrNil(a.WorkflowName)}, field{"workflow_namespace", a.WorkflowNamespace})
 	if withTask {
 		o = append(o, field{"task_name", strOrNil(a.TaskName)})
 	}

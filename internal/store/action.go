@@ -30,24 +30,24 @@ type actionRow struct {
 	accepted, async                                   int
 }
 
-func (r *actionRow) dests() []any {
+func (r *actionRow) appendDests(d []any) []any {
 	a := &r.a
-	return []any{&a.ID, &a.Name, &r.wfName, &a.WorkflowNamespace, &r.taskName, &r.taskID, &r.exID, &r.state, &r.info,
-		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex}
+	return append(d, &a.ID, &a.Name, &r.wfName, &a.WorkflowNamespace, &r.taskName, &r.taskID, &r.exID, &r.state, &r.info,
+		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex)
 }
 
 func (r *actionRow) action() *engine.ActionExecution {
-	a := r.a
+	a := &r.a
 	a.WorkflowName, a.TaskName, a.TaskExecutionID, a.WorkflowExecutionID = nullStr(r.wfName), nullStr(r.taskName), nullStr(r.taskID), nullStr(r.exID)
 	a.State, a.StateInfo, a.Accepted, a.Async = engine.State(r.state), nullStr(r.info), r.accepted != 0, r.async != 0
 	a.OutputJSON, a.RequestJSON, a.CompletedVia, a.CompletedAt = nullStr(r.output), nullStr(r.req), nullStr(r.via), parseTimePtr(r.completed)
 	a.CreatedAt, a.UpdatedAt = parseTime(r.created), parseTime(r.upd)
-	return &a
+	return a
 }
 
 func scanAction(s scanner) (*engine.ActionExecution, error) {
 	var r actionRow
-	if err := s.Scan(r.dests()...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
 		return nil, err
 	}
 	return r.action(), nil
@@ -71,7 +71,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := append(append(ar.dests(), tr.dests()...), er.dests()...)
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 61))))
 	err := r.db.QueryRowContext(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.

@@ -26,23 +26,23 @@ type executionRow struct {
 	parent, root, info        sql.NullString
 }
 
-func (r *executionRow) dests() []any {
+func (r *executionRow) appendDests(d []any) []any {
 	e := &r.e
-	return []any{&e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
-		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON}
+	return append(d, &e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
+		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON)
 }
 
 func (r *executionRow) execution() *engine.Execution {
-	e := r.e
+	e := &r.e
 	e.Tags, e.State, e.StateInfo = parseTags(r.tags), engine.State(r.state), nullStr(r.info)
 	e.TaskExecutionID, e.RootExecutionID = nullStr(r.parent), nullStr(r.root)
 	e.CreatedAt, e.UpdatedAt = parseTime(r.created), parseTime(r.upd)
-	return &e
+	return e
 }
 
 func scanExecution(s scanner) (*engine.Execution, error) {
 	var r executionRow
-	if err := s.Scan(r.dests()...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 19))...); err != nil {
 		return nil, err
 	}
 	return r.execution(), nil

@@ -340,7 +340,9 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	started := time.Now()
 	results := make([]error, len(batch))
 	committed := 0
-	q := txQuerier{conn: s.wconn, timeline: new([]engine.Event), wrote: new(bool)}
+	// A workflow's start or end records about three state changes.
+	timeline := make([]engine.Event, 0, 4*len(batch))
+	q := txQuerier{conn: s.wconn, timeline: &timeline, wrote: new(bool)}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err

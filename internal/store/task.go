@@ -27,25 +27,25 @@ type taskRow struct {
 	processed, handled        int
 }
 
-func (r *taskRow) dests() []any {
+func (r *taskRow) appendDests(d []any) []any {
 	t := &r.t
-	return []any{&t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
+	return append(d, &t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
 		&r.tags, &r.state, &r.info, &t.RuntimeContextJSON, &t.InContextJSON, &t.PublishedJSON, &t.ResultJSON, &r.processed, &r.handled,
-		&t.ProjectID, &r.created, &r.upd, &r.started, &r.finished}
+		&t.ProjectID, &r.created, &r.upd, &r.started, &r.finished)
 }
 
 func (r *taskRow) task() *engine.Task {
-	t := r.t
+	t := &r.t
 	t.Tags, t.State, t.StateInfo = parseTags(r.tags), engine.State(r.state), nullStr(r.info)
 	t.Processed, t.ErrorHandled = r.processed != 0, r.handled != 0
 	t.CreatedAt, t.UpdatedAt = parseTime(r.created), parseTime(r.upd)
 	t.StartedAt, t.FinishedAt = parseTimePtr(r.started), parseTimePtr(r.finished)
-	return &t
+	return t
 }
 
 func scanTask(s scanner) (*engine.Task, error) {
 	var r taskRow
-	if err := s.Scan(r.dests()...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
 		return nil, err
 	}
 	return r.task(), nil
