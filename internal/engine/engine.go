@@ -181,11 +181,11 @@ func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 	var w *work
 	err := e.store.Update(ctx, func(tx Tx) error {
 		// A retried transaction starts from scratch.
-		w = &work{e: e, tx: tx, ctx: ctx}
+		w = &work{e: e, tx: tx, ctx: ctx, events: make([]Event, 0, 4)} // a start or an end moves about three records
 		if err := fn(w); err != nil {
 			return err
 		}
-		var changes []Event
+		changes := make([]Event, 0, len(w.events))
 		for _, ev := range w.events {
 			if !ev.Detail {
 				changes = append(changes, ev)

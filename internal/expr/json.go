@@ -26,6 +26,15 @@ func DecodeJSON(b []byte) (any, error) {
 	case "null":
 		return nil, nil
 	}
+	if v, ok := decodeFast(b); ok {
+		return v, nil
+	}
+	return decodeSlow(b)
+}
+
+// decodeSlow is DecodeJSON through encoding/json: the reference for
+// decodeFast, and the path that words errors.
+func decodeSlow(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any

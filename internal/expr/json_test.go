@@ -213,3 +213,16 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("Str(struct) = %q", Str(point{X: 1}))
 	}
 }
+
+// TestDecodeFastTakesCommonDocuments: what the engine decodes all day
+// takes the fast path (FuzzDecodeJSON checks it agrees with encoding/json).
+func TestDecodeFastTakesCommonDocuments(t *testing.T) {
+	for _, s := range []string{
+		`{"ok": true}`, `{"a": 1, "b": "two", "c": [1.5, null, false], "d": {"e": "\u00e9\n"}}`, `"done"`, `-42`,
+		`[{"id": "0193d0e2-7c4b-7a3e-9f00-000000000001", "n": 12345678901234567890}]`, `"\ud83d\ude00"`,
+	} {
+		if _, ok := decodeFast([]byte(s)); !ok {
+			t.Errorf("%s: left to encoding/json", s)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,34 +31,51 @@ func insertTimeline(ctx context.Context, q txQuerier, events []engine.Event) err
 	if len(events) == 0 {
 		return nil
 	}
+	// Each execution's events, in order, into one buffer: a group is the
+	// span [start, end) of it. Groups follow their first event.
 	type group struct {
-		exID string
-		buf  []byte
+		exID       string
+		start, end int
 	}
-	var groups []*group
-	byEx := make(map[string]*group)
-	for _, ev := range events {
+	var groups []group
+	index := make(map[string]int)
+	order := make([][2]int, len(events)) // group, event
+	for i, ev := range events {
 		exID := ev.ExecutionID
 		if exID == "" {
 			exID = ev.ID // an ad-hoc action is its own execution, for the index
 		}
-		g := byEx[exID]
-		if g == nil {
-			g = &group{exID: exID, buf: make([]byte, 0, 512)}
-			byEx[exID] = g
-			groups = append(groups, g)
-			g.buf = append(g.buf, '[')
-		} else {
-			g.buf = append(g.buf, ',')
+		g, ok := index[exID]
+		if !ok {
+			g = len(groups)
+			index[exID] = g
+			groups = append(groups, group{exID: exID})
 		}
-		g.buf = appendEvent(g.buf, ev)
+		order[i] = [2]int{g, i}
 	}
+	slices.SortFunc(order, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	buf := make([]byte, 0, 160*len(events))
+	for k, o := range order {
+		g := &groups[o[0]]
+		if k == 0 || order[k-1][0] != o[0] {
+			g.start = len(buf)
+			buf = append(buf, '[')
+		} else {
+			buf = append(buf, ',')
+		}
+		buf = appendEvent(buf, events[o[1]])
+		if k == len(order)-1 || order[k+1][0] != o[0] {
+			buf = append(buf, ']')
+			g.end = len(buf)
+		}
+	}
+	text := string(buf) // one copy; each row's events are a slice of it
 	args := make([]any, 0, 2*min(len(groups), timelineChunk))
 	for len(groups) > 0 {
 		n := min(len(groups), timelineChunk)
 		args = args[:0]
 		for _, g := range groups[:n] {
-			args = append(args, g.exID, string(append(g.buf, ']')))
+			args = append(args, g.exID, text[g.start:g.end])
 		}
 		query := `INSERT INTO timeline (execution_id, events) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
 		if _, err := q.ExecContext(ctx, query, args...); err != nil {
