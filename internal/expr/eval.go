@@ -473,7 +473,7 @@ func (e *evaluator) args(fn string, nodes []node) ([]any, error) {
 // params returns the parameter names of a caller's Func or a built-in,
 // nil when it takes none by keyword.
 func (e *evaluator) params(fn string) []string {
-	if _, ok := e.ctx.Funcs[fn]; ok {
+	if _, ok := e.ctx.fn(fn); ok {
 		return e.ctx.Params[fn]
 	}
 	return builtinParams[fn]
@@ -495,7 +495,7 @@ func keywordName(n node) (string, bool) {
 // call is name(args): the caller's Funcs first, then special forms (which
 // see their arguments unevaluated), then built-ins.
 func (e *evaluator) call(name string, nodes []node) (any, error) {
-	if _, ok := e.ctx.Funcs[name]; !ok {
+	if _, ok := e.ctx.fn(name); !ok {
 		if sf, ok := specialForms[name]; ok {
 			return sf(e, nodes)
 		}
@@ -510,7 +510,7 @@ func (e *evaluator) call(name string, nodes []node) (any, error) {
 // method is recv.name(args): lambda methods get their arguments
 // unevaluated; any other method is the function name(recv, args...).
 func (e *evaluator) method(recv any, name string, nodes []node) (any, error) {
-	if _, ok := e.ctx.Funcs[name]; !ok {
+	if _, ok := e.ctx.fn(name); !ok {
 		if lm, ok := lambdaMethods[name]; ok {
 			return lm(e, recv, nodes)
 		}
@@ -524,7 +524,7 @@ func (e *evaluator) method(recv any, name string, nodes []node) (any, error) {
 
 // apply calls a Func or a built-in with evaluated arguments.
 func (e *evaluator) apply(name string, vals []any) (any, error) {
-	if f, ok := e.ctx.Funcs[name]; ok && f != nil {
+	if f, ok := e.ctx.fn(name); ok && f != nil {
 		v, err := f(vals...)
 		if err != nil {
 			var ee *evalError

@@ -31,10 +31,32 @@ type Context struct {
 	Data any
 	// Funcs are functions callable by name; they override built-ins of the
 	// same name.
-	Funcs map[string]Func
+	Funcs FuncSet
 	// Params names the parameters of Funcs in order, so that a call may
 	// pass them by keyword: `tasks(state => 'ERROR')`, `{{ task(task_name='a') }}`.
 	Params map[string][]string
+}
+
+// FuncSet finds a caller's function by name.
+type FuncSet interface {
+	Func(name string) (Func, bool)
+}
+
+// FuncMap is a FuncSet held in a map.
+type FuncMap map[string]Func
+
+// Func returns the function called name.
+func (m FuncMap) Func(name string) (Func, bool) {
+	f, ok := m[name]
+	return f, ok
+}
+
+// fn looks name up in the caller's functions, if any.
+func (c *Context) fn(name string) (Func, bool) {
+	if c.Funcs == nil {
+		return nil, false
+	}
+	return c.Funcs.Func(name)
 }
 
 // Eval walks v recursively (map values, list items, strings) and evaluates

@@ -84,7 +84,7 @@ func TestErrors(t *testing.T) {
 	t.Parallel()
 	ctx := &Context{
 		Data: map[string]any{"a": int64(1)},
-		Funcs: map[string]Func{
+		Funcs: FuncMap{
 			"fail":  func(...any) (any, error) { return nil, errBoom },
 			"panic": func(...any) (any, error) { panic("kaboom") },
 		},
@@ -128,7 +128,7 @@ func TestErrors(t *testing.T) {
 
 func TestFuncsOverrideBuiltins(t *testing.T) {
 	t.Parallel()
-	ctx := &Context{Funcs: map[string]Func{
+	ctx := &Context{Funcs: FuncMap{
 		"len":    func(...any) (any, error) { return "mine", nil },
 		"switch": func(args ...any) (any, error) { return int64(len(args)), nil },
 	}}
@@ -148,7 +148,7 @@ func TestFuncsOverrideBuiltins(t *testing.T) {
 func TestKeywordArguments(t *testing.T) {
 	t.Parallel()
 	ctx := &Context{
-		Funcs: map[string]Func{
+		Funcs: FuncMap{
 			"f":    func(args ...any) (any, error) { return args, nil },
 			"bare": func(args ...any) (any, error) { return args, nil },
 		},

@@ -35,7 +35,7 @@ func testContext(t testing.TB) *Context {
 	}
 	return &Context{
 		Data: data,
-		Funcs: map[string]Func{
+		Funcs: FuncMap{
 			// task() is the current task (t1); task(name) looks one up.
 			"task": func(args ...any) (any, error) {
 				if len(args) == 0 {
