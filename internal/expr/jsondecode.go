@@ -100,18 +100,10 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k.(string)] = v // a repeated key: the last one wins, as in encoding/json
-		d.space()
-		if d.i >= len(d.b) {
+		if more, ok := d.next('}'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		} else if !more {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -131,20 +123,30 @@ func (d *jsonDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
+		if more, ok := d.next(']'); !ok {
 			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		} else if !more {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next reads what follows a member of a container: a comma (more
+// members) or the container's closing bracket.
+func (d *jsonDecoder) next(closing byte) (more, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return true, true
+	case closing:
+		d.i++
+		return false, true
+	}
+	return false, false
 }
 
 // string reads a string; d.b[d.i] is its opening quote.
