@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -41,6 +42,8 @@ const maxCached = 512
 // use.
 type Conn struct {
 	tls   *libc.TLS
+	itls  *libc.TLS  // for Interrupt, which another goroutine calls
+	imu   sync.Mutex // serializes Interrupt and Close on itls
 	db    uintptr
 	cell  uintptr // 8 bytes of C memory for out-parameters
 	buf   uintptr // C memory that arguments are copied through
@@ -57,7 +60,7 @@ type stmt struct {
 // Open opens the database file at path (creating it if needed) and runs
 // each of init, typically PRAGMA statements.
 func Open(path string, init ...string) (*Conn, error) {
-	c := &Conn{tls: libc.NewTLS(), stmts: make(map[string]*stmt)}
+	c := &Conn{tls: libc.NewTLS(), itls: libc.NewTLS(), stmts: make(map[string]*stmt)}
 	c.cell = libc.Xmalloc(c.tls, 8)
 	c.bufN = 256
 	c.buf = libc.Xmalloc(c.tls, libc.Tsize_t(c.bufN))
@@ -114,7 +117,31 @@ func (c *Conn) Close() error {
 		c.tls.Close()
 		c.tls = nil
 	}
+	c.imu.Lock()
+	if c.itls != nil {
+		c.itls.Close()
+		c.itls = nil
+	}
+	c.imu.Unlock()
 	return err
+}
+
+// Interrupt makes the statement running on c, if any, stop with an
+// SQLITE_INTERRUPT error as soon as it can. Unlike every other method it
+// may be called from another goroutine while c is in use (that is what it
+// is for); it must not be called once Close has begun.
+func (c *Conn) Interrupt() {
+	c.imu.Lock()
+	defer c.imu.Unlock()
+	if c.itls != nil && c.db != 0 {
+		sqlite3.Xsqlite3_interrupt(c.itls, c.db)
+	}
+}
+
+// IsInterrupt reports whether err is SQLite's answer to Interrupt.
+func IsInterrupt(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code&0xff == sqlite3.SQLITE_INTERRUPT
 }
 
 // errorFor describes result code rc, with the connection's message when

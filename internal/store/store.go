@@ -49,8 +49,11 @@ type Store struct {
 	// bounds throughput, and about a third of its time went to
 	// database/sql and its driver.
 	wconn *sqlite.Conn
-	rdb   *sql.DB
-	cdb   *sql.DB // the checkpointer's connection
+	// readers serve reads, also below database/sql; rdb (database/sql)
+	// is kept for backups (VACUUM INTO).
+	readers *readPool
+	rdb     *sql.DB
+	cdb     *sql.DB // the checkpointer's connection
 
 	checkpointWake chan struct{}
 	checkpointDone chan struct{}
@@ -134,10 +137,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	// A few readers suffice on 2 cores (WAL lets them run beside the
-	// writer); idle ones close, which returns their page caches.
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
+	// Only backups use it (the readers are a readPool).
+	r.SetMaxOpenConns(1)
+	r.SetMaxIdleConns(1)
 	r.SetConnMaxIdleTime(time.Minute)
 	c, err := sql.Open("sqlite", dsn(""))
 	if err != nil {
@@ -170,11 +172,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{reader: reader{db: dbQuerier{newPrepared(r)}}, wconn: wc, rdb: r, cdb: c,
+	// Readers: the same settings, and no writing by mistake. A few suffice
+	// on 2 cores (WAL lets them run beside the writer).
+	rp := newReadPool(path, 4, "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY",
+		"PRAGMA query_only = ON")
+	s := &Store{reader: reader{db: poolQuerier{rp}}, readers: rp, wconn: wc, rdb: r, cdb: c,
 		writes: make(chan *writeReq, maxBatch), closed: make(chan struct{}), writerDone: make(chan struct{}),
 		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
 	go s.writer()
 	go s.checkpointer()
+	go rp.janitor(s.closed)
 	return s, nil
 }
 
@@ -191,7 +198,7 @@ func (s *Store) Close() error {
 		close(s.closed)
 		<-s.writerDone
 		<-s.checkpointDone
-		s.reader.db.(dbQuerier).p.close()
+		s.readers.close()
 		err = errors.Join(s.cdb.Close(), s.rdb.Close(), s.wconn.Close())
 	})
 	return err
