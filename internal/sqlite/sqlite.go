@@ -1,9 +1,9 @@
 // Package sqlite runs statements on one SQLite connection through SQLite's
 // own interface (modernc.org/sqlite/lib), without database/sql and its
-// driver, for the store's writer: a goroutine that owns its connection and
-// runs the same few statements all day.
+// driver, for the store: its writer, a goroutine that owns its connection
+// and runs the same few statements all day, and its pool of readers.
 //
-// Through database/sql every statement paid for things the writer does not
+// Through database/sql every statement paid for things the store does not
 // need: the driver asks SQLite for every column's name and declared type on
 // each execution, copies every argument into memory of its own, takes the
 // connection's mutex on every call into SQLite (the connection is opened
@@ -11,7 +11,8 @@
 // on the way. Here statements are prepared once, arguments are copied by
 // SQLite itself, columns are read by position into the caller's variables,
 // and the connection is opened SQLITE_OPEN_NOMUTEX: a Conn must be used by
-// one goroutine at a time, as database/sql would have guaranteed.
+// one goroutine at a time, as database/sql would have guaranteed (only
+// Interrupt may come from another).
 package sqlite
 
 import (
@@ -39,7 +40,7 @@ func (e *Error) Error() string { return fmt.Sprintf("%s (%d)", e.Msg, e.Code) }
 const maxCached = 512
 
 // Conn is a connection to a SQLite database. It is not safe for concurrent
-// use.
+// use, except for Interrupt.
 type Conn struct {
 	tls   *libc.TLS
 	itls  *libc.TLS  // for Interrupt, which another goroutine calls
