@@ -54,7 +54,8 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, id := e.startApproval("bob")
-	for _, path := range []string{"/", "/actions/" + id, "/executions", "/workflows", "/workflows/approve", "/actions/nope"} {
+	for _, path := range []string{"/", "/actions/" + id, "/executions", "/workflows", "/workflows/approve", "/actions/nope",
+		"/action-definitions", "/action-definitions/std.echo", "/workbooks", "/workbooks/nope"} {
 		p := e.get(path)
 		csp := p.header.Get("Content-Security-Policy")
 		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"} {
