@@ -382,6 +382,11 @@ func TestExecutionsAndWorkflows(t *testing.T) {
 	if !strings.Contains(p.text(`[data-testid="definition"]`), "std.async_noop") {
 		t.Errorf("definition = %q", p.text(`[data-testid="definition"]`))
 	}
+	// Numbered as the action and workbook pages are, so "line 7" in an
+	// error can be found.
+	if got := sourceLines(p)["4"]; got != "approve:" {
+		t.Errorf("definition line 4 = %q, want %q", got, "approve:")
+	}
 	var prefill map[string]any
 	if err := json.Unmarshal([]byte(p.doc.Find(`#s-input`).Text()), &prefill); err != nil || prefill["resource"] != "2 vCPU VM" {
 		t.Errorf("prefilled input = %q (%v)", p.doc.Find(`#s-input`).Text(), err)
