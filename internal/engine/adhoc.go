@@ -269,3 +269,30 @@ func (d *actionDef) builtinInput(in map[string]any) map[string]any {
 	}
 	return in
 }
+
+// AdhocSpec is what a stored ad-hoc action's definition says, for people
+// to read: the action it runs, that action's input and the transformation
+// of its result, the last two as JSON text.
+type AdhocSpec struct {
+	Base          string
+	BaseInputJSON string // "" when the base gets no input
+	OutputJSON    string // "" when the base's result is kept as it is
+}
+
+// DescribeAction reads the base, base input and output transformation of
+// a stored ad-hoc action (the dashboard shows them; the API has only the
+// definition's text).
+func (e *Engine) DescribeAction(d *ActionDefinition) (AdhocSpec, error) {
+	spec, err := e.adhoc.get(d.Definition)
+	if err != nil {
+		return AdhocSpec{}, fmt.Errorf("action %q: %w", d.Name, err)
+	}
+	out := AdhocSpec{Base: spec.Base}
+	if len(spec.BaseInput) > 0 {
+		out.BaseInputJSON = mustEncode(spec.BaseInput)
+	}
+	if spec.Output != nil {
+		out.OutputJSON = mustEncode(spec.Output)
+	}
+	return out, nil
+}

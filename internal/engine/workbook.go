@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 )
@@ -157,4 +159,51 @@ func (e *Engine) GetWorkbook(ctx context.Context, name, namespace string) (*Work
 // ListWorkbooks lists the workbooks.
 func (e *Engine) ListWorkbooks(ctx context.Context) ([]*Workbook, error) {
 	return e.store.ListWorkbooks(ctx)
+}
+
+// WorkbookMembers names what a workbook defines, each as it is stored
+// ("<workbook>.<name>"), in the order of the workbook's text.
+type WorkbookMembers struct {
+	Workflows []string
+	Actions   []string
+}
+
+// WorkbookMembers reads which workflows and ad-hoc actions a stored
+// workbook defines. They live in the workbook's namespace.
+func (e *Engine) WorkbookMembers(b *Workbook) (WorkbookMembers, error) {
+	spec, err := parseWorkbook(b.Definition)
+	if err != nil {
+		return WorkbookMembers{}, fmt.Errorf("workbook %q: %w", b.Name, err)
+	}
+	var m WorkbookMembers
+	for _, wf := range spec.Workflows {
+		m.Workflows = append(m.Workflows, wf.Name)
+	}
+	for _, a := range spec.Actions {
+		m.Actions = append(m.Actions, a.Name)
+	}
+	return m, nil
+}
+
+// WorkbookOfAction returns the workbook that defines the ad-hoc action
+// stored as name in namespace: the one named by the part of name before
+// its last dot, if it lists name among its actions. An action with a
+// dotted name made on its own belongs to none (ENOTFOUND).
+func (e *Engine) WorkbookOfAction(ctx context.Context, name, namespace string) (*Workbook, error) {
+	prefix := dsl.WorkbookPrefix(name)
+	if prefix == "" {
+		return nil, Errorf(ENOTFOUND, "Action %s belongs to no workbook", name)
+	}
+	b, err := e.GetWorkbook(ctx, prefix, namespace)
+	if err != nil {
+		return nil, err
+	}
+	m, err := e.WorkbookMembers(b)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(m.Actions, name) {
+		return nil, Errorf(ENOTFOUND, "Action %s belongs to no workbook", name)
+	}
+	return b, nil
 }

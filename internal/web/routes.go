@@ -25,6 +25,10 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET("/workflows", s.workflows, mw...)                // workflow definitions
 	e.GET("/workflows/:name", s.workflow, mw...)           // a definition and the form that starts an execution
 	e.POST("/workflows/:name/executions", s.start, mw...)  // start an execution with input JSON; PRG to its page
+	e.GET("/action-definitions", s.actionDefs, mw...)      // ad-hoc action definitions, then the built-in actions
+	e.GET("/action-definitions/:name", s.actionDef, mw...) // an action definition: text, base, input, output, workbook
+	e.GET("/workbooks", s.workbooks, mw...)                // workbooks
+	e.GET("/workbooks/:name", s.workbook, mw...)           // a workbook: text and links to its workflows and actions
 	e.GET("/static/*", echo.WrapHandler(static.Handler())) // embedded CSS and JS under content-hashed names, cached for a year
 
 	e.GET("/login", s.loginForm, mw...)                             // the login form

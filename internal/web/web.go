@@ -1,6 +1,6 @@
 // Package web serves Sirocco's dashboard: the inbox of pending
-// asynchronous actions, the approve/reject forms, executions and
-// workflows. Handlers are thin: they read the request, call the engine and
+// asynchronous actions, the approve/reject forms, executions, and the
+// definitions: workflows, ad-hoc and built-in actions, workbooks. Handlers are thin: they read the request, call the engine and
 // map its records to the view models of web/templates, which render HTML.
 // Pages work without JavaScript; web/static/live.js adds live updates from
 // the websocket hub (/ws).

@@ -54,7 +54,8 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, id := e.startApproval("bob")
-	for _, path := range []string{"/", "/actions/" + id, "/executions", "/workflows", "/workflows/approve", "/actions/nope"} {
+	for _, path := range []string{"/", "/actions/" + id, "/executions", "/workflows", "/workflows/approve", "/actions/nope",
+		"/action-definitions", "/action-definitions/std.echo", "/workbooks", "/workbooks/nope"} {
 		p := e.get(path)
 		csp := p.header.Get("Content-Security-Policy")
 		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"} {
@@ -380,6 +381,11 @@ func TestExecutionsAndWorkflows(t *testing.T) {
 	p = e.get("/workflows/approve")
 	if !strings.Contains(p.text(`[data-testid="definition"]`), "std.async_noop") {
 		t.Errorf("definition = %q", p.text(`[data-testid="definition"]`))
+	}
+	// Numbered as the action and workbook pages are, so "line 7" in an
+	// error can be found.
+	if got := sourceLines(p)["4"]; got != "approve:" {
+		t.Errorf("definition line 4 = %q, want %q", got, "approve:")
 	}
 	var prefill map[string]any
 	if err := json.Unmarshal([]byte(p.doc.Find(`#s-input`).Text()), &prefill); err != nil || prefill["resource"] != "2 vCPU VM" {

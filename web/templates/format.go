@@ -110,3 +110,13 @@ func boolText(b bool) string {
 	}
 	return "false"
 }
+
+// sourceLines splits a definition's text into lines for numberedSource:
+// no empty last line for the final newline, no carriage returns.
+func sourceLines(text string) []string {
+	text = strings.TrimSuffix(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	if text == "" {
+		return nil
+	}
+	return strings.Split(text, "\n")
+}

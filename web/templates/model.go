@@ -10,7 +10,8 @@ import "time"
 // Page is what every full page shares.
 type Page struct {
 	Title string
-	// Nav names the active section: "inbox", "executions" or "workflows".
+	// Nav names the active section: "inbox", "executions", "workflows",
+	// "action-definitions", "workbooks" or "admin".
 	Nav string
 	// CSRF is the token every form posts back in the _csrf field.
 	CSRF string
@@ -246,6 +247,93 @@ type WorkflowView struct {
 	ExecsURL   string
 	Form       StartForm
 	Recent     []ExecutionRow
+}
+
+// ActionDefRow is one ad-hoc action of the action definitions list.
+type ActionDefRow struct {
+	Name      string
+	Namespace string
+	URL       string
+	Base      string
+	Input     string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// BuiltinActionRow is one built-in action: what a workflow may call
+// without defining anything.
+type BuiltinActionRow struct {
+	Name  string
+	URL   string
+	Input string
+}
+
+// ActionDefsView is the action definitions list: the ad-hoc actions, then
+// the built-in ones.
+type ActionDefsView struct {
+	Page
+	Rows     []ActionDefRow
+	Builtins []BuiltinActionRow
+}
+
+// ActionDefView is an action definition's page: an ad-hoc action, or a
+// built-in one (Builtin, with only its name and input).
+type ActionDefView struct {
+	Page
+	Name        string
+	Namespace   string
+	Builtin     bool
+	Description string
+	Tags        string
+	Input       string
+	// Base is the action this one runs; BaseURL its page, "" when it
+	// cannot be found.
+	Base    string
+	BaseURL string
+	// BaseInput and Output are JSON text: the base's input (expressions
+	// over this action's input) and the transformation of its result.
+	BaseInput  string
+	Output     string
+	Definition string
+	// Workbook links to the workbook that defines this action, if any.
+	Workbook *Link
+	// Problem says why parts of the definition cannot be shown.
+	Problem   string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// WorkbookRow is one line of the workbooks list.
+type WorkbookRow struct {
+	Name      string
+	Namespace string
+	URL       string
+	Tags      string
+	Workflows int
+	Actions   int
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// WorkbooksView is the workbooks list.
+type WorkbooksView struct {
+	Page
+	Rows []WorkbookRow
+}
+
+// WorkbookView is a workbook's page: its text and links to its members.
+type WorkbookView struct {
+	Page
+	Name       string
+	Namespace  string
+	Tags       string
+	Definition string
+	Workflows  []Link
+	Actions    []Link
+	// Problem says why the members cannot be listed.
+	Problem   string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
 }
 
 // ErrorView is an error page.
