@@ -24,6 +24,7 @@ var builtinParams = map[string][]string{
 	"json_dump":  {"data"},
 	"json_pp":    {"data"},
 	"yaml_parse": {"data"},
+	"yaml_dump":  {"data"},
 }
 
 func init() {
@@ -39,6 +40,7 @@ func init() {
 		"to_list":     fnToList,
 		"json_parse":  fnJSONParse,
 		"yaml_parse":  fnYAMLParse,
+		"yaml_dump":   fnYAMLDump,
 		"json_dump":   fnJSONDump,
 		"json_pp":     fnJSONDump,
 		"uuid":        fnUUID,

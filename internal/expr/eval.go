@@ -16,8 +16,13 @@ const maxSteps = 1 << 22
 // undefined is Jinja's Undefined: what a missing key or variable yields.
 // Mistral runs Jinja with StrictUndefined, so using it is an error (msg);
 // only the default filter, the defined/undefined tests and a whole-string
-// expression (which becomes null) may look at it.
-type undefined struct{ msg string }
+// expression (which becomes null) may look at it. plain marks the one
+// exception: Jinja2 (3.x) gives `a if c` without else the lenient
+// Undefined, which a template renders as "" and tests as false.
+type undefined struct {
+	msg   string
+	plain bool
+}
 
 // evaluator walks a tree. It is cheap to copy: a lambda runs on a copy whose
 // data is the current item.
@@ -31,6 +36,9 @@ type evaluator struct {
 	// lambda is true inside select(), where() and the like, where `$` is
 	// an item rather than the task's data context.
 	lambda bool
+	// vars are a Jinja template's variables ({% set %}, for targets,
+	// loop); nil outside templates.
+	vars *scope
 }
 
 // evalShared is the state of one evaluation, allocated once.
@@ -126,13 +134,16 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 	case litNode:
 		return n.val, nil
 	case dataNode:
+		if v, ok := e.vars.lookup("_"); ok && !e.lambda {
+			return v, nil // a template may rebind `_`, as Jinja2 lets it
+		}
 		return canon(e.data), nil
 	case varNode:
 		return nil, nil
 	case identNode:
 		return e.ident(n.name), nil
 	case undefNode:
-		return undefined{"the inline if-expression evaluated to false and no else section was defined"}, nil
+		return undefined{msg: "the inline if-expression evaluated to false and no else section was defined", plain: true}, nil
 	case listNode:
 		out := make([]any, 0, len(n.items))
 		for _, it := range n.items {
@@ -214,12 +225,15 @@ func (e *evaluator) ident(name string) any {
 	if e.lang == langYAQL {
 		return name
 	}
+	if v, ok := e.vars.lookup(name); ok {
+		return v
+	}
 	if m, ok := canon(e.ctx.Data).(map[string]any); ok && len(name) > 2 && name[:2] == "__" {
 		if v, ok := m[name]; ok {
 			return canon(v)
 		}
 	}
-	return undefined{"'" + name + "' is undefined"}
+	return undefined{msg: "'" + name + "' is undefined"}
 }
 
 // setPair evaluates one key => value into m; keys must be strings.
@@ -249,12 +263,12 @@ func (e *evaluator) attr(x any, name string) (any, error) {
 			return canon(v), nil
 		}
 		if e.lang == langJinja {
-			return undefined{"'dict object' has no attribute '" + name + "'"}, nil
+			return undefined{msg: "'dict object' has no attribute '" + name + "'"}, nil
 		}
 		return nil, nil
 	case nil:
 		if e.lang == langJinja {
-			return undefined{"'None' has no attribute '" + name + "'"}, nil
+			return undefined{msg: "'None' has no attribute '" + name + "'"}, nil
 		}
 		return nil, nil
 	case []any:
@@ -271,7 +285,7 @@ func (e *evaluator) attr(x any, name string) (any, error) {
 		}
 	}
 	if e.lang == langJinja {
-		return undefined{"'" + typeName(x) + " object' has no attribute '" + name + "'"}, nil
+		return undefined{msg: "'" + typeName(x) + " object' has no attribute '" + name + "'"}, nil
 	}
 	return nil, errorf("'%s' object has no attribute '%s'", typeName(x), name)
 }
@@ -290,7 +304,7 @@ func (e *evaluator) index(x, idx any) (any, error) {
 		}
 		if i < 0 || i >= int64(len(c)) {
 			if e.lang == langJinja {
-				return undefined{"list object has no element " + Str(idx)}, nil
+				return undefined{msg: "list object has no element " + Str(idx)}, nil
 			}
 			return nil, errorf("list index out of range")
 		}
@@ -315,12 +329,12 @@ func (e *evaluator) index(x, idx any) (any, error) {
 			}
 		}
 		if e.lang == langJinja {
-			return undefined{"'dict object' has no attribute " + reprString(Str(idx))}, nil
+			return undefined{msg: "'dict object' has no attribute " + reprString(Str(idx))}, nil
 		}
 		return nil, nil
 	case nil:
 		if e.lang == langJinja {
-			return undefined{"'None' has no attribute " + reprString(Str(idx))}, nil
+			return undefined{msg: "'None' has no attribute " + reprString(Str(idx))}, nil
 		}
 		return nil, nil
 	}

@@ -105,8 +105,9 @@ func evalValue(v any, ctx *Context, depth int) (any, error) {
 // EvalString evaluates the expressions in s. If s (trimmed of surrounding
 // whitespace) is exactly one expression, its typed result is returned;
 // otherwise each expression is replaced by Str of its value and the
-// resulting string is returned. A string without expressions comes back as
-// is.
+// resulting string is returned — for Jinja, by rendering s as a Jinja2
+// template, statements ({% %}), comments and whitespace control included.
+// A string without expressions comes back as is.
 func EvalString(s string, ctx *Context) (out any, err error) {
 	defer recoverPanic(s, &err)
 	if ctx == nil {
@@ -121,6 +122,9 @@ func EvalString(s string, ctx *Context) (out any, err error) {
 	}
 	if !hasExpr(segs) {
 		return s, nil
+	}
+	if isJinja(segs) {
+		return renderTemplate(s, ctx)
 	}
 	var b strings.Builder
 	for _, sg := range segs {
@@ -154,6 +158,10 @@ func Check(s string) (err error) {
 	if err := checkMixed(s, segs); err != nil {
 		return err
 	}
+	if _, ok := whole(segs); !ok && isJinja(segs) {
+		_, err := parseTemplate(s)
+		return err
+	}
 	for _, sg := range segs {
 		if sg.lang == langText {
 			continue
@@ -163,6 +171,17 @@ func Check(s string) (err error) {
 		}
 	}
 	return nil
+}
+
+// isJinja reports whether segs hold Jinja: such a string, unless it is one
+// expression, is rendered as a Jinja2 template (a string), as Mistral does.
+func isJinja(segs []segment) bool {
+	for _, sg := range segs {
+		if sg.lang == langJinja || sg.lang == langStmt {
+			return true
+		}
+	}
+	return false
 }
 
 func hasExpr(segs []segment) bool {
@@ -194,10 +213,6 @@ func checkMixed(s string, segs []segment) error {
 // parseSegment parses one expression, reporting errors as *Error.
 func parseSegment(sg segment) (node, error) {
 	src := strings.TrimSpace(sg.text)
-	if sg.lang == langStmt {
-		return nil, &Error{Expr: src, Lang: sg.lang.String(), Parse: true,
-			Msg: "Jinja statements ({% ... %}) are not supported; use an expression ({{ ... }})"}
-	}
 	n, err := parse(src, sg.lang)
 	if err != nil {
 		return nil, &Error{Expr: src, Lang: sg.lang.String(), Parse: true, Msg: err.Error()}
@@ -223,14 +238,20 @@ func evalSegment(sg segment, ctx *Context, typed bool) (any, error) {
 		}
 	}
 	if err != nil {
-		e := &Error{Expr: strings.TrimSpace(sg.text), Lang: sg.lang.String(), Msg: err.Error(), Data: ctx.Data}
-		var ee *evalError
-		if errors.As(err, &ee) {
-			e.Err = ee.err
-		}
-		return nil, e
+		return nil, evalFailure(strings.TrimSpace(sg.text), sg.lang, err, ctx)
 	}
 	return v, nil
+}
+
+// evalFailure turns an error raised while evaluating src into an *Error
+// that carries the data context and the caller's underlying error.
+func evalFailure(src string, l lang, err error, ctx *Context) *Error {
+	e := &Error{Expr: src, Lang: l.String(), Msg: err.Error(), Data: ctx.Data}
+	var ee *evalError
+	if errors.As(err, &ee) {
+		e.Err = ee.err
+	}
+	return e
 }
 
 // recoverPanic turns a panic into an *Error. The evaluator is meant to be

@@ -219,7 +219,11 @@ func TestCheck(t *testing.T) {
 		{"<% 1 + %>", "Can not parse YAQL expression [expression=1 +"},
 		{"ok <% 1 %> bad <% ( %>", "Can not parse YAQL expression [expression=("},
 		{"{{ 1 + }}", "Can not parse Jinja expression"},
-		{"{% for x in y %}", "not supported"},
+		{"{% for x in y %}", "Unexpected end of template. Jinja was looking for the following tags: 'endfor' or 'else'"},
+		{"{% for x in y %}{{ x }}{% endfor %}", ""},
+		{"{% macro m() %}{% endmacro %}", "Jinja statement 'macro' is not supported"},
+		{"{% if false %}{{ 1 + }}{% endif %}", "Can not parse Jinja expression [expression=1 +"},
+		{"{# unclosed {{ 1 }}", "Missing end of comment tag"},
 	}
 	for _, tt := range tests {
 		err := Check(tt.in)

@@ -9,7 +9,7 @@ const (
 	langText  lang = iota // plain text, not an expression
 	langYAQL              // <% ... %>
 	langJinja             // {{ ... }}
-	langStmt              // {% ... %}: Jinja statements, recognised but not supported
+	langStmt              // {% ... %}: a Jinja statement, rendered by the template code
 )
 
 func (l lang) String() string {
@@ -128,8 +128,8 @@ func whole(segs []segment) (int, bool) {
 			}
 			continue
 		}
-		if idx >= 0 {
-			return 0, false
+		if idx >= 0 || sg.lang == langStmt {
+			return 0, false // a statement alone renders as a template
 		}
 		idx = i
 	}

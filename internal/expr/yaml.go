@@ -1,7 +1,7 @@
 package expr
 
 import (
-	"regexp"
+	"math"
 	"strconv"
 	"strings"
 
@@ -11,7 +11,8 @@ import (
 // fnYAMLParse is Mistral's yaml_parse: PyYAML's safe_load, which reads
 // YAML 1.1 — plain yes/no/on/off are booleans, 0o17 and 017 octal — where
 // yaml.v3 reads YAML 1.2. The document is decoded to nodes and the plain
-// scalars resolved here the 1.1 way. Timestamps stay strings.
+// scalars resolved here the 1.1 way, with PyYAML's own resolver patterns
+// (those yaml_dump uses to decide what to quote). Timestamps stay strings.
 func fnYAMLParse(e *evaluator, a []any) (any, error) {
 	if err := arity("yaml_parse", a, 1, 1); err != nil {
 		return nil, err
@@ -117,11 +118,6 @@ func yamlValue(n *yaml.Node, budget *int, depth int) (any, error) {
 	return nil, nil
 }
 
-var (
-	yamlInt   = regexp.MustCompile(`^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|0|[1-9][0-9_]*)$`)
-	yamlFloat = regexp.MustCompile(`^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$`)
-)
-
 // yamlScalar resolves a scalar as PyYAML's safe loader does.
 func yamlScalar(n *yaml.Node) (any, error) {
 	s := n.Value
@@ -140,45 +136,94 @@ func yamlScalar(n *yaml.Node) (any, error) {
 	if n.Style != 0 {
 		return s, nil // quoted and block scalars are strings
 	}
-	switch s {
-	case "", "~", "null", "Null", "NULL":
+	switch {
+	case yamlResolveNull.MatchString(s):
 		return nil, nil
-	case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
-		return true, nil
-	case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+	case yamlResolveBool.MatchString(s):
+		switch strings.ToLower(s) {
+		case "yes", "true", "on":
+			return true, nil
+		}
 		return false, nil
-	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN":
+	case yamlResolveInt.MatchString(s):
+		return yamlInt(s), nil
+	case yamlResolveFloat.MatchString(s):
+		return yamlFloat(s)
+	}
+	return s, nil // timestamps, and everything else, are strings
+}
+
+// yamlInt is PyYAML's construct_yaml_int: underscores ignored, 0b, 0x and
+// 0 prefixes, and base 60 (1:30 is 90). An integer too large for 64 bits
+// is kept as written.
+func yamlInt(s string) any {
+	t := strings.ReplaceAll(s, "_", "")
+	sign := int64(1)
+	switch t[0] {
+	case '-':
+		sign, t = -1, t[1:]
+	case '+':
+		t = t[1:]
+	}
+	var v int64
+	var err error
+	switch {
+	case t == "0":
+		return int64(0)
+	case strings.HasPrefix(t, "0b"):
+		v, err = strconv.ParseInt(t[2:], 2, 64)
+	case strings.HasPrefix(t, "0x"):
+		v, err = strconv.ParseInt(t[2:], 16, 64)
+	case t[0] == '0':
+		v, err = strconv.ParseInt(t[1:], 8, 64)
+	case strings.Contains(t, ":"):
+		for _, d := range strings.Split(t, ":") {
+			n, _ := strconv.ParseInt(d, 10, 64)
+			if v > (math.MaxInt64-n)/60 {
+				return s
+			}
+			v = v*60 + n
+		}
+	default:
+		v, err = strconv.ParseInt(t, 10, 64)
+	}
+	if err != nil {
+		return s
+	}
+	return sign * v
+}
+
+// yamlFloat is PyYAML's construct_yaml_float; JSON has no inf or nan.
+func yamlFloat(s string) (any, error) {
+	t := strings.ToLower(strings.ReplaceAll(s, "_", ""))
+	if strings.Contains(t, "inf") || strings.Contains(t, "nan") {
 		return nil, errorf("yaml_parse(): %s is not a JSON number", s)
 	}
-	if yamlInt.MatchString(s) {
-		t := strings.ReplaceAll(s, "_", "")
-		sign := int64(1)
-		switch t[0] {
-		case '-':
-			sign, t = -1, t[1:]
-		case '+':
-			t = t[1:]
-		}
-		base := 10
-		switch {
-		case strings.HasPrefix(t, "0b"):
-			base, t = 2, t[2:]
-		case strings.HasPrefix(t, "0x"):
-			base, t = 16, t[2:]
-		case strings.HasPrefix(t, "0o"):
-			base, t = 8, t[2:]
-		case len(t) > 1 && t[0] == '0':
-			base, t = 8, t[1:]
-		}
-		if v, err := strconv.ParseInt(t, base, 64); err == nil {
-			return sign * v, nil
-		}
-		return s, nil // too large for 64 bits: kept as written
+	sign := 1.0
+	switch t[0] {
+	case '-':
+		sign, t = -1, t[1:]
+	case '+':
+		t = t[1:]
 	}
-	if yamlFloat.MatchString(s) && strings.ContainsAny(s, "0123456789") {
-		if v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64); err == nil {
-			return v, nil
+	if strings.Contains(t, ":") {
+		parts := strings.Split(t, ":")
+		v := 0.0
+		for i, d := range parts {
+			var f float64
+			if i == len(parts)-1 {
+				f, _ = strconv.ParseFloat(d, 64)
+			} else {
+				n, _ := strconv.ParseInt(d, 10, 64)
+				f = float64(n)
+			}
+			v = v*60 + f
 		}
+		return sign * v, nil
 	}
-	return s, nil
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return nil, errorf("yaml_parse(): %s is not a JSON number", s)
+	}
+	return sign * v, nil
 }
