@@ -325,6 +325,16 @@ func (tp *tmplParser) open(src string) error {
 }
 
 // noRest rejects anything after an else or end tag.
+// elseBody reads a block's else part, up to its closing tag (which must
+// stand alone).
+func (tp *tmplParser) elseBody(block, closing string) ([]tmplNode, error) {
+	els, end, rest, err := tp.body(block, []string{closing})
+	if err != nil {
+		return nil, err
+	}
+	return els, noRest(end, rest)
+}
+
 func noRest(name, rest string) error {
 	if rest != "" {
 		return tagError(name+" "+rest, "unexpected '"+rest+"' after '"+name+"'")
@@ -370,11 +380,8 @@ func (tp *tmplParser) parseIf(src, rest string) (tmplNode, error) {
 			if err := noRest(end, endRest); err != nil {
 				return nil, err
 			}
-			els, end, endRest, err := tp.body("if", []string{"endif"})
+			els, err := tp.elseBody("if", "endif")
 			if err != nil {
-				return nil, err
-			}
-			if err := noRest(end, endRest); err != nil {
 				return nil, err
 			}
 			n.els = els
@@ -496,12 +503,9 @@ func (tp *tmplParser) parseFor(src, rest string) (tmplNode, error) {
 	n.body = body
 	if end == "else" {
 		tp.loops-- // the else block runs outside the loop
-		els, end, endRest, err := tp.body("for", []string{"endfor"})
+		els, err := tp.elseBody("for", "endfor")
 		tp.loops++
 		if err != nil {
-			return nil, err
-		}
-		if err := noRest(end, endRest); err != nil {
 			return nil, err
 		}
 		n.els = els
