@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,21 +101,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("open store: unknown sync mode %q (want full or normal)", opts.Sync)
 	}
-	// busy_timeout first: the other pragmas may already need to wait.
+	settings := connSettings(sync)
 	dsn := func(extra string) string {
 		v := url.Values{}
-		v.Add("_pragma", "busy_timeout(10000)")
-		v.Add("_pragma", "journal_mode(WAL)")
-		v.Add("_pragma", "foreign_keys(ON)")
-		v.Add("_pragma", "synchronous("+sync+")")
-		// An update rerun in a savepoint (commitBatch) keeps its undo
-		// journal in memory, not in a temporary file.
-		v.Add("_pragma", "temp_store(MEMORY)")
-		// The pages a busy server rewrites are few (the right edges of
-		// its tables and indexes); checkpointing every 4,000 WAL pages
-		// (16 MB) instead of 1,000 copies each of them to the database a
-		// quarter as often (pipeline benchmark: 5-9 % more workflows/s).
-		v.Add("_pragma", "wal_autocheckpoint(4000)")
+		for _, p := range settings {
+			v.Add("_pragma", p.name+"("+p.value+")")
+		}
 		return "file:" + escapePath(path) + "?" + v.Encode() + extra
 	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
@@ -158,15 +150,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("release job leases: %w", err)
 	}
-	// From here on the writer writes, on a connection of its own (the
-	// same settings; journal_mode is the file's and stays WAL).
+	// From here on the writer writes, on a connection of its own with the
+	// same settings.
 	if err := w.Close(); err != nil {
 		c.Close()
 		r.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	wc, err := sqlite.Open(path, "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = "+sync,
-		"PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 4000")
+	wc, err := sqlite.Open(path, pragmaStatements(settings)...)
 	if err != nil {
 		c.Close()
 		r.Close()
@@ -174,8 +165,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	// Readers: the same settings, and no writing by mistake. A few suffice
 	// on 2 cores (WAL lets them run beside the writer).
-	rp := newReadPool(path, 4, "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY",
-		"PRAGMA query_only = ON")
+	rp := newReadPool(path, 4, pragmaStatements(slices.Concat(settings, []pragma{{"query_only", "ON"}}))...)
 	s := &Store{reader: reader{db: poolQuerier{rp}}, readers: rp, wconn: wc, rdb: r, cdb: c,
 		writes: make(chan *writeReq, maxBatch), closed: make(chan struct{}), writerDone: make(chan struct{}),
 		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
@@ -183,6 +173,39 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	go s.checkpointer()
 	go rp.janitor(s.closed)
 	return s, nil
+}
+
+// pragma is a connection setting.
+type pragma struct{ name, value string }
+
+// connSettings are what every connection is opened with, whether through
+// database/sql (migrations, backups, the checkpointer) or package sqlite
+// (the writer, the readers); busy_timeout first, as the others may
+// already need to wait.
+func connSettings(sync string) []pragma {
+	return []pragma{
+		{"busy_timeout", "10000"},
+		{"journal_mode", "WAL"},
+		{"foreign_keys", "ON"},
+		{"synchronous", sync},
+		// An update rerun in a savepoint (commitBatch) keeps its undo
+		// journal in memory, not in a temporary file.
+		{"temp_store", "MEMORY"},
+		// The pages a busy server rewrites are few (the right edges of
+		// its tables and indexes); checkpointing every 4,000 WAL pages
+		// (16 MB) instead of 1,000 copies each of them to the database a
+		// quarter as often (pipeline benchmark: 5-9 % more workflows/s).
+		{"wal_autocheckpoint", "4000"},
+	}
+}
+
+// pragmaStatements turns settings into statements for sqlite.Open.
+func pragmaStatements(settings []pragma) []string {
+	out := make([]string, len(settings))
+	for i, p := range settings {
+		out[i] = "PRAGMA " + p.name + " = " + p.value
+	}
+	return out
 }
 
 // escapePath makes a file name safe inside a "file:" URI, where %, ? and #
