@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -129,7 +130,11 @@ func callbackOutput(raw json.RawMessage) (any, error) {
 	if s, ok := v.(string); ok {
 		t := strings.TrimSpace(s)
 		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-			if dv, err := expr.DecodeJSON([]byte(t)); err == nil {
+			dv, err := expr.DecodeInput([]byte(t))
+			if errors.Is(err, expr.ErrTooDeep) {
+				return nil, invalid("Invalid input for field/attribute output: %v", err)
+			}
+			if err == nil {
 				return dv, nil
 			}
 		}

@@ -102,6 +102,9 @@ func (a *API) decodeBody(c echo.Context, argName string, allowed map[string]bool
 	if err != nil {
 		return nil, err
 	}
+	if err := expr.CheckJSONDepth(b); err != nil {
+		return nil, invalid("%v", err)
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil || m == nil {
 		return nil, invalid("Request is not in valid JSON format")
@@ -154,7 +157,7 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 		if strings.TrimSpace(s) == "" {
 			return map[string]any{}, nil
 		}
-		if v, err = expr.DecodeJSON([]byte(s)); err != nil {
+		if v, err = expr.DecodeInput([]byte(s)); err != nil {
 			return nil, invalid("Invalid input for field/attribute %s. Value: '%s'. %v", key, s, err)
 		}
 	}

@@ -481,3 +481,25 @@ workflows:
 	s.must(http.MethodGet, "/v2/workflows/shop.order", "", 404)
 	s.must(http.MethodGet, "/v2/actions/shop.greet", "", 404)
 }
+
+// TestCallbackDepthLimit: a callback body nested past expr.MaxInputDepth is
+// a 400 naming the limit; one at the limit is accepted (issue 11, item 1).
+func TestCallbackDepthLimit(t *testing.T) {
+	t.Parallel()
+	nested := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	for _, tt := range []struct {
+		depth int
+		want  int
+	}{{200, 400}, {10000, 400}, {127, 200}} { // the body's object is one level more
+		s := newServer(t)
+		_, aID := s.startAsync()
+		body := `{"state": "SUCCESS", "output": ` + nested(tt.depth) + `}`
+		code, got := s.do(http.MethodPut, "/v2/action_executions/"+aID, "application/json", body)
+		if code != tt.want {
+			t.Errorf("depth %d: status %d, want %d: %.200s", tt.depth, code, tt.want, got)
+		}
+		if tt.want == 400 && (!strings.Contains(got, "faultstring") || !strings.Contains(got, "128 levels")) {
+			t.Errorf("depth %d: body %.300s, want a faultstring naming the limit", tt.depth, got)
+		}
+	}
+}

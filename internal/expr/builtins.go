@@ -299,9 +299,9 @@ func fnJSONParse(_ *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := DecodeJSON([]byte(s))
+	v, err := DecodeInput([]byte(s))
 	if err != nil {
-		return nil, &evalError{msg: err.Error(), err: err}
+		return nil, &evalError{msg: "json_parse(): " + err.Error(), err: err}
 	}
 	return v, nil
 }

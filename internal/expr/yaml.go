@@ -36,6 +36,9 @@ func fnYAMLParse(e *evaluator, a []any) (any, error) {
 	if v, err = Normalize(v); err != nil {
 		return nil, errorf("yaml_parse(): %v", err)
 	}
+	if err := CheckDepth(v); err != nil {
+		return nil, errorf("yaml_parse(): %v", err)
+	}
 	return v, nil
 }
 

@@ -56,7 +56,7 @@ func (s *Server) decide(c echo.Context) error {
 		return s.rerender(c, id, form, http.StatusUnprocessableEntity)
 	}
 	if text := strings.TrimSpace(req.Output); text != "" {
-		out, err := expr.DecodeJSON([]byte(text))
+		out, err := expr.DecodeInput([]byte(text))
 		if err != nil {
 			form.Error = fmt.Sprintf("Output is not valid JSON: %v. Nothing was changed.", err)
 			return s.rerender(c, id, form, http.StatusUnprocessableEntity)

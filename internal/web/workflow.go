@@ -126,7 +126,7 @@ func (s *Server) start(c echo.Context) error {
 	form := templates.StartForm{Input: c.FormValue("input"), Description: c.FormValue("description")}
 	req := engine.StartRequest{WorkflowName: name, Namespace: ns, Description: strings.TrimSpace(form.Description)}
 	if text := strings.TrimSpace(form.Input); text != "" {
-		in, err := expr.DecodeJSON([]byte(text))
+		in, err := expr.DecodeInput([]byte(text))
 		if err != nil {
 			form.Error = fmt.Sprintf("Input is not valid JSON: %v. Nothing was started.", err)
 			return s.rerenderStart(c, name, ns, form)
