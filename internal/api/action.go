@@ -96,7 +96,7 @@ func (a *API) updateActionExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c)}
+	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c), Authorize: authorizeMove(c)}
 	if raw, ok := m["output"]; ok {
 		v, err := callbackOutput(raw)
 		if err != nil {
@@ -113,6 +113,16 @@ func (a *API) updateActionExecution(c echo.Context) error {
 		c.Response().Header().Set(RepeatedHeader, "true")
 	}
 	return writeJSON(c, http.StatusOK, actionJSON(ae, false, true))
+}
+
+// authorizeMove applies auth's transition rule to the request's
+// principal; with no auth service configured (API tests) nothing is checked.
+func authorizeMove(c echo.Context) func(string, bool, engine.State) error {
+	p := auth.FromContext(c)
+	if p == nil {
+		return nil
+	}
+	return p.MayMoveAction
 }
 
 // RepeatedHeader marks a callback answer that repeated a completion

@@ -1,6 +1,10 @@
 package auth
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
 
 // Surface is how a route answers a request it refuses.
 type Surface int
@@ -193,4 +197,37 @@ func (r Rule) Allows(p *Principal) bool {
 		return true
 	}
 	return p.Role.Allows(Role(r.Access))
+}
+
+// MayMoveAction is the rule for who may move an action execution to a
+// state: a callback token SUCCESS or ERROR for its own action; an approver
+// SUCCESS or ERROR for an asynchronous action; PAUSED, RUNNING and
+// CANCELLED (they pause, resume or cancel the workflow), and anything on a
+// synchronous action, need an admin. A nil principal (no authentication
+// in the request path) is refused.
+func (p *Principal) MayMoveAction(id string, async bool, to engine.State) error {
+	if p != nil && (p.Method == MethodOff || (p.Method != MethodCallback && p.Role.Allows(RoleAdmin))) {
+		return nil
+	}
+	result := to == engine.StateSuccess || to == engine.StateError
+	switch {
+	case p == nil:
+	case p.Method == MethodCallback:
+		if p.ActionID != id {
+			return engine.Errorf(engine.EFORBIDDEN, "Forbidden: a callback token may only complete its own action execution.")
+		}
+		if result && async {
+			return nil
+		}
+		return engine.Errorf(engine.EFORBIDDEN, "Forbidden: a callback token may only send SUCCESS or ERROR for its action; %s needs the admin role.", to)
+	case p.Role.Allows(RoleApprover):
+		if !async {
+			return engine.Errorf(engine.EFORBIDDEN, "Forbidden: action execution %s is synchronous (Sirocco runs it); only an admin may change its state.", id)
+		}
+		if result {
+			return nil
+		}
+		return engine.Errorf(engine.EFORBIDDEN, "Forbidden: %s on an action execution pauses, resumes or cancels its workflow and needs the admin role; approvers may send SUCCESS or ERROR.", to)
+	}
+	return engine.Errorf(engine.EFORBIDDEN, "Forbidden: changing an action execution's state needs the approver role.")
 }

@@ -29,6 +29,12 @@ type Completion struct {
 	Via       string
 	// Comment is a person's note on a decision, kept in the timeline.
 	Comment string
+	// Authorize, when set, decides whether the sender may move this action
+	// to State: it sees the action's id and whether it is asynchronous, and
+	// returns an EFORBIDDEN error to refuse (auth.Principal.MayMoveAction,
+	// the one rule for the API, the CLI and the dashboard). In-process
+	// callers (the engine, tests) leave it nil.
+	Authorize func(id string, async bool, to State) error
 }
 
 // callbackStates are the states a completion may carry, in Mistral's order.
@@ -125,6 +131,11 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		// SQLite write transaction excludes other writers; a store whose
 		// LockExecution really locks (PostgreSQL) must read them after it.
 		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
+			return nil, false, err
+		}
+	}
+	if c.Authorize != nil {
+		if err := c.Authorize(a.ID, a.Async, c.State); err != nil {
 			return nil, false, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/web/templates"
@@ -49,6 +50,9 @@ func (s *Server) decide(c echo.Context) error {
 	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
 
 	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: noteBy(c, strings.TrimSpace(req.Comment))}
+	if p := auth.FromContext(c); p != nil {
+		comp.Authorize = p.MayMoveAction
+	}
 	switch comp.State {
 	case engine.StateSuccess, engine.StateError:
 	default:
@@ -75,7 +79,7 @@ func (s *Server) decide(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice="+notice)
 	case engine.ECONFLICT:
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
-	case engine.EINVALID, engine.ETOOLARGE:
+	case engine.EINVALID, engine.ETOOLARGE, engine.EFORBIDDEN:
 		form.Error = engine.ErrorMessage(err) + " Nothing was changed."
 		return s.rerender(c, id, form, engine.HTTPStatus(err))
 	}
