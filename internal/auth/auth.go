@@ -295,6 +295,9 @@ func (s *Service) hash(password string) (string, error) {
 	if len(password) < MinPasswordLength {
 		return "", engine.Errorf(engine.EINVALID, "The password is too short: use at least %d characters.", MinPasswordLength)
 	}
+	if r := []rune(password); len(r) > 0 && strings.Count(password, string(r[0])) == len(r) {
+		return "", engine.Errorf(engine.EINVALID, "The password is one character repeated: choose another.")
+	}
 	if len(password) > 72 {
 		return "", engine.Errorf(engine.EINVALID, "The password is too long: use at most 72 bytes.")
 	}

@@ -282,3 +282,15 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedCharacterPasswordRefused: one character repeated is not a
+// password, whatever its length.
+func TestRepeatedCharacterPasswordRefused(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t, nil)
+	for _, pw := range []string{"aaaaaaaa", "1111111111111", "€€€€€€€€"} {
+		if _, err := s.CreateUser(context.Background(), "rep", auth.RoleViewer, pw); engine.ErrorCode(err) != engine.EINVALID {
+			t.Errorf("CreateUser(%q): %v, want EINVALID", pw, err)
+		}
+	}
+}
