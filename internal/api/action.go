@@ -285,10 +285,11 @@ func (a *API) updateActions(c echo.Context) error {
 }
 
 func (a *API) saveActions(c echo.Context, save func(ctx context.Context, definition, namespace, scope string) ([]*engine.ActionDefinition, error), status int) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	defs, err := save(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)

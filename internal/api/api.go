@@ -29,6 +29,8 @@ type API struct {
 	// auth serves the Keystone login and the account routes; nil leaves
 	// them answering 404.
 	auth *auth.Service
+	// parseSlots holds a token per definition being parsed.
+	parseSlots chan struct{}
 }
 
 // SetAuth gives the API the account service behind /v3 (the Keystone
@@ -40,7 +42,9 @@ func New(e *engine.Engine, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &API{engine: e, log: log, maxBody: int64(e.MaxOutputBytes()) + 64<<10}
+	a := &API{engine: e, log: log, maxBody: int64(e.MaxOutputBytes()) + 64<<10}
+	a.SetParseSlots(defaultParseSlots())
+	return a
 }
 
 // fault writes Mistral's error body. Internal errors are logged and shown

@@ -43,10 +43,11 @@ func (a *API) updateWorkbook(c echo.Context) error {
 }
 
 func (a *API) saveWorkbook(c echo.Context, save func(ctx context.Context, definition, namespace, scope string) (*engine.Workbook, error), status int) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	b, err := save(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
@@ -55,11 +56,15 @@ func (a *API) saveWorkbook(c echo.Context, save func(ctx context.Context, defini
 }
 
 func (a *API) validateWorkbook(c echo.Context) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	if err := a.engine.ValidateWorkbook(string(body)); err != nil {
+		if definitionTooLarge(err) {
+			return a.plainFault(c, err)
+		}
 		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", engine.ErrorMessage(err)}})
 	}
 	return writeJSON(c, http.StatusOK, object{{"valid", true}})

@@ -34,10 +34,11 @@ type rawJSON string
 func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 func (a *API) createWorkflows(c echo.Context) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	wfs, err := a.engine.CreateWorkflows(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
@@ -46,10 +47,11 @@ func (a *API) createWorkflows(c echo.Context) error {
 }
 
 func (a *API) updateWorkflows(c echo.Context) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	wfs, err := a.engine.UpdateWorkflows(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
@@ -58,11 +60,15 @@ func (a *API) updateWorkflows(c echo.Context) error {
 }
 
 func (a *API) validateWorkflows(c echo.Context) error {
-	body, err := a.readBody(c)
+	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
+	defer done()
 	if err := a.engine.ValidateWorkflows(string(body)); err != nil {
+		if definitionTooLarge(err) {
+			return a.plainFault(c, err)
+		}
 		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", engine.ErrorMessage(err)}})
 	}
 	return writeJSON(c, http.StatusOK, object{{"valid", true}})

@@ -7,6 +7,7 @@
 package dsl
 
 import (
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -224,7 +225,17 @@ type Error struct {
 	Msg          string
 	// Syntax is set when the text is not well-formed YAML.
 	Syntax bool
+	// Err is a sentinel the error matches (ErrTooManyNodes), or nil.
+	Err error
 }
+
+// Unwrap lets errors.Is find the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrTooManyNodes is what a document past MaxDocumentNodes matches: a limit
+// the server refuses with 400 even where a bad definition is an answer
+// (validate).
+var ErrTooManyNodes = errors.New("too many YAML nodes")
 
 // Error renders the message the API returns as faultstring.
 func (e *Error) Error() string {

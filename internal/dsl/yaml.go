@@ -20,6 +20,12 @@ import (
 // so that alias bombs ("billion laughs") fail fast instead of eating memory.
 const maxNodes = 1_000_000
 
+// MaxDocumentNodes bounds the nodes of a YAML document as written (aliases
+// count once): a megabyte of "- a" lines is half a million nodes, and each
+// costs far more memory than its bytes. Documents past it are refused
+// before anything is built from them.
+const MaxDocumentNodes = 200_000
+
 // parser holds the state of one Parse call.
 type parser struct {
 	src    []byte
@@ -114,7 +120,31 @@ func (p *parser) load() (root *yaml.Node, err error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{Line: 1, Column: 1, Msg: "the definition is empty"}
 	}
+	if n := TooManyNodes(&doc, MaxDocumentNodes); n != nil {
+		e := errAt(n, "the document has more than %d YAML nodes (the limit)", MaxDocumentNodes)
+		e.Err = ErrTooManyNodes
+		return nil, e
+	}
 	return doc.Content[0], nil
+}
+
+// TooManyNodes returns the node at which a walk of doc passes limit nodes,
+// or nil when doc has at most limit. Aliases are not followed: what they
+// expand to is bounded where values are built.
+func TooManyNodes(doc *yaml.Node, limit int) *yaml.Node {
+	count := 0
+	stack := []*yaml.Node{doc}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if count++; count > limit {
+			return n
+		}
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, n.Content[i])
+		}
+	}
+	return nil
 }
 
 var yamlLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)

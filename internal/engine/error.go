@@ -16,15 +16,20 @@ const (
 	ETOOLARGE     = "too_large"    // a body or value over a limit: 413
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials: 401
 	EINTERNAL     = "internal"     // a bug or an I/O failure: 500
+	EUNAVAILABLE  = "unavailable"  // busy now, retry later: 503
 )
 
 // Error is an engine error with a code and a message fit for users.
 type Error struct {
 	Code    string
 	Message string
+	cause   error // for errors.Is, never shown
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the error this one was made from, if it kept it.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
@@ -70,6 +75,7 @@ var statusOf = map[string]int{
 	ECONFLICT:     http.StatusConflict,
 	EFORBIDDEN:    http.StatusForbidden,
 	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EUNAVAILABLE:  http.StatusServiceUnavailable,
 	EUNAUTHORIZED: http.StatusUnauthorized,
 	EINTERNAL:     http.StatusInternalServerError,
 }

@@ -31,7 +31,7 @@ func parseDefinition(text string) (*dsl.Document, error) {
 func invalidDSL(err error) error {
 	var de *dsl.Error
 	if errors.As(err, &de) {
-		return &Error{Code: EINVALID, Message: de.Error()}
+		return &Error{Code: EINVALID, Message: de.Error(), cause: de}
 	}
 	return &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
 }

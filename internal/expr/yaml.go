@@ -28,6 +28,9 @@ func fnYAMLParse(e *evaluator, a []any) (any, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
+	if n := yamlNodes(&doc, maxYAMLNodes); n != nil {
+		return nil, errorf("yaml_parse(): line %d, column %d: the document has more than %d YAML nodes (the limit)", n.Line, n.Column, maxYAMLNodes)
+	}
 	budget := maxListLen
 	v, err := yamlValue(doc.Content[0], &budget, 0)
 	if err != nil {
@@ -40,6 +43,28 @@ func fnYAMLParse(e *evaluator, a []any) (any, error) {
 		return nil, errorf("yaml_parse(): %v", err)
 	}
 	return v, nil
+}
+
+// maxYAMLNodes bounds a yaml_parse document as written, as dsl's
+// MaxDocumentNodes bounds definitions.
+const maxYAMLNodes = 200_000
+
+// yamlNodes returns the node at which a walk of doc passes limit nodes,
+// or nil (aliases are not followed; yamlValue's budget bounds them).
+func yamlNodes(doc *yaml.Node, limit int) *yaml.Node {
+	count := 0
+	stack := []*yaml.Node{doc}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if count++; count > limit {
+			return n
+		}
+		for i := len(n.Content) - 1; i >= 0; i-- {
+			stack = append(stack, n.Content[i])
+		}
+	}
+	return nil
 }
 
 // safeYAML decodes s, turning a panic inside yaml.v3 into an error.
