@@ -7,8 +7,8 @@
 package dsl
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
