@@ -11,6 +11,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -108,17 +109,16 @@ func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, er
 	v := templates.ActionView{
 		Page: s.page(c, a.Name, "inbox"),
 		ID:   a.ID, Name: a.Name, State: string(a.State), Async: a.Async,
-		Pending: !a.State.Completed(), Input: prettyJSON(a.InputJSON), CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt),
-		CompletedAt: a.CompletedAt, Request: requestView(a.RequestJSON),
-	}
-	if a.StateInfo != nil {
-		v.StateInfo = *a.StateInfo
+		Pending: !a.State.Completed(), Input: jsonBlock(a.InputJSON, rawURL("actions", a.ID, "input.json")),
+		CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt), CompletedAt: a.CompletedAt,
+		Request: requestView(a.RequestJSON, rawURL("actions", a.ID, "request.json")), StateInfo: clipPtr(a.StateInfo, maxStateInfo),
 	}
 	if a.CompletedVia != nil {
 		v.CompletedVia = *a.CompletedVia
 	}
 	if a.OutputJSON != nil {
-		v.Output = prettyJSON(resultOf(*a.OutputJSON))
+		// The download is the stored output, {"result": …}.
+		v.Output = jsonBlock(resultOf(*a.OutputJSON), rawURL("actions", a.ID, "output.json"))
 	}
 	topics := []string{"action:" + a.ID}
 	names := map[string]string{a.ID: "action " + a.Name}
@@ -128,7 +128,8 @@ func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, er
 		if err != nil {
 			return v, err
 		}
-		v.TaskID, v.TaskName, v.TaskState, v.TaskPublished = t.ID, t.Name, string(t.State), prettyJSON(t.PublishedJSON)
+		v.TaskID, v.TaskName, v.TaskState = t.ID, t.Name, string(t.State)
+		v.TaskPublished = jsonBlock(t.PublishedJSON, rawURL("tasks", t.ID, "published.json"))
 		names[t.ID] = "task " + t.Name
 		if v.TimeoutAt, err = s.engine.TaskTimeout(ctx, t.ID); err != nil {
 			return v, err
@@ -141,7 +142,8 @@ func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, er
 		}
 		v.ExecutionID, v.ExecutionURL, v.ExecState = ex.ID, executionURL(ex.ID), string(ex.State)
 		v.Workflow, v.WorkflowURL = ex.WorkflowName, workflowURL(ex.WorkflowName, ex.WorkflowNamespace)
-		v.ExecInput, v.ExecParams = prettyJSON(ex.InputJSON), prettyJSON(ex.ParamsJSON)
+		v.ExecInput = jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json"))
+		v.ExecParams = jsonBlock(ex.ParamsJSON, rawURL("executions", ex.ID, "params.json"))
 		names[ex.ID] = "execution"
 		topics = append(topics, "execution:"+ex.ID)
 		timelineRef = ex.ID
@@ -175,8 +177,9 @@ func resultOf(outputJSON string) string {
 	return outputJSON
 }
 
-// requestView decodes what std.mistral_http recorded having sent.
-func requestView(raw *string) *templates.RequestView {
+// requestView decodes what std.mistral_http recorded having sent; rawURL
+// downloads the record whole when the body is too long to show.
+func requestView(raw *string, rawURL string) *templates.RequestView {
 	if raw == nil {
 		return nil
 	}
@@ -190,7 +193,10 @@ func requestView(raw *string) *templates.RequestView {
 	if err := json.Unmarshal([]byte(*raw), &rec); err != nil {
 		return &templates.RequestView{Error: "The recorded request cannot be read: " + err.Error()}
 	}
-	r := &templates.RequestView{Method: rec.Method, URL: rec.URL, Body: rec.Body, Error: rec.Error}
+	r := &templates.RequestView{Method: rec.Method, URL: rec.URL, Error: rec.Error}
+	if r.Body, r.BodyCut = jsonview.Clip(rec.Body, jsonview.Block.MaxBytes); r.BodyCut {
+		r.RawURL = rawURL
+	}
 	for k, v := range rec.Headers {
 		r.Headers = append(r.Headers, templates.KV{Key: k, Value: v})
 	}

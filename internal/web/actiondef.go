@@ -72,7 +72,8 @@ func (s *Server) actionDef(c echo.Context) error {
 		s.log.Warn("stored action definition does not parse", "name", d.Name, "namespace", d.Namespace, "err", err)
 		v.Problem = "This definition cannot be read as an action: its base, base input and output are not shown."
 	} else {
-		v.Base, v.BaseInput, v.Output = spec.Base, prettyJSON(spec.BaseInputJSON), prettyJSON(spec.OutputJSON)
+		// Built from the definition, whose text the page shows whole.
+		v.Base, v.BaseInput, v.Output = spec.Base, jsonBlock(spec.BaseInputJSON, ""), jsonBlock(spec.OutputJSON, "")
 		if v.BaseURL, err = s.baseURL(ctx, d, spec.Base); err != nil {
 			return s.fail(c, err)
 		}

@@ -92,23 +92,22 @@ func (s *Server) execution(c echo.Context) error {
 		Page: s.page(c, ex.WorkflowName, "executions"),
 		ID:   ex.ID, Workflow: ex.WorkflowName, WorkflowURL: workflowURL(ex.WorkflowName, ex.WorkflowNamespace),
 		State: string(ex.State), Description: ex.Description,
-		Input: prettyJSON(ex.InputJSON), Output: prettyJSON(ex.OutputJSON), Params: prettyJSON(ex.ParamsJSON),
+		StateInfo: clipPtr(ex.StateInfo, maxStateInfo),
+		Input:     jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json")),
+		Output:    jsonBlock(ex.OutputJSON, rawURL("executions", ex.ID, "output.json")),
+		Params:    jsonBlock(ex.ParamsJSON, rawURL("executions", ex.ID, "params.json")),
 		CreatedAt: ex.CreatedAt, UpdatedAt: ex.UpdatedAt,
 	}
-	if ex.StateInfo != nil {
-		v.StateInfo = *ex.StateInfo
-	}
 	if g := ex.PublishedGlobalJSON; g != "" && g != "{}" {
-		v.Global = prettyJSON(g)
+		v.Global = jsonBlock(g, rawURL("executions", ex.ID, "published.json"))
 	}
 	for _, t := range tasks {
 		names[t.ID] = "task " + t.Name
 		row := templates.TaskRow{
-			ID: t.ID, Name: t.Name, State: string(t.State), Result: compactJSON(t.ResultJSON), Published: compactJSON(t.PublishedJSON),
+			ID: t.ID, Name: t.Name, State: string(t.State), StateInfo: clipPtr(t.StateInfo, maxStateInfo),
+			Result:    jsonCell(t.ResultJSON, rawURL("tasks", t.ID, "result.json")),
+			Published: jsonCell(t.PublishedJSON, rawURL("tasks", t.ID, "published.json")),
 			StartedAt: t.StartedAt, Finished: t.FinishedAt, Pending: waiting[t.ID],
-		}
-		if t.StateInfo != nil {
-			row.StateInfo = *t.StateInfo
 		}
 		v.Tasks = append(v.Tasks, row)
 	}

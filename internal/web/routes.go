@@ -22,6 +22,9 @@ func (s *Server) Register(e *echo.Echo) {
 	e.POST("/actions/:id", s.decide, mw...)                // approve (state=SUCCESS) or reject (state=ERROR) with output and comment; PRG
 	e.GET("/executions", s.executions, mw...)              // workflow executions, newest first, keyset pages
 	e.GET("/executions/:id", s.execution, mw...)           // an execution: tasks with states and results, live
+	e.GET("/actions/:id/:file", s.actionRaw, mw...)        // an action's input.json, output.json or request.json as stored, a download
+	e.GET("/executions/:id/:file", s.executionRaw, mw...)  // an execution's input.json, output.json, params.json or published.json, a download
+	e.GET("/tasks/:id/:file", s.taskRaw, mw...)            // a task's result.json or published.json, a download
 	e.GET("/workflows", s.workflows, mw...)                // workflow definitions
 	e.GET("/workflows/:name", s.workflow, mw...)           // a definition and the form that starts an execution
 	e.POST("/workflows/:name/executions", s.start, mw...)  // start an execution with input JSON; PRG to its page

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -111,9 +112,15 @@ func defaultInput(interfaceJSON string) string {
 			}
 		}
 	}
-	b, err := json.MarshalIndent(in, "", "  ")
+	b, err := json.Marshal(in)
 	if err != nil {
 		return "{}"
+	}
+	// The form needs the value whole: indented if that fits the bound,
+	// else on one line (json.MarshalIndent would cost the square of the
+	// nesting depth).
+	if v := jsonview.Format(string(b), jsonview.Block); !v.Shortened() {
+		return v.Text
 	}
 	return string(b)
 }

@@ -91,6 +91,15 @@ type InboxRow struct {
 	Overdue   bool
 }
 
+// JSONText is a stored JSON value as a page shows it: formatted within
+// fixed bounds (internal/jsonview). Shortened says Text leaves part of it
+// out; RawURL, when set, downloads the value exactly as stored.
+type JSONText struct {
+	Text      string
+	Shortened bool
+	RawURL    string
+}
+
 // KV is a name and a value, e.g. an HTTP header.
 type KV struct{ Key, Value string }
 
@@ -99,7 +108,11 @@ type RequestView struct {
 	Method  string
 	URL     string
 	Headers []KV
+	// Body is the text sent, cut past a bound (BodyCut); RawURL downloads
+	// the whole record.
 	Body    string
+	BodyCut bool
+	RawURL  string
 	Error   string
 }
 
@@ -134,14 +147,14 @@ type ActionView struct {
 	ExecutionID   string
 	ExecutionURL  string
 	ExecState     string
-	ExecInput     string
-	ExecParams    string
+	ExecInput     JSONText
+	ExecParams    JSONText
 	TaskID        string
 	TaskName      string
 	TaskState     string
-	TaskPublished string
-	Input         string
-	Output        string
+	TaskPublished JSONText
+	Input         JSONText
+	Output        JSONText
 	Request       *RequestView
 	CreatedAt     time.Time
 	Waited        string
@@ -180,8 +193,8 @@ type TaskRow struct {
 	Name      string
 	State     string
 	StateInfo string
-	Result    string
-	Published string
+	Result    JSONText
+	Published JSONText
 	StartedAt *time.Time
 	Finished  *time.Time
 	// Pending lists the task's action executions awaiting a result.
@@ -200,10 +213,10 @@ type ExecutionView struct {
 	State       string
 	StateInfo   string
 	Description string
-	Input       string
-	Output      string
-	Params      string
-	Global      string // what tasks published with publish: global, if anything
+	Input       JSONText
+	Output      JSONText
+	Params      JSONText
+	Global      JSONText // what tasks published with publish: global, if anything
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Tasks       []TaskRow
@@ -292,8 +305,8 @@ type ActionDefView struct {
 	BaseURL string
 	// BaseInput and Output are JSON text: the base's input (expressions
 	// over this action's input) and the transformation of its result.
-	BaseInput  string
-	Output     string
+	BaseInput  JSONText
+	Output     JSONText
 	Definition string
 	// Workbook links to the workbook that defines this action, if any.
 	Workbook *Link
