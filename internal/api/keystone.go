@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/expr"
 )
 
 // The Keystone v3 subset: enough for keystoneauth (and so the mistral CLI
@@ -73,6 +74,10 @@ func (a *API) keystoneLogin(c echo.Context) error {
 	b, err := a.readBody(c)
 	if err != nil {
 		return keystoneFault(c, engine.HTTPStatus(err), engine.ErrorMessage(err))
+	}
+	// As every JSON body: refused past the depth limit before decoding.
+	if err := expr.CheckJSONDepth(b); err != nil {
+		return keystoneFault(c, http.StatusBadRequest, "The request body is not accepted: "+err.Error()+".")
 	}
 	var req keystoneAuthRequest
 	if err := json.Unmarshal(b, &req); err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -322,6 +323,15 @@ func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, 
 	for _, c := range resp.Cookies() {
 		cookies[c.Name] = c.Value
 	}
+	// A JSON body is held to the depth limit of every JSON document from
+	// outside, or the page that shows it, and every expression over it,
+	// pays for the nesting. Any body that opens with a bracket is counted:
+	// the check is one pass, and a string would be no use either.
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
+		if err := expr.CheckJSONDepth(t); err != nil {
+			return nil, err
+		}
+	}
 	var content any = string(raw)
 	if v, err := expr.DecodeJSON(raw); err == nil && len(raw) > 0 {
 		content = v
@@ -346,10 +356,19 @@ func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, 
 // okStatus is Mistral's success range for std.http.
 func okStatus(code int64) bool { return code >= 200 && code <= 306 }
 
+// httpFailure words why std.http (or std.mistral_http) failed, for its
+// result: the request could not be sent, or the response was refused.
+func httpFailure(err error) string {
+	if errors.Is(err, expr.ErrTooDeep) {
+		return "The HTTP response is not accepted: " + err.Error()
+	}
+	return "Failed to send HTTP request: " + err.Error()
+}
+
 func runHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error) {
 	res, err := doHTTP(ctx, e, in)
 	if err != nil {
-		return nil, crash(a, "Failed to send HTTP request: "+err.Error())
+		return nil, crash(a, httpFailure(err))
 	}
 	if !okStatus(res["status"].(int64)) {
 		return nil, &actionError{value: res}
@@ -383,7 +402,7 @@ func runMistralHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[s
 	in = merge(in, map[string]any{"headers": headers})
 	res, err := doHTTP(ctx, e, in)
 	if err != nil {
-		return nil, crash(a, "Failed to send HTTP request: "+err.Error())
+		return nil, crash(a, httpFailure(err))
 	}
 	if !okStatus(res["status"].(int64)) {
 		return nil, &actionError{value: res}

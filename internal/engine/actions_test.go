@@ -151,6 +151,53 @@ func TestHTTPResult(t *testing.T) {
 	}
 }
 
+// TestHTTPResponseDepthLimit: a response nested past the input depth limit
+// fails the action with a message naming the limit, and is not stored;
+// one within it, or text that is not JSON, is the result as before.
+func TestHTTPResponseDepthLimit(t *testing.T) {
+	t.Parallel()
+	nested := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	for _, tc := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"deep", nested(10000), false},
+		{"deep object", " \n" + strings.Repeat(`{"a":`, 129) + "1" + strings.Repeat("}", 129), false},
+		{"deep and not JSON", nested(200) + "x", false},
+		{"at the limit", nested(128), true},
+		{"text", "<html>" + strings.Repeat("[", 200) + "</html>", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, tc.body)
+			}))
+			t.Cleanup(srv.Close)
+			e := newEngine(t, engine.Config{})
+			ex := startOne(t, e, `std.http url="`+srv.URL+`"`)
+			got := settle(t, e, ex.ID, "")
+			if tc.ok {
+				if got.State != engine.StateSuccess {
+					t.Errorf("state %s: %s", got.State, deref(got.StateInfo))
+				}
+				return
+			}
+			if got.State != engine.StateError || !strings.Contains(deref(got.StateInfo), "The HTTP response is not accepted") ||
+				!strings.Contains(deref(got.StateInfo), "128 levels") {
+				t.Errorf("state %s, state_info %.300q; want ERROR naming the depth limit", got.State, deref(got.StateInfo))
+			}
+			acts, err := e.ListActionExecutions(context.Background(), engine.ListQuery{Filters: []engine.Filter{
+				{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+			if err != nil || len(acts) != 1 {
+				t.Fatalf("action executions: %v, %v", acts, err)
+			}
+			if out := deref(acts[0].OutputJSON); strings.Contains(out, "[[[[") || strings.Contains(out, `{"a":{"a"`) {
+				t.Errorf("the response was stored: %.200s", out)
+			}
+		})
+	}
+}
+
 func TestStateTable(t *testing.T) {
 	all := []engine.State{engine.StateIdle, engine.StateWaiting, engine.StateRunning, engine.StateDelayed,
 		engine.StatePaused, engine.StateSuccess, engine.StateError, engine.StateCancelled}
