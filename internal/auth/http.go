@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,8 +17,12 @@ import (
 
 // Header and cookie names.
 const (
-	// SessionCookie holds a dashboard session id.
+	// SessionCookie holds a dashboard session id over http.
 	SessionCookie = "sirocco_session"
+	// HostSessionCookie holds it over https: a browser takes a __Host-
+	// cookie only from this host, Secure, for Path=/ and without Domain,
+	// so a sibling subdomain cannot plant one.
+	HostSessionCookie = "__Host-" + SessionCookie
 	// CallbackHeader carries a callback token: std.mistral_http sends it
 	// to the web service, which sends it back with its result.
 	CallbackHeader = "Sirocco-Callback-Token"
@@ -39,6 +45,9 @@ type GuardConfig struct {
 	PageError func(c echo.Context, status int, msg string) error
 	// LoginPath is where people without a session are sent (default /login).
 	LoginPath string
+	// Secure says the base URL is https: the session cookie is then
+	// HostSessionCookie, and SessionCookie is not read.
+	Secure bool
 }
 
 // Guard authenticates every request and applies the Policy. Install it
@@ -66,7 +75,7 @@ func (s *Service) Guard(cfg GuardConfig) echo.MiddlewareFunc {
 			if rule.Access == Public && rule.Surface == API {
 				return next(c)
 			}
-			p, err := s.identify(c, rule)
+			p, err := s.identify(c, rule, cfg.Secure)
 			if p != nil {
 				c.Set(principalKey, p)
 			}
@@ -135,15 +144,15 @@ func (s *Service) unauthorized(c echo.Context, cfg GuardConfig, rule Rule, err e
 
 // identify finds who makes the request: an API token on API routes (or a
 // callback token on callback routes), the session cookie on pages.
-func (s *Service) identify(c echo.Context, rule Rule) (*Principal, error) {
+func (s *Service) identify(c echo.Context, rule Rule, secure bool) (*Principal, error) {
 	ctx := c.Request().Context()
 	r := c.Request()
 	if rule.Surface != API {
-		ck, err := r.Cookie(SessionCookie)
-		if err != nil {
+		id := SessionID(r, secure)
+		if id == "" {
 			return nil, nil
 		}
-		p, err := s.SessionPrincipal(ctx, ck.Value)
+		p, err := s.SessionPrincipal(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -180,18 +189,51 @@ func FromContext(c echo.Context) *Principal {
 	return p
 }
 
+// SessionCookieName is the name of the session cookie: with the __Host-
+// prefix when the base URL is https.
+func SessionCookieName(secure bool) string {
+	if secure {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// SessionID returns the session id the request carries, or "". Over https
+// only the __Host- cookie counts: one without the prefix may have been
+// planted by a sibling subdomain.
+func SessionID(r *http.Request, secure bool) string {
+	ck, err := r.Cookie(SessionCookieName(secure))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // SetSessionCookie gives the browser its session: HttpOnly, SameSite=Lax
 // (a link from elsewhere still opens the dashboard logged in; a form from
-// elsewhere is stopped by the CSRF check), Secure behind https.
+// elsewhere is stopped by the CSRF check), and behind https Secure and
+// __Host- (Path=/, no Domain).
 func SetSessionCookie(c echo.Context, value string, expires time.Time, secure bool) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: value, Path: "/", Expires: expires, HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: SessionCookieName(secure), Value: value, Path: "/", Expires: expires, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure})
 }
 
 // ClearSessionCookie removes the session cookie.
 func ClearSessionCookie(c echo.Context, secure bool) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: SessionCookieName(secure), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure})
+}
+
+// FormKey returns the key dashboard form tokens are derived with: derived
+// in turn from the server secret of callback tokens (so forms survive a
+// restart, and neither key tells the other), or nil before Init.
+func (s *Service) FormKey() []byte {
+	if len(s.callbackKey) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, s.callbackKey)
+	m.Write([]byte("sirocco form token key"))
+	return m.Sum(nil)
 }
 
 // ClientAddr is the address logins are rate-limited by: the peer of the
