@@ -165,7 +165,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	v2.SetAuth(accounts)
 	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
 	// The Guard runs after routing: it looks each route up in auth.Policy.
-	e.Use(accounts.Guard(auth.GuardConfig{Off: cfg.auth == "off", Fault: api.Fault, PageError: dash.ErrorPage}))
+	e.Use(accounts.Guard(auth.GuardConfig{Off: cfg.auth == "off", Fault: api.Fault, PageError: dash.ErrorPage,
+		Secure: strings.HasPrefix(cfg.baseURL, "https://")}))
 	metrics.Register(e) // /metrics, /healthz, /readyz
 	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version

@@ -1,11 +1,15 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -13,8 +17,12 @@ import (
 
 // Header and cookie names.
 const (
-	// SessionCookie holds a dashboard session id.
+	// SessionCookie holds a dashboard session id over http.
 	SessionCookie = "sirocco_session"
+	// HostSessionCookie holds it over https: a browser takes a __Host-
+	// cookie only from this host, Secure, for Path=/ and without Domain,
+	// so a sibling subdomain cannot plant one.
+	HostSessionCookie = "__Host-" + SessionCookie
 	// CallbackHeader carries a callback token: std.mistral_http sends it
 	// to the web service, which sends it back with its result.
 	CallbackHeader = "Sirocco-Callback-Token"
@@ -37,6 +45,9 @@ type GuardConfig struct {
 	PageError func(c echo.Context, status int, msg string) error
 	// LoginPath is where people without a session are sent (default /login).
 	LoginPath string
+	// Secure says the base URL is https: the session cookie is then
+	// HostSessionCookie, and SessionCookie is not read.
+	Secure bool
 }
 
 // Guard authenticates every request and applies the Policy. Install it
@@ -64,7 +75,7 @@ func (s *Service) Guard(cfg GuardConfig) echo.MiddlewareFunc {
 			if rule.Access == Public && rule.Surface == API {
 				return next(c)
 			}
-			p, err := s.identify(c, rule)
+			p, err := s.identify(c, rule, cfg.Secure)
 			if p != nil {
 				c.Set(principalKey, p)
 			}
@@ -133,15 +144,15 @@ func (s *Service) unauthorized(c echo.Context, cfg GuardConfig, rule Rule, err e
 
 // identify finds who makes the request: an API token on API routes (or a
 // callback token on callback routes), the session cookie on pages.
-func (s *Service) identify(c echo.Context, rule Rule) (*Principal, error) {
+func (s *Service) identify(c echo.Context, rule Rule, secure bool) (*Principal, error) {
 	ctx := c.Request().Context()
 	r := c.Request()
 	if rule.Surface != API {
-		ck, err := r.Cookie(SessionCookie)
-		if err != nil {
+		id := SessionID(r, secure)
+		if id == "" {
 			return nil, nil
 		}
-		p, err := s.SessionPrincipal(ctx, ck.Value)
+		p, err := s.SessionPrincipal(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -178,18 +189,51 @@ func FromContext(c echo.Context) *Principal {
 	return p
 }
 
+// SessionCookieName is the name of the session cookie: with the __Host-
+// prefix when the base URL is https.
+func SessionCookieName(secure bool) string {
+	if secure {
+		return HostSessionCookie
+	}
+	return SessionCookie
+}
+
+// SessionID returns the session id the request carries, or "". Over https
+// only the __Host- cookie counts: one without the prefix may have been
+// planted by a sibling subdomain.
+func SessionID(r *http.Request, secure bool) string {
+	ck, err := r.Cookie(SessionCookieName(secure))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // SetSessionCookie gives the browser its session: HttpOnly, SameSite=Lax
 // (a link from elsewhere still opens the dashboard logged in; a form from
-// elsewhere is stopped by the CSRF check), Secure behind https.
+// elsewhere is stopped by the CSRF check), and behind https Secure and
+// __Host- (Path=/, no Domain).
 func SetSessionCookie(c echo.Context, value string, expires time.Time, secure bool) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: value, Path: "/", Expires: expires, HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: SessionCookieName(secure), Value: value, Path: "/", Expires: expires, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure})
 }
 
 // ClearSessionCookie removes the session cookie.
 func ClearSessionCookie(c echo.Context, secure bool) {
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: SessionCookieName(secure), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure})
+}
+
+// FormKey returns the key dashboard form tokens are derived with: derived
+// in turn from the server secret of callback tokens (so forms survive a
+// restart, and neither key tells the other), or nil before Init.
+func (s *Service) FormKey() []byte {
+	if len(s.callbackKey) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, s.callbackKey)
+	m.Write([]byte("sirocco form token key"))
+	return m.Sum(nil)
 }
 
 // ClientAddr is the address logins are rate-limited by: the peer of the
@@ -203,12 +247,95 @@ func ClientAddr(r *http.Request) string {
 	return host
 }
 
-// SafeNext keeps a post-login redirect on this site: a path, never
-// another host (//evil.example or https://evil.example).
+// SafeNext keeps a post-login redirect on this site. It reads next as a
+// browser reads a Location (the WHATWG URL standard): ends trimmed of
+// control characters and spaces, tabs and newlines dropped anywhere, '\'
+// taken for '/' before the query. What is left must be a path from the
+// root ("/" then anything but another slash): no scheme, no host, no
+// userinfo, no control character, and the same once percent-decoded, so
+// that a later decoding cannot turn it into a host either. Anything else,
+// and the login and logout pages themselves, give "/". The answer is
+// ASCII, with what a browser would escape percent-encoded.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+	if !utf8.ValidString(next) {
 		return "/"
 	}
-	return next
+	s := strings.TrimFunc(next, func(r rune) bool { return r <= ' ' })
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, s)
+	end := strings.IndexAny(s, "?#")
+	if end < 0 {
+		end = len(s)
+	}
+	path, rest := strings.ReplaceAll(s[:end], "\\", "/"), s[end:]
+	if strings.ContainsFunc(s, unicode.IsControl) || !rootPath(path) {
+		return "/"
+	}
+	u, err := url.Parse(path + rest)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	decoded, err := url.PathUnescape(path)
+	if err != nil || !utf8.ValidString(decoded) || strings.ContainsFunc(decoded, unicode.IsControl) {
+		return "/"
+	}
+	decoded = strings.ReplaceAll(decoded, "\\", "/")
+	for _, p := range []string{path, decoded} {
+		if p = withoutDotSegments(p); !rootPath(p) || strings.HasPrefix(p, "/login") || strings.HasPrefix(p, "/logout") {
+			return "/"
+		}
+	}
+	return escapeURL(path + rest)
+}
+
+// rootPath reports whether p is a path from the root of this site: a
+// browser reads "//host" (and "/\host") as another host.
+func rootPath(p string) bool { return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") }
+
+// withoutDotSegments resolves "." and ".." segments as a browser does,
+// "%2e" counting as a dot, so that "/.//evil" is seen as the "//evil" it
+// becomes.
+func withoutDotSegments(p string) string {
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	out := make([]string, 0, len(segs))
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		switch strings.ToLower(seg) {
+		case "..", ".%2e", "%2e.", "%2e%2e":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case ".", "%2e":
+		default:
+			out = append(out, seg)
+			continue
+		}
+		if last {
+			out = append(out, "")
+		}
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+// escapeURL percent-encodes the bytes a browser would encode in a path or
+// query (controls, spaces, quotes, angle brackets, backslashes, non-ASCII),
+// so that the Location header is plain ASCII and reads the same everywhere.
+func escapeURL(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\`{}|^", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

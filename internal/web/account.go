@@ -60,8 +60,8 @@ func (s *Server) login(c echo.Context) error {
 		}
 		return s.render(c, status, templates.LoginPage(v))
 	}
-	if old, err := c.Cookie(auth.SessionCookie); err == nil {
-		_ = s.auth.EndSession(ctx, old.Value)
+	if old := auth.SessionID(c.Request(), s.secure); old != "" {
+		_ = s.auth.EndSession(ctx, old)
 	}
 	value, expires, err := s.auth.NewSession(ctx, u)
 	if err != nil {
@@ -74,12 +74,12 @@ func (s *Server) login(c echo.Context) error {
 // logout serves POST /logout.
 func (s *Server) logout(c echo.Context) error {
 	if s.auth != nil {
-		if ck, err := c.Cookie(auth.SessionCookie); err == nil {
-			if err := s.auth.EndSession(c.Request().Context(), ck.Value); err != nil {
+		if id := auth.SessionID(c.Request(), s.secure); id != "" {
+			if err := s.auth.EndSession(c.Request().Context(), id); err != nil {
 				return s.fail(c, err)
 			}
 			if s.live != nil {
-				s.live.EndSession(auth.HashSecret(ck.Value)) // its open pages stop following events
+				s.live.EndSession(auth.HashSecret(id)) // its open pages stop following events
 			}
 		}
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
@@ -33,8 +32,8 @@ type Config struct {
 	// Live serves /ws (the hub); nil leaves the route out.
 	Live LiveHandler
 	// BaseURL is the public URL of the server: it names the websocket
-	// origin in the Content-Security-Policy and makes the CSRF cookie
-	// Secure under https.
+	// origin in the Content-Security-Policy; under https cookies are
+	// Secure and named with the __Host- prefix.
 	BaseURL string
 	Logger  *slog.Logger
 	// Now tells the time (tests fix it); nil means time.Now.
@@ -55,6 +54,9 @@ type Server struct {
 	pageMW  []echo.MiddlewareFunc
 	maxBody int64
 	auth    *auth.Service
+	// formKey and crossOrigin guard the forms (csrf.go).
+	formKey     []byte
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns the dashboard; Register adds its routes.
@@ -80,26 +82,11 @@ func New(cfg Config) *Server {
 	s.csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect +
 		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	s.maxBody = int64(cfg.Engine.MaxOutputBytes()) + 64<<10
-	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:" + csrfField + ",header:X-CSRF-Token",
-		ContextKey:     csrfKey,
-		CookieName:     "sirocco_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieSecure:   s.secure,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return s.errorPage(c, http.StatusForbidden, "This form has expired or did not come from this dashboard. Reload the page and try again.")
-		},
-	})
-	s.pageMW = []echo.MiddlewareFunc{s.securityHeaders, s.limitBody, csrf}
+	s.formKey = formKey(cfg.Auth)
+	s.crossOrigin = http.NewCrossOriginProtection()
+	s.pageMW = []echo.MiddlewareFunc{s.securityHeaders, s.limitBody, s.checkForms}
 	return s
 }
-
-const (
-	csrfField = "_csrf"
-	csrfKey   = "csrf"
-)
 
 // securityHeaders sets the headers every dashboard response carries.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
@@ -156,8 +143,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 
 // page returns the shared view model of a full page.
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
-	tok, _ := c.Get(csrfKey).(string)
-	p := templates.Page{Title: title, Nav: nav, CSRF: tok, CanDecide: true}
+	p := templates.Page{Title: title, Nav: nav, CSRF: s.formToken(c), CanDecide: true}
 	if who := auth.FromContext(c); who != nil {
 		p.CanDecide = who.Role.Allows(auth.RoleApprover)
 		if who.Method == auth.MethodSession {

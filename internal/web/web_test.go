@@ -322,34 +322,39 @@ func TestDecisionAfterSomeoneElseNeverOverwrites(t *testing.T) {
 	}
 }
 
+// TestFormsNeedTheCSRFToken: without accounts (as with -auth off) forms
+// carry a token bound to the browser's nonce cookie.
 func TestFormsNeedTheCSRFToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, id := e.startApproval("bob")
-	e.get("/actions/" + id) // gets the cookie
-	for _, tok := range []string{"", "forged"} {
+	other := e.newBrowser().get("/actions/" + id).csrf() // another browser's token
+	p := e.get("/actions/" + id)                         // gets the cookie
+	if p.csrf() == "" || p.csrf() == other {
+		t.Fatalf("tokens of two browsers: %q and %q", p.csrf(), other)
+	}
+	for _, tok := range []string{"", "forged", other} {
 		p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}})
-		if p.status != http.StatusForbidden && p.status != http.StatusBadRequest {
+		if p.status != http.StatusForbidden {
 			t.Errorf("token %q: status %d", tok, p.status)
 		}
 	}
 	// A cross-site browser request is refused whatever it carries.
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/actions/"+id, strings.NewReader("state=SUCCESS"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	if p := e.do(req); p.status != http.StatusForbidden {
+	if p := e.postFrom("/actions/"+id, url.Values{"_csrf": {p.csrf()}, "state": {"SUCCESS"}}, "cross-site", ""); p.status != http.StatusForbidden {
 		t.Errorf("cross-site: status %d", p.status)
 	}
 	a, _ := e.eng.GetActionExecution(context.Background(), id)
 	if a.State != engine.StateRunning {
 		t.Errorf("state = %s, want RUNNING", a.State)
 	}
-	// The cookie is HttpOnly and SameSite=Strict.
-	p := e.get("/")
-	for _, c := range p.header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, "sirocco_csrf=") && (!strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict")) {
-			t.Errorf("cookie %q", c)
-		}
+	// The nonce cookie is HttpOnly and SameSite=Strict, and given once.
+	cookies := e.newBrowser().get("/").header.Values("Set-Cookie")
+	if len(cookies) != 1 || !strings.HasPrefix(cookies[0], "sirocco_form=") || !strings.Contains(cookies[0], "HttpOnly") ||
+		!strings.Contains(cookies[0], "SameSite=Strict") || !strings.Contains(cookies[0], "Path=/") {
+		t.Errorf("cookies %q", cookies)
+	}
+	if again := e.get("/").header.Values("Set-Cookie"); len(again) != 0 {
+		t.Errorf("a browser with the cookie is given %q", again)
 	}
 }
 
