@@ -31,7 +31,15 @@ type API struct {
 	auth *auth.Service
 	// parseSlots holds a token per definition being parsed.
 	parseSlots chan struct{}
+	// base is the server's public URL, for the links of documents.
+	base string
 }
+
+// SetBaseURL sets the public URL the documents link to (the root and /v2/
+// documents, list pages, the Keystone catalog). It is the server's
+// -base-url, never the request's Host header, which the client chooses.
+// Unset, the links are paths.
+func (a *API) SetBaseURL(u string) { a.base = strings.TrimRight(u, "/") }
 
 // SetAuth gives the API the account service behind /v3 (the Keystone
 // subset the mistral CLI logs in with) and /auth (users, groups, tokens).
@@ -172,9 +180,4 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 		return x, nil
 	}
 	return nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
-}
-
-// baseURL is the scheme and host the client used, for links.
-func baseURL(c echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host
 }

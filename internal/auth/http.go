@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -192,15 +191,15 @@ func ClearSessionCookie(c echo.Context, secure bool) {
 		SameSite: http.SameSiteLaxMode, Secure: secure})
 }
 
-// ClientAddr is the address logins are rate-limited by: the peer of the
-// connection. Forwarded-for headers are not trusted, since anyone can
-// send them.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// ClientAddr is the address logins are rate-limited by: Echo's
+// IPExtractor's answer, which the server sets to believe X-Forwarded-For
+// only from its trusted proxies. Without an extractor it is the peer of
+// the connection: Echo's fallback would believe the header from anyone.
+func ClientAddr(c echo.Context) string {
+	if e := c.Echo(); e != nil && e.IPExtractor != nil {
+		return c.RealIP()
 	}
-	return host
+	return echo.ExtractIPDirect()(c.Request())
 }
 
 // SafeNext keeps a post-login redirect on this site: a path, never
