@@ -183,6 +183,7 @@ func TestDocumentsUseBaseURL(t *testing.T) {
 		{"POST", "/v3/auth/tokens", login, map[string]string{"Content-Type": "application/json"}, base + "/v2"},
 		{"GET", "/v3/auth/tokens", nil, map[string]string{"X-Auth-Token": s.tokens["viewer"], "X-Subject-Token": s.tokens["viewer"]}, base + "/v2"},
 		{"GET", "/v2/workflows?limit=1", nil, map[string]string{"X-Auth-Token": s.tokens["viewer"]}, base + "/v2/workflows?"},
+		{"GET", "/v3/projects", nil, nil, `Keystone uri="` + base + `/v3"`}, // a 401's WWW-Authenticate
 	}
 	for _, tt := range tests {
 		req, err := http.NewRequest(tt.method, s.URL+tt.path, bytes.NewReader(tt.body))

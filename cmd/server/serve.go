@@ -181,7 +181,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	v2.SetBaseURL(cfg.baseURL)
 	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
 	// The Guard runs after routing: it looks each route up in auth.Policy.
-	e.Use(accounts.Guard(auth.GuardConfig{Off: cfg.auth == "off", Fault: api.Fault, PageError: dash.ErrorPage}))
+	// Unknown routes and wrong methods pass it too, and are then answered
+	// by the error handler in the Guard's shapes.
+	guard := auth.GuardConfig{Off: cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage}
+	e.Use(accounts.Guard(guard))
+	e.HTTPErrorHandler = auth.ErrorHandler(guard, log)
 	metrics.Register(e) // /metrics, /healthz, /readyz
 	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version
@@ -288,9 +292,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			defer func() {
 				if p := recover(); p != nil {
 					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", p, "stack", string(debug.Stack()))
-					if !c.Response().Committed {
-						c.JSON(http.StatusInternalServerError, map[string]any{"faultcode": "Server", "faultstring": "Internal server error", "debuginfo": nil})
-					}
+					c.Error(echo.ErrInternalServerError)
 					err = nil
 				}
 			}()

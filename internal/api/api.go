@@ -89,6 +89,16 @@ func Fault(c echo.Context, status int, msg string) error {
 	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", msg}, {"debuginfo", nil}})
 }
 
+// Refuse writes an error no handler of the API wrote (the Guard's
+// refusals, unknown routes, wrong methods) in the shape of the path:
+// Keystone's error body under /v3, Mistral's fault elsewhere.
+func (a *API) Refuse(c echo.Context, status int, msg string) error {
+	if p := c.Request().URL.Path; p == "/v3" || strings.HasPrefix(p, "/v3/") {
+		return a.KeystoneFault(c, status, msg)
+	}
+	return Fault(c, status, msg)
+}
+
 func invalid(format string, args ...any) error {
 	return engine.Errorf(engine.EINVALID, format, args...)
 }
