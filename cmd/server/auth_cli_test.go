@@ -226,13 +226,13 @@ func TestCallbackToken(t *testing.T) {
 func TestAuthOffOnlyOnLoopback(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr strings.Builder
-	err := run(context.Background(), []string{"-auth", "off", "-addr", "0.0.0.0:0", "-db", filepath.Join(t.TempDir(), "x.db")}, noEnv, &stdout, &stderr)
+	err := run(context.Background(), []string{"-auth", "off", "-addr", "0.0.0.0:0", "-base-url", "http://sirocco.test", "-db", filepath.Join(t.TempDir(), "x.db")}, noEnv, &stdout, &stderr)
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("-auth off on 0.0.0.0: %v, want a usage error naming loopback", err)
 	}
 	err = run(context.Background(), []string{"-addr", "0.0.0.0:0"}, func(k string) string {
-		return map[string]string{"SIROCCO_AUTH": "off", "SIROCCO_DB": filepath.Join(t.TempDir(), "y.db")}[k]
+		return map[string]string{"SIROCCO_AUTH": "off", "SIROCCO_DB": filepath.Join(t.TempDir(), "y.db"), "SIROCCO_BASE_URL": "http://sirocco.test"}[k]
 	}, &stdout, &stderr)
 	if !errors.As(err, &ue) {
 		t.Errorf("SIROCCO_AUTH=off on 0.0.0.0: %v, want a usage error", err)

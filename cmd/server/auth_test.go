@@ -132,7 +132,8 @@ func (s *authServer) checkLogClean(t *testing.T, extra ...string) {
 }
 
 // TestAuthorizationMatrix walks every route of auth.Policy with each role
-// and anonymously: anonymous API requests get 401 with a faultstring,
+// and anonymously: anonymous API requests get 401 with a faultstring
+// (Keystone's error body under /v3),
 // anonymous pages redirect to the login page, a role too weak gets 403,
 // and a strong enough role gets past authorization (whatever the handler
 // then says about the made-up ids and empty bodies).
@@ -178,6 +179,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case allowed:
 				if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || toLogin {
 					t.Errorf("%s: %d, want to pass authorization; %.200s", desc, r.Status, r.Raw)
+				}
+			case who == "anonymous" && rule.Surface == auth.API && strings.HasPrefix(rule.Path, "/v3"):
+				if e, _ := r.JSON["error"].(map[string]any); r.Status != http.StatusUnauthorized || (rule.Method != "HEAD" && e["code"] != float64(401)) {
+					t.Errorf("%s: %d %.200s, want 401 with Keystone's error body", desc, r.Status, r.Raw)
 				}
 			case who == "anonymous" && rule.Surface == auth.API:
 				if r.Status != http.StatusUnauthorized || (rule.Method != "HEAD" && r.JSON["faultstring"] == nil) {

@@ -39,6 +39,9 @@ type config struct {
 	seed      bool
 	maxOutput int
 	auth      string
+	// trustedProxies may set the client's address (X-Forwarded-For) and
+	// scheme (X-Forwarded-Proto); nobody else may.
+	trustedProxies []*net.IPNet
 	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
 	// only: a flag would show it in the process list).
 	adminPassword string
@@ -56,13 +59,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	fs.StringVar(&cfg.addr, "addr", env("SIROCCO_ADDR", "127.0.0.1:8989"), "listen address (env SIROCCO_ADDR)")
 	fs.StringVar(&cfg.db, "db", env("SIROCCO_DB", "sirocco.db"), "SQLite database file (env SIROCCO_DB)")
-	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server, sent to web services as Mistral-Callback-URL (env SIROCCO_BASE_URL; default http://<addr>)")
+	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server: the links of the API's documents and the Mistral-Callback-URL sent to web services; required unless -addr is a loopback address (env SIROCCO_BASE_URL; default http://<addr>)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("SIROCCO_LOG_LEVEL", "info"), "debug, info, warn or error (env SIROCCO_LOG_LEVEL)")
 	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", store.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
 	fs.StringVar(&cfg.auth, "auth", env("SIROCCO_AUTH", "on"), "on: accounts, tokens and sessions are required; off: anyone who reaches the port is admin (loopback addresses only) (env SIROCCO_AUTH)")
+	proxies := fs.String("trusted-proxies", env("SIROCCO_TRUSTED_PROXIES", ""), "comma-separated CIDR ranges of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env SIROCCO_TRUSTED_PROXIES; default none)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -80,6 +84,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.sync != store.SyncFull && cfg.sync != store.SyncNormal {
 		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
+	}
+	var err error
+	if cfg.trustedProxies, err = parseTrustedProxies(*proxies); err != nil {
+		return nil, err
+	}
+	if err := checkBaseURL(cfg.baseURL, cfg.addr); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -116,6 +127,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			"so it is allowed only on a loopback address (e.g. -addr 127.0.0.1:8989). Use -auth on and create accounts instead.", ln.Addr())}
 	}
 	if cfg.baseURL == "" {
+		if !loopback(ln.Addr()) { // -addr named a host that is not loopback after all
+			return usageError{baseURLRequired(ln.Addr().String())}
+		}
 		cfg.baseURL = "http://" + ln.Addr().String()
 	}
 	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
@@ -157,16 +171,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	trustProxies(e, cfg.trustedProxies)
 	e.Use(requestLog(log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions, WebsocketClients: live.Clients,
 		Writer: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) }})
 	e.Use(metrics.Middleware())
 	v2 := api.New(eng, log)
 	v2.SetAuth(accounts)
+	v2.SetBaseURL(cfg.baseURL)
 	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
 	// The Guard runs after routing: it looks each route up in auth.Policy.
-	e.Use(accounts.Guard(auth.GuardConfig{Off: cfg.auth == "off", Fault: api.Fault, PageError: dash.ErrorPage,
-		Secure: strings.HasPrefix(cfg.baseURL, "https://")}))
+	// Unknown routes and wrong methods pass it too, and are then answered
+	// by the error handler in the Guard's shapes.
+	guard := auth.GuardConfig{Off: cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage,
+		Secure: strings.HasPrefix(cfg.baseURL, "https://")}
+	e.Use(accounts.Guard(guard))
+	e.HTTPErrorHandler = auth.ErrorHandler(guard, log)
 	metrics.Register(e) // /metrics, /healthz, /readyz
 	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version
@@ -273,9 +293,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			defer func() {
 				if p := recover(); p != nil {
 					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", p, "stack", string(debug.Stack()))
-					if !c.Response().Committed {
-						c.JSON(http.StatusInternalServerError, map[string]any{"faultcode": "Server", "faultstring": "Internal server error", "debuginfo": nil})
-					}
+					c.Error(echo.ErrInternalServerError)
 					err = nil
 				}
 			}()

@@ -81,7 +81,7 @@ func (a *API) renderActions(c echo.Context, scope *engine.Filter) error {
 	if scope != nil {
 		p.query.Filters = p.query.Filters[:len(p.query.Filters)-1]
 	}
-	return page(c, "action_executions", p, items, last)
+	return a.page(c, "action_executions", p, items, last)
 }
 
 // updateActionExecution is the callback: PUT /v2/action_executions/<id>,

@@ -31,7 +31,15 @@ type API struct {
 	auth *auth.Service
 	// parseSlots holds a token per definition being parsed.
 	parseSlots chan struct{}
+	// base is the server's public URL, for the links of documents.
+	base string
 }
+
+// SetBaseURL sets the public URL the documents link to (the root and /v2/
+// documents, list pages, the Keystone catalog). It is the server's
+// -base-url, never the request's Host header, which the client chooses.
+// Unset, the links are paths.
+func (a *API) SetBaseURL(u string) { a.base = strings.TrimRight(u, "/") }
 
 // SetAuth gives the API the account service behind /v3 (the Keystone
 // subset the mistral CLI logs in with) and /auth (users, groups, tokens).
@@ -79,6 +87,16 @@ func Fault(c echo.Context, status int, msg string) error {
 		faultcode = "Server"
 	}
 	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", msg}, {"debuginfo", nil}})
+}
+
+// Refuse writes an error no handler of the API wrote (the Guard's
+// refusals, unknown routes, wrong methods) in the shape of the path:
+// Keystone's error body under /v3, Mistral's fault elsewhere.
+func (a *API) Refuse(c echo.Context, status int, msg string) error {
+	if p := c.Request().URL.Path; p == "/v3" || strings.HasPrefix(p, "/v3/") {
+		return a.KeystoneFault(c, status, msg)
+	}
+	return Fault(c, status, msg)
 }
 
 func invalid(format string, args ...any) error {
@@ -172,9 +190,4 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 		return x, nil
 	}
 	return nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
-}
-
-// baseURL is the scheme and host the client used, for links.
-func baseURL(c echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host
 }

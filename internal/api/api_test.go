@@ -39,7 +39,9 @@ func newServer(t *testing.T, opts ...func(*engine.Config)) *server {
 		o(&cfg)
 	}
 	eng := engine.New(cfg)
-	api.New(eng, nil).Register(e)
+	a := api.New(eng, nil)
+	a.SetBaseURL(ts.URL)
+	a.Register(e)
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
 	t.Cleanup(func() {

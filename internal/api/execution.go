@@ -127,7 +127,7 @@ func (a *API) renderExecutions(c echo.Context, scope *engine.Filter) error {
 		items[i] = o.only(p.fields)
 		last = ex.ID
 	}
-	return page(c, "executions", p, items, last)
+	return a.page(c, "executions", p, items, last)
 }
 
 func (a *API) updateExecution(c echo.Context) error {

@@ -32,15 +32,16 @@ const (
 func (a *API) keystoneVersion(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, object{{"version", object{
 		{"id", "v3.14"}, {"status", "stable"}, {"updated", "2020-04-07T00:00:00Z"},
-		{"links", []object{{{"rel", "self"}, {"href", baseURL(c) + "/v3/"}}}},
+		{"links", []object{{{"rel", "self"}, {"href", a.base + "/v3/"}}}},
 		{"media-types", []object{{{"base", "application/json"}, {"type", "application/vnd.openstack.identity-v3+json"}}}},
 	}}})
 }
 
-// keystoneFault is Keystone's error body.
-func keystoneFault(c echo.Context, status int, msg string) error {
+// KeystoneFault writes Keystone's error body; a 401 names the identity
+// endpoint in WWW-Authenticate, as Keystone does.
+func (a *API) KeystoneFault(c echo.Context, status int, msg string) error {
 	if status == http.StatusUnauthorized {
-		c.Response().Header().Set("WWW-Authenticate", `Keystone uri="`+baseURL(c)+`/v3"`)
+		c.Response().Header().Set("WWW-Authenticate", `Keystone uri="`+a.base+`/v3"`)
 	}
 	return writeJSON(c, status, object{{"error", object{{"code", status}, {"message", msg}, {"title", http.StatusText(status)}}}})
 }
@@ -69,19 +70,19 @@ type keystoneAuthRequest struct {
 // token in X-Subject-Token and its body.
 func (a *API) keystoneLogin(c echo.Context) error {
 	if a.auth == nil {
-		return keystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
 	}
 	b, err := a.readBody(c)
 	if err != nil {
-		return keystoneFault(c, engine.HTTPStatus(err), engine.ErrorMessage(err))
+		return a.KeystoneFault(c, engine.HTTPStatus(err), engine.ErrorMessage(err))
 	}
 	// As every JSON body: refused past the depth limit before decoding.
 	if err := expr.CheckJSONDepth(b); err != nil {
-		return keystoneFault(c, http.StatusBadRequest, "The request body is not accepted: "+err.Error()+".")
+		return a.KeystoneFault(c, http.StatusBadRequest, "The request body is not accepted: "+err.Error()+".")
 	}
 	var req keystoneAuthRequest
 	if err := json.Unmarshal(b, &req); err != nil {
-		return keystoneFault(c, http.StatusBadRequest, "The request body is not valid JSON.")
+		return a.KeystoneFault(c, http.StatusBadRequest, "The request body is not valid JSON.")
 	}
 	ctx := c.Request().Context()
 	id := req.Auth.Identity
@@ -94,12 +95,12 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		if name == "" {
 			name = id.Password.User.ID // user ids are names here
 		}
-		user, err = a.auth.Login(ctx, name, id.Password.User.Password, auth.ClientAddr(c.Request()))
+		user, err = a.auth.Login(ctx, name, id.Password.User.Password, auth.ClientAddr(c))
 		if errors.Is(err, auth.ErrTooManyAttempts) {
-			return keystoneFault(c, http.StatusTooManyRequests, engine.ErrorMessage(err))
+			return a.KeystoneFault(c, http.StatusTooManyRequests, engine.ErrorMessage(err))
 		}
 		if auth.IsUnauthorized(err) {
-			return keystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
+			return a.KeystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
 		}
 		if err != nil {
 			return a.keystoneError(c, err)
@@ -111,17 +112,17 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		var p *auth.Principal
 		p, tok, err = a.auth.Authenticate(ctx, id.Token.ID)
 		if err != nil {
-			return keystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
+			return a.KeystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
 		}
 		if user, err = a.auth.GetUser(ctx, p.User); err != nil {
-			return keystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
+			return a.KeystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
 		}
 		plain = id.Token.ID
 	default:
-		return keystoneFault(c, http.StatusBadRequest, "Unsupported authentication method: use password or token.")
+		return a.KeystoneFault(c, http.StatusBadRequest, "Unsupported authentication method: use password or token.")
 	}
 	c.Response().Header().Set("X-Subject-Token", plain)
-	return writeJSON(c, http.StatusCreated, a.keystoneTokenBody(c, user, tok, id.Methods, req.Auth.Scope))
+	return writeJSON(c, http.StatusCreated, a.keystoneTokenBody(user, tok, id.Methods, req.Auth.Scope))
 }
 
 func (a *API) keystoneError(c echo.Context, err error) error {
@@ -129,12 +130,12 @@ func (a *API) keystoneError(c echo.Context, err error) error {
 	if status >= 500 {
 		a.log.Error("keystone login failed", "err", err)
 	}
-	return keystoneFault(c, status, engine.ErrorMessage(err))
+	return a.KeystoneFault(c, status, engine.ErrorMessage(err))
 }
 
 // keystoneTokenBody is the token document: user, project, roles and the
 // catalog whose workflowv2 endpoint is this server's /v2.
-func (a *API) keystoneTokenBody(c echo.Context, u *auth.User, t *auth.Token, methods []string, scope json.RawMessage) object {
+func (a *API) keystoneTokenBody(u *auth.User, t *auth.Token, methods []string, scope json.RawMessage) object {
 	projectID, projectName := keystoneProject, keystoneProject
 	var sc struct {
 		Project struct {
@@ -161,14 +162,14 @@ func (a *API) keystoneTokenBody(c echo.Context, u *auth.User, t *auth.Token, met
 	if t.ExpiresAt != nil {
 		expires = *t.ExpiresAt
 	}
-	v2 := baseURL(c) + "/v2"
+	v2 := a.base + "/v2"
 	var endpoints []object
 	for _, iface := range []string{"public", "internal", "admin"} {
 		endpoints = append(endpoints, object{{"id", "sirocco-" + iface}, {"interface", iface}, {"region", keystoneRegion},
 			{"region_id", keystoneRegion}, {"url", v2}})
 	}
 	identity := []object{{{"id", "sirocco-identity-public"}, {"interface", "public"}, {"region", keystoneRegion},
-		{"region_id", keystoneRegion}, {"url", baseURL(c) + "/v3"}}}
+		{"region_id", keystoneRegion}, {"url", a.base + "/v3"}}}
 	role := string(u.Effective())
 	return object{{"token", object{
 		{"methods", methods},
@@ -190,39 +191,39 @@ func (a *API) keystoneTokenBody(c echo.Context, u *auth.User, t *auth.Token, met
 // valid token) asks about X-Subject-Token.
 func (a *API) keystoneValidate(c echo.Context) error {
 	if a.auth == nil {
-		return keystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
 	}
 	ctx := c.Request().Context()
 	subject := strings.TrimSpace(c.Request().Header.Get("X-Subject-Token"))
 	p, tok, err := a.auth.Authenticate(ctx, subject)
 	if err != nil {
-		return keystoneFault(c, http.StatusNotFound, "Could not find token.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Could not find token.")
 	}
 	u, err := a.auth.GetUser(ctx, p.User)
 	if err != nil {
-		return keystoneFault(c, http.StatusNotFound, "Could not find token.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Could not find token.")
 	}
 	c.Response().Header().Set("X-Subject-Token", subject)
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
-	return writeJSON(c, http.StatusOK, a.keystoneTokenBody(c, u, tok, []string{"password"}, nil))
+	return writeJSON(c, http.StatusOK, a.keystoneTokenBody(u, tok, []string{"password"}, nil))
 }
 
 // keystoneRevoke serves DELETE /v3/auth/tokens: X-Subject-Token stops
 // working.
 func (a *API) keystoneRevoke(c echo.Context) error {
 	if a.auth == nil {
-		return keystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Authentication is not configured.")
 	}
 	ctx := c.Request().Context()
 	_, tok, err := a.auth.Authenticate(ctx, strings.TrimSpace(c.Request().Header.Get("X-Subject-Token")))
 	if err != nil {
-		return keystoneFault(c, http.StatusNotFound, "Could not find token.")
+		return a.KeystoneFault(c, http.StatusNotFound, "Could not find token.")
 	}
 	caller := auth.FromContext(c)
 	if caller != nil && caller.Method != auth.MethodOff && caller.User != tok.UserName && caller.Role != auth.RoleAdmin {
-		return keystoneFault(c, http.StatusForbidden, "You may revoke only your own tokens.")
+		return a.KeystoneFault(c, http.StatusForbidden, "You may revoke only your own tokens.")
 	}
 	if err := a.auth.RevokeToken(ctx, tok.ID); err != nil {
 		return a.keystoneError(c, err)

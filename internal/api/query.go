@@ -100,7 +100,7 @@ func sortedParamKeys(q url.Values) []string {
 }
 
 // nextLink is Mistral's `next` URL for a full page.
-func nextLink(c echo.Context, resource string, p *listParams, lastID string) string {
+func (a *API) nextLink(resource string, p *listParams, lastID string) string {
 	v := url.Values{}
 	keys, dirs := p.query.SortKeys, p.query.SortDirs
 	if len(keys) == 0 {
@@ -123,7 +123,7 @@ func nextLink(c echo.Context, resource string, p *listParams, lastID string) str
 		}
 		v.Add(f.Field, val)
 	}
-	s := baseURL(c) + "/v2/" + resource + "?sort_keys=" + strings.Join(keys, ",") + "&sort_dirs=" + strings.Join(dirs, ",")
+	s := a.base + "/v2/" + resource + "?sort_keys=" + strings.Join(keys, ",") + "&sort_dirs=" + strings.Join(dirs, ",")
 	if enc := v.Encode(); enc != "" {
 		s += "&" + enc
 	}
@@ -135,10 +135,10 @@ func nextLink(c echo.Context, resource string, p *listParams, lastID string) str
 }
 
 // page renders a list envelope, with `next` when the page is full.
-func page(c echo.Context, resource string, p *listParams, items []object, lastID string) error {
+func (a *API) page(c echo.Context, resource string, p *listParams, items []object, lastID string) error {
 	env := object{{resource, items}}
 	if p.query.Limit > 0 && len(items) == p.query.Limit {
-		env = append(env, field{"next", nextLink(c, resource, p, lastID)})
+		env = append(env, field{"next", a.nextLink(resource, p, lastID)})
 	}
 	return writeJSON(c, 200, env)
 }

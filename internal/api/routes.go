@@ -88,10 +88,10 @@ func (a *API) Register(e *echo.Echo) {
 func (a *API) versions(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, object{{"versions", []object{{
 		{"id", "v2.0"}, {"status", "CURRENT"},
-		{"links", []object{{{"href", baseURL(c) + "/v2"}, {"target", "v2"}, {"rel", "self"}}}},
+		{"links", []object{{{"href", a.base + "/v2"}, {"target", "v2"}, {"rel", "self"}}}},
 	}}}})
 }
 
 func (a *API) v2root(c echo.Context) error {
-	return writeJSON(c, http.StatusOK, object{{"uri", baseURL(c) + "/v2"}})
+	return writeJSON(c, http.StatusOK, object{{"uri", a.base + "/v2"}})
 }

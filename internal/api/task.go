@@ -74,7 +74,7 @@ func (a *API) renderTasks(c echo.Context, scope *engine.Filter) error {
 	if scope != nil {
 		p.query.Filters = p.query.Filters[:len(p.query.Filters)-1]
 	}
-	return page(c, "tasks", p, items, last)
+	return a.page(c, "tasks", p, items, last)
 }
 
 // taskAttrs are the attributes a task body may carry.

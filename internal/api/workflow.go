@@ -105,7 +105,7 @@ func (a *API) listWorkflows(c echo.Context) error {
 		items[i] = workflowJSON(w, false).only(p.fields)
 		last = w.ID
 	}
-	return page(c, "workflows", p, items, last)
+	return a.page(c, "workflows", p, items, last)
 }
 
 func (a *API) deleteWorkflow(c echo.Context) error {

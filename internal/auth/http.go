@@ -3,7 +3,6 @@ package auth
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,20 +53,20 @@ type GuardConfig struct {
 // with Echo's Use, after routing, so that the route pattern and its
 // parameters are known.
 func (s *Service) Guard(cfg GuardConfig) echo.MiddlewareFunc {
-	if cfg.LoginPath == "" {
-		cfg.LoginPath = "/login"
-	}
-	if cfg.Fault == nil {
-		cfg.Fault = func(c echo.Context, status int, msg string) error {
-			return c.JSON(status, map[string]any{"faultcode": "Client", "faultstring": msg, "debuginfo": nil})
-		}
-	}
-	if cfg.PageError == nil {
-		cfg.PageError = func(c echo.Context, status int, msg string) error { return c.String(status, msg) }
-	}
+	cfg = cfg.withDefaults()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			rule, _ := Lookup(c.Request().Method, c.Path())
+			rule, known := Lookup(c.Request().Method, c.Path())
+			if !known {
+				// No route of the table: the router found none (c.Path()
+				// is then empty) or one with another method. The 404 or
+				// 405 to come is told only to those who may see the routes,
+				// in the shape of the path, or of the Accept header.
+				rule.Surface = Page
+				if answersJSON(c.Request()) {
+					rule.Surface = API
+				}
+			}
 			if cfg.Off {
 				c.Set(principalKey, offPrincipal)
 				return next(c)
@@ -92,15 +91,35 @@ func (s *Service) Guard(cfg GuardConfig) echo.MiddlewareFunc {
 			if p.Method == MethodCallback {
 				msg = "Forbidden: a callback token may only complete its own action execution."
 			}
-			switch rule.Surface {
-			case API:
-				return cfg.Fault(c, http.StatusForbidden, msg)
-			case Socket:
+			switch {
+			case rule.Surface == Socket:
 				return c.String(http.StatusForbidden, msg)
+			case rule.Surface == API || PrefersJSON(c.Request().Header.Get("Accept")):
+				return cfg.Fault(c, http.StatusForbidden, msg)
 			}
 			return cfg.PageError(c, http.StatusForbidden, msg)
 		}
 	}
+}
+
+// withDefaults fills in what cfg leaves out.
+func (cfg GuardConfig) withDefaults() GuardConfig {
+	if cfg.LoginPath == "" {
+		cfg.LoginPath = "/login"
+	}
+	if cfg.Fault == nil {
+		cfg.Fault = func(c echo.Context, status int, msg string) error {
+			faultcode := "Client"
+			if status >= 500 {
+				faultcode = "Server"
+			}
+			return c.JSON(status, map[string]any{"faultcode": faultcode, "faultstring": msg, "debuginfo": nil})
+		}
+	}
+	if cfg.PageError == nil {
+		cfg.PageError = func(c echo.Context, status int, msg string) error { return c.String(status, msg) }
+	}
+	return cfg
 }
 
 // callback runs a request made with a callback token, then forgets the
@@ -129,6 +148,10 @@ func (s *Service) unauthorized(c echo.Context, cfg GuardConfig, rule Rule, err e
 		return cfg.Fault(c, http.StatusUnauthorized, msg)
 	case Socket:
 		return c.String(http.StatusUnauthorized, "Log in to the dashboard first.")
+	}
+	if PrefersJSON(c.Request().Header.Get("Accept")) {
+		// A program, not a browser: a redirect to a form would not help it.
+		return cfg.Fault(c, http.StatusUnauthorized, "Authentication required: log in to the dashboard, or send an API token to the API under /v2.")
 	}
 	next := c.Request().URL.RequestURI()
 	if c.Request().Method != http.MethodGet {
@@ -236,15 +259,15 @@ func (s *Service) FormKey() []byte {
 	return m.Sum(nil)
 }
 
-// ClientAddr is the address logins are rate-limited by: the peer of the
-// connection. Forwarded-for headers are not trusted, since anyone can
-// send them.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// ClientAddr is the address logins are rate-limited by: Echo's
+// IPExtractor's answer, which the server sets to believe X-Forwarded-For
+// only from its trusted proxies. Without an extractor it is the peer of
+// the connection: Echo's fallback would believe the header from anyone.
+func ClientAddr(c echo.Context) string {
+	if e := c.Echo(); e != nil && e.IPExtractor != nil {
+		return c.RealIP()
 	}
-	return host
+	return echo.ExtractIPDirect()(c.Request())
 }
 
 // SafeNext keeps a post-login redirect on this site. It reads next as a

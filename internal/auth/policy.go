@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"strings"
-
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
@@ -180,7 +178,7 @@ func Lookup(method, path string) (Rule, bool) {
 		}
 	}
 	s := API
-	if !strings.HasPrefix(path, "/v2") && !strings.HasPrefix(path, "/v3") && !strings.HasPrefix(path, "/auth/") && path != "/metrics" {
+	if !APIPath(path) {
 		s = Page
 	}
 	return Rule{Method: method, Path: path, Access: Viewer, Surface: s}, false

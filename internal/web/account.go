@@ -49,7 +49,7 @@ func (s *Server) login(c echo.Context) error {
 	name, password := strings.TrimSpace(c.FormValue("username")), c.FormValue("password")
 	next := auth.SafeNext(c.FormValue("next"))
 	ctx := c.Request().Context()
-	u, err := s.auth.Login(ctx, name, password, auth.ClientAddr(c.Request()))
+	u, err := s.auth.Login(ctx, name, password, auth.ClientAddr(c))
 	if err != nil {
 		v := templates.LoginView{Page: s.page(c, "Log in", ""), Name: name, Next: next, Error: engine.ErrorMessage(err)}
 		status := http.StatusUnauthorized
