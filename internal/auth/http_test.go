@@ -12,7 +12,7 @@ import (
 
 // safeNextCases are redirect targets as an attacker would write them,
 // with what SafeNext must make of them. The browser test
-// (internal/web TestSafeNextInBrowser) checks the dangerous ones really
+// (internal/web TestBrowserSafeNext) checks the dangerous ones really
 // leave the site in Chromium, and that the answers do not.
 var safeNextCases = []struct{ in, want string }{
 	{"/actions/1?x=2", "/actions/1?x=2"},

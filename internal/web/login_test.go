@@ -89,10 +89,10 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 	}
 }
 
-// TestSafeNextInBrowser asks Chromium's own URL parser where redirect
+// TestBrowserSafeNext asks Chromium's own URL parser where redirect
 // targets lead, relative to the login page: the attacker's spellings
 // leave the site as they are, and none does once SafeNext has cleaned it.
-func TestSafeNextInBrowser(t *testing.T) {
+func TestBrowserSafeNext(t *testing.T) {
 	ctx := browser(t)
 	const base = "http://127.0.0.1:8989/login"
 	leaving := []string{
