@@ -143,7 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
 	var eng *engine.Engine
-	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
+	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log, SessionEnded: live.EndSession, // a password change closes the pages of the sessions it ends
 		ActionFinished: func(ctx context.Context, id string) (bool, error) {
 			a, err := eng.GetActionExecution(ctx, id)
 			if err != nil {
@@ -238,7 +238,7 @@ func printLogin(w io.Writer, cfg *config, generated string) {
 	}
 	if generated != "" {
 		fmt.Fprintf(w, "  First start: created the account \"admin\" with the password %s\n"+
-			"  (shown only this once; change it under Accounts, or set SIROCCO_ADMIN_PASSWORD before the first start).\n", generated)
+			"  (shown only this once; change it at /account/password, or set SIROCCO_ADMIN_PASSWORD before the first start).\n", generated)
 	}
 	fmt.Fprintf(w, "  Log in: %s/login   API: send 'Authorization: Bearer <token>' (tokens: Accounts page or `token-create`)\n"+
 		"  mistral CLI: OS_AUTH_URL=%s/v3 OS_USERNAME=<user> OS_PASSWORD=<password> OS_PROJECT_NAME=sirocco\n"+

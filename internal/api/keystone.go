@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,6 +98,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		}
 		user, err = a.auth.Login(ctx, name, id.Password.User.Password, auth.ClientAddr(c))
 		if errors.Is(err, auth.ErrTooManyAttempts) {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
 			return a.KeystoneFault(c, http.StatusTooManyRequests, engine.ErrorMessage(err))
 		}
 		if auth.IsUnauthorized(err) {

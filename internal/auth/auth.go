@@ -169,6 +169,11 @@ type Store interface {
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByHash(ctx context.Context, hash string) (*Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions ends every session of user but the one whose
+	// hash is except ("" for none), and returns the hashes it ended.
+	DeleteUserSessions(ctx context.Context, user, except string) ([]string, error)
+	// DeleteUserTokens revokes user's tokens of a kind.
+	DeleteUserTokens(ctx context.Context, user, kind string) error
 
 	PutCallbackToken(ctx context.Context, actionID, hash string, at time.Time) error
 	CallbackTokenHash(ctx context.Context, actionID string) (string, error)
@@ -195,9 +200,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// KeystoneTTL bounds a token issued by the Keystone login (default 8 hours).
 	KeystoneTTL time.Duration
-	// Limit is the login rate limit (default 5 failures per account and
-	// 20 per address in 15 minutes).
+	// Limit is the login throttle (see LimitConfig for its defaults).
 	Limit LimitConfig
+	// SessionEnded, if set, hears of every dashboard session that a
+	// password change or a deleted account ends, by its hash (as
+	// Principal.Session names it), so that its live connections close.
+	SessionEnded func(hash string)
 }
 
 // Service implements accounts, tokens, sessions and callback tokens.
@@ -209,7 +217,8 @@ type Service struct {
 	actionFinished func(ctx context.Context, actionID string) (bool, error)
 	sessionTTL     time.Duration
 	keystoneTTL    time.Duration
-	limiter        *limiter
+	limiter        *throttle
+	sessionEnded   func(hash string)
 	callbackKey    []byte
 	// dummyHash is compared against when a user does not exist, made on
 	// first use at the service's cost.
@@ -219,7 +228,7 @@ type Service struct {
 // New returns a Service. Call Init before use.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, log: cfg.Logger, now: cfg.Now, cost: cfg.BcryptCost, actionFinished: cfg.ActionFinished,
-		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL}
+		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, sessionEnded: cfg.SessionEnded}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -235,7 +244,7 @@ func New(cfg Config) *Service {
 	if s.keystoneTTL == 0 {
 		s.keystoneTTL = 8 * time.Hour
 	}
-	s.limiter = newLimiter(cfg.Limit, s.now)
+	s.limiter = newThrottle(cfg.Limit, s.now)
 	s.dummyHash = sync.OnceValue(func() string {
 		h, _ := bcrypt.GenerateFromPassword(randomBytes(16), s.cost)
 		return string(h)
@@ -246,8 +255,14 @@ func New(cfg Config) *Service {
 // Init loads the server secret that callback tokens derive from (made on
 // first start) and, when the database has no account, creates "admin"
 // with adminPassword, or with a generated password that it returns so
-// that the caller shows it once.
+// that the caller shows it once. A weak adminPassword is refused on every
+// start, not only the first, so that it is found before it is needed.
 func (s *Service) Init(ctx context.Context, adminPassword string) (generated string, err error) {
+	if adminPassword != "" {
+		if err := CheckPassword(adminPassword); err != nil {
+			return "", fmt.Errorf("the first admin's password, SIROCCO_ADMIN_PASSWORD, is refused: %w", err)
+		}
+	}
 	key, err := s.store.Secret(ctx, "callback", func() []byte { return randomBytes(32) })
 	if err != nil {
 		return "", fmt.Errorf("auth: load secret: %w", err)
@@ -271,10 +286,6 @@ func (s *Service) Init(ctx context.Context, adminPassword string) (generated str
 	return generated, nil
 }
 
-// ErrTooManyAttempts is returned by Login while an account or address is
-// rate-limited.
-var ErrTooManyAttempts = engine.Errorf(engine.EFORBIDDEN, "Too many failed logins: wait a few minutes and try again.")
-
 // errBadLogin is the one answer to a wrong name or password, so that
 // nobody learns which accounts exist.
 var errBadLogin = engine.Errorf(engine.EUNAUTHORIZED, "The username or password is not correct.")
@@ -288,18 +299,10 @@ func checkName(what, name string) error {
 	return nil
 }
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 8
-
+// hash checks a new password (CheckPassword) and hashes it.
 func (s *Service) hash(password string) (string, error) {
-	if len(password) < MinPasswordLength {
-		return "", engine.Errorf(engine.EINVALID, "The password is too short: use at least %d characters.", MinPasswordLength)
-	}
-	if r := []rune(password); len(r) > 0 && strings.Count(password, string(r[0])) == len(r) {
-		return "", engine.Errorf(engine.EINVALID, "The password is one character repeated: choose another.")
-	}
-	if len(password) > 72 {
-		return "", engine.Errorf(engine.EINVALID, "The password is too long: use at most 72 bytes.")
+	if err := CheckPassword(password); err != nil {
+		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
 	if err != nil {
@@ -332,8 +335,8 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 }
 
 // UpdateUser changes a user's role and, if password is not empty, its
-// password. Changing the password ends the user's dashboard sessions only
-// when they expire; revoke tokens separately.
+// password. A new password ends all the user's dashboard sessions and
+// Keystone tokens (API tokens, which an admin names and revokes, stay).
 func (s *Service) UpdateUser(ctx context.Context, name string, role Role, password string) error {
 	if role.rank() == 0 {
 		return engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
@@ -357,6 +360,71 @@ func (s *Service) UpdateUser(ctx context.Context, name string, role Role, passwo
 		return err
 	}
 	s.log.Info("user updated", "user", name, "role", role, "password_changed", password != "")
+	if password != "" {
+		return s.endLogins(ctx, name, "")
+	}
+	return nil
+}
+
+// ChangePassword is a user changing their own password from addr: the
+// current one must be right (the check is throttled as a login is), and
+// the new one pass CheckPassword. It ends the user's other dashboard
+// sessions and Keystone tokens; the session whose hash is keepSession
+// stays.
+func (s *Service) ChangePassword(ctx context.Context, name, current, password, addr, keepSession string) error {
+	if current == "" {
+		return engine.Errorf(engine.EINVALID, "Enter your current password.")
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	u, err := s.Login(ctx, name, current, addr)
+	if IsUnauthorized(err) {
+		return engine.Errorf(engine.EINVALID, "The current password is not correct.")
+	}
+	if err != nil {
+		return err
+	}
+	if password == current {
+		return engine.Errorf(engine.EINVALID, "The new password is the current one: choose another.")
+	}
+	h, err := s.hash(password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.UpdateUser(ctx, u.Name, u.Role, h); err != nil {
+		return err
+	}
+	s.log.Info("password changed", "user", u.Name)
+	return s.endLogins(ctx, u.Name, keepSession)
+}
+
+// endLogins ends a user's dashboard sessions but keep ("" for all), and
+// revokes its Keystone tokens: what a password change must end.
+func (s *Service) endLogins(ctx context.Context, name, keep string) error {
+	if err := s.endSessions(ctx, name, keep); err != nil {
+		return err
+	}
+	if err := s.store.DeleteUserTokens(ctx, name, KindKeystone); err != nil {
+		return fmt.Errorf("revoke the Keystone tokens of %s: %w", name, err)
+	}
+	return nil
+}
+
+// endSessions ends a user's sessions but keep, and tells SessionEnded.
+func (s *Service) endSessions(ctx context.Context, name, keep string) error {
+	ended, err := s.store.DeleteUserSessions(ctx, name, keep)
+	if err != nil {
+		return fmt.Errorf("end the sessions of %s: %w", name, err)
+	}
+	if len(ended) > 0 {
+		s.log.Info("sessions ended", "user", name, "count", len(ended))
+	}
+	if s.sessionEnded != nil {
+		for _, h := range ended {
+			s.sessionEnded(h)
+		}
+	}
 	return nil
 }
 
@@ -384,6 +452,11 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 		if err := s.keepAnAdmin(ctx, name); err != nil {
 			return err
 		}
+	}
+	// Its sessions go with it (the store cascades); ending them first
+	// also closes their live connections.
+	if err := s.endSessions(ctx, name, ""); err != nil {
+		return err
 	}
 	if err := s.store.DeleteUser(ctx, name); err != nil {
 		return err
@@ -449,13 +522,16 @@ func (s *Service) SetMember(ctx context.Context, group, user string, member bool
 	return nil
 }
 
-// Login checks a name and password from a client at addr. Failures are
-// counted per account and per address; past the limit every attempt is
-// refused with ErrTooManyAttempts until the window passes.
+// Login checks a name and password from a client at addr, through the
+// login throttle (see LimitConfig): an attempt that comes too soon gets a
+// *ThrottledError (matching ErrTooManyAttempts) without a check.
 func (s *Service) Login(ctx context.Context, name, password, addr string) (*User, error) {
-	if !s.limiter.allow(name, addr) {
-		s.log.Warn("login refused: too many failures", "user", name, "addr", addr)
-		return nil, ErrTooManyAttempts
+	at, err := s.limiter.begin(ctx, name, addr)
+	if err != nil {
+		if errors.Is(err, ErrTooManyAttempts) {
+			s.log.Warn("login refused: too many failures", "user", name, "addr", addr)
+		}
+		return nil, err
 	}
 	u, err := s.store.GetUser(ctx, name)
 	if err != nil && engine.ErrorCode(err) != engine.ENOTFOUND {
@@ -468,11 +544,15 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (*User
 	// Compare even for a missing user, so that timing does not tell
 	// which names exist.
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u == nil {
-		s.limiter.fail(name, addr)
 		s.log.Info("login failed", "user", name, "addr", addr)
+		if err := s.limiter.failed(ctx, name, addr); err != nil {
+			return nil, err
+		}
 		return nil, errBadLogin
 	}
-	s.limiter.succeed(name, addr)
+	if err := s.limiter.succeed(ctx, name, addr, at); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 

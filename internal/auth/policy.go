@@ -129,6 +129,8 @@ var Policy = []Rule{
 	{"GET", "/login", Public, Page, false},
 	{"POST", "/login", Public, Page, false},
 	{"POST", "/logout", AnyUser, Page, false},
+	{"GET", "/account/password", AnyUser, Page, false},
+	{"POST", "/account/password", AnyUser, Page, false},
 	{"GET", "/static/*", Public, Page, false},
 	{"GET", "/inbox", Viewer, Page, false},
 	{"GET", "/actions/:id", Viewer, Page, false},

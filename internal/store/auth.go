@@ -253,6 +253,34 @@ func (a *AuthStore) DeleteSession(ctx context.Context, hash string) error {
 	return a.exec(ctx, "delete session", true, `DELETE FROM sessions WHERE id_hash = ?`, hash)
 }
 
+func (a *AuthStore) DeleteUserSessions(ctx context.Context, user, except string) ([]string, error) {
+	var ended []string
+	err := a.write(ctx, func(q querier) error {
+		ended = ended[:0] // the group commit may run fn again
+		rows, err := q.QueryContext(ctx, `DELETE FROM sessions WHERE user_name = ? AND id_hash <> ? RETURNING id_hash`, user, except)
+		if err != nil {
+			return dbErr(err, "delete user sessions")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				return dbErr(err, "delete user sessions")
+			}
+			ended = append(ended, h)
+		}
+		return dbErr(rows.Err(), "delete user sessions")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ended, nil
+}
+
+func (a *AuthStore) DeleteUserTokens(ctx context.Context, user, kind string) error {
+	return a.exec(ctx, "delete user tokens", false, `DELETE FROM api_tokens WHERE user_name = ? AND kind = ?`, user, kind)
+}
+
 func (a *AuthStore) PutCallbackToken(ctx context.Context, actionID, hash string, at time.Time) error {
 	return a.exec(ctx, "store callback token", false, `INSERT INTO callback_tokens (action_execution_id, token_hash, created_at) VALUES (?, ?, ?)
 		ON CONFLICT (action_execution_id) DO UPDATE SET token_hash = excluded.token_hash`, actionID, hash, fmtTime(at))

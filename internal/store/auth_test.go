@@ -101,3 +101,50 @@ func TestAuthStore(t *testing.T) {
 		t.Errorf("deleted callback token: %v", err)
 	}
 }
+
+// TestDeleteUserSessionsAndTokens: a password change's queries end one
+// user's sessions but one, and one kind of its tokens, touching nobody
+// else's.
+func TestDeleteUserSessionsAndTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := open(t, filepath.Join(t.TempDir(), "auth.db")).Auth()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	exp := now.Add(time.Hour)
+	for _, name := range []string{"alice", "bob"} {
+		if err := a.CreateUser(ctx, &auth.User{Name: name, Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"1", "2", "3"} {
+			if err := a.CreateSession(ctx, &auth.Session{Hash: name + s, UserName: name, CreatedAt: now, ExpiresAt: exp}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, kind := range []string{auth.KindKeystone, auth.KindAPI} {
+			tok := &auth.Token{ID: name + kind, Name: "n", Kind: kind, Role: auth.RoleViewer, UserName: name, Hash: name + kind, CreatedAt: now}
+			if err := a.CreateToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ended, err := a.DeleteUserSessions(ctx, "alice", "alice2")
+	if err != nil || len(ended) != 2 || ended[0] == "alice2" || ended[1] == "alice2" {
+		t.Fatalf("DeleteUserSessions(alice, but alice2) = %v, %v; want alice1 and alice3", ended, err)
+	}
+	if err := a.DeleteUserTokens(ctx, "alice", auth.KindKeystone); err != nil {
+		t.Fatal(err)
+	}
+	for hash, want := range map[string]bool{"alice1": false, "alice2": true, "alice3": false, "bob1": true, "bob2": true, "bob3": true} {
+		if _, err := a.SessionByHash(ctx, hash); (err == nil) != want {
+			t.Errorf("session %s: %v, want kept=%v", hash, err, want)
+		}
+	}
+	for hash, want := range map[string]bool{"alice" + auth.KindKeystone: false, "alice" + auth.KindAPI: true, "bob" + auth.KindKeystone: true} {
+		if _, err := a.TokenByHash(ctx, hash); (err == nil) != want {
+			t.Errorf("token %s: %v, want kept=%v", hash, err, want)
+		}
+	}
+	if ended, err := a.DeleteUserSessions(ctx, "bob", ""); err != nil || len(ended) != 3 {
+		t.Errorf("DeleteUserSessions(bob, none kept) = %v, %v; want all three", ended, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -55,6 +56,7 @@ func (s *Server) login(c echo.Context) error {
 		status := http.StatusUnauthorized
 		if errors.Is(err, auth.ErrTooManyAttempts) {
 			status = http.StatusTooManyRequests
+			c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
 		} else if !auth.IsUnauthorized(err) {
 			return s.fail(c, err)
 		}
@@ -85,6 +87,67 @@ func (s *Server) logout(c echo.Context) error {
 	}
 	auth.ClearSessionCookie(c, s.secure)
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// passwordForm serves GET /account/password: the logged-in user changes
+// their own password.
+func (s *Server) passwordForm(c echo.Context) error {
+	if err := s.needSession(c); err != nil {
+		return err
+	}
+	v := s.passwordView(c)
+	if c.QueryParam("notice") == "changed" {
+		v.Notice = &templates.Notice{Kind: "ok", Text: "Password changed. Your other dashboard sessions have ended and your Keystone (mistral CLI) tokens are revoked."}
+	}
+	return s.render(c, http.StatusOK, templates.PasswordPage(v))
+}
+
+func (s *Server) passwordView(c echo.Context) templates.PasswordView {
+	return templates.PasswordView{Page: s.page(c, "Change your password", ""), MinLength: strconv.Itoa(auth.MinPasswordLength)}
+}
+
+// changePassword serves POST /account/password: with the current password
+// (throttled as logins are), the new one twice. The user's other sessions
+// and Keystone tokens end; this session stays. PRG back to the page.
+func (s *Server) changePassword(c echo.Context) error {
+	if err := s.needSession(c); err != nil {
+		return err
+	}
+	who := auth.FromContext(c)
+	newPW := c.FormValue("new_password")
+	var err error
+	if newPW != c.FormValue("confirm_password") {
+		err = engine.Errorf(engine.EINVALID, "The new password and its confirmation do not match.")
+	} else {
+		err = s.auth.ChangePassword(c.Request().Context(), who.User, c.FormValue("current_password"), newPW,
+			auth.ClientAddr(c), who.Session)
+	}
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/account/password?notice=changed")
+	}
+	status := engine.HTTPStatus(err)
+	switch {
+	case errors.Is(err, auth.ErrTooManyAttempts):
+		status = http.StatusTooManyRequests
+		c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
+	case engine.ErrorCode(err) != engine.EINVALID:
+		return s.fail(c, err)
+	}
+	v := s.passwordView(c)
+	v.Error = engine.ErrorMessage(err) + " Your password was not changed."
+	return s.render(c, status, templates.PasswordPage(v))
+}
+
+// needSession answers for the password pages when nobody is logged in
+// with a session: accounts off, or authentication off.
+func (s *Server) needSession(c echo.Context) error {
+	if err := s.needAuth(c); err != nil {
+		return err
+	}
+	if who := auth.FromContext(c); who == nil || who.Method != auth.MethodSession {
+		return s.errorPage(c, http.StatusNotFound, "No account is logged in (authentication is off), so there is no password to change.")
+	}
+	return nil
 }
 
 // admin serves GET /admin.

@@ -298,8 +298,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // TestBrowserLogin: a person opens the dashboard, is sent to the login
 // page, is refused with a message for a wrong password, gets in with the
 // right one (the inbox then follows events over its websocket, on the
-// session), cannot read the session cookie from JavaScript, and is back
-// at the login page after logging out.
+// session), cannot read the session cookie from JavaScript, changes the
+// password from the page the header's name links to, and is back at the
+// login page after logging out.
 func TestBrowserLogin(t *testing.T) {
 	ctx := browser(t)
 	const password = "correct horse battery"
@@ -340,6 +341,21 @@ func TestBrowserLogin(t *testing.T) {
 	}
 	id := e.waitingAction(t, ex.ID)
 	eventually(t, ctx, 5*time.Second, "a new action appears live", `document.querySelector('`+rowSel(id)+`') !== null`)
+
+	// The name in the header leads to the password change, which keeps
+	// this session.
+	do(t, ctx, 10*time.Second,
+		chromedp.Click(chromedp.CSS(`[data-testid="user"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="password-form"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="current-password"]`), password),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="new-password"]`), "a changed passphrase"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="confirm-password"]`), "a changed passphrase"),
+		chromedp.Click(chromedp.CSS(`button[data-testid="change-password"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notice"]`)),
+	)
+	if msg := text(t, ctx, `document.querySelector('[data-testid="notice"]').textContent`); !strings.Contains(msg, "Password changed") {
+		t.Errorf("after changing the password the page says %q", msg)
+	}
 
 	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`button[data-testid="logout"]`)))
 	eventually(t, ctx, 5*time.Second, "logging out ends at the login page", onLogin)

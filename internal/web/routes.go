@@ -37,6 +37,8 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET("/login", s.loginForm, mw...)                             // the login form
 	e.POST("/login", s.login, mw...)                                // check name and password (rate-limited), start a session; PRG to ?next
 	e.POST("/logout", s.logout, mw...)                              // end the session
+	e.GET("/account/password", s.passwordForm, mw...)               // the logged-in user's password change form
+	e.POST("/account/password", s.changePassword, mw...)            // change it (current password needed); ends the user's other sessions and Keystone tokens
 	e.GET("/admin", s.admin, mw...)                                 // accounts: users, groups, API tokens
 	e.POST("/admin/users", s.adminCreateUser, mw...)                // create a user
 	e.POST("/admin/users/:name", s.adminUpdateUser, mw...)          // change a user's role or password

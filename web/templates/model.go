@@ -364,6 +364,15 @@ type LoginView struct {
 	Error string
 }
 
+// PasswordView is the page where users change their own password.
+type PasswordView struct {
+	Page
+	// MinLength is the shortest password accepted.
+	MinLength string
+	// Error is what was wrong with the last form.
+	Error string
+}
+
 // AdminView is the accounts page: users, groups and API tokens.
 type AdminView struct {
 	Page
