@@ -283,7 +283,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// and accepted, but does not revive the task (reference §1.6.2).
 		// Mistral derives a task's result from its accepted actions, so
 		// the late result becomes the task's result all the same.
-		if runtime(t)["timed_out"] == true && t.ResultJSON != "null" {
+		if runtimeOf(t).TimedOut && t.ResultJSON != "null" {
 			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
 			return w.tx.UpdateTask(w.ctx, t)
 		}

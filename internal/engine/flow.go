@@ -281,8 +281,8 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	}
 	// Transitions already fired before a pause command are not fired again
 	// on resume.
-	rc := runtime(t)
-	skip, _ := rc["transitions_done"].(int64)
+	rc := runtimeOf(t)
+	skip := rc.TransitionsDone
 	n := int64(0)
 	for _, c := range clauses {
 		for _, tr := range c.items {
@@ -303,8 +303,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				t.ErrorHandled = true
 			}
 			if !tr.IsCommand() {
-				trig := map[string]any{"task_id": t.ID, "event": c.event}
-				if err := w.startTask(ex, spec, tr.Target, data, trig); err != nil {
+				if err := w.startTask(ex, spec, tr.Target, data, &trigger{TaskID: t.ID, Event: c.event}); err != nil {
 					return err
 				}
 				if ex.State != StateRunning {
@@ -318,7 +317,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				continue
 			case dsl.CmdPause:
 				// The rest of the transitions fire on resume.
-				rc["transitions_done"] = n
+				rc.TransitionsDone = n
 				setRuntime(t, rc)
 				t.Processed = false
 				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
@@ -443,7 +442,7 @@ func (w *work) joinFailure(spec *dsl.Workflow, tasks []*Task, join *Task) string
 	if len(failed) > 0 {
 		return "Failed by tasks: " + pyList(failed)
 	}
-	return fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", w.joinArrivals(runtime(join)))
+	return fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", runtimeOf(join).JoinCount)
 }
 
 // failureInfo renders Mistral's state_info for a workflow failed by tasks.
@@ -700,8 +699,8 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			err = w.processTask(ex, spec, t)
 		case t.State == StateIdle:
 			err = w.runTask(ex, spec, t) // held by pause-before
-		case t.State == StateDelayed && runtime(t)["timer_fired"] != nil:
-			err = w.fireTimer(ex, spec, t, runtime(t)["timer_fired"].(string))
+		case t.State == StateDelayed && runtimeOf(t).TimerFired != "":
+			err = w.fireTimer(ex, spec, t, runtimeOf(t).TimerFired)
 		}
 		if err != nil {
 			return err

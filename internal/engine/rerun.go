@@ -57,10 +57,8 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 			return fmt.Errorf("rerun execution %s: %w", ex.ID, err)
 		}
 		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID, Note: "rerun of task " + t.Name})
-		rc := runtime(t)
-		for _, k := range []string{"timeout", "timed_out", "retry_task_policy", "wait_before_done", "wait_after_done", "pause_before_done", "transitions_done", "pending_outcome"} {
-			delete(rc, k)
-		}
+		rc := runtimeOf(t)
+		rc.rerun()
 		setRuntime(t, rc)
 		t.StateInfo, t.FinishedAt, t.Processed, t.ErrorHandled = nil, nil, false, false
 		t.PublishedJSON, t.ResultJSON = "{}", "[]"
