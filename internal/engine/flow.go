@@ -148,7 +148,7 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 		if err != nil {
 			// Mistral fails the workflow: the error is in handling the
 			// action's completion, not in the action.
-			info := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts))
+			info := w.completionFailure(ex, spec, t, err)
 			t.State, t.StateInfo, t.FinishedAt = from, nil, nil
 			return w.abortTask(ex, spec, t, info, end.result)
 		}
@@ -231,6 +231,14 @@ func deepMerge(a, b map[string]any) map[string]any {
 	return out
 }
 
+// completionFailure is Mistral's message for an error in handling the end
+// of a task's action (its publish, a guard, a command's message, the
+// output a succeed command computes): it fails the task and the workflow.
+func (w *work) completionFailure(ex *Execution, spec *dsl.Workflow, t *Task, err error) string {
+	return fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]",
+		err.Error(), ex.WorkflowName, t.Name, w.actionName(t, spec.Tasks[t.Name]))
+}
+
 // actionName names what a task ran, for error messages.
 func (w *work) actionName(t *Task, ts *dsl.Task) string {
 	if ts.Workflow != "" {
@@ -293,7 +301,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 			if tr.Guard != "" {
 				v, err := expr.EvalString(tr.Guard, ectx)
 				if err != nil {
-					return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts)), mustDecode(t.ResultJSON))
+					return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
 				}
 				if !expr.Truthy(v) {
 					continue
@@ -340,7 +348,7 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	if raw, ok := tr.Params["msg"]; ok {
 		v, err := expr.Eval(raw, ectx)
 		if err != nil {
-			return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t))), mustDecode(t.ResultJSON))
+			return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
 		}
 		msg = strPtr(expr.Str(v))
 	}
@@ -353,8 +361,6 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	// is one in handling that task's completion.
 	return w.endExecution(ex, spec, StateSuccess, msg, ending{trigger: t})
 }
-
-func ts(spec *dsl.Workflow, t *Task) *dsl.Task { return spec.Tasks[t.Name] }
 
 func mustDecode(s string) any {
 	v, _ := decode(s)
@@ -528,8 +534,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 			switch {
 			case err != nil && how.trigger != nil:
 				t := how.trigger
-				msg := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t)))
-				return w.abortTask(ex, spec, t, msg, mustDecode(t.ResultJSON))
+				return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
 			case err != nil:
 				state, info = StateError, strPtr(fmt.Sprintf("Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s", ex.ID, ex.WorkflowName, err.Error()))
 				output = map[string]any{"result": *info}
