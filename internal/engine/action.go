@@ -284,7 +284,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// Mistral derives a task's result from its accepted actions, so
 		// the late result becomes the task's result all the same.
 		if runtimeOf(t).TimedOut && t.ResultJSON != "null" {
-			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
+			t.ResultJSON = encodeOrNull(decodeObject(outJSON)["result"])
 			return w.tx.UpdateTask(w.ctx, t)
 		}
 		return nil
@@ -404,7 +404,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		return a, nil
 	}
 	state, result := e.invoke(ctx, act, a, full)
-	out := mustEncode(map[string]any{"result": result})
+	out := encodeOrNull(map[string]any{"result": result})
 	a.State, a.OutputJSON = state, &out
 	return a, nil
 }

@@ -28,7 +28,7 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 			data[k] = val
 		}
 	}
-	ex.ContextJSON = mustEncode(data)
+	ex.ContextJSON = encodeOrNull(data)
 	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
 		return fmt.Errorf("create execution: %w", err)
 	}
@@ -102,7 +102,7 @@ func (w *work) abortTask(ex *Execution, spec *dsl.Workflow, t *Task, info string
 	now := w.e.now()
 	from := t.State
 	t.State, t.StateInfo, t.FinishedAt, t.Processed = StateError, &info, &now, true
-	t.ResultJSON = mustEncode(result)
+	t.ResultJSON = encodeOrNull(result)
 	if err := w.saveTask(ex, t, from, ""); err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	from := t.State
 	t.State, t.StateInfo = end.state, end.info
 	t.FinishedAt, t.UpdatedAt = &now, now
-	t.ResultJSON = mustEncode(end.result)
+	t.ResultJSON = encodeOrNull(end.result)
 
 	var branch, global map[string]any
 	if end.publish {
@@ -154,14 +154,14 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 		}
 		published = asObject(v)
 		if g != nil {
-			ex.PublishedGlobalJSON = mustEncode(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
+			ex.PublishedGlobalJSON = encodeOrNull(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
 			ex.UpdatedAt = now
 			if err := w.tx.UpdateExecution(w.ctx, ex, ex.State); err != nil {
 				return fmt.Errorf("publish global variables of task %q: %w", t.Name, err)
 			}
 		}
 	}
-	t.PublishedJSON = mustEncode(published)
+	t.PublishedJSON = encodeOrNull(published)
 	if ts.KeepResult != nil {
 		keep, err := policyBool(ts.KeepResult, w.exprContext(ex, decodeObject(t.InContextJSON), t))
 		if err == nil && !keep {
@@ -301,7 +301,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 			if tr.Guard != "" {
 				v, err := expr.EvalString(tr.Guard, ectx)
 				if err != nil {
-					return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
+					return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 				}
 				if !expr.Truthy(v) {
 					continue
@@ -348,7 +348,7 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	if raw, ok := tr.Params["msg"]; ok {
 		v, err := expr.Eval(raw, ectx)
 		if err != nil {
-			return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
+			return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 		}
 		msg = strPtr(expr.Str(v))
 	}
@@ -362,7 +362,8 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	return w.endExecution(ex, spec, StateSuccess, msg, ending{trigger: t})
 }
 
-func mustDecode(s string) any {
+// decodeOrNil decodes stored JSON text, nil if it does not parse.
+func decodeOrNil(s string) any {
 	v, _ := decode(s)
 	return v
 }
@@ -534,7 +535,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 			switch {
 			case err != nil && how.trigger != nil:
 				t := how.trigger
-				return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), mustDecode(t.ResultJSON))
+				return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 			case err != nil:
 				state, info = StateError, strPtr(fmt.Sprintf("Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s", ex.ID, ex.WorkflowName, err.Error()))
 				output = map[string]any{"result": *info}
@@ -561,7 +562,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 	outJSON, err := encode(output)
 	if err != nil {
 		state, info = StateError, strPtr(err.Error())
-		outJSON = mustEncode(map[string]any{"result": *info})
+		outJSON = encodeOrNull(map[string]any{"result": *info})
 	}
 	from := []State{ex.State}
 	ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = state, info, outJSON, w.e.now()

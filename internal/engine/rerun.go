@@ -50,7 +50,7 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		if env != nil {
 			params := decodeObject(ex.ParamsJSON)
 			params["env"] = merge(asObject(params["env"]), env)
-			ex.ParamsJSON = mustEncode(params)
+			ex.ParamsJSON = encodeOrNull(params)
 		}
 		ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = StateRunning, nil, "{}", now
 		if err := w.tx.UpdateExecution(ctx, ex, StateError); err != nil {

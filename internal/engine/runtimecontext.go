@@ -290,7 +290,7 @@ func (rc *runtimeContext) encode() string {
 	if rc.Concurrency != nil {
 		m["concurrency"] = *rc.Concurrency
 	}
-	return mustEncode(m)
+	return encodeOrNull(m)
 }
 
 func putTrue(m map[string]any, k string, b bool) {

@@ -65,7 +65,7 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data map[str
 		Tags:                orEmpty(ts.Tags),
 		State:               state,
 		RuntimeContextJSON:  rc.encode(),
-		InContextJSON:       mustEncode(data),
+		InContextJSON:       encodeOrNull(data),
 		PublishedJSON:       "{}",
 		ResultJSON:          "[]", // no accepted action yet (Mistral's rule)
 		ProjectID:           ex.ProjectID,
@@ -148,7 +148,7 @@ func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data ma
 			rc.TriggeredBy = append(rc.TriggeredBy, *triggeredBy)
 		}
 		setRuntime(t, rc)
-		t.InContextJSON = mustEncode(merge(decodeObject(t.InContextJSON), data))
+		t.InContextJSON = encodeOrNull(merge(decodeObject(t.InContextJSON), data))
 		if err := w.saveTask(ex, t, t.State, ""); err != nil {
 			return err
 		}
@@ -366,7 +366,7 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 	ts := spec.Tasks[t.Name]
 	// Policies see the outcome through task().
 	view := *t
-	view.State, view.StateInfo, view.ResultJSON = state, info, mustEncode(result)
+	view.State, view.StateInfo, view.ResultJSON = state, info, encodeOrNull(result)
 	ectx := w.exprContext(ex, decodeObject(t.InContextJSON), &view)
 	if state == StateSuccess && ts.FailOn != nil {
 		fail, err := policyBool(ts.FailOn, ectx)
