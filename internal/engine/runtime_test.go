@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -16,8 +18,15 @@ const oldRow = `{"concurrency": 2, "items": [{"x": 1}, {"x": "two"}], "join_coun
 	`"unknown_key": {"kept": ["as", "is"]}, "wait_after_done": true, "wait_before_done": true, ` +
 	`"with_items": {"capacity": 2, "count": 2}}`
 
+// knownRow is oldRow without its unknown key: encoded key by key, not
+// through a map.
+var knownRow = strings.Replace(oldRow, `"unknown_key": {"kept": ["as", "is"]}, `, "", 1)
+
 func TestRuntimeContextRoundTrip(t *testing.T) {
-	for _, row := range []string{oldRow, `{}`, `{"triggered_by": [{"event": "on-success", "task_id": "t1"}]}`} {
+	for _, row := range []string{oldRow, knownRow, `{}`, `{"triggered_by": [{"event": "on-success", "task_id": "t1"}]}`,
+		`{"items": [], "with_items": {"capacity": 0, "count": 0}}`,
+		`{"pending_outcome": {"result": null, "state": "SUCCESS", "state_info": "caf\u00e9 \"q\" \\ \n"}, "timeout": 1e+16}`,
+	} {
 		task := &Task{RuntimeContextJSON: row}
 		setRuntime(task, runtimeOf(task))
 		if task.RuntimeContextJSON != row {
@@ -74,5 +83,22 @@ func TestRuntimeContextKeepsWhatItDoesNotKnow(t *testing.T) {
 				t.Errorf("got %s, want %s", task.RuntimeContextJSON, tc.want)
 			}
 		})
+	}
+}
+
+// TestRuntimeContextEncoders: the direct encoder writes what the engine's
+// JSON encoder writes for the same context as a map, and stores null
+// where that failed.
+func TestRuntimeContextEncoders(t *testing.T) {
+	rc := runtimeOf(&Task{RuntimeContextJSON: knownRow})
+	if rc.extra != nil {
+		t.Fatalf("knownRow has keys the engine does not know: %v", rc.extra)
+	}
+	if got, want := rc.encode(), encodeOrNull(rc.asMap()); got != want {
+		t.Errorf("direct encoding\n got %s\nwant %s", got, want)
+	}
+	rc.Timeout = math.Inf(1)
+	if got := rc.encode(); got != "null" {
+		t.Errorf("a context that cannot be encoded is stored as %s, want null", got)
 	}
 }

@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"strconv"
+
+	"github.com/sirocco-project/sirocco/internal/expr"
+)
+
 // runtimeContext is what the engine remembers about a task between
 // transactions: Mistral's runtime_context, stored in Task.RuntimeContextJSON
 // and served as is by the API. It is stored as the JSON object it was
@@ -45,8 +51,9 @@ type runtimeContext struct {
 	Concurrency *int64
 
 	// extra holds the keys this engine does not know, and known keys whose
-	// value has a shape it never wrote, as read: a row written by another
-	// version keeps them. Fields win over them when both are set.
+	// value has a shape it never wrote (their field reads as unset), as
+	// read: a row written by another version keeps them. Fields win over
+	// them when both are set.
 	extra map[string]any
 }
 
@@ -70,13 +77,18 @@ type itemsProgress struct {
 }
 
 // runtimeOf reads t's runtime context. A stored value that is not an
-// object reads as an empty context, as it always has.
+// object reads as an empty context, as it always has. It is small enough
+// to inline, so that rc lives on the caller's stack.
 func runtimeOf(t *Task) *runtimeContext {
 	rc := &runtimeContext{}
-	if t.RuntimeContextJSON == "{}" {
-		return rc // most tasks: no need to decode anything
+	if t.RuntimeContextJSON != "{}" { // most tasks: nothing to decode
+		rc.decode(t.RuntimeContextJSON)
 	}
-	for k, v := range decodeObject(t.RuntimeContextJSON) {
+	return rc
+}
+
+func (rc *runtimeContext) decode(s string) {
+	for k, v := range decodeObject(s) {
 		if !rc.set(k, v) {
 			if rc.extra == nil {
 				rc.extra = map[string]any{}
@@ -84,7 +96,6 @@ func runtimeOf(t *Task) *runtimeContext {
 			rc.extra[k] = v
 		}
 	}
-	return rc
 }
 
 // setRuntime stores rc as t's runtime context.
@@ -236,9 +247,147 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// encode renders rc as stored: through the engine's JSON encoder, as a map,
-// so keys come out sorted and numbers as they always did.
+// encode renders rc as stored: as the engine's JSON encoder renders a map
+// (expr.EncodeJSON: keys sorted, Python's separators and numbers), so that
+// rows and the API's runtime_context read as they always have. Contexts
+// holding keys it does not know go through such a map; the others are
+// written directly, key by key in sorted order, which costs less.
 func (rc *runtimeContext) encode() string {
+	if len(rc.extra) > 0 {
+		return encodeOrNull(rc.asMap())
+	}
+	e := rcEncoder{b: make([]byte, 1, 64)}
+	e.b[0] = '{'
+	if rc.Concurrency != nil {
+		e.key("concurrency")
+		e.b = strconv.AppendInt(e.b, *rc.Concurrency, 10)
+	}
+	if rc.Items != nil {
+		e.key("items")
+		list := make([]any, len(rc.Items))
+		for i, it := range rc.Items {
+			list[i] = it
+		}
+		e.value(list)
+	}
+	if rc.JoinCount > 0 {
+		e.key("join_count")
+		e.b = strconv.AppendInt(e.b, rc.JoinCount, 10)
+	}
+	e.flag("join_done", rc.JoinDone)
+	e.flag("pause_before_done", rc.PauseBeforeDone)
+	if o := rc.PendingOutcome; o != nil {
+		e.key("pending_outcome")
+		e.b = append(e.b, `{"result": `...)
+		e.value(o.Result)
+		e.b = append(e.b, `, "state": `...)
+		e.str(string(o.State))
+		if o.Info != nil {
+			e.b = append(e.b, `, "state_info": `...)
+			e.str(*o.Info)
+		}
+		e.b = append(e.b, '}')
+	}
+	if rc.RetryNo > 0 {
+		e.key("retry_task_policy")
+		e.b = append(e.b, `{"retry_no": `...)
+		e.b = strconv.AppendInt(e.b, rc.RetryNo, 10)
+		e.b = append(e.b, '}')
+	}
+	e.flag("timed_out", rc.TimedOut)
+	if rc.Timeout > 0 {
+		e.key("timeout")
+		e.value(rc.Timeout)
+	}
+	if rc.TimerFired != "" {
+		e.key("timer_fired")
+		e.str(rc.TimerFired)
+	}
+	if rc.TransitionsDone > 0 {
+		e.key("transitions_done")
+		e.b = strconv.AppendInt(e.b, rc.TransitionsDone, 10)
+	}
+	if rc.TriggeredBy != nil {
+		e.key("triggered_by")
+		e.b = append(e.b, '[')
+		for i, tr := range rc.TriggeredBy {
+			if i > 0 {
+				e.b = append(e.b, ", "...)
+			}
+			e.b = append(e.b, `{"event": `...)
+			e.str(tr.Event)
+			e.b = append(e.b, `, "task_id": `...)
+			e.str(tr.TaskID)
+			e.b = append(e.b, '}')
+		}
+		e.b = append(e.b, ']')
+	}
+	e.flag("wait_after_done", rc.WaitAfterDone)
+	e.flag("wait_before_done", rc.WaitBeforeDone)
+	if p := rc.WithItems; p != nil {
+		e.key("with_items")
+		e.b = append(e.b, `{"capacity": `...)
+		e.b = strconv.AppendInt(e.b, p.Capacity, 10)
+		e.b = append(e.b, `, "count": `...)
+		e.b = strconv.AppendInt(e.b, p.Count, 10)
+		e.b = append(e.b, '}')
+	}
+	switch {
+	case e.failed:
+		return "null" // as encodeOrNull stored a map it could not encode
+	case len(e.b) == 1:
+		return "{}"
+	}
+	return string(append(e.b, '}'))
+}
+
+// rcEncoder writes a runtime context's JSON text.
+type rcEncoder struct {
+	b      []byte
+	failed bool
+}
+
+func (e *rcEncoder) key(k string) {
+	if len(e.b) > 1 {
+		e.b = append(e.b, ", "...)
+	}
+	e.b = append(e.b, '"')
+	e.b = append(e.b, k...)
+	e.b = append(e.b, `": `...)
+}
+
+func (e *rcEncoder) flag(k string, b bool) {
+	if b {
+		e.key(k)
+		e.b = append(e.b, "true"...)
+	}
+}
+
+// str writes s; text that needs no escaping (ids, states, job kinds) is
+// written as is.
+func (e *rcEncoder) str(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			e.value(s)
+			return
+		}
+	}
+	e.b = append(e.b, '"')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, '"')
+}
+
+func (e *rcEncoder) value(v any) {
+	j, err := expr.EncodeJSON(v)
+	if err != nil {
+		e.failed = true
+		return
+	}
+	e.b = append(e.b, j...)
+}
+
+// asMap is rc as the map it was before it had a type.
+func (rc *runtimeContext) asMap() map[string]any {
 	m := make(map[string]any, len(rc.extra)+4)
 	for k, v := range rc.extra {
 		m[k] = v
@@ -290,7 +439,7 @@ func (rc *runtimeContext) encode() string {
 	if rc.Concurrency != nil {
 		m["concurrency"] = *rc.Concurrency
 	}
-	return encodeOrNull(m)
+	return m
 }
 
 func putTrue(m map[string]any, k string, b bool) {
