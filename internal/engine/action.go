@@ -283,8 +283,8 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// and accepted, but does not revive the task (reference §1.6.2).
 		// Mistral derives a task's result from its accepted actions, so
 		// the late result becomes the task's result all the same.
-		if runtime(t)["timed_out"] == true && t.ResultJSON != "null" {
-			t.ResultJSON = mustEncode(decodeObject(outJSON)["result"])
+		if runtimeOf(t).TimedOut && t.ResultJSON != "null" {
+			t.ResultJSON = encodeOrNull(decodeObject(outJSON)["result"])
 			return w.tx.UpdateTask(w.ctx, t)
 		}
 		return nil
@@ -404,7 +404,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		return a, nil
 	}
 	state, result := e.invoke(ctx, act, a, full)
-	out := mustEncode(map[string]any{"result": result})
+	out := encodeOrNull(map[string]any{"result": result})
 	a.State, a.OutputJSON = state, &out
 	return a, nil
 }

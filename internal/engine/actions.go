@@ -465,7 +465,7 @@ func ActionInput(name string) string {
 		case p.def == nil:
 			parts[i] = p.name + "=null"
 		default:
-			parts[i] = p.name + "=" + mustEncode(p.def)
+			parts[i] = p.name + "=" + encodeOrNull(p.def)
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -289,10 +289,10 @@ func (e *Engine) DescribeAction(d *ActionDefinition) (AdhocSpec, error) {
 	}
 	out := AdhocSpec{Base: spec.Base}
 	if len(spec.BaseInput) > 0 {
-		out.BaseInputJSON = mustEncode(spec.BaseInput)
+		out.BaseInputJSON = encodeOrNull(spec.BaseInput)
 	}
 	if spec.Output != nil {
-		out.OutputJSON = mustEncode(spec.Output)
+		out.OutputJSON = encodeOrNull(spec.Output)
 	}
 	return out, nil
 }

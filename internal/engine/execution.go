@@ -220,7 +220,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		if u.Env != nil {
 			params := decodeObject(ex.ParamsJSON)
 			params["env"] = merge(asObject(params["env"]), u.Env)
-			ex.ParamsJSON = mustEncode(params)
+			ex.ParamsJSON = encodeOrNull(params)
 			ex.UpdatedAt = e.now()
 			if err := w.tx.UpdateExecution(ctx, ex); err != nil {
 				return err

@@ -28,7 +28,7 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 			data[k] = val
 		}
 	}
-	ex.ContextJSON = mustEncode(data)
+	ex.ContextJSON = encodeOrNull(data)
 	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
 		return fmt.Errorf("create execution: %w", err)
 	}
@@ -102,7 +102,7 @@ func (w *work) abortTask(ex *Execution, spec *dsl.Workflow, t *Task, info string
 	now := w.e.now()
 	from := t.State
 	t.State, t.StateInfo, t.FinishedAt, t.Processed = StateError, &info, &now, true
-	t.ResultJSON = mustEncode(result)
+	t.ResultJSON = encodeOrNull(result)
 	if err := w.saveTask(ex, t, from, ""); err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	from := t.State
 	t.State, t.StateInfo = end.state, end.info
 	t.FinishedAt, t.UpdatedAt = &now, now
-	t.ResultJSON = mustEncode(end.result)
+	t.ResultJSON = encodeOrNull(end.result)
 
 	var branch, global map[string]any
 	if end.publish {
@@ -148,20 +148,20 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 		if err != nil {
 			// Mistral fails the workflow: the error is in handling the
 			// action's completion, not in the action.
-			info := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts))
+			info := w.completionFailure(ex, spec, t, err)
 			t.State, t.StateInfo, t.FinishedAt = from, nil, nil
 			return w.abortTask(ex, spec, t, info, end.result)
 		}
 		published = asObject(v)
 		if g != nil {
-			ex.PublishedGlobalJSON = mustEncode(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
+			ex.PublishedGlobalJSON = encodeOrNull(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
 			ex.UpdatedAt = now
 			if err := w.tx.UpdateExecution(w.ctx, ex, ex.State); err != nil {
 				return fmt.Errorf("publish global variables of task %q: %w", t.Name, err)
 			}
 		}
 	}
-	t.PublishedJSON = mustEncode(published)
+	t.PublishedJSON = encodeOrNull(published)
 	if ts.KeepResult != nil {
 		keep, err := policyBool(ts.KeepResult, w.exprContext(ex, decodeObject(t.InContextJSON), t))
 		if err == nil && !keep {
@@ -231,6 +231,14 @@ func deepMerge(a, b map[string]any) map[string]any {
 	return out
 }
 
+// completionFailure is Mistral's message for an error in handling the end
+// of a task's action (its publish, a guard, a command's message, the
+// output a succeed command computes): it fails the task and the workflow.
+func (w *work) completionFailure(ex *Execution, spec *dsl.Workflow, t *Task, err error) string {
+	return fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]",
+		err.Error(), ex.WorkflowName, t.Name, w.actionName(t, spec.Tasks[t.Name]))
+}
+
 // actionName names what a task ran, for error messages.
 func (w *work) actionName(t *Task, ts *dsl.Task) string {
 	if ts.Workflow != "" {
@@ -281,8 +289,8 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	}
 	// Transitions already fired before a pause command are not fired again
 	// on resume.
-	rc := runtime(t)
-	skip, _ := rc["transitions_done"].(int64)
+	rc := runtimeOf(t)
+	skip := rc.TransitionsDone
 	n := int64(0)
 	for _, c := range clauses {
 		for _, tr := range c.items {
@@ -293,7 +301,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 			if tr.Guard != "" {
 				v, err := expr.EvalString(tr.Guard, ectx)
 				if err != nil {
-					return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts)), mustDecode(t.ResultJSON))
+					return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 				}
 				if !expr.Truthy(v) {
 					continue
@@ -303,8 +311,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				t.ErrorHandled = true
 			}
 			if !tr.IsCommand() {
-				trig := map[string]any{"task_id": t.ID, "event": c.event}
-				if err := w.startTask(ex, spec, tr.Target, data, trig); err != nil {
+				if err := w.startTask(ex, spec, tr.Target, data, &trigger{TaskID: t.ID, Event: c.event}); err != nil {
 					return err
 				}
 				if ex.State != StateRunning {
@@ -318,7 +325,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				continue
 			case dsl.CmdPause:
 				// The rest of the transitions fire on resume.
-				rc["transitions_done"] = n
+				rc.TransitionsDone = n
 				setRuntime(t, rc)
 				t.Processed = false
 				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
@@ -341,7 +348,7 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	if raw, ok := tr.Params["msg"]; ok {
 		v, err := expr.Eval(raw, ectx)
 		if err != nil {
-			return w.abortTask(ex, spec, t, fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t))), mustDecode(t.ResultJSON))
+			return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 		}
 		msg = strPtr(expr.Str(v))
 	}
@@ -355,9 +362,8 @@ func (w *work) command(ex *Execution, spec *dsl.Workflow, t *Task, tr dsl.Transi
 	return w.endExecution(ex, spec, StateSuccess, msg, ending{trigger: t})
 }
 
-func ts(spec *dsl.Workflow, t *Task) *dsl.Task { return spec.Tasks[t.Name] }
-
-func mustDecode(s string) any {
+// decodeOrNil decodes stored JSON text, nil if it does not parse.
+func decodeOrNil(s string) any {
 	v, _ := decode(s)
 	return v
 }
@@ -443,7 +449,7 @@ func (w *work) joinFailure(spec *dsl.Workflow, tasks []*Task, join *Task) string
 	if len(failed) > 0 {
 		return "Failed by tasks: " + pyList(failed)
 	}
-	return fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", w.joinArrivals(runtime(join)))
+	return fmt.Sprintf("Join condition is not satisfied: %d inbound transition(s) fired", runtimeOf(join).JoinCount)
 }
 
 // failureInfo renders Mistral's state_info for a workflow failed by tasks.
@@ -529,8 +535,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 			switch {
 			case err != nil && how.trigger != nil:
 				t := how.trigger
-				msg := fmt.Sprintf("Failed to handle action completion [error=%s, wf=%s, task=%s, action=%s]", err.Error(), ex.WorkflowName, t.Name, w.actionName(t, ts(spec, t)))
-				return w.abortTask(ex, spec, t, msg, mustDecode(t.ResultJSON))
+				return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 			case err != nil:
 				state, info = StateError, strPtr(fmt.Sprintf("Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s", ex.ID, ex.WorkflowName, err.Error()))
 				output = map[string]any{"result": *info}
@@ -557,7 +562,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 	outJSON, err := encode(output)
 	if err != nil {
 		state, info = StateError, strPtr(err.Error())
-		outJSON = mustEncode(map[string]any{"result": *info})
+		outJSON = encodeOrNull(map[string]any{"result": *info})
 	}
 	from := []State{ex.State}
 	ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = state, info, outJSON, w.e.now()
@@ -700,8 +705,8 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			err = w.processTask(ex, spec, t)
 		case t.State == StateIdle:
 			err = w.runTask(ex, spec, t) // held by pause-before
-		case t.State == StateDelayed && runtime(t)["timer_fired"] != nil:
-			err = w.fireTimer(ex, spec, t, runtime(t)["timer_fired"].(string))
+		case t.State == StateDelayed && runtimeOf(t).TimerFired != "":
+			err = w.fireTimer(ex, spec, t, runtimeOf(t).TimerFired)
 		}
 		if err != nil {
 			return err

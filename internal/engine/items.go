@@ -85,25 +85,22 @@ func (w *work) startItems(ex *Execution, spec *dsl.Workflow, t *Task, data map[s
 			capacity = int(c)
 		}
 	}
-	rc := runtime(t)
+	rc := runtimeOf(t)
 	// A task run again without reset (RerunTask) keeps the items whose
 	// results still count; only the others run.
 	var kept map[int]bool
-	if rc["with_items"] != nil {
+	if rc.WithItems != nil {
 		actions, err := w.tx.ActionExecutionsOf(w.ctx, t.ID)
 		if err != nil {
 			return err
 		}
 		kept = coveredItems(actions)
 	}
-	rc["with_items"] = map[string]any{"count": int64(len(items)), "capacity": int64(capacity)}
-	itemValues := make([]any, len(items))
-	for i, it := range items {
-		itemValues[i] = it
-	}
-	rc["items"] = itemValues
+	rc.WithItems = &itemsProgress{Count: int64(len(items)), Capacity: int64(capacity)}
+	rc.Items = items
 	if ts.Concurrency != nil {
-		rc["concurrency"] = int64(capacity)
+		n := int64(capacity)
+		rc.Concurrency = &n
 	}
 	setRuntime(t, rc)
 	if err := w.tx.UpdateTask(w.ctx, t); err != nil {
@@ -154,8 +151,7 @@ func (w *work) itemDone(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	if err != nil {
 		return err
 	}
-	rc := runtime(t)
-	rawItems, _ := rc["items"].([]any)
+	items := runtimeOf(t).Items
 	var current []*ActionExecution // this attempt's actions (earlier retries are no longer accepted)
 	running, failed := 0, false
 	for _, a := range actions {
@@ -178,9 +174,8 @@ func (w *work) itemDone(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		for covered[next] {
 			next++
 		}
-		if next < len(rawItems) {
-			binding, _ := rawItems[next].(map[string]any)
-			return w.startItem(ex, spec, t, decodeObject(t.InContextJSON), binding, next)
+		if next < len(items) {
+			return w.startItem(ex, spec, t, decodeObject(t.InContextJSON), items[next], next)
 		}
 	}
 	if running > 0 {

@@ -155,7 +155,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 	}
 	var record *string
 	if b := act.builtin().name; b == "std.mistral_http" || b == "std.http" {
-		record = strPtr(mustEncode(requestRecord(act.builtinInput(in), e, a)))
+		record = strPtr(encodeOrNull(requestRecord(act.builtinInput(in), e, a)))
 	}
 	return e.update(ctx, func(w *work) error {
 		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
@@ -185,7 +185,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		}
 		outJSON, err := encode(map[string]any{"result": result})
 		if err != nil {
-			outJSON = mustEncode(map[string]any{"result": err.Error()})
+			outJSON = encodeOrNull(map[string]any{"result": err.Error()})
 			state = StateError
 		}
 		err = w.completeAction(a, state, outJSON, ViaEngine, "")

@@ -50,17 +50,15 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		if env != nil {
 			params := decodeObject(ex.ParamsJSON)
 			params["env"] = merge(asObject(params["env"]), env)
-			ex.ParamsJSON = mustEncode(params)
+			ex.ParamsJSON = encodeOrNull(params)
 		}
 		ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = StateRunning, nil, "{}", now
 		if err := w.tx.UpdateExecution(ctx, ex, StateError); err != nil {
 			return fmt.Errorf("rerun execution %s: %w", ex.ID, err)
 		}
 		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID, Note: "rerun of task " + t.Name})
-		rc := runtime(t)
-		for _, k := range []string{"timeout", "timed_out", "retry_task_policy", "wait_before_done", "wait_after_done", "pause_before_done", "transitions_done", "pending_outcome"} {
-			delete(rc, k)
-		}
+		rc := runtimeOf(t)
+		rc.rerun()
 		setRuntime(t, rc)
 		t.StateInfo, t.FinishedAt, t.Processed, t.ErrorHandled = nil, nil, false, false
 		t.PublishedJSON, t.ResultJSON = "{}", "[]"

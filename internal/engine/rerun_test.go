@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -31,7 +32,7 @@ func TestRerunWithItems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			e := newEngine(t, engine.Config{})
+			e, rec := newRecordedEngine(t, engine.Config{})
 			conc := ""
 			if tc.concurrency != "" {
 				conc = "      concurrency: " + tc.concurrency + "\n"
@@ -137,6 +138,7 @@ func TestRerunWithItems(t *testing.T) {
 			if len(all) != ran+len(tc.rerun) {
 				t.Errorf("%d action executions, want %d (first attempt %d, rerun %d)", len(all), ran+len(tc.rerun), ran, len(tc.rerun))
 			}
+			checkRuntimeGolden(t, rec, "rerun_"+filepath.Base(t.Name()))
 		})
 	}
 }

@@ -99,8 +99,9 @@ func encode(v any) (string, error) {
 	return string(b), nil
 }
 
-// mustEncode encodes values the engine built itself from JSON-safe parts.
-func mustEncode(v any) string {
+// encodeOrNull encodes values the engine built itself from JSON-safe
+// parts, which cannot fail to encode; were one to, it stores null.
+func encodeOrNull(v any) string {
 	s, err := encode(v)
 	if err != nil {
 		return "null"

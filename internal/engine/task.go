@@ -14,11 +14,6 @@ import (
 // applies fail-on, retry and wait-after before finishTask publishes and
 // fires transitions. Timers are jobs; their handlers are in timers.go.
 
-// runtime returns the task's runtime context (Mistral's runtime_context).
-func runtime(t *Task) map[string]any { return decodeObject(t.RuntimeContextJSON) }
-
-func setRuntime(t *Task, rc map[string]any) { t.RuntimeContextJSON = mustEncode(rc) }
-
 // saveTask writes t, guarded by its previous state, and publishes the
 // change when the state moved.
 func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
@@ -34,7 +29,7 @@ func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
 
 // startTask starts a task reached by a transition (or a start task, with
 // triggeredBy nil).
-func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data map[string]any, triggeredBy map[string]any) error {
+func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data map[string]any, triggeredBy *trigger) error {
 	// Tasks that fail at once run their transitions in the same
 	// transaction; a cycle of them must not recurse forever.
 	w.depth++
@@ -46,21 +41,18 @@ func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data ma
 	if ts.Join != nil {
 		return w.joinTask(ex, spec, ts, data, triggeredBy)
 	}
-	t, err := w.createTask(ex, ts, StateRunning, data, triggeredBy, nil)
+	t, err := w.createTask(ex, ts, StateRunning, data, triggeredBy, 0)
 	if err != nil {
 		return err
 	}
 	return w.beginTask(ex, spec, t)
 }
 
-func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, triggeredBy, extra map[string]any) (*Task, error) {
+func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data map[string]any, triggeredBy *trigger, joinCount int64) (*Task, error) {
 	now := w.e.now()
-	rc := map[string]any{}
+	rc := &runtimeContext{JoinCount: joinCount}
 	if triggeredBy != nil {
-		rc["triggered_by"] = []any{triggeredBy}
-	}
-	for k, v := range extra {
-		rc[k] = v
+		rc.TriggeredBy = []trigger{*triggeredBy}
 	}
 	t := &Task{
 		ID:                  newID(),
@@ -72,8 +64,8 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data, trigge
 		WorkflowID:          ex.WorkflowID,
 		Tags:                orEmpty(ts.Tags),
 		State:               state,
-		RuntimeContextJSON:  mustEncode(rc),
-		InContextJSON:       mustEncode(data),
+		RuntimeContextJSON:  rc.encode(),
+		InContextJSON:       encodeOrNull(data),
 		PublishedJSON:       "{}",
 		ResultJSON:          "[]", // no accepted action yet (Mistral's rule)
 		ProjectID:           ex.ProjectID,
@@ -118,7 +110,7 @@ func transitionsTo(ts *dsl.Task, name string) bool {
 
 // joinTask records one arrival at a join task; the task runs once enough
 // inbound transitions have fired (join: all, one or N).
-func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data, triggeredBy map[string]any) error {
+func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data map[string]any, triggeredBy *trigger) error {
 	need := 1
 	switch j := ts.Join.(type) {
 	case string:
@@ -137,7 +129,7 @@ func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data, t
 		if other.Name != ts.Name {
 			continue
 		}
-		if runtime(other)["join_done"] == true {
+		if runtimeOf(other).JoinDone {
 			return nil // already satisfied: later arrivals change nothing
 		}
 		if other.State == StateWaiting {
@@ -145,35 +137,29 @@ func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data, t
 		}
 	}
 	if t == nil {
-		t, err = w.createTask(ex, ts, StateWaiting, data, triggeredBy, map[string]any{"join_count": int64(1)})
+		t, err = w.createTask(ex, ts, StateWaiting, data, triggeredBy, 1)
 		if err != nil {
 			return err
 		}
 	} else {
-		rc := runtime(t)
-		rc["join_count"] = int64(w.joinArrivals(rc) + 1)
+		rc := runtimeOf(t)
+		rc.JoinCount++
 		if triggeredBy != nil {
-			list, _ := rc["triggered_by"].([]any)
-			rc["triggered_by"] = append(list, triggeredBy)
+			rc.TriggeredBy = append(rc.TriggeredBy, *triggeredBy)
 		}
 		setRuntime(t, rc)
-		t.InContextJSON = mustEncode(merge(decodeObject(t.InContextJSON), data))
+		t.InContextJSON = encodeOrNull(merge(decodeObject(t.InContextJSON), data))
 		if err := w.saveTask(ex, t, t.State, ""); err != nil {
 			return err
 		}
 	}
-	rc := runtime(t)
-	if w.joinArrivals(rc) < need {
+	rc := runtimeOf(t)
+	if rc.JoinCount < int64(need) {
 		return nil
 	}
-	rc["join_done"] = true
+	rc.JoinDone = true
 	setRuntime(t, rc)
 	return w.beginTask(ex, spec, t)
-}
-
-func (w *work) joinArrivals(rc map[string]any) int {
-	n, _ := rc["join_count"].(int64)
-	return int(n)
 }
 
 // policyNumber evaluates a numeric policy value (a number or an expression).
@@ -221,14 +207,14 @@ func fmtSeconds(f float64) string {
 // beginTask applies the policies that act before a task runs.
 func (w *work) beginTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	ts := spec.Tasks[t.Name]
-	rc := runtime(t)
+	rc := runtimeOf(t)
 	ectx := w.exprContext(ex, decodeObject(t.InContextJSON), t)
-	if ts.WaitBefore != nil && rc["wait_before_done"] == nil {
+	if ts.WaitBefore != nil && !rc.WaitBeforeDone {
 		d, err := policyNumber(ts.WaitBefore, ectx, "wait-before")
 		if err != nil {
 			return w.failTask(ex, spec, t, err.Error())
 		}
-		rc["wait_before_done"] = true
+		rc.WaitBeforeDone = true
 		setRuntime(t, rc)
 		if d > 0 {
 			from := t.State
@@ -239,12 +225,12 @@ func (w *work) beginTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 			return w.addJob(JobTaskWaitBefore, t.ID, w.e.now().Add(seconds(d)))
 		}
 	}
-	if ts.PauseBefore != nil && rc["pause_before_done"] == nil {
+	if ts.PauseBefore != nil && !rc.PauseBeforeDone {
 		pause, err := policyBool(ts.PauseBefore, ectx)
 		if err != nil {
 			return w.failTask(ex, spec, t, err.Error())
 		}
-		rc["pause_before_done"] = true
+		rc.PauseBeforeDone = true
 		setRuntime(t, rc)
 		if pause {
 			from := t.State
@@ -265,14 +251,14 @@ func (w *work) runTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	now := w.e.now()
 	data := decodeObject(t.InContextJSON)
 	ectx := w.exprContext(ex, data, t)
-	rc := runtime(t)
-	if ts.Timeout != nil && rc["timeout"] == nil {
+	rc := runtimeOf(t)
+	if ts.Timeout != nil && rc.Timeout == 0 {
 		d, err := policyNumber(ts.Timeout, ectx, "timeout")
 		if err != nil {
 			return w.failTask(ex, spec, t, err.Error())
 		}
 		if d > 0 {
-			rc["timeout"] = d
+			rc.Timeout = d
 			setRuntime(t, rc)
 			if err := w.addJob(JobTaskTimeout, t.ID, now.Add(seconds(d))); err != nil {
 				return err
@@ -282,7 +268,7 @@ func (w *work) runTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	from := t.State
 	// A task created RUNNING by startTask is already stored as such; write
 	// it only if this changed it.
-	dirty := from != StateRunning || t.StateInfo != nil || rc["timeout"] != nil
+	dirty := from != StateRunning || t.StateInfo != nil || rc.Timeout != 0
 	t.State, t.StateInfo = StateRunning, nil
 	if t.StartedAt == nil {
 		t.StartedAt, dirty = &now, true
@@ -380,7 +366,7 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 	ts := spec.Tasks[t.Name]
 	// Policies see the outcome through task().
 	view := *t
-	view.State, view.StateInfo, view.ResultJSON = state, info, mustEncode(result)
+	view.State, view.StateInfo, view.ResultJSON = state, info, encodeOrNull(result)
 	ectx := w.exprContext(ex, decodeObject(t.InContextJSON), &view)
 	if state == StateSuccess && ts.FailOn != nil {
 		fail, err := policyBool(ts.FailOn, ectx)
@@ -393,7 +379,7 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 			return w.endTask(ex, spec, t, taskEnd{state: StateError, info: strPtr("Failed by 'fail-on' policy"), result: result})
 		}
 	}
-	rc := runtime(t)
+	rc := runtimeOf(t)
 	if retry, ok := ts.Retry.(map[string]any); ok {
 		again, delay, err := w.shouldRetry(retry, rc, state, ectx)
 		if err != nil {
@@ -403,18 +389,14 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 			return w.scheduleRetry(ex, t, rc, info, delay)
 		}
 	}
-	if ts.WaitAfter != nil && rc["wait_after_done"] == nil {
+	if ts.WaitAfter != nil && !rc.WaitAfterDone {
 		d, err := policyNumber(ts.WaitAfter, ectx, "wait-after")
 		if err != nil {
 			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
 		}
-		rc["wait_after_done"] = true
+		rc.WaitAfterDone = true
 		if d > 0 {
-			outcome := map[string]any{"state": string(state), "result": result}
-			if info != nil {
-				outcome["state_info"] = *info
-			}
-			rc["pending_outcome"] = outcome
+			rc.PendingOutcome = &heldOutcome{State: state, Info: info, Result: result}
 			setRuntime(t, rc)
 			from := t.State
 			t.State, t.StateInfo = StateDelayed, strPtr(fmt.Sprintf("Delayed by 'wait-after' policy [delay=%s]", fmtSeconds(d)))
@@ -429,7 +411,7 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 }
 
 // shouldRetry decides whether the retry policy runs the task again.
-func (w *work) shouldRetry(retry, rc map[string]any, state State, ectx *expr.Context) (bool, float64, error) {
+func (w *work) shouldRetry(retry map[string]any, rc *runtimeContext, state State, ectx *expr.Context) (bool, float64, error) {
 	count, err := policyNumber(retry["count"], ectx, "retry count")
 	if err != nil {
 		return false, 0, err
@@ -438,11 +420,7 @@ func (w *work) shouldRetry(retry, rc map[string]any, state State, ectx *expr.Con
 	if err != nil {
 		return false, 0, err
 	}
-	done := int64(0)
-	if p, ok := rc["retry_task_policy"].(map[string]any); ok {
-		done, _ = p["retry_no"].(int64)
-	}
-	if float64(done) >= count {
+	if float64(rc.RetryNo) >= count {
 		return false, 0, nil
 	}
 	switch state {
@@ -465,13 +443,9 @@ func (w *work) shouldRetry(retry, rc map[string]any, state State, ectx *expr.Con
 
 // scheduleRetry delays a task for its next attempt. Earlier attempts stop
 // counting towards its result (accepted false), as in Mistral.
-func (w *work) scheduleRetry(ex *Execution, t *Task, rc map[string]any, info *string, delay float64) error {
-	done := int64(0)
-	if p, ok := rc["retry_task_policy"].(map[string]any); ok {
-		done, _ = p["retry_no"].(int64)
-	}
-	rc["retry_task_policy"] = map[string]any{"retry_no": done + 1}
-	delete(rc, "wait_after_done")
+func (w *work) scheduleRetry(ex *Execution, t *Task, rc *runtimeContext, info *string, delay float64) error {
+	rc.RetryNo++
+	rc.WaitAfterDone = false
 	setRuntime(t, rc)
 	actions, err := w.tx.ActionExecutionsOf(w.ctx, t.ID)
 	if err != nil {

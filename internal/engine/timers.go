@@ -46,8 +46,8 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 		}
 		if ex.State != StateRunning {
 			// Paused: remember that the timer fired; resume goes on from here.
-			rc := runtime(t)
-			rc["timer_fired"] = j.Kind
+			rc := runtimeOf(t)
+			rc.TimerFired = j.Kind
 			setRuntime(t, rc)
 			return w.tx.UpdateTask(w.ctx, t)
 		}
@@ -57,8 +57,8 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 
 // fireTimer continues a DELAYED task whose timer fired.
 func (w *work) fireTimer(ex *Execution, spec *dsl.Workflow, t *Task, kind string) error {
-	rc := runtime(t)
-	delete(rc, "timer_fired")
+	rc := runtimeOf(t)
+	rc.TimerFired = ""
 	setRuntime(t, rc)
 	switch kind {
 	case JobTaskWaitBefore:
@@ -66,15 +66,13 @@ func (w *work) fireTimer(ex *Execution, spec *dsl.Workflow, t *Task, kind string
 	case JobTaskRetry:
 		return w.runTask(ex, spec, t)
 	case JobTaskWaitAfter:
-		out, _ := rc["pending_outcome"].(map[string]any)
-		delete(rc, "pending_outcome")
-		setRuntime(t, rc)
-		var info *string
-		if s, ok := out["state_info"].(string); ok {
-			info = &s
+		out := rc.PendingOutcome
+		if out == nil {
+			out = &heldOutcome{} // as before: a task ended in no state
 		}
-		state, _ := out["state"].(string)
-		return w.finishTask(ex, spec, t, State(state), info, out["result"])
+		rc.PendingOutcome = nil
+		setRuntime(t, rc)
+		return w.finishTask(ex, spec, t, out.State, out.Info, out.Result)
 	}
 	return fmt.Errorf("unknown timer kind %q", kind)
 }
@@ -88,13 +86,9 @@ func (w *work) timeoutTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	default:
 		return nil
 	}
-	d, _ := runtime(t)["timeout"].(float64)
-	if n, ok := runtime(t)["timeout"].(int64); ok {
-		d = float64(n)
-	}
-	info := fmt.Sprintf("Task timed out [timeout(s)=%s].", fmtSeconds(d))
-	rc := runtime(t)
-	rc["timed_out"] = true
+	rc := runtimeOf(t)
+	info := fmt.Sprintf("Task timed out [timeout(s)=%s].", fmtSeconds(rc.Timeout))
+	rc.TimedOut = true
 	setRuntime(t, rc)
 	return w.finishTask(ex, spec, t, StateError, &info, []any{})
 }

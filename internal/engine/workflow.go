@@ -59,7 +59,7 @@ func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 		Namespace:     namespace,
 		Definition:    spec.Source,
 		Input:         spec.InputString(),
-		InterfaceJSON: mustEncode(map[string]any{"input": inputs, "output": outputs}),
+		InterfaceJSON: encodeOrNull(map[string]any{"input": inputs, "output": outputs}),
 		Tags:          tags,
 		Scope:         scope,
 		ProjectID:     DefaultProject,
