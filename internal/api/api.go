@@ -31,6 +31,9 @@ type API struct {
 	auth *auth.Service
 	// parseSlots holds a token per definition being parsed.
 	parseSlots chan struct{}
+	// parsing, when set, runs while a definition holds its slot (tests
+	// hold slots with it).
+	parsing func()
 }
 
 // SetAuth gives the API the account service behind /v3 (the Keystone
