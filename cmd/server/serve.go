@@ -129,7 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
 	var eng *engine.Engine
-	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
+	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log, UserDeleted: live.EndUser,
 		ActionFinished: func(ctx context.Context, id string) (bool, error) {
 			a, err := eng.GetActionExecution(ctx, id)
 			if err != nil {

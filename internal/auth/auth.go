@@ -198,6 +198,10 @@ type Config struct {
 	// Limit is the login rate limit (default 5 failures per account and
 	// 20 per address in 15 minutes).
 	Limit LimitConfig
+	// UserDeleted, when set, is told the name of each deleted account once
+	// its sessions are gone, so that their open pages stop following events
+	// (the websocket hub's EndUser).
+	UserDeleted func(name string)
 }
 
 // Service implements accounts, tokens, sessions and callback tokens.
@@ -210,6 +214,7 @@ type Service struct {
 	sessionTTL     time.Duration
 	keystoneTTL    time.Duration
 	limiter        *limiter
+	userDeleted    func(name string)
 	callbackKey    []byte
 	// dummyHash is compared against when a user does not exist, made on
 	// first use at the service's cost.
@@ -219,7 +224,7 @@ type Service struct {
 // New returns a Service. Call Init before use.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, log: cfg.Logger, now: cfg.Now, cost: cfg.BcryptCost, actionFinished: cfg.ActionFinished,
-		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL}
+		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, userDeleted: cfg.UserDeleted}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -389,6 +394,9 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 		return err
 	}
 	s.log.Info("user deleted", "user", name)
+	if s.userDeleted != nil {
+		s.userDeleted(name)
+	}
 	return nil
 }
 

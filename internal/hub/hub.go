@@ -51,8 +51,10 @@ type Hub struct {
 	overflow atomic.Bool
 	// count is the number of connected clients, for metrics.
 	count atomic.Int64
-	// endSession carries logouts to the hub's goroutine.
+	// endSession carries logouts, and endUser deleted accounts, to the
+	// hub's goroutine.
 	endSession chan string
+	endUser    chan string
 	// sessionCheck is how often expired sessions' connections are closed.
 	sessionCheck time.Duration
 	done         chan struct{}
@@ -69,6 +71,7 @@ func New(cfg Config) *Hub {
 		register:     make(chan *client),
 		unregister:   make(chan *client),
 		endSession:   make(chan string),
+		endUser:      make(chan string),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
 	}
@@ -123,6 +126,18 @@ func (h *Hub) EndSession(key string) {
 	}
 	select {
 	case h.endSession <- key:
+	case <-h.done:
+	}
+}
+
+// EndUser closes the connections opened with any session of the account
+// name, when it is deleted: its sessions are gone with it.
+func (h *Hub) EndUser(name string) {
+	if name == "" {
+		return
+	}
+	select {
+	case h.endUser <- name:
 	case <-h.done:
 	}
 }
@@ -225,6 +240,12 @@ func (h *Hub) Run(ctx context.Context) {
 		case key := <-h.endSession:
 			for c := range clients {
 				if c.session == key {
+					drop(c)
+				}
+			}
+		case name := <-h.endUser:
+			for c := range clients {
+				if c.user == name {
 					drop(c)
 				}
 			}

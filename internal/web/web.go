@@ -179,7 +179,7 @@ type LiveHandler interface {
 func (s *Server) serveLive(c echo.Context) error {
 	r := c.Request()
 	if who := auth.FromContext(c); who != nil && who.Session != "" {
-		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
+		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.User, who.Expires))
 	}
 	s.live.ServeHTTP(c.Response(), r)
 	return nil
