@@ -39,6 +39,9 @@ type config struct {
 	seed      bool
 	maxOutput int
 	auth      string
+	// readTimeout bounds reading a whole request, idleTimeout a keep-alive
+	// connection's wait for the next one.
+	readTimeout, idleTimeout time.Duration
 	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
 	// only: a flag would show it in the process list).
 	adminPassword string
@@ -63,6 +66,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
 	fs.StringVar(&cfg.auth, "auth", env("SIROCCO_AUTH", "on"), "on: accounts, tokens and sessions are required; off: anyone who reaches the port is admin (loopback addresses only) (env SIROCCO_AUTH)")
+	var badEnv []string
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err == nil {
+				return d
+			}
+			badEnv = append(badEnv, fmt.Sprintf("invalid %s %q: want a duration such as 30s", name, v))
+		}
+		return def
+	}
+	fs.DurationVar(&cfg.readTimeout, "read-timeout", envDuration("SIROCCO_READ_TIMEOUT", time.Minute), "longest a client may take to send a whole request, body included (env SIROCCO_READ_TIMEOUT)")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", envDuration("SIROCCO_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection is kept open (env SIROCCO_IDLE_TIMEOUT)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,6 +88,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if len(badEnv) > 0 {
+		return nil, usageError{badEnv[0]}
+	}
+	if cfg.readTimeout <= 0 || cfg.idleTimeout <= 0 {
+		return nil, usageError{"-read-timeout and -idle-timeout must be positive"}
 	}
 	switch cfg.auth {
 	case "on", "off":
@@ -171,7 +193,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The dashboard registers after the API: GET / stays the API's version
 	// document unless the client prefers HTML.
 	dash.Register(e)
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	// A client that stalls its body, or holds an idle connection, is cut off;
+	// websockets set their own deadlines once upgraded.
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.readTimeout, IdleTimeout: cfg.idleTimeout}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
