@@ -85,13 +85,16 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	if !validCallbackState(c.State) {
 		return nil, false, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
 	}
-	outJSON, err := encode(map[string]any{"result": c.result()})
+	resJSON, err := encode(c.result())
 	if err != nil {
 		return nil, false, err
 	}
-	if len(outJSON) > e.maxOutput {
-		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(outJSON), e.maxOutput)
+	// The limit is on the output as encoded, not on the record it is
+	// stored in (what encode would make of {"result": output}).
+	if len(resJSON) > e.maxOutput {
+		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
 	}
+	outJSON := `{"result": ` + resJSON + `}`
 	if c.Via == "" {
 		c.Via = ViaAPI
 	}
