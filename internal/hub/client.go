@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -27,6 +28,15 @@ type client struct {
 	session string
 	user    string
 	expires time.Time
+	// admitted, when set, receives whether the hub took the client in.
+	admitted chan bool
+}
+
+// admit tells the handler whether the hub took the client in.
+func (c *client) admit(ok bool) {
+	if c.admitted != nil {
+		c.admitted <- ok // buffered: the hub never waits on it
+	}
 }
 
 func (c *client) wants(topics []string) bool {
@@ -57,7 +67,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Register before the handshake completes: once the browser sees the
 	// connection open, it misses no event.
-	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr}
+	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr, admitted: make(chan bool, 1)}
 	if sess, ok := r.Context().Value(sessionKey{}).(session); ok {
 		c.session, c.user, c.expires = sess.key, sess.user, sess.expires
 	}
@@ -65,6 +75,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case h.register <- c:
 	case <-h.done:
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if !<-c.admitted {
+		w.Header().Set("Retry-After", "15")
+		http.Error(w, fmt.Sprintf("this session has %d live connections open already; close a page", h.maxPerSession), http.StatusTooManyRequests)
 		return
 	}
 	defer func() {

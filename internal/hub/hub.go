@@ -35,7 +35,16 @@ type Config struct {
 	// SessionCheck is how often connections of expired sessions are
 	// closed (default 30 s).
 	SessionCheck time.Duration
+	// MaxPerSession bounds the connections one dashboard session may hold
+	// open (default DefaultMaxPerSession); past it a handshake is refused
+	// with 429, and the page retries later.
+	MaxPerSession int
 }
+
+// DefaultMaxPerSession is how many live connections (pages, tabs) one
+// session may hold open. Refusing the next one rather than closing the
+// oldest keeps two sets of tabs from evicting each other in turn.
+const DefaultMaxPerSession = 16
 
 // Hub fans events out to websocket clients by topic.
 type Hub struct {
@@ -56,8 +65,9 @@ type Hub struct {
 	endSession chan string
 	endUser    chan string
 	// sessionCheck is how often expired sessions' connections are closed.
-	sessionCheck time.Duration
-	done         chan struct{}
+	sessionCheck  time.Duration
+	maxPerSession int
+	done          chan struct{}
 }
 
 var _ engine.Publisher = (*Hub)(nil)
@@ -74,6 +84,10 @@ func New(cfg Config) *Hub {
 		endUser:      make(chan string),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
+	}
+	h.maxPerSession = cfg.MaxPerSession
+	if h.maxPerSession <= 0 {
+		h.maxPerSession = DefaultMaxPerSession
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -196,11 +210,17 @@ func Topics(ev engine.Event) []string {
 // Run delivers events until ctx ends, then disconnects every client.
 func (h *Hub) Run(ctx context.Context) {
 	clients := map[*client]struct{}{}
+	perSession := map[string]int{} // open connections by session
 	drop := func(c *client) {
 		if _, ok := clients[c]; ok {
 			delete(clients, c)
 			close(c.send)
 			h.count.Store(int64(len(clients)))
+			if c.session != "" {
+				if perSession[c.session]--; perSession[c.session] <= 0 {
+					delete(perSession, c.session)
+				}
+			}
 		}
 	}
 	send := func(c *client, msg []byte) {
@@ -233,8 +253,16 @@ func (h *Hub) Run(ctx context.Context) {
 			}
 			return
 		case c := <-h.register:
+			if c.session != "" && perSession[c.session] >= h.maxPerSession {
+				c.admit(false)
+				continue
+			}
 			clients[c] = struct{}{}
 			h.count.Store(int64(len(clients)))
+			if c.session != "" {
+				perSession[c.session]++
+			}
+			c.admit(true)
 		case c := <-h.unregister:
 			drop(c)
 		case key := <-h.endSession:

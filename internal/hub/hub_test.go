@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -312,5 +313,59 @@ func TestEndUserEndsConnections(t *testing.T) {
 	h.Publish(engine.Event{Kind: "action_execution", ID: "a", Async: true})
 	if m := read(t, other); m.ID != "a" {
 		t.Errorf("another user's connection got %+v", m)
+	}
+}
+
+// TestConnectionsPerSession: a session holds at most MaxPerSession live
+// connections; the next handshake is refused with 429 and Retry-After
+// (other sessions are not), and closing one frees its place.
+func TestConnectionsPerSession(t *testing.T) {
+	t.Parallel()
+	const max = 3
+	srv := httptest.NewUnstartedServer(nil)
+	h := New(Config{BaseURL: "http://" + srv.Listener.Addr().String(), MaxPerSession: max})
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := r.URL.Query().Get("session")
+		r = r.WithContext(WithSession(r.Context(), s, "user-"+s, time.Now().Add(time.Hour)))
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+
+	dialAs := func(session string) (*websocket.Conn, *http.Response, error) {
+		u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws?topic=inbox&session=" + session
+		c, res, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {srv.URL}})
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+		return c, res, err
+	}
+	var first *websocket.Conn
+	for i := range max {
+		c, _, err := dialAs("s1")
+		if err != nil {
+			t.Fatalf("connection %d of s1: %v", i+1, err)
+		}
+		if i == 0 {
+			first = c
+		}
+	}
+	_, res, err := dialAs("s1")
+	if err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("connection %d of s1: %v %v, want 429 with Retry-After", max+1, res, err)
+	}
+	if _, _, err := dialAs("s2"); err != nil {
+		t.Errorf("another session: %v", err)
+	}
+	// Closing a connection frees its place once the hub has dropped it.
+	first.Close()
+	for h.Clients() > max { // s1's three and s2's one, until first is dropped
+		runtime.Gosched()
+	}
+	if _, _, err := dialAs("s1"); err != nil {
+		t.Errorf("s1 after closing one: %v", err)
 	}
 }
