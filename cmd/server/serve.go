@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,8 @@ type config struct {
 	// readTimeout bounds reading a whole request, idleTimeout a keep-alive
 	// connection's wait for the next one.
 	readTimeout, idleTimeout time.Duration
+	// maxTasks bounds the task executions of one workflow execution.
+	maxTasks int
 	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
 	// only: a flag would show it in the process list).
 	adminPassword string
@@ -79,6 +82,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	fs.DurationVar(&cfg.readTimeout, "read-timeout", envDuration("SIROCCO_READ_TIMEOUT", time.Minute), "longest a client may take to send a whole request, body included (env SIROCCO_READ_TIMEOUT)")
 	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", envDuration("SIROCCO_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection is kept open (env SIROCCO_IDLE_TIMEOUT)")
+	maxTasks := engine.DefaultMaxTasksPerExecution
+	if v := getenv("SIROCCO_MAX_TASKS_PER_EXECUTION"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			maxTasks = n
+		} else {
+			badEnv = append(badEnv, fmt.Sprintf("invalid SIROCCO_MAX_TASKS_PER_EXECUTION %q: want a number", v))
+		}
+	}
+	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -94,6 +106,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.readTimeout <= 0 || cfg.idleTimeout <= 0 {
 		return nil, usageError{"-read-timeout and -idle-timeout must be positive"}
+	}
+	if cfg.maxTasks <= 0 {
+		return nil, usageError{"-max-tasks-per-execution must be positive"}
 	}
 	switch cfg.auth {
 	case "on", "off":
@@ -170,6 +185,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxOutputBytes: cfg.maxOutput,
 		Publisher:      live,
 		CallbackTokens: accounts,
+
+		MaxTasksPerExecution: cfg.maxTasks,
 	})
 	if cfg.seed {
 		if err := seedExamples(ctx, eng, log); err != nil {

@@ -69,14 +69,19 @@ func TestSlowClientsCutOff(t *testing.T) {
 	}
 }
 
-// TestTimeoutFlags: the timeouts take durations, from flags or their
-// environment twins; anything else is a usage error.
-func TestTimeoutFlags(t *testing.T) {
+// TestLimitFlags: the timeouts take durations and the task ceiling a
+// positive number, from flags or their environment twins; anything else is
+// a usage error.
+func TestLimitFlags(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	cfg, err := parseConfig(nil, env(nil), io.Discard)
-	if err != nil || cfg.readTimeout != time.Minute || cfg.idleTimeout != 2*time.Minute {
-		t.Errorf("defaults: %+v %v, want 1m and 2m", cfg, err)
+	if err != nil || cfg.readTimeout != time.Minute || cfg.idleTimeout != 2*time.Minute || cfg.maxTasks != 100_000 {
+		t.Errorf("defaults: %+v %v, want 1m, 2m and 100,000 tasks", cfg, err)
+	}
+	cfg, err = parseConfig(nil, env(map[string]string{"SIROCCO_MAX_TASKS_PER_EXECUTION": "50"}), io.Discard)
+	if err != nil || cfg.maxTasks != 50 {
+		t.Errorf("SIROCCO_MAX_TASKS_PER_EXECUTION=50: %+v %v", cfg, err)
 	}
 	cfg, err = parseConfig([]string{"-idle-timeout", "5s"}, env(map[string]string{"SIROCCO_READ_TIMEOUT": "30s", "SIROCCO_IDLE_TIMEOUT": "9s"}), io.Discard)
 	if err != nil || cfg.readTimeout != 30*time.Second || cfg.idleTimeout != 5*time.Second {
@@ -89,6 +94,8 @@ func TestTimeoutFlags(t *testing.T) {
 		{nil, map[string]string{"SIROCCO_READ_TIMEOUT": "soon"}},
 		{[]string{"-idle-timeout", "0s"}, nil},
 		{[]string{"-read-timeout", "-1s"}, nil},
+		{nil, map[string]string{"SIROCCO_MAX_TASKS_PER_EXECUTION": "many"}},
+		{[]string{"-max-tasks-per-execution", "0"}, nil},
 	} {
 		var ue usageError
 		if _, err := parseConfig(bad.args, env(bad.env), io.Discard); !errors.As(err, &ue) {

@@ -38,3 +38,44 @@ func TestMaxOutputCountsTheOutput(t *testing.T) {
 		t.Errorf("an output of %d bytes: %v, want too large naming 101 and 100 bytes", limit+1, err)
 	}
 }
+
+// TestTaskCeiling: a workflow whose transitions loop without end fails
+// once it has MaxTasksPerExecution task executions, saying so, instead of
+// adding tasks for ever; the tasks it ran stay.
+func TestTaskCeiling(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const ceiling = 50
+	e := newEngine(t, engine.Config{MaxTasksPerExecution: ceiling})
+	for _, wf := range []string{
+		// A loop of tasks each ending in a transaction of its own (a timer
+		// between them), and one of tasks ending at once in one chain.
+		// (A start task leads in: a task with a transition to it is not one.)
+		"version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success: [again]\n    again:\n      action: std.noop\n      wait-after: 0.001\n      on-success: [again]\n",
+		"version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success: [again]\n    again:\n      action: std.noop\n      on-success: [again]\n",
+	} {
+		_, err := e.UpdateWorkflows(ctx, wf, "", "")
+		if engine.ErrorCode(err) == engine.ENOTFOUND {
+			_, err = e.CreateWorkflows(ctx, wf, "", "")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex = settle(t, e, ex.ID, "")
+		want := "exceeded the limit of 50 task executions"
+		if ex.State != engine.StateError || ex.StateInfo == nil || !strings.Contains(*ex.StateInfo, want) {
+			t.Errorf("execution: %s %v, want ERROR saying %q", ex.State, ex.StateInfo, want)
+		}
+		tasks, err := e.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) != ceiling {
+			t.Errorf("%d task executions, want %d", len(tasks), ceiling)
+		}
+	}
+}
