@@ -165,20 +165,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The hub receives the engine's events after each commit and pushes
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
-	var eng *engine.Engine
-	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log, UserDeleted: live.EndUser,
-		ActionFinished: func(ctx context.Context, id string) (bool, error) {
-			a, err := eng.GetActionExecution(ctx, id)
-			if err != nil {
-				return false, err
-			}
-			return a.State.Completed(), nil
-		}})
+	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log, UserDeleted: live.EndUser})
 	generated, err := accounts.Init(ctx, cfg.adminPassword)
 	if err != nil {
 		return err
 	}
-	eng = engine.New(engine.Config{
+	eng := engine.New(engine.Config{
 		Store:          st,
 		BaseURL:        cfg.baseURL,
 		Logger:         log,

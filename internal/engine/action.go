@@ -151,7 +151,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
 			return a, true, nil // the same completion again: idempotent
 		}
-		return nil, false, alreadyCompleted(a)
+		return nil, false, w.alreadyCompleted(a)
 	}
 	switch c.State {
 	case StatePaused, StateRunning:
@@ -186,7 +186,11 @@ func (w *work) adhocOutput(a *ActionExecution, c Completion, outJSON string) (st
 	return out, c, err
 }
 
-func alreadyCompleted(a *ActionExecution) error {
+// alreadyCompleted is the refusal of a different completion of a finished
+// action: what was recorded, when, through what and by whom (the note of
+// the decision in the timeline: "by alice", "by callback token", or a
+// person's comment with their name).
+func (w *work) alreadyCompleted(a *ActionExecution) error {
 	when, via := "", "unknown"
 	if a.CompletedAt != nil {
 		when = " at " + a.CompletedAt.Format(timeLayout) + " UTC"
@@ -195,6 +199,16 @@ func alreadyCompleted(a *ActionExecution) error {
 	}
 	if a.CompletedVia != nil {
 		via = *a.CompletedVia
+	}
+	if events, err := w.tx.StateChanges(w.ctx, a.ID); err == nil {
+		for i := len(events) - 1; i >= 0; i-- {
+			if ev := events[i]; ev.ID == a.ID && ev.State == a.State {
+				if ev.Note != "" {
+					via += " (" + ev.Note + ")"
+				}
+				break
+			}
+		}
 	}
 	return Errorf(ECONFLICT, "Action execution %s is already completed: state %s was recorded%s via %s; it is not changed.", a.ID, a.State, when, via)
 }
