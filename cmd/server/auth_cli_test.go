@@ -138,8 +138,8 @@ func (s *authServer) waitState(t *testing.T, path, want string) map[string]any {
 
 // TestCallbackToken: std.mistral_http sends Sirocco-Callback-Token; with
 // it a web service without an account completes its action on either
-// callback route, and cannot complete another action, read anything, or
-// use it again.
+// callback route, and cannot complete another action or read anything;
+// sending its result again is 200, another result 409.
 func TestCallbackToken(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -202,9 +202,25 @@ func TestCallbackToken(t *testing.T) {
 	if r := s.req(t, "PUT", "/v2/action_executions/"+id2, "", map[string]any{"state": "ERROR", "output": "no"}, cb(tok2)); r.Status != http.StatusOK {
 		t.Errorf("callback on the Mistral route: %d %s", r.Status, r.Raw)
 	}
-	// Dead once the action is finished, even for the same result.
-	if r := s.req(t, "POST", "/v2/action-executions/"+id1, "", done, cb(tok1)); r.Status != http.StatusUnauthorized {
-		t.Errorf("callback token reused after completion: %d, want 401", r.Status)
+	// A service that got no answer sends its result again: the same result
+	// is 200 (changing nothing), another is 409 saying what was recorded,
+	// through what and by whom. The token still completes nothing else.
+	if r := s.req(t, "POST", "/v2/action-executions/"+id1, "", done, cb(tok1)); r.Status != http.StatusOK || r.Header.Get("Sirocco-Repeated") != "true" {
+		t.Errorf("the same result again with the callback token: %d %s, want 200 marked repeated", r.Status, r.Raw)
+	}
+	if r := s.req(t, "PUT", "/v2/action_executions/"+id2, "", map[string]any{"state": "ERROR", "output": "no"}, cb(tok2)); r.Status != http.StatusOK {
+		t.Errorf("the same error again on the Mistral route: %d %s, want 200", r.Status, r.Raw)
+	}
+	other := map[string]any{"state": "SUCCESS", "output": 2}
+	if r := s.req(t, "POST", "/v2/action-executions/"+id1, "", other, cb(tok1)); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Raw, "state SUCCESS was recorded") || !strings.Contains(r.Raw, "via api (by callback token)") {
+		t.Errorf("another result after completion: %d %s, want 409 naming state, source and the callback token", r.Status, r.Raw)
+	}
+	if r := s.req(t, "POST", "/v2/action-executions/"+id2, "", done, cb(tok1)); r.Status != http.StatusUnauthorized {
+		t.Errorf("token of %s completing the finished %s: %d, want 401", id1, id2, r.Status)
+	}
+	if r := s.req(t, "GET", "/v2/action-executions/"+id1, "", nil, cb(tok1)); r.Status != http.StatusUnauthorized {
+		t.Errorf("reading with the callback token after completion: %d, want 401", r.Status)
 	}
 	a := s.req(t, "GET", "/v2/action_executions/"+id1, s.tokens["viewer"], nil, nil)
 	if a.JSON["state"] != "SUCCESS" {

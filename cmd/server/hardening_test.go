@@ -246,6 +246,52 @@ func TestWebsocketNeedsSessionAndOrigin(t *testing.T) {
 	_ = auth.SessionCookie
 }
 
+// TestDeleteUserClosesWebsocket: deleting an account closes its pages'
+// live connections, as its logout would; another user's stay open.
+func TestDeleteUserClosesWebsocket(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	u, _ := url.Parse(s.URL)
+	dial := func(role string) *websocket.Conn {
+		d := websocket.Dialer{Jar: s.sessions[role].Jar}
+		conn, _, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws?topic=inbox", http.Header{"Origin": {u.Scheme + "://" + u.Host}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	viewer, approver := dial("viewer"), dial("approver")
+	if r := s.req(t, "DELETE", "/auth/users/viewer1", s.tokens["admin"], nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE /auth/users/viewer1: %d %s", r.Status, r.Raw)
+	}
+	viewer.SetReadDeadline(time.Now().Add(waitTimeout))
+	for {
+		_, _, err := viewer.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+			t.Fatal("the deleted user's websocket stayed open")
+		}
+		break // closed by the server
+	}
+	// The approver's page still follows events: a ping answered with a pong
+	// proves the connection open without waiting for an event.
+	pong := make(chan struct{}, 1)
+	approver.SetPongHandler(func(string) error { pong <- struct{}{}; return nil })
+	if err := approver.WriteControl(websocket.PingMessage, nil, time.Now().Add(waitTimeout)); err != nil {
+		t.Fatalf("the approver's websocket: %v", err)
+	}
+	approver.SetReadDeadline(time.Now().Add(waitTimeout))
+	go func() { _, _, _ = approver.ReadMessage() }() // pong handlers run inside reads
+	select {
+	case <-pong:
+	case <-time.After(waitTimeout):
+		t.Error("the approver's websocket closed too")
+	}
+}
+
 // TestLogoutClosesWebsocket: a page's live connection ends with its session.
 func TestLogoutClosesWebsocket(t *testing.T) {
 	t.Parallel()

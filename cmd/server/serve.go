@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,11 @@ type config struct {
 	// trustedProxies may set the client's address (X-Forwarded-For) and
 	// scheme (X-Forwarded-Proto); nobody else may.
 	trustedProxies []*net.IPNet
+	// readTimeout bounds reading a whole request, idleTimeout a keep-alive
+	// connection's wait for the next one.
+	readTimeout, idleTimeout time.Duration
+	// maxTasks bounds the task executions of one workflow execution.
+	maxTasks int
 	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
 	// only: a flag would show it in the process list).
 	adminPassword string
@@ -67,6 +73,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
 	fs.StringVar(&cfg.auth, "auth", env("SIROCCO_AUTH", "on"), "on: accounts, tokens and sessions are required; off: anyone who reaches the port is admin (loopback addresses only) (env SIROCCO_AUTH)")
 	proxies := fs.String("trusted-proxies", env("SIROCCO_TRUSTED_PROXIES", ""), "comma-separated CIDR ranges of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env SIROCCO_TRUSTED_PROXIES; default none)")
+	var badEnv []string
+	envDuration := func(name string, def time.Duration) time.Duration {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err == nil {
+				return d
+			}
+			badEnv = append(badEnv, fmt.Sprintf("invalid %s %q: want a duration such as 30s", name, v))
+		}
+		return def
+	}
+	fs.DurationVar(&cfg.readTimeout, "read-timeout", envDuration("SIROCCO_READ_TIMEOUT", time.Minute), "longest a client may take to send a whole request, body included (env SIROCCO_READ_TIMEOUT)")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", envDuration("SIROCCO_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection is kept open (env SIROCCO_IDLE_TIMEOUT)")
+	maxTasks := engine.DefaultMaxTasksPerExecution
+	if v := getenv("SIROCCO_MAX_TASKS_PER_EXECUTION"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			maxTasks = n
+		} else {
+			badEnv = append(badEnv, fmt.Sprintf("invalid SIROCCO_MAX_TASKS_PER_EXECUTION %q: want a number", v))
+		}
+	}
+	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,6 +104,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if len(badEnv) > 0 {
+		return nil, usageError{badEnv[0]}
+	}
+	if cfg.readTimeout <= 0 || cfg.idleTimeout <= 0 {
+		return nil, usageError{"-read-timeout and -idle-timeout must be positive"}
+	}
+	if cfg.maxTasks <= 0 {
+		return nil, usageError{"-max-tasks-per-execution must be positive"}
 	}
 	switch cfg.auth {
 	case "on", "off":
@@ -142,26 +179,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The hub receives the engine's events after each commit and pushes
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
-	var eng *engine.Engine
-	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log, SessionEnded: live.EndSession, // a password change closes the pages of the sessions it ends
-		ActionFinished: func(ctx context.Context, id string) (bool, error) {
-			a, err := eng.GetActionExecution(ctx, id)
-			if err != nil {
-				return false, err
-			}
-			return a.State.Completed(), nil
-		}})
+	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
+		SessionEnded: live.EndSession, // a password change closes the pages of the sessions it ends
+		UserDeleted:  live.EndUser})   // and deleting an account closes all of its pages
 	generated, err := accounts.Init(ctx, cfg.adminPassword)
 	if err != nil {
 		return err
 	}
-	eng = engine.New(engine.Config{
+	eng := engine.New(engine.Config{
 		Store:          st,
 		BaseURL:        cfg.baseURL,
 		Logger:         log,
 		MaxOutputBytes: cfg.maxOutput,
 		Publisher:      live,
 		CallbackTokens: accounts,
+
+		MaxTasksPerExecution: cfg.maxTasks,
 	})
 	if cfg.seed {
 		if err := seedExamples(ctx, eng, log); err != nil {
@@ -192,7 +225,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The dashboard registers after the API: GET / stays the API's version
 	// document unless the client prefers HTML.
 	dash.Register(e)
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	// A client that stalls its body, or holds an idle connection, is cut off;
+	// websockets set their own deadlines once upgraded.
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.readTimeout, IdleTimeout: cfg.idleTimeout}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)

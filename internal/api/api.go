@@ -33,6 +33,9 @@ type API struct {
 	parseSlots chan struct{}
 	// base is the server's public URL, for the links of documents.
 	base string
+	// parsing, when set, runs while a definition holds its slot (tests
+	// hold slots with it).
+	parsing func()
 }
 
 // SetBaseURL sets the public URL the documents link to (the root and /v2/

@@ -505,3 +505,25 @@ func TestCallbackDepthLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedResultCanonical: a result sent again is recognised by its
+// canonical JSON (keys sorted, numbers as Python prints them: 1.50 is 1.5,
+// 1e2 is 100.0), not by its bytes: 200. Another value is 409 — and 1 is
+// not 1.0, as in Python.
+func TestRepeatedResultCanonical(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, id := s.startAsync()
+	path := "/v2/action_executions/" + id
+	s.must(http.MethodPut, path, `{"state": "SUCCESS", "output": {"b": 1.5, "a": [1, 2], "c": 1e2, "d": "é"}}`, 200)
+	s.must(http.MethodPut, path, `{"state": "SUCCESS", "output": {"d": "\u00e9", "c": 100.0, "a": [1,2], "b": 1.50}}`, 200)
+	for _, other := range []string{
+		`{"a": [2, 1], "b": 1.5, "c": 1e2, "d": "é"}`,
+		`{"a": [1.0, 2], "b": 1.5, "c": 1e2, "d": "é"}`,
+		`{"a": [1, 2], "b": 1.5, "c": 1e2}`,
+	} {
+		if status, body := s.do(http.MethodPut, path, "application/json", `{"state": "SUCCESS", "output": `+other+`}`); status != http.StatusConflict {
+			t.Errorf("output %s after another: %d %s, want 409", other, status, body)
+		}
+	}
+}

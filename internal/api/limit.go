@@ -29,6 +29,9 @@ func (a *API) readDefinition(c echo.Context) (body []byte, done func(), err erro
 	}
 	select {
 	case a.parseSlots <- struct{}{}:
+		if a.parsing != nil {
+			a.parsing()
+		}
 		return body, func() { <-a.parseSlots }, nil
 	default:
 		c.Response().Header().Set("Retry-After", "1")

@@ -219,3 +219,52 @@ func TestRerunTask(t *testing.T) {
 		t.Errorf("rerun of a successful task: %d %s", status, body)
 	}
 }
+
+// TestListCaps: a list query past its documented caps (filters, filter
+// values, sort keys) is a 400 naming the cap, where SQLite would have
+// failed with a 500; a query string net/url cannot read entirely (past its
+// 10,000 parameters) is a 400, where every filter was dropped and rows the
+// filters exclude were returned.
+func TestListCaps(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.must(http.MethodPost, "/v2/workflows", "version: '2.0'\nwait_wf:\n  tasks:\n    w:\n      action: std.async_noop\n", 201)
+	s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "wait_wf"}`, 201)
+
+	values := func(n int) string {
+		v := make([]string, n)
+		for i := range v {
+			v[i] = fmt.Sprint(i)
+		}
+		return strings.Join(v, ",")
+	}
+	for _, tt := range []struct {
+		name, query, cap string
+	}{
+		{"40,000 in: values", "state=in:" + values(40_000), "1000"},
+		{"1,001 values in all", "id=in:" + values(600) + "&state=nin:" + values(401), "1000"},
+		{"1,001 filters", strings.Repeat("&description=x", 1001), "50"},
+		{"51 filters with nulls", strings.Repeat("&description=x", 40) + "&nulls=" + strings.Repeat("state_info,", 11), "50"},
+		{"11 sort keys", "sort_keys=" + strings.TrimSuffix(strings.Repeat("created_at,", 11), ","), "10"},
+		{"10,001 parameters", "workflow_name=other" + strings.Repeat("&", 10_000), "10000"},
+		{"a semicolon", "workflow_name=other;x=1", "query string"},
+	} {
+		for _, path := range []string{"/v2/executions", "/v2/action_executions", "/v2/tasks", "/v2/workflows"} {
+			status, body := s.do(http.MethodGet, path+"?"+tt.query, "", "")
+			if status != http.StatusBadRequest || !strings.Contains(body, tt.cap) {
+				t.Errorf("%s on %s: %d %.200s; want 400 naming %s", tt.name, path, status, body, tt.cap)
+			}
+		}
+	}
+	// At the caps, lists answer.
+	for _, q := range []string{
+		"state=in:" + values(1000),
+		strings.TrimPrefix(strings.Repeat("&description=x", 50), "&"),
+		"sort_keys=" + strings.TrimSuffix(strings.Repeat("created_at,", 10), ","),
+		"workflow_name=wait_wf" + strings.Repeat("&", 9_999),
+	} {
+		if status, body := s.do(http.MethodGet, "/v2/executions?"+q, "", ""); status != http.StatusOK {
+			t.Errorf("at the cap (%.60s…): %d %.200s", q, status, body)
+		}
+	}
+}

@@ -21,11 +21,35 @@ var reserved = setOf("limit", "marker", "sort_keys", "sort_dirs", "fields", "inc
 
 var filterOps = setOf(engine.OpEq, engine.OpNeq, engine.OpLt, engine.OpLte, engine.OpGt, engine.OpGte, engine.OpIn, engine.OpNin, engine.OpHas)
 
+// Caps on a list query, so that what reaches SQL stays far below SQLite's
+// limits (32,766 bound values, expressions 1,000 deep): past them a 400
+// names the cap rather than the database failing with a 500.
+const (
+	MaxListFilters = 50    // filters, counting nulls
+	MaxListValues  = 1000  // filter values in all, in:/nin: lists included
+	MaxSortKeys    = 10    // sort_keys (and so sort_dirs)
+	maxQueryParams = 10000 // net/url's own limit (GODEBUG urlmaxqueryparams)
+)
+
+// queryValues parses the request's query string. Echo's QueryParams drops
+// what net/url cannot read, and past maxQueryParams parameters it drops
+// them all, which for a list would return rows its filters exclude.
+func queryValues(c echo.Context) (url.Values, error) {
+	q, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return nil, invalid("The query string cannot be read (%v; at most %d parameters).", err, maxQueryParams)
+	}
+	return q, nil
+}
+
 // parseList reads limit, marker, sort_keys, sort_dirs, fields, nulls and
 // equality or `op:value` filters. known lists the resource's fields, for
 // the `fields` check; the store checks filter and sort names again.
 func parseList(c echo.Context, known []string, skip ...string) (*listParams, error) {
-	q := c.QueryParams()
+	q, err := queryValues(c)
+	if err != nil {
+		return nil, err
+	}
 	p := &listParams{}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -40,6 +64,9 @@ func parseList(c echo.Context, known []string, skip ...string) (*listParams, err
 	p.query.Marker = q.Get("marker")
 	p.query.SortKeys = splitList(q.Get("sort_keys"))
 	p.query.SortDirs = splitList(q.Get("sort_dirs"))
+	if len(p.query.SortKeys) > MaxSortKeys || len(p.query.SortDirs) > MaxSortKeys {
+		return nil, invalid("Too many sort keys: at most %d.", MaxSortKeys)
+	}
 	p.query.Nulls = splitList(q.Get("nulls"))
 	if v := q.Get("include_output"); v != "" {
 		p.includeOutput = strings.EqualFold(v, "true") || v == "1"
@@ -58,6 +85,7 @@ func parseList(c echo.Context, known []string, skip ...string) (*listParams, err
 		p.fields = f
 	}
 	skipSet := setOf(skip...)
+	values := 0
 	for _, key := range sortedParamKeys(q) {
 		if reserved[key] || skipSet[key] {
 			continue
@@ -72,7 +100,14 @@ func parseList(c echo.Context, known []string, skip ...string) (*listParams, err
 				f.Values = splitList(val)
 			}
 			p.query.Filters = append(p.query.Filters, f)
+			values += len(f.Values)
 		}
+	}
+	if n := len(p.query.Filters) + len(p.query.Nulls); n > MaxListFilters {
+		return nil, invalid("Too many filters: %d, at most %d (nulls included).", n, MaxListFilters)
+	}
+	if values > MaxListValues {
+		return nil, invalid("Too many filter values: %d, at most %d in all (in: and nin: lists included).", values, MaxListValues)
 	}
 	return p, nil
 }

@@ -177,7 +177,6 @@ type Store interface {
 
 	PutCallbackToken(ctx context.Context, actionID, hash string, at time.Time) error
 	CallbackTokenHash(ctx context.Context, actionID string) (string, error)
-	DeleteCallbackToken(ctx context.Context, actionID string) error
 
 	// Secret returns the named server secret, storing create() first if
 	// there is none.
@@ -193,9 +192,6 @@ type Config struct {
 	// BcryptCost is the password hashing cost (default bcrypt.DefaultCost;
 	// tests lower it).
 	BcryptCost int
-	// ActionFinished reports whether an action execution is finished;
-	// callback tokens die with their action.
-	ActionFinished func(ctx context.Context, actionID string) (bool, error)
 	// SessionTTL bounds a dashboard login (default 12 hours).
 	SessionTTL time.Duration
 	// KeystoneTTL bounds a token issued by the Keystone login (default 8 hours).
@@ -206,20 +202,24 @@ type Config struct {
 	// password change or a deleted account ends, by its hash (as
 	// Principal.Session names it), so that its live connections close.
 	SessionEnded func(hash string)
+	// UserDeleted, when set, is told the name of each deleted account once
+	// its sessions are gone, so that their open pages stop following events
+	// (the websocket hub's EndUser).
+	UserDeleted func(name string)
 }
 
 // Service implements accounts, tokens, sessions and callback tokens.
 type Service struct {
-	store          Store
-	log            *slog.Logger
-	now            func() time.Time
-	cost           int
-	actionFinished func(ctx context.Context, actionID string) (bool, error)
-	sessionTTL     time.Duration
-	keystoneTTL    time.Duration
-	limiter        *throttle
-	sessionEnded   func(hash string)
-	callbackKey    []byte
+	store        Store
+	log          *slog.Logger
+	now          func() time.Time
+	cost         int
+	sessionTTL   time.Duration
+	keystoneTTL  time.Duration
+	limiter      *throttle
+	sessionEnded func(hash string)
+	userDeleted  func(name string)
+	callbackKey  []byte
 	// dummyHash is compared against when a user does not exist, made on
 	// first use at the service's cost.
 	dummyHash func() string
@@ -227,8 +227,8 @@ type Service struct {
 
 // New returns a Service. Call Init before use.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, log: cfg.Logger, now: cfg.Now, cost: cfg.BcryptCost, actionFinished: cfg.ActionFinished,
-		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, sessionEnded: cfg.SessionEnded}
+	s := &Service{store: cfg.Store, log: cfg.Logger, now: cfg.Now, cost: cfg.BcryptCost,
+		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, sessionEnded: cfg.SessionEnded, userDeleted: cfg.UserDeleted}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -462,6 +462,9 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 		return err
 	}
 	s.log.Info("user deleted", "user", name)
+	if s.userDeleted != nil {
+		s.userDeleted(name)
+	}
 	return nil
 }
 
@@ -751,12 +754,15 @@ func (s *Service) deriveCallback(actionID string) string {
 }
 
 // errBadCallback is the answer to a callback token that is not this
-// action's, or whose action is finished.
-var errBadCallback = engine.Errorf(engine.EUNAUTHORIZED, "The callback token is not valid for this action execution (wrong action, or the action is finished).")
+// action's.
+var errBadCallback = engine.Errorf(engine.EUNAUTHORIZED, "The callback token is not valid for this action execution.")
 
 // CallbackPrincipal checks a callback token presented to complete
-// actionID: it must be the one issued for that action, which must not be
-// finished.
+// actionID: it must be the one issued for that action. It stays valid
+// once the action is finished, so that a service that retries a result it
+// got no answer for hears 200 (the same result again) or 409 (another was
+// recorded, and by whom) from the engine; the token can change nothing
+// else (Principal.MayMoveAction, and the routes that accept it).
 func (s *Service) CallbackPrincipal(ctx context.Context, actionID, plain string) (*Principal, error) {
 	if plain == "" || actionID == "" || len(s.callbackKey) == 0 {
 		return nil, errBadCallback
@@ -768,29 +774,7 @@ func (s *Service) CallbackPrincipal(ctx context.Context, actionID, plain string)
 	if !Equal(stored, HashSecret(plain)) || !Equal(s.deriveCallback(actionID), plain) {
 		return nil, errBadCallback
 	}
-	if s.actionFinished != nil {
-		done, err := s.actionFinished(ctx, actionID)
-		if err != nil || done {
-			return nil, errBadCallback
-		}
-	}
 	return &Principal{Role: RoleApprover, Method: MethodCallback, ActionID: actionID}, nil
-}
-
-// CallbackDone forgets the callback token of a finished action, so that
-// it cannot be used again.
-func (s *Service) CallbackDone(ctx context.Context, actionID string) error {
-	if s.actionFinished != nil {
-		done, err := s.actionFinished(ctx, actionID)
-		if err != nil || !done {
-			return err
-		}
-	}
-	err := s.store.DeleteCallbackToken(ctx, actionID)
-	if engine.ErrorCode(err) == engine.ENOTFOUND {
-		return nil
-	}
-	return err
 }
 
 // HashSecret is how tokens and session ids are stored: hex SHA-256.

@@ -79,9 +79,6 @@ func (s *Service) Guard(cfg GuardConfig) echo.MiddlewareFunc {
 				c.Set(principalKey, p)
 			}
 			if rule.Allows(p) {
-				if p != nil && p.Method == MethodCallback {
-					return s.callback(c, next, p)
-				}
 				return next(c)
 			}
 			if p == nil {
@@ -120,18 +117,6 @@ func (cfg GuardConfig) withDefaults() GuardConfig {
 		cfg.PageError = func(c echo.Context, status int, msg string) error { return c.String(status, msg) }
 	}
 	return cfg
-}
-
-// callback runs a request made with a callback token, then forgets the
-// token if the action is now finished.
-func (s *Service) callback(c echo.Context, next echo.HandlerFunc, p *Principal) error {
-	err := next(c)
-	if c.Response().Status < 300 {
-		if derr := s.CallbackDone(c.Request().Context(), p.ActionID); derr != nil {
-			s.log.Error("forget callback token", "action_execution_id", p.ActionID, "err", derr)
-		}
-	}
-	return err
 }
 
 func (s *Service) unauthorized(c echo.Context, cfg GuardConfig, rule Rule, err error) error {

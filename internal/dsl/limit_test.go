@@ -33,9 +33,9 @@ func TestNodeLimit(t *testing.T) {
 	}
 }
 
-// TestNodeLimitMemory reports what a refused 500,000-item document costs.
-// What remains is yaml.v3's node tree, which is bounded by the body size;
-// the specs and values built from it are never made.
+// TestNodeLimitMemory: refusing a 500,000-item document (2 MB) costs a
+// few megabytes: the nodes are counted from the text, and yaml.v3's node
+// tree (some 200 MB) is never built.
 func TestNodeLimitMemory(t *testing.T) {
 	src := bigList(500_000)
 	var before, after runtime.MemStats
@@ -46,8 +46,33 @@ func TestNodeLimitMemory(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	bytes := after.TotalAlloc - before.TotalAlloc
-	t.Logf("refusing %d bytes (500,000 items) allocated %d MB", len(src), bytes>>20)
-	if bytes > 300<<20 {
-		t.Errorf("allocated %d MB, want at most 300 MB", bytes>>20)
+	t.Logf("refusing %d bytes (500,000 items) allocated %d KB", len(src), bytes>>10)
+	if bytes > 20<<20 {
+		t.Errorf("allocated %d MB, want less than 20 MB", bytes>>20)
+	}
+}
+
+// TestAliasBombMemory: aliases that would expand to 10^10 values are
+// refused once the expansion budget (maxNodes) is spent: bounded memory.
+func TestAliasBombMemory(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: '2.0'\nwf:\n  vars:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		prev := "*a" + string(rune('0'+i-1))
+		b.WriteString("    a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [" + strings.Repeat(prev+", ", 9) + prev + "]\n")
+	}
+	b.WriteString("  tasks:\n    t:\n      action: std.noop\n")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Parse([]byte(b.String()))
+	runtime.ReadMemStats(&after)
+	n := after.TotalAlloc - before.TotalAlloc
+	t.Logf("alias bomb: %v; allocated %d MB", err, n>>20)
+	if err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Errorf("Parse(alias bomb) = %v, want excessive aliasing", err)
+	}
+	if n > 64<<20 {
+		t.Errorf("allocated %d MB, want less than 64 MB", n>>20)
 	}
 }

@@ -48,6 +48,9 @@ func Parse(src []byte) (*Document, error) {
 // parseTop loads a document whose top is a mapping (what says what it
 // must be otherwise) and returns its entries.
 func parseTop(src []byte, what string) (*parser, *yaml.Node, []pair, error) {
+	if err := checkNodes(src); err != nil {
+		return nil, nil, nil, err
+	}
 	p := newParser(src)
 	root, err := p.load()
 	if err != nil {

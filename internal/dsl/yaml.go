@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/yamlscan"
 )
 
 // maxNodes bounds the number of YAML nodes visited while converting values,
@@ -25,6 +26,18 @@ const maxNodes = 1_000_000
 // costs far more memory than its bytes. Documents past it are refused
 // before anything is built from them.
 const MaxDocumentNodes = 200_000
+
+// checkNodes refuses a document that may hold more than MaxDocumentNodes
+// nodes, from its text: yaml.v3 would spend some 400 bytes a node building
+// the tree that load counts exactly.
+func checkNodes(src []byte) error {
+	at, over := yamlscan.Over(src, MaxDocumentNodes)
+	if !over {
+		return nil
+	}
+	return &Error{Line: at.Line, Column: at.Column, Err: ErrTooManyNodes,
+		Msg: fmt.Sprintf("the document has more than %d YAML nodes (the limit)", MaxDocumentNodes)}
+}
 
 // parser holds the state of one Parse call.
 type parser struct {
@@ -120,6 +133,8 @@ func (p *parser) load() (root *yaml.Node, err error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{Line: 1, Column: 1, Msg: "the definition is empty"}
 	}
+	// checkNodes's count is never below yaml.v3's: this walk is a second
+	// line, for a document the scan would read differently.
 	if n := TooManyNodes(&doc, MaxDocumentNodes); n != nil {
 		e := errAt(n, "the document has more than %d YAML nodes (the limit)", MaxDocumentNodes)
 		e.Err = ErrTooManyNodes

@@ -85,13 +85,16 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	if !validCallbackState(c.State) {
 		return nil, false, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
 	}
-	outJSON, err := encode(map[string]any{"result": c.result()})
+	resJSON, err := encode(c.result())
 	if err != nil {
 		return nil, false, err
 	}
-	if len(outJSON) > e.maxOutput {
-		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(outJSON), e.maxOutput)
+	// The limit is on the output as encoded, not on the record it is
+	// stored in (what encode would make of {"result": output}).
+	if len(resJSON) > e.maxOutput {
+		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
 	}
+	outJSON := `{"result": ` + resJSON + `}`
 	if c.Via == "" {
 		c.Via = ViaAPI
 	}
@@ -148,7 +151,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
 			return a, true, nil // the same completion again: idempotent
 		}
-		return nil, false, alreadyCompleted(a)
+		return nil, false, w.alreadyCompleted(a)
 	}
 	switch c.State {
 	case StatePaused, StateRunning:
@@ -183,7 +186,11 @@ func (w *work) adhocOutput(a *ActionExecution, c Completion, outJSON string) (st
 	return out, c, err
 }
 
-func alreadyCompleted(a *ActionExecution) error {
+// alreadyCompleted is the refusal of a different completion of a finished
+// action: what was recorded, when, through what and by whom (the note of
+// the decision in the timeline: "by alice", "by callback token", or a
+// person's comment with their name).
+func (w *work) alreadyCompleted(a *ActionExecution) error {
 	when, via := "", "unknown"
 	if a.CompletedAt != nil {
 		when = " at " + a.CompletedAt.Format(timeLayout) + " UTC"
@@ -192,6 +199,16 @@ func alreadyCompleted(a *ActionExecution) error {
 	}
 	if a.CompletedVia != nil {
 		via = *a.CompletedVia
+	}
+	if events, err := w.tx.StateChanges(w.ctx, a.ID); err == nil {
+		for i := len(events) - 1; i >= 0; i-- {
+			if ev := events[i]; ev.ID == a.ID && ev.State == a.State {
+				if ev.Note != "" {
+					via += " (" + ev.Note + ")"
+				}
+				break
+			}
+		}
 	}
 	return Errorf(ECONFLICT, "Action execution %s is already completed: state %s was recorded%s via %s; it is not changed.", a.ID, a.State, when, via)
 }

@@ -81,7 +81,15 @@ type Config struct {
 	// CallbackTokens, when set, gives std.mistral_http requests a
 	// Sirocco-Callback-Token header.
 	CallbackTokens CallbackTokens
+	// MaxTasksPerExecution bounds the task executions of one workflow
+	// execution (default DefaultMaxTasksPerExecution): a loop that never
+	// ends fails its execution there instead of filling the database.
+	MaxTasksPerExecution int
 }
+
+// DefaultMaxTasksPerExecution is the default bound on the task executions
+// of one workflow execution.
+const DefaultMaxTasksPerExecution = 100_000
 
 // DefaultMaxOutputBytes is the default bound on an action result.
 const DefaultMaxOutputBytes = 1 << 20
@@ -98,6 +106,7 @@ type Engine struct {
 	workers   int
 	jobLease  time.Duration
 	cbTokens  CallbackTokens
+	maxTasks  int
 
 	wake    chan struct{}
 	wg      sync.WaitGroup
@@ -120,6 +129,7 @@ func New(cfg Config) *Engine {
 		workers:   cfg.Workers,
 		jobLease:  cfg.JobLease,
 		cbTokens:  cfg.CallbackTokens,
+		maxTasks:  cfg.MaxTasksPerExecution,
 		wake:      make(chan struct{}, 1),
 	}
 	if e.log == nil {
@@ -139,6 +149,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.jobLease <= 0 {
 		e.jobLease = DefaultJobLease
+	}
+	if e.maxTasks <= 0 {
+		e.maxTasks = DefaultMaxTasksPerExecution
 	}
 	return e
 }
@@ -226,6 +239,10 @@ type work struct {
 	events []Event
 	jobs   bool
 	depth  int
+	// counted is the execution whose tasks tasks counts, as of this
+	// transaction's writes: one count per transaction, not per task.
+	counted string
+	tasks   int
 }
 
 // executionOf reads a task's workflow execution and its parsed definition.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,6 +64,9 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	if errors.Is(err, context.Canceled) {
+		return "The client closed the request."
+	}
 	return "Internal server error"
 }
 
@@ -80,8 +84,16 @@ var statusOf = map[string]int{
 	EINTERNAL:     http.StatusInternalServerError,
 }
 
+// StatusClientClosedRequest is the status of a request whose client went
+// away before the answer (nginx's 499): nobody reads it, and it is no
+// server error to log or count as one.
+const StatusClientClosedRequest = 499
+
 // HTTPStatus returns the HTTP status for err (500 for errors without a code).
 func HTTPStatus(err error) int {
+	if errors.Is(err, context.Canceled) {
+		return StatusClientClosedRequest // the request's context ends with its connection
+	}
 	if s, ok := statusOf[ErrorCode(err)]; ok {
 		return s
 	}

@@ -32,6 +32,7 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	if err := w.tx.CreateExecution(w.ctx, ex); err != nil {
 		return fmt.Errorf("create execution: %w", err)
 	}
+	w.counted, w.tasks = ex.ID, 0 // a new execution has no task to count
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
 	if varsErr != nil {
 		return w.finishExecution(ex, spec, StateError, strPtr(varsErr.Error()))

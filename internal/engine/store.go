@@ -89,6 +89,8 @@ type Tx interface {
 	UpdateTask(ctx context.Context, t *Task, from ...State) error
 	// TasksOf returns the task executions of a workflow execution, oldest first.
 	TasksOf(ctx context.Context, executionID string) ([]*Task, error)
+	// TaskCount counts the task executions of a workflow execution.
+	TaskCount(ctx context.Context, executionID string) (int, error)
 	// CountTasks counts the tasks of an execution, and among them the busy
 	// ones: those that still run or whose transitions have not run (neither
 	// WAITING nor finished and processed).

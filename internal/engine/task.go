@@ -41,11 +41,32 @@ func (w *work) startTask(ex *Execution, spec *dsl.Workflow, name string, data ma
 	if ts.Join != nil {
 		return w.joinTask(ex, spec, ts, data, triggeredBy)
 	}
+	if full, err := w.tasksFull(ex, spec); full || err != nil {
+		return err
+	}
 	t, err := w.createTask(ex, ts, StateRunning, data, triggeredBy, 0)
 	if err != nil {
 		return err
 	}
 	return w.beginTask(ex, spec, t)
+}
+
+// tasksFull reports whether ex already has the most task executions one
+// execution may have, and if so fails it: a transition loop that never
+// ends would otherwise add tasks until the disk is full.
+func (w *work) tasksFull(ex *Execution, spec *dsl.Workflow) (bool, error) {
+	if w.counted != ex.ID {
+		n, err := w.tx.TaskCount(w.ctx, ex.ID)
+		if err != nil {
+			return false, fmt.Errorf("count the tasks of %s: %w", ex.ID, err)
+		}
+		w.counted, w.tasks = ex.ID, n
+	}
+	if w.tasks < w.e.maxTasks {
+		return false, nil
+	}
+	info := fmt.Sprintf("The workflow execution exceeded the limit of %d task executions (-max-tasks-per-execution); does a transition loop without end?", w.e.maxTasks)
+	return true, w.finishExecution(ex, spec, StateError, &info)
 }
 
 func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data map[string]any, triggeredBy *trigger, joinCount int64) (*Task, error) {
@@ -80,6 +101,9 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data map[str
 	}
 	if err := w.tx.CreateTask(w.ctx, t); err != nil {
 		return nil, fmt.Errorf("create task %q: %w", ts.Name, err)
+	}
+	if w.counted == ex.ID {
+		w.tasks++
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
 	return t, nil
@@ -137,6 +161,9 @@ func (w *work) joinTask(ex *Execution, spec *dsl.Workflow, ts *dsl.Task, data ma
 		}
 	}
 	if t == nil {
+		if full, err := w.tasksFull(ex, spec); full || err != nil {
+			return err
+		}
 		t, err = w.createTask(ex, ts, StateWaiting, data, triggeredBy, 1)
 		if err != nil {
 			return err

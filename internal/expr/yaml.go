@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sirocco-project/sirocco/internal/yamlscan"
 )
 
 // fnYAMLParse is Mistral's yaml_parse: PyYAML's safe_load, which reads
@@ -21,14 +23,20 @@ func fnYAMLParse(e *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	src := []byte(s)
+	// Count from the text first: yaml.v3's tree of an oversized document
+	// would cost some 400 bytes a node before yamlNodes could refuse it.
+	if at, over := yamlscan.Over(src, maxYAMLNodes); over {
+		return nil, errorf("yaml_parse(): line %d, column %d: the document has more than %d YAML nodes (the limit)", at.Line, at.Column, maxYAMLNodes)
+	}
 	var doc yaml.Node
-	if err := safeYAML(s, &doc); err != nil {
+	if err := safeYAML(src, &doc); err != nil {
 		return nil, errorf("yaml_parse(): %v", err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	if n := yamlNodes(&doc, maxYAMLNodes); n != nil {
+	if n := yamlNodes(&doc, maxYAMLNodes); n != nil { // a second line, should the scan read src differently
 		return nil, errorf("yaml_parse(): line %d, column %d: the document has more than %d YAML nodes (the limit)", n.Line, n.Column, maxYAMLNodes)
 	}
 	budget := maxListLen
@@ -68,13 +76,13 @@ func yamlNodes(doc *yaml.Node, limit int) *yaml.Node {
 }
 
 // safeYAML decodes s, turning a panic inside yaml.v3 into an error.
-func safeYAML(s string, n *yaml.Node) (err error) {
+func safeYAML(s []byte, n *yaml.Node) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errorf("%v", r)
 		}
 	}()
-	return yaml.Unmarshal([]byte(s), n)
+	return yaml.Unmarshal(s, n)
 }
 
 // yamlValue converts a node; budget bounds the values produced so that

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -22,9 +23,20 @@ type client struct {
 	topics map[string]bool
 	remote string
 	// session identifies the dashboard session the connection was opened
-	// with, and expires when that session ends; "" and zero without one.
+	// with, user its account, and expires when that session ends; "" and
+	// zero without one.
 	session string
+	user    string
 	expires time.Time
+	// admitted, when set, receives whether the hub took the client in.
+	admitted chan bool
+}
+
+// admit tells the handler whether the hub took the client in.
+func (c *client) admit(ok bool) {
+	if c.admitted != nil {
+		c.admitted <- ok // buffered: the hub never waits on it
+	}
 }
 
 func (c *client) wants(topics []string) bool {
@@ -55,14 +67,19 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Register before the handshake completes: once the browser sees the
 	// connection open, it misses no event.
-	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr}
+	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr, admitted: make(chan bool, 1)}
 	if sess, ok := r.Context().Value(sessionKey{}).(session); ok {
-		c.session, c.expires = sess.key, sess.expires
+		c.session, c.user, c.expires = sess.key, sess.user, sess.expires
 	}
 	select {
 	case h.register <- c:
 	case <-h.done:
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if !<-c.admitted {
+		w.Header().Set("Retry-After", "15")
+		http.Error(w, fmt.Sprintf("this session has %d live connections open already; close a page", h.maxPerSession), http.StatusTooManyRequests)
 		return
 	}
 	defer func() {
@@ -83,14 +100,16 @@ type sessionKey struct{}
 
 type session struct {
 	key     string
+	user    string
 	expires time.Time
 }
 
-// WithSession marks a websocket request as opened by a dashboard session:
-// the hub closes the connection when the session expires, or when
-// EndSession names key (a logout).
-func WithSession(ctx context.Context, key string, expires time.Time) context.Context {
-	return context.WithValue(ctx, sessionKey{}, session{key: key, expires: expires})
+// WithSession marks a websocket request as opened by a dashboard session
+// of user: the hub closes the connection when the session expires, when
+// EndSession names key (a logout), or when EndUser names user (the account
+// is deleted).
+func WithSession(ctx context.Context, key, user string, expires time.Time) context.Context {
+	return context.WithValue(ctx, sessionKey{}, session{key: key, user: user, expires: expires})
 }
 
 // readPump reads (and discards) what the browser sends, to notice pongs

@@ -35,7 +35,16 @@ type Config struct {
 	// SessionCheck is how often connections of expired sessions are
 	// closed (default 30 s).
 	SessionCheck time.Duration
+	// MaxPerSession bounds the connections one dashboard session may hold
+	// open (default DefaultMaxPerSession); past it a handshake is refused
+	// with 429, and the page retries later.
+	MaxPerSession int
 }
+
+// DefaultMaxPerSession is how many live connections (pages, tabs) one
+// session may hold open. Refusing the next one rather than closing the
+// oldest keeps two sets of tabs from evicting each other in turn.
+const DefaultMaxPerSession = 16
 
 // Hub fans events out to websocket clients by topic.
 type Hub struct {
@@ -51,11 +60,14 @@ type Hub struct {
 	overflow atomic.Bool
 	// count is the number of connected clients, for metrics.
 	count atomic.Int64
-	// endSession carries logouts to the hub's goroutine.
+	// endSession carries logouts, and endUser deleted accounts, to the
+	// hub's goroutine.
 	endSession chan string
+	endUser    chan string
 	// sessionCheck is how often expired sessions' connections are closed.
-	sessionCheck time.Duration
-	done         chan struct{}
+	sessionCheck  time.Duration
+	maxPerSession int
+	done          chan struct{}
 }
 
 var _ engine.Publisher = (*Hub)(nil)
@@ -69,8 +81,13 @@ func New(cfg Config) *Hub {
 		register:     make(chan *client),
 		unregister:   make(chan *client),
 		endSession:   make(chan string),
+		endUser:      make(chan string),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
+	}
+	h.maxPerSession = cfg.MaxPerSession
+	if h.maxPerSession <= 0 {
+		h.maxPerSession = DefaultMaxPerSession
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -123,6 +140,18 @@ func (h *Hub) EndSession(key string) {
 	}
 	select {
 	case h.endSession <- key:
+	case <-h.done:
+	}
+}
+
+// EndUser closes the connections opened with any session of the account
+// name, when it is deleted: its sessions are gone with it.
+func (h *Hub) EndUser(name string) {
+	if name == "" {
+		return
+	}
+	select {
+	case h.endUser <- name:
 	case <-h.done:
 	}
 }
@@ -181,11 +210,17 @@ func Topics(ev engine.Event) []string {
 // Run delivers events until ctx ends, then disconnects every client.
 func (h *Hub) Run(ctx context.Context) {
 	clients := map[*client]struct{}{}
+	perSession := map[string]int{} // open connections by session
 	drop := func(c *client) {
 		if _, ok := clients[c]; ok {
 			delete(clients, c)
 			close(c.send)
 			h.count.Store(int64(len(clients)))
+			if c.session != "" {
+				if perSession[c.session]--; perSession[c.session] <= 0 {
+					delete(perSession, c.session)
+				}
+			}
 		}
 	}
 	send := func(c *client, msg []byte) {
@@ -218,13 +253,27 @@ func (h *Hub) Run(ctx context.Context) {
 			}
 			return
 		case c := <-h.register:
+			if c.session != "" && perSession[c.session] >= h.maxPerSession {
+				c.admit(false)
+				continue
+			}
 			clients[c] = struct{}{}
 			h.count.Store(int64(len(clients)))
+			if c.session != "" {
+				perSession[c.session]++
+			}
+			c.admit(true)
 		case c := <-h.unregister:
 			drop(c)
 		case key := <-h.endSession:
 			for c := range clients {
 				if c.session == key {
+					drop(c)
+				}
+			}
+		case name := <-h.endUser:
+			for c := range clients {
+				if c.user == name {
 					drop(c)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -225,9 +226,9 @@ func TestSessionEndsConnections(t *testing.T) {
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("as") {
 		case "alice":
-			r = r.WithContext(WithSession(r.Context(), "alice-session", time.Now().Add(time.Hour)))
+			r = r.WithContext(WithSession(r.Context(), "alice-session", "alice", time.Now().Add(time.Hour)))
 		case "bob":
-			r = r.WithContext(WithSession(r.Context(), "bob-session", expired))
+			r = r.WithContext(WithSession(r.Context(), "bob-session", "bob", expired))
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -265,5 +266,106 @@ func TestSessionEndsConnections(t *testing.T) {
 	h.Publish(engine.Event{Kind: "action_execution", ID: "a", Async: true})
 	if m := read(t, token); m.ID != "a" {
 		t.Errorf("a connection without a session got %+v", m)
+	}
+}
+
+// TestEndUserEndsConnections: deleting an account closes the connections
+// of every session it had, and only those.
+func TestEndUserEndsConnections(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(nil)
+	h := New(Config{BaseURL: "http://" + srv.Listener.Addr().String()})
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		r = r.WithContext(WithSession(r.Context(), q.Get("session"), q.Get("user"), time.Now().Add(time.Hour)))
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+
+	dialAs := func(user, session string) *websocket.Conn {
+		u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws?topic=inbox&user=" + user + "&session=" + session
+		c, _, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {srv.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	laptop, phone, other := dialAs("alice", "s1"), dialAs("alice", "s2"), dialAs("carol", "s3")
+	h.EndUser("alice")
+	for name, c := range map[string]*websocket.Conn{"laptop": laptop, "phone": phone} {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, _, err := c.ReadMessage()
+			if err == nil {
+				continue
+			}
+			if strings.Contains(err.Error(), "timeout") {
+				t.Errorf("alice's %s connection stayed open", name)
+			}
+			break
+		}
+	}
+	h.Publish(engine.Event{Kind: "action_execution", ID: "a", Async: true})
+	if m := read(t, other); m.ID != "a" {
+		t.Errorf("another user's connection got %+v", m)
+	}
+}
+
+// TestConnectionsPerSession: a session holds at most MaxPerSession live
+// connections; the next handshake is refused with 429 and Retry-After
+// (other sessions are not), and closing one frees its place.
+func TestConnectionsPerSession(t *testing.T) {
+	t.Parallel()
+	const max = 3
+	srv := httptest.NewUnstartedServer(nil)
+	h := New(Config{BaseURL: "http://" + srv.Listener.Addr().String(), MaxPerSession: max})
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := r.URL.Query().Get("session")
+		r = r.WithContext(WithSession(r.Context(), s, "user-"+s, time.Now().Add(time.Hour)))
+		h.ServeHTTP(w, r)
+	})
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+
+	dialAs := func(session string) (*websocket.Conn, *http.Response, error) {
+		u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws?topic=inbox&session=" + session
+		c, res, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {srv.URL}})
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+		return c, res, err
+	}
+	var first *websocket.Conn
+	for i := range max {
+		c, _, err := dialAs("s1")
+		if err != nil {
+			t.Fatalf("connection %d of s1: %v", i+1, err)
+		}
+		if i == 0 {
+			first = c
+		}
+	}
+	_, res, err := dialAs("s1")
+	if err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("connection %d of s1: %v %v, want 429 with Retry-After", max+1, res, err)
+	}
+	if _, _, err := dialAs("s2"); err != nil {
+		t.Errorf("another session: %v", err)
+	}
+	// Closing a connection frees its place once the hub has dropped it.
+	first.Close()
+	for h.Clients() > max { // s1's three and s2's one, until first is dropped
+		runtime.Gosched()
+	}
+	if _, _, err := dialAs("s1"); err != nil {
+		t.Errorf("s1 after closing one: %v", err)
 	}
 }

@@ -292,10 +292,6 @@ func (a *AuthStore) CallbackTokenHash(ctx context.Context, actionID string) (str
 	return h, dbErr(err, "get callback token")
 }
 
-func (a *AuthStore) DeleteCallbackToken(ctx context.Context, actionID string) error {
-	return a.exec(ctx, "delete callback token", true, `DELETE FROM callback_tokens WHERE action_execution_id = ?`, actionID)
-}
-
 func (a *AuthStore) Secret(ctx context.Context, name string, create func() []byte) ([]byte, error) {
 	var v []byte
 	err := a.write(ctx, func(q querier) error {

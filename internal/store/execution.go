@@ -98,6 +98,11 @@ func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 	if _, err := t.db.ExecContext(ctx, `DELETE FROM timeline WHERE execution_id = ?`, id); err != nil {
 		return dbErr(err, "delete execution timeline")
 	}
+	// Callback tokens outlive their action (a retried callback is
+	// recognised), not its execution.
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM callback_tokens WHERE action_execution_id IN (SELECT id FROM action_executions WHERE workflow_execution_id = ?)`, id); err != nil {
+		return dbErr(err, "delete execution callback tokens")
+	}
 	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
 	if err := guarded(res, err, "delete execution"); err == engine.ErrConflict {
 		return engine.ErrNotFound

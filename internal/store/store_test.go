@@ -425,12 +425,17 @@ func TestBackup(t *testing.T) {
 }
 
 // TestDeleteExecutionTakesItsJobs: deleting an execution removes its
-// actions' jobs and its tasks' timers with it.
+// actions' jobs, its tasks' timers and its actions' callback tokens with it.
 func TestDeleteExecutionTakesItsJobs(t *testing.T) {
 	t.Parallel()
 	s := open(t, filepath.Join(t.TempDir(), "db"))
 	seed(t, s, 1)
 	ctx := context.Background()
+	for _, id := range []string{"a00", "unrelated"} {
+		if err := s.Auth().PutCallbackToken(ctx, id, "hash of "+id, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	err := s.Update(ctx, func(tx engine.Tx) error {
 		for _, ref := range []string{"a00", "task", "unrelated"} {
 			if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: ref, DueAt: t0}); err != nil {
@@ -452,6 +457,12 @@ func TestDeleteExecutionTakesItsJobs(t *testing.T) {
 	}
 	if len(left) != 1 || left[0].Ref != "unrelated" {
 		t.Errorf("jobs left after deleting the execution: %+v", left)
+	}
+	if _, err := s.Auth().CallbackTokenHash(ctx, "a00"); engine.ErrorCode(err) != engine.ENOTFOUND {
+		t.Errorf("the callback token of a deleted action: %v, want not found", err)
+	}
+	if _, err := s.Auth().CallbackTokenHash(ctx, "unrelated"); err != nil {
+		t.Errorf("another action's callback token: %v", err)
 	}
 }
 

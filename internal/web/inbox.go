@@ -19,24 +19,32 @@ type inboxRequest struct {
 }
 
 func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
+	// Echo's QueryParam drops what net/url cannot read, and every parameter
+	// past its 10,000th: the inbox would list what its filters exclude.
+	p, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return inboxRequest{}, engine.InboxQuery{}, engine.Errorf(engine.EINVALID, "The query string cannot be read (%v; at most 10000 parameters).", err)
+	}
 	r := inboxRequest{
 		filter: templates.InboxFilter{
-			Workflow: c.QueryParam("workflow"), Action: c.QueryParam("action"), Task: c.QueryParam("task"),
-			Search: c.QueryParam("q"), Newest: c.QueryParam("sort") == "newest",
+			Workflow: p.Get("workflow"), Action: p.Get("action"), Task: p.Get("task"),
+			Search: p.Get("q"), Newest: p.Get("sort") == "newest",
 		},
-		after: c.QueryParam("after"), before: c.QueryParam("before"),
+		after: p.Get("after"), before: p.Get("before"),
 	}
 	q := engine.InboxQuery{
 		Workflow: r.filter.Workflow, Action: r.filter.Action, Task: r.filter.Task, Search: r.filter.Search, Newest: r.filter.Newest,
 	}
-	if v := c.QueryParam("limit"); v != "" {
+	if v := p.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
 			return r, q, engine.Errorf(engine.EINVALID, "limit must be a positive number.")
 		}
+		if n > engine.MaxInboxLimit {
+			return r, q, engine.Errorf(engine.EINVALID, "limit must be at most %d.", engine.MaxInboxLimit)
+		}
 		r.limit, q.Limit = n, n
 	}
-	var err error
 	if r.after != "" {
 		if q.After, err = engine.ParseInboxCursor(r.after); err != nil {
 			return r, q, err

@@ -8,7 +8,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,7 +164,7 @@ type LiveHandler interface {
 func (s *Server) serveLive(c echo.Context) error {
 	r := c.Request()
 	if who := auth.FromContext(c); who != nil && who.Session != "" {
-		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
+		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.User, who.Expires))
 	}
 	s.live.ServeHTTP(c.Response(), r)
 	return nil
@@ -196,8 +195,8 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 // errors are logged; people see a generic message.
 func (s *Server) fail(c echo.Context, err error) error {
 	status := engine.HTTPStatus(err)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	if status == engine.StatusClientClosedRequest {
+		return c.NoContent(status) // recorded for the log; nobody reads it
 	}
 	if status >= 500 {
 		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)

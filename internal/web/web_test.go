@@ -171,6 +171,25 @@ func TestInbox(t *testing.T) {
 		}
 	})
 
+	// Past the page cap, or past what net/url reads of a query string
+	// (where every filter was dropped and the whole inbox listed), a 400
+	// page names the problem.
+	t.Run("caps", func(t *testing.T) {
+		for _, tt := range []struct{ query, want string }{
+			{"limit=501", "at most 500"},
+			{"workflow=nothing" + strings.Repeat("&", 10_000), "10000 parameters"},
+			{"workflow=nothing;x=1", "query string"},
+		} {
+			p := e.get("/?" + tt.query)
+			if msg := p.text(`[data-testid="error-message"]`); p.status != http.StatusBadRequest || !strings.Contains(msg, tt.want) {
+				t.Errorf("/?%.40s: %d %q, want 400 naming %q", tt.query, p.status, msg, tt.want)
+			}
+		}
+		if p := e.get("/?limit=500"); p.status != http.StatusOK {
+			t.Errorf("/?limit=500: %d", p.status)
+		}
+	})
+
 	t.Run("empty", func(t *testing.T) {
 		p := e.get("/?workflow=nothing")
 		if p.doc.Find(`[data-testid="inbox-empty"]`).Length() != 1 {
