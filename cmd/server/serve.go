@@ -236,6 +236,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	hubDone := make(chan struct{})
 	go func() { live.Run(hubCtx); close(hubDone) }()
 
+	// Accept requests only once the worker runs: /readyz is then true
+	// from the first answer on.
+	<-eng.Started()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("sirocco listening", "addr", ln.Addr().String(), "db", cfg.db, "base_url", cfg.baseURL)

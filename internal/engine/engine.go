@@ -8,12 +8,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/sirocco-project/sirocco/internal/dsl"
 	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
 )
 
 // Clock tells the time; tests may substitute one.
@@ -111,9 +112,12 @@ type Engine struct {
 	wake    chan struct{}
 	wg      sync.WaitGroup
 	running atomic.Bool // the job worker runs
-	specs   specCache
-	wfs     workflowCache
-	adhoc   adhocSpecs
+	// started is closed when Run first starts, for Started.
+	started     chan struct{}
+	startedOnce sync.Once
+	specs       specCache
+	wfs         workflowCache
+	adhoc       adhocSpecs
 }
 
 // New returns an engine. Call Run to start its job worker.
@@ -153,8 +157,13 @@ func New(cfg Config) *Engine {
 	if e.maxTasks <= 0 {
 		e.maxTasks = DefaultMaxTasksPerExecution
 	}
+	e.started = make(chan struct{})
 	return e
 }
+
+// Started is closed once the job worker (Run) runs: a server waits for it
+// before it accepts requests, so that it is ready as soon as it answers.
+func (e *Engine) Started() <-chan struct{} { return e.started }
 
 // MaxOutputBytes is the largest action result the engine accepts.
 func (e *Engine) MaxOutputBytes() int { return e.maxOutput }

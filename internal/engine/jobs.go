@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // maxIdleWait bounds how long the worker sleeps without a wake-up, so a
@@ -17,6 +19,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	slots := make(chan struct{}, e.workers)
 	e.running.Store(true)
 	defer e.running.Store(false)
+	e.startedOnce.Do(func() { close(e.started) })
 	defer e.wg.Wait()
 	for {
 		free := cap(slots) - len(slots)
@@ -135,7 +138,7 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 	a, err := e.store.GetActionExecution(ctx, j.Ref)
 	if err != nil || a.State != StateRunning {
-		if err != nil && ErrorCode(err) != ENOTFOUND {
+		if err != nil && fault.Code(err) != fault.ENOTFOUND {
 			return err
 		}
 		// Gone or finished meanwhile (a callback can beat the request).
@@ -189,7 +192,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 			state = StateError
 		}
 		err = w.completeAction(a, state, outJSON, ViaEngine, "")
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, fault.ErrConflict) {
 			return nil
 		}
 		return err
