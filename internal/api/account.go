@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // The account routes (/auth/…) serve the client subcommands: users,
@@ -14,7 +14,7 @@ import (
 
 func (a *API) needAuth(c echo.Context) error {
 	if a.auth == nil {
-		return a.fault(c, engine.Errorf(engine.ENOTFOUND, "Accounts are not configured on this server."))
+		return a.fault(c, fault.Errorf(fault.ENOTFOUND, "Accounts are not configured on this server."))
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ func tokenJSON(t *auth.Token) object {
 func (a *API) whoami(c echo.Context) error {
 	p := auth.FromContext(c)
 	if p == nil {
-		return a.fault(c, engine.Errorf(engine.EUNAUTHORIZED, "Not authenticated."))
+		return a.fault(c, fault.Errorf(fault.EUNAUTHORIZED, "Not authenticated."))
 	}
 	return writeJSON(c, http.StatusOK, object{{"user", p.User}, {"role", p.Role}, {"method", p.Method}})
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 )
 
 // timeLayout is Mistral's timestamp format; the CLI parses exactly this.
@@ -61,7 +63,7 @@ func New(e *engine.Engine, log *slog.Logger) *API {
 // fault writes Mistral's error body. Internal errors are logged and shown
 // without details.
 func (a *API) fault(c echo.Context, err error) error {
-	status := engine.HTTPStatus(err)
+	status := httpstatus.Of(err)
 	if status >= 500 {
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
@@ -69,17 +71,17 @@ func (a *API) fault(c echo.Context, err error) error {
 	if status >= 500 {
 		faultcode = "Server"
 	}
-	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", engine.ErrorMessage(err)}, {"debuginfo", nil}})
+	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", fault.Message(err)}, {"debuginfo", nil}})
 }
 
 // plainFault is the error body of the YAML-taking handlers, which in
 // Mistral carry only faultstring.
 func (a *API) plainFault(c echo.Context, err error) error {
-	status := engine.HTTPStatus(err)
+	status := httpstatus.Of(err)
 	if status >= 500 {
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	return writeJSON(c, status, map[string]any{"faultstring": engine.ErrorMessage(err)})
+	return writeJSON(c, status, map[string]any{"faultstring": fault.Message(err)})
 }
 
 // Fault writes Mistral's error body with a status: the Guard's refusals
@@ -103,7 +105,7 @@ func (a *API) Refuse(c echo.Context, status int, msg string) error {
 }
 
 func invalid(format string, args ...any) error {
-	return engine.Errorf(engine.EINVALID, format, args...)
+	return fault.Errorf(fault.EINVALID, format, args...)
 }
 
 // readBody reads a bounded request body.
@@ -112,7 +114,7 @@ func (a *API) readBody(c echo.Context) ([]byte, error) {
 	b, err := io.ReadAll(body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, engine.Errorf(engine.ETOOLARGE, "Request body is too large: the limit is %d bytes.", a.maxBody)
+		return nil, fault.Errorf(fault.ETOOLARGE, "Request body is too large: the limit is %d bytes.", a.maxBody)
 	}
 	if err != nil {
 		return nil, invalid("Cannot read request body: %v", err)

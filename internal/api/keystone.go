@@ -11,8 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 )
 
 // The Keystone v3 subset: enough for keystoneauth (and so the mistral CLI
@@ -75,7 +76,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 	}
 	b, err := a.readBody(c)
 	if err != nil {
-		return a.KeystoneFault(c, engine.HTTPStatus(err), engine.ErrorMessage(err))
+		return a.KeystoneFault(c, httpstatus.Of(err), fault.Message(err))
 	}
 	// As every JSON body: refused past the depth limit before decoding.
 	if err := expr.CheckJSONDepth(b); err != nil {
@@ -99,7 +100,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		user, err = a.auth.Login(ctx, name, id.Password.User.Password, auth.ClientAddr(c))
 		if errors.Is(err, auth.ErrTooManyAttempts) {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
-			return a.KeystoneFault(c, http.StatusTooManyRequests, engine.ErrorMessage(err))
+			return a.KeystoneFault(c, http.StatusTooManyRequests, fault.Message(err))
 		}
 		if auth.IsUnauthorized(err) {
 			return a.KeystoneFault(c, http.StatusUnauthorized, "The request you have made requires authentication.")
@@ -128,11 +129,11 @@ func (a *API) keystoneLogin(c echo.Context) error {
 }
 
 func (a *API) keystoneError(c echo.Context, err error) error {
-	status := engine.HTTPStatus(err)
+	status := httpstatus.Of(err)
 	if status >= 500 {
 		a.log.Error("keystone login failed", "err", err)
 	}
-	return a.KeystoneFault(c, status, engine.ErrorMessage(err))
+	return a.KeystoneFault(c, status, fault.Message(err))
 }
 
 // keystoneTokenBody is the token document: user, project, roles and the

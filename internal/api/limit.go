@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/dsl"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // defaultParseSlots is how many definition documents are parsed at once:
@@ -35,7 +35,7 @@ func (a *API) readDefinition(c echo.Context) (body []byte, done func(), err erro
 		return body, func() { <-a.parseSlots }, nil
 	default:
 		c.Response().Header().Set("Retry-After", "1")
-		return nil, nil, engine.Errorf(engine.EUNAVAILABLE, "The server is parsing %d definitions already: retry in a moment.", cap(a.parseSlots))
+		return nil, nil, fault.Errorf(fault.EUNAVAILABLE, "The server is parsing %d definitions already: retry in a moment.", cap(a.parseSlots))
 	}
 }
 

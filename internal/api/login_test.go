@@ -14,6 +14,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -61,7 +62,7 @@ func TestLoginClientGone(t *testing.T) {
 	if rec.Code >= 500 || strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("login whose client left: %d %s; log:\n%s", rec.Code, rec.Body, logs.String())
 	}
-	if rec.Code != engine.StatusClientClosedRequest {
-		t.Errorf("login whose client left: %d, want %d (client closed request)", rec.Code, engine.StatusClientClosedRequest)
+	if rec.Code != httpstatus.ClientClosedRequest {
+		t.Errorf("login whose client left: %d, want %d (client closed request)", rec.Code, httpstatus.ClientClosedRequest)
 	}
 }

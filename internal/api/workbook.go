@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 func workbookJSON(b *engine.Workbook) object {
@@ -65,7 +66,7 @@ func (a *API) validateWorkbook(c echo.Context) error {
 		if definitionTooLarge(err) {
 			return a.plainFault(c, err)
 		}
-		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", engine.ErrorMessage(err)}})
+		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", fault.Message(err)}})
 	}
 	return writeJSON(c, http.StatusOK, object{{"valid", true}})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 var workflowFields = []string{"id", "name", "namespace", "input", "interface", "definition", "tags", "scope", "project_id", "created_at", "updated_at"}
@@ -69,7 +70,7 @@ func (a *API) validateWorkflows(c echo.Context) error {
 		if definitionTooLarge(err) {
 			return a.plainFault(c, err)
 		}
-		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", engine.ErrorMessage(err)}})
+		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", fault.Message(err)}})
 	}
 	return writeJSON(c, http.StatusOK, object{{"valid", true}})
 }

@@ -29,7 +29,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -67,7 +67,7 @@ func (r Role) Allows(need Role) bool { return r.rank() > 0 && r.rank() >= need.r
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
 	if r.rank() == 0 {
-		return "", engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", s)
+		return "", fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", s)
 	}
 	return r, nil
 }
@@ -144,7 +144,7 @@ type Session struct {
 }
 
 // Store is the persistence auth needs. Lookups of missing records return
-// an engine.ENOTFOUND error; duplicates an engine.ECONFLICT.
+// an fault.ENOTFOUND error; duplicates an fault.ECONFLICT.
 type Store interface {
 	CountUsers(ctx context.Context) (int, error)
 	CreateUser(ctx context.Context, u *User) error
@@ -288,13 +288,13 @@ func (s *Service) Init(ctx context.Context, adminPassword string) (generated str
 
 // errBadLogin is the one answer to a wrong name or password, so that
 // nobody learns which accounts exist.
-var errBadLogin = engine.Errorf(engine.EUNAUTHORIZED, "The username or password is not correct.")
+var errBadLogin = fault.Errorf(fault.EUNAUTHORIZED, "The username or password is not correct.")
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
 func checkName(what, name string) error {
 	if !nameRE.MatchString(name) {
-		return engine.Errorf(engine.EINVALID, "Invalid %s name %q: use 1 to 64 letters, digits, '.', '_', '@' or '-'.", what, name)
+		return fault.Errorf(fault.EINVALID, "Invalid %s name %q: use 1 to 64 letters, digits, '.', '_', '@' or '-'.", what, name)
 	}
 	return nil
 }
@@ -317,7 +317,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 		return nil, err
 	}
 	if role.rank() == 0 {
-		return nil, engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return nil, fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
 	h, err := s.hash(password)
 	if err != nil {
@@ -325,8 +325,8 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 	}
 	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
-		if engine.ErrorCode(err) == engine.ECONFLICT {
-			return nil, engine.Errorf(engine.ECONFLICT, "A user named %q already exists.", name)
+		if fault.Code(err) == fault.ECONFLICT {
+			return nil, fault.Errorf(fault.ECONFLICT, "A user named %q already exists.", name)
 		}
 		return nil, err
 	}
@@ -339,7 +339,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 // Keystone tokens (API tokens, which an admin names and revokes, stay).
 func (s *Service) UpdateUser(ctx context.Context, name string, role Role, password string) error {
 	if role.rank() == 0 {
-		return engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
 	u, err := s.GetUser(ctx, name)
 	if err != nil {
@@ -373,20 +373,20 @@ func (s *Service) UpdateUser(ctx context.Context, name string, role Role, passwo
 // stays.
 func (s *Service) ChangePassword(ctx context.Context, name, current, password, addr, keepSession string) error {
 	if current == "" {
-		return engine.Errorf(engine.EINVALID, "Enter your current password.")
+		return fault.Errorf(fault.EINVALID, "Enter your current password.")
 	}
 	if err := CheckPassword(password); err != nil {
 		return err
 	}
 	u, err := s.Login(ctx, name, current, addr)
 	if IsUnauthorized(err) {
-		return engine.Errorf(engine.EINVALID, "The current password is not correct.")
+		return fault.Errorf(fault.EINVALID, "The current password is not correct.")
 	}
 	if err != nil {
 		return err
 	}
 	if password == current {
-		return engine.Errorf(engine.EINVALID, "The new password is the current one: choose another.")
+		return fault.Errorf(fault.EINVALID, "The new password is the current one: choose another.")
 	}
 	h, err := s.hash(password)
 	if err != nil {
@@ -439,7 +439,7 @@ func (s *Service) keepAnAdmin(ctx context.Context, leaving string) error {
 			return nil
 		}
 	}
-	return engine.Errorf(engine.ECONFLICT, "%q is the last admin: make another user admin first.", leaving)
+	return fault.Errorf(fault.ECONFLICT, "%q is the last admin: make another user admin first.", leaving)
 }
 
 // DeleteUser removes an account with its tokens and sessions.
@@ -471,8 +471,8 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 // GetUser returns an account.
 func (s *Service) GetUser(ctx context.Context, name string) (*User, error) {
 	u, err := s.store.GetUser(ctx, name)
-	if engine.ErrorCode(err) == engine.ENOTFOUND {
-		return nil, engine.Errorf(engine.ENOTFOUND, "User not found [name=%s]", name)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "User not found [name=%s]", name)
 	}
 	return u, err
 }
@@ -486,11 +486,11 @@ func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error
 		return err
 	}
 	if role.rank() == 0 {
-		return engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
 	if err := s.store.CreateGroup(ctx, &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}); err != nil {
-		if engine.ErrorCode(err) == engine.ECONFLICT {
-			return engine.Errorf(engine.ECONFLICT, "A group named %q already exists.", name)
+		if fault.Code(err) == fault.ECONFLICT {
+			return fault.Errorf(fault.ECONFLICT, "A group named %q already exists.", name)
 		}
 		return err
 	}
@@ -504,8 +504,8 @@ func (s *Service) ListGroups(ctx context.Context) ([]*Group, error) { return s.s
 // DeleteGroup removes a group (its members keep their own roles).
 func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 	if err := s.store.DeleteGroup(ctx, name); err != nil {
-		if engine.ErrorCode(err) == engine.ENOTFOUND {
-			return engine.Errorf(engine.ENOTFOUND, "Group not found [name=%s]", name)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Group not found [name=%s]", name)
 		}
 		return err
 	}
@@ -516,8 +516,8 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 // SetMember adds user to group, or removes it.
 func (s *Service) SetMember(ctx context.Context, group, user string, member bool) error {
 	if err := s.store.SetMember(ctx, group, user, member); err != nil {
-		if engine.ErrorCode(err) == engine.ENOTFOUND {
-			return engine.Errorf(engine.ENOTFOUND, "No such group %q or user %q.", group, user)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "No such group %q or user %q.", group, user)
 		}
 		return err
 	}
@@ -537,7 +537,7 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (*User
 		return nil, err
 	}
 	u, err := s.store.GetUser(ctx, name)
-	if err != nil && engine.ErrorCode(err) != engine.ENOTFOUND {
+	if err != nil && fault.Code(err) != fault.ENOTFOUND {
 		return nil, err
 	}
 	hash := s.dummyHash()
@@ -604,17 +604,17 @@ const TokenPrefix = "sirocco_"
 // plain value is returned once and never stored.
 func (s *Service) CreateToken(ctx context.Context, user, name string, role Role, kind string, ttl time.Duration) (string, *Token, error) {
 	if strings.TrimSpace(name) == "" || len(name) > 100 {
-		return "", nil, engine.Errorf(engine.EINVALID, "A token needs a name of 1 to 100 characters.")
+		return "", nil, fault.Errorf(fault.EINVALID, "A token needs a name of 1 to 100 characters.")
 	}
 	if role.rank() == 0 {
-		return "", nil, engine.Errorf(engine.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return "", nil, fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
 	u, err := s.GetUser(ctx, user)
 	if err != nil {
 		return "", nil, err
 	}
 	if !u.Effective().Allows(role) {
-		return "", nil, engine.Errorf(engine.EFORBIDDEN, "User %q has role %s and cannot hold a %s token.", user, u.Effective(), role)
+		return "", nil, fault.Errorf(fault.EFORBIDDEN, "User %q has role %s and cannot hold a %s token.", user, u.Effective(), role)
 	}
 	plain := TokenPrefix + randomToken(32)
 	now := s.now().UTC()
@@ -652,8 +652,8 @@ func (s *Service) ListTokens(ctx context.Context, kind string) ([]*Token, error)
 // RevokeToken deletes a token; it stops working at once.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
 	if err := s.store.DeleteToken(ctx, id); err != nil {
-		if engine.ErrorCode(err) == engine.ENOTFOUND {
-			return engine.Errorf(engine.ENOTFOUND, "Token not found [id=%s]", id)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Token not found [id=%s]", id)
 		}
 		return err
 	}
@@ -663,7 +663,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 
 // errBadToken is the one answer to a token that is unknown, expired or
 // revoked.
-var errBadToken = engine.Errorf(engine.EUNAUTHORIZED, "The authentication token is not valid (unknown, expired or revoked).")
+var errBadToken = fault.Errorf(fault.EUNAUTHORIZED, "The authentication token is not valid (unknown, expired or revoked).")
 
 // Authenticate resolves an API token. Its role is the token's, capped by
 // its user's current role.
@@ -673,7 +673,7 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*Principal, *
 	}
 	h := HashSecret(plain)
 	t, err := s.store.TokenByHash(ctx, h)
-	if engine.ErrorCode(err) == engine.ENOTFOUND {
+	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, nil, errBadToken
 	}
 	if err != nil {
@@ -729,7 +729,7 @@ func (s *Service) EndSession(ctx context.Context, plain string) error {
 		return nil
 	}
 	err := s.store.DeleteSession(ctx, HashSecret(plain))
-	if engine.ErrorCode(err) == engine.ENOTFOUND {
+	if fault.Code(err) == fault.ENOTFOUND {
 		return nil
 	}
 	return err
@@ -755,7 +755,7 @@ func (s *Service) deriveCallback(actionID string) string {
 
 // errBadCallback is the answer to a callback token that is not this
 // action's.
-var errBadCallback = engine.Errorf(engine.EUNAUTHORIZED, "The callback token is not valid for this action execution.")
+var errBadCallback = fault.Errorf(fault.EUNAUTHORIZED, "The callback token is not valid for this action execution.")
 
 // CallbackPrincipal checks a callback token presented to complete
 // actionID: it must be the one issued for that action. It stays valid
@@ -816,6 +816,6 @@ func SortedRoles() []string {
 // IsUnauthorized reports whether err says the credentials are missing or
 // wrong.
 func IsUnauthorized(err error) bool {
-	var e *engine.Error
-	return errors.As(err, &e) && e.Code == engine.EUNAUTHORIZED
+	var e *fault.Error
+	return errors.As(err, &e) && e.Code == fault.EUNAUTHORIZED
 }

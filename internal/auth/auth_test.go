@@ -11,6 +11,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
 	"github.com/sirocco-project/sirocco/internal/store"
@@ -103,10 +104,10 @@ func TestRolesAndGroups(t *testing.T) {
 	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); engine.ErrorCode(err) != engine.ECONFLICT {
+	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); fault.Code(err) != fault.ECONFLICT {
 		t.Errorf("duplicate user: %v, want ECONFLICT", err)
 	}
-	if _, err := s.CreateUser(ctx, "x", auth.RoleViewer, "short"); engine.ErrorCode(err) != engine.EINVALID {
+	if _, err := s.CreateUser(ctx, "x", auth.RoleViewer, "short"); fault.Code(err) != fault.EINVALID {
 		t.Errorf("short password: %v, want EINVALID", err)
 	}
 	if err := s.CreateGroup(ctx, "ops", auth.RoleApprover); err != nil {
@@ -222,7 +223,7 @@ func TestRepeatedCharacterPasswordRefused(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t, nil)
 	for _, pw := range []string{"aaaaaaaa", "1111111111111", "€€€€€€€€"} {
-		if _, err := s.CreateUser(context.Background(), "rep", auth.RoleViewer, pw); engine.ErrorCode(err) != engine.EINVALID {
+		if _, err := s.CreateUser(context.Background(), "rep", auth.RoleViewer, pw); fault.Code(err) != fault.EINVALID {
 			t.Errorf("CreateUser(%q): %v, want EINVALID", pw, err)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Header and cookie names.
@@ -127,7 +127,7 @@ func (s *Service) unauthorized(c echo.Context, cfg GuardConfig, rule Rule, err e
 			msg = "Authentication required: send an API token ('Authorization: Bearer <token>' or 'X-Auth-Token') or this action's " + CallbackHeader + "."
 		}
 		if err != nil {
-			msg = engine.ErrorMessage(err)
+			msg = fault.Message(err)
 		}
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sirocco"`)
 		return cfg.Fault(c, http.StatusUnauthorized, msg)

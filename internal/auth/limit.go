@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // The login throttle. Three counts of failed password checks decide when
@@ -102,13 +102,13 @@ type LimitStore interface {
 
 // ErrTooManyAttempts is what a throttled login matches (errors.Is); the
 // error itself is a *ThrottledError, which says how long to wait.
-var ErrTooManyAttempts = engine.Errorf(engine.EFORBIDDEN, "Too many failed logins: wait a few minutes and try again.")
+var ErrTooManyAttempts = fault.Errorf(fault.EFORBIDDEN, "Too many failed logins: wait a few minutes and try again.")
 
 // ThrottledError refuses a password check that came too soon.
 type ThrottledError struct {
 	// RetryAfter is how long until the next attempt may come.
 	RetryAfter time.Duration
-	err        *engine.Error
+	err        *fault.Error
 }
 
 func newThrottled(wait time.Duration) *ThrottledError {
@@ -118,7 +118,7 @@ func newThrottled(wait time.Duration) *ThrottledError {
 		unit = "second"
 	}
 	return &ThrottledError{RetryAfter: wait,
-		err: engine.Errorf(engine.EFORBIDDEN, "Too many failed logins: try again in %d %s.", n, unit)}
+		err: fault.Errorf(fault.EFORBIDDEN, "Too many failed logins: try again in %d %s.", n, unit)}
 }
 
 func (e *ThrottledError) Error() string { return e.err.Message }

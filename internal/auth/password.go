@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // MinPasswordLength is the shortest password accepted.
@@ -44,16 +44,16 @@ var commonPasswords = sync.OnceValue(func() []string {
 // error is EINVALID and names the rule.
 func CheckPassword(password string) error {
 	if len(password) < MinPasswordLength {
-		return engine.Errorf(engine.EINVALID, "The password is too short: use at least %d characters.", MinPasswordLength)
+		return fault.Errorf(fault.EINVALID, "The password is too short: use at least %d characters.", MinPasswordLength)
 	}
 	if len(password) > maxPasswordBytes {
-		return engine.Errorf(engine.EINVALID, "The password is too long: use at most %d bytes.", maxPasswordBytes)
+		return fault.Errorf(fault.EINVALID, "The password is too long: use at most %d bytes.", maxPasswordBytes)
 	}
 	if r := []rune(password); strings.Count(password, string(r[0])) == len(r) {
-		return engine.Errorf(engine.EINVALID, "The password is one character repeated: choose another.")
+		return fault.Errorf(fault.EINVALID, "The password is one character repeated: choose another.")
 	}
 	if _, common := slices.BinarySearch(commonPasswords(), strings.ToLower(password)); common {
-		return engine.Errorf(engine.EINVALID, "The password is one of the 10,000 most common passwords, which are guessed first: choose another.")
+		return fault.Errorf(fault.EINVALID, "The password is one of the 10,000 most common passwords, which are guessed first: choose another.")
 	}
 	return nil
 }

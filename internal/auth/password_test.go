@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -31,7 +31,7 @@ func TestCommonPasswordRefused(t *testing.T) {
 	}
 	refused := func(what string, err error) {
 		t.Helper()
-		if engine.ErrorCode(err) != engine.EINVALID || !strings.Contains(engine.ErrorMessage(err), "10,000 most common") {
+		if fault.Code(err) != fault.EINVALID || !strings.Contains(fault.Message(err), "10,000 most common") {
 			t.Errorf("%s: %v, want EINVALID naming the common-password rule", what, err)
 		}
 	}
@@ -72,7 +72,7 @@ func TestEveryListedPasswordRefused(t *testing.T) {
 			continue
 		}
 		checked++
-		if _, err := s.CreateUser(ctx, "u", auth.RoleViewer, strings.ToUpper(pw)); engine.ErrorCode(err) != engine.EINVALID {
+		if _, err := s.CreateUser(ctx, "u", auth.RoleViewer, strings.ToUpper(pw)); fault.Code(err) != fault.EINVALID {
 			t.Fatalf("CreateUser(%q): %v, want EINVALID", strings.ToUpper(pw), err)
 		}
 	}
@@ -154,7 +154,7 @@ func TestChangePassword(t *testing.T) {
 		{"bob-password", "bob-password", "is the current one"},
 	} {
 		err := s.ChangePassword(ctx, "bob", c.current, c.new, addr, keep)
-		if engine.ErrorCode(err) != engine.EINVALID || !strings.Contains(err.Error(), c.want) {
+		if fault.Code(err) != fault.EINVALID || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ChangePassword(%q → %q): %v, want EINVALID saying %q", c.current, c.new, err, c.want)
 		}
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Surface is how a route answers a request it refuses.
@@ -217,20 +218,20 @@ func (p *Principal) MayMoveAction(id string, async bool, to engine.State) error 
 	case p == nil:
 	case p.Method == MethodCallback:
 		if p.ActionID != id {
-			return engine.Errorf(engine.EFORBIDDEN, "Forbidden: a callback token may only complete its own action execution.")
+			return fault.Errorf(fault.EFORBIDDEN, "Forbidden: a callback token may only complete its own action execution.")
 		}
 		if result && async {
 			return nil
 		}
-		return engine.Errorf(engine.EFORBIDDEN, "Forbidden: a callback token may only send SUCCESS or ERROR for its action; %s needs the admin role.", to)
+		return fault.Errorf(fault.EFORBIDDEN, "Forbidden: a callback token may only send SUCCESS or ERROR for its action; %s needs the admin role.", to)
 	case p.Role.Allows(RoleApprover):
 		if !async {
-			return engine.Errorf(engine.EFORBIDDEN, "Forbidden: action execution %s is synchronous (Sirocco runs it); only an admin may change its state.", id)
+			return fault.Errorf(fault.EFORBIDDEN, "Forbidden: action execution %s is synchronous (Sirocco runs it); only an admin may change its state.", id)
 		}
 		if result {
 			return nil
 		}
-		return engine.Errorf(engine.EFORBIDDEN, "Forbidden: %s on an action execution pauses, resumes or cancels its workflow and needs the admin role; approvers may send SUCCESS or ERROR.", to)
+		return fault.Errorf(fault.EFORBIDDEN, "Forbidden: %s on an action execution pauses, resumes or cancels its workflow and needs the admin role; approvers may send SUCCESS or ERROR.", to)
 	}
-	return engine.Errorf(engine.EFORBIDDEN, "Forbidden: changing an action execution's state needs the approver role.")
+	return fault.Errorf(fault.EFORBIDDEN, "Forbidden: changing an action execution's state needs the approver role.")
 }

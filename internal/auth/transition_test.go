@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // TestMayMoveAction walks the transition rule: role × target state ×
@@ -35,8 +36,8 @@ func TestMayMoveAction(t *testing.T) {
 				if got := err == nil; got != want {
 					t.Errorf("%s moving a1 (async %v) to %s: allowed %v, want %v (%v)", name, async, to, got, want, err)
 				}
-				if err != nil && engine.ErrorCode(err) != engine.EFORBIDDEN {
-					t.Errorf("%s to %s: code %s, want %s", name, to, engine.ErrorCode(err), engine.EFORBIDDEN)
+				if err != nil && fault.Code(err) != fault.EFORBIDDEN {
+					t.Errorf("%s to %s: code %s, want %s", name, to, fault.Code(err), fault.EFORBIDDEN)
 				}
 			}
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sirocco-project/sirocco/internal/dsl"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
@@ -31,7 +33,7 @@ type Completion struct {
 	Comment string
 	// Authorize, when set, decides whether the sender may move this action
 	// to State: it sees the action's id and whether it is asynchronous, and
-	// returns an EFORBIDDEN error to refuse (auth.Principal.MayMoveAction,
+	// returns an fault.EFORBIDDEN error to refuse (auth.Principal.MayMoveAction,
 	// the one rule for the API, the CLI and the dashboard). In-process
 	// callers (the engine, tests) leave it nil.
 	Authorize func(id string, async bool, to State) error
@@ -69,7 +71,7 @@ func (c Completion) result() any {
 // UpdateActionExecution delivers a result or a state change for an action
 // execution, then moves its task and workflow on, all in one transaction.
 // Delivering the same completion twice is a no-op; a different completion
-// of a finished action is ECONFLICT naming what was recorded.
+// of a finished action is fault.ECONFLICT naming what was recorded.
 func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Completion) (*ActionExecution, error) {
 	a, _, err := e.DeliverResult(ctx, id, c)
 	return a, err
@@ -83,7 +85,7 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 		actual = "Unset"
 	}
 	if !validCallbackState(c.State) {
-		return nil, false, Errorf(EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
+		return nil, false, fault.Errorf(fault.EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
 	}
 	resJSON, err := encode(c.result())
 	if err != nil {
@@ -92,7 +94,7 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	// The limit is on the output as encoded, not on the record it is
 	// stored in (what encode would make of {"result": output}).
 	if len(resJSON) > e.maxOutput {
-		return nil, false, Errorf(ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
+		return nil, false, fault.Errorf(fault.ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
 	}
 	outJSON := `{"result": ` + resJSON + `}`
 	if c.Via == "" {
@@ -107,7 +109,7 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 		})
 		// A guarded update lost a race with another writer: look again,
 		// now the other completion is visible and decides the answer.
-		if errors.Is(err, ErrConflict) && attempt < 3 {
+		if errors.Is(err, fault.ErrConflict) && attempt < 3 {
 			continue
 		}
 		break
@@ -120,8 +122,8 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 
 func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {
 	a, t, ex, err := w.tx.GetActionScope(w.ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, false, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, false, fault.Errorf(fault.ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
 	if err != nil {
 		return nil, false, err
@@ -210,7 +212,7 @@ func (w *work) alreadyCompleted(a *ActionExecution) error {
 			}
 		}
 	}
-	return Errorf(ECONFLICT, "Action execution %s is already completed: state %s was recorded%s via %s; it is not changed.", a.ID, a.State, when, via)
+	return fault.Errorf(fault.ECONFLICT, "Action execution %s is already completed: state %s was recorded%s via %s; it is not changed.", a.ID, a.State, when, via)
 }
 
 // pauseOrResumeAction handles PAUSED and RUNNING callbacks: they pause or
@@ -220,7 +222,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 		return nil
 	}
 	if !a.Async {
-		return Errorf(EINVALID, "Transition to the %s state is only supported for asynchronous action execution.", to)
+		return fault.Errorf(fault.EINVALID, "Transition to the %s state is only supported for asynchronous action execution.", to)
 	}
 	from := a.State
 	now := w.e.now()
@@ -328,8 +330,8 @@ func (e *Engine) Timeline(ctx context.Context, id string) ([]Event, error) {
 // GetActionExecution returns an action execution.
 func (e *Engine) GetActionExecution(ctx context.Context, id string) (*ActionExecution, error) {
 	a, err := e.store.GetActionExecution(ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "ActionExecution not found [id=%s]", id)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
 	return a, err
 }
@@ -342,8 +344,8 @@ func (e *Engine) ListActionExecutions(ctx context.Context, q ListQuery) ([]*Acti
 // GetTask returns a task execution.
 func (e *Engine) GetTask(ctx context.Context, id string) (*Task, error) {
 	t, err := e.store.GetTask(ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "Task execution not found [id=%s]", id)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "Task execution not found [id=%s]", id)
 	}
 	return t, err
 }
@@ -370,14 +372,14 @@ type RunRequest struct {
 // (its ID is empty), as in Mistral.
 func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecution, error) {
 	if req.Name == "" {
-		return nil, Errorf(EINVALID, "Please provide at least action name to run action.")
+		return nil, fault.Errorf(fault.EINVALID, "Please provide at least action name to run action.")
 	}
 	act, err := e.resolveAction(ctx, e.store, req.Name, req.Namespace, "")
 	if err != nil {
 		return nil, err
 	}
 	if req.RunSync && act.async {
-		return nil, Errorf(EINVALID, "Action does not support synchronous execution.")
+		return nil, fault.Errorf(fault.EINVALID, "Action does not support synchronous execution.")
 	}
 	input := req.Input
 	if input == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // actionDef describes an action: a built-in (reachable by its full name,
@@ -80,7 +81,7 @@ func lookupAction(name string) (*actionDef, error) {
 	if a, ok := actions["std."+name]; ok {
 		return a, nil
 	}
-	return nil, Errorf(EINVALID, "Failed to find action [action_name=%s]", name)
+	return nil, fault.Errorf(fault.EINVALID, "Failed to find action [action_name=%s]", name)
 }
 
 // BuiltinAction returns the full name of a built-in action ("std.echo" for
@@ -133,7 +134,7 @@ func (d *actionDef) check(in map[string]any) (map[string]any, error) {
 	if len(unexpected) > 0 {
 		msg += ", unexpected=" + pyList(unexpected)
 	}
-	return nil, Errorf(EINVALID, "%s]", msg)
+	return nil, fault.Errorf(fault.EINVALID, "%s]", msg)
 }
 
 // crash wraps an action's failure the way Mistral reports an exception.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Ad-hoc actions: a stored definition names a base action (built-in or
@@ -33,7 +34,7 @@ func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope s
 		scope = ScopePrivate
 	}
 	if scope != ScopePrivate && scope != ScopePublic {
-		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
 	specs, err := dsl.ParseActions([]byte(definition))
 	if err != nil {
@@ -59,7 +60,7 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 	now := w.e.now()
 	for _, spec := range specs {
 		if _, err := lookupAction(spec.Name); err == nil {
-			return nil, Errorf(ECONFLICT, "Attempt to modify a system action: %s", spec.Name)
+			return nil, fault.Errorf(fault.ECONFLICT, "Attempt to modify a system action: %s", spec.Name)
 		}
 		rec := &ActionDefinition{Name: spec.Name, Namespace: namespace, Definition: spec.Source, Description: spec.Description,
 			Input: spec.InputString(), Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
@@ -69,16 +70,16 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 		old, err := w.tx.GetActionDefinition(ctx, spec.Name, namespace)
 		switch {
 		case err == nil && !replace:
-			return nil, Errorf(ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+			return nil, fault.Errorf(fault.ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
 		case err == nil:
 			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
 			if err := w.tx.UpdateActionDefinition(ctx, rec); err != nil {
 				return nil, fmt.Errorf("update action %q: %w", spec.Name, err)
 			}
-		case ErrorCode(err) != ENOTFOUND:
+		case fault.Code(err) != fault.ENOTFOUND:
 			return nil, err
 		case replace:
-			return nil, Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", spec.Name, namespace)
+			return nil, fault.Errorf(fault.ENOTFOUND, "Action not found [name=%s, namespace=%s]", spec.Name, namespace)
 		default:
 			rec.ID, rec.CreatedAt = newID(), now
 			if err := w.tx.CreateActionDefinition(ctx, rec); err != nil {
@@ -93,12 +94,12 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 // DeleteAction deletes a stored ad-hoc action; built-ins cannot be.
 func (e *Engine) DeleteAction(ctx context.Context, idOrName, namespace string) error {
 	if _, err := lookupAction(idOrName); err == nil {
-		return Errorf(EINVALID, "Attempt to delete a system action: %s", idOrName)
+		return fault.Errorf(fault.EINVALID, "Attempt to delete a system action: %s", idOrName)
 	}
 	return e.update(ctx, func(w *work) error {
 		d, err := w.tx.GetActionDefinition(ctx, idOrName, namespace)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
 		}
 		if err != nil {
 			return err
@@ -110,8 +111,8 @@ func (e *Engine) DeleteAction(ctx context.Context, idOrName, namespace string) e
 // GetActionDefinition reads a stored ad-hoc action.
 func (e *Engine) GetActionDefinition(ctx context.Context, idOrName, namespace string) (*ActionDefinition, error) {
 	d, err := e.store.GetActionDefinition(ctx, idOrName, namespace)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
 	}
 	return d, err
 }
@@ -165,16 +166,16 @@ func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace, ow
 		return builtin, nil
 	}
 	if depth > maxAdhocDepth {
-		return nil, Errorf(EINVALID, "Ad-hoc actions built on one another more than %d deep: %s", maxAdhocDepth, name)
+		return nil, fault.Errorf(fault.EINVALID, "Ad-hoc actions built on one another more than %d deep: %s", maxAdhocDepth, name)
 	}
 	d, err := r.GetActionDefinition(ctx, name, namespace)
-	if prefix := dsl.WorkbookPrefix(owner); ErrorCode(err) == ENOTFOUND && prefix != "" {
+	if prefix := dsl.WorkbookPrefix(owner); fault.Code(err) == fault.ENOTFOUND && prefix != "" {
 		d, err = r.GetActionDefinition(ctx, prefix+"."+name, namespace)
 	}
-	if ErrorCode(err) == ENOTFOUND && namespace != "" {
+	if fault.Code(err) == fault.ENOTFOUND && namespace != "" {
 		d, err = r.GetActionDefinition(ctx, name, "")
 	}
-	if ErrorCode(err) == ENOTFOUND {
+	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, notFound
 	}
 	if err != nil {
@@ -213,7 +214,7 @@ func (e *Engine) resolveDepth(ctx context.Context, r Reader, name, namespace, ow
 func (d *actionDef) baseInput(in map[string]any) (map[string]any, error) {
 	v, err := expr.Eval(d.spec.BaseInput, &expr.Context{Data: in})
 	if err != nil {
-		return nil, Errorf(EINVALID, "Failed to evaluate the base input of action %s: %v", d.name, err)
+		return nil, fault.Errorf(fault.EINVALID, "Failed to evaluate the base input of action %s: %v", d.name, err)
 	}
 	baseIn, _ := v.(map[string]any)
 	if baseIn == nil {

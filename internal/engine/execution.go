@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // StartRequest asks to start a workflow execution.
@@ -56,7 +57,7 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		ident = req.WorkflowName
 	}
 	if ident == "" {
-		return nil, Errorf(EINVALID, "Workflow ID or workflow name must be provided. Workflow ID is recommended.")
+		return nil, fault.Errorf(fault.EINVALID, "Workflow ID or workflow name must be provided. Workflow ID is recommended.")
 	}
 	ns := req.Namespace
 	if ns == "" {
@@ -152,7 +153,7 @@ func checkInput(spec *dsl.Workflow, given map[string]any) (map[string]any, error
 	if len(unexpected) > 0 {
 		parts = append(parts, "unexpected="+pyList(unexpected))
 	}
-	return nil, Errorf(EINVALID, "Invalid input [name=%s, class=DirectWorkflowSpec, %s]", spec.Name, strings.Join(parts, ", "))
+	return nil, fault.Errorf(fault.EINVALID, "Invalid input [name=%s, class=DirectWorkflowSpec, %s]", spec.Name, strings.Join(parts, ", "))
 }
 
 func pyList(names []string) string {
@@ -166,8 +167,8 @@ func pyList(names []string) string {
 // GetExecution returns a workflow execution.
 func (e *Engine) GetExecution(ctx context.Context, id string) (*Execution, error) {
 	ex, err := e.store.GetExecution(ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 	}
 	return ex, err
 }
@@ -190,24 +191,24 @@ type ExecutionUpdate struct {
 func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpdate) (*Execution, error) {
 	switch {
 	case u.Description != nil && u.State != "":
-		return nil, Errorf(EINVALID, "The property description must be updated separately from state.")
+		return nil, fault.Errorf(fault.EINVALID, "The property description must be updated separately from state.")
 	case u.Description == nil && u.State == "" && u.Env == nil:
-		return nil, Errorf(EINVALID, "The property state, description, or env is not provided for update.")
+		return nil, fault.Errorf(fault.EINVALID, "The property state, description, or env is not provided for update.")
 	case u.Env != nil && u.State != "" && u.State != StateRunning:
-		return nil, Errorf(EINVALID, "The property env can be updated only alone or together with state RUNNING.")
+		return nil, fault.Errorf(fault.EINVALID, "The property env can be updated only alone or together with state RUNNING.")
 	}
 	switch u.State {
 	case "", StatePaused, StateRunning, StateSuccess, StateError, StateCancelled:
 	default:
-		return nil, Errorf(EINVALID, "Cannot change state to %s.", u.State)
+		return nil, fault.Errorf(fault.EINVALID, "Cannot change state to %s.", u.State)
 	}
 	err := e.update(ctx, func(w *work) error {
 		if err := w.tx.LockExecution(ctx, id); err != nil {
 			return err
 		}
 		ex, err := w.tx.GetExecution(ctx, id)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}
 		if err != nil {
 			return err
@@ -237,7 +238,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 			return w.resumeExecution(ex, spec)
 		case StateSuccess, StateError, StateCancelled:
 			if ex.State.Completed() {
-				return Errorf(ECONFLICT, "Execution %s is already completed with state %s.", ex.ID, ex.State)
+				return fault.Errorf(fault.ECONFLICT, "Execution %s is already completed with state %s.", ex.ID, ex.State)
 			}
 			return w.stopExecution(ex, spec, u.State, u.StateInfo)
 		}
@@ -254,14 +255,14 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 func (e *Engine) DeleteExecution(ctx context.Context, id string, force bool) error {
 	return e.update(ctx, func(w *work) error {
 		ex, err := w.tx.GetExecution(ctx, id)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}
 		if err != nil {
 			return err
 		}
 		if !ex.State.Completed() && !force {
-			return Errorf(EFORBIDDEN, "Only completed executions can be deleted; execution %s is %s (use force to delete it anyway).", id, ex.State)
+			return fault.Errorf(fault.EFORBIDDEN, "Only completed executions can be deleted; execution %s is %s (use force to delete it anyway).", id, ex.State)
 		}
 		return w.tx.DeleteExecution(ctx, id)
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // This file is the direct-workflow algorithm. Every function here runs
@@ -649,7 +650,7 @@ func (w *work) pauseExecution(ex *Execution) error {
 		return nil
 	}
 	if ex.State != StateRunning {
-		return Errorf(EINVALID, "Invalid state transition from %s to PAUSED.", ex.State)
+		return fault.Errorf(fault.EINVALID, "Invalid state transition from %s to PAUSED.", ex.State)
 	}
 	ex.State, ex.UpdatedAt = StatePaused, w.e.now()
 	if err := w.tx.UpdateExecution(w.ctx, ex, StateRunning); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // The inbox is the dashboard's list of asynchronous action executions that
@@ -61,7 +63,7 @@ func ParseInboxCursor(s string) (*InboxCursor, error) {
 	micros, id, ok := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(micros, 10, 64)
 	if !ok || err != nil || id == "" {
-		return nil, Errorf(EINVALID, "Invalid inbox cursor %q.", s)
+		return nil, fault.Errorf(fault.EINVALID, "Invalid inbox cursor %q.", s)
 	}
 	return &InboxCursor{CreatedAt: time.UnixMicro(n).UTC(), ID: id}, nil
 }
@@ -112,7 +114,7 @@ type InboxFacets struct {
 // Inbox returns a page of the pending asynchronous action executions.
 func (e *Engine) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
 	if q.After != nil && q.Before != nil {
-		return nil, Errorf(EINVALID, "An inbox query takes after or before, not both.")
+		return nil, fault.Errorf(fault.EINVALID, "An inbox query takes after or before, not both.")
 	}
 	switch {
 	case q.Limit <= 0:

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // TestMaxOutputCountsTheOutput: -max-output bounds the output as encoded,
@@ -34,7 +35,7 @@ func TestMaxOutputCountsTheOutput(t *testing.T) {
 	}
 	a = pending()
 	_, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Output: output(limit + 1), HasOutput: true})
-	if engine.ErrorCode(err) != engine.ETOOLARGE || !strings.Contains(err.Error(), "101 bytes") || !strings.Contains(err.Error(), "limit is 100 bytes") {
+	if fault.Code(err) != fault.ETOOLARGE || !strings.Contains(err.Error(), "101 bytes") || !strings.Contains(err.Error(), "limit is 100 bytes") {
 		t.Errorf("an output of %d bytes: %v, want too large naming 101 and 100 bytes", limit+1, err)
 	}
 }
@@ -55,7 +56,7 @@ func TestTaskCeiling(t *testing.T) {
 		"version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success: [again]\n    again:\n      action: std.noop\n      on-success: [again]\n",
 	} {
 		_, err := e.UpdateWorkflows(ctx, wf, "", "")
-		if engine.ErrorCode(err) == engine.ENOTFOUND {
+		if fault.Code(err) == fault.ENOTFOUND {
 			_, err = e.CreateWorkflows(ctx, wf, "", "")
 		}
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // raceWorkflow waits on one asynchronous action whose task times out after
@@ -34,7 +35,7 @@ const raceDeadline = 20 * time.Second
 // a callback (SUCCESS via api), a person's decision (ERROR via dashboard)
 // and a cancel of the workflow, while the task's timeout fires around the
 // same time. Exactly one of them must decide the action, and exactly one
-// the workflow; the losers get ECONFLICT.
+// the workflow; the losers get fault.ECONFLICT.
 //
 // The timeout does not complete the action (Mistral keeps it RUNNING and
 // accepts a late result), so it competes for the task and the workflow
@@ -120,8 +121,8 @@ func raceRound(t *testing.T, e *engine.Engine, round int, timeout float64) strin
 	got := map[string]error{}
 	for r := range results {
 		got[r.name] = r.err
-		if r.err != nil && engine.ErrorCode(r.err) != engine.ECONFLICT {
-			t.Errorf("round %d: %s returned %v (code %s), want nil or ECONFLICT", round, r.name, r.err, engine.ErrorCode(r.err))
+		if r.err != nil && fault.Code(r.err) != fault.ECONFLICT {
+			t.Errorf("round %d: %s returned %v (code %s), want nil or fault.ECONFLICT", round, r.name, r.err, fault.Code(r.err))
 		}
 	}
 

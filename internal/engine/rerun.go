@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // RerunTask runs a failed task again (PUT /v2/tasks/<id>, the mistral
@@ -15,8 +17,8 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 	var out *Task
 	err := e.update(ctx, func(w *work) error {
 		t, err := w.tx.GetTask(ctx, id)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "Task execution not found [id=%s]", id)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Task execution not found [id=%s]", id)
 		}
 		if err != nil {
 			return err
@@ -25,14 +27,14 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 			return err
 		}
 		if t.State != StateError {
-			return Errorf(EINVALID, "Failed to rerun the task: only a task in ERROR can be rerun; %s is %s.", t.Name, t.State)
+			return fault.Errorf(fault.EINVALID, "Failed to rerun the task: only a task in ERROR can be rerun; %s is %s.", t.Name, t.State)
 		}
 		ex, spec, err := w.executionOf(t)
 		if err != nil {
 			return err
 		}
 		if ex.State != StateError {
-			return Errorf(EINVALID, "Failed to rerun the task: its workflow execution %s is %s; only a failed workflow can be rerun.", ex.ID, ex.State)
+			return fault.Errorf(fault.EINVALID, "Failed to rerun the task: its workflow execution %s is %s; only a failed workflow can be rerun.", ex.ID, ex.State)
 		}
 		actions, err := w.tx.ActionExecutionsOf(ctx, t.ID)
 		if err != nil {

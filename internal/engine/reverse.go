@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Reverse workflows run a target task (params.task_name) and, first, what
@@ -13,10 +14,10 @@ import (
 func reverseTarget(ex *Execution, spec *dsl.Workflow) (string, error) {
 	target, _ := decodeObject(ex.ParamsJSON)["task_name"].(string)
 	if target == "" {
-		return "", Errorf(EINVALID, "Reverse workflow %s needs params.task_name: the task to run.", spec.Name)
+		return "", fault.Errorf(fault.EINVALID, "Reverse workflow %s needs params.task_name: the task to run.", spec.Name)
 	}
 	if _, ok := spec.Tasks[target]; !ok {
-		return "", Errorf(EINVALID, "Task '%s' not found in workflow %s.", target, spec.Name)
+		return "", fault.Errorf(fault.EINVALID, "Task '%s' not found in workflow %s.", target, spec.Name)
 	}
 	return target, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // specCache keeps parsed workflow definitions by the hash of their text,
@@ -32,7 +33,7 @@ func (c *specCache) get(definition string) (*dsl.Workflow, error) {
 		return nil, err
 	}
 	if len(doc.Workflows) != 1 {
-		return nil, Errorf(EINTERNAL, "stored definition holds %d workflows", len(doc.Workflows))
+		return nil, fault.Errorf(fault.EINTERNAL, "stored definition holds %d workflows", len(doc.Workflows))
 	}
 	wf = doc.Workflows[0]
 	c.mu.Lock()
@@ -94,7 +95,7 @@ func (c *workflowCache) clear() {
 func encode(v any) (string, error) {
 	b, err := expr.EncodeJSON(v)
 	if err != nil {
-		return "", Errorf(EINVALID, "cannot encode value as JSON: %v", err)
+		return "", fault.Errorf(fault.EINVALID, "cannot encode value as JSON: %v", err)
 	}
 	return string(b), nil
 }

@@ -8,7 +8,7 @@ import (
 // Store is what the engine needs from persistence. The SQLite store in
 // internal/store implements it; a PostgreSQL one can later. Correctness
 // never rests on SQLite's single writer: every state transition is a
-// guarded update (UPDATE … WHERE state IN (…)) that fails with ErrConflict
+// guarded update (UPDATE … WHERE state IN (…)) that fails with fault.ErrConflict
 // when another writer moved the record first, and LockExecution serialises
 // the work on one workflow execution across replicas.
 type Store interface {
@@ -24,7 +24,7 @@ type Store interface {
 }
 
 // Reader holds the read queries of the API and the dashboard. Get methods
-// return an error with code ENOTFOUND for unknown ids.
+// return an error with code fault.ENOTFOUND for unknown ids.
 type Reader interface {
 	// GetWorkflow finds a workflow by id, or by name within namespace.
 	GetWorkflow(ctx context.Context, idOrName, namespace string) (*Workflow, error)
@@ -81,7 +81,7 @@ type Tx interface {
 
 	CreateExecution(ctx context.Context, e *Execution) error
 	// UpdateExecution writes e's mutable fields if the stored state is one
-	// of from (any state when from is empty); else ErrConflict.
+	// of from (any state when from is empty); else fault.ErrConflict.
 	UpdateExecution(ctx context.Context, e *Execution, from ...State) error
 	DeleteExecution(ctx context.Context, id string) error
 
@@ -135,7 +135,7 @@ type Filter struct {
 }
 
 // ListQuery selects, orders and pages a list. Field names are the API's;
-// the store accepts only the ones it knows and answers EINVALID otherwise.
+// the store accepts only the ones it knows and answers fault.EINVALID otherwise.
 type ListQuery struct {
 	Limit    int // 0: no limit
 	Marker   string

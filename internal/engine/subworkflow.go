@@ -5,6 +5,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // startSubworkflow starts the workflow a `workflow:` task names, in the
@@ -24,11 +25,11 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		return w.failTask(ex, spec, t, err.Error())
 	}
 	wf, err := w.tx.GetWorkflow(w.ctx, name, ex.WorkflowNamespace)
-	if prefix := dsl.WorkbookPrefix(ex.WorkflowName); ErrorCode(err) == ENOTFOUND && prefix != "" {
+	if prefix := dsl.WorkbookPrefix(ex.WorkflowName); fault.Code(err) == fault.ENOTFOUND && prefix != "" {
 		// In a workbook, a member names another by its short name.
 		wf, err = w.tx.GetWorkflow(w.ctx, prefix+"."+name, ex.WorkflowNamespace)
 	}
-	if ErrorCode(err) == ENOTFOUND {
+	if fault.Code(err) == fault.ENOTFOUND {
 		return w.failTask(ex, spec, t, fmt.Sprintf("Workflow not found [workflow_identifier=%s, namespace=%s]", name, ex.WorkflowNamespace))
 	}
 	if err != nil {

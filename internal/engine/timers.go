@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // runTimerJob fires a task timer (timeout, wait-before, retry, wait-after).
@@ -16,7 +17,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 			return err
 		}
 		t, err := w.tx.GetTask(ctx, j.Ref)
-		if ErrorCode(err) == ENOTFOUND {
+		if fault.Code(err) == fault.ENOTFOUND {
 			return nil // deleted with its execution
 		}
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Workbooks: a named document of workflows and ad-hoc actions. Its members
@@ -44,7 +45,7 @@ func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope 
 		scope = ScopePrivate
 	}
 	if scope != ScopePrivate && scope != ScopePublic {
-		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
 	spec, err := parseWorkbook(definition)
 	if err != nil {
@@ -61,7 +62,7 @@ func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope 
 		old, err := w.tx.GetWorkbook(ctx, spec.Name, namespace)
 		switch {
 		case err == nil && !replace:
-			return Errorf(ECONFLICT, "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+			return fault.Errorf(fault.ECONFLICT, "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
 		case err == nil:
 			if err := w.deleteWorkbookMembers(old); err != nil {
 				return err
@@ -70,10 +71,10 @@ func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope 
 			if err := w.tx.UpdateWorkbook(ctx, rec); err != nil {
 				return err
 			}
-		case ErrorCode(err) != ENOTFOUND:
+		case fault.Code(err) != fault.ENOTFOUND:
 			return err
 		case replace:
-			return Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", spec.Name, namespace)
+			return fault.Errorf(fault.ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", spec.Name, namespace)
 		default:
 			rec.ID, rec.CreatedAt = newID(), now
 			if err := w.tx.CreateWorkbook(ctx, rec); err != nil {
@@ -104,7 +105,7 @@ func (w *work) deleteWorkbookMembers(b *Workbook) error {
 	}
 	for _, wf := range spec.Workflows {
 		rec, err := w.tx.GetWorkflow(w.ctx, wf.Name, b.Namespace)
-		if ErrorCode(err) == ENOTFOUND {
+		if fault.Code(err) == fault.ENOTFOUND {
 			continue
 		}
 		if err != nil {
@@ -116,7 +117,7 @@ func (w *work) deleteWorkbookMembers(b *Workbook) error {
 	}
 	for _, a := range spec.Actions {
 		rec, err := w.tx.GetActionDefinition(w.ctx, a.Name, b.Namespace)
-		if ErrorCode(err) == ENOTFOUND {
+		if fault.Code(err) == fault.ENOTFOUND {
 			continue
 		}
 		if err != nil {
@@ -134,8 +135,8 @@ func (e *Engine) DeleteWorkbook(ctx context.Context, name, namespace string) err
 	defer e.wfs.clear()
 	return e.update(ctx, func(w *work) error {
 		b, err := w.tx.GetWorkbook(ctx, name, namespace)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
 		}
 		if err != nil {
 			return err
@@ -150,8 +151,8 @@ func (e *Engine) DeleteWorkbook(ctx context.Context, name, namespace string) err
 // GetWorkbook reads a workbook.
 func (e *Engine) GetWorkbook(ctx context.Context, name, namespace string) (*Workbook, error) {
 	b, err := e.store.GetWorkbook(ctx, name, namespace)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "Workbook not found [name=%s, namespace=%s]", name, namespace)
 	}
 	return b, err
 }
@@ -188,11 +189,11 @@ func (e *Engine) WorkbookMembers(b *Workbook) (WorkbookMembers, error) {
 // WorkbookOfAction returns the workbook that defines the ad-hoc action
 // stored as name in namespace: the one named by the part of name before
 // its last dot, if it lists name among its actions. An action with a
-// dotted name made on its own belongs to none (ENOTFOUND).
+// dotted name made on its own belongs to none (fault.ENOTFOUND).
 func (e *Engine) WorkbookOfAction(ctx context.Context, name, namespace string) (*Workbook, error) {
 	prefix := dsl.WorkbookPrefix(name)
 	if prefix == "" {
-		return nil, Errorf(ENOTFOUND, "Action %s belongs to no workbook", name)
+		return nil, fault.Errorf(fault.ENOTFOUND, "Action %s belongs to no workbook", name)
 	}
 	b, err := e.GetWorkbook(ctx, prefix, namespace)
 	if err != nil {
@@ -203,7 +204,7 @@ func (e *Engine) WorkbookOfAction(ctx context.Context, name, namespace string) (
 		return nil, err
 	}
 	if !slices.Contains(m.Actions, name) {
-		return nil, Errorf(ENOTFOUND, "Action %s belongs to no workbook", name)
+		return nil, fault.Errorf(fault.ENOTFOUND, "Action %s belongs to no workbook", name)
 	}
 	return b, nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Workflow scopes.
@@ -17,7 +18,7 @@ const (
 	ScopePublic  = "public"
 )
 
-// parseDefinition parses a workflow document and maps its errors to EINVALID.
+// parseDefinition parses a workflow document and maps its errors to fault.EINVALID.
 func parseDefinition(text string) (*dsl.Document, error) {
 	doc, err := dsl.Parse([]byte(text))
 	if err != nil {
@@ -26,14 +27,14 @@ func parseDefinition(text string) (*dsl.Document, error) {
 	return doc, nil
 }
 
-// invalidDSL makes a parse error of the workflow language an EINVALID
+// invalidDSL makes a parse error of the workflow language an fault.EINVALID
 // that keeps its position.
 func invalidDSL(err error) error {
 	var de *dsl.Error
 	if errors.As(err, &de) {
-		return &Error{Code: EINVALID, Message: de.Error(), cause: de}
+		return fault.Wrap(de, fault.EINVALID, de.Error())
 	}
-	return &Error{Code: EINVALID, Message: "Invalid DSL: " + err.Error()}
+	return &fault.Error{Code: fault.EINVALID, Message: "Invalid DSL: " + err.Error()}
 }
 
 func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
@@ -83,7 +84,7 @@ func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope
 		scope = ScopePrivate
 	}
 	if scope != ScopePrivate && scope != ScopePublic {
-		return nil, Errorf(EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
 	doc, err := parseDefinition(definition)
 	if err != nil {
@@ -113,16 +114,16 @@ func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, rep
 		old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
 		switch {
 		case err == nil && !replace:
-			return nil, Errorf(ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
+			return nil, fault.Errorf(fault.ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
 		case err == nil:
 			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
 			if err := w.tx.UpdateWorkflow(ctx, rec); err != nil {
 				return nil, fmt.Errorf("update workflow %q: %w", spec.Name, err)
 			}
-		case ErrorCode(err) != ENOTFOUND:
+		case fault.Code(err) != fault.ENOTFOUND:
 			return nil, err
 		case replace:
-			return nil, Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", spec.Name, namespace)
+			return nil, fault.Errorf(fault.ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", spec.Name, namespace)
 		default:
 			rec.ID, rec.CreatedAt = newID(), now
 			if err := w.tx.CreateWorkflow(ctx, rec); err != nil {
@@ -148,8 +149,8 @@ func (e *Engine) GetWorkflow(ctx context.Context, idOrName, namespace string) (*
 		return wf, nil
 	}
 	wf, err := e.store.GetWorkflow(ctx, idOrName, namespace)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
 	}
 	if err != nil {
 		return nil, err
@@ -169,8 +170,8 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, idOrName, namespace string)
 	defer e.wfs.clear()
 	return e.update(ctx, func(w *work) error {
 		wf, err := w.tx.GetWorkflow(ctx, idOrName, namespace)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", idOrName, namespace)
 		}
 		if err != nil {
 			return err

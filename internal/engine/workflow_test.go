@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // Starts look workflows up in a cache: an update or a delete must be seen
@@ -49,8 +50,8 @@ func TestStartSeesWorkflowChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ident := range []string{"wf", wfs[0].ID} {
-		if _, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: ident}); engine.ErrorCode(err) != engine.ENOTFOUND {
-			t.Fatalf("start %s after delete: %v, want ENOTFOUND", ident, err)
+		if _, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: ident}); fault.Code(err) != fault.ENOTFOUND {
+			t.Fatalf("start %s after delete: %v, want fault.ENOTFOUND", ident, err)
 		}
 	}
 }

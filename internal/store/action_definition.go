@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 const actionDefinitionColumns = "id, name, namespace, definition, description, input, tags, scope, project_id, created_at, updated_at"
@@ -60,8 +61,8 @@ func (t *tx) UpdateActionDefinition(ctx context.Context, d *engine.ActionDefinit
 
 func (t *tx) DeleteActionDefinition(ctx context.Context, id string) error {
 	res, err := t.db.ExecContext(ctx, `DELETE FROM action_definitions WHERE id = ?`, id)
-	if err := guarded(res, err, "delete action definition"); err == engine.ErrConflict {
-		return engine.ErrNotFound
+	if err := guarded(res, err, "delete action definition"); err == fault.ErrConflict {
+		return fault.ErrNotFound
 	} else {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // AuthStore implements auth.Store over the same database: accounts,
@@ -38,7 +39,7 @@ func (a *AuthStore) exec(ctx context.Context, what string, mustAffect bool, quer
 			if n, err := res.RowsAffected(); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			} else if n == 0 {
-				return engine.ErrNotFound
+				return fault.ErrNotFound
 			}
 		}
 		return nil
@@ -161,7 +162,7 @@ func (a *AuthStore) SetMember(ctx context.Context, group, user string, member bo
 			return dbErr(err, "set member")
 		}
 		if n != 2 {
-			return engine.ErrNotFound
+			return fault.ErrNotFound
 		}
 		var err error
 		if member {

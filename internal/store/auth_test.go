@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // TestAuthStore: accounts, memberships, tokens and sessions round-trip;
@@ -21,10 +21,10 @@ func TestAuthStore(t *testing.T) {
 	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); engine.ErrorCode(err) != engine.ECONFLICT {
+	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); fault.Code(err) != fault.ECONFLICT {
 		t.Errorf("duplicate user: %v, want ECONFLICT", err)
 	}
-	if _, err := a.GetUser(ctx, "bob"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := a.GetUser(ctx, "bob"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("missing user: %v, want ENOTFOUND", err)
 	}
 	if err := a.CreateGroup(ctx, &auth.Group{Name: "ops", Role: auth.RoleApprover, CreatedAt: now}); err != nil {
@@ -33,7 +33,7 @@ func TestAuthStore(t *testing.T) {
 	if err := a.SetMember(ctx, "ops", "alice", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SetMember(ctx, "ops", "nobody", true); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if err := a.SetMember(ctx, "ops", "nobody", true); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("member of a missing user: %v, want ENOTFOUND", err)
 	}
 	u, err := a.GetUser(ctx, "alice")
@@ -52,7 +52,7 @@ func TestAuthStore(t *testing.T) {
 	if err := a.DeleteExpiredTokens(ctx, exp); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.TokenByHash(ctx, "hash1"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := a.TokenByHash(ctx, "hash1"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("expired token still there: %v", err)
 	}
 	tok.ExpiresAt, tok.Kind, tok.Hash = nil, auth.KindAPI, "hash2"
@@ -65,17 +65,17 @@ func TestAuthStore(t *testing.T) {
 	if err := a.DeleteUser(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.TokenByHash(ctx, "hash2"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := a.TokenByHash(ctx, "hash2"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("token of a deleted user: %v, want ENOTFOUND", err)
 	}
-	if _, err := a.SessionByHash(ctx, "s1"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := a.SessionByHash(ctx, "s1"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("session of a deleted user: %v, want ENOTFOUND", err)
 	}
 	groups, err := a.ListGroups(ctx)
 	if err != nil || len(groups) != 1 || len(groups[0].Members) != 0 {
 		t.Errorf("ListGroups after deleting the member: %+v %v", groups, err)
 	}
-	if err := a.DeleteUser(ctx, "alice"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if err := a.DeleteUser(ctx, "alice"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("deleting twice: %v, want ENOTFOUND", err)
 	}
 	// Secrets are made once.
@@ -95,7 +95,7 @@ func TestAuthStore(t *testing.T) {
 	if h, err := a.CallbackTokenHash(ctx, "a1"); err != nil || h != "h1" {
 		t.Errorf("CallbackTokenHash: %q %v", h, err)
 	}
-	if _, err := a.CallbackTokenHash(ctx, "a2"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := a.CallbackTokenHash(ctx, "a2"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("a callback token never issued: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 var executions = &resource{
@@ -104,8 +105,8 @@ func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 		return dbErr(err, "delete execution callback tokens")
 	}
 	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_executions WHERE id = ?`, id)
-	if err := guarded(res, err, "delete execution"); err == engine.ErrConflict {
-		return engine.ErrNotFound
+	if err := guarded(res, err, "delete execution"); err == fault.ErrConflict {
+		return fault.ErrNotFound
 	} else {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // resource describes a listable table: which API fields may be filtered
@@ -27,7 +28,7 @@ const (
 )
 
 func invalid(format string, args ...any) error {
-	return engine.Errorf(engine.EINVALID, format, args...)
+	return fault.Errorf(fault.EINVALID, format, args...)
 }
 
 // where builds the WHERE clause of a list query.
@@ -137,7 +138,7 @@ func (r *resource) where(ctx context.Context, db querier, q engine.ListQuery, ba
 		}
 		if err := row.Scan(ptrs...); err != nil {
 			if err == sql.ErrNoRows {
-				return "", nil, nil, nil, engine.Errorf(engine.ENOTFOUND, "Marker not found [id=%s]", q.Marker)
+				return "", nil, nil, nil, fault.Errorf(fault.ENOTFOUND, "Marker not found [id=%s]", q.Marker)
 			}
 			return "", nil, nil, nil, fmt.Errorf("list %s: marker: %w", r.table, err)
 		}

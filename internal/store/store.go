@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -645,9 +646,9 @@ func dbErr(err error, what string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
-		return engine.ErrNotFound
+		return fault.ErrNotFound
 	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
-		return &engine.Error{Code: engine.ECONFLICT, Message: what + ": duplicate entry"}
+		return &fault.Error{Code: fault.ECONFLICT, Message: what + ": duplicate entry"}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -663,7 +664,7 @@ func guarded(res sql.Result, err error, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if n == 0 {
-		return engine.ErrConflict
+		return fault.ErrConflict
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/store"
 )
 
@@ -83,14 +84,14 @@ func TestGuardedUpdate(t *testing.T) {
 	err = s.Update(ctx, func(tx engine.Tx) error {
 		return tx.UpdateActionExecution(ctx, a, engine.StateRunning, engine.StatePaused)
 	})
-	if !errors.Is(err, engine.ErrConflict) {
+	if !errors.Is(err, fault.ErrConflict) {
 		t.Fatalf("guarded update of a finished action: err = %v, want ErrConflict", err)
 	}
 	got, _ := s.GetActionExecution(ctx, "a00")
 	if got.State != engine.StateSuccess {
 		t.Errorf("state changed to %s despite the guard", got.State)
 	}
-	if _, err := s.GetActionExecution(ctx, "nope"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := s.GetActionExecution(ctx, "nope"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("unknown id: err = %v, want ENOTFOUND", err)
 	}
 }
@@ -175,11 +176,11 @@ func TestListQueries(t *testing.T) {
 		{Nulls: []string{"nope"}},
 	}
 	for _, lq := range bad {
-		if _, err := s.ListActionExecutions(ctx, lq); engine.ErrorCode(err) != engine.EINVALID {
+		if _, err := s.ListActionExecutions(ctx, lq); fault.Code(err) != fault.EINVALID {
 			t.Errorf("%+v: err = %v, want EINVALID", lq, err)
 		}
 	}
-	if _, err := s.ListActionExecutions(ctx, engine.ListQuery{Marker: "nope"}); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := s.ListActionExecutions(ctx, engine.ListQuery{Marker: "nope"}); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("unknown marker: err = %v, want ENOTFOUND", err)
 	}
 }
@@ -458,7 +459,7 @@ func TestDeleteExecutionTakesItsJobs(t *testing.T) {
 	if len(left) != 1 || left[0].Ref != "unrelated" {
 		t.Errorf("jobs left after deleting the execution: %+v", left)
 	}
-	if _, err := s.Auth().CallbackTokenHash(ctx, "a00"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, err := s.Auth().CallbackTokenHash(ctx, "a00"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("the callback token of a deleted action: %v, want not found", err)
 	}
 	if _, err := s.Auth().CallbackTokenHash(ctx, "unrelated"); err != nil {
@@ -491,7 +492,7 @@ func TestGetActionScope(t *testing.T) {
 	if err != nil || a.ID != "adhoc" || a.InputJSON != `{"output": 1}` || task != nil || ex != nil {
 		t.Errorf("GetActionScope(adhoc) = %+v, %+v, %+v, %v", a, task, ex, err)
 	}
-	if _, _, _, err := s.GetActionScope(ctx, "nope"); engine.ErrorCode(err) != engine.ENOTFOUND {
+	if _, _, _, err := s.GetActionScope(ctx, "nope"); fault.Code(err) != fault.ENOTFOUND {
 		t.Errorf("GetActionScope(nope) error = %v, want ENOTFOUND", err)
 	}
 }

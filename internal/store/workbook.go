@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 const workbookColumns = "id, name, namespace, definition, tags, scope, project_id, created_at, updated_at"
@@ -59,8 +60,8 @@ func (t *tx) UpdateWorkbook(ctx context.Context, b *engine.Workbook) error {
 
 func (t *tx) DeleteWorkbook(ctx context.Context, id string) error {
 	res, err := t.db.ExecContext(ctx, `DELETE FROM workbooks WHERE id = ?`, id)
-	if err := guarded(res, err, "delete workbook"); err == engine.ErrConflict {
-		return engine.ErrNotFound
+	if err := guarded(res, err, "delete workbook"); err == fault.ErrConflict {
+		return fault.ErrNotFound
 	} else {
 		return err
 	}

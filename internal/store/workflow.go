@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 var workflows = &resource{
@@ -73,8 +74,8 @@ func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
 
 func (t *tx) DeleteWorkflow(ctx context.Context, id string) error {
 	res, err := t.db.ExecContext(ctx, `DELETE FROM workflow_definitions WHERE id = ?`, id)
-	if err := guarded(res, err, "delete workflow"); err == engine.ErrConflict {
-		return engine.ErrNotFound
+	if err := guarded(res, err, "delete workflow"); err == fault.ErrConflict {
+		return fault.ErrNotFound
 	} else {
 		return err
 	}

@@ -9,7 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := s.auth.Login(ctx, name, password, auth.ClientAddr(c))
 	if err != nil {
-		v := templates.LoginView{Page: s.page(c, "Log in", ""), Name: name, Next: next, Error: engine.ErrorMessage(err)}
+		v := templates.LoginView{Page: s.page(c, "Log in", ""), Name: name, Next: next, Error: fault.Message(err)}
 		status := http.StatusUnauthorized
 		if errors.Is(err, auth.ErrTooManyAttempts) {
 			status = http.StatusTooManyRequests
@@ -117,7 +118,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	newPW := c.FormValue("new_password")
 	var err error
 	if newPW != c.FormValue("confirm_password") {
-		err = engine.Errorf(engine.EINVALID, "The new password and its confirmation do not match.")
+		err = fault.Errorf(fault.EINVALID, "The new password and its confirmation do not match.")
 	} else {
 		err = s.auth.ChangePassword(c.Request().Context(), who.User, c.FormValue("current_password"), newPW,
 			auth.ClientAddr(c), who.Session)
@@ -125,16 +126,16 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/account/password?notice=changed")
 	}
-	status := engine.HTTPStatus(err)
+	status := httpstatus.Of(err)
 	switch {
 	case errors.Is(err, auth.ErrTooManyAttempts):
 		status = http.StatusTooManyRequests
 		c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
-	case engine.ErrorCode(err) != engine.EINVALID:
+	case fault.Code(err) != fault.EINVALID:
 		return s.fail(c, err)
 	}
 	v := s.passwordView(c)
-	v.Error = engine.ErrorMessage(err) + " Your password was not changed."
+	v.Error = fault.Message(err) + " Your password was not changed."
 	return s.render(c, status, templates.PasswordPage(v))
 }
 
@@ -211,14 +212,14 @@ func (s *Server) adminDone(c echo.Context, err error) error {
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/admin?notice=saved")
 	}
-	switch engine.ErrorCode(err) {
-	case engine.EINVALID, engine.ECONFLICT, engine.ENOTFOUND, engine.EFORBIDDEN:
+	switch fault.Code(err) {
+	case fault.EINVALID, fault.ECONFLICT, fault.ENOTFOUND, fault.EFORBIDDEN:
 		v, verr := s.adminView(c)
 		if verr != nil {
 			return s.fail(c, verr)
 		}
-		v.Error = engine.ErrorMessage(err) + " Nothing was changed."
-		return s.render(c, engine.HTTPStatus(err), templates.AdminPage(v))
+		v.Error = fault.Message(err) + " Nothing was changed."
+		return s.render(c, httpstatus.Of(err), templates.AdminPage(v))
 	}
 	return s.fail(c, err)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -69,7 +71,7 @@ func (s *Server) decide(c echo.Context) error {
 		comp.Output, comp.HasOutput = out, true
 	}
 	a, err := s.engine.UpdateActionExecution(c.Request().Context(), id, comp)
-	switch engine.ErrorCode(err) {
+	switch fault.Code(err) {
 	case "":
 		notice := "decided"
 		// The same result delivered earlier by someone else is accepted
@@ -78,11 +80,11 @@ func (s *Server) decide(c echo.Context) error {
 			notice = "conflict"
 		}
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice="+notice)
-	case engine.ECONFLICT:
+	case fault.ECONFLICT:
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
-	case engine.EINVALID, engine.ETOOLARGE, engine.EFORBIDDEN:
-		form.Error = engine.ErrorMessage(err) + " Nothing was changed."
-		return s.rerender(c, id, form, engine.HTTPStatus(err))
+	case fault.EINVALID, fault.ETOOLARGE, fault.EFORBIDDEN:
+		form.Error = fault.Message(err) + " Nothing was changed."
+		return s.rerender(c, id, form, httpstatus.Of(err))
 	}
 	return s.fail(c, err)
 }

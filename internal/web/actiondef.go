@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -79,10 +80,10 @@ func (s *Server) actionDef(c echo.Context) error {
 		}
 	}
 	b, err := s.engine.WorkbookOfAction(ctx, d.Name, d.Namespace)
-	switch engine.ErrorCode(err) {
+	switch fault.Code(err) {
 	case "":
 		v.Workbook = &templates.Link{Text: b.Name, URL: workbookURL(b.Name, b.Namespace)}
-	case engine.ENOTFOUND:
+	case fault.ENOTFOUND:
 	default:
 		return s.fail(c, err)
 	}
@@ -106,10 +107,10 @@ func (s *Server) baseURL(ctx context.Context, d *engine.ActionDefinition, base s
 	}
 	for _, cand := range candidates {
 		found, err := s.engine.GetActionDefinition(ctx, cand.name, cand.ns)
-		switch engine.ErrorCode(err) {
+		switch fault.Code(err) {
 		case "":
 			return actionDefURL(found.Name, found.Namespace), nil
-		case engine.ENOTFOUND:
+		case fault.ENOTFOUND:
 			continue
 		}
 		return "", err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -23,7 +24,7 @@ func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
 	// past its 10,000th: the inbox would list what its filters exclude.
 	p, err := url.ParseQuery(c.Request().URL.RawQuery)
 	if err != nil {
-		return inboxRequest{}, engine.InboxQuery{}, engine.Errorf(engine.EINVALID, "The query string cannot be read (%v; at most 10000 parameters).", err)
+		return inboxRequest{}, engine.InboxQuery{}, fault.Errorf(fault.EINVALID, "The query string cannot be read (%v; at most 10000 parameters).", err)
 	}
 	r := inboxRequest{
 		filter: templates.InboxFilter{
@@ -38,10 +39,10 @@ func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
 	if v := p.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return r, q, engine.Errorf(engine.EINVALID, "limit must be a positive number.")
+			return r, q, fault.Errorf(fault.EINVALID, "limit must be a positive number.")
 		}
 		if n > engine.MaxInboxLimit {
-			return r, q, engine.Errorf(engine.EINVALID, "limit must be at most %d.", engine.MaxInboxLimit)
+			return r, q, fault.Errorf(fault.EINVALID, "limit must be at most %d.", engine.MaxInboxLimit)
 		}
 		r.limit, q.Limit = n, n
 	}

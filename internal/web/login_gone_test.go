@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/store"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
@@ -78,7 +79,7 @@ func TestLoginClientGone(t *testing.T) {
 	if rec.Code >= 500 || strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("login whose client left: %d %.300s; log:\n%s", rec.Code, rec.Body, logs.String())
 	}
-	if rec.Code != engine.StatusClientClosedRequest {
-		t.Errorf("login whose client left: %d %.300s, want %d (client closed request)", rec.Code, rec.Body, engine.StatusClientClosedRequest)
+	if rec.Code != httpstatus.ClientClosedRequest {
+		t.Errorf("login whose client left: %d %.300s, want %d (client closed request)", rec.Code, rec.Body, httpstatus.ClientClosedRequest)
 	}
 }

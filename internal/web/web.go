@@ -21,6 +21,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -194,14 +196,14 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 // fail renders the error page for an engine (or other) error. Internal
 // errors are logged; people see a generic message.
 func (s *Server) fail(c echo.Context, err error) error {
-	status := engine.HTTPStatus(err)
-	if status == engine.StatusClientClosedRequest {
+	status := httpstatus.Of(err)
+	if status == httpstatus.ClientClosedRequest {
 		return c.NoContent(status) // recorded for the log; nobody reads it
 	}
 	if status >= 500 {
 		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	return s.errorPage(c, status, engine.ErrorMessage(err))
+	return s.errorPage(c, status, fault.Message(err))
 }
 
 func (s *Server) errorPage(c echo.Context, status int, msg string) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -146,11 +147,11 @@ func (s *Server) start(c echo.Context) error {
 		req.Input = m
 	}
 	ex, err := s.engine.StartExecution(c.Request().Context(), req)
-	switch engine.ErrorCode(err) {
+	switch fault.Code(err) {
 	case "":
 		return c.Redirect(http.StatusSeeOther, executionURL(ex.ID))
-	case engine.EINVALID:
-		form.Error = engine.ErrorMessage(err)
+	case fault.EINVALID:
+		form.Error = fault.Message(err)
 		return s.rerenderStart(c, name, ns, form)
 	}
 	return s.fail(c, err)
