@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 var actionFields = []string{"id", "workflow_name", "workflow_namespace", "task_name", "task_execution_id", "state", "state_info",
@@ -133,15 +133,15 @@ const RepeatedHeader = "Sirocco-Repeated"
 // that holds a JSON object or array is decoded, as Mistral decodes
 // JSON-typed fields sent as strings; any other string stays a string.
 func callbackOutput(raw json.RawMessage) (any, error) {
-	v, err := expr.DecodeJSON(raw)
+	v, err := jsonvalue.Decode(raw)
 	if err != nil {
 		return nil, invalid("Invalid input for field/attribute output: %v", err)
 	}
 	if s, ok := v.(string); ok {
 		t := strings.TrimSpace(s)
 		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-			dv, err := expr.DecodeInput([]byte(t))
-			if errors.Is(err, expr.ErrTooDeep) {
+			dv, err := jsonvalue.DecodeInput([]byte(t))
+			if errors.Is(err, jsonvalue.ErrTooDeep) {
 				return nil, invalid("Invalid input for field/attribute output: %v", err)
 			}
 			if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // timeLayout is Mistral's timestamp format; the CLI parses exactly this.
@@ -129,7 +130,7 @@ func (a *API) decodeBody(c echo.Context, argName string, allowed map[string]bool
 	if err != nil {
 		return nil, err
 	}
-	if err := expr.CheckJSONDepth(b); err != nil {
+	if err := jsonvalue.CheckDepth(b); err != nil {
 		return nil, invalid("%v", err)
 	}
 	var m map[string]json.RawMessage
@@ -176,7 +177,7 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 	if !ok {
 		return nil, nil
 	}
-	v, err := expr.DecodeJSON(raw)
+	v, err := jsonvalue.Decode(raw)
 	if err != nil {
 		return nil, invalid("Invalid input for field/attribute %s: %v", key, err)
 	}
@@ -184,7 +185,7 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 		if strings.TrimSpace(s) == "" {
 			return map[string]any{}, nil
 		}
-		if v, err = expr.DecodeInput([]byte(s)); err != nil {
+		if v, err = jsonvalue.DecodeInput([]byte(s)); err != nil {
 			return nil, invalid("Invalid input for field/attribute %s. Value: '%s'. %v", key, s, err)
 		}
 	}

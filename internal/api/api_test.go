@@ -484,7 +484,7 @@ workflows:
 	s.must(http.MethodGet, "/v2/actions/shop.greet", "", 404)
 }
 
-// TestCallbackDepthLimit: a callback body nested past expr.MaxInputDepth is
+// TestCallbackDepthLimit: a callback body nested past jsonvalue.MaxInputDepth is
 // a 400 naming the limit; one at the limit is accepted (issue 11, item 1).
 func TestCallbackDepthLimit(t *testing.T) {
 	t.Parallel()

@@ -11,9 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // The Keystone v3 subset: enough for keystoneauth (and so the mistral CLI
@@ -79,7 +79,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		return a.KeystoneFault(c, httpstatus.Of(err), fault.Message(err))
 	}
 	// As every JSON body: refused past the depth limit before decoding.
-	if err := expr.CheckJSONDepth(b); err != nil {
+	if err := jsonvalue.CheckDepth(b); err != nil {
 		return a.KeystoneFault(c, http.StatusBadRequest, "The request body is not accepted: "+err.Error()+".")
 	}
 	var req keystoneAuthRequest

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
 )
@@ -442,7 +443,7 @@ func (e *Engine) invoke(ctx context.Context, act *actionDef, a *ActionExecution,
 		}
 		return StateError, fmt.Sprintf("The action raised an exception [action=%s, action_ex_id=%s, msg='%v']", a.Name, id, err)
 	}
-	if b, err := expr.EncodeJSON(res); err == nil && len(b) > e.maxOutput {
+	if b, err := jsonvalue.Encode(res); err == nil && len(b) > e.maxOutput {
 		return StateError, fmt.Sprintf("The action result is too large: %d bytes, the limit is %d bytes.", len(b), e.maxOutput)
 	}
 	return StateSuccess, res

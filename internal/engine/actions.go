@@ -18,6 +18,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // actionDef describes an action: a built-in (reachable by its full name,
@@ -243,7 +244,7 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 	case in["body"] != nil && in["json"] != nil:
 		return nil, 0, fmt.Errorf("body and json cannot both be given")
 	case in["json"] != nil:
-		b, err := expr.EncodeJSON(in["json"])
+		b, err := jsonvalue.Encode(in["json"])
 		if err != nil {
 			return nil, 0, err
 		}
@@ -253,7 +254,7 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 		case string:
 			body = strings.NewReader(v)
 		default:
-			b, err := expr.EncodeJSON(v)
+			b, err := jsonvalue.Encode(v)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -329,12 +330,12 @@ func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, 
 	// pays for the nesting. Any body that opens with a bracket is counted:
 	// the check is one pass, and a string would be no use either.
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
-		if err := expr.CheckJSONDepth(t); err != nil {
+		if err := jsonvalue.CheckDepth(t); err != nil {
 			return nil, err
 		}
 	}
 	var content any = string(raw)
-	if v, err := expr.DecodeJSON(raw); err == nil && len(raw) > 0 {
+	if v, err := jsonvalue.Decode(raw); err == nil && len(raw) > 0 {
 		content = v
 	}
 	encoding := any(nil)
@@ -360,7 +361,7 @@ func okStatus(code int64) bool { return code >= 200 && code <= 306 }
 // httpFailure words why std.http (or std.mistral_http) failed, for its
 // result: the request could not be sent, or the response was refused.
 func httpFailure(err error) string {
-	if errors.Is(err, expr.ErrTooDeep) {
+	if errors.Is(err, jsonvalue.ErrTooDeep) {
 		return "The HTTP response is not accepted: " + err.Error()
 	}
 	return "Failed to send HTTP request: " + err.Error()

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // startOne registers a one-task workflow running action and starts it.
@@ -133,7 +133,7 @@ func TestHTTPResult(t *testing.T) {
 	if got.State != engine.StateSuccess {
 		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
 	}
-	out, err := expr.DecodeJSON([]byte(got.OutputJSON))
+	out, err := jsonvalue.Decode([]byte(got.OutputJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/store"
 )
 
@@ -153,12 +153,12 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 	if err != nil {
 		t.Fatalf("create workflow: %v", err)
 	}
-	input, err := expr.Normalize(c.Input)
+	input, err := jsonvalue.Normalize(c.Input)
 	if err != nil {
 		t.Fatal(err)
 	}
 	in, _ := input.(map[string]any)
-	params, err := expr.Normalize(c.Params)
+	params, err := jsonvalue.Normalize(c.Params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 		}
 		settle(t, e, ex.ID, cb.Task)
 		a := pendingAction(t, e, ex.ID, cb.Task)
-		out, err := expr.Normalize(cb.Output)
+		out, err := jsonvalue.Normalize(cb.Output)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,8 +197,8 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 		t.Errorf("state_info = %q, want it to contain %q", deref(got.StateInfo), c.Expect.StateInfo)
 	}
 	if c.Expect.Output != nil {
-		want, _ := expr.Normalize(c.Expect.Output)
-		gotOut, _ := expr.DecodeJSON([]byte(got.OutputJSON))
+		want, _ := jsonvalue.Normalize(c.Expect.Output)
+		gotOut, _ := jsonvalue.Decode([]byte(got.OutputJSON))
 		if !reflect.DeepEqual(gotOut, want) {
 			w, _ := json.Marshal(want)
 			t.Errorf("output = %s, want %s", got.OutputJSON, w)
@@ -230,7 +230,7 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 				t.Fatal(err)
 			}
 			counts[tk.Name] += len(list)
-			results[tk.Name], _ = expr.DecodeJSON([]byte(tk.ResultJSON))
+			results[tk.Name], _ = jsonvalue.Decode([]byte(tk.ResultJSON))
 		}
 		for name, want := range c.Expect.Actions {
 			if counts[name] != want {
@@ -238,7 +238,7 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 			}
 		}
 		for name, w := range c.Expect.Results {
-			want, _ := expr.Normalize(w)
+			want, _ := jsonvalue.Normalize(w)
 			if !reflect.DeepEqual(results[name], want) {
 				t.Errorf("task %s result = %#v, want %#v", name, results[name], want)
 			}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // raceWorkflow waits on one asynchronous action whose task times out after
@@ -230,7 +230,7 @@ func checkAction(t *testing.T, round int, a *engine.ActionExecution, via string,
 		t.Errorf("round %d: action %s has no output", round, a.State)
 		return
 	}
-	got, err := expr.DecodeJSON([]byte(*a.OutputJSON))
+	got, err := jsonvalue.Decode([]byte(*a.OutputJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestSameCompletionConcurrently(t *testing.T) {
 	if final.State != engine.StateSuccess {
 		t.Errorf("execution %s (%s), want SUCCESS", final.State, deref(final.StateInfo))
 	}
-	if got, _ := expr.DecodeJSON([]byte(final.OutputJSON)); !reflect.DeepEqual(got, map[string]any{"r": out}) {
+	if got, _ := jsonvalue.Decode([]byte(final.OutputJSON)); !reflect.DeepEqual(got, map[string]any{"r": out}) {
 		t.Errorf("execution output %s, want {\"r\": %v}", final.OutputJSON, out)
 	}
 	timeline, err := e.Timeline(ctx, ex.ID)

@@ -3,7 +3,7 @@ package engine
 import (
 	"strconv"
 
-	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // runtimeContext is what the engine remembers about a task between
@@ -248,7 +248,7 @@ func boolInt(b bool) int {
 }
 
 // encode renders rc as stored: as the engine's JSON encoder renders a map
-// (expr.EncodeJSON: keys sorted, Python's separators and numbers), so that
+// (jsonvalue.Encode: keys sorted, Python's separators and numbers), so that
 // rows and the API's runtime_context read as they always have. Contexts
 // holding keys it does not know go through such a map; the others are
 // written directly, key by key in sorted order, which costs less.
@@ -378,7 +378,7 @@ func (e *rcEncoder) str(s string) {
 }
 
 func (e *rcEncoder) value(v any) {
-	j, err := expr.EncodeJSON(v)
+	j, err := jsonvalue.Encode(v)
 	if err != nil {
 		e.failed = true
 		return

@@ -5,8 +5,8 @@ import (
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
-	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // specCache keeps parsed workflow definitions by the hash of their text,
@@ -93,7 +93,7 @@ func (c *workflowCache) clear() {
 // encode returns v as JSON text; values come from decoded JSON, YAML or
 // expressions, so an encoding failure (NaN, say) is reported, not hidden.
 func encode(v any) (string, error) {
-	b, err := expr.EncodeJSON(v)
+	b, err := jsonvalue.Encode(v)
 	if err != nil {
 		return "", fault.Errorf(fault.EINVALID, "cannot encode value as JSON: %v", err)
 	}
@@ -115,7 +115,7 @@ func decode(s string) (any, error) {
 	if s == "" {
 		return nil, nil
 	}
-	return expr.DecodeJSON([]byte(s))
+	return jsonvalue.Decode([]byte(s))
 }
 
 // decodeObject parses stored JSON text that holds an object; anything else

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // builtin is a function whose arguments are evaluated before the call.
@@ -230,7 +232,7 @@ func fnInt(_ *evaluator, a []any) (any, error) {
 		return x, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) || x >= 9.223372036854775807e18 || x < -9.223372036854775808e18 {
-			return nil, errorf("cannot convert float %s to integer", formatFloat(x))
+			return nil, errorf("cannot convert float %s to integer", jsonvalue.FormatFloat(x))
 		}
 		return int64(x), nil
 	case string:
@@ -299,7 +301,7 @@ func fnJSONParse(_ *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := DecodeInput([]byte(s))
+	v, err := jsonvalue.DecodeInput([]byte(s))
 	if err != nil {
 		return nil, &evalError{msg: "json_parse(): " + err.Error(), err: err}
 	}
@@ -311,11 +313,11 @@ func fnJSONDump(_ *evaluator, a []any) (any, error) {
 	if err := arity("json_dump", a, 1, 1); err != nil {
 		return nil, err
 	}
-	s, err := encodeIndented(a[0])
+	b, err := jsonvalue.AppendIndent(nil, a[0], "    ")
 	if err != nil {
 		return nil, errorf("json_dump(): %v", err)
 	}
-	return s, nil
+	return string(b), nil
 }
 
 // fnToJSON is Jinja's tojson filter, compact form.
@@ -323,7 +325,7 @@ func fnToJSON(_ *evaluator, a []any) (any, error) {
 	if err := arity("tojson", a, 1, 2); err != nil {
 		return nil, err
 	}
-	b, err := EncodeJSON(a[0])
+	b, err := jsonvalue.Encode(a[0])
 	if err != nil {
 		return nil, errorf("tojson(): %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // maxSteps bounds the work one top-level evaluation may do: one step per
@@ -547,7 +549,7 @@ func (e *evaluator) apply(name string, vals []any) (any, error) {
 			}
 			return nil, &evalError{msg: err.Error(), err: err}
 		}
-		n, err := Normalize(v)
+		n, err := jsonvalue.Normalize(v)
 		if err != nil {
 			return nil, errorf("%s() returned an unusable value: %v", name, err)
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // YAQL's format(): Python's str.format with positional ({}, {0}) and
@@ -351,7 +353,7 @@ func formatSpec(v any, spec string) (string, error) {
 					body += ".0"
 				}
 			default: // no type, no precision: str()
-				body = formatFloat(a)
+				body = jsonvalue.FormatFloat(a)
 			}
 			if typ == 'E' || typ == 'G' || typ == 'F' {
 				body = strings.ToUpper(body)

@@ -3,6 +3,8 @@ package expr
 import (
 	"errors"
 	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // errBoom is what the test Func "fail" returns.
@@ -12,7 +14,7 @@ var errBoom = errors.New("boom")
 // and the golden file testdata/cases.txt.
 func testContext(t testing.TB) *Context {
 	t.Helper()
-	data, err := DecodeJSON([]byte(`{
+	data, err := jsonvalue.Decode([]byte(`{
 		"name": "bob",
 		"obj": {"a": 1, "b": [1, 2]},
 		"nums": [1, 2, 3],
@@ -60,9 +62,9 @@ func testContext(t testing.TB) *Context {
 // mustJSON encodes v for comparisons that must tell 5 from 5.0.
 func mustJSON(t testing.TB, v any) string {
 	t.Helper()
-	b, err := EncodeJSON(v)
+	b, err := jsonvalue.Encode(v)
 	if err != nil {
-		t.Fatalf("EncodeJSON(%#v): %v", v, err)
+		t.Fatalf("Encode(%#v): %v", v, err)
 	}
 	return string(b)
 }

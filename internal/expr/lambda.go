@@ -1,6 +1,10 @@
 package expr
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
+)
 
 // specialForm is a function that receives its arguments unevaluated:
 // switch evaluates only the chosen branch, dict reads `key => value` pairs.
@@ -82,7 +86,7 @@ func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		id, err := EncodeJSON(k) // keys of any type, compared by value
+		id, err := jsonvalue.Encode(k) // keys of any type, compared by value
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +103,7 @@ func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
 	}
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
-		id, _ := EncodeJSON(k)
+		id, _ := jsonvalue.Encode(k)
 		var pair any = []any{k, groups[string(id)]}
 		if len(args) == 3 {
 			if pair, err = e.with(pair).eval(args[2]); err != nil {

@@ -2,15 +2,16 @@ package expr
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
-// maxNesting bounds recursion over values (Str, EncodeJSON, Normalize, deep
+// maxNesting bounds recursion over values (Str, the YAML dump, deep
 // equality) so that a cyclic Go value cannot overflow the stack.
 const maxNesting = 10000
 
@@ -18,7 +19,7 @@ const maxNesting = 10000
 // when it interpolates an expression into a longer string: True/False/None,
 // floats always with a fraction or exponent (5.0, 1e+16), and containers in
 // repr form ({'a': 1, 'b': [1, 2]}). A top-level string is returned bare.
-// Dict keys are sorted (canonical maps carry no insertion order).
+// Dict keys are sorted (maps carry no insertion order).
 func Str(v any) string {
 	if s, ok := v.(string); ok {
 		return s
@@ -60,7 +61,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case float64:
-		b.WriteString(formatFloat(x))
+		b.WriteString(jsonvalue.FormatFloat(x))
 	case string:
 		b.WriteString(reprString(x))
 	case []any:
@@ -86,7 +87,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case undefined:
 		b.WriteString("")
 	default:
-		n, err := Normalize(v)
+		n, err := jsonvalue.Normalize(v)
 		if err != nil {
 			fmt.Fprintf(b, "%v", v)
 			return
@@ -102,38 +103,6 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// formatFloat renders f like Python's float repr: the shortest digits that
-// round-trip, fixed notation for exponents in [-4, 16), otherwise
-// scientific notation with a two-digit exponent; always with a fraction or an
-// exponent.
-func formatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // [-]d[.ddd]e±XX
-	i := strings.IndexByte(e, 'e')
-	exp, _ := strconv.Atoi(e[i+1:])
-	if exp >= -4 && exp < 16 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsAny(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	mant := e[:i]
-	sign := "+"
-	if exp < 0 {
-		sign = "-"
-		exp = -exp
-	}
-	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
 }
 
 // reprString is Python's repr() of a str: single quotes unless the string

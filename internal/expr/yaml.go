@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/yamlscan"
 )
 
@@ -44,10 +45,10 @@ func fnYAMLParse(e *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v, err = Normalize(v); err != nil {
+	if v, err = jsonvalue.Normalize(v); err != nil {
 		return nil, errorf("yaml_parse(): %v", err)
 	}
-	if err := CheckDepth(v); err != nil {
+	if err := jsonvalue.CheckValueDepth(v); err != nil {
 		return nil, errorf("yaml_parse(): %v", err)
 	}
 	return v, nil

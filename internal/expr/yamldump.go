@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // fnYAMLDump is Mistral's yaml_dump: PyYAML's
@@ -156,7 +158,7 @@ func yamlFloatText(f float64) string {
 	case math.IsInf(f, -1):
 		return "-.inf"
 	}
-	s := strings.ToLower(formatFloat(f))
+	s := strings.ToLower(jsonvalue.FormatFloat(f))
 	if !strings.Contains(s, ".") && strings.Contains(s, "e") {
 		s = strings.Replace(s, "e", ".0e", 1)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // TestYAMLDumpGolden compares yaml_dump with what PyYAML produced for each
@@ -30,7 +32,7 @@ func TestYAMLDumpGolden(t *testing.T) {
 		if !ok {
 			t.Fatalf("yaml_dump.txt:%d: no tab", line)
 		}
-		v, err := DecodeJSON([]byte(in))
+		v, err := jsonvalue.Decode([]byte(in))
 		if err != nil {
 			t.Fatalf("yaml_dump.txt:%d: %v", line, err)
 		}
@@ -72,7 +74,7 @@ func FuzzYAMLDump(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return // Python strings, and so Mistral's values, are text
 		}
-		v, err := DecodeJSON([]byte(s))
+		v, err := jsonvalue.Decode([]byte(s))
 		if err != nil {
 			v = []any{s, map[string]any{s: s}}
 		}

@@ -10,9 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -63,7 +63,7 @@ func (s *Server) decide(c echo.Context) error {
 		return s.rerender(c, id, form, http.StatusUnprocessableEntity)
 	}
 	if text := strings.TrimSpace(req.Output); text != "" {
-		out, err := expr.DecodeInput([]byte(text))
+		out, err := jsonvalue.DecodeInput([]byte(text))
 		if err != nil {
 			form.Error = fmt.Sprintf("Output is not valid JSON: %v. Nothing was changed.", err)
 			return s.rerender(c, id, form, http.StatusUnprocessableEntity)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
@@ -134,7 +134,7 @@ func (s *Server) start(c echo.Context) error {
 	form := templates.StartForm{Input: c.FormValue("input"), Description: c.FormValue("description")}
 	req := engine.StartRequest{WorkflowName: name, Namespace: ns, Description: strings.TrimSpace(form.Description)}
 	if text := strings.TrimSpace(form.Input); text != "" {
-		in, err := expr.DecodeInput([]byte(text))
+		in, err := jsonvalue.DecodeInput([]byte(text))
 		if err != nil {
 			form.Error = fmt.Sprintf("Input is not valid JSON: %v. Nothing was started.", err)
 			return s.rerenderStart(c, name, ns, form)

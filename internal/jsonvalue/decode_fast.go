@@ -1,16 +1,16 @@
-package expr
+package jsonvalue
 
 import (
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// decodeFast decodes a JSON document straight into canonical values, the
+// decodeFast decodes a JSON document straight into plain values, the
 // engine's common case (contexts, results and outputs of every workflow):
 // encoding/json with UseNumber and then Normalize walked each value twice
 // and allocated a decoder and its buffer per call. It reports false for
 // anything unusual — invalid JSON, invalid UTF-8, lone surrogates,
-// numbers out of range, nesting beyond maxNesting — and DecodeJSON then
+// numbers out of range, nesting beyond maxNesting — and Decode then
 // takes the encoding/json path, which gives the answer or the error
 // message it always gave (FuzzDecodeJSON holds both paths equal).
 func decodeFast(b []byte) (any, bool) {

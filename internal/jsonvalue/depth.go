@@ -1,4 +1,4 @@
-package expr
+package jsonvalue
 
 import "fmt"
 
@@ -13,10 +13,10 @@ const MaxInputDepth = 128
 // ErrTooDeep is the one error for a document past MaxInputDepth.
 var ErrTooDeep = fmt.Errorf("JSON document is nested deeper than the limit of %d levels", MaxInputDepth)
 
-// CheckJSONDepth reports ErrTooDeep when the JSON text b nests arrays
-// and objects deeper than MaxInputDepth. It is one linear pass that
-// skips strings and does not validate anything else.
-func CheckJSONDepth(b []byte) error {
+// CheckDepth reports ErrTooDeep when the JSON text b nests arrays and
+// objects deeper than MaxInputDepth. It is one linear pass that skips
+// strings and does not validate anything else.
+func CheckDepth(b []byte) error {
 	depth := 0
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
@@ -37,8 +37,8 @@ func CheckJSONDepth(b []byte) error {
 	return nil
 }
 
-// CheckDepth is CheckJSONDepth for a decoded value.
-func CheckDepth(v any) error {
+// CheckValueDepth is CheckDepth for a decoded value.
+func CheckValueDepth(v any) error {
 	if valueDepth(v, 0) > MaxInputDepth {
 		return ErrTooDeep
 	}
@@ -76,11 +76,11 @@ func valueDepth(v any, depth int) int {
 	return max
 }
 
-// DecodeInput is DecodeJSON for a document from outside: past
-// MaxInputDepth it is ErrTooDeep.
+// DecodeInput is Decode for a document from outside: past MaxInputDepth
+// it is ErrTooDeep.
 func DecodeInput(b []byte) (any, error) {
-	if err := CheckJSONDepth(b); err != nil {
+	if err := CheckDepth(b); err != nil {
 		return nil, err
 	}
-	return DecodeJSON(b)
+	return Decode(b)
 }

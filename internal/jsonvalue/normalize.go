@@ -1,4 +1,4 @@
-package expr
+package jsonvalue
 
 import (
 	"encoding/json"
@@ -9,8 +9,9 @@ import (
 )
 
 // Normalize converts a value produced by another decoder (yaml.v3,
-// encoding/json without UseNumber, hand-built Go values) into canonical
-// form: nil, bool, int64, float64, string, []any, map[string]any. Maps
+// encoding/json without UseNumber, hand-built Go values) into the plain
+// values Decode returns: nil, bool, int64, float64, string, []any,
+// map[string]any. Maps
 // must have string keys; structs and other json.Marshaler values go through
 // their JSON encoding (which loses the float-ness of whole floats: a struct
 // field 2.0 comes back as the int 2).
@@ -131,20 +132,5 @@ func normalizeViaJSON(v any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("normalize %T: %w", v, err)
 	}
-	return DecodeJSON(b)
-}
-
-// canon is the cheap, shallow form of Normalize used on every value the
-// evaluator reads from the data or from a Func: canonical values pass
-// through untouched; anything else is normalized (or kept as is if it
-// cannot be).
-func canon(v any) any {
-	switch v.(type) {
-	case nil, bool, int64, float64, string, []any, map[string]any:
-		return v
-	}
-	if n, err := Normalize(v); err == nil {
-		return n
-	}
-	return v
+	return Decode(b)
 }

@@ -1,0 +1,178 @@
+package jsonvalue
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// encoder is one of the forms values are written in. All of them sort
+// object keys and escape strings as Python's ensure_ascii does; they
+// differ in the spacing.
+type encoder struct {
+	item, key string // separators between array items or object members, and after a key
+	lines     bool   // every element on its own line, indented by indent per level
+	indent    string
+}
+
+var (
+	// python is json.dumps(v): what the engine stores and the API returns.
+	python = encoder{item: ", ", key: ": "}
+)
+
+// Encode encodes v like Python's json.dumps with default arguments:
+// ", " and ": " separators, non-ASCII escaped as \uXXXX, floats always with
+// a fraction or an exponent (5.0, 1e+16). Map keys are sorted. NaN and
+// infinities are an error (they are not JSON). Values other than Decode's
+// go through Normalize.
+func Encode(v any) ([]byte, error) {
+	// 64 bytes is where bytes.Buffer starts: most stored values fit.
+	b, err := python.append(make([]byte, 0, 64), v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return b, nil
+}
+
+// Append appends Encode's text of v to dst. On an error it returns dst
+// as it was, and the error carries no prefix.
+func Append(dst []byte, v any) ([]byte, error) {
+	b, err := python.append(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// AppendIndent appends v as json.dumps(v, indent=indent) writes it (with
+// Mistral's json_dump, indent is four spaces): every element on its own
+// line, and the item separator without its trailing space, as in Python.
+// Errors are as Append's.
+func AppendIndent(dst []byte, v any, indent string) ([]byte, error) {
+	e := encoder{item: ",", key: ": ", lines: true, indent: indent}
+	b, err := e.append(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// append writes v at the given nesting depth.
+func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
+	if depth > maxNesting {
+		return b, errors.New("value is nested too deeply")
+	}
+	var err error
+	switch x := v.(type) {
+	case nil:
+		b = append(b, "null"...)
+	case bool:
+		b = strconv.AppendBool(b, x)
+	case int64:
+		b = strconv.AppendInt(b, x, 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return b, fmt.Errorf("out of range float value %s is not JSON compliant", FormatFloat(x))
+		}
+		b = append(b, FormatFloat(x)...)
+	case string:
+		b = AppendStringASCII(b, x)
+	case []any:
+		if len(x) == 0 {
+			return append(b, "[]"...), nil
+		}
+		b = append(b, '[')
+		for i, el := range x {
+			if i > 0 {
+				b = append(b, e.item...)
+			}
+			b = e.newline(b, depth+1)
+			if b, err = e.append(b, el, depth+1); err != nil {
+				return b, err
+			}
+		}
+		b = e.newline(b, depth)
+		b = append(b, ']')
+	case map[string]any:
+		if len(x) == 0 {
+			return append(b, "{}"...), nil
+		}
+		b = append(b, '{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b = append(b, e.item...)
+			}
+			b = e.newline(b, depth+1)
+			b = AppendStringASCII(b, k)
+			b = append(b, e.key...)
+			if b, err = e.append(b, x[k], depth+1); err != nil {
+				return b, err
+			}
+		}
+		b = e.newline(b, depth)
+		b = append(b, '}')
+	default:
+		n, err := Normalize(v)
+		if err != nil {
+			return b, err
+		}
+		return e.append(b, n, depth+1)
+	}
+	return b, nil
+}
+
+func (e *encoder) newline(b []byte, level int) []byte {
+	if !e.lines {
+		return b
+	}
+	b = append(b, '\n')
+	for range level {
+		b = append(b, e.indent...)
+	}
+	return b
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// FormatFloat renders f like Python's float repr: the shortest digits
+// that round-trip, fixed notation for exponents in [-4, 16), otherwise
+// scientific notation with a two-digit exponent; always with a fraction
+// or an exponent. NaN and the infinities are nan, inf and -inf (which
+// Encode refuses).
+func FormatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // [-]d[.ddd]e±XX
+	i := strings.IndexByte(e, 'e')
+	exp, _ := strconv.Atoi(e[i+1:])
+	if exp >= -4 && exp < 16 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant := e[:i]
+	sign := "+"
+	if exp < 0 {
+		sign = "-"
+		exp = -exp
+	}
+	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
+}
