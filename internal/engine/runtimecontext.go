@@ -363,27 +363,16 @@ func (e *rcEncoder) flag(k string, b bool) {
 	}
 }
 
-// str writes s; text that needs no escaping (ids, states, job kinds) is
-// written as is.
-func (e *rcEncoder) str(s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			e.value(s)
-			return
-		}
-	}
-	e.b = append(e.b, '"')
-	e.b = append(e.b, s...)
-	e.b = append(e.b, '"')
-}
+// str writes s as the encoder writes a string.
+func (e *rcEncoder) str(s string) { e.b = jsonvalue.AppendStringASCII(e.b, s) }
 
 func (e *rcEncoder) value(v any) {
-	j, err := jsonvalue.Encode(v)
+	b, err := jsonvalue.Append(e.b, v)
 	if err != nil {
 		e.failed = true
 		return
 	}
-	e.b = append(e.b, j...)
+	e.b = b
 }
 
 // asMap is rc as the map it was before it had a type.

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // AddStateChanges holds the events until the batch commits: the writer
@@ -100,52 +100,22 @@ type storedEvent struct {
 // the writer does it for every state change.
 func appendEvent(b []byte, ev engine.Event) []byte {
 	b = append(b, `{"kind":`...)
-	b = appendJSONString(b, ev.Kind)
+	b = jsonvalue.AppendString(b, ev.Kind)
 	b = append(b, `,"ref":`...)
-	b = appendJSONString(b, ev.ID)
+	b = jsonvalue.AppendString(b, ev.ID)
 	b = append(b, `,"state":`...)
-	b = appendJSONString(b, string(ev.State))
+	b = jsonvalue.AppendString(b, string(ev.State))
 	if ev.Via != "" {
 		b = append(b, `,"via":`...)
-		b = appendJSONString(b, ev.Via)
+		b = jsonvalue.AppendString(b, ev.Via)
 	}
 	if ev.Note != "" {
 		b = append(b, `,"note":`...)
-		b = appendJSONString(b, ev.Note)
+		b = jsonvalue.AppendString(b, ev.Note)
 	}
 	b = append(b, `,"at":"`...)
 	b = appendTime(b, ev.At)
 	return append(b, `"}`...)
-}
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json would write it.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
 
 func (r reader) StateChanges(ctx context.Context, ref string) ([]engine.Event, error) {
