@@ -151,7 +151,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		}
 	}
 	if a.State.Completed() {
-		if a.State == c.State && a.OutputJSON != nil && *a.OutputJSON == outJSON {
+		if a.State == c.State && a.OutputJSON != nil && sameOutput(*a.OutputJSON, outJSON) {
 			return a, true, nil // the same completion again: idempotent
 		}
 		return nil, false, w.alreadyCompleted(a)
@@ -164,6 +164,23 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		return nil, false, err
 	}
 	return a, false, nil
+}
+
+// sameOutput reports whether a delivered output is the one recorded: the
+// same JSON value (jsonvalue.Equal), whatever order either text writes
+// its keys in, so that how outputs are displayed never decides whether a
+// callback repeats one. Identical texts, the usual repeat, are not
+// decoded.
+func sameOutput(recorded, delivered string) bool {
+	if recorded == delivered {
+		return true
+	}
+	a, err := jsonvalue.Decode([]byte(recorded))
+	if err != nil {
+		return false
+	}
+	b, err := jsonvalue.Decode([]byte(delivered))
+	return err == nil && jsonvalue.Equal(a, b)
 }
 
 // adhocOutput applies an ad-hoc action's output transformation to a result

@@ -86,7 +86,7 @@ func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		id, err := jsonvalue.Encode(k) // keys of any type, compared by value
+		id, err := jsonvalue.Canonical(k) // keys of any type, compared by value
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +103,7 @@ func lmGroupBy(e *evaluator, recv any, args []node) (any, error) {
 	}
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
-		id, _ := jsonvalue.Encode(k)
+		id, _ := jsonvalue.Canonical(k)
 		var pair any = []any{k, groups[string(id)]}
 		if len(args) == 3 {
 			if pair, err = e.with(pair).eval(args[2]); err != nil {

@@ -1,6 +1,7 @@
 package jsonvalue
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +22,8 @@ type encoder struct {
 var (
 	// python is json.dumps(v): what the engine stores and the API returns.
 	python = encoder{item: ", ", key: ": "}
+	// canonical is json.dumps(v, sort_keys=True, separators=(",", ":")).
+	canonical = encoder{item: ",", key: ":"}
 )
 
 // Encode encodes v like Python's json.dumps with default arguments:
@@ -58,6 +61,41 @@ func AppendIndent(dst []byte, v any, indent string) ([]byte, error) {
 		return dst, err
 	}
 	return b, nil
+}
+
+// Canonical returns the one text of v that comparisons and digests use:
+// Python's json.dumps(v, sort_keys=True, separators=(",", ":")), so any
+// Python can reproduce it. That is:
+//
+//   - object keys sorted by their bytes (UTF-8, hence by code point, as
+//     Python sorts str), whatever order they are displayed in elsewhere;
+//   - no whitespace;
+//   - strings escaped as AppendStringASCII does, so the text is ASCII;
+//   - integers in decimal, floats as Python's repr (FormatFloat), so 1
+//     and 1.0 differ, as do 0.0 and -0.0: json.dumps writes them
+//     differently, and Sirocco has always told such results apart.
+//
+// RFC 8785 (JCS) was the other candidate; its numbers are JavaScript's,
+// which would write 1.0 as 1, and its keys sort by UTF-16 code units, an
+// order neither Python nor Go uses.
+func Canonical(v any) ([]byte, error) {
+	b, err := canonical.append(make([]byte, 0, 64), v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return b, nil
+}
+
+// Equal reports whether a and b are the same JSON value: their Canonical
+// texts are equal. A value that has no JSON text (NaN, a channel) equals
+// nothing.
+func Equal(a, b any) bool {
+	ca, err := Canonical(a)
+	if err != nil {
+		return false
+	}
+	cb, err := Canonical(b)
+	return err == nil && bytes.Equal(ca, cb)
 }
 
 // append writes v at the given nesting depth.
