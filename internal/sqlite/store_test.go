@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
-func open(t *testing.T, path string) *store.Store {
+func open(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), path, store.Options{})
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ var t0 = time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
 
 // seed writes an execution with one task and n action executions, the
 // i-th created i seconds after t0.
-func seed(t *testing.T, s *store.Store, n int) {
+func seed(t *testing.T, s *sqlite.Store, n int) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx engine.Tx) error {
@@ -190,7 +190,7 @@ func TestJobsLeaseAndRelease(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
 	s := open(t, path)
 	ctx := context.Background()
-	claim := func(s *store.Store, now time.Time) []*engine.Job {
+	claim := func(s *sqlite.Store, now time.Time) []*engine.Job {
 		var jobs []*engine.Job
 		if err := s.Update(ctx, func(tx engine.Tx) error {
 			var err error
@@ -395,7 +395,7 @@ func TestBatchRerun(t *testing.T) {
 
 func TestUpdateAfterClose(t *testing.T) {
 	t.Parallel()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"), store.Options{})
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
 )
 
-// Statements run on connections of package sqlite: the writer's own
+// Statements run on connections of package sqlite3: the writer's own
 // (txQuerier) and the readers' (poolQuerier, readpool.go). Each connection
 // prepares a statement once and keeps it.
 
@@ -17,7 +17,7 @@ import (
 // ignored: a caller that gives up must not interrupt a statement of a
 // batch that commits for others too.
 type txQuerier struct {
-	conn *sqlite.Conn
+	conn *sqlite3.Conn
 	// timeline collects the state changes of the batch's updates; the
 	// writer inserts them just before it commits.
 	timeline *[]engine.Event

@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlite3_test
 
 import (
 	"database/sql"
@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
 	_ "modernc.org/sqlite" // database/sql's driver, for comparison
 )
 
-func open(t testing.TB) *sqlite.Conn {
+func open(t testing.TB) *sqlite3.Conn {
 	t.Helper()
-	c, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON")
+	c, err := sqlite3.Open(filepath.Join(t.TempDir(), "db"), "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func open(t testing.TB) *sqlite.Conn {
 	return c
 }
 
-func exec(t *testing.T, c *sqlite.Conn, q string, args ...any) sqlite.Result {
+func exec(t *testing.T, c *sqlite3.Conn, q string, args ...any) sqlite3.Result {
 	t.Helper()
 	res, err := c.Exec(q, args...)
 	if err != nil {
@@ -111,7 +111,7 @@ func TestErrors(t *testing.T) {
 	exec(t, c, `CREATE TABLE t (id TEXT PRIMARY KEY)`)
 	exec(t, c, `INSERT INTO t VALUES (?)`, "a")
 	_, err := c.Exec(`INSERT INTO t VALUES (?)`, "a")
-	var se *sqlite.Error
+	var se *sqlite3.Error
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "UNIQUE constraint failed: t.id") || se.Code != 1555 {
 		t.Errorf("duplicate key: %v", err)
 	}
@@ -132,7 +132,7 @@ func TestErrors(t *testing.T) {
 	if err := c.QueryRow(`SELECT 1, 2`).Scan(new(int)); err == nil {
 		t.Error("too few destinations: no error")
 	}
-	if _, err := sqlite.Open(filepath.Join(t.TempDir(), "no", "such", "dir", "db")); err == nil {
+	if _, err := sqlite3.Open(filepath.Join(t.TempDir(), "no", "such", "dir", "db")); err == nil {
 		t.Error("open in a missing directory: no error")
 	}
 }
@@ -181,7 +181,7 @@ func TestNestedQuery(t *testing.T) {
 // connection committed another sees.
 func TestTransactions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
-	c, err := sqlite.Open(path, "PRAGMA journal_mode=WAL")
+	c, err := sqlite3.Open(path, "PRAGMA journal_mode=WAL")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func BenchmarkWriterStatements(b *testing.B) {
 		}
 	})
 	b.Run("conn", func(b *testing.B) {
-		c, err := sqlite.Open(filepath.Join(b.TempDir(), "db"), "PRAGMA journal_mode=WAL", "PRAGMA synchronous=OFF")
+		c, err := sqlite3.Open(filepath.Join(b.TempDir(), "db"), "PRAGMA journal_mode=WAL", "PRAGMA synchronous=OFF")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
 )
 
-// readPool lends read connections (package sqlite, as the writer's) to
+// readPool lends read connections (package sqlite3, as the writer's) to
 // the API's and the dashboard's reads: database/sql and its driver cost
 // readers what they cost the writer (a quarter of the CPU of a list query).
 // At most max are lent at once; a returned one waits for the next reader,
@@ -24,7 +24,7 @@ type readPool struct {
 }
 
 type idleConn struct {
-	c     *sqlite.Conn
+	c     *sqlite3.Conn
 	since time.Time
 }
 
@@ -36,7 +36,7 @@ func newReadPool(path string, max int, init ...string) *readPool {
 
 // get lends a connection, opening one if none is idle; it waits while max
 // are lent, until ctx is done.
-func (p *readPool) get(ctx context.Context) (*sqlite.Conn, error) {
+func (p *readPool) get(ctx context.Context) (*sqlite3.Conn, error) {
 	select {
 	case p.lent <- struct{}{}:
 	case <-ctx.Done():
@@ -55,7 +55,7 @@ func (p *readPool) get(ctx context.Context) (*sqlite.Conn, error) {
 		return c, nil
 	}
 	p.mu.Unlock()
-	c, err := sqlite.Open(p.path, p.init...)
+	c, err := sqlite3.Open(p.path, p.init...)
 	if err != nil {
 		<-p.lent
 		return nil, err
@@ -64,7 +64,7 @@ func (p *readPool) get(ctx context.Context) (*sqlite.Conn, error) {
 }
 
 // put takes a lent connection back.
-func (p *readPool) put(c *sqlite.Conn) {
+func (p *readPool) put(c *sqlite3.Conn) {
 	p.mu.Lock()
 	if p.done {
 		p.mu.Unlock()
@@ -127,7 +127,7 @@ type poolQuerier struct{ p *readPool }
 // watch interrupts c's statement if ctx ends first. The returned func
 // stops watching; once it returns, no interrupt can reach c (so c may go
 // back to the pool: a stale interrupt would stop another reader's query).
-func watch(ctx context.Context, c *sqlite.Conn) (stop func()) {
+func watch(ctx context.Context, c *sqlite3.Conn) (stop func()) {
 	if ctx.Done() == nil {
 		return func() {}
 	}
@@ -145,7 +145,7 @@ func watch(ctx context.Context, c *sqlite.Conn) (stop func()) {
 
 // ctxErr reports an interrupted statement as its context's error.
 func ctxErr(ctx context.Context, err error) error {
-	if err != nil && sqlite.IsInterrupt(err) && ctx.Err() != nil {
+	if err != nil && sqlite3.IsInterrupt(err) && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
@@ -193,7 +193,7 @@ func (q poolQuerier) QueryRowContext(ctx context.Context, query string, args ...
 
 // pooledRows returns its connection to the pool when closed.
 type pooledRows struct {
-	*sqlite.Rows
+	*sqlite3.Rows
 	ctx     context.Context
 	release func()
 }
@@ -212,7 +212,7 @@ func (r *pooledRows) Err() error { return ctxErr(r.ctx, r.Rows.Err()) }
 // pooledRow returns its connection to the pool once scanned; callers scan
 // at once (QueryRowContext(…).Scan(…)).
 type pooledRow struct {
-	row     *sqlite.Row
+	row     *sqlite3.Row
 	release func()
 }
 

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // seedInbox writes one execution and, for i in [0, n), a task and an action
 // execution created i seconds after t0. Every third action is synchronous,
 // every fifth is finished, so neither belongs in the inbox; the task of
 // action 4 has a timeout job.
-func seedInbox(t *testing.T, s *store.Store, n int) (pending []string) {
+func seedInbox(t *testing.T, s *sqlite.Store, n int) (pending []string) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx engine.Tx) error {

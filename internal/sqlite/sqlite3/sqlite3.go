@@ -1,4 +1,4 @@
-// Package sqlite runs statements on one SQLite connection through SQLite's
+// Package sqlite3 runs statements on one SQLite connection through SQLite's
 // own interface (modernc.org/sqlite/lib), without database/sql and its
 // driver, for the store: its writer, a goroutine that owns its connection
 // and runs the same few statements all day, and its pool of readers.
@@ -13,7 +13,7 @@
 // and the connection is opened SQLITE_OPEN_NOMUTEX: a Conn must be used by
 // one goroutine at a time, as database/sql would have guaranteed (only
 // Interrupt may come from another).
-package sqlite
+package sqlite3
 
 import (
 	"database/sql"

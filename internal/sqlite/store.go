@@ -1,7 +1,7 @@
-// Package store is the SQLite implementation of the engine's Store: the
+// Package sqlite is the SQLite implementation of the engine's Store: the
 // only place SQL lives. Writes go through one connection; reads use a
 // separate pool, which WAL lets run beside the writer.
-package store
+package sqlite
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
-	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -47,10 +47,10 @@ type Options struct {
 type Store struct {
 	reader
 	// wconn is the one write connection, owned by the writer goroutine.
-	// It runs statements below database/sql (package sqlite): the writer
+	// It runs statements below database/sql (package sqlite3): the writer
 	// bounds throughput, and about a third of its time went to
 	// database/sql and its driver.
-	wconn *sqlite.Conn
+	wconn *sqlite3.Conn
 	// readers serve reads, also below database/sql; rdb (database/sql)
 	// is kept for backups (VACUUM INTO).
 	readers *readPool
@@ -158,7 +158,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	wc, err := sqlite.Open(path, pragmaStatements(settings)...)
+	wc, err := sqlite3.Open(path, pragmaStatements(settings)...)
 	if err != nil {
 		c.Close()
 		r.Close()
@@ -180,7 +180,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 type pragma struct{ name, value string }
 
 // connSettings are what every connection is opened with, whether through
-// database/sql (migrations, backups, the checkpointer) or package sqlite
+// database/sql (migrations, backups, the checkpointer) or package sqlite3
 // (the writer, the readers); busy_timeout first, as the others may
 // already need to wait.
 func connSettings(sync string) []pragma {
@@ -200,7 +200,7 @@ func connSettings(sync string) []pragma {
 	}
 }
 
-// pragmaStatements turns settings into statements for sqlite.Open.
+// pragmaStatements turns settings into statements for sqlite3.Open.
 func pragmaStatements(settings []pragma) []string {
 	out := make([]string, len(settings))
 	for i, p := range settings {
@@ -503,7 +503,7 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) scanner
 }
 
-// rows is what a querier's query returns: *sql.Rows or *sqlite.Rows.
+// rows is what a querier's query returns: *sql.Rows or *sqlite3.Rows.
 type rows interface {
 	Next() bool
 	Scan(dest ...any) error
