@@ -24,7 +24,7 @@ import (
 	"unsafe"
 
 	"modernc.org/libc"
-	sqlite3 "modernc.org/sqlite/lib"
+	lib "modernc.org/sqlite/lib"
 )
 
 // Error is an error reported by SQLite.
@@ -74,16 +74,16 @@ func Open(path string, init ...string) (*Conn, error) {
 		c.Close()
 		return nil, err
 	}
-	rc := sqlite3.Xsqlite3_open_v2(c.tls, z, c.cell,
-		sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_CREATE|sqlite3.SQLITE_OPEN_NOMUTEX, 0)
+	rc := lib.Xsqlite3_open_v2(c.tls, z, c.cell,
+		lib.SQLITE_OPEN_READWRITE|lib.SQLITE_OPEN_CREATE|lib.SQLITE_OPEN_NOMUTEX, 0)
 	libc.Xfree(c.tls, z)
 	c.db = *(*uintptr)(cmem(c.cell))
-	if rc != sqlite3.SQLITE_OK {
+	if rc != lib.SQLITE_OK {
 		err := c.errorFor(rc)
 		c.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sqlite3.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
+	lib.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
 	for _, q := range init {
 		if _, err := c.Exec(q); err != nil {
 			c.Close()
@@ -97,11 +97,11 @@ func Open(path string, init ...string) (*Conn, error) {
 func (c *Conn) Close() error {
 	var err error
 	for q, s := range c.stmts {
-		sqlite3.Xsqlite3_finalize(c.tls, s.p)
+		lib.Xsqlite3_finalize(c.tls, s.p)
 		delete(c.stmts, q)
 	}
 	if c.db != 0 {
-		if rc := sqlite3.Xsqlite3_close_v2(c.tls, c.db); rc != sqlite3.SQLITE_OK {
+		if rc := lib.Xsqlite3_close_v2(c.tls, c.db); rc != lib.SQLITE_OK {
 			err = c.errorFor(rc)
 		}
 		c.db = 0
@@ -135,14 +135,14 @@ func (c *Conn) Interrupt() {
 	c.imu.Lock()
 	defer c.imu.Unlock()
 	if c.itls != nil && c.db != 0 {
-		sqlite3.Xsqlite3_interrupt(c.itls, c.db)
+		lib.Xsqlite3_interrupt(c.itls, c.db)
 	}
 }
 
 // IsInterrupt reports whether err is SQLite's answer to Interrupt.
 func IsInterrupt(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.Code&0xff == sqlite3.SQLITE_INTERRUPT
+	return errors.As(err, &e) && e.Code&0xff == lib.SQLITE_INTERRUPT
 }
 
 // errorFor describes result code rc, with the connection's message when
@@ -150,10 +150,10 @@ func IsInterrupt(err error) bool {
 func (c *Conn) errorFor(rc int32) error {
 	msg := ""
 	if c.db != 0 {
-		msg = libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db))
+		msg = libc.GoString(lib.Xsqlite3_errmsg(c.tls, c.db))
 	}
 	if msg == "" || msg == "not an error" {
-		msg = libc.GoString(sqlite3.Xsqlite3_errstr(c.tls, rc))
+		msg = libc.GoString(lib.Xsqlite3_errstr(c.tls, rc))
 	}
 	return &Error{Code: int(rc), Msg: msg}
 }
@@ -169,8 +169,8 @@ func (c *Conn) prepare(query string) (*stmt, bool, error) {
 		return nil, false, err
 	}
 	defer libc.Xfree(c.tls, z)
-	rc := sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, z, int32(len(query)), sqlite3.SQLITE_PREPARE_PERSISTENT, c.cell, 0)
-	if rc != sqlite3.SQLITE_OK {
+	rc := lib.Xsqlite3_prepare_v3(c.tls, c.db, z, int32(len(query)), lib.SQLITE_PREPARE_PERSISTENT, c.cell, 0)
+	if rc != lib.SQLITE_OK {
 		return nil, false, c.errorFor(rc)
 	}
 	p := *(*uintptr)(cmem(c.cell))
@@ -188,16 +188,16 @@ func (c *Conn) prepare(query string) (*stmt, bool, error) {
 // release makes s ready for its next use, or finalizes it.
 func (c *Conn) release(s *stmt, cached bool) {
 	if cached {
-		sqlite3.Xsqlite3_reset(c.tls, s.p)
+		lib.Xsqlite3_reset(c.tls, s.p)
 		s.busy = false
 		return
 	}
-	sqlite3.Xsqlite3_finalize(c.tls, s.p)
+	lib.Xsqlite3_finalize(c.tls, s.p)
 }
 
 // bind binds args to s's parameters, in order.
 func (c *Conn) bind(s *stmt, args []any) error {
-	if n := int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, s.p)); n != len(args) {
+	if n := int(lib.Xsqlite3_bind_parameter_count(c.tls, s.p)); n != len(args) {
 		return fmt.Errorf("sqlite: %d arguments for %d parameters", len(args), n)
 	}
 	for i, a := range args {
@@ -205,31 +205,31 @@ func (c *Conn) bind(s *stmt, args []any) error {
 		var rc int32
 		switch v := a.(type) {
 		case nil:
-			rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+			rc = lib.Xsqlite3_bind_null(c.tls, s.p, idx)
 		case string:
-			rc = sqlite3.Xsqlite3_bind_text(c.tls, s.p, idx, c.copyIn(v), int32(len(v)), sqlite3.SQLITE_TRANSIENT)
+			rc = lib.Xsqlite3_bind_text(c.tls, s.p, idx, c.copyIn(v), int32(len(v)), lib.SQLITE_TRANSIENT)
 		case []byte:
 			if v == nil {
-				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+				rc = lib.Xsqlite3_bind_null(c.tls, s.p, idx)
 			} else {
-				rc = sqlite3.Xsqlite3_bind_blob(c.tls, s.p, idx, c.copyIn(string(v)), int32(len(v)), sqlite3.SQLITE_TRANSIENT)
+				rc = lib.Xsqlite3_bind_blob(c.tls, s.p, idx, c.copyIn(string(v)), int32(len(v)), lib.SQLITE_TRANSIENT)
 			}
 		case int:
-			rc = sqlite3.Xsqlite3_bind_int64(c.tls, s.p, idx, int64(v))
+			rc = lib.Xsqlite3_bind_int64(c.tls, s.p, idx, int64(v))
 		case int64:
-			rc = sqlite3.Xsqlite3_bind_int64(c.tls, s.p, idx, v)
+			rc = lib.Xsqlite3_bind_int64(c.tls, s.p, idx, v)
 		case bool:
 			b := int64(0)
 			if v {
 				b = 1
 			}
-			rc = sqlite3.Xsqlite3_bind_int64(c.tls, s.p, idx, b)
+			rc = lib.Xsqlite3_bind_int64(c.tls, s.p, idx, b)
 		case float64:
-			rc = sqlite3.Xsqlite3_bind_double(c.tls, s.p, idx, v)
+			rc = lib.Xsqlite3_bind_double(c.tls, s.p, idx, v)
 		default:
 			return fmt.Errorf("sqlite: argument %d: unsupported type %T", i+1, a)
 		}
-		if rc != sqlite3.SQLITE_OK {
+		if rc != lib.SQLITE_OK {
 			return c.errorFor(rc)
 		}
 	}
@@ -275,13 +275,13 @@ func (c *Conn) Exec(query string, args ...any) (Result, error) {
 		return Result{}, err
 	}
 	for {
-		switch rc := sqlite3.Xsqlite3_step(c.tls, s.p); rc {
-		case sqlite3.SQLITE_ROW:
+		switch rc := lib.Xsqlite3_step(c.tls, s.p); rc {
+		case lib.SQLITE_ROW:
 			continue
-		case sqlite3.SQLITE_DONE:
+		case lib.SQLITE_DONE:
 			return Result{
-				rowsAffected: sqlite3.Xsqlite3_changes64(c.tls, c.db),
-				lastInsertID: sqlite3.Xsqlite3_last_insert_rowid(c.tls, c.db),
+				rowsAffected: lib.Xsqlite3_changes64(c.tls, c.db),
+				lastInsertID: lib.Xsqlite3_last_insert_rowid(c.tls, c.db),
 			}, nil
 		default:
 			return Result{}, c.errorFor(rc)
@@ -318,10 +318,10 @@ func (r *Rows) Next() bool {
 	if r.done {
 		return false
 	}
-	switch rc := sqlite3.Xsqlite3_step(r.c.tls, r.s.p); rc {
-	case sqlite3.SQLITE_ROW:
+	switch rc := lib.Xsqlite3_step(r.c.tls, r.s.p); rc {
+	case lib.SQLITE_ROW:
 		return true
-	case sqlite3.SQLITE_DONE:
+	case lib.SQLITE_DONE:
 	default:
 		r.err = r.c.errorFor(rc)
 	}
@@ -350,13 +350,13 @@ func (r *Rows) Scan(dest ...any) error {
 		return errors.New("sqlite: Scan without a current row")
 	}
 	c, p := r.c, r.s.p
-	if n := int(sqlite3.Xsqlite3_column_count(c.tls, p)); n != len(dest) {
+	if n := int(lib.Xsqlite3_column_count(c.tls, p)); n != len(dest) {
 		return fmt.Errorf("sqlite: %d destinations for %d columns", len(dest), n)
 	}
 	for i, d := range dest {
 		col := int32(i)
-		typ := sqlite3.Xsqlite3_column_type(c.tls, p, col)
-		if typ == sqlite3.SQLITE_NULL {
+		typ := lib.Xsqlite3_column_type(c.tls, p, col)
+		if typ == lib.SQLITE_NULL {
 			switch d := d.(type) {
 			case *sql.NullString:
 				*d = sql.NullString{}
@@ -392,16 +392,16 @@ func (r *Rows) Scan(dest ...any) error {
 			v, err = r.integer(col, typ)
 			*d = v != 0
 		case *float64:
-			*d = sqlite3.Xsqlite3_column_double(c.tls, p, col)
+			*d = lib.Xsqlite3_column_double(c.tls, p, col)
 		case *[]byte:
 			*d = []byte(r.text(col, typ))
 		case *any:
 			switch typ {
-			case sqlite3.SQLITE_INTEGER:
-				*d = sqlite3.Xsqlite3_column_int64(c.tls, p, col)
-			case sqlite3.SQLITE_FLOAT:
-				*d = sqlite3.Xsqlite3_column_double(c.tls, p, col)
-			case sqlite3.SQLITE_BLOB:
+			case lib.SQLITE_INTEGER:
+				*d = lib.Xsqlite3_column_int64(c.tls, p, col)
+			case lib.SQLITE_FLOAT:
+				*d = lib.Xsqlite3_column_double(c.tls, p, col)
+			case lib.SQLITE_BLOB:
 				*d = []byte(r.text(col, typ))
 			default:
 				*d = r.text(col, typ)
@@ -422,12 +422,12 @@ func (r *Rows) Scan(dest ...any) error {
 func (r *Rows) text(col, typ int32) string {
 	c, p := r.c, r.s.p
 	var z uintptr
-	if typ == sqlite3.SQLITE_TEXT || typ == sqlite3.SQLITE_BLOB {
-		z = sqlite3.Xsqlite3_column_blob(c.tls, p, col)
+	if typ == lib.SQLITE_TEXT || typ == lib.SQLITE_BLOB {
+		z = lib.Xsqlite3_column_blob(c.tls, p, col)
 	} else {
-		z = sqlite3.Xsqlite3_column_text(c.tls, p, col)
+		z = lib.Xsqlite3_column_text(c.tls, p, col)
 	}
-	n := sqlite3.Xsqlite3_column_bytes(c.tls, p, col)
+	n := lib.Xsqlite3_column_bytes(c.tls, p, col)
 	if z == 0 || n <= 0 {
 		return ""
 	}
@@ -436,8 +436,8 @@ func (r *Rows) text(col, typ int32) string {
 
 // integer returns column col as an integer; text must hold one.
 func (r *Rows) integer(col, typ int32) (int64, error) {
-	if typ == sqlite3.SQLITE_INTEGER {
-		return sqlite3.Xsqlite3_column_int64(r.c.tls, r.s.p, col), nil
+	if typ == lib.SQLITE_INTEGER {
+		return lib.Xsqlite3_column_int64(r.c.tls, r.s.p, col), nil
 	}
 	return strconv.ParseInt(r.text(col, typ), 10, 64)
 }
@@ -478,5 +478,5 @@ func cmem(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&
 // InTransaction reports whether a transaction is open (SQLite is not in
 // autocommit mode).
 func (c *Conn) InTransaction() bool {
-	return sqlite3.Xsqlite3_get_autocommit(c.tls, c.db) == 0
+	return lib.Xsqlite3_get_autocommit(c.tls, c.db) == 0
 }
