@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -46,4 +48,17 @@ func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int
 func (t *tx) ExtendJobLease(ctx context.Context, id int64, until time.Time) error {
 	_, err := t.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ?`, fmtTime(until), id)
 	return dbErr(err, "extend job lease")
+}
+
+// NextJobDue returns when the earliest job becomes runnable.
+func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(MAX(due_at, COALESCE(lease_until, ''))) FROM jobs`).Scan(&due)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return parseTime(due.String), true, nil
 }

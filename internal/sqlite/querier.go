@@ -13,6 +13,22 @@ import (
 // (txQuerier) and the readers' (poolQuerier, readpool.go). Each connection
 // prepares a statement once and keeps it.
 
+// querier runs statements: on the reader pool (poolQuerier) or in the
+// writer's transaction (txQuerier).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) scanner
+}
+
+// rows is what a querier's query returns: *sqlite3.Rows, bare or lent by the pool.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close() error
+	Err() error
+}
+
 // txQuerier runs statements in the writer's transaction. Its contexts are
 // ignored: a caller that gives up must not interrupt a statement of a
 // batch that commits for others too.
