@@ -1,8 +1,7 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,13 +9,12 @@ import (
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
-// TestAuthStore: accounts, memberships, tokens and sessions round-trip;
+// testAuthStore: accounts, memberships, tokens and sessions round-trip;
 // missing records are ENOTFOUND, duplicates ECONFLICT; deleting a user
 // takes its tokens, sessions and memberships with it.
-func TestAuthStore(t *testing.T) {
-	t.Parallel()
+func testAuthStore(t *testing.T, h Harness) {
 	ctx := context.Background()
-	a := open(t, filepath.Join(t.TempDir(), "auth.db")).Auth()
+	_, a := h.Open(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := a.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleViewer, PasswordHash: "h", CreatedAt: now}); err != nil {
 		t.Fatal(err)
@@ -85,7 +83,7 @@ func TestAuthStore(t *testing.T) {
 		t.Errorf("Secret: %q %q %v", s1, s2, err)
 	}
 	// Callback tokens: upsert, read (they go with their execution: see
-	// TestDeleteExecutionTakesItsJobs).
+	// DeleteExecutionTakesItsJobs).
 	if err := a.PutCallbackToken(ctx, "a1", "h1", now); err != nil {
 		t.Fatal(err)
 	}
@@ -100,13 +98,12 @@ func TestAuthStore(t *testing.T) {
 	}
 }
 
-// TestDeleteUserSessionsAndTokens: a password change's queries end one
+// testDeleteUserSessionsAndTokens: a password change's queries end one
 // user's sessions but one, and one kind of its tokens, touching nobody
 // else's.
-func TestDeleteUserSessionsAndTokens(t *testing.T) {
-	t.Parallel()
+func testDeleteUserSessionsAndTokens(t *testing.T, h Harness) {
 	ctx := context.Background()
-	a := open(t, filepath.Join(t.TempDir(), "auth.db")).Auth()
+	_, a := h.Open(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	exp := now.Add(time.Hour)
 	for _, name := range []string{"alice", "bob"} {

@@ -1,23 +1,20 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // seedInbox writes one execution and, for i in [0, n), a task and an action
 // execution created i seconds after t0. Every third action is synchronous,
 // every fifth is finished, so neither belongs in the inbox; the task of
 // action 4 has a timeout job.
-func seedInbox(t *testing.T, s *sqlite.Store, n int) (pending []string) {
+func seedInbox(t *testing.T, s engine.Store, n int) (pending []string) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx engine.Tx) error {
@@ -72,9 +69,12 @@ func inboxIDs(p *engine.InboxPage) []string {
 	return out
 }
 
-func TestInbox(t *testing.T) {
-	t.Parallel()
-	s := open(t, filepath.Join(t.TempDir(), "inbox.db"))
+// testInbox: the inbox holds pending asynchronous actions only, oldest or
+// newest first, in keyset pages both ways; its filters, its search (literal,
+// case-insensitive, of the action's input and its execution's) and its
+// counts; its facets; a task's timeout.
+func testInbox(t *testing.T, h Harness) {
+	s, _ := h.Open(t)
 	pending := seedInbox(t, s, 30)
 	ctx := context.Background()
 
@@ -217,33 +217,4 @@ func TestInbox(t *testing.T) {
 			t.Errorf("TaskTimeout(t02) = %v, %v; want nil", due, err)
 		}
 	})
-}
-
-func TestInboxUsesPartialIndexes(t *testing.T) {
-	t.Parallel()
-	// The plans must read the partial indexes in order, without sorting:
-	// that keeps the inbox fast with a hundred thousand pending actions and
-	// any number of finished ones. (INDEXED BY fails outright if the WHERE
-	// clause no longer implies the index's.)
-	s := open(t, filepath.Join(t.TempDir(), "plan.db"))
-	for _, q := range []string{
-		`SELECT id FROM action_executions a INDEXED BY action_executions_inbox WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED') ORDER BY created_at, id LIMIT 10`,
-		`SELECT COUNT(*) FROM action_executions INDEXED BY action_executions_inbox WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED')`,
-		`SELECT id FROM action_executions a INDEXED BY action_executions_inbox_workflow WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED') AND workflow_name = 'x' ORDER BY created_at DESC, id DESC LIMIT 10`,
-	} {
-		plan, err := s.ExplainQueryPlan(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(q, "COUNT") && !strings.Contains(plan, "COVERING INDEX") {
-			t.Errorf("plan of %s:\n%s\nwant a covering index: a count must not read table rows", q, plan)
-		}
-		if !containsIndex(plan) {
-			t.Errorf("plan of %s:\n%s\nwant an action_executions_inbox index", q, plan)
-		}
-	}
-}
-
-func containsIndex(plan string) bool {
-	return strings.Contains(plan, "action_executions_inbox") && !strings.Contains(plan, "TEMP B-TREE")
 }
