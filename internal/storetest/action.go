@@ -69,8 +69,8 @@ func testDeleteExecutionTakesItsJobs(t *testing.T, h Harness) {
 	if left := claim(t, s, t0); len(left) != 1 || left[0].Ref != "unrelated" {
 		t.Errorf("jobs left after deleting the execution: %+v", left)
 	}
-	for what, err := range map[string]error{"execution": second(s.GetExecution(ctx, "ex")), "task": second(s.GetTask(ctx, "task")),
-		"action": second(s.GetActionExecution(ctx, "a00"))} {
+	for what, err := range map[string]error{"execution": errOf(s.GetExecution(ctx, "ex")), "task": errOf(s.GetTask(ctx, "task")),
+		"action": errOf(s.GetActionExecution(ctx, "a00"))} {
 		if fault.Code(err) != fault.ENOTFOUND {
 			t.Errorf("the %s of a deleted execution: %v, want ENOTFOUND", what, err)
 		}

@@ -15,12 +15,12 @@ func testNotFound(t *testing.T, h Harness) {
 	seed(t, s, 1)
 	ctx := context.Background()
 	for what, err := range map[string]error{
-		"GetExecution":        second(s.GetExecution(ctx, "nope")),
-		"GetTask":             second(s.GetTask(ctx, "nope")),
-		"GetActionExecution":  second(s.GetActionExecution(ctx, "nope")),
-		"GetWorkflow":         second(s.GetWorkflow(ctx, "nope", "")),
-		"GetActionDefinition": second(s.GetActionDefinition(ctx, "nope", "")),
-		"GetWorkbook":         second(s.GetWorkbook(ctx, "nope", "")),
+		"GetExecution":        errOf(s.GetExecution(ctx, "nope")),
+		"GetTask":             errOf(s.GetTask(ctx, "nope")),
+		"GetActionExecution":  errOf(s.GetActionExecution(ctx, "nope")),
+		"GetWorkflow":         errOf(s.GetWorkflow(ctx, "nope", "")),
+		"GetActionDefinition": errOf(s.GetActionDefinition(ctx, "nope", "")),
+		"GetWorkbook":         errOf(s.GetWorkbook(ctx, "nope", "")),
 		"DeleteExecution":     s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteExecution(ctx, "nope") }),
 		"DeleteWorkflow":      s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteWorkflow(ctx, "nope") }),
 		"DeleteActionDefinition": s.Update(ctx, func(tx engine.Tx) error {
@@ -38,7 +38,8 @@ func testNotFound(t *testing.T, h Harness) {
 	}
 }
 
-func second[T any](_ T, err error) error { return err }
+// errOf returns the error of a (value, error) pair.
+func errOf[T any](_ T, err error) error { return err }
 
 // testDefinitions: workflows, ad-hoc actions and workbooks are found by id
 // (first) or by name within a namespace; a second one of the same name in the same
