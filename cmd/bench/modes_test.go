@@ -12,14 +12,14 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // sirocco serves the v2 API of a real engine on a temp SQLite file.
 func sirocco(t *testing.T) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bench.db"), store.Options{Sync: store.SyncNormal})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bench.db"), sqlite.Options{Sync: sqlite.SyncNormal})
 	if err != nil {
 		t.Fatal(err)
 	}

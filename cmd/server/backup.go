@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // backup copies the database to a new file while the server may run:
@@ -25,7 +25,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if fs.NArg() != 1 {
 		return usageError{"usage: backup [-db FILE] <new file>"}
 	}
-	if err := store.BackupFile(ctx, *db, fs.Arg(0)); err != nil {
+	if err := sqlite.BackupFile(ctx, *db, fs.Arg(0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s\n", *db, fs.Arg(0))

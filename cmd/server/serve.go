@@ -22,7 +22,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 )
 
@@ -67,7 +67,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.db, "db", env("SIROCCO_DB", "sirocco.db"), "SQLite database file (env SIROCCO_DB)")
 	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server: the links of the API's documents and the Mistral-Callback-URL sent to web services; required unless -addr is a loopback address (env SIROCCO_BASE_URL; default http://<addr>)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("SIROCCO_LOG_LEVEL", "info"), "debug, info, warn or error (env SIROCCO_LOG_LEVEL)")
-	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", store.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
+	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
@@ -119,7 +119,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	default:
 		return nil, usageError{fmt.Sprintf("invalid -auth %q: want on or off", cfg.auth)}
 	}
-	if cfg.sync != store.SyncFull && cfg.sync != store.SyncNormal {
+	if cfg.sync != sqlite.SyncFull && cfg.sync != sqlite.SyncNormal {
 		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
 	}
 	var err error
@@ -171,7 +171,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
 
-	st, err := store.Open(ctx, cfg.db, store.Options{Sync: cfg.sync})
+	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync})
 	if err != nil {
 		return err
 	}

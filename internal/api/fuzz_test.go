@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // fuzzRouter is the real router over a real store, served in-process (no
@@ -19,7 +19,7 @@ import (
 func fuzzRouter(f *testing.F) (*echo.Echo, string) {
 	f.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"), store.Options{Sync: store.SyncNormal})
+	st, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"), sqlite.Options{Sync: sqlite.SyncNormal})
 	if err != nil {
 		f.Fatal(err)
 	}

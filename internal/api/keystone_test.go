@@ -14,7 +14,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -24,7 +24,7 @@ import (
 func TestKeystoneDepthLimit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "k.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

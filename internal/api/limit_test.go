@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // TestParseSlots: with N parse slots held, the next definition (create,
@@ -22,7 +22,7 @@ import (
 func TestParseSlots(t *testing.T) {
 	const slots = 3
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "slots.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "slots.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

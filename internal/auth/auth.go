@@ -3,7 +3,7 @@
 // login rate limit, the callback tokens std.mistral_http hands to web
 // services, and the policy table that maps every route to the role it
 // needs. It reaches persistence only through the Store it declares
-// (internal/store implements it); the HTTP layers (api, web) call it and
+// (internal/sqlite implements it); the HTTP layers (api, web) call it and
 // its Guard middleware.
 //
 // Every secret is stored as a hash: passwords with bcrypt, tokens and

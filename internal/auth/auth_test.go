@@ -14,7 +14,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -24,7 +24,7 @@ import (
 // no route that does not exist.
 func TestPolicyCoversEveryRoute(t *testing.T) {
 	t.Parallel()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), store.Options{})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +56,9 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 	}
 }
 
-func newService(t *testing.T, now func() time.Time) (*auth.Service, *store.Store) {
+func newService(t *testing.T, now func() time.Time) (*auth.Service, *sqlite.Store) {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestTokenExpiry(t *testing.T) {
 func TestCallbackTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

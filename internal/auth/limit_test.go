@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -33,7 +33,7 @@ func throttled(err error) (bool, time.Duration) {
 func loginService(t *testing.T, c *clock, limit ...auth.LimitConfig) *auth.Service {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "l.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/fault"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -111,7 +111,7 @@ func TestWeakAdminPasswordRefused(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // BenchmarkAsyncWorkflow measures one whole async workflow through the
@@ -20,7 +20,7 @@ import (
 //	go test ./internal/engine -run '^$' -bench AsyncWorkflow -benchtime 5000x
 func BenchmarkAsyncWorkflow(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), store.Options{Sync: store.SyncFull})
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{Sync: sqlite.SyncFull})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 // flowCase is one file of testdata/flows: a workflow, its input, the
@@ -55,7 +55,7 @@ func newEngine(t *testing.T, cfg engine.Config) *engine.Engine {
 func newRecordedEngine(t *testing.T, cfg engine.Config) (*engine.Engine, *recordingStore) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "test.db"), store.Options{Sync: store.SyncNormal})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"), sqlite.Options{Sync: sqlite.SyncNormal})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // Store is what the engine needs from persistence. The SQLite store in
-// internal/store implements it; a PostgreSQL one can later. Correctness
+// internal/sqlite implements it; a PostgreSQL one can later. Correctness
 // never rests on SQLite's single writer: every state transition is a
 // guarded update (UPDATE … WHERE state IN (…)) that fails with fault.ErrConflict
 // when another writer moved the record first, and LockExecution serialises

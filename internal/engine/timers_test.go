@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 type laterClock struct{ d time.Duration }
@@ -20,7 +20,7 @@ func TestTimersSurviveRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	st, err := store.Open(ctx, path, store.Options{})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ wf:
 	st.Close()
 
 	// Three hours later, a new process on the same file.
-	st2, err := store.Open(ctx, path, store.Options{})
+	st2, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

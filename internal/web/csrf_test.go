@@ -20,7 +20,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -225,7 +225,7 @@ func TestLoginFormToken(t *testing.T) {
 func TestCookiesOverHTTPS(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "https.db"), store.Options{Sync: store.SyncNormal})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "https.db"), sqlite.Options{Sync: sqlite.SyncNormal})
 	if err != nil {
 		t.Fatal(err)
 	}

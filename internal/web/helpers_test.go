@@ -19,7 +19,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/hub"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -66,7 +66,7 @@ type env struct {
 	t      testing.TB
 	url    string
 	eng    *engine.Engine
-	st     *store.Store
+	st     *sqlite.Store
 	client *http.Client
 }
 
@@ -77,7 +77,7 @@ func newEnv(t testing.TB) *env { return newEnvAuth(t, "") }
 func newEnvAuth(t testing.TB, adminPassword string) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), store.Options{Sync: store.SyncNormal})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Sync: sqlite.SyncNormal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func (p *page) csrf() string {
 // its task; a hundred per execution) in one transaction, spread over n
 // seconds; every tenth task has a timeout. It is how the benchmark fills
 // the inbox without running n workflows.
-func seedPending(tb testing.TB, st *store.Store, n int) {
+func seedPending(tb testing.TB, st *sqlite.Store, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -16,7 +16,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
-	"github.com/sirocco-project/sirocco/internal/store"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -41,7 +41,7 @@ func (g goneStore) GetUser(ctx context.Context, name string) (*auth.User, error)
 // is not a server error: no 500 answered, none logged.
 func TestLoginClientGone(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gone.db"), store.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gone.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,53 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// runDirect runs fn in the batch's transaction without a savepoint,
+// turning a panic into an error. If fn fails, its state changes are
+// dropped and q.wrote tells whether it changed the database.
+func runDirect(q txQuerier, fn func(engine.Tx) error) (err error) {
+	*q.wrote = false
+	mark := len(*q.timeline)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("update panicked: %v", p)
+		}
+		if err != nil {
+			*q.timeline = (*q.timeline)[:mark]
+		}
+	}()
+	return fn(newTx(q))
+}
+
+// runSavepoint runs fn inside a savepoint and rolls it back if fn fails
+// or panics, leaving the rest of the batch intact.
+func runSavepoint(ctx context.Context, q txQuerier, fn func(engine.Tx) error) (err error) {
+	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	mark := len(*q.timeline)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("update panicked: %v", p)
+		}
+		if err != nil {
+			*q.timeline = (*q.timeline)[:mark]
+			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
+				if _, rerr := q.ExecContext(ctx, stmt); rerr != nil {
+					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))
+				}
+			}
+			return
+		}
+		if _, rerr := q.ExecContext(ctx, "RELEASE w"); rerr != nil {
+			err = fmt.Errorf("release savepoint: %w", rerr)
+		}
+	}()
+	return fn(newTx(q))
+}

@@ -1,0 +1,191 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
+)
+
+// testListQueries: filters, sort keys and keyset markers of the API's lists;
+// names the store does not know are EINVALID, an unknown marker ENOTFOUND.
+func testListQueries(t *testing.T, h Harness) {
+	s, _ := h.Open(t)
+	seed(t, s, 10)
+	ctx := context.Background()
+	q := func(lq engine.ListQuery) []string {
+		t.Helper()
+		list, err := s.ListActionExecutions(ctx, lq)
+		if err != nil {
+			t.Fatalf("%+v: %v", lq, err)
+		}
+		return ids(list)
+	}
+	f := func(field, op string, v ...string) engine.Filter {
+		return engine.Filter{Field: field, Op: op, Values: v}
+	}
+	tests := []struct {
+		name string
+		q    engine.ListQuery
+		want string
+	}{
+		{"default order", engine.ListQuery{Limit: 3}, "[a00 a01 a02]"},
+		{"desc", engine.ListQuery{Limit: 3, SortKeys: []string{"created_at"}, SortDirs: []string{"desc"}}, "[a09 a08 a07]"},
+		{"marker", engine.ListQuery{Limit: 3, Marker: "a02"}, "[a03 a04 a05]"},
+		{"marker desc", engine.ListQuery{Limit: 3, Marker: "a07", SortKeys: []string{"created_at"}, SortDirs: []string{"desc"}}, "[a06 a05 a04]"},
+		{"eq", engine.ListQuery{Filters: []engine.Filter{f("state", engine.OpEq, "SUCCESS")}}, "[a00 a03 a06 a09]"},
+		{"in", engine.ListQuery{Limit: 2, Filters: []engine.Filter{f("state", engine.OpIn, "RUNNING", "PAUSED")}}, "[a01 a02]"},
+		{"neq with marker", engine.ListQuery{Marker: "a05", Filters: []engine.Filter{f("state", engine.OpNeq, "SUCCESS")}}, "[a07 a08]"},
+		{"time gte", engine.ListQuery{Filters: []engine.Filter{f("created_at", engine.OpGte, "2026-11-27 21:00:08")}}, "[a08 a09]"},
+		{"time eq", engine.ListQuery{Filters: []engine.Filter{f("created_at", engine.OpEq, "2026-11-27 21:00:04")}}, "[a04]"},
+		{"bool", engine.ListQuery{Filters: []engine.Filter{f("accepted", engine.OpEq, "false"), f("id", engine.OpLt, "a02")}}, "[a00 a01]"},
+		{"has", engine.ListQuery{Filters: []engine.Filter{f("id", engine.OpHas, "9")}}, "[a09]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(q(tt.q)); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+
+	bad := []engine.ListQuery{
+		{SortKeys: []string{"created_at; DROP TABLE jobs"}},
+		{SortKeys: []string{"definition"}},
+		{SortDirs: []string{"sideways"}},
+		{Filters: []engine.Filter{f("1=1 OR state", engine.OpEq, "x")}},
+		{Filters: []engine.Filter{f("state", "like", "x")}},
+		{Filters: []engine.Filter{f("accepted", engine.OpEq, "maybe")}},
+		{Nulls: []string{"nope"}},
+	}
+	for _, lq := range bad {
+		if _, err := s.ListActionExecutions(ctx, lq); fault.Code(err) != fault.EINVALID {
+			t.Errorf("%+v: err = %v, want EINVALID", lq, err)
+		}
+	}
+	if _, err := s.ListActionExecutions(ctx, engine.ListQuery{Marker: "nope"}); fault.Code(err) != fault.ENOTFOUND {
+		t.Errorf("unknown marker: err = %v, want ENOTFOUND", err)
+	}
+}
+
+// testOldestFirst: lists default to creation order, ties broken by id (so
+// that pages are stable), markers included; a task's and an execution's
+// children come oldest first whatever their ids.
+func testOldestFirst(t *testing.T, h Harness) {
+	s, _ := h.Open(t)
+	ctx := context.Background()
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		for id, at := range map[string]time.Duration{"x-c": 0, "x-a": time.Second, "x-b": time.Second, "x-0": 2 * time.Second} {
+			if err := tx.CreateExecution(ctx, execution(id, t0.Add(at))); err != nil {
+				return err
+			}
+		}
+		for i, id := range []string{"t1", "t2", "t3"} { // t3 oldest
+			if err := tx.CreateTask(ctx, task(id, "x-a", t0.Add(time.Duration(3-i)*time.Second))); err != nil {
+				return err
+			}
+		}
+		tk := "t1"
+		for i, id := range []string{"b1", "b2", "b3"} { // b3 oldest
+			at := t0.Add(time.Duration(3-i) * time.Second)
+			if err := tx.CreateActionExecution(ctx, &engine.ActionExecution{ID: id, Name: "std.noop", TaskExecutionID: &tk,
+				State: engine.StateRunning, ProjectID: "p", InputJSON: "{}", CreatedAt: at, UpdatedAt: at}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	desc := engine.ListQuery{SortKeys: []string{"created_at"}, SortDirs: []string{"desc"}}
+	for _, tc := range []struct {
+		name string
+		q    engine.ListQuery
+		want []string
+	}{
+		{"default", engine.ListQuery{}, []string{"x-c", "x-a", "x-b", "x-0"}},
+		{"marker in a tie", engine.ListQuery{Marker: "x-a", Limit: 2}, []string{"x-b", "x-0"}},
+		{"desc", desc, []string{"x-0", "x-a", "x-b", "x-c"}},
+		{"desc, marker in a tie", engine.ListQuery{SortKeys: desc.SortKeys, SortDirs: desc.SortDirs, Marker: "x-a"}, []string{"x-b", "x-c"}},
+	} {
+		list, err := s.ListExecutions(ctx, tc.q)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []string
+		for _, e := range list {
+			got = append(got, e.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("ListExecutions, %s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		tasks, err := tx.TasksOf(ctx, "x-a")
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, k := range tasks {
+			got = append(got, k.ID)
+		}
+		if want := []string{"t3", "t2", "t1"}; !slices.Equal(got, want) {
+			t.Errorf("TasksOf = %v, want %v", got, want)
+		}
+		actions, err := tx.ActionExecutionsOf(ctx, "t1")
+		if err != nil {
+			return err
+		}
+		if got, want := ids(actions), []string{"b3", "b2", "b1"}; !slices.Equal(got, want) {
+			t.Errorf("ActionExecutionsOf = %v, want %v", got, want)
+		}
+		return nil
+	})
+}
+
+// testCountTasks: the engine ends a workflow when none of its tasks is
+// busy: running, or finished with its transitions not yet run (processed
+// false); WAITING ones (a join not reached) are not.
+func testCountTasks(t *testing.T, h Harness) {
+	s, _ := h.Open(t)
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		for _, id := range []string{"ex", "other"} {
+			if err := tx.CreateExecution(ctx, execution(id, t0)); err != nil {
+				return err
+			}
+		}
+		for i, tc := range []struct {
+			state     engine.State
+			processed bool
+		}{
+			{engine.StateRunning, false},   // busy
+			{engine.StateIdle, false},      // busy
+			{engine.StateWaiting, false},   // not
+			{engine.StateSuccess, false},   // busy
+			{engine.StateSuccess, true},    // not
+			{engine.StateError, true},      // not
+			{engine.StateCancelled, false}, // busy
+			{engine.StateCancelled, true},  // not
+		} {
+			k := task(fmt.Sprint("t", i), "ex", t0)
+			k.State, k.Processed = tc.state, tc.processed
+			if err := tx.CreateTask(ctx, k); err != nil {
+				return err
+			}
+		}
+		return tx.CreateTask(ctx, task("elsewhere", "other", t0))
+	})
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		busy, total, err := tx.CountTasks(ctx, "ex")
+		if err != nil || busy != 4 || total != 8 {
+			t.Errorf("CountTasks = %d busy of %d, %v; want 4 of 8", busy, total, err)
+		}
+		if n, err := tx.TaskCount(ctx, "ex"); err != nil || n != 8 {
+			t.Errorf("TaskCount = %d, %v; want 8", n, err)
+		}
+		if busy, total, err := tx.CountTasks(ctx, "none"); err != nil || busy != 0 || total != 0 {
+			t.Errorf("CountTasks of an execution without tasks = %d of %d, %v", busy, total, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,152 @@
+// Package storetest is the contract every store meets: one suite of
+// behaviours, run by each store's tests with a constructor (Run), so that
+// the SQLite store and the PostgreSQL one to come are held to the same
+// promises (River's riverdrivertest is the model).
+//
+// What belongs here is anything the engine (engine.Store) or the accounts
+// (auth.Store) rely on, seen only through those interfaces:
+//
+//   - guarded transitions: an update whose from-states no longer hold is
+//     fault.ErrConflict and changes nothing;
+//   - unknown ids are fault.ENOTFOUND, duplicate names fault.ECONFLICT;
+//   - Update is all or nothing per call, whatever runs beside it;
+//   - list order, filters and keyset markers; bad list queries EINVALID;
+//   - jobs: due order, leases, NextJobDue;
+//   - values round-trip: times to the microsecond whatever their zone,
+//     JSON text verbatim (key order, spacing, \u0000 escapes), timeline
+//     notes of any bytes (NUL and control characters; invalid UTF-8 reads
+//     back as U+FFFD);
+//   - the inbox: pending asynchronous actions only, case-insensitive literal
+//     search of their input and their execution's, keyset pages both ways;
+//   - deleting an execution takes its jobs, timeline and callback tokens.
+//
+// What a single technology does on its own (SQLite's pragmas, its read
+// pool, the writer's batches and reruns, checkpoints, backups, query plans,
+// migrations of old layouts) is tested in that store's package.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// Harness is what a store's tests give the suite.
+type Harness struct {
+	// Open returns a new, empty store and the accounts store over the same
+	// database. It is called from parallel subtests. The store stays open
+	// until t ends (Open registers its Close with t.Cleanup); a store
+	// closed before by the suite must tolerate that second Close.
+	Open func(t *testing.T) (engine.Store, auth.Store)
+}
+
+// Run runs the suite against the store h opens, one parallel subtest per
+// behaviour.
+func Run(t *testing.T, h Harness) {
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, Harness)
+	}{
+		{"GuardedUpdate", testGuardedUpdate},
+		{"NotFound", testNotFound},
+		{"Definitions", testDefinitions},
+		{"FailedUpdateLeavesNothing", testFailedUpdateLeavesNothing},
+		{"ConcurrentUpdatesSucceedOrFailAlone", testConcurrentUpdates},
+		{"UpdateAfterClose", testUpdateAfterClose},
+		{"ListQueries", testListQueries},
+		{"OldestFirst", testOldestFirst},
+		{"CountTasks", testCountTasks},
+		{"Jobs", testJobs},
+		{"TimeRoundTrip", testTimeRoundTrip},
+		{"JSONVerbatim", testJSONVerbatim},
+		{"Timeline", testTimeline},
+		{"GetActionScope", testGetActionScope},
+		{"DeleteExecutionTakesItsJobs", testDeleteExecutionTakesItsJobs},
+		{"Inbox", testInbox},
+		{"AuthStore", testAuthStore},
+		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, h)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
+
+// update runs fn in one write transaction and fails the test if it fails.
+func update(t *testing.T, s engine.Store, fn func(ctx context.Context, tx engine.Tx) error) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx engine.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// execution returns a running execution created at.
+func execution(id string, at time.Time) *engine.Execution {
+	return &engine.Execution{ID: id, WorkflowID: "wf", WorkflowName: "wf", State: engine.StateRunning,
+		ParamsJSON: "{}", InputJSON: "{}", OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p", CreatedAt: at, UpdatedAt: at}
+}
+
+// task returns a running task of execution exID created at.
+func task(id, exID string, at time.Time) *engine.Task {
+	return &engine.Task{ID: id, Name: "t", Type: engine.TaskTypeAction, WorkflowExecutionID: exID, WorkflowName: "wf",
+		WorkflowID: "wf", State: engine.StateRunning, RuntimeContextJSON: "{}", InContextJSON: "{}", PublishedJSON: "{}",
+		ResultJSON: "null", ProjectID: "p", CreatedAt: at, UpdatedAt: at}
+}
+
+// seed writes an execution "ex" with one task "task" and n action
+// executions a00, a01, …, the i-th created i seconds after t0; every third
+// (a00, a03, …) has succeeded, the others run.
+func seed(t *testing.T, s engine.Store, n int) {
+	t.Helper()
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		ex := execution("ex", t0)
+		if err := tx.CreateExecution(ctx, ex); err != nil {
+			return err
+		}
+		tk := task("task", "ex", t0)
+		if err := tx.CreateTask(ctx, tk); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			state := engine.StateRunning
+			if i%3 == 0 {
+				state = engine.StateSuccess
+			}
+			at := t0.Add(time.Duration(i) * time.Second)
+			a := &engine.ActionExecution{ID: fmt.Sprintf("a%02d", i), Name: "std.async_noop", TaskExecutionID: &tk.ID,
+				WorkflowExecutionID: &ex.ID, State: state, ProjectID: "p", InputJSON: "{}", CreatedAt: at, UpdatedAt: at}
+			if err := tx.CreateActionExecution(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func ids(list []*engine.ActionExecution) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.ID
+	}
+	return out
+}
+
+// claim leases the jobs due by now (up to 1,000), for a minute.
+func claim(t *testing.T, s engine.Store, now time.Time) []*engine.Job {
+	t.Helper()
+	var jobs []*engine.Job
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		var err error
+		jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 1000)
+		return err
+	})
+	return jobs
+}
