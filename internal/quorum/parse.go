@@ -1,0 +1,225 @@
+package quorum
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/sirocco-project/sirocco/internal/fault"
+)
+
+// ParseApprovers checks an approvers list from a workflow's input: each
+// entry is "user:<name>" or "group:<name>". Entries listed twice are kept
+// once. A bad entry is an EINVALID *fault.Error naming it.
+func ParseApprovers(list []any) ([]string, error) {
+	if len(list) > MaxApprovers {
+		return nil, fault.Errorf(fault.EINVALID, "approvers: %d entries, at most %d (name a group instead)", len(list), MaxApprovers)
+	}
+	out := make([]string, 0, len(list))
+	seen := make(map[string]bool, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fault.Errorf(fault.EINVALID, "approvers[%d]: want a string like user:<name> or group:<name>, got %s", i, jsonType(v))
+		}
+		if _, _, err := cutEntry(s); err != nil {
+			return nil, fault.Errorf(fault.EINVALID, "approvers[%d]: %q: %s", i, s, err.Message)
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// cutEntry splits an approvers entry into its kind ("user" or "group")
+// and name.
+func cutEntry(s string) (kind, name string, err *fault.Error) {
+	kind, name, ok := strings.Cut(s, ":")
+	if !ok || kind != "user" && kind != "group" {
+		return "", "", fault.Errorf(fault.EINVALID, "want user:<name> or group:<name>")
+	}
+	if err := checkName(name); err != nil {
+		return "", "", err
+	}
+	return kind, name, nil
+}
+
+// checkName checks a user or group name: not empty, no spaces or control
+// characters (which would only hide a typo).
+func checkName(name string) *fault.Error {
+	if name == "" {
+		return fault.Errorf(fault.EINVALID, "the name is empty")
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fault.Errorf(fault.EINVALID, "the name has a space or control character")
+	}
+	return nil
+}
+
+// ParseRequired reads the required input of an approval: nothing (one
+// person), a whole number N (N distinct people), or a list of rules, each
+// {group: <name>, count: N}, {user: <name>} or {count: N}, that must all
+// hold. count defaults to 1. A bad value is an EINVALID *fault.Error
+// naming the entry.
+func ParseRequired(v any) ([]Rule, error) {
+	switch v := v.(type) {
+	case nil:
+		return []Rule{{Count: 1}}, nil
+	case []any:
+		return parseRules(v)
+	case map[string]any:
+		return nil, fault.Errorf(fault.EINVALID, "required: want a number or a list of rules; put this rule in a list: [{...}]")
+	}
+	n, ok := wholeNumber(v)
+	if !ok {
+		return nil, fault.Errorf(fault.EINVALID, "required: want a whole number or a list of rules, got %s", describe(v))
+	}
+	if n < 1 || n > MaxCount {
+		return nil, fault.Errorf(fault.EINVALID, "required: want 1 to %d people, got %d", MaxCount, n)
+	}
+	return []Rule{{Count: int(n)}}, nil
+}
+
+func parseRules(list []any) ([]Rule, error) {
+	if len(list) == 0 {
+		return nil, fault.Errorf(fault.EINVALID, "required: the list of rules is empty; give at least one rule, or leave required out for one person")
+	}
+	if len(list) > MaxRules {
+		return nil, fault.Errorf(fault.EINVALID, "required: %d rules, at most %d", len(list), MaxRules)
+	}
+	rules := make([]Rule, 0, len(list))
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fault.Errorf(fault.EINVALID, "required[%d]: want a rule like {group: <name>, count: N}, got %s", i, describe(item))
+		}
+		r, err := parseRule(i, m)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+func parseRule(i int, m map[string]any) (Rule, error) {
+	r := Rule{Count: 1}
+	for k := range m {
+		if k != "group" && k != "user" && k != "count" {
+			return r, fault.Errorf(fault.EINVALID, "required[%d]: unknown key %q (a rule has group, user and count)", i, k)
+		}
+	}
+	for _, key := range []string{"group", "user"} {
+		v, ok := m[key]
+		if !ok {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return r, fault.Errorf(fault.EINVALID, "required[%d].%s: want a name, got %s", i, key, describe(v))
+		}
+		if err := checkName(s); err != nil {
+			return r, fault.Errorf(fault.EINVALID, "required[%d].%s: %s", i, key, err.Message)
+		}
+		if key == "group" {
+			r.Group = s
+		} else {
+			r.User = s
+		}
+	}
+	if r.Group != "" && r.User != "" {
+		return r, fault.Errorf(fault.EINVALID, "required[%d]: a rule names a group or a user, not both", i)
+	}
+	if v, ok := m["count"]; ok {
+		n, ok := wholeNumber(v)
+		if !ok {
+			return r, fault.Errorf(fault.EINVALID, "required[%d].count: want a whole number, got %s", i, describe(v))
+		}
+		if n < 1 || n > MaxCount {
+			return r, fault.Errorf(fault.EINVALID, "required[%d].count: want 1 to %d, got %d", i, MaxCount, n)
+		}
+		r.Count = int(n)
+	}
+	if r.User != "" && r.Count != 1 {
+		return r, fault.Errorf(fault.EINVALID, "required[%d].count: a user rule counts one person, got %d", i, r.Count)
+	}
+	return r, nil
+}
+
+// wholeNumber returns v as an integer if it is one: Go integers from YAML
+// and expressions, float64 and json.Number from JSON.
+func wholeNumber(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int32:
+		return int64(v), true
+	case uint64:
+		if v > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(v), true
+	case float64:
+		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
+			return 0, false
+		}
+		return int64(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// describe names a value in an error: its JSON type, and the value when
+// short.
+func describe(v any) string {
+	switch v := v.(type) {
+	case string:
+		if len(v) > 40 {
+			return "a string"
+		}
+		return "the string " + quote(v)
+	case float64:
+		return "the number " + strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	}
+	return jsonType(v)
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	if _, ok := wholeNumber(v); ok {
+		return "a number"
+	}
+	if _, ok := v.(float64); ok {
+		return "a number"
+	}
+	return "a value of an unexpected type"
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
