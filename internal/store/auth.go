@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
@@ -24,7 +23,7 @@ func (s *Store) Auth() *AuthStore { return &AuthStore{s: s} }
 // write runs fn on the writer connection, as one update of the group
 // commit.
 func (a *AuthStore) write(ctx context.Context, fn func(q querier) error) error {
-	return a.s.Update(ctx, func(t engine.Tx) error { return fn(t.(*tx).db) })
+	return a.s.write(ctx, func(q txQuerier) error { return fn(q) })
 }
 
 // exec runs one statement; what names it in errors. With mustAffect, no

@@ -286,6 +286,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // per fn (commitBatch). So fn may run more than once: it must have no effect
 // but its writes, and leave results only from its last run.
 func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	return s.write(ctx, func(q txQuerier) error { return fn(newTx(q)) })
+}
+
+// write is Update below the engine's Tx: fn gets the writer's querier, on
+// which the engine's transactions and the account store's (auth.go) are
+// both built.
+func (s *Store) write(ctx context.Context, fn func(txQuerier) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.writes <- req:
@@ -313,7 +320,7 @@ var errStoreClosed = errors.New("store is closed")
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(engine.Tx) error
+	fn   func(txQuerier) error
 	done chan error
 }
 
@@ -441,7 +448,7 @@ func (s *Store) rollback() {
 // runDirect runs fn in the batch's transaction without a savepoint,
 // turning a panic into an error. If fn fails, its state changes are
 // dropped and q.wrote tells whether it changed the database.
-func runDirect(q txQuerier, fn func(engine.Tx) error) (err error) {
+func runDirect(q txQuerier, fn func(txQuerier) error) (err error) {
 	*q.wrote = false
 	mark := len(*q.timeline)
 	defer func() {
@@ -452,12 +459,12 @@ func runDirect(q txQuerier, fn func(engine.Tx) error) (err error) {
 			*q.timeline = (*q.timeline)[:mark]
 		}
 	}()
-	return fn(newTx(q))
+	return fn(q)
 }
 
 // runSavepoint runs fn inside a savepoint and rolls it back if fn fails
 // or panics, leaving the rest of the batch intact.
-func runSavepoint(ctx context.Context, q txQuerier, fn func(engine.Tx) error) (err error) {
+func runSavepoint(ctx context.Context, q txQuerier, fn func(txQuerier) error) (err error) {
 	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -479,7 +486,7 @@ func runSavepoint(ctx context.Context, q txQuerier, fn func(engine.Tx) error) (e
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
-	return fn(newTx(q))
+	return fn(q)
 }
 
 // NextJobDue returns when the earliest job becomes runnable.
