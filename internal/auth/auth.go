@@ -143,44 +143,61 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// Store is the persistence auth needs. Lookups of missing records return
-// an fault.ENOTFOUND error; duplicates an fault.ECONFLICT.
-type Store interface {
+// Reader holds the reads of accounts and credentials. Lookups of missing
+// records return an fault.ENOTFOUND error.
+type Reader interface {
 	CountUsers(ctx context.Context) (int, error)
-	CreateUser(ctx context.Context, u *User) error
 	GetUser(ctx context.Context, name string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
+	ListGroups(ctx context.Context) ([]*Group, error)
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	ListTokens(ctx context.Context, kind string) ([]*Token, error)
+	SessionByHash(ctx context.Context, hash string) (*Session, error)
+	CallbackTokenHash(ctx context.Context, actionID string) (string, error)
+}
+
+// Tx is one write transaction: its reads see its writes, and a check and
+// the write it allows commit together or not at all. Duplicates are an
+// fault.ECONFLICT error; a change to a missing record fault.ENOTFOUND.
+type Tx interface {
+	Reader
+
+	CreateUser(ctx context.Context, u *User) error
 	// UpdateUser changes the role and, if passwordHash is not empty, the
 	// password.
 	UpdateUser(ctx context.Context, name string, role Role, passwordHash string) error
 	DeleteUser(ctx context.Context, name string) error
 
 	CreateGroup(ctx context.Context, g *Group) error
-	ListGroups(ctx context.Context) ([]*Group, error)
 	DeleteGroup(ctx context.Context, name string) error
 	SetMember(ctx context.Context, group, user string, member bool) error
 
 	CreateToken(ctx context.Context, t *Token) error
-	TokenByHash(ctx context.Context, hash string) (*Token, error)
-	ListTokens(ctx context.Context, kind string) ([]*Token, error)
 	DeleteToken(ctx context.Context, id string) error
 	DeleteExpiredTokens(ctx context.Context, now time.Time) error
+	// DeleteUserTokens revokes user's tokens of a kind.
+	DeleteUserTokens(ctx context.Context, user, kind string) error
 
 	CreateSession(ctx context.Context, s *Session) error
-	SessionByHash(ctx context.Context, hash string) (*Session, error)
 	DeleteSession(ctx context.Context, hash string) error
 	// DeleteUserSessions ends every session of user but the one whose
 	// hash is except ("" for none), and returns the hashes it ended.
 	DeleteUserSessions(ctx context.Context, user, except string) ([]string, error)
-	// DeleteUserTokens revokes user's tokens of a kind.
-	DeleteUserTokens(ctx context.Context, user, kind string) error
 
 	PutCallbackToken(ctx context.Context, actionID, hash string, at time.Time) error
-	CallbackTokenHash(ctx context.Context, actionID string) (string, error)
-
 	// Secret returns the named server secret, storing create() first if
 	// there is none.
 	Secret(ctx context.Context, name string, create func() []byte) ([]byte, error)
+}
+
+// Store is the persistence auth needs: reads, and write transactions.
+type Store interface {
+	Reader
+	// Update runs fn in one write transaction and commits it when fn
+	// returns nil. fn may run more than once (a store may retry it): it
+	// must have no effect but its writes, and leave results only from its
+	// last run.
+	Update(ctx context.Context, fn func(Tx) error) error
 }
 
 // Config configures a Service.
@@ -263,7 +280,11 @@ func (s *Service) Init(ctx context.Context, adminPassword string) (generated str
 			return "", fmt.Errorf("the first admin's password, SIROCCO_ADMIN_PASSWORD, is refused: %w", err)
 		}
 	}
-	key, err := s.store.Secret(ctx, "callback", func() []byte { return randomBytes(32) })
+	var key []byte
+	err = s.store.Update(ctx, func(tx Tx) (err error) {
+		key, err = tx.Secret(ctx, "callback", func() []byte { return randomBytes(32) })
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("auth: load secret: %w", err)
 	}
@@ -324,7 +345,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 		return nil, err
 	}
 	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC()}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 		if fault.Code(err) == fault.ECONFLICT {
 			return nil, fault.Errorf(fault.ECONFLICT, "A user named %q already exists.", name)
 		}
@@ -356,7 +377,7 @@ func (s *Service) UpdateUser(ctx context.Context, name string, role Role, passwo
 			return err
 		}
 	}
-	if err := s.store.UpdateUser(ctx, name, role, h); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateUser(ctx, name, role, h) }); err != nil {
 		return err
 	}
 	s.log.Info("user updated", "user", name, "role", role, "password_changed", password != "")
@@ -392,7 +413,7 @@ func (s *Service) ChangePassword(ctx context.Context, name, current, password, a
 	if err != nil {
 		return err
 	}
-	if err := s.store.UpdateUser(ctx, u.Name, u.Role, h); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateUser(ctx, u.Name, u.Role, h) }); err != nil {
 		return err
 	}
 	s.log.Info("password changed", "user", u.Name)
@@ -405,7 +426,7 @@ func (s *Service) endLogins(ctx context.Context, name, keep string) error {
 	if err := s.endSessions(ctx, name, keep); err != nil {
 		return err
 	}
-	if err := s.store.DeleteUserTokens(ctx, name, KindKeystone); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUserTokens(ctx, name, KindKeystone) }); err != nil {
 		return fmt.Errorf("revoke the Keystone tokens of %s: %w", name, err)
 	}
 	return nil
@@ -413,7 +434,11 @@ func (s *Service) endLogins(ctx context.Context, name, keep string) error {
 
 // endSessions ends a user's sessions but keep, and tells SessionEnded.
 func (s *Service) endSessions(ctx context.Context, name, keep string) error {
-	ended, err := s.store.DeleteUserSessions(ctx, name, keep)
+	var ended []string
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		ended, err = tx.DeleteUserSessions(ctx, name, keep)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("end the sessions of %s: %w", name, err)
 	}
@@ -458,7 +483,7 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	if err := s.endSessions(ctx, name, ""); err != nil {
 		return err
 	}
-	if err := s.store.DeleteUser(ctx, name); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, name) }); err != nil {
 		return err
 	}
 	s.log.Info("user deleted", "user", name)
@@ -488,7 +513,8 @@ func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error
 	if role.rank() == 0 {
 		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
-	if err := s.store.CreateGroup(ctx, &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}); err != nil {
+	g := &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateGroup(ctx, g) }); err != nil {
 		if fault.Code(err) == fault.ECONFLICT {
 			return fault.Errorf(fault.ECONFLICT, "A group named %q already exists.", name)
 		}
@@ -503,7 +529,7 @@ func (s *Service) ListGroups(ctx context.Context) ([]*Group, error) { return s.s
 
 // DeleteGroup removes a group (its members keep their own roles).
 func (s *Service) DeleteGroup(ctx context.Context, name string) error {
-	if err := s.store.DeleteGroup(ctx, name); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteGroup(ctx, name) }); err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "Group not found [name=%s]", name)
 		}
@@ -515,7 +541,7 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 
 // SetMember adds user to group, or removes it.
 func (s *Service) SetMember(ctx context.Context, group, user string, member bool) error {
-	if err := s.store.SetMember(ctx, group, user, member); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.SetMember(ctx, group, user, member) }); err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "No such group %q or user %q.", group, user)
 		}
@@ -623,14 +649,17 @@ func (s *Service) CreateToken(ctx context.Context, user, name string, role Role,
 		exp := now.Add(ttl)
 		t.ExpiresAt = &exp
 	}
-	if kind == KindKeystone {
-		// Keystone tokens pile up with every CLI command: sweep the
-		// expired ones as new ones come.
-		if err := s.store.DeleteExpiredTokens(ctx, now); err != nil {
-			return "", nil, err
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if kind == KindKeystone {
+			// Keystone tokens pile up with every CLI command: sweep the
+			// expired ones as new ones come.
+			if err := tx.DeleteExpiredTokens(ctx, now); err != nil {
+				return err
+			}
 		}
-	}
-	if err := s.store.CreateToken(ctx, t); err != nil {
+		return tx.CreateToken(ctx, t)
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	if kind == KindAPI {
@@ -651,7 +680,7 @@ func (s *Service) ListTokens(ctx context.Context, kind string) ([]*Token, error)
 
 // RevokeToken deletes a token; it stops working at once.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
-	if err := s.store.DeleteToken(ctx, id); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteToken(ctx, id) }); err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "Token not found [id=%s]", id)
 		}
@@ -696,7 +725,7 @@ func (s *Service) NewSession(ctx context.Context, u *User) (string, time.Time, e
 	plain := randomToken(32)
 	now := s.now().UTC()
 	sess := &Session{Hash: HashSecret(plain), UserName: u.Name, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateSession(ctx, sess) }); err != nil {
 		return "", time.Time{}, err
 	}
 	s.log.Info("login", "user", u.Name)
@@ -728,7 +757,8 @@ func (s *Service) EndSession(ctx context.Context, plain string) error {
 	if plain == "" {
 		return nil
 	}
-	err := s.store.DeleteSession(ctx, HashSecret(plain))
+	h := HashSecret(plain)
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, h) })
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil
 	}
@@ -741,7 +771,8 @@ func (s *Service) EndSession(ctx context.Context, plain string) error {
 // carries the same token; only its hash is stored.
 func (s *Service) CallbackToken(ctx context.Context, actionID string) (string, error) {
 	tok := s.deriveCallback(actionID)
-	if err := s.store.PutCallbackToken(ctx, actionID, HashSecret(tok), s.now().UTC()); err != nil {
+	h, at := HashSecret(tok), s.now().UTC()
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.PutCallbackToken(ctx, actionID, h, at) }); err != nil {
 		return "", fmt.Errorf("store callback token: %w", err)
 	}
 	return tok, nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/store"
@@ -433,7 +434,7 @@ func TestDeleteExecutionTakesItsJobs(t *testing.T) {
 	seed(t, s, 1)
 	ctx := context.Background()
 	for _, id := range []string{"a00", "unrelated"} {
-		if err := s.Auth().PutCallbackToken(ctx, id, "hash of "+id, t0); err != nil {
+		if err := update(s.Auth(), func(tx auth.Tx) error { return tx.PutCallbackToken(ctx, id, "hash of "+id, t0) }); err != nil {
 			t.Fatal(err)
 		}
 	}
