@@ -358,32 +358,47 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 // UpdateUser changes a user's role and, if password is not empty, its
 // password. A new password ends all the user's dashboard sessions and
 // Keystone tokens (API tokens, which an admin names and revokes, stay).
+// Demoting the last admin is refused, in the transaction that would
+// demote it.
 func (s *Service) UpdateUser(ctx context.Context, name string, role Role, password string) error {
 	if role.rank() == 0 {
 		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
 	}
-	u, err := s.GetUser(ctx, name)
+	// Hash before the transaction (bcrypt is slow); a refused password is
+	// told after the account and the last-admin checks, as it always was.
+	var h string
+	var pwErr error
+	if password != "" {
+		h, pwErr = s.hash(password)
+	}
+	var ended []string
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		ended = nil
+		u, err := getUser(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if u.Role == RoleAdmin && role != RoleAdmin {
+			if err := keepAnAdmin(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		if pwErr != nil {
+			return pwErr
+		}
+		if err := tx.UpdateUser(ctx, name, role, h); err != nil {
+			return err
+		}
+		if password != "" {
+			ended, err = endLogins(ctx, tx, name, "")
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if u.Role == RoleAdmin && role != RoleAdmin {
-		if err := s.keepAnAdmin(ctx, name); err != nil {
-			return err
-		}
-	}
-	h := ""
-	if password != "" {
-		if h, err = s.hash(password); err != nil {
-			return err
-		}
-	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateUser(ctx, name, role, h) }); err != nil {
-		return err
-	}
 	s.log.Info("user updated", "user", name, "role", role, "password_changed", password != "")
-	if password != "" {
-		return s.endLogins(ctx, name, "")
-	}
+	s.sessionsEnded(name, ended)
 	return nil
 }
 
@@ -413,35 +428,45 @@ func (s *Service) ChangePassword(ctx context.Context, name, current, password, a
 	if err != nil {
 		return err
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateUser(ctx, u.Name, u.Role, h) }); err != nil {
-		return err
-	}
-	s.log.Info("password changed", "user", u.Name)
-	return s.endLogins(ctx, u.Name, keepSession)
-}
-
-// endLogins ends a user's dashboard sessions but keep ("" for all), and
-// revokes its Keystone tokens: what a password change must end.
-func (s *Service) endLogins(ctx context.Context, name, keep string) error {
-	if err := s.endSessions(ctx, name, keep); err != nil {
-		return err
-	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUserTokens(ctx, name, KindKeystone) }); err != nil {
-		return fmt.Errorf("revoke the Keystone tokens of %s: %w", name, err)
-	}
-	return nil
-}
-
-// endSessions ends a user's sessions but keep, and tells SessionEnded.
-func (s *Service) endSessions(ctx context.Context, name, keep string) error {
 	var ended []string
-	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		ended, err = tx.DeleteUserSessions(ctx, name, keep)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		// The role is read again here: one an admin changed since the
+		// login must not be written back.
+		cur, err := getUser(ctx, tx, u.Name)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateUser(ctx, cur.Name, cur.Role, h); err != nil {
+			return err
+		}
+		ended, err = endLogins(ctx, tx, cur.Name, keepSession)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("end the sessions of %s: %w", name, err)
+		return err
 	}
+	s.log.Info("password changed", "user", u.Name)
+	s.sessionsEnded(u.Name, ended)
+	return nil
+}
+
+// endLogins ends a user's dashboard sessions but keep ("" for all), and
+// revokes its Keystone tokens: what a password change must end. It
+// returns the hashes of the sessions it ended.
+func endLogins(ctx context.Context, tx Tx, name, keep string) ([]string, error) {
+	ended, err := tx.DeleteUserSessions(ctx, name, keep)
+	if err != nil {
+		return nil, fmt.Errorf("end the sessions of %s: %w", name, err)
+	}
+	if err := tx.DeleteUserTokens(ctx, name, KindKeystone); err != nil {
+		return nil, fmt.Errorf("revoke the Keystone tokens of %s: %w", name, err)
+	}
+	return ended, nil
+}
+
+// sessionsEnded tells SessionEnded of the sessions a committed change
+// ended.
+func (s *Service) sessionsEnded(name string, ended []string) {
 	if len(ended) > 0 {
 		s.log.Info("sessions ended", "user", name, "count", len(ended))
 	}
@@ -450,12 +475,13 @@ func (s *Service) endSessions(ctx context.Context, name, keep string) error {
 			s.sessionEnded(h)
 		}
 	}
-	return nil
 }
 
-// keepAnAdmin refuses to remove the last account with the admin role.
-func (s *Service) keepAnAdmin(ctx context.Context, leaving string) error {
-	users, err := s.store.ListUsers(ctx)
+// keepAnAdmin refuses to remove the last account with the admin role. It
+// reads in the transaction of the removal, so that two removals cannot
+// each see the other's admin and both go ahead.
+func keepAnAdmin(ctx context.Context, tx Tx, leaving string) error {
+	users, err := tx.ListUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -467,26 +493,32 @@ func (s *Service) keepAnAdmin(ctx context.Context, leaving string) error {
 	return fault.Errorf(fault.ECONFLICT, "%q is the last admin: make another user admin first.", leaving)
 }
 
-// DeleteUser removes an account with its tokens and sessions.
+// DeleteUser removes an account with its tokens and sessions. Deleting
+// the last admin is refused, in the transaction that would delete it.
 func (s *Service) DeleteUser(ctx context.Context, name string) error {
-	u, err := s.GetUser(ctx, name)
+	var ended []string
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		u, err := getUser(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if u.Role == RoleAdmin {
+			if err := keepAnAdmin(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		// Its sessions go with it (the store cascades); ending them here
+		// names them, so that their live connections close.
+		if ended, err = tx.DeleteUserSessions(ctx, name, ""); err != nil {
+			return fmt.Errorf("end the sessions of %s: %w", name, err)
+		}
+		return tx.DeleteUser(ctx, name)
+	})
 	if err != nil {
 		return err
 	}
-	if u.Role == RoleAdmin {
-		if err := s.keepAnAdmin(ctx, name); err != nil {
-			return err
-		}
-	}
-	// Its sessions go with it (the store cascades); ending them first
-	// also closes their live connections.
-	if err := s.endSessions(ctx, name, ""); err != nil {
-		return err
-	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, name) }); err != nil {
-		return err
-	}
 	s.log.Info("user deleted", "user", name)
+	s.sessionsEnded(name, ended)
 	if s.userDeleted != nil {
 		s.userDeleted(name)
 	}
@@ -495,7 +527,12 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 
 // GetUser returns an account.
 func (s *Service) GetUser(ctx context.Context, name string) (*User, error) {
-	u, err := s.store.GetUser(ctx, name)
+	return getUser(ctx, s.store, name)
+}
+
+// getUser reads an account, in a transaction or not.
+func getUser(ctx context.Context, r Reader, name string) (*User, error) {
+	u, err := r.GetUser(ctx, name)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, fault.Errorf(fault.ENOTFOUND, "User not found [name=%s]", name)
 	}
