@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"strings"
@@ -230,18 +228,6 @@ func SetSessionCookie(c echo.Context, value string, expires time.Time, secure bo
 func ClearSessionCookie(c echo.Context, secure bool) {
 	c.SetCookie(&http.Cookie{Name: SessionCookieName(secure), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure})
-}
-
-// FormKey returns the key dashboard form tokens are derived with: derived
-// in turn from the server secret of callback tokens (so forms survive a
-// restart, and neither key tells the other), or nil before Init.
-func (s *Service) FormKey() []byte {
-	if len(s.callbackKey) == 0 {
-		return nil
-	}
-	m := hmac.New(sha256.New, s.callbackKey)
-	m.Write([]byte("sirocco form token key"))
-	return m.Sum(nil)
 }
 
 // ClientAddr is the address logins are rate-limited by: Echo's
