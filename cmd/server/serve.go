@@ -20,6 +20,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
 	"github.com/sirocco-project/sirocco/internal/store"
@@ -213,13 +214,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	v2.SetAuth(accounts)
 	v2.SetBaseURL(cfg.baseURL)
 	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
-	// The Guard runs after routing: it looks each route up in auth.Policy.
+	// The Guard runs after routing: it looks each route up in guard.Policy.
 	// Unknown routes and wrong methods pass it too, and are then answered
-	// by the error handler in the Guard's shapes.
-	guard := auth.GuardConfig{Off: cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage,
+	// by the error handler in the guard's shapes.
+	gcfg := guard.Config{Off: cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage,
 		Secure: strings.HasPrefix(cfg.baseURL, "https://")}
-	e.Use(accounts.Guard(guard))
-	e.HTTPErrorHandler = auth.ErrorHandler(guard, log)
+	e.Use(guard.Middleware(accounts, gcfg))
+	e.HTTPErrorHandler = guard.ErrorHandler(gcfg, log)
 	metrics.Register(e) // /metrics, /healthz, /readyz
 	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version

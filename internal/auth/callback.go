@@ -38,7 +38,7 @@ var errBadCallback = fault.Errorf(fault.EUNAUTHORIZED, "The callback token is no
 // once the action is finished, so that a service that retries a result it
 // got no answer for hears 200 (the same result again) or 409 (another was
 // recorded, and by whom) from the engine; the token can change nothing
-// else (Principal.MayMoveAction, and the routes that accept it).
+// else (guard.MayMoveAction, and the routes that accept it).
 func (s *Service) CallbackPrincipal(ctx context.Context, actionID, plain string) (*Principal, error) {
 	if plain == "" || actionID == "" || len(s.callbackKey) == 0 {
 		return nil, errBadCallback

@@ -1,10 +1,11 @@
-// Package auth decides who may do what in Sirocco: accounts with roles
-// and groups, passwords (bcrypt), API tokens, dashboard sessions, the
-// login rate limit, the callback tokens std.mistral_http hands to web
-// services, and the policy table that maps every route to the role it
-// needs. It reaches persistence only through the Store it declares
-// (internal/store implements it); the HTTP layers (api, web) call it and
-// its Guard middleware.
+// Package auth is Sirocco's accounts: users with roles and groups,
+// passwords (bcrypt), API tokens, dashboard sessions, the login throttle,
+// the callback tokens std.mistral_http hands to web services, and the
+// principal each of them makes a request as. It reaches persistence only
+// through the Store it declares, whose transactions hold a check and the
+// write it allows together (internal/store implements it), and knows
+// nothing of HTTP: package guard authenticates requests with it and
+// applies the route policy; the API and the dashboard call it.
 //
 // Every secret is stored as a hash: passwords with bcrypt, tokens and
 // session ids (32 random bytes each) with SHA-256, which is enough for
