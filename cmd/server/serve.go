@@ -181,8 +181,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// them to dashboard pages over /ws.
 	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
 	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
-		SessionEnded: live.EndSession, // a password change closes the pages of the sessions it ends
-		UserDeleted:  live.EndUser})   // and deleting an account closes all of its pages
+		// A password change or a deleted account closes the pages of the
+		// sessions it ends.
+		SessionEnded: live.EndSession})
 	generated, err := accounts.Init(ctx, cfg.adminPassword)
 	if err != nil {
 		return err

@@ -42,12 +42,9 @@ type Config struct {
 	Limit LimitConfig
 	// SessionEnded, if set, hears of every dashboard session that a
 	// password change or a deleted account ends, by its hash (as
-	// Principal.Session names it), so that its live connections close.
+	// Principal.Session names it), once the change is committed, so that
+	// its live connections close (the websocket hub's EndSession).
 	SessionEnded func(hash string)
-	// UserDeleted, when set, is told the name of each deleted account once
-	// its sessions are gone, so that their open pages stop following events
-	// (the websocket hub's EndUser).
-	UserDeleted func(name string)
 }
 
 // Service implements accounts, tokens, sessions and callback tokens.
@@ -60,7 +57,6 @@ type Service struct {
 	keystoneTTL  time.Duration
 	limiter      *throttle
 	sessionEnded func(hash string)
-	userDeleted  func(name string)
 	callbackKey  []byte
 	// dummyHash is compared against when a user does not exist, made on
 	// first use at the service's cost.
@@ -70,7 +66,7 @@ type Service struct {
 // New returns a Service. Call Init before use.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, log: cfg.Logger, now: cfg.Now, cost: cfg.BcryptCost,
-		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, sessionEnded: cfg.SessionEnded, userDeleted: cfg.UserDeleted}
+		sessionTTL: cfg.SessionTTL, keystoneTTL: cfg.KeystoneTTL, sessionEnded: cfg.SessionEnded}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -224,9 +224,6 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	}
 	s.log.Info("user deleted", "user", name)
 	s.sessionsEnded(name, ended)
-	if s.userDeleted != nil {
-		s.userDeleted(name)
-	}
 	return nil
 }
 

@@ -167,7 +167,7 @@ type LiveHandler interface {
 func (s *Server) serveLive(c echo.Context) error {
 	r := c.Request()
 	if who := guard.FromContext(c); who != nil && who.Session != "" {
-		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.User, who.Expires))
+		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
 	}
 	s.live.ServeHTTP(c.Response(), r)
 	return nil
