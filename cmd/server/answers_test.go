@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
-	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // TestAnswersNotARoutesOwn: unknown paths, wrong methods and refusals get
@@ -147,7 +147,7 @@ func TestPanicAnswer(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logged, nil))
 	e := echo.New()
 	page := func(c echo.Context, status int, msg string) error { return c.HTML(status, "<p>"+msg+"</p>") }
-	e.HTTPErrorHandler = auth.ErrorHandler(auth.GuardConfig{Fault: api.Fault, PageError: page}, log)
+	e.HTTPErrorHandler = guard.ErrorHandler(guard.Config{Fault: api.Fault, PageError: page}, log)
 	e.Use(requestLog(log))
 	e.GET("/*", func(echo.Context) error { panic("boom") })
 	for _, tt := range []struct{ path, ctype, body string }{

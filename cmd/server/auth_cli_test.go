@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 // keystoneCLI runs the real mistral CLI logging in against Sirocco's
@@ -146,7 +146,7 @@ func TestCallbackToken(t *testing.T) {
 	got := map[string]string{} // action id → token received
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		got[r.Header.Get("Mistral-Action-Execution-Id")] = r.Header.Get(auth.CallbackHeader)
+		got[r.Header.Get("Mistral-Action-Execution-Id")] = r.Header.Get(engine.CallbackTokenHeader)
 		mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -176,7 +176,7 @@ func TestCallbackToken(t *testing.T) {
 	if tok1 == tok2 {
 		t.Fatal("two actions got the same callback token")
 	}
-	cb := func(tok string) map[string]string { return map[string]string{auth.CallbackHeader: tok} }
+	cb := func(tok string) map[string]string { return map[string]string{engine.CallbackTokenHeader: tok} }
 	done := map[string]any{"state": "SUCCESS", "output": 1}
 
 	// Not another action, not as a bearer token, not for reading.
@@ -228,8 +228,8 @@ func TestCallbackToken(t *testing.T) {
 	}
 	// What was sent is recorded with the token masked.
 	page := sendWith(t, s.sessions["viewer"], "GET", s.URL+"/actions/"+id1, "", nil, nil)
-	if strings.Contains(page.Raw, tok1) || !strings.Contains(page.Raw, auth.CallbackHeader) {
-		t.Errorf("the action page must name %s and mask its value", auth.CallbackHeader)
+	if strings.Contains(page.Raw, tok1) || !strings.Contains(page.Raw, engine.CallbackTokenHeader) {
+		t.Errorf("the action page must name %s and mask its value", engine.CallbackTokenHeader)
 	}
 	if !strings.Contains(page.Raw, "by callback token") {
 		t.Errorf("the timeline does not say a callback token decided")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 const testAdminPassword = "admin-secret-Pa55word"
@@ -131,7 +132,7 @@ func (s *authServer) checkLogClean(t *testing.T, extra ...string) {
 	}
 }
 
-// TestAuthorizationMatrix walks every route of auth.Policy with each role
+// TestAuthorizationMatrix walks every route of guard.Policy with each role
 // and anonymously: anonymous API requests get 401 with a faultstring
 // (Keystone's error body under /v3),
 // anonymous pages redirect to the login page, a role too weak gets 403,
@@ -140,7 +141,7 @@ func (s *authServer) checkLogClean(t *testing.T, extra ...string) {
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	s := startAuthServer(t)
-	rules := append([]auth.Rule(nil), auth.Policy...)
+	rules := append([]guard.Rule(nil), guard.Policy...)
 	// Logging out ends the session the other rows use: walk it last.
 	sort.SliceStable(rules, func(i, j int) bool { return rules[j].Path == "/logout" && rules[i].Path != "/logout" })
 	fill := strings.NewReplacer(":id", "00000000-0000-4000-8000-000000000000", ":name", "nobody", ":user", "nobody", "*", "app.css")
@@ -153,9 +154,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				body = map[string]any{}
 			}
 			switch {
-			case rule.Surface == auth.API && who == "anonymous":
+			case rule.Surface == guard.API && who == "anonymous":
 				r = s.req(t, rule.Method, path, "", body, nil)
-			case rule.Surface == auth.API:
+			case rule.Surface == guard.API:
 				r = s.req(t, rule.Method, path, s.tokens[who], body, nil)
 			case who == "anonymous":
 				r = sendWith(t, noRedirect(), rule.Method, s.URL+path, "", url.Values{}, nil)
@@ -166,11 +167,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				r = sendWith(t, s.sessions[who], rule.Method, s.URL+path, "", form, nil)
 			}
-			allowed := rule.Access == auth.Public || (who != "anonymous" && (rule.Access == auth.AnyUser || auth.Role(who).Allows(auth.Role(rule.Access))))
+			allowed := rule.Access == guard.Public || (who != "anonymous" && (rule.Access == guard.AnyUser || auth.Role(who).Allows(auth.Role(rule.Access))))
 			desc := fmt.Sprintf("%s %s as %s (needs %s)", rule.Method, path, who, rule.Access)
 			toLogin := r.Status == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), "/login?next=")
 			switch {
-			case rule.Access == auth.Public:
+			case rule.Access == guard.Public:
 				// Open to all: the handler answers (the login form may
 				// well say 401 or, without a CSRF token, 403).
 				if toLogin {
@@ -180,15 +181,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden || toLogin {
 					t.Errorf("%s: %d, want to pass authorization; %.200s", desc, r.Status, r.Raw)
 				}
-			case who == "anonymous" && rule.Surface == auth.API && strings.HasPrefix(rule.Path, "/v3"):
+			case who == "anonymous" && rule.Surface == guard.API && strings.HasPrefix(rule.Path, "/v3"):
 				if e, _ := r.JSON["error"].(map[string]any); r.Status != http.StatusUnauthorized || (rule.Method != "HEAD" && e["code"] != float64(401)) {
 					t.Errorf("%s: %d %.200s, want 401 with Keystone's error body", desc, r.Status, r.Raw)
 				}
-			case who == "anonymous" && rule.Surface == auth.API:
+			case who == "anonymous" && rule.Surface == guard.API:
 				if r.Status != http.StatusUnauthorized || (rule.Method != "HEAD" && r.JSON["faultstring"] == nil) {
 					t.Errorf("%s: %d %.200s, want 401 with a faultstring", desc, r.Status, r.Raw)
 				}
-			case who == "anonymous" && rule.Surface == auth.Page:
+			case who == "anonymous" && rule.Surface == guard.Page:
 				if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=") {
 					t.Errorf("%s: %d Location %q, want 303 to /login", desc, r.Status, r.Header.Get("Location"))
 				}
@@ -268,7 +269,7 @@ func TestTokensAndSessions(t *testing.T) {
 	login := sendWith(t, c, "POST", s.URL+"/login", "", url.Values{"_csrf": {csrf}, "username": {"approver1"}, "password": {"approver-password-1"}}, nil)
 	var cookie string
 	for _, sc := range login.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(sc, auth.SessionCookie+"=") {
+		if strings.HasPrefix(sc, guard.SessionCookie+"=") {
 			cookie = sc
 		}
 	}
@@ -292,7 +293,7 @@ func TestTokensAndSessions(t *testing.T) {
 	}
 	stolen := noRedirect()
 	u, _ := url.Parse(s.URL)
-	stolen.Jar.SetCookies(u, []*http.Cookie{{Name: auth.SessionCookie, Value: strings.TrimPrefix(strings.Split(cookie, ";")[0], auth.SessionCookie+"=")}})
+	stolen.Jar.SetCookies(u, []*http.Cookie{{Name: guard.SessionCookie, Value: strings.TrimPrefix(strings.Split(cookie, ";")[0], guard.SessionCookie+"=")}})
 	if r := sendWith(t, stolen, "GET", s.URL+"/inbox", "", nil, nil); r.Status != http.StatusSeeOther {
 		t.Errorf("a logged-out session id: %d, want 303 to login", r.Status)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gorilla/websocket"
-	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // TestSecurityHeadersEverywhere: every kind of response — API answers,
@@ -243,7 +243,7 @@ func TestWebsocketNeedsSessionAndOrigin(t *testing.T) {
 	if got := dial(s.sessions["viewer"], u.Scheme+"://"+u.Host); got != http.StatusSwitchingProtocols {
 		t.Errorf("/ws with a session from the base URL: %d, want 101", got)
 	}
-	_ = auth.SessionCookie
+	_ = guard.SessionCookie
 }
 
 // TestDeleteUserClosesWebsocket: deleting an account closes its pages'

@@ -10,7 +10,7 @@ import (
 )
 
 // trustProxies makes e believe X-Forwarded-For (Context.RealIP, and so
-// auth.ClientAddr) and X-Forwarded-Proto (Context.Scheme) only when the
+// guard.ClientAddr) and X-Forwarded-Proto (Context.Scheme) only when the
 // connection comes from one of nets. Echo's own defaults would believe
 // any loopback or private address; none is trusted unless listed.
 func trustProxies(e *echo.Echo, nets []*net.IPNet) {

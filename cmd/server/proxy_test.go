@@ -12,12 +12,12 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // TestTrustedProxies: X-Forwarded-For and X-Forwarded-Proto count only
 // when the connection comes from a -trusted-proxies range; the login
-// throttle's address (auth.ClientAddr) is the same as Context.RealIP.
+// throttle's address (guard.ClientAddr) is the same as Context.RealIP.
 func TestTrustedProxies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -55,7 +55,7 @@ func TestTrustedProxies(t *testing.T) {
 			e := echo.New()
 			trustProxies(e, nets)
 			e.GET("/", func(c echo.Context) error {
-				return c.JSON(http.StatusOK, map[string]string{"ip": c.RealIP(), "client": auth.ClientAddr(c), "scheme": c.Scheme()})
+				return c.JSON(http.StatusOK, map[string]string{"ip": c.RealIP(), "client": guard.ClientAddr(c), "scheme": c.Scheme()})
 			})
 			req := httptest.NewRequest("GET", "/", nil)
 			req.RemoteAddr = tt.remote
@@ -91,7 +91,7 @@ func TestClientAddrWithoutExtractor(t *testing.T) {
 	req := httptest.NewRequest("GET", "/", nil)
 	req.RemoteAddr = "203.0.113.9:4000"
 	req.Header.Set("X-Forwarded-For", "198.51.100.1")
-	if got := auth.ClientAddr(e.NewContext(req, httptest.NewRecorder())); got != "203.0.113.9" {
+	if got := guard.ClientAddr(e.NewContext(req, httptest.NewRecorder())); got != "203.0.113.9" {
 		t.Errorf("ClientAddr = %q, want the peer 203.0.113.9", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
@@ -142,6 +143,8 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 
 // serve runs the server until ctx ends, then shuts down gracefully:
 // in-flight requests finish, the job worker stops, the database closes.
+// Its steps come in the order they depend on each other: configuration,
+// logger, listener, store, accounts, engine, HTTP handler, then run.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -154,117 +157,178 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+		return err
 	}
 	defer ln.Close()
-	if cfg.auth == "off" && !loopback(ln.Addr()) {
-		return usageError{fmt.Sprintf("refusing -auth off on %s: without authentication anyone who reaches the port is admin, "+
-			"so it is allowed only on a loopback address (e.g. -addr 127.0.0.1:8989). Use -auth on and create accounts instead.", ln.Addr())}
-	}
-	if cfg.baseURL == "" {
-		if !loopback(ln.Addr()) { // -addr named a host that is not loopback after all
-			return usageError{baseURLRequired(ln.Addr().String())}
-		}
-		cfg.baseURL = "http://" + ln.Addr().String()
-	}
-	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
-
 	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// The hub receives the engine's events after each commit and pushes
-	// them to dashboard pages over /ws.
-	live := hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})
-	accounts := auth.New(auth.Config{Store: st.Auth(), Logger: log,
-		SessionEnded: live.EndSession, // a password change closes the pages of the sessions it ends
-		UserDeleted:  live.EndUser})   // and deleting an account closes all of its pages
-	generated, err := accounts.Init(ctx, cfg.adminPassword)
+	s := &server{cfg: cfg, log: log, store: st,
+		// The hub hears the engine's events after each commit, and of
+		// ended sessions from the accounts; it pushes them to dashboard
+		// pages over /ws.
+		live: hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})}
+	generated, err := s.openAccounts(ctx)
 	if err != nil {
 		return err
 	}
-	eng := engine.New(engine.Config{
-		Store:          st,
-		BaseURL:        cfg.baseURL,
-		Logger:         log,
-		MaxOutputBytes: cfg.maxOutput,
-		Publisher:      live,
-		CallbackTokens: accounts,
-
-		MaxTasksPerExecution: cfg.maxTasks,
-	})
-	if cfg.seed {
-		if err := seedExamples(ctx, eng, log); err != nil {
-			return err
-		}
+	if err := s.newEngine(ctx); err != nil {
+		return err
 	}
+	return s.run(ctx, ln, s.handler(), stdout, generated)
+}
 
+// server holds what serve builds, each part from those before it.
+type server struct {
+	cfg      *config
+	log      *slog.Logger
+	store    *sqlite.Store
+	live     *hub.Hub
+	accounts *auth.Service
+	engine   *engine.Engine
+}
+
+// listen opens the listen address and settles what depends on it: -auth
+// off only on a loopback address, and the base URL (http://<addr> by
+// default on loopback, required elsewhere).
+func listen(cfg *config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	if cfg.auth == "off" && !loopback(ln.Addr()) {
+		ln.Close()
+		return nil, usageError{fmt.Sprintf("refusing -auth off on %s: without authentication anyone who reaches the port is admin, "+
+			"so it is allowed only on a loopback address (e.g. -addr 127.0.0.1:8989). Use -auth on and create accounts instead.", ln.Addr())}
+	}
+	if cfg.baseURL == "" {
+		if !loopback(ln.Addr()) { // -addr named a host that is not loopback after all
+			ln.Close()
+			return nil, usageError{baseURLRequired(ln.Addr().String())}
+		}
+		cfg.baseURL = "http://" + ln.Addr().String()
+	}
+	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+	return ln, nil
+}
+
+// openAccounts starts the account service over the store: it loads the
+// server secret and, on the first start, creates the first admin, whose
+// generated password (if any) it returns to be shown once.
+func (s *server) openAccounts(ctx context.Context) (generated string, err error) {
+	s.accounts = auth.New(auth.Config{Store: s.store.Auth(), Logger: s.log,
+		// A password change or a deleted account closes the pages of the
+		// sessions it ends.
+		SessionEnded: s.live.EndSession})
+	return s.accounts.Init(ctx, s.cfg.adminPassword)
+}
+
+// newEngine builds the engine over the store, publishing to the hub and
+// taking std.mistral_http's callback tokens from the accounts, and seeds
+// the example workflows into an empty database.
+func (s *server) newEngine(ctx context.Context) error {
+	s.engine = engine.New(engine.Config{
+		Store:          s.store,
+		BaseURL:        s.cfg.baseURL,
+		Logger:         s.log,
+		MaxOutputBytes: s.cfg.maxOutput,
+		Publisher:      s.live,
+		CallbackTokens: s.accounts,
+
+		MaxTasksPerExecution: s.cfg.maxTasks,
+	})
+	if s.cfg.seed {
+		return seedExamples(ctx, s.engine, s.log)
+	}
+	return nil
+}
+
+// handler is the HTTP side: middleware, the guard, and the routes of the
+// operations endpoints, the API and the dashboard.
+func (s *server) handler() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	trustProxies(e, cfg.trustedProxies)
-	e.Use(requestLog(log), web.BaseHeaders)
-	metrics := ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions, WebsocketClients: live.Clients,
-		Writer: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) }})
+	trustProxies(e, s.cfg.trustedProxies)
+	e.Use(requestLog(s.log), web.BaseHeaders)
+	metrics := ops.New(ops.Sources{Ready: s.engine.Ready, PendingActions: s.engine.PendingActions, WebsocketClients: s.live.Clients,
+		Writer: func() ops.WriterStats { return ops.WriterStats(s.store.WriterStats()) }})
 	e.Use(metrics.Middleware())
-	v2 := api.New(eng, log)
-	v2.SetAuth(accounts)
-	v2.SetBaseURL(cfg.baseURL)
-	dash := web.New(web.Config{Engine: eng, Live: live, BaseURL: cfg.baseURL, Logger: log, Auth: accounts})
-	// The Guard runs after routing: it looks each route up in auth.Policy.
+	v2 := api.New(s.engine, s.log)
+	v2.SetAuth(s.accounts)
+	v2.SetBaseURL(s.cfg.baseURL)
+	dash := web.New(web.Config{Engine: s.engine, Live: s.live, BaseURL: s.cfg.baseURL, Logger: s.log, Auth: s.accounts})
+	// The guard runs after routing: it looks each route up in guard.Policy.
 	// Unknown routes and wrong methods pass it too, and are then answered
-	// by the error handler in the Guard's shapes.
-	guard := auth.GuardConfig{Off: cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage,
-		Secure: strings.HasPrefix(cfg.baseURL, "https://")}
-	e.Use(accounts.Guard(guard))
-	e.HTTPErrorHandler = auth.ErrorHandler(guard, log)
+	// by the error handler in the guard's shapes.
+	gcfg := guard.Config{Off: s.cfg.auth == "off", Fault: v2.Refuse, PageError: dash.ErrorPage,
+		Secure: strings.HasPrefix(s.cfg.baseURL, "https://")}
+	e.Use(guard.Middleware(s.accounts, gcfg))
+	e.HTTPErrorHandler = guard.ErrorHandler(gcfg, s.log)
 	metrics.Register(e) // /metrics, /healthz, /readyz
 	v2.Register(e)
 	// The dashboard registers after the API: GET / stays the API's version
 	// document unless the client prefers HTML.
 	dash.Register(e)
+	return e
+}
+
+// run starts the job worker and the hub, serves h on ln once the worker
+// runs, and when ctx ends shuts down in order: the HTTP server (in-flight
+// requests finish), the hub (it closes the websockets, which Shutdown does
+// not wait for), the worker.
+func (s *server) run(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Writer, generated string) error {
 	// A client that stalls its body, or holds an idle connection, is cut off;
 	// websockets set their own deadlines once upgraded.
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.readTimeout, IdleTimeout: cfg.idleTimeout}
-
-	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
-	workerDone := make(chan error, 1)
-	go func() { workerDone <- eng.Run(workerCtx) }()
-	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	hubDone := make(chan struct{})
-	go func() { live.Run(hubCtx); close(hubDone) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.cfg.readTimeout, IdleTimeout: s.cfg.idleTimeout}
+	stopBackground := s.startBackground(ctx)
 
 	// Accept requests only once the worker runs: /readyz is then true
 	// from the first answer on.
-	<-eng.Started()
+	<-s.engine.Started()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("sirocco listening", "addr", ln.Addr().String(), "db", cfg.db, "base_url", cfg.baseURL)
-	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), cfg.db, cfg.baseURL, cfg.baseURL, cfg.baseURL)
-	printLogin(stdout, cfg, generated)
+	s.log.Info("sirocco listening", "addr", ln.Addr().String(), "db", s.cfg.db, "base_url", s.cfg.baseURL)
+	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), s.cfg.db, s.cfg.baseURL, s.cfg.baseURL, s.cfg.baseURL)
+	printLogin(stdout, s.cfg, generated)
 
+	var err error
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
-		log.Info("shutting down")
+		s.log.Info("shutting down")
 		shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}
-	// Websockets are hijacked connections that Shutdown does not wait for:
-	// stopping the hub closes them.
-	stopHub()
-	<-hubDone
-	stopWorker()
-	if werr := <-workerDone; werr != nil && err == nil {
+	if werr := stopBackground(); werr != nil && err == nil {
 		err = werr
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
+}
+
+// startBackground runs the job worker and the hub until the function it
+// returns stops them, the hub first, and returns the worker's error. They
+// outlive ctx, so that requests still in flight at shutdown finish.
+func (s *server) startBackground(ctx context.Context) (stop func() error) {
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- s.engine.Run(workerCtx) }()
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() { s.live.Run(hubCtx); close(hubDone) }()
+	return func() error {
+		stopHub()
+		<-hubDone
+		stopWorker()
+		return <-workerDone
+	}
 }
 
 // printLogin tells how to log in; a generated first password is shown

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // The account routes (/auth/…) serve the client subcommands: users,
@@ -35,7 +36,7 @@ func tokenJSON(t *auth.Token) object {
 
 // whoami serves GET /auth/whoami.
 func (a *API) whoami(c echo.Context) error {
-	p := auth.FromContext(c)
+	p := guard.FromContext(c)
 	if p == nil {
 		return a.fault(c, fault.Errorf(fault.EUNAUTHORIZED, "Not authenticated."))
 	}
@@ -230,7 +231,7 @@ func (a *API) createToken(c echo.Context) error {
 		return a.fault(c, err)
 	}
 	if user == "" {
-		if p := auth.FromContext(c); p != nil && p.User != "" {
+		if p := guard.FromContext(c); p != nil && p.User != "" {
 			user = p.User
 		} else {
 			return a.fault(c, invalid("Name the user the token acts for (\"user\")."))

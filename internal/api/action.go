@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
@@ -96,7 +96,7 @@ func (a *API) updateActionExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c), Authorize: authorizeMove(c)}
+	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c), Authorize: guard.AuthorizeMove(c)}
 	if raw, ok := m["output"]; ok {
 		v, err := callbackOutput(raw)
 		if err != nil {
@@ -113,16 +113,6 @@ func (a *API) updateActionExecution(c echo.Context) error {
 		c.Response().Header().Set(RepeatedHeader, "true")
 	}
 	return writeJSON(c, http.StatusOK, actionJSON(ae, false, true))
-}
-
-// authorizeMove applies auth's transition rule to the request's
-// principal; with no auth service configured (API tests) nothing is checked.
-func authorizeMove(c echo.Context) func(string, bool, engine.State) error {
-	p := auth.FromContext(c)
-	if p == nil {
-		return nil
-	}
-	return p.MayMoveAction
 }
 
 // RepeatedHeader marks a callback answer that repeated a completion
@@ -163,7 +153,7 @@ func via(c echo.Context) string {
 // decidedBy names who delivered a result, for the action's timeline: the
 // account, or "callback token"; nothing when authentication is off.
 func decidedBy(c echo.Context) string {
-	if name := auth.FromContext(c).Name(); name != "" {
+	if name := guard.FromContext(c).Name(); name != "" {
 		return "by " + name
 	}
 	return ""

@@ -85,7 +85,7 @@ func (a *API) plainFault(c echo.Context, err error) error {
 	return writeJSON(c, status, map[string]any{"faultstring": fault.Message(err)})
 }
 
-// Fault writes Mistral's error body with a status: the Guard's refusals
+// Fault writes Mistral's error body with a status: the guard's refusals
 // look like every other API error.
 func Fault(c echo.Context, status int, msg string) error {
 	faultcode := "Client"
@@ -95,7 +95,7 @@ func Fault(c echo.Context, status int, msg string) error {
 	return writeJSON(c, status, object{{"faultcode", faultcode}, {"faultstring", msg}, {"debuginfo", nil}})
 }
 
-// Refuse writes an error no handler of the API wrote (the Guard's
+// Refuse writes an error no handler of the API wrote (the guard's
 // refusals, unknown routes, wrong methods) in the shape of the path:
 // Keystone's error body under /v3, Mistral's fault elsewhere.
 func (a *API) Refuse(c echo.Context, status int, msg string) error {

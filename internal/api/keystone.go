@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
@@ -97,7 +98,7 @@ func (a *API) keystoneLogin(c echo.Context) error {
 		if name == "" {
 			name = id.Password.User.ID // user ids are names here
 		}
-		user, err = a.auth.Login(ctx, name, id.Password.User.Password, auth.ClientAddr(c))
+		user, err = a.auth.Login(ctx, name, id.Password.User.Password, guard.ClientAddr(c))
 		if errors.Is(err, auth.ErrTooManyAttempts) {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(err)))
 			return a.KeystoneFault(c, http.StatusTooManyRequests, fault.Message(err))
@@ -224,7 +225,7 @@ func (a *API) keystoneRevoke(c echo.Context) error {
 	if err != nil {
 		return a.KeystoneFault(c, http.StatusNotFound, "Could not find token.")
 	}
-	caller := auth.FromContext(c)
+	caller := guard.FromContext(c)
 	if caller != nil && caller.Method != auth.MethodOff && caller.User != tok.UserName && caller.Role != auth.RoleAdmin {
 		return a.KeystoneFault(c, http.StatusForbidden, "You may revoke only your own tokens.")
 	}

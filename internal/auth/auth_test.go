@@ -7,54 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
-	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
-	"github.com/sirocco-project/sirocco/internal/hub"
-	"github.com/sirocco-project/sirocco/internal/ops"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
-	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
 )
-
-// TestPolicyCoversEveryRoute registers every route the server has and
-// checks that each has its row in auth.Policy, and that the policy names
-// no route that does not exist.
-func TestPolicyCoversEveryRoute(t *testing.T) {
-	t.Parallel()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	eng := engine.New(engine.Config{Store: st})
-	e := echo.New()
-	ops.New(ops.Sources{Ready: eng.Ready, PendingActions: eng.PendingActions}).Register(e)
-	api.New(eng, nil).Register(e)
-	web.New(web.Config{Engine: eng, Live: hub.New(hub.Config{}), BaseURL: "http://127.0.0.1"}).Register(e)
-	registered := map[string]bool{}
-	for _, r := range e.Routes() {
-		if r.Method == echo.RouteNotFound {
-			continue
-		}
-		key := r.Method + " " + r.Path
-		registered[key] = true
-		if _, ok := auth.Lookup(r.Method, r.Path); !ok {
-			t.Errorf("route %s has no rule in auth.Policy", key)
-		}
-	}
-	for _, rule := range auth.Policy {
-		if !registered[rule.Method+" "+rule.Path] {
-			t.Errorf("auth.Policy names %s %s, which is not a route", rule.Method, rule.Path)
-		}
-	}
-	// Nothing is public by omission.
-	if r, ok := auth.Lookup("GET", "/no/such/route"); ok || r.Access != auth.Viewer {
-		t.Errorf("an unknown route gets %+v (%v), want Viewer", r, ok)
-	}
-}
 
 func newService(t *testing.T, now func() time.Time) (*auth.Service, *sqlite.Store) {
 	t.Helper()

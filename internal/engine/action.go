@@ -34,7 +34,7 @@ type Completion struct {
 	Comment string
 	// Authorize, when set, decides whether the sender may move this action
 	// to State: it sees the action's id and whether it is asynchronous, and
-	// returns an fault.EFORBIDDEN error to refuse (auth.Principal.MayMoveAction,
+	// returns an fault.EFORBIDDEN error to refuse (guard.MayMoveAction,
 	// the one rule for the API, the CLI and the dashboard). In-process
 	// callers (the engine, tests) leave it nil.
 	Authorize func(id string, async bool, to State) error

@@ -23,10 +23,8 @@ type client struct {
 	topics map[string]bool
 	remote string
 	// session identifies the dashboard session the connection was opened
-	// with, user its account, and expires when that session ends; "" and
-	// zero without one.
+	// with, and expires when that session ends; "" and zero without one.
 	session string
-	user    string
 	expires time.Time
 	// admitted, when set, receives whether the hub took the client in.
 	admitted chan bool
@@ -69,7 +67,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// connection open, it misses no event.
 	c := &client{send: make(chan []byte, h.sendBuffer), topics: topics, remote: r.RemoteAddr, admitted: make(chan bool, 1)}
 	if sess, ok := r.Context().Value(sessionKey{}).(session); ok {
-		c.session, c.user, c.expires = sess.key, sess.user, sess.expires
+		c.session, c.expires = sess.key, sess.expires
 	}
 	select {
 	case h.register <- c:
@@ -100,16 +98,15 @@ type sessionKey struct{}
 
 type session struct {
 	key     string
-	user    string
 	expires time.Time
 }
 
-// WithSession marks a websocket request as opened by a dashboard session
-// of user: the hub closes the connection when the session expires, when
-// EndSession names key (a logout), or when EndUser names user (the account
-// is deleted).
-func WithSession(ctx context.Context, key, user string, expires time.Time) context.Context {
-	return context.WithValue(ctx, sessionKey{}, session{key: key, user: user, expires: expires})
+// WithSession marks a websocket request as opened by a dashboard session:
+// the hub closes the connection when the session expires, or when
+// EndSession names key (a logout, a password change or a deleted account
+// ended it).
+func WithSession(ctx context.Context, key string, expires time.Time) context.Context {
+	return context.WithValue(ctx, sessionKey{}, session{key: key, expires: expires})
 }
 
 // readPump reads (and discards) what the browser sends, to notice pongs

@@ -60,10 +60,8 @@ type Hub struct {
 	overflow atomic.Bool
 	// count is the number of connected clients, for metrics.
 	count atomic.Int64
-	// endSession carries logouts, and endUser deleted accounts, to the
-	// hub's goroutine.
+	// endSession carries ended sessions to the hub's goroutine.
 	endSession chan string
-	endUser    chan string
 	// sessionCheck is how often expired sessions' connections are closed.
 	sessionCheck  time.Duration
 	maxPerSession int
@@ -81,7 +79,6 @@ func New(cfg Config) *Hub {
 		register:     make(chan *client),
 		unregister:   make(chan *client),
 		endSession:   make(chan string),
-		endUser:      make(chan string),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
 	}
@@ -133,25 +130,14 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 }
 
 // EndSession closes the connections opened with a session (see
-// WithSession), when it logs out.
+// WithSession), when it ends: a logout, a password change that ends the
+// user's other sessions, a deleted account.
 func (h *Hub) EndSession(key string) {
 	if key == "" {
 		return
 	}
 	select {
 	case h.endSession <- key:
-	case <-h.done:
-	}
-}
-
-// EndUser closes the connections opened with any session of the account
-// name, when it is deleted: its sessions are gone with it.
-func (h *Hub) EndUser(name string) {
-	if name == "" {
-		return
-	}
-	select {
-	case h.endUser <- name:
 	case <-h.done:
 	}
 }
@@ -268,12 +254,6 @@ func (h *Hub) Run(ctx context.Context) {
 		case key := <-h.endSession:
 			for c := range clients {
 				if c.session == key {
-					drop(c)
-				}
-			}
-		case name := <-h.endUser:
-			for c := range clients {
-				if c.user == name {
 					drop(c)
 				}
 			}

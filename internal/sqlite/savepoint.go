@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 // runDirect runs fn in the batch's transaction without a savepoint,
 // turning a panic into an error. If fn fails, its state changes are
 // dropped and q.wrote tells whether it changed the database.
-func runDirect(q txQuerier, fn func(engine.Tx) error) (err error) {
+func runDirect(q txQuerier, fn func(txQuerier) error) (err error) {
 	*q.wrote = false
 	mark := len(*q.timeline)
 	defer func() {
@@ -22,12 +20,12 @@ func runDirect(q txQuerier, fn func(engine.Tx) error) (err error) {
 			*q.timeline = (*q.timeline)[:mark]
 		}
 	}()
-	return fn(newTx(q))
+	return fn(q)
 }
 
 // runSavepoint runs fn inside a savepoint and rolls it back if fn fails
 // or panics, leaving the rest of the batch intact.
-func runSavepoint(ctx context.Context, q txQuerier, fn func(engine.Tx) error) (err error) {
+func runSavepoint(ctx context.Context, q txQuerier, fn func(txQuerier) error) (err error) {
 	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -49,5 +47,5 @@ func runSavepoint(ctx context.Context, q txQuerier, fn func(engine.Tx) error) (e
 			err = fmt.Errorf("release savepoint: %w", rerr)
 		}
 	}()
-	return fn(newTx(q))
+	return fn(q)
 }

@@ -20,6 +20,13 @@ import (
 // per fn (commitBatch). So fn may run more than once: it must have no effect
 // but its writes, and leave results only from its last run.
 func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	return s.write(ctx, func(q txQuerier) error { return fn(newTx(q)) })
+}
+
+// write is Update below the engine's Tx: fn gets the writer's querier, on
+// which the engine's transactions and the account store's (auth.go) are
+// both built.
+func (s *Store) write(ctx context.Context, fn func(txQuerier) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.writes <- req:
@@ -47,7 +54,7 @@ var errStoreClosed = errors.New("store is closed")
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(engine.Tx) error
+	fn   func(txQuerier) error
 	done chan error
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -46,7 +47,7 @@ func testDeleteExecutionTakesItsJobs(t *testing.T, h Harness) {
 	seed(t, s, 1)
 	ctx := context.Background()
 	for _, id := range []string{"a00", "unrelated"} {
-		if err := a.PutCallbackToken(ctx, id, "hash of "+id, t0); err != nil {
+		if err := updateAccounts(a, func(tx auth.Tx) error { return tx.PutCallbackToken(ctx, id, "hash of "+id, t0) }); err != nil {
 			t.Fatal(err)
 		}
 	}

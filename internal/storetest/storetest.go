@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 		{"Inbox", testInbox},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
+		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -10,13 +10,14 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
 // noteBy adds who decided to a decision's comment, for the timeline.
 func noteBy(c echo.Context, comment string) string {
-	name := auth.FromContext(c).Name()
+	name := guard.FromContext(c).Name()
 	switch {
 	case name == "":
 		return comment
@@ -38,7 +39,7 @@ func (s *Server) loginForm(c echo.Context) error {
 	if err := s.needAuth(c); err != nil {
 		return err
 	}
-	v := templates.LoginView{Page: s.page(c, "Log in", ""), Next: auth.SafeNext(c.QueryParam("next"))}
+	v := templates.LoginView{Page: s.page(c, "Log in", ""), Next: guard.SafeNext(c.QueryParam("next"))}
 	return s.render(c, http.StatusOK, templates.LoginPage(v))
 }
 
@@ -49,9 +50,9 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	name, password := strings.TrimSpace(c.FormValue("username")), c.FormValue("password")
-	next := auth.SafeNext(c.FormValue("next"))
+	next := guard.SafeNext(c.FormValue("next"))
 	ctx := c.Request().Context()
-	u, err := s.auth.Login(ctx, name, password, auth.ClientAddr(c))
+	u, err := s.auth.Login(ctx, name, password, guard.ClientAddr(c))
 	if err != nil {
 		v := templates.LoginView{Page: s.page(c, "Log in", ""), Name: name, Next: next, Error: fault.Message(err)}
 		status := http.StatusUnauthorized
@@ -63,21 +64,21 @@ func (s *Server) login(c echo.Context) error {
 		}
 		return s.render(c, status, templates.LoginPage(v))
 	}
-	if old := auth.SessionID(c.Request(), s.secure); old != "" {
+	if old := guard.SessionID(c.Request(), s.secure); old != "" {
 		_ = s.auth.EndSession(ctx, old)
 	}
 	value, expires, err := s.auth.NewSession(ctx, u)
 	if err != nil {
 		return s.fail(c, err)
 	}
-	auth.SetSessionCookie(c, value, expires, s.secure)
+	guard.SetSessionCookie(c, value, expires, s.secure)
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // logout serves POST /logout.
 func (s *Server) logout(c echo.Context) error {
 	if s.auth != nil {
-		if id := auth.SessionID(c.Request(), s.secure); id != "" {
+		if id := guard.SessionID(c.Request(), s.secure); id != "" {
 			if err := s.auth.EndSession(c.Request().Context(), id); err != nil {
 				return s.fail(c, err)
 			}
@@ -86,7 +87,7 @@ func (s *Server) logout(c echo.Context) error {
 			}
 		}
 	}
-	auth.ClearSessionCookie(c, s.secure)
+	guard.ClearSessionCookie(c, s.secure)
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
@@ -114,14 +115,14 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := s.needSession(c); err != nil {
 		return err
 	}
-	who := auth.FromContext(c)
+	who := guard.FromContext(c)
 	newPW := c.FormValue("new_password")
 	var err error
 	if newPW != c.FormValue("confirm_password") {
 		err = fault.Errorf(fault.EINVALID, "The new password and its confirmation do not match.")
 	} else {
 		err = s.auth.ChangePassword(c.Request().Context(), who.User, c.FormValue("current_password"), newPW,
-			auth.ClientAddr(c), who.Session)
+			guard.ClientAddr(c), who.Session)
 	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/account/password?notice=changed")
@@ -145,7 +146,7 @@ func (s *Server) needSession(c echo.Context) error {
 	if err := s.needAuth(c); err != nil {
 		return err
 	}
-	if who := auth.FromContext(c); who == nil || who.Method != auth.MethodSession {
+	if who := guard.FromContext(c); who == nil || who.Method != auth.MethodSession {
 		return s.errorPage(c, http.StatusNotFound, "No account is logged in (authentication is off), so there is no password to change.")
 	}
 	return nil
@@ -287,7 +288,7 @@ func (s *Server) adminCreateToken(c echo.Context) error {
 	}
 	user := strings.TrimSpace(c.FormValue("user"))
 	if user == "" {
-		user = auth.FromContext(c).Name()
+		user = guard.FromContext(c).Name()
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err != nil {

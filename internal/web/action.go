@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
@@ -53,9 +53,7 @@ func (s *Server) decide(c echo.Context) error {
 	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
 
 	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: noteBy(c, strings.TrimSpace(req.Comment))}
-	if p := auth.FromContext(c); p != nil {
-		comp.Authorize = p.MayMoveAction
-	}
+	comp.Authorize = guard.AuthorizeMove(c)
 	switch comp.State {
 	case engine.StateSuccess, engine.StateError:
 	default:

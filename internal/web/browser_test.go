@@ -16,8 +16,8 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // findBrowser returns Debian's chromium (or another Chrome), or skips the
@@ -332,7 +332,7 @@ func TestBrowserLogin(t *testing.T) {
 	}
 	eventually(t, ctx, 10*time.Second, "the inbox's socket connects with the session",
 		`document.querySelector('[data-testid="live-status"]').dataset.state === "live"`)
-	if cookies := text(t, ctx, `document.cookie`); strings.Contains(cookies, auth.SessionCookie) {
+	if cookies := text(t, ctx, `document.cookie`); strings.Contains(cookies, guard.SessionCookie) {
 		t.Errorf("JavaScript can read the session cookie: %q", cookies)
 	}
 	ex, err := e.eng.StartExecution(context.Background(), engine.StartRequest{WorkflowName: "approve", Input: map[string]any{"requester": "erin"}})

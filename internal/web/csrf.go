@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // Forms are guarded twice against requests made from elsewhere.
@@ -61,7 +62,7 @@ func (s *Server) formToken(c echo.Context) string {
 		return tok
 	}
 	binding := ""
-	if who := auth.FromContext(c); who != nil && who.Session != "" {
+	if who := guard.FromContext(c); who != nil && who.Session != "" {
 		binding = "session\x00" + who.Session
 	} else {
 		binding = "browser\x00" + s.browserNonce(c)

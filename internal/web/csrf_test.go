@@ -20,6 +20,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
 	"golang.org/x/crypto/bcrypt"
@@ -209,7 +210,7 @@ func TestLoginFormToken(t *testing.T) {
 	if p := victim.postFrom("/login", creds(tokM), "", "http://127.0.0.1:1"); p.status != http.StatusForbidden {
 		t.Errorf("a login from another origin: %d, want 403", p.status)
 	}
-	if victim.cookie(auth.SessionCookie) != "" {
+	if victim.cookie(guard.SessionCookie) != "" {
 		t.Error("a refused login gave a session")
 	}
 	fresh := e.newBrowser()
@@ -237,7 +238,7 @@ func TestCookiesOverHTTPS(t *testing.T) {
 	e := echo.New()
 	eng := engine.New(engine.Config{Store: st, BaseURL: "https://sirocco.example"})
 	dash := web.New(web.Config{Engine: eng, BaseURL: "https://sirocco.example", Auth: accounts})
-	e.Use(accounts.Guard(auth.GuardConfig{Fault: api.Fault, PageError: dash.ErrorPage, Secure: true}))
+	e.Use(guard.Middleware(accounts, guard.Config{Fault: api.Fault, PageError: dash.ErrorPage, Secure: true}))
 	dash.Register(e)
 
 	send := func(method, path string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
@@ -286,14 +287,14 @@ func TestCookiesOverHTTPS(t *testing.T) {
 	if login.Code != http.StatusSeeOther {
 		t.Fatalf("login: %d", login.Code)
 	}
-	sess := setCookie(login, auth.HostSessionCookie)
+	sess := setCookie(login, guard.HostSessionCookie)
 	if sess.SameSite != http.SameSiteLaxMode {
 		t.Errorf("session cookie SameSite = %v", sess.SameSite)
 	}
 	if rec := send(http.MethodGet, "/admin", nil, sess); rec.Code != http.StatusOK {
 		t.Errorf("with the __Host- session cookie: %d, want 200", rec.Code)
 	}
-	if rec := send(http.MethodGet, "/admin", nil, &http.Cookie{Name: auth.SessionCookie, Value: sess.Value}); rec.Code != http.StatusSeeOther {
+	if rec := send(http.MethodGet, "/admin", nil, &http.Cookie{Name: guard.SessionCookie, Value: sess.Value}); rec.Code != http.StatusSeeOther {
 		t.Errorf("with the session id in a cookie without the prefix: %d, want 303 to the login page", rec.Code)
 	}
 	// A plain sirocco_form cookie is not the form cookie over https either.
@@ -305,8 +306,8 @@ func TestCookiesOverHTTPS(t *testing.T) {
 	if logout.Code != http.StatusSeeOther {
 		t.Fatalf("logout: %d", logout.Code)
 	}
-	if c := logout.Result().Cookies(); len(c) == 0 || c[0].Name != auth.HostSessionCookie || c[0].MaxAge >= 0 {
-		t.Errorf("logout cookies %v, want %s removed", logout.Header().Values("Set-Cookie"), auth.HostSessionCookie)
+	if c := logout.Result().Cookies(); len(c) == 0 || c[0].Name != guard.HostSessionCookie || c[0].MaxAge >= 0 {
+		t.Errorf("logout cookies %v, want %s removed", logout.Header().Values("Set-Cookie"), guard.HostSessionCookie)
 	}
 }
 

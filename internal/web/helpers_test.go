@@ -18,6 +18,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
@@ -95,7 +96,7 @@ func newEnvAuth(t testing.TB, adminPassword string) *env {
 		cfg.Auth = accounts
 		v2.SetAuth(accounts)
 		dash := web.New(cfg)
-		e.Use(accounts.Guard(auth.GuardConfig{Fault: api.Fault, PageError: dash.ErrorPage}))
+		e.Use(guard.Middleware(accounts, guard.Config{Fault: api.Fault, PageError: dash.ErrorPage}))
 		v2.Register(e)
 		dash.Register(e)
 	} else {

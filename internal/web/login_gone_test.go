@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/web"
@@ -57,7 +58,7 @@ func TestLoginClientGone(t *testing.T) {
 	dash := web.New(web.Config{Engine: engine.New(engine.Config{Store: st}), Auth: svc, BaseURL: "http://example.com",
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	e := echo.New()
-	e.Use(svc.Guard(auth.GuardConfig{PageError: dash.ErrorPage}))
+	e.Use(guard.Middleware(svc, guard.Config{PageError: dash.ErrorPage}))
 	dash.Register(e)
 
 	form := httptest.NewRecorder()

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 const testPassword = "correct horse battery"
@@ -41,7 +41,7 @@ func onSite(loc string) bool {
 
 // TestLoginRedirectStaysOnSite: whatever next a link gives the login
 // page, the form's hidden field and the redirect after logging in stay on
-// this site; so does the Guard's redirect to the login page.
+// this site; so does the guard's redirect to the login page.
 func TestLoginRedirectStaysOnSite(t *testing.T) {
 	t.Parallel()
 	e := newEnvAuth(t, testPassword)
@@ -55,7 +55,7 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 		// The issue's link: /login?next=/%09/evil.example, decoded once.
 		form := b.get("/login?next=" + url.QueryEscape(next))
 		hidden, _ := form.doc.Find(`input[name="next"]`).Attr("value")
-		if hidden != auth.SafeNext(next) || !onSite(hidden) {
+		if hidden != guard.SafeNext(next) || !onSite(hidden) {
 			t.Errorf("next %q: the form's next is %q", next, hidden)
 		}
 		// The form as posted by someone who edited the field.
@@ -67,7 +67,7 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 	if loc := e.newBrowser().post("/login", url.Values{"next": {"/workflows"}}).header.Get("Location"); loc != "" {
 		t.Errorf("a refused login redirects to %q", loc)
 	}
-	// The Guard sends a stranger to the login page with next set to where
+	// The guard sends a stranger to the login page with next set to where
 	// they were going: for a form, the page it was on (its Referer).
 	for _, ref := range []string{e.url + "/%09/evil.example", e.url + "/.//evil.example", e.url + "/%5C/evil.example", e.url + "/workflows"} {
 		req, _ := http.NewRequest(http.MethodPost, e.url+"/admin/groups", strings.NewReader("name=x&role=admin"))
@@ -109,8 +109,8 @@ func TestBrowserSafeNext(t *testing.T) {
 	}
 	do(t, ctx, 20*time.Second, chromedp.Navigate("about:blank"))
 	for _, v := range append(leaving, staying...) {
-		if got := origin(auth.SafeNext(v)); got != "http://127.0.0.1:8989" {
-			t.Errorf("SafeNext(%q) = %q leads to %s", v, auth.SafeNext(v), got)
+		if got := origin(guard.SafeNext(v)); got != "http://127.0.0.1:8989" {
+			t.Errorf("SafeNext(%q) = %q leads to %s", v, guard.SafeNext(v), got)
 		}
 	}
 	for _, v := range leaving {

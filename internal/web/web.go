@@ -22,6 +22,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/web/templates"
@@ -145,7 +146,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 // page returns the shared view model of a full page.
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	p := templates.Page{Title: title, Nav: nav, CSRF: s.formToken(c), CanDecide: true}
-	if who := auth.FromContext(c); who != nil {
+	if who := guard.FromContext(c); who != nil {
 		p.CanDecide = who.Role.Allows(auth.RoleApprover)
 		if who.Method == auth.MethodSession {
 			p.User, p.Admin = who.User, who.Role.Allows(auth.RoleAdmin)
@@ -165,8 +166,8 @@ type LiveHandler interface {
 // connection so that the connection ends with the session.
 func (s *Server) serveLive(c echo.Context) error {
 	r := c.Request()
-	if who := auth.FromContext(c); who != nil && who.Session != "" {
-		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.User, who.Expires))
+	if who := guard.FromContext(c); who != nil && who.Session != "" {
+		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
 	}
 	s.live.ServeHTTP(c.Response(), r)
 	return nil

@@ -1,4 +1,4 @@
-package auth
+package guard
 
 import (
 	"errors"
@@ -60,11 +60,11 @@ func answersJSON(r *http.Request) bool {
 // ErrorHandler is Echo's HTTPErrorHandler: it answers what no handler
 // answered itself (an unknown path is 404, a known path with another
 // method 405 with Allow, anything else a handler returned) by the rule
-// the Guard's refusals follow: cfg.Fault under /v2, /v3, /auth and
+// the guard's refusals follow: cfg.Fault under /v2, /v3, /auth and
 // /metrics and for clients that prefer JSON, cfg.PageError otherwise.
-// The Guard runs first, so a 404 is told only to those who may see the
+// The middleware runs first, so a 404 is told only to those who may see the
 // routes.
-func ErrorHandler(cfg GuardConfig, log *slog.Logger) echo.HTTPErrorHandler {
+func ErrorHandler(cfg Config, log *slog.Logger) echo.HTTPErrorHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -1,13 +1,10 @@
-package auth_test
+package guard_test
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/sirocco-project/sirocco/internal/auth"
-	"golang.org/x/crypto/bcrypt"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 // safeNextCases are redirect targets as an attacker would write them,
@@ -66,7 +63,7 @@ var safeNextCases = []struct{ in, want string }{
 
 func TestSafeNext(t *testing.T) {
 	for _, tc := range safeNextCases {
-		if got := auth.SafeNext(tc.in); got != tc.want {
+		if got := guard.SafeNext(tc.in); got != tc.want {
 			t.Errorf("SafeNext(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -79,7 +76,7 @@ func FuzzSafeNext(f *testing.F) {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		out := auth.SafeNext(in)
+		out := guard.SafeNext(in)
 		if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
 			t.Fatalf("SafeNext(%q) = %q: not a path from the root", in, out)
 		}
@@ -88,34 +85,8 @@ func FuzzSafeNext(f *testing.F) {
 				t.Fatalf("SafeNext(%q) = %q: byte %#x", in, out, out[i])
 			}
 		}
-		if again := auth.SafeNext(out); again != out {
+		if again := guard.SafeNext(out); again != out {
 			t.Fatalf("SafeNext(%q) = %q, but SafeNext(%q) = %q", in, out, out, again)
 		}
 	})
-}
-
-// TestFormKey: the dashboard's form key comes from the database's secret,
-// so a restart keeps the tokens of open pages valid; another database has
-// another key.
-func TestFormKey(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s, st := newService(t, nil)
-	if k := s.FormKey(); k != nil {
-		t.Fatalf("FormKey before Init = %x, want nil", k)
-	}
-	if _, err := s.Init(ctx, "a long enough password"); err != nil {
-		t.Fatal(err)
-	}
-	restarted := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost})
-	if _, err := restarted.Init(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	other, _ := newService(t, nil)
-	if _, err := other.Init(ctx, "a long enough password"); err != nil {
-		t.Fatal(err)
-	}
-	if k := s.FormKey(); len(k) != 32 || !bytes.Equal(k, restarted.FormKey()) || bytes.Equal(k, other.FormKey()) {
-		t.Errorf("form keys %x, after a restart %x, of another database %x", k, restarted.FormKey(), other.FormKey())
-	}
 }

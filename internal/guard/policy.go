@@ -1,9 +1,6 @@
-package auth
+package guard
 
-import (
-	"github.com/sirocco-project/sirocco/internal/engine"
-	"github.com/sirocco-project/sirocco/internal/fault"
-)
+import "github.com/sirocco-project/sirocco/internal/auth"
 
 // Surface is how a route answers a request it refuses.
 type Surface int
@@ -28,9 +25,9 @@ const (
 	// AnyUser routes need credentials of any role.
 	AnyUser Access = "user"
 	// Viewer, Approver and Admin need that role or a stronger one.
-	Viewer   Access = Access(RoleViewer)
-	Approver Access = Access(RoleApprover)
-	Admin    Access = Access(RoleAdmin)
+	Viewer   Access = Access(auth.RoleViewer)
+	Approver Access = Access(auth.RoleApprover)
+	Admin    Access = Access(auth.RoleAdmin)
 )
 
 // Rule is one row of the policy: a route (method and Echo path pattern)
@@ -188,50 +185,17 @@ func Lookup(method, path string) (Rule, bool) {
 }
 
 // Allows reports whether p may use a route with this rule (the callback
-// scope is checked by the Guard, which knows the action id).
-func (r Rule) Allows(p *Principal) bool {
+// scope is checked by the middleware, which knows the action id).
+func (r Rule) Allows(p *auth.Principal) bool {
 	switch {
 	case r.Access == Public:
 		return true
 	case p == nil:
 		return false
-	case p.Method == MethodCallback:
+	case p.Method == auth.MethodCallback:
 		return r.Callback
 	case r.Access == AnyUser:
 		return true
 	}
-	return p.Role.Allows(Role(r.Access))
-}
-
-// MayMoveAction is the rule for who may move an action execution to a
-// state: a callback token SUCCESS or ERROR for its own action; an approver
-// SUCCESS or ERROR for an asynchronous action; PAUSED, RUNNING and
-// CANCELLED (they pause, resume or cancel the workflow), and anything on a
-// synchronous action, need an admin. A nil principal (no authentication
-// in the request path) is refused.
-func (p *Principal) MayMoveAction(id string, async bool, to engine.State) error {
-	if p != nil && (p.Method == MethodOff || (p.Method != MethodCallback && p.Role.Allows(RoleAdmin))) {
-		return nil
-	}
-	result := to == engine.StateSuccess || to == engine.StateError
-	switch {
-	case p == nil:
-	case p.Method == MethodCallback:
-		if p.ActionID != id {
-			return fault.Errorf(fault.EFORBIDDEN, "Forbidden: a callback token may only complete its own action execution.")
-		}
-		if result && async {
-			return nil
-		}
-		return fault.Errorf(fault.EFORBIDDEN, "Forbidden: a callback token may only send SUCCESS or ERROR for its action; %s needs the admin role.", to)
-	case p.Role.Allows(RoleApprover):
-		if !async {
-			return fault.Errorf(fault.EFORBIDDEN, "Forbidden: action execution %s is synchronous (Sirocco runs it); only an admin may change its state.", id)
-		}
-		if result {
-			return nil
-		}
-		return fault.Errorf(fault.EFORBIDDEN, "Forbidden: %s on an action execution pauses, resumes or cancels its workflow and needs the admin role; approvers may send SUCCESS or ERROR.", to)
-	}
-	return fault.Errorf(fault.EFORBIDDEN, "Forbidden: changing an action execution's state needs the approver role.")
+	return p.Role.Allows(auth.Role(r.Access))
 }

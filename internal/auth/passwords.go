@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"context"
 	_ "embed"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // MinPasswordLength is the shortest password accepted.
@@ -56,4 +60,54 @@ func CheckPassword(password string) error {
 		return fault.Errorf(fault.EINVALID, "The password is one of the 10,000 most common passwords, which are guessed first: choose another.")
 	}
 	return nil
+}
+
+// errBadLogin is the one answer to a wrong name or password, so that
+// nobody learns which accounts exist.
+var errBadLogin = fault.Errorf(fault.EUNAUTHORIZED, "The username or password is not correct.")
+
+// hash checks a new password (CheckPassword) and hashes it.
+func (s *Service) hash(password string) (string, error) {
+	if err := CheckPassword(password); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// Login checks a name and password from a client at addr, through the
+// login throttle (see LimitConfig): an attempt that comes too soon gets a
+// *ThrottledError (matching ErrTooManyAttempts) without a check.
+func (s *Service) Login(ctx context.Context, name, password, addr string) (*User, error) {
+	at, err := s.limiter.begin(ctx, name, addr)
+	if err != nil {
+		if errors.Is(err, ErrTooManyAttempts) {
+			s.log.Warn("login refused: too many failures", "user", name, "addr", addr)
+		}
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, name)
+	if err != nil && fault.Code(err) != fault.ENOTFOUND {
+		return nil, err
+	}
+	hash := s.dummyHash()
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	// Compare even for a missing user, so that timing does not tell
+	// which names exist.
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u == nil {
+		s.log.Info("login failed", "user", name, "addr", addr)
+		if err := s.limiter.failed(ctx, name, addr); err != nil {
+			return nil, err
+		}
+		return nil, errBadLogin
+	}
+	if err := s.limiter.succeed(ctx, name, addr, at); err != nil {
+		return nil, err
+	}
+	return u, nil
 }

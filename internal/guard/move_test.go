@@ -1,8 +1,9 @@
-package auth
+package guard
 
 import (
 	"testing"
 
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -11,13 +12,13 @@ import (
 // synchronous or asynchronous action.
 func TestMayMoveAction(t *testing.T) {
 	t.Parallel()
-	who := map[string]*Principal{
+	who := map[string]*auth.Principal{
 		"anonymous":      nil,
-		"viewer":         {User: "v", Role: RoleViewer, Method: MethodToken},
-		"approver":       {User: "a", Role: RoleApprover, Method: MethodSession},
-		"admin":          {User: "root", Role: RoleAdmin, Method: MethodToken},
-		"callback":       {Role: RoleApprover, Method: MethodCallback, ActionID: "a1"},
-		"other callback": {Role: RoleApprover, Method: MethodCallback, ActionID: "a2"},
+		"viewer":         {User: "v", Role: auth.RoleViewer, Method: auth.MethodToken},
+		"approver":       {User: "a", Role: auth.RoleApprover, Method: auth.MethodSession},
+		"admin":          {User: "root", Role: auth.RoleAdmin, Method: auth.MethodToken},
+		"callback":       {Role: auth.RoleApprover, Method: auth.MethodCallback, ActionID: "a1"},
+		"other callback": {Role: auth.RoleApprover, Method: auth.MethodCallback, ActionID: "a2"},
 		"auth off":       offPrincipal,
 	}
 	states := []engine.State{engine.StateSuccess, engine.StateError, engine.StateCancelled, engine.StatePaused, engine.StateRunning}
@@ -32,7 +33,7 @@ func TestMayMoveAction(t *testing.T) {
 				case "approver", "callback":
 					want = result && async
 				}
-				err := p.MayMoveAction("a1", async, to)
+				err := MayMoveAction(p, "a1", async, to)
 				if got := err == nil; got != want {
 					t.Errorf("%s moving a1 (async %v) to %s: allowed %v, want %v (%v)", name, async, to, got, want, err)
 				}
