@@ -30,7 +30,7 @@ func (s *Server) action(c echo.Context) error {
 	case "decided":
 		v.Notice = &templates.Notice{Kind: "ok", Text: "Your decision was recorded."}
 	case "conflict":
-		v.Notice = &templates.Notice{Kind: "warn", Text: "Your decision was not recorded: this action had already been completed, as shown below. Nothing was changed."}
+		v.Notice = &templates.Notice{Kind: "warn", Text: conflictNotice}
 	}
 	return s.render(c, http.StatusOK, templates.ActionPage(v))
 }
@@ -44,8 +44,8 @@ type decisionRequest struct {
 
 // decide serves POST /actions/<id>: the dashboard's way of delivering an
 // action's result, through the same engine call as the callback API. It
-// never overwrites: if the action was finished meanwhile, the person is
-// sent back to the page, which says who finished it and when.
+// never overwrites: if the action was finished meanwhile, the page says
+// who finished it and when, and keeps what the person typed.
 func (s *Server) decide(c echo.Context) error {
 	id := c.Param("id")
 	var req decisionRequest
@@ -71,21 +71,34 @@ func (s *Server) decide(c echo.Context) error {
 	a, err := s.engine.UpdateActionExecution(c.Request().Context(), id, comp)
 	switch fault.Code(err) {
 	case "":
-		notice := "decided"
 		// The same result delivered earlier by someone else is accepted
 		// as a no-op: say so rather than claim the decision.
 		if a.CompletedVia == nil || *a.CompletedVia != engine.ViaDashboard {
-			notice = "conflict"
+			return s.notRecorded(c, id, form, http.StatusOK)
 		}
-		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice="+notice)
+		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=decided")
 	case fault.ECONFLICT:
-		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
+		return s.notRecorded(c, id, form, http.StatusConflict)
 	case fault.EINVALID, fault.ETOOLARGE, fault.EFORBIDDEN:
 		form.Error = fault.Message(err) + " Nothing was changed."
 		return s.rerender(c, id, form, httpstatus.Of(err))
 	}
 	return s.fail(c, err)
 }
+
+// notRecorded shows the action page as someone else completed it, with
+// what this person typed, so that nothing they wrote is lost.
+func (s *Server) notRecorded(c echo.Context, id string, form templates.DecisionForm, status int) error {
+	v, err := s.actionView(c, id)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	v.Notice = &templates.Notice{Kind: "warn", Text: conflictNotice}
+	v.Form = form
+	return s.render(c, status, templates.ActionPage(v))
+}
+
+const conflictNotice = "Your decision was not recorded: this action had already been completed, as shown below. Nothing was changed."
 
 // rerender shows the action page again with the form as it was posted and
 // an error under the output field.

@@ -318,15 +318,25 @@ func TestDecisionAfterSomeoneElseNeverOverwrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, state := range []string{"ERROR", "SUCCESS"} { // a different result, and a different output
-		p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {state}, "output": {`"mine"`}})
-		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/actions/"+id+"?notice=conflict" {
-			t.Fatalf("%s: %d %s", state, p.status, p.header.Get("Location"))
+		p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {state}, "output": {`"mine"`}, "comment": {"my reason"}})
+		if p.status != http.StatusConflict {
+			t.Fatalf("%s: %d %s, want 409 and the page", state, p.status, p.header.Get("Location"))
+		}
+		// What the person typed is shown, not thrown away.
+		if got := p.text(`[data-testid="unrecorded-output"]`); got != `"mine"` {
+			t.Errorf("%s: typed output shown = %q", state, got)
+		}
+		if got := p.text(`[data-testid="unrecorded-comment"]`); got != "my reason" {
+			t.Errorf("%s: typed comment shown = %q", state, got)
+		}
+		if got := p.text(`[data-testid="notice"]`); !strings.Contains(got, "not recorded") {
+			t.Errorf("%s: notice = %q", state, got)
 		}
 	}
 	// The same result as recorded is accepted by the engine, but it was not ours.
 	p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "output": {`"yes"`}})
-	if p.header.Get("Location") != "/actions/"+id+"?notice=conflict" {
-		t.Errorf("same result: %s", p.header.Get("Location"))
+	if p.status != http.StatusOK || !strings.Contains(p.text(`[data-testid="notice"]`), "not recorded") {
+		t.Errorf("same result: %d, notice %q", p.status, p.text(`[data-testid="notice"]`))
 	}
 	a, _ := e.eng.GetActionExecution(context.Background(), id)
 	if a.State != engine.StateSuccess || *a.CompletedVia != engine.ViaAPI || *a.OutputJSON != `{"result": "yes"}` {
