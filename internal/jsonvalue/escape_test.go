@@ -40,10 +40,23 @@ func TestAppendStringIsEncodingJSON(t *testing.T) {
 		if err := enc.Encode(s); err != nil {
 			t.Fatal(err)
 		}
-		if got := AppendString([]byte("x"), s); string(got) != "x"+string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
-			t.Fatalf("AppendString(%q) = %s, encoding/json writes %s", s, got[1:], want.Bytes())
+		got := AppendString(nil, s)
+		w := bytes.TrimSuffix(want.Bytes(), []byte("\n"))
+		if !bytes.Equal(got, w) && !sameDecoded(s, got, w) {
+			t.Fatalf("AppendString(%q) = %s, encoding/json writes %s", s, got, w)
 		}
 	}
+}
+
+// sameDecoded reports whether, for invalid UTF-8 only, got and want are
+// both JSON strings that decode alike: encoding/json writes the
+// replacement character escaped in Go 1.26 and raw from Go 1.27 on.
+func sameDecoded(s string, got, want []byte) bool {
+	if utf8.ValidString(s) {
+		return false
+	}
+	var g, w string
+	return json.Unmarshal(got, &g) == nil && json.Unmarshal(want, &w) == nil && g == w
 }
 
 // TestAppendStringASCII: Python's ensure_ascii form, which Encode has
