@@ -20,6 +20,7 @@ var clientVerbs = map[string]func(ctx context.Context, args []string, getenv fun
 	"action-execution-update": actionExecutionUpdate,
 	"action-execution-list":   actionExecutionList,
 	"backup":                  backup,
+	"audit":                   auditCmd,
 	"whoami":                  whoami,
 	"user-list":               userList,
 	"user-create":             userCreate,

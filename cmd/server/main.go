@@ -23,6 +23,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			fmt.Fprintln(os.Stderr, "sirocco:", err)
+			os.Exit(ee.code)
+		}
 		fmt.Fprintln(os.Stderr, "sirocco:", err)
 		os.Exit(1)
 	}
@@ -57,6 +62,9 @@ Usage:
   server action-execution-list [--state S] [--url URL]
   server action-execution-update <id> --state S [--output JSON] [--url URL]
   server backup [-db FILE] <new file>    copy the database, also while the server runs
+  server audit verify [-db FILE] [-audit-key-file FILE] [-head SEQ:HASH]
+                                         check the audit trail; exit 1 naming the first bad record
+  server audit head [-db FILE]           verify, then print the head to keep elsewhere
 
 Accounts (admin; pass --token TOKEN or SIROCCO_TOKEN, or SIROCCO_USERNAME and SIROCCO_PASSWORD):
   server whoami

@@ -33,6 +33,9 @@ type Head struct {
 	Seq    int64
 	Hash   Hash
 	Anchor string
+	// Damage is set by a reader that could not decode the stored head;
+	// Verify reports a bad anchor with this text.
+	Damage string
 }
 
 // String returns the head as it is exported and given back to audit

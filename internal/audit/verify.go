@@ -186,6 +186,9 @@ func (v *Verifier) Finish(head *Head) error {
 		}
 		return nil
 	}
+	if head.Damage != "" {
+		return &Error{Seq: head.Seq, Problem: BadAnchor, Detail: head.Damage}
+	}
 	if v.key != nil {
 		if head.Anchor == "" {
 			return &Error{Seq: head.Seq, Problem: NoAnchor, Detail: "the head carries no anchor (written without a key): the end of the trail cannot be checked"}

@@ -134,6 +134,10 @@ func TestVerifyDetects(t *testing.T) {
 				*h = Head{Seq: 4, Hash: r[3].Hash}
 				return r[:4]
 			}},
+		{name: "head unreadable", seq: n, problem: BadAnchor, change: func(_ *testing.T, r []Record, h *Head) []Record {
+			h.Damage = "the head's number or hash cannot be read"
+			return r
+		}},
 		{name: "head removed", seq: n, problem: NoAnchor, headRemoved: true, change: func(_ *testing.T, r []Record, _ *Head) []Record {
 			return r
 		}},
