@@ -11,7 +11,9 @@
 // hash, SHA-256(Prev || Canonical(record)). Canonical covers Seq, so a
 // record cannot be moved to another place without changing its hash. The
 // writer keeps the last (Seq, Hash) as the head and, when it holds a key,
-// an anchor: HMAC-SHA256 under the key over (Seq, Hash).
+// an anchor: HMAC-SHA256 under the key over (Seq, Hash). With a key even
+// an empty trail has an anchored head (Seq 0), so that deleting every
+// record and the head is caught too.
 //
 // What each part detects, against someone who can write the database file:
 //

@@ -52,6 +52,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Seq == 0 { // an empty trail's head
+		return fmt.Sprintf("audit trail: %s: %s", e.Problem, e.Detail)
+	}
 	return fmt.Sprintf("audit record %d: %s: %s", e.Seq, e.Problem, e.Detail)
 }
 
@@ -167,7 +170,8 @@ func (v *Verifier) reclassify(r *Record) {
 
 // Finish checks the end of the trail against head (the stored head, nil
 // when there is none) and returns the first problem found, an *Error, or
-// nil when the trail is intact.
+// nil when the trail is intact. With a key, a trail without a head fails,
+// however empty.
 func (v *Verifier) Finish(head *Head) error {
 	if v.err != nil {
 		return v.err
@@ -181,8 +185,11 @@ func (v *Verifier) Finish(head *Head) error {
 		}
 	}
 	if head == nil {
-		if v.key != nil && v.last.Seq > 0 {
-			return &Error{Seq: v.last.Seq, Problem: NoAnchor, Detail: "the trail has no head: it was removed"}
+		// With a key, even an empty trail must have its anchored head
+		// (the server writes one for seq 0 when it starts with a key):
+		// else deleting every record and the head would pass.
+		if v.key != nil {
+			return &Error{Seq: v.last.Seq, Problem: NoAnchor, Detail: "the trail has no head: it was removed, or the server never ran with a key"}
 		}
 		return nil
 	}

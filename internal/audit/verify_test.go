@@ -17,11 +17,14 @@ func TestVerifyIntact(t *testing.T) {
 			t.Errorf("%s: Verify = %v", name, err)
 		}
 	}
-	if err := Verify(nil, testKey, nil); err != nil {
-		t.Errorf("empty trail, no head: %v", err)
+	if err := Verify(nil, nil, nil); err != nil {
+		t.Errorf("empty trail, no head, no key: %v", err)
 	}
 	if err := Verify(nil, nil, &Head{}); err != nil {
-		t.Errorf("empty trail, head 0: %v", err)
+		t.Errorf("empty trail, head 0, no key: %v", err)
+	}
+	if err := Verify(nil, testKey, &Head{Anchor: Anchor(testKey, 0, Hash{})}); err != nil {
+		t.Errorf("empty trail, anchored head 0: %v", err)
 	}
 	// Exported heads along the way are still there.
 	if err := Verify(recs, testKey, &head, Head{Seq: 3, Hash: recs[2].Hash}, Head{Seq: 7, Hash: recs[6].Hash}, Head{}); err != nil {
@@ -115,6 +118,9 @@ func TestVerifyDetects(t *testing.T) {
 			return r[:4]
 		}},
 		{name: "truncated to nothing", seq: 1, problem: Truncated, change: func(_ *testing.T, r []Record, _ *Head) []Record {
+			return nil
+		}},
+		{name: "truncated to nothing, head removed", seq: 0, problem: NoAnchor, headRemoved: true, change: func(_ *testing.T, r []Record, _ *Head) []Record {
 			return nil
 		}},
 		{name: "truncated, no key, head left", noKey: true, seq: 5, problem: Truncated, change: func(_ *testing.T, r []Record, _ *Head) []Record {
