@@ -185,3 +185,31 @@ func TestRepeatedCharacterPasswordRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleOrder: viewer < requester < approver < admin, each role
+// including the ones below it; ParseRole knows them all and names them
+// when it refuses one.
+func TestRoleOrder(t *testing.T) {
+	t.Parallel()
+	order := []auth.Role{auth.RoleViewer, auth.RoleRequester, auth.RoleApprover, auth.RoleAdmin}
+	if len(auth.Roles) != len(order) {
+		t.Fatalf("Roles = %v, want %v", auth.Roles, order)
+	}
+	for i, r := range order {
+		if auth.Roles[i] != r {
+			t.Errorf("Roles[%d] = %s, want %s (weakest first)", i, auth.Roles[i], r)
+		}
+		if got, err := auth.ParseRole(" " + strings.ToUpper(string(r)) + " "); err != nil || got != r {
+			t.Errorf("ParseRole(%s) = %q, %v", r, got, err)
+		}
+		for j, need := range order {
+			if got, want := r.Allows(need), i >= j; got != want {
+				t.Errorf("%s.Allows(%s) = %v, want %v", r, need, got, want)
+			}
+		}
+	}
+	_, err := auth.ParseRole("boss")
+	if fault.Code(err) != fault.EINVALID || !strings.Contains(fault.Message(err), "requester") {
+		t.Errorf("ParseRole(boss) = %v, want EINVALID naming every role", err)
+	}
+}

@@ -15,6 +15,7 @@ func TestMayMoveAction(t *testing.T) {
 	who := map[string]*auth.Principal{
 		"anonymous":      nil,
 		"viewer":         {User: "v", Role: auth.RoleViewer, Method: auth.MethodToken},
+		"requester":      {User: "r", Role: auth.RoleRequester, Method: auth.MethodSession},
 		"approver":       {User: "a", Role: auth.RoleApprover, Method: auth.MethodSession},
 		"admin":          {User: "root", Role: auth.RoleAdmin, Method: auth.MethodToken},
 		"callback":       {Role: auth.RoleApprover, Method: auth.MethodCallback, ActionID: "a1"},
