@@ -74,8 +74,12 @@ type Execution struct {
 	PublishedGlobalJSON string
 	Definition          string // the workflow's YAML as it was when the execution started
 	ProjectID           string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// CreatedBy is the account that started it ("" when authentication is
+	// off, or for an in-process start); a sub-workflow inherits its
+	// parent's. It never changes.
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Task type values.

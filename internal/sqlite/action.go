@@ -71,7 +71,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 61))))
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 62))))
 	err := r.db.QueryRowContext(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.
