@@ -19,7 +19,10 @@
 //   - the inbox: pending asynchronous actions only, case-insensitive literal
 //     search of their input and their execution's, keyset pages both ways;
 //   - deleting an execution takes its jobs, timeline and callback tokens;
-//   - who started an execution never changes.
+//   - who started an execution never changes;
+//   - approval votes: one per person, in the order first cast, replaced in
+//     place, deleted with their execution; audit records: appended in
+//     order, kept when their execution is deleted.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -69,6 +72,8 @@ func Run(t *testing.T, h Harness) {
 		{"DeleteExecutionTakesItsJobs", testDeleteExecutionTakesItsJobs},
 		{"Inbox", testInbox},
 		{"CreatedBy", testCreatedBy},
+		{"ApprovalVotes", testApprovalVotes},
+		{"Audit", testAudit},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},

@@ -103,6 +103,7 @@ CREATE TABLE audit (
     addr                TEXT NOT NULL DEFAULT '',
     kind                TEXT NOT NULL,
     action_execution_id TEXT NOT NULL DEFAULT '',
+    state               TEXT NOT NULL DEFAULT '',
     outcome             TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused')),
     reason              TEXT NOT NULL DEFAULT '',
     comment             TEXT NOT NULL DEFAULT '',
