@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,15 +83,16 @@ func TestRolesAndGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _, err := s.Authenticate(ctx, plain)
-	if err != nil || p.Role != auth.RoleApprover || p.User != "bob" {
+	if err != nil || p.Role != auth.RoleApprover || p.User != "bob" || !reflect.DeepEqual(p.Groups, []string{"ops"}) {
 		t.Fatalf("Authenticate: %+v %v", p, err)
 	}
-	// Leaving the group caps the token at bob's own role at once.
+	// Leaving the group caps the token at bob's own role at once, and
+	// the principal's groups (what approvals count) follow.
 	if err := s.SetMember(ctx, "ops", "bob", false); err != nil {
 		t.Fatal(err)
 	}
-	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer {
-		t.Errorf("after leaving ops the token acts as %s, want viewer", p.Role)
+	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer || len(p.Groups) != 0 {
+		t.Errorf("after leaving ops the token acts as %s in %v, want viewer in no group", p.Role, p.Groups)
 	}
 	// A token differing in one character, or a prefix, is refused.
 	for _, bad := range []string{plain[:len(plain)-1] + "x", plain[:len(plain)-1], "", auth.HashSecret(plain)} {

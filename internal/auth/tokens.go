@@ -125,5 +125,5 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*Principal, *
 	if err != nil {
 		return nil, nil, errBadToken
 	}
-	return &Principal{User: u.Name, Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}, t, nil
+	return &Principal{User: u.Name, Groups: u.GroupNames(), Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}, t, nil
 }

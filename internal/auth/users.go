@@ -19,6 +19,18 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// GroupNames lists the names of the user's groups.
+func (u *User) GroupNames() []string {
+	if len(u.Groups) == 0 {
+		return nil
+	}
+	out := make([]string, len(u.Groups))
+	for i, g := range u.Groups {
+		out[i] = g.Name
+	}
+	return out
+}
+
 // Effective is the strongest of the user's role and its groups' roles.
 func (u *User) Effective() Role {
 	r := u.Role
