@@ -150,8 +150,10 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 	}
 
 	// An approval: the first proposes the answer, the others confirm it.
+	// An answer given is checked first, so that a mistake in it is named
+	// field by field whoever sends it.
 	prop := proposal(votes)
-	if prop == nil {
+	if prop == nil || answerJSON != nil {
 		schema, err := ap.AnswerSchema()
 		if err != nil {
 			return nil, false, err
@@ -159,10 +161,11 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		if errs := schema.Validate(answer); len(errs) > 0 {
 			return refuse(schemaform.Err(errs))
 		}
-		if answerJSON == nil {
-			v.AnswerJSON = strPtr("{}")
-		}
-	} else if answerJSON != nil && *answerJSON != answerText(prop) {
+	}
+	if prop == nil && answerJSON == nil {
+		v.AnswerJSON = strPtr("{}")
+	}
+	if prop != nil && answerJSON != nil && *answerJSON != answerText(prop) {
 		return refuse(fault.Errorf(fault.ECONFLICT, "A different answer is proposed: %s, by %s at %s UTC via %s. Approve it as it stands (send no output, or the same) or reject it.",
 			answerText(prop), prop.User, prop.CreatedAt.Format(timeLayout), prop.Channel))
 	}
