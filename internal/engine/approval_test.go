@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -674,5 +675,65 @@ func TestApprovalTimeout(t *testing.T) {
 	recs, err := e.AuditRecords(ctx, a.ID)
 	if err != nil || len(recs) != 1 || recs[0].Kind != engine.AuditTimeout || !strings.Contains(recs[0].Reason, "timed out") {
 		t.Errorf("audit = %+v, %v; want one timeout record", recs, err)
+	}
+}
+
+// TestReadmeApprovalExample: the README's VM example is a workflow and an
+// ad-hoc action that are accepted as written, and the workflow runs: its
+// title and description evaluated, one finance and one security approval
+// granting what the first proposed.
+func TestReadmeApprovalExample(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "\n## Approvals\n")
+	if !ok {
+		t.Fatal("README has no Approvals section")
+	}
+	var blocks []string
+	for rest := section; ; {
+		_, after, ok := strings.Cut(rest, "```yaml\n")
+		if !ok {
+			break
+		}
+		block, tail, _ := strings.Cut(after, "```")
+		blocks, rest = append(blocks, block), tail
+	}
+	if len(blocks) < 2 {
+		t.Fatalf("the Approvals section has %d YAML blocks, want the workflow and the ad-hoc action", len(blocks))
+	}
+	e := newEngine(t, engine.Config{})
+	if _, err := e.CreateWorkflows(ctx, blocks[0], "", ""); err != nil {
+		t.Fatalf("the README's workflow: %v", err)
+	}
+	if _, err := e.CreateActions(ctx, blocks[1], "", ""); err != nil {
+		t.Fatalf("the README's ad-hoc action: %v", err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "request_vm", CreatedBy: "rita"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := pendingAction(t, e, ex.ID, "approve")
+	st, err := e.ApprovalStatus(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Request.Title != "A small VM for cost centre CC-1234" || !strings.Contains(st.Request.Description, "**the requester**") || st.Request.RequestedBy != "rita" {
+		t.Errorf("request = %+v", st.Request)
+	}
+	for _, s := range []step{
+		{who: "bob", state: approve, output: map[string]any{"cores": int64(8), "zone": "eu-north"}},
+		{who: "sec", state: approve, output: noOutput},
+	} {
+		if _, _, err := e.DeliverResult(ctx, a.ID, s.completion()); err != nil {
+			t.Fatalf("%s: %v", s.who, err)
+		}
+	}
+	done := settle(t, e, ex.ID, "")
+	if done.State != engine.StateSuccess || !strings.Contains(done.OutputJSON, `"cores": 8`) {
+		t.Errorf("execution %s, output %s", done.State, done.OutputJSON)
 	}
 }
