@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -272,6 +273,42 @@ func TestMistralCLIApproval(t *testing.T) {
 	got := s.waitState(t, "/v2/executions/"+exID, "SUCCESS")
 	out := str(t, got, "output")
 	for _, want := range []string{`"note": "from a file"`, `"channel": "cli"`, `"user": "sec1"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s: %s", want, out)
+		}
+	}
+}
+
+// TestApprovalDashboardVote: votes cast in the dashboard count with the
+// groups of the session's user: the first says it waits for more, the
+// second decides, and both are recorded as via dashboard.
+func TestApprovalDashboardVote(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	tok := s.approvalPeople(t)
+	r := s.req(t, "POST", "/v2/executions", tok["rita"], map[string]any{"workflow_name": "request_vm"}, nil)
+	exID := str(t, r.JSON, "id")
+	id := s.pendingAction(t, tok["fin1"], exID)
+	vote := func(user string, form url.Values) response {
+		c, csrf := s.dashboardLogin(t, user, user+"-password-1")
+		form.Set("_csrf", csrf)
+		return sendWith(t, c, "POST", s.URL+"/actions/"+id, "", form, nil)
+	}
+	r = vote("fin1", url.Values{"state": {"SUCCESS"}, "output": {`{"cores": 3, "zone": "eu-west"}`}, "comment": {"fine by finance"}})
+	if r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?notice=voted") {
+		t.Fatalf("fin1 in the dashboard: %d Location %q; %.300s", r.Status, r.Header.Get("Location"), r.Raw)
+	}
+	r = vote("sec1", url.Values{"state": {"SUCCESS"}, "output": {`{"cores": 4, "zone": "eu-west"}`}})
+	if r.Status != http.StatusConflict || !strings.Contains(r.Raw, "A different answer is proposed") {
+		t.Errorf("sec1 with another answer: %d %.300s, want 409 naming the proposal", r.Status, r.Raw)
+	}
+	r = vote("sec1", url.Values{"state": {"SUCCESS"}})
+	if r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?notice=decided") {
+		t.Fatalf("sec1 in the dashboard: %d Location %q; %.300s", r.Status, r.Header.Get("Location"), r.Raw)
+	}
+	got := s.waitState(t, "/v2/executions/"+exID, "SUCCESS")
+	out := str(t, got, "output")
+	for _, want := range []string{`"cores": 3`, `"channel": "dashboard"`, `"rule": "group:security"`, `"comment": "fine by finance"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s: %s", want, out)
 		}

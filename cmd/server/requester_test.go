@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,6 +45,39 @@ func TestRequesterRole(t *testing.T) {
 	view := sendWith(t, s.sessions["requester"], "GET", s.URL+loc, "", nil, nil)
 	if !strings.Contains(view.Raw, `data-testid="created-by">requester1<`) {
 		t.Errorf("the execution page does not say who started it: %.300s", view.Raw)
+	}
+
+	// Every way of making accounts takes the role: the client verbs, the
+	// admin page's role selects.
+	getenv := func(k string) string {
+		return map[string]string{"SIROCCO_TOKEN": admin, "SIROCCO_NEW_PASSWORD": "asker-password-1", "SIROCCO_URL": s.URL}[k]
+	}
+	for _, args := range [][]string{
+		{"user-create", "asker", "--role", "requester"},
+		{"group-create", "askers", "--role", "requester"},
+		{"token-create", "asking bot", "--role", "requester", "--user", "asker"},
+	} {
+		var out, errOut strings.Builder
+		if err := run(context.Background(), args, getenv, &out, &errOut); err != nil || !strings.Contains(out.String(), "requester") && args[0] != "token-create" {
+			t.Errorf("%v: %v\n%s", args, err, out.String())
+		}
+	}
+	adminPage := sendWith(t, s.sessions["admin"], "GET", s.URL+"/admin", "", nil, nil)
+	if !strings.Contains(adminPage.Raw, `<option value="requester"`) {
+		t.Errorf("the admin page offers no requester role")
+	}
+	form = url.Values{"_csrf": {s.csrf["admin"]}, "name": {"asker2"}, "role": {"requester"}, "password": {"asker-password-2"}}
+	if r := sendWith(t, s.sessions["admin"], "POST", s.URL+"/admin/users", "", form, nil); r.Status >= 400 {
+		t.Errorf("creating a requester on the admin page: %d %.300s", r.Status, r.Raw)
+	}
+	roles := map[string]any{}
+	users, _ := s.req(t, "GET", "/auth/users", admin, nil, nil).JSON["users"].([]any)
+	for _, u := range users {
+		m := u.(map[string]any)
+		roles[m["name"].(string)] = m["role"]
+	}
+	if roles["asker"] != "requester" || roles["asker2"] != "requester" {
+		t.Errorf("roles after the client verb and the admin page: %v", roles)
 	}
 
 	// Not a decider, not an author.

@@ -90,6 +90,12 @@ func (s *Server) decide(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=decided")
 	case fault.ECONFLICT:
+		if now, gerr := s.engine.GetActionExecution(c.Request().Context(), id); gerr == nil && !now.State.Completed() {
+			// A vote refused while the approval waits: another answer
+			// stands, or this person voted otherwise before.
+			form.Error = fault.Message(err) + " Nothing was changed."
+			return s.rerender(c, id, form, http.StatusConflict)
+		}
 		return s.notRecorded(c, id, form, http.StatusConflict)
 	case fault.EINVALID, fault.ETOOLARGE, fault.EFORBIDDEN:
 		form.Error = fault.Message(err) + " Nothing was changed."
