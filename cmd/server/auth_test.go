@@ -38,7 +38,7 @@ func startAuthServer(t *testing.T, extraArgs ...string) *authServer {
 	admin := s.keystoneLogin(t, "admin", testAdminPassword, http.StatusCreated)
 	s.secrets = append(s.secrets, admin)
 	passwords := map[string]string{"admin": testAdminPassword}
-	for _, role := range []string{"viewer", "approver"} {
+	for _, role := range []string{"viewer", "requester", "approver"} {
 		name, pw := role+"1", role+"-password-1"
 		passwords[role] = pw
 		s.secrets = append(s.secrets, pw)
@@ -47,7 +47,7 @@ func startAuthServer(t *testing.T, extraArgs ...string) *authServer {
 			t.Fatalf("create user %s: %d %s", name, r.Status, r.Raw)
 		}
 	}
-	for _, role := range []string{"viewer", "approver", "admin"} {
+	for _, role := range []string{"viewer", "requester", "approver", "admin"} {
 		user := role + "1"
 		if role == "admin" {
 			user = "admin"
@@ -147,7 +147,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	fill := strings.NewReplacer(":id", "00000000-0000-4000-8000-000000000000", ":name", "nobody", ":user", "nobody", "*", "app.css")
 	for _, rule := range rules {
 		path := fill.Replace(rule.Path)
-		for _, who := range []string{"anonymous", "viewer", "approver", "admin"} {
+		for _, who := range []string{"anonymous", "viewer", "requester", "approver", "admin"} {
 			var r response
 			var body any
 			if rule.Method == "POST" || rule.Method == "PUT" {

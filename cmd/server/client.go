@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -151,18 +152,40 @@ func cell(v any) string {
 }
 
 // actionExecutionUpdate delivers a result: action-execution-update <id>
-// --state SUCCESS --output 3.
+// --state SUCCESS --output 3. On an approval it is a vote, with an
+// optional --comment; an admin decides one alone with --override and a
+// --reason.
 func actionExecutionUpdate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := clientArgs(args, "state", "output", "url", "token")
+	// --override is a switch: it takes no value of its own.
+	args = append([]string(nil), args...)
+	for i, a := range args {
+		if a == "--override" || a == "-override" {
+			args[i] = "--override=true"
+		}
+	}
+	pos, flags, err := clientArgs(args, "state", "output", "comment", "override", "reason", "url", "token")
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{"usage: action-execution-update <id> --state {SUCCESS,ERROR,CANCELLED,PAUSED,RUNNING} [--output JSON|FILE] [--url URL]"}
+		return usageError{"usage: action-execution-update <id> --state {SUCCESS,ERROR,CANCELLED,PAUSED,RUNNING} [--output JSON|FILE] [--comment TEXT] [--override --reason TEXT] [--url URL]"}
 	}
 	body := map[string]any{}
 	if s, ok := flags["state"]; ok {
 		body["state"] = strings.ToUpper(s)
+	}
+	if c, ok := flags["comment"]; ok {
+		body["comment"] = c
+	}
+	if o, ok := flags["override"]; ok {
+		on, err := strconv.ParseBool(o)
+		if err != nil {
+			return usageError{fmt.Sprintf("--override takes no value (or true/false), got %q", o)}
+		}
+		body["override"] = on
+	}
+	if r, ok := flags["reason"]; ok {
+		body["reason"] = r
 	}
 	if o, ok := flags["output"]; ok {
 		text := []byte(o)

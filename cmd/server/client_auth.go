@@ -128,7 +128,7 @@ func passwordOf(flags map[string]string, getenv func(string) string) string {
 }
 
 func userCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "user-create <name> --role {viewer,approver,admin} (password in $SIROCCO_NEW_PASSWORD or --password-env VAR)", "role", "password-env")
+	pos, flags, err := verbArgs(args, 1, "user-create <name> --role {viewer,requester,approver,admin} (password in $SIROCCO_NEW_PASSWORD or --password-env VAR)", "role", "password-env")
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func groupList(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func groupCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "group-create <name> --role {viewer,approver,admin}", "role")
+	pos, flags, err := verbArgs(args, 1, "group-create <name> --role {viewer,requester,approver,admin}", "role")
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 // tokenCreate prints the new token's value (once) on the last line, alone,
 // so that scripts can take it with tail -1.
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "token-create <name> --role {viewer,approver,admin} [--user NAME]", "role", "user")
+	pos, flags, err := verbArgs(args, 1, "token-create <name> --role {viewer,requester,approver,admin} [--user NAME]", "role", "user")
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ const usage = `Sirocco runs Mistral v2 workflows with asynchronous actions.
 Usage:
   server [serve] [flags]                 run the server (see -h for flags)
   server action-execution-list [--state S] [--url URL]
-  server action-execution-update <id> --state S [--output JSON] [--url URL]
+  server action-execution-update <id> --state S [--output JSON] [--comment TEXT] [--override --reason TEXT] [--url URL]
   server backup [-db FILE] <new file>    copy the database, also while the server runs
   server audit verify [-db FILE] [-audit-key-file FILE] [-head SEQ:HASH]
                                          check the audit trail; exit 1 naming the first bad record

@@ -199,7 +199,7 @@ func TestSeedFlag(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startServerEnv(t, tt.env, tt.args...)
-			for _, name := range []string{"my_workflow", "approve_request"} {
+			for _, name := range []string{"my_workflow", "approve_request", "request_vm"} {
 				if r := do(t, http.MethodGet, srv.URL+"/v2/workflows/"+name, nil); r.Status != tt.wantStatus {
 					t.Errorf("GET /v2/workflows/%s: status %d, want %d; body %s", name, r.Status, tt.wantStatus, r.Raw)
 				}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -18,6 +19,14 @@ var actionFields = []string{"id", "workflow_name", "workflow_namespace", "task_n
 
 // actionAttrs are the attributes an action execution body may carry.
 var actionAttrs = setOf(append(actionFields, "params")...)
+
+// callbackAttrs are those of a callback's body: an action execution's,
+// and Sirocco's extensions for a person's decision (comment; override and
+// reason, an admin deciding an approval alone).
+var callbackAttrs = setOf(append(actionFields, "params", "comment", "override", "reason")...)
+
+// maxRemark bounds a decision's comment and an override's reason.
+const maxRemark = 4000
 
 // actionJSON renders an action execution. withTask adds task_name, which
 // Mistral's GET and list carry and its PUT and POST responses do not.
@@ -88,7 +97,7 @@ func (a *API) renderActions(c echo.Context, scope *engine.Filter) error {
 // and POST|PUT /v2/action-executions/<id> as the async-actions guide
 // spells it. It delivers a state and an output.
 func (a *API) updateActionExecution(c echo.Context) error {
-	m, err := a.decodeBody(c, "action_ex", actionAttrs)
+	m, err := a.decodeBody(c, "action_ex", callbackAttrs)
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -96,7 +105,23 @@ func (a *API) updateActionExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	comp := engine.Completion{State: engine.State(state), Via: via(c), Comment: decidedBy(c), Authorize: guard.AuthorizeMove(c)}
+	var remarks [2]string
+	for i, key := range []string{"comment", "reason"} {
+		if remarks[i], _, err = stringField(m, key); err != nil {
+			return a.fault(c, err)
+		}
+		remarks[i] = strings.TrimSpace(remarks[i])
+		if utf8.RuneCountInString(remarks[i]) > maxRemark {
+			return a.fault(c, invalid("Invalid input for field/attribute %s: at most %d characters", key, maxRemark))
+		}
+	}
+	override, err := boolField(m, "override")
+	if err != nil {
+		return a.fault(c, err)
+	}
+	channel := via(c)
+	comp := engine.Completion{State: engine.State(state), Via: channel, Comment: remarks[0], Note: decidedBy(c, remarks[0]),
+		Decider: guard.Decider(c, channel), Override: override, Reason: remarks[1], Authorize: guard.AuthorizeMove(c)}
 	if raw, ok := m["output"]; ok {
 		v, err := callbackOutput(raw)
 		if err != nil {
@@ -142,21 +167,42 @@ func callbackOutput(raw json.RawMessage) (any, error) {
 	return v, nil
 }
 
-// via tells who delivered a callback, for the record people see later.
+// via tells who delivered a callback, for the record people see later:
+// cli for Sirocco's client verbs and the mistral CLI (python-mistralclient
+// over keystoneauth1, as their User-Agent says), api for anything else.
 func via(c echo.Context) string {
-	if strings.HasPrefix(c.Request().UserAgent(), "sirocco-cli") {
+	ua := c.Request().UserAgent()
+	if strings.HasPrefix(ua, "sirocco-cli") || strings.Contains(ua, "mistralclient") || strings.Contains(ua, "keystoneauth1") {
 		return engine.ViaCLI
 	}
 	return engine.ViaAPI
 }
 
 // decidedBy names who delivered a result, for the action's timeline: the
-// account, or "callback token"; nothing when authentication is off.
-func decidedBy(c echo.Context) string {
-	if name := guard.FromContext(c).Name(); name != "" {
+// account, or "callback token", after the comment if any; only the
+// comment when authentication is off.
+func decidedBy(c echo.Context, comment string) string {
+	name := guard.FromContext(c).Name()
+	switch {
+	case name == "":
+		return comment
+	case comment == "":
 		return "by " + name
 	}
-	return ""
+	return comment + " — " + name
+}
+
+// boolField reads an optional boolean attribute (absent or null: false).
+func boolField(m map[string]json.RawMessage, key string) (bool, error) {
+	raw, ok := m[key]
+	if !ok || string(raw) == "null" {
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, invalid("Invalid input for field/attribute %s. Value: '%s'. Value should be true or false", key, raw)
+	}
+	return b, nil
 }
 
 // runAction serves POST /v2/action_executions: an ad-hoc action run.
@@ -184,6 +230,7 @@ func (a *API) runAction(c echo.Context) error {
 	}
 	req.RunSync = truthy(params["run_sync"])
 	req.SaveResult = truthy(params["save_result"])
+	req.CreatedBy = guard.FromContext(c).Name()
 	ae, err := a.engine.RunAction(c.Request().Context(), req)
 	if err != nil {
 		return a.fault(c, err)

@@ -6,13 +6,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/guard"
 )
 
 var executionFields = []string{"id", "workflow_id", "workflow_name", "workflow_namespace", "description", "tags", "params",
-	"task_execution_id", "root_execution_id", "state", "state_info", "input", "output", "created_at", "updated_at", "project_id"}
+	"task_execution_id", "root_execution_id", "state", "state_info", "input", "output", "created_at", "updated_at", "project_id",
+	"created_by"}
 
-// executionAttrs are the attributes an execution body may carry (WSME's resource).
-var executionAttrs = setOf(append(executionFields, "source_execution_id", "published_global")...)
+// executionAttrs are the attributes an execution body may carry (WSME's
+// resource). created_by is not one: the server says who started it.
+var executionAttrs = setOf(append(executionFields[:len(executionFields)-1:len(executionFields)-1], "source_execution_id", "published_global")...)
 
 func executionJSON(e *engine.Execution) object {
 	return object{
@@ -22,6 +25,9 @@ func executionJSON(e *engine.Execution) object {
 		{"root_execution_id", strOrNil(e.RootExecutionID)}, {"state", e.State}, {"state_info", strOrNil(e.StateInfo)},
 		{"input", e.InputJSON}, {"output", e.OutputJSON}, {"created_at", fmtTime(e.CreatedAt)},
 		{"updated_at", fmtTime(e.UpdatedAt)}, {"project_id", e.ProjectID},
+		// A Sirocco extension: who started it ("" when authentication is
+		// off); Mistral has no such field.
+		{"created_by", e.CreatedBy},
 	}
 }
 
@@ -45,6 +51,7 @@ func (a *API) createExecution(c echo.Context) error {
 	if req.Params, err = objectField(m, "params"); err != nil {
 		return a.fault(c, err)
 	}
+	req.CreatedBy = guard.FromContext(c).Name()
 	ex, err := a.engine.StartExecution(c.Request().Context(), req)
 	if err != nil {
 		return a.fault(c, err)

@@ -15,7 +15,7 @@ const echo = "github.com/labstack/echo/v4"
 
 // rules are the import rules of README's Layout: cmd → api, web, hub, ops
 // → guard → auth, engine ← sqlite (the store); engine → dsl, expr, fault,
-// jsonvalue. Paths without
+// jsonvalue, quorum, schemaform. Paths without
 // a dot are the module's own (internal/…) or the standard library's.
 var rules = []struct {
 	pkg string
@@ -29,7 +29,7 @@ var rules = []struct {
 	notDirectly []string
 }{
 	// The engine is the domain: no transport, no store, no accounts.
-	{pkg: "internal/engine", only: []string{"internal/dsl", "internal/expr", "internal/fault", "internal/jsonvalue"},
+	{pkg: "internal/engine", only: []string{"internal/dsl", "internal/expr", "internal/fault", "internal/jsonvalue", "internal/quorum", "internal/schemaform"},
 		never: []string{echo, "github.com/gorilla/websocket", "github.com/a-h/templ", "database/sql"}},
 	// Accounts are a domain too: no HTTP at all, not even the engine's
 	// client, and no SQL.

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,15 +83,16 @@ func TestRolesAndGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _, err := s.Authenticate(ctx, plain)
-	if err != nil || p.Role != auth.RoleApprover || p.User != "bob" {
+	if err != nil || p.Role != auth.RoleApprover || p.User != "bob" || !reflect.DeepEqual(p.Groups, []string{"ops"}) {
 		t.Fatalf("Authenticate: %+v %v", p, err)
 	}
-	// Leaving the group caps the token at bob's own role at once.
+	// Leaving the group caps the token at bob's own role at once, and
+	// the principal's groups (what approvals count) follow.
 	if err := s.SetMember(ctx, "ops", "bob", false); err != nil {
 		t.Fatal(err)
 	}
-	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer {
-		t.Errorf("after leaving ops the token acts as %s, want viewer", p.Role)
+	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer || len(p.Groups) != 0 {
+		t.Errorf("after leaving ops the token acts as %s in %v, want viewer in no group", p.Role, p.Groups)
 	}
 	// A token differing in one character, or a prefix, is refused.
 	for _, bad := range []string{plain[:len(plain)-1] + "x", plain[:len(plain)-1], "", auth.HashSecret(plain)} {
@@ -183,5 +185,33 @@ func TestRepeatedCharacterPasswordRefused(t *testing.T) {
 		if _, err := s.CreateUser(context.Background(), "rep", auth.RoleViewer, pw); fault.Code(err) != fault.EINVALID {
 			t.Errorf("CreateUser(%q): %v, want EINVALID", pw, err)
 		}
+	}
+}
+
+// TestRoleOrder: viewer < requester < approver < admin, each role
+// including the ones below it; ParseRole knows them all and names them
+// when it refuses one.
+func TestRoleOrder(t *testing.T) {
+	t.Parallel()
+	order := []auth.Role{auth.RoleViewer, auth.RoleRequester, auth.RoleApprover, auth.RoleAdmin}
+	if len(auth.Roles) != len(order) {
+		t.Fatalf("Roles = %v, want %v", auth.Roles, order)
+	}
+	for i, r := range order {
+		if auth.Roles[i] != r {
+			t.Errorf("Roles[%d] = %s, want %s (weakest first)", i, auth.Roles[i], r)
+		}
+		if got, err := auth.ParseRole(" " + strings.ToUpper(string(r)) + " "); err != nil || got != r {
+			t.Errorf("ParseRole(%s) = %q, %v", r, got, err)
+		}
+		for j, need := range order {
+			if got, want := r.Allows(need), i >= j; got != want {
+				t.Errorf("%s.Allows(%s) = %v, want %v", r, need, got, want)
+			}
+		}
+	}
+	_, err := auth.ParseRole("boss")
+	if fault.Code(err) != fault.EINVALID || !strings.Contains(fault.Message(err), "requester") {
+		t.Errorf("ParseRole(boss) = %v, want EINVALID naming every role", err)
 	}
 }

@@ -21,7 +21,7 @@ func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error
 		return err
 	}
 	if role.rank() == 0 {
-		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return unknownRole(string(role))
 	}
 	g := &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}
 	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateGroup(ctx, g) }); err != nil {

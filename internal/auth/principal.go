@@ -6,7 +6,10 @@ import "time"
 type Principal struct {
 	// User is the account name ("" for a callback token).
 	User string
-	Role Role
+	// Groups are the account's groups as the request found them: who may
+	// decide an approval, and for which of its rules, depends on them.
+	Groups []string
+	Role   Role
 	// Method is how it authenticated: "session", "token", "callback", or
 	// "off" when authentication is disabled.
 	Method string

@@ -13,6 +13,10 @@ type Role string
 const (
 	// RoleViewer reads everything: workflows, executions, tasks, actions.
 	RoleViewer Role = "viewer"
+	// RoleRequester also starts executions, so that the people who ask
+	// for something need not be admins; it decides nothing and changes no
+	// definition.
+	RoleRequester Role = "requester"
 	// RoleApprover also decides actions: callbacks and dashboard decisions.
 	RoleApprover Role = "approver"
 	// RoleAdmin also manages workflows, executions, users, groups and tokens.
@@ -20,16 +24,18 @@ const (
 )
 
 // Roles lists the roles, weakest first.
-var Roles = []Role{RoleViewer, RoleApprover, RoleAdmin}
+var Roles = []Role{RoleViewer, RoleRequester, RoleApprover, RoleAdmin}
 
 func (r Role) rank() int {
 	switch r {
 	case RoleViewer:
 		return 1
-	case RoleApprover:
+	case RoleRequester:
 		return 2
-	case RoleAdmin:
+	case RoleApprover:
 		return 3
+	case RoleAdmin:
+		return 4
 	}
 	return 0
 }
@@ -41,9 +47,14 @@ func (r Role) Allows(need Role) bool { return r.rank() > 0 && r.rank() >= need.r
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
 	if r.rank() == 0 {
-		return "", fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", s)
+		return "", unknownRole(s)
 	}
 	return r, nil
+}
+
+// unknownRole is the refusal of a role name that is none of Roles.
+func unknownRole(s string) error {
+	return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver, requester or viewer.", s)
 }
 
 func maxRole(a, b Role) Role {

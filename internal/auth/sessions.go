@@ -44,7 +44,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, plain string) (*Principa
 	if err != nil {
 		return nil, errBadToken
 	}
-	return &Principal{User: u.Name, Role: u.Effective(), Method: MethodSession, Session: h, Expires: sess.ExpiresAt}, nil
+	return &Principal{User: u.Name, Groups: u.GroupNames(), Role: u.Effective(), Method: MethodSession, Session: h, Expires: sess.ExpiresAt}, nil
 }
 
 // EndSession logs a session out.

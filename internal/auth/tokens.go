@@ -41,7 +41,7 @@ func (s *Service) CreateToken(ctx context.Context, user, name string, role Role,
 		return "", nil, fault.Errorf(fault.EINVALID, "A token needs a name of 1 to 100 characters.")
 	}
 	if role.rank() == 0 {
-		return "", nil, fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return "", nil, unknownRole(string(role))
 	}
 	u, err := s.GetUser(ctx, user)
 	if err != nil {
@@ -125,5 +125,5 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*Principal, *
 	if err != nil {
 		return nil, nil, errBadToken
 	}
-	return &Principal{User: u.Name, Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}, t, nil
+	return &Principal{User: u.Name, Groups: u.GroupNames(), Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}, t, nil
 }

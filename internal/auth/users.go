@@ -19,6 +19,18 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// GroupNames lists the names of the user's groups.
+func (u *User) GroupNames() []string {
+	if len(u.Groups) == 0 {
+		return nil
+	}
+	out := make([]string, len(u.Groups))
+	for i, g := range u.Groups {
+		out[i] = g.Name
+	}
+	return out
+}
+
 // Effective is the strongest of the user's role and its groups' roles.
 func (u *User) Effective() Role {
 	r := u.Role
@@ -43,7 +55,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 		return nil, err
 	}
 	if role.rank() == 0 {
-		return nil, fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return nil, unknownRole(string(role))
 	}
 	h, err := s.hash(password)
 	if err != nil {
@@ -67,7 +79,7 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 // demote it.
 func (s *Service) UpdateUser(ctx context.Context, name string, role Role, password string) error {
 	if role.rank() == 0 {
-		return fault.Errorf(fault.EINVALID, "Unknown role %q: want admin, approver or viewer.", role)
+		return unknownRole(string(role))
 	}
 	// Hash before the transaction (bcrypt is slow); a refused password is
 	// told after the account and the last-admin checks, as it always was.

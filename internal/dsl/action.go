@@ -36,10 +36,15 @@ var actionKeys = []string{"name", "description", "tags", "base", "base-input", "
 // ParseActions parses a document of ad-hoc actions: `version: '2.0'` and
 // one or more named actions. The error, if any, is an *Error.
 func ParseActions(src []byte) ([]*Action, error) {
+	return parseActions(src, nil)
+}
+
+func parseActions(src []byte, check InputCheck) ([]*Action, error) {
 	p, root, entries, err := parseTop(src, "the definition must be a mapping of 'version' and actions")
 	if err != nil {
 		return nil, err
 	}
+	p.check = check
 	var out []*Action
 	versionSeen := false
 	for i, e := range entries {
@@ -127,6 +132,13 @@ func (p *parser) action(e pair) (*Action, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	var inputNode *yaml.Node
+	if f, ok := lookup(entries, "base-input"); ok {
+		inputNode = f.Value
+	}
+	if err := p.checkInput(a.Base, a.BaseInput, t.InlineInput, inputNode, base.Value, e.KeyNode); err != nil {
+		return nil, err
 	}
 	if len(t.InlineInput) > 0 {
 		if a.BaseInput == nil {

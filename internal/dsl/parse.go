@@ -14,10 +14,15 @@ import (
 // Parse parses and validates a workflow-definition document: `version:
 // '2.0'` plus one or more named workflows. The error, if any, is an *Error.
 func Parse(src []byte) (*Document, error) {
+	return parseDocument(src, nil)
+}
+
+func parseDocument(src []byte, check InputCheck) (*Document, error) {
 	p, root, entries, err := parseTop(src, "the definition must be a mapping of 'version' and workflows")
 	if err != nil {
 		return nil, err
 	}
+	p.check = check
 	doc := &Document{}
 	var versionSeen bool
 	for i, e := range entries {
@@ -460,6 +465,18 @@ func (p *parser) task(wf *Workflow, e pair, defaults []pair) (*Task, error) {
 	}
 	if t.Action == "" && t.Workflow == "" {
 		t.Action = "std.noop"
+	}
+	if t.Action != "" {
+		var inputNode, line *yaml.Node
+		if f, ok := lookup(entries, "input"); ok {
+			inputNode = f.Value
+		}
+		if f, ok := lookup(entries, "action"); ok {
+			line = f.Value
+		}
+		if err := p.checkInput(t.Action, t.Input, t.InlineInput, inputNode, line, e.KeyNode); err != nil {
+			return nil, err
+		}
 	}
 	// Task-defaults: the task's own policy values win. An on-* clause of the
 	// defaults applies only when the task has no clause of that kind, minus

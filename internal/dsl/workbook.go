@@ -23,10 +23,15 @@ var workbookKeys = []string{"version", "name", "description", "tags", "actions",
 // ParseWorkbook parses and validates a workbook. The error, if any, is an
 // *Error positioned in src.
 func ParseWorkbook(src []byte) (*Workbook, error) {
+	return parseWorkbook(src, nil)
+}
+
+func parseWorkbook(src []byte, check InputCheck) (*Workbook, error) {
 	p, root, entries, err := parseTop(src, "the workbook must be a mapping of 'version', 'name', 'workflows' and 'actions'")
 	if err != nil {
 		return nil, err
 	}
+	p.check = check
 	if err := checkKeys(entries, workbookKeys, "the workbook"); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ type parser struct {
 	starts []int    // byte offset in src where each line starts
 	budget int
 	active map[*yaml.Node]bool // anchors being expanded, to catch self-reference
+	check  InputCheck          // nil: inputs are not checked
 }
 
 func newParser(src []byte) *parser {

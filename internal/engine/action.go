@@ -30,8 +30,19 @@ type Completion struct {
 	Output    any
 	HasOutput bool
 	Via       string
-	// Comment is a person's note on a decision, kept in the timeline.
+	// Comment is what the person deciding said: kept with a vote, and in
+	// the timeline unless Note is set.
 	Comment string
+	// Note is how the timeline names the completion ("by alice", "looks
+	// fine — alice"); "" means Comment.
+	Note string
+	// Decider is the person deciding; nil for credentials that are no
+	// person's and for in-process callers. A SUCCESS or ERROR completion
+	// of an approval is that person's vote (vote.go), which needs one.
+	Decider *Decider
+	// Override, with a Reason, is an admin deciding an approval alone.
+	Override bool
+	Reason   string
 	// Authorize, when set, decides whether the sender may move this action
 	// to State: it sees the action's id and whether it is asynchronous, and
 	// returns an fault.EFORBIDDEN error to refuse (guard.MayMoveAction,
@@ -102,10 +113,11 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 		c.Via = ViaAPI
 	}
 	var out *ActionExecution
+	var refused error
 	for attempt := 0; ; attempt++ {
 		err = e.update(ctx, func(w *work) error {
 			a, rep, err := w.applyCompletion(id, c, outJSON)
-			out, repeated = a, rep
+			out, repeated, refused = a, rep, w.refused
 			return err
 		})
 		// A guarded update lost a race with another writer: look again,
@@ -117,6 +129,9 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	}
 	if err != nil {
 		return nil, false, err
+	}
+	if refused != nil {
+		return nil, false, refused // a vote refused: its audit record is committed
 	}
 	return out, repeated, nil
 }
@@ -140,6 +155,12 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 			return nil, false, err
 		}
 	}
+	if a.ApprovalJSON != nil && (c.State == StateSuccess || c.State == StateError) {
+		return w.vote(a, t, ex, c)
+	}
+	if c.Override {
+		return nil, false, fault.Errorf(fault.EINVALID, "override: only an approval (std.approval) is decided by override; action execution %s is %s.", a.ID, a.Name)
+	}
 	if c.Authorize != nil {
 		if err := c.Authorize(a.ID, a.Async, c.State); err != nil {
 			return nil, false, err
@@ -160,7 +181,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	case StatePaused, StateRunning:
 		return a, false, w.pauseOrResumeAction(a, c.State)
 	}
-	if err := w.completeActionIn(a, t, ex, c.State, outJSON, c.Via, c.Comment); err != nil {
+	if err := w.completeActionIn(a, t, ex, c.State, outJSON, c.Via, c.note()); err != nil {
 		return nil, false, err
 	}
 	return a, false, nil
@@ -382,6 +403,9 @@ type RunRequest struct {
 	Namespace   string
 	RunSync     bool
 	SaveResult  bool
+	// CreatedBy is who runs it ("" when authentication is off): for an
+	// approval, who asks unless its requested_by says otherwise.
+	CreatedBy string
 }
 
 // RunAction runs an ad-hoc action. An async action, or one whose result is
@@ -422,6 +446,11 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		InputJSON:         inputJSON,
 		CreatedAt:         now,
 		UpdatedAt:         now,
+	}
+	if act.isApproval() {
+		if a.ApprovalJSON, err = approvalRequest(act, input, req.CreatedBy); err != nil {
+			return nil, err
+		}
 	}
 	if !req.RunSync && (req.SaveResult || act.async) {
 		a.ID = newID()

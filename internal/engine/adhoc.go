@@ -36,7 +36,7 @@ func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope s
 	if scope != ScopePrivate && scope != ScopePublic {
 		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
-	specs, err := dsl.ParseActions([]byte(definition))
+	specs, err := dsl.ParseActionsChecked([]byte(definition), checkDefinitionInput)
 	if err != nil {
 		return nil, invalidDSL(err)
 	}

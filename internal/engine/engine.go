@@ -252,6 +252,9 @@ type work struct {
 	// transaction's writes: one count per transaction, not per task.
 	counted string
 	tasks   int
+	// refused is a vote refused by this transaction, which commits only
+	// the refusal's audit record; DeliverResult returns it after.
+	refused error
 }
 
 // executionOf reads a task's workflow execution and its parsed definition.

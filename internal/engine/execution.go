@@ -22,6 +22,9 @@ type StartRequest struct {
 	Input             map[string]any
 	Params            map[string]any
 	SourceExecutionID string
+	// CreatedBy is who starts it: the account's name, "" when
+	// authentication is off or for an in-process start.
+	CreatedBy string
 }
 
 // StartExecution starts a workflow. The returned execution is committed
@@ -105,6 +108,7 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		ContextJSON:       "{}",
 		Definition:        wf.Definition,
 		ProjectID:         wf.ProjectID,
+		CreatedBy:         req.CreatedBy,
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}

@@ -74,8 +74,12 @@ type Execution struct {
 	PublishedGlobalJSON string
 	Definition          string // the workflow's YAML as it was when the execution started
 	ProjectID           string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// CreatedBy is the account that started it ("" when authentication is
+	// off, or for an in-process start); a sub-workflow inherits its
+	// parent's. It never changes.
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Task type values.
@@ -137,8 +141,79 @@ type ActionExecution struct {
 	CompletedAt  *time.Time
 	// ItemIndex is the with-items index (0 for ordinary tasks).
 	ItemIndex int
+	// ApprovalJSON is, for an approval (std.approval, or an ad-hoc action
+	// built on it), its request as evaluated when it started (see
+	// Approval); nil for any other action.
+	ApprovalJSON *string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ApprovalVote is one person's vote on an approval. A person votes once;
+// an admin's override replaces their earlier vote.
+type ApprovalVote struct {
+	ActionExecutionID string
+	User              string // "" for the local admin when authentication is off
+	Approve           bool
+	// Override is an admin deciding alone.
+	Override bool
+	// AnswerJSON is the output the vote came with, as canonical JSON: an
+	// approval's answer, or what a rejection said; nil when none.
+	AnswerJSON *string
+	Comment    string
+	Channel    string // dashboard, api or cli
+	// Rule is the index of the rule of the approval's required that the
+	// vote counts for, as of the last tally; -1 for none (a rejection, an
+	// override, or an approval beyond what the rules ask).
+	Rule int
+	// Groups are the voter's groups when they voted: the tally counts
+	// them, not today's.
+	Groups    []string
 	CreatedAt time.Time
-	UpdatedAt time.Time
+}
+
+// Kinds of audit records.
+const (
+	AuditDecision = "decision" // a person's vote or completion
+	AuditOverride = "override" // an admin deciding an approval alone
+	AuditTimeout  = "timeout"  // a timeout ended the wait
+	AuditAdmin    = "admin"    // an administrative act
+)
+
+// Outcomes of audit records.
+const (
+	AuditAccepted = "accepted"
+	AuditRefused  = "refused"
+)
+
+// AuditRecord is one attempt to decide, accepted or refused: who, when,
+// through what, with what, having been shown what. Records are appended in
+// the transaction of the attempt (Tx.AppendAudit), refused ones too, and
+// never changed.
+type AuditRecord struct {
+	ID      int64 // assigned by the store, in order
+	At      time.Time
+	Actor   string // the account; "" for the local admin when authentication is off
+	Channel string // dashboard, api, cli, timeout…
+	Addr    string // the client's address, when known
+	Kind    string // AuditDecision, AuditOverride, AuditTimeout or AuditAdmin
+	// ActionExecutionID is the action decided on ("" for admin records
+	// about no action).
+	ActionExecutionID string
+	State             State  // the state asked for (SUCCESS approves, ERROR rejects)
+	Outcome           string // AuditAccepted or AuditRefused
+	// Reason says why a refusal was refused, or an override's reason, or
+	// what an accepted attempt did ("1 more from security").
+	Reason  string
+	Comment string
+	// AnswerJSON is the output sent, as canonical JSON ("" for none).
+	AnswerJSON string
+	// Groups are the actor's groups at that moment.
+	Groups []string
+	// ShownDigest is the SHA-256 (hex) of the canonical JSON of what the
+	// decider was shown: the approval's title, description, context and
+	// schema as evaluated (Approval.ShownDigest).
+	ShownDigest string
 }
 
 // Job is durable work for the engine's worker: running an action's I/O now,

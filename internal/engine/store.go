@@ -56,6 +56,12 @@ type Reader interface {
 	ListWorkbooks(ctx context.Context) ([]*Workbook, error)
 	// TaskTimeout returns the due time of a task's timeout job, nil if none.
 	TaskTimeout(ctx context.Context, taskID string) (*time.Time, error)
+	// ApprovalVotes returns the votes on an approval, in the order they
+	// were first cast.
+	ApprovalVotes(ctx context.Context, actionID string) ([]*ApprovalVote, error)
+	// AuditRecords returns the audit records about an action execution
+	// ("" for all of them), oldest first.
+	AuditRecords(ctx context.Context, actionID string) ([]*AuditRecord, error)
 }
 
 // Tx is a write transaction.
@@ -103,6 +109,13 @@ type Tx interface {
 
 	// AddStateChanges appends events to the timeline.
 	AddStateChanges(ctx context.Context, events []Event) error
+
+	// PutApprovalVote records a vote: a new one, or one that replaces the
+	// same person's vote on the same approval (an override, or a new
+	// tally's rule). Its place in the order of votes is the first one's.
+	PutApprovalVote(ctx context.Context, v *ApprovalVote) error
+	// AppendAudit appends an audit record and sets its ID.
+	AppendAudit(ctx context.Context, r *AuditRecord) error
 
 	AddJob(ctx context.Context, j *Job) error
 	DeleteJob(ctx context.Context, id int64) error

@@ -69,6 +69,7 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		ContextJSON:       "{}",
 		Definition:        wf.Definition,
 		ProjectID:         ex.ProjectID,
+		CreatedBy:         ex.CreatedBy,
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}

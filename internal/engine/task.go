@@ -343,6 +343,12 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
+	var approval *string
+	if act.isApproval() {
+		if approval, err = approvalRequest(act, input, ex.CreatedBy); err != nil {
+			return w.failTask(ex, spec, t, err.Error())
+		}
+	}
 	now := w.e.now()
 	a := &ActionExecution{
 		ID:                  newID(),
@@ -356,6 +362,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 		ProjectID:           ex.ProjectID,
 		Async:               act.async,
 		InputJSON:           inputJSON,
+		ApprovalJSON:        approval,
 		ItemIndex:           index,
 		CreatedAt:           now,
 		UpdatedAt:           now,

@@ -91,5 +91,8 @@ func (w *work) timeoutTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 	info := fmt.Sprintf("Task timed out [timeout(s)=%s].", fmtSeconds(rc.Timeout))
 	rc.TimedOut = true
 	setRuntime(t, rc)
+	if err := w.auditTimeout(t, info); err != nil {
+		return err
+	}
 	return w.finishTask(ex, spec, t, StateError, &info, []any{})
 }

@@ -15,7 +15,7 @@ import (
 // the workbook they name one another by their short names.
 
 func parseWorkbook(definition string) (*dsl.Workbook, error) {
-	wb, err := dsl.ParseWorkbook([]byte(definition))
+	wb, err := dsl.ParseWorkbookChecked([]byte(definition), checkDefinitionInput)
 	if err != nil {
 		return nil, invalidDSL(err)
 	}

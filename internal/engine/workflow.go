@@ -20,7 +20,7 @@ const (
 
 // parseDefinition parses a workflow document and maps its errors to fault.EINVALID.
 func parseDefinition(text string) (*dsl.Document, error) {
-	doc, err := dsl.Parse([]byte(text))
+	doc, err := dsl.ParseChecked([]byte(text), checkDefinitionInput)
 	if err != nil {
 		return nil, invalidDSL(err)
 	}

@@ -24,10 +24,12 @@ const (
 	Public Access = "public"
 	// AnyUser routes need credentials of any role.
 	AnyUser Access = "user"
-	// Viewer, Approver and Admin need that role or a stronger one.
-	Viewer   Access = Access(auth.RoleViewer)
-	Approver Access = Access(auth.RoleApprover)
-	Admin    Access = Access(auth.RoleAdmin)
+	// Viewer, Requester, Approver and Admin need that role or a stronger
+	// one.
+	Viewer    Access = Access(auth.RoleViewer)
+	Requester Access = Access(auth.RoleRequester)
+	Approver  Access = Access(auth.RoleApprover)
+	Admin     Access = Access(auth.RoleAdmin)
 )
 
 // Rule is one row of the policy: a route (method and Echo path pattern)
@@ -55,7 +57,8 @@ var Policy = []Rule{
 	{"HEAD", "/v3/auth/tokens", AnyUser, API, false},
 	{"DELETE", "/v3/auth/tokens", AnyUser, API, false},
 
-	// Mistral v2: viewers read; approvers deliver results; admins manage.
+	// Mistral v2: viewers read; requesters start executions; approvers
+	// deliver results; admins manage.
 	{"POST", "/v2/workflows", Admin, API, false},
 	{"PUT", "/v2/workflows", Admin, API, false},
 	{"PUT", "/v2/workflows/:id", Admin, API, false},
@@ -63,7 +66,7 @@ var Policy = []Rule{
 	{"GET", "/v2/workflows", Viewer, API, false},
 	{"GET", "/v2/workflows/:id", Viewer, API, false},
 	{"DELETE", "/v2/workflows/:id", Admin, API, false},
-	{"POST", "/v2/executions", Admin, API, false},
+	{"POST", "/v2/executions", Requester, API, false},
 	{"GET", "/v2/executions", Viewer, API, false},
 	{"GET", "/v2/executions/:id", Viewer, API, false},
 	{"PUT", "/v2/executions/:id", Admin, API, false},
@@ -140,7 +143,7 @@ var Policy = []Rule{
 	{"GET", "/tasks/:id/:file", Viewer, Page, false},
 	{"GET", "/workflows", Viewer, Page, false},
 	{"GET", "/workflows/:name", Viewer, Page, false},
-	{"POST", "/workflows/:name/executions", Admin, Page, false},
+	{"POST", "/workflows/:name/executions", Requester, Page, false},
 	{"GET", "/action-definitions", Viewer, Page, false},
 	{"GET", "/action-definitions/:name", Viewer, Page, false},
 	{"GET", "/workbooks", Viewer, Page, false},

@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -15,17 +16,17 @@ import (
 // once. A bad entry is an EINVALID *fault.Error naming it.
 func ParseApprovers(list []any) ([]string, error) {
 	if len(list) > MaxApprovers {
-		return nil, fault.Errorf(fault.EINVALID, "approvers: %d entries, at most %d (name a group instead)", len(list), MaxApprovers)
+		return nil, inputErr([]any{"approvers"}, "approvers: %d entries, at most %d (name a group instead)", len(list), MaxApprovers)
 	}
 	out := make([]string, 0, len(list))
 	seen := make(map[string]bool, len(list))
 	for i, v := range list {
 		s, ok := v.(string)
 		if !ok {
-			return nil, fault.Errorf(fault.EINVALID, "approvers[%d]: want a string like user:<name> or group:<name>, got %s", i, jsonType(v))
+			return nil, inputErr([]any{"approvers", i}, "approvers[%d]: want a string like user:<name> or group:<name>, got %s", i, jsonType(v))
 		}
 		if _, _, err := cutEntry(s); err != nil {
-			return nil, fault.Errorf(fault.EINVALID, "approvers[%d]: %q: %s", i, s, err.Message)
+			return nil, inputErr([]any{"approvers", i}, "approvers[%d]: %q: %s", i, s, err.Message)
 		}
 		if !seen[s] {
 			seen[s] = true
@@ -33,6 +34,26 @@ func ParseApprovers(list []any) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// InputError locates what ParseApprovers or ParseRequired refuses, so
+// that a caller holding the definition the input came from can point at
+// the line and column of the bad value. The refusals are fault.EINVALID
+// errors wrapping one (errors.As); their message says the same in words.
+type InputError struct {
+	// Path leads from the input's top to the bad value: the parameter's
+	// name ("approvers", "required"), then list indexes (int) and keys
+	// (string), e.g. ["required", 1, "count"].
+	Path    []any
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Message }
+
+// inputErr is an EINVALID refusal of the value at path.
+func inputErr(path []any, format string, args ...any) error {
+	e := &InputError{Path: path, Message: fmt.Sprintf(format, args...)}
+	return fault.Wrap(e, fault.EINVALID, e.Message)
 }
 
 // cutEntry splits an approvers entry into its kind ("user" or "group")
@@ -72,30 +93,30 @@ func ParseRequired(v any) ([]Rule, error) {
 	case []any:
 		return parseRules(v)
 	case map[string]any:
-		return nil, fault.Errorf(fault.EINVALID, "required: want a number or a list of rules; put this rule in a list: [{...}]")
+		return nil, inputErr([]any{"required"}, "required: want a number or a list of rules; put this rule in a list: [{...}]")
 	}
 	n, ok := wholeNumber(v)
 	if !ok {
-		return nil, fault.Errorf(fault.EINVALID, "required: want a whole number or a list of rules, got %s", describe(v))
+		return nil, inputErr([]any{"required"}, "required: want a whole number or a list of rules, got %s", describe(v))
 	}
 	if n < 1 || n > MaxCount {
-		return nil, fault.Errorf(fault.EINVALID, "required: want 1 to %d people, got %d", MaxCount, n)
+		return nil, inputErr([]any{"required"}, "required: want 1 to %d people, got %d", MaxCount, n)
 	}
 	return []Rule{{Count: int(n)}}, nil
 }
 
 func parseRules(list []any) ([]Rule, error) {
 	if len(list) == 0 {
-		return nil, fault.Errorf(fault.EINVALID, "required: the list of rules is empty; give at least one rule, or leave required out for one person")
+		return nil, inputErr([]any{"required"}, "required: the list of rules is empty; give at least one rule, or leave required out for one person")
 	}
 	if len(list) > MaxRules {
-		return nil, fault.Errorf(fault.EINVALID, "required: %d rules, at most %d", len(list), MaxRules)
+		return nil, inputErr([]any{"required"}, "required: %d rules, at most %d", len(list), MaxRules)
 	}
 	rules := make([]Rule, 0, len(list))
 	for i, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, fault.Errorf(fault.EINVALID, "required[%d]: want a rule like {group: <name>, count: N}, got %s", i, describe(item))
+			return nil, inputErr([]any{"required", i}, "required[%d]: want a rule like {group: <name>, count: N}, got %s", i, describe(item))
 		}
 		r, err := parseRule(i, m)
 		if err != nil {
@@ -110,7 +131,7 @@ func parseRule(i int, m map[string]any) (Rule, error) {
 	r := Rule{Count: 1}
 	for k := range m {
 		if k != "group" && k != "user" && k != "count" {
-			return r, fault.Errorf(fault.EINVALID, "required[%d]: unknown key %q (a rule has group, user and count)", i, k)
+			return r, inputErr([]any{"required", i, k}, "required[%d]: unknown key %q (a rule has group, user and count)", i, k)
 		}
 	}
 	for _, key := range []string{"group", "user"} {
@@ -120,10 +141,10 @@ func parseRule(i int, m map[string]any) (Rule, error) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return r, fault.Errorf(fault.EINVALID, "required[%d].%s: want a name, got %s", i, key, describe(v))
+			return r, inputErr([]any{"required", i, key}, "required[%d].%s: want a name, got %s", i, key, describe(v))
 		}
 		if err := checkName(s); err != nil {
-			return r, fault.Errorf(fault.EINVALID, "required[%d].%s: %s", i, key, err.Message)
+			return r, inputErr([]any{"required", i, key}, "required[%d].%s: %s", i, key, err.Message)
 		}
 		if key == "group" {
 			r.Group = s
@@ -132,20 +153,20 @@ func parseRule(i int, m map[string]any) (Rule, error) {
 		}
 	}
 	if r.Group != "" && r.User != "" {
-		return r, fault.Errorf(fault.EINVALID, "required[%d]: a rule names a group or a user, not both", i)
+		return r, inputErr([]any{"required", i}, "required[%d]: a rule names a group or a user, not both", i)
 	}
 	if v, ok := m["count"]; ok {
 		n, ok := wholeNumber(v)
 		if !ok {
-			return r, fault.Errorf(fault.EINVALID, "required[%d].count: want a whole number, got %s", i, describe(v))
+			return r, inputErr([]any{"required", i, "count"}, "required[%d].count: want a whole number, got %s", i, describe(v))
 		}
 		if n < 1 || n > MaxCount {
-			return r, fault.Errorf(fault.EINVALID, "required[%d].count: want 1 to %d, got %d", i, MaxCount, n)
+			return r, inputErr([]any{"required", i, "count"}, "required[%d].count: want 1 to %d, got %d", i, MaxCount, n)
 		}
 		r.Count = int(n)
 	}
 	if r.User != "" && r.Count != 1 {
-		return r, fault.Errorf(fault.EINVALID, "required[%d].count: a user rule counts one person, got %d", i, r.Count)
+		return r, inputErr([]any{"required", i, "count"}, "required[%d].count: a user rule counts one person, got %d", i, r.Count)
 	}
 	return r, nil
 }

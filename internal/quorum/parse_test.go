@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,5 +118,42 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Errorf("error %q has code %q, want %q", err, fault.Code(err), fault.EINVALID)
 	case !strings.Contains(err.Error(), want):
 		t.Errorf("error %q, want it to contain %q", err, want)
+	}
+}
+
+// TestInputErrorPath: each refusal says where the bad value is, so that
+// a workflow's author is pointed at its line and column.
+func TestInputErrorPath(t *testing.T) {
+	tests := []struct {
+		name     string
+		parse    func() error
+		wantPath []any
+	}{
+		{"approver entry", func() error { _, err := ParseApprovers([]any{"user:a", "boss"}); return err }, []any{"approvers", 1}},
+		{"approver type", func() error { _, err := ParseApprovers([]any{3.0}); return err }, []any{"approvers", 0}},
+		{"required number", func() error { _, err := ParseRequired(0.5); return err }, []any{"required"}},
+		{"required object", func() error { _, err := ParseRequired(map[string]any{"count": 1}); return err }, []any{"required"}},
+		{"rule type", func() error { _, err := ParseRequired([]any{map[string]any{"count": 1}, "x"}); return err }, []any{"required", 1}},
+		{"rule count", func() error {
+			_, err := ParseRequired([]any{map[string]any{"group": "g", "count": 0}})
+			return err
+		}, []any{"required", 0, "count"}},
+		{"rule group", func() error { _, err := ParseRequired([]any{map[string]any{"group": 5.0}}); return err }, []any{"required", 0, "group"}},
+		{"rule key", func() error { _, err := ParseRequired([]any{map[string]any{"team": "x"}}); return err }, []any{"required", 0, "team"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.parse()
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v does not wrap an *InputError", err)
+			}
+			if !reflect.DeepEqual(ie.Path, tt.wantPath) {
+				t.Errorf("path = %#v, want %#v", ie.Path, tt.wantPath)
+			}
+			if fault.Code(err) != fault.EINVALID || fault.Message(err) != ie.Message {
+				t.Errorf("code %s message %q; want EINVALID with the InputError's message %q", fault.Code(err), fault.Message(err), ie.Message)
+			}
+		})
 	}
 }

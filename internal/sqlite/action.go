@@ -12,7 +12,7 @@ import (
 var actionExecutions = &resource{
 	table: "action_executions",
 	columns: "id, name, workflow_name, workflow_namespace, task_name, task_execution_id, workflow_execution_id, state, state_info, " +
-		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index",
+		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "workflow_name": kindText, "workflow_namespace": kindText, "task_name": kindText,
 		"task_execution_id": kindText, "workflow_execution_id": kindText, "state": kindText, "state_info": kindText,
@@ -26,14 +26,14 @@ type actionRow struct {
 	a                                                 engine.ActionExecution
 	state, created, upd                               string
 	wfName, taskName, taskID, exID, info, output, req sql.NullString
-	via, completed                                    sql.NullString
+	via, completed, approval                          sql.NullString
 	accepted, async                                   int
 }
 
 func (r *actionRow) appendDests(d []any) []any {
 	a := &r.a
 	return append(d, &a.ID, &a.Name, &r.wfName, &a.WorkflowNamespace, &r.taskName, &r.taskID, &r.exID, &r.state, &r.info,
-		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex)
+		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex, &r.approval)
 }
 
 func (r *actionRow) action() *engine.ActionExecution {
@@ -41,13 +41,13 @@ func (r *actionRow) action() *engine.ActionExecution {
 	a.WorkflowName, a.TaskName, a.TaskExecutionID, a.WorkflowExecutionID = nullStr(r.wfName), nullStr(r.taskName), nullStr(r.taskID), nullStr(r.exID)
 	a.State, a.StateInfo, a.Accepted, a.Async = engine.State(r.state), nullStr(r.info), r.accepted != 0, r.async != 0
 	a.OutputJSON, a.RequestJSON, a.CompletedVia, a.CompletedAt = nullStr(r.output), nullStr(r.req), nullStr(r.via), parseTimePtr(r.completed)
-	a.CreatedAt, a.UpdatedAt = parseTime(r.created), parseTime(r.upd)
+	a.CreatedAt, a.UpdatedAt, a.ApprovalJSON = parseTime(r.created), parseTime(r.upd), nullStr(r.approval)
 	return a
 }
 
 func scanAction(s scanner) (*engine.ActionExecution, error) {
 	var r actionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 22))...); err != nil {
 		return nil, err
 	}
 	return r.action(), nil
@@ -71,7 +71,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 61))))
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 63))))
 	err := r.db.QueryRowContext(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.
@@ -102,11 +102,11 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Name, strOrNil(a.WorkflowName), a.WorkflowNamespace, strOrNil(a.TaskName), strOrNil(a.TaskExecutionID),
 		strOrNil(a.WorkflowExecutionID), string(a.State), strOrNil(a.StateInfo), a.Description, a.ProjectID,
 		boolInt(a.Accepted), boolInt(a.Async), a.InputJSON, strOrNil(a.OutputJSON), strOrNil(a.RequestJSON),
-		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), a.ItemIndex)
+		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), a.ItemIndex, strOrNil(a.ApprovalJSON))
 	return dbErr(err, "create action execution")
 }
 

@@ -11,12 +11,13 @@ import (
 var executions = &resource{
 	table: "workflow_executions",
 	columns: "id, workflow_id, workflow_name, workflow_namespace, description, tags, params, task_execution_id, root_execution_id, " +
-		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global",
+		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global, created_by",
 	fields: map[string]fieldKind{
 		"id": kindText, "workflow_id": kindText, "workflow_name": kindText, "workflow_namespace": kindText,
 		"description": kindText, "tags": kindText, "params": kindText, "task_execution_id": kindText,
 		"root_execution_id": kindText, "state": kindText, "state_info": kindText, "input": kindText,
 		"output": kindText, "project_id": kindText, "created_at": kindTime, "updated_at": kindTime,
+		"created_by": kindText,
 	},
 }
 
@@ -30,7 +31,7 @@ type executionRow struct {
 func (r *executionRow) appendDests(d []any) []any {
 	e := &r.e
 	return append(d, &e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
-		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON)
+		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON, &e.CreatedBy)
 }
 
 func (r *executionRow) execution() *engine.Execution {
@@ -43,7 +44,7 @@ func (r *executionRow) execution() *engine.Execution {
 
 func scanExecution(s scanner) (*engine.Execution, error) {
 	var r executionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 19))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 20))...); err != nil {
 		return nil, err
 	}
 	return r.execution(), nil
@@ -63,11 +64,11 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		strOrNil(e.TaskExecutionID), strOrNil(e.RootExecutionID), string(e.State), strOrNil(e.StateInfo),
 		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, fmtTime(e.CreatedAt), fmtTime(e.UpdatedAt),
-		jsonOrEmpty(e.PublishedGlobalJSON))
+		jsonOrEmpty(e.PublishedGlobalJSON), e.CreatedBy)
 	return dbErr(err, "create execution")
 }
 

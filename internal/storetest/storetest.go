@@ -18,7 +18,11 @@
 //     back as U+FFFD);
 //   - the inbox: pending asynchronous actions only, case-insensitive literal
 //     search of their input and their execution's, keyset pages both ways;
-//   - deleting an execution takes its jobs, timeline and callback tokens.
+//   - deleting an execution takes its jobs, timeline and callback tokens;
+//   - who started an execution never changes;
+//   - approval votes: one per person, in the order first cast, replaced in
+//     place, deleted with their execution; audit records: appended in
+//     order, kept when their execution is deleted.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -67,6 +71,9 @@ func Run(t *testing.T, h Harness) {
 		{"GetActionScope", testGetActionScope},
 		{"DeleteExecutionTakesItsJobs", testDeleteExecutionTakesItsJobs},
 		{"Inbox", testInbox},
+		{"CreatedBy", testCreatedBy},
+		{"ApprovalVotes", testApprovalVotes},
+		{"Audit", testAudit},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},

@@ -29,6 +29,8 @@ func (s *Server) action(c echo.Context) error {
 	switch c.QueryParam("notice") {
 	case "decided":
 		v.Notice = &templates.Notice{Kind: "ok", Text: "Your decision was recorded."}
+	case "voted":
+		v.Notice = &templates.Notice{Kind: "ok", Text: "Your vote was recorded; the approval waits for more."}
 	case "conflict":
 		v.Notice = &templates.Notice{Kind: "warn", Text: conflictNotice}
 	}
@@ -40,6 +42,9 @@ type decisionRequest struct {
 	State   string
 	Output  string
 	Comment string
+	// Override and Reason: an admin deciding an approval alone.
+	Override bool
+	Reason   string
 }
 
 // decide serves POST /actions/<id>: the dashboard's way of delivering an
@@ -50,9 +55,12 @@ func (s *Server) decide(c echo.Context) error {
 	id := c.Param("id")
 	var req decisionRequest
 	req.State, req.Output, req.Comment = c.FormValue("state"), c.FormValue("output"), c.FormValue("comment")
+	req.Override, req.Reason = c.FormValue("override") == "true", strings.TrimSpace(c.FormValue("reason"))
 	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
 
-	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: noteBy(c, strings.TrimSpace(req.Comment))}
+	comment := strings.TrimSpace(req.Comment)
+	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: comment, Note: noteBy(c, comment),
+		Decider: guard.Decider(c, engine.ViaDashboard), Override: req.Override, Reason: req.Reason}
 	comp.Authorize = guard.AuthorizeMove(c)
 	switch comp.State {
 	case engine.StateSuccess, engine.StateError:
@@ -71,13 +79,23 @@ func (s *Server) decide(c echo.Context) error {
 	a, err := s.engine.UpdateActionExecution(c.Request().Context(), id, comp)
 	switch fault.Code(err) {
 	case "":
+		if a.ApprovalJSON != nil && !a.State.Completed() {
+			// A vote counted; the approval waits for more.
+			return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=voted")
+		}
 		// The same result delivered earlier by someone else is accepted
 		// as a no-op: say so rather than claim the decision.
-		if a.CompletedVia == nil || *a.CompletedVia != engine.ViaDashboard {
+		if a.ApprovalJSON == nil && (a.CompletedVia == nil || *a.CompletedVia != engine.ViaDashboard) {
 			return s.notRecorded(c, id, form, http.StatusOK)
 		}
 		return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=decided")
 	case fault.ECONFLICT:
+		if now, gerr := s.engine.GetActionExecution(c.Request().Context(), id); gerr == nil && !now.State.Completed() {
+			// A vote refused while the approval waits: another answer
+			// stands, or this person voted otherwise before.
+			form.Error = fault.Message(err) + " Nothing was changed."
+			return s.rerender(c, id, form, http.StatusConflict)
+		}
 		return s.notRecorded(c, id, form, http.StatusConflict)
 	case fault.EINVALID, fault.ETOOLARGE, fault.EFORBIDDEN:
 		form.Error = fault.Message(err) + " Nothing was changed."

@@ -96,7 +96,7 @@ func (s *Server) execution(c echo.Context) error {
 		Input:     jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json")),
 		Output:    jsonBlock(ex.OutputJSON, rawURL("executions", ex.ID, "output.json")),
 		Params:    jsonBlock(ex.ParamsJSON, rawURL("executions", ex.ID, "params.json")),
-		CreatedAt: ex.CreatedAt, UpdatedAt: ex.UpdatedAt,
+		CreatedAt: ex.CreatedAt, UpdatedAt: ex.UpdatedAt, CreatedBy: ex.CreatedBy,
 	}
 	if g := ex.PublishedGlobalJSON; g != "" && g != "{}" {
 		v.Global = jsonBlock(g, rawURL("executions", ex.ID, "published.json"))

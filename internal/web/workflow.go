@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/jsonview"
 	"github.com/sirocco-project/sirocco/web/templates"
@@ -132,7 +133,8 @@ func defaultInput(interfaceJSON string) string {
 func (s *Server) start(c echo.Context) error {
 	name, ns := workflowName(c), c.QueryParam("namespace")
 	form := templates.StartForm{Input: c.FormValue("input"), Description: c.FormValue("description")}
-	req := engine.StartRequest{WorkflowName: name, Namespace: ns, Description: strings.TrimSpace(form.Description)}
+	req := engine.StartRequest{WorkflowName: name, Namespace: ns, Description: strings.TrimSpace(form.Description),
+		CreatedBy: guard.FromContext(c).Name()}
 	if text := strings.TrimSpace(form.Input); text != "" {
 		in, err := jsonvalue.DecodeInput([]byte(text))
 		if err != nil {

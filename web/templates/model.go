@@ -217,6 +217,7 @@ type ExecutionView struct {
 	Output      JSONText
 	Params      JSONText
 	Global      JSONText // what tasks published with publish: global, if anything
+	CreatedBy   string   // who started it; "" when authentication was off
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Tasks       []TaskRow

@@ -1,0 +1,475 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/dsl"
+	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
+	"github.com/sirocco-project/sirocco/internal/quorum"
+	"github.com/sirocco-project/sirocco/internal/schemaform"
+)
+
+// std.approval asks people to decide. It starts nothing: its completions
+// are votes (vote.go), checked against its request as evaluated when it
+// started (Approval), which is stored with the action execution.
+
+// ApprovalAction is the built-in approval's full name ("approval" names
+// it too).
+const ApprovalAction = "std.approval"
+
+// Bounds on an approval's request.
+const (
+	MaxApprovalTitle       = 200      // runes
+	MaxApprovalDescription = 64 << 10 // bytes of Markdown
+)
+
+var approvalParams = []param{
+	{name: "title", required: true},
+	{name: "description", def: ""},
+	{name: "context"},
+	{name: "requested_by"},
+	{name: "schema"},
+	{name: "approvers"},
+	{name: "required"},
+	{name: "allow_self_approval", def: false},
+	{name: "reject_reason_required", def: true},
+}
+
+func init() {
+	actions[ApprovalAction] = &actionDef{name: ApprovalAction, class: "ApprovalAction", async: true, params: approvalParams}
+}
+
+// isApproval reports whether d is std.approval or an ad-hoc action built
+// on it.
+func (d *actionDef) isApproval() bool { return d.builtin().name == ApprovalAction }
+
+// Approval is what an approval asks, as evaluated when it started: the
+// deciders are shown this, and their votes are checked against it,
+// whatever becomes of the definitions later.
+type Approval struct {
+	Title       string
+	Description string // Markdown
+	Context     any    // any JSON value; nil when none
+	// RequestedBy asked for the approval (default: StartedBy).
+	RequestedBy string
+	// StartedBy started the execution (or ran the action); "" when
+	// authentication was off.
+	StartedBy string
+	// Schema is the answer's JSON Schema, as given; nil for none (an
+	// answer with no fields).
+	Schema    any
+	Approvers []string // user:<name> and group:<name>; empty: anyone who may decide
+	// Required is the rules as given: nil, a number or a list of rules.
+	Required             any
+	Rules                []quorum.Rule
+	AllowSelfApproval    bool
+	RejectReasonRequired bool
+}
+
+// approvalError is a refusal of one value of an approval's input, with
+// where it is (dsl.ValueError's path).
+type approvalError struct {
+	path []any
+	msg  string
+}
+
+func (e *approvalError) Error() string { return e.msg }
+
+func approvalErr(path []any, format string, args ...any) *approvalError {
+	return &approvalError{path: path, msg: fmt.Sprintf(format, args...)}
+}
+
+// approvalField checks one input value of std.approval and stores it in
+// ap. Only known keys reach it.
+func approvalField(ap *Approval, key string, v any) *approvalError {
+	at := []any{key}
+	switch key {
+	case "title":
+		s, ok := v.(string)
+		switch {
+		case !ok:
+			return approvalErr(at, "std.approval: title must be a string, got %s", jsonKind(v))
+		case strings.TrimSpace(s) == "":
+			return approvalErr(at, "std.approval: title must not be empty")
+		case strings.ContainsAny(s, "\r\n"):
+			return approvalErr(at, "std.approval: title must be one line (put the rest in description)")
+		case utf8.RuneCountInString(s) > MaxApprovalTitle:
+			return approvalErr(at, "std.approval: title is longer than %d characters (put the rest in description)", MaxApprovalTitle)
+		}
+		ap.Title = strings.TrimSpace(s)
+	case "description":
+		s, ok := v.(string)
+		if !ok && v != nil {
+			return approvalErr(at, "std.approval: description must be a string (Markdown), got %s", jsonKind(v))
+		}
+		if len(s) > MaxApprovalDescription {
+			return approvalErr(at, "std.approval: description is longer than %d bytes", MaxApprovalDescription)
+		}
+		ap.Description = s
+	case "context":
+		ap.Context = v
+	case "requested_by":
+		s, ok := v.(string)
+		if !ok && v != nil {
+			return approvalErr(at, "std.approval: requested_by must be a user name, got %s", jsonKind(v))
+		}
+		ap.RequestedBy = strings.TrimSpace(s)
+	case "schema":
+		if v == nil {
+			return nil
+		}
+		if _, err := schemaform.Compile(v); err != nil {
+			path := at
+			var se *schemaform.SchemaError
+			if errors.As(err, &se) {
+				path = append(path, pointerPath(se.Path)...)
+			}
+			return approvalErr(path, "std.approval: %s", fault.Message(err))
+		}
+		ap.Schema = v
+	case "approvers":
+		if v == nil {
+			return nil
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return approvalErr(at, "std.approval: approvers must be a list of user:<name> and group:<name>, got %s", jsonKind(v))
+		}
+		approvers, err := quorum.ParseApprovers(list)
+		if err != nil {
+			return quorumErr(err, at)
+		}
+		ap.Approvers = approvers
+	case "required":
+		rules, err := quorum.ParseRequired(v)
+		if err != nil {
+			return quorumErr(err, at)
+		}
+		ap.Required, ap.Rules = v, rules
+	case "allow_self_approval", "reject_reason_required":
+		b, ok := v.(bool)
+		if !ok {
+			return approvalErr(at, "std.approval: %s must be true or false, got %s", key, jsonKind(v))
+		}
+		if key == "allow_self_approval" {
+			ap.AllowSelfApproval = b
+		} else {
+			ap.RejectReasonRequired = b
+		}
+	}
+	return nil
+}
+
+// quorumErr words a refusal of quorum's parsers, located where quorum
+// says (else at the parameter).
+func quorumErr(err error, at []any) *approvalError {
+	path := at
+	var ie *quorum.InputError
+	if errors.As(err, &ie) && len(ie.Path) > 0 {
+		path = ie.Path
+	}
+	return approvalErr(path, "std.approval: %s", fault.Message(err))
+}
+
+// pointerPath splits a JSON pointer ("/properties/cores") into its
+// tokens; digits stay strings, which the parser reads as list indexes
+// where the document has a list.
+func pointerPath(ptr string) []any {
+	if ptr == "" {
+		return nil
+	}
+	var out []any
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		out = append(out, strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~"))
+	}
+	return out
+}
+
+// jsonKind names a value's JSON type for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64, int:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// newApproval checks the evaluated input of std.approval (its parameters,
+// defaults filled in) and makes its request. startedBy is who started the
+// execution; it is who asks unless requested_by says otherwise.
+func newApproval(in map[string]any, startedBy string) (*Approval, error) {
+	ap := &Approval{StartedBy: startedBy, RejectReasonRequired: true, Rules: []quorum.Rule{{Count: 1}}}
+	for _, p := range approvalParams {
+		if err := approvalField(ap, p.name, in[p.name]); err != nil {
+			return nil, fault.Errorf(fault.EINVALID, "%s", err.msg)
+		}
+	}
+	if ap.RequestedBy == "" {
+		ap.RequestedBy = startedBy
+	}
+	return ap, nil
+}
+
+// checkApprovalLiteral checks the input a definition gives std.approval
+// (a task's input, an ad-hoc action's base input), value by value, as far
+// as it is written literally: values with expressions are known only when
+// the task runs. Refusals are *dsl.ValueError, which the parser places at
+// the value's line and column.
+func checkApprovalLiteral(in map[string]any) error {
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		known := false
+		for _, p := range approvalParams {
+			known = known || p.name == k
+		}
+		if !known {
+			names := make([]string, len(approvalParams))
+			for i, p := range approvalParams {
+				names[i] = p.name
+			}
+			return &dsl.ValueError{Path: []any{k}, Msg: fmt.Sprintf("std.approval has no input '%s'; it takes %s", k, strings.Join(names, ", "))}
+		}
+	}
+	if _, ok := in["title"]; !ok {
+		return &dsl.ValueError{Msg: "std.approval needs a title (one line, shown in the inbox)"}
+	}
+	var ap Approval
+	for _, p := range approvalParams {
+		v, ok := in[p.name]
+		if !ok || holdsExpr(v) {
+			continue
+		}
+		if err := approvalField(&ap, p.name, v); err != nil {
+			return &dsl.ValueError{Path: err.path, Msg: err.msg}
+		}
+	}
+	return nil
+}
+
+// holdsExpr reports whether v holds an expression anywhere.
+func holdsExpr(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return expr.Contains(v)
+	case []any:
+		return slices.ContainsFunc(v, holdsExpr)
+	case map[string]any:
+		for k, x := range v {
+			if expr.Contains(k) || holdsExpr(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkDefinitionInput is the dsl.InputCheck of definitions the engine
+// stores or validates: the input of the actions it can check before they
+// run (today std.approval's).
+func checkDefinitionInput(action string, in map[string]any) error {
+	if BuiltinAction(action) == ApprovalAction {
+		return checkApprovalLiteral(in)
+	}
+	return nil
+}
+
+// encode writes the request as stored (ActionExecution.ApprovalJSON).
+func (ap *Approval) encode() (string, error) {
+	m := map[string]any{
+		"title": ap.Title, "description": ap.Description, "context": ap.Context,
+		"requested_by": ap.RequestedBy, "started_by": ap.StartedBy, "schema": ap.Schema,
+		"approvers": ap.Approvers, "required": ap.Required,
+		"allow_self_approval": ap.AllowSelfApproval, "reject_reason_required": ap.RejectReasonRequired,
+	}
+	if m["approvers"] == nil || len(ap.Approvers) == 0 {
+		m["approvers"] = []any{}
+	}
+	b, err := jsonvalue.Canonical(m)
+	if err != nil {
+		return "", fault.Errorf(fault.EINVALID, "std.approval: cannot encode the request: %v", err)
+	}
+	return string(b), nil
+}
+
+// ParseApproval reads an approval's request as stored with its action
+// execution (ActionExecution.ApprovalJSON).
+func ParseApproval(text string) (*Approval, error) {
+	v, err := jsonvalue.Decode([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("approval request: %w", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("approval request: not an object")
+	}
+	ap := &Approval{StartedBy: str(m["started_by"]), RequestedBy: str(m["requested_by"]), Title: str(m["title"]),
+		Description: str(m["description"]), Context: m["context"], Schema: m["schema"], Required: m["required"]}
+	ap.AllowSelfApproval, _ = m["allow_self_approval"].(bool)
+	ap.RejectReasonRequired, _ = m["reject_reason_required"].(bool)
+	if list, ok := m["approvers"].([]any); ok {
+		for _, a := range list {
+			ap.Approvers = append(ap.Approvers, str(a))
+		}
+	}
+	if ap.Rules, err = quorum.ParseRequired(ap.Required); err != nil {
+		return nil, fmt.Errorf("approval request: %w", err)
+	}
+	return ap, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// Spec is the approval's rules as quorum applies them.
+func (ap *Approval) Spec() quorum.Spec {
+	return quorum.Spec{Approvers: ap.Approvers, Rules: ap.Rules, AllowSelf: ap.AllowSelfApproval,
+		Requester: ap.RequestedBy, Starter: ap.StartedBy}
+}
+
+// ShownDigest is the SHA-256 (hex) of the canonical JSON of what a
+// decider is shown: {title, description, context, schema}. An audit
+// record keeps it, so that what someone decided on can be proven later.
+func (ap *Approval) ShownDigest() string {
+	b, err := jsonvalue.Canonical(map[string]any{"title": ap.Title, "description": ap.Description, "context": ap.Context, "schema": ap.Schema})
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// schemas caches compiled answer schemas by their canonical text: every
+// vote on an approval checks its answer against the same schema.
+var schemas struct {
+	sync.Mutex
+	m map[string]*schemaform.Schema
+}
+
+// AnswerSchema returns the approval's compiled answer schema.
+func (ap *Approval) AnswerSchema() (*schemaform.Schema, error) {
+	key := "null"
+	if ap.Schema != nil {
+		b, err := jsonvalue.Canonical(ap.Schema)
+		if err != nil {
+			return nil, err
+		}
+		key = string(b)
+	}
+	schemas.Lock()
+	s, ok := schemas.m[key]
+	schemas.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := schemaform.Compile(ap.Schema)
+	if err != nil {
+		return nil, err
+	}
+	schemas.Lock()
+	if schemas.m == nil || len(schemas.m) > 256 {
+		schemas.m = map[string]*schemaform.Schema{}
+	}
+	schemas.m[key] = s
+	schemas.Unlock()
+	return s, nil
+}
+
+// builtinArgs returns the input the built-in at the bottom of d's chain of
+// ad-hoc actions gets from in, with its defaults, or why there is none.
+func (d *actionDef) builtinArgs(in map[string]any) (map[string]any, error) {
+	if d.spec == nil {
+		return d.check(in)
+	}
+	for {
+		full, err := d.baseInput(in)
+		if err != nil || d.base.spec == nil {
+			return full, err
+		}
+		in, d = full, d.base
+	}
+}
+
+// approvalRequest evaluates and checks the request of an approval about
+// to start, as its ActionExecution.ApprovalJSON.
+func approvalRequest(act *actionDef, input map[string]any, startedBy string) (*string, error) {
+	args, err := act.builtinArgs(input)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := newApproval(args, startedBy)
+	if err != nil {
+		return nil, err
+	}
+	text, err := ap.encode()
+	if err != nil {
+		return nil, err
+	}
+	return &text, nil
+}
+
+// ApprovalStatus is where an approval stands: its request, the votes so
+// far and their tally.
+type ApprovalStatus struct {
+	Action  *ActionExecution
+	Request *Approval
+	Votes   []*ApprovalVote
+	// Tally counts the approvals (with the groups each voter had when
+	// voting); Tally.Describe says what is still missing.
+	Tally quorum.Result
+	// ProposalJSON is the answer the first approval proposed, as
+	// canonical JSON; "" before any approval.
+	ProposalJSON string
+}
+
+// ApprovalStatus reads an approval with its votes. An action that is no
+// approval is fault.EINVALID.
+func (e *Engine) ApprovalStatus(ctx context.Context, id string) (*ApprovalStatus, error) {
+	a, err := e.GetActionExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.ApprovalJSON == nil {
+		return nil, fault.Errorf(fault.EINVALID, "Action execution %s is not an approval.", id)
+	}
+	ap, err := ParseApproval(*a.ApprovalJSON)
+	if err != nil {
+		return nil, err
+	}
+	votes, err := e.store.ApprovalVotes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := &ApprovalStatus{Action: a, Request: ap, Votes: votes, Tally: quorum.Tally(ap.Spec(), approvals(votes))}
+	if p := proposal(votes); p != nil {
+		st.ProposalJSON = answerText(p)
+	}
+	return st, nil
+}
+
+// AuditRecords returns the audit records about an action execution (""
+// for all), oldest first.
+func (e *Engine) AuditRecords(ctx context.Context, actionID string) ([]*AuditRecord, error) {
+	return e.store.AuditRecords(ctx, actionID)
+}
