@@ -7,8 +7,9 @@ import (
 )
 
 // One finance and one security approval are required. Ann, in both
-// groups, approves first; Bob, in finance only, second. Ann counts for
-// security so that Bob can count for finance.
+// groups, approves first: one more from either group completes it, since
+// Ann may count for the other. Bob, in finance only, approves second: Ann
+// counts for security so that Bob can count for finance.
 func ExampleTally() {
 	rules, _ := quorum.ParseRequired([]any{
 		map[string]any{"group": "finance", "count": 1},
@@ -24,7 +25,7 @@ func ExampleTally() {
 	fmt.Println(res.Met, res.Assignment["ann"], res.Assignment["bob"])
 	fmt.Println(spec.Eligible(quorum.Voter{User: "rita", Groups: []string{"finance"}}))
 	// Output:
-	// false 1 more from security
+	// false 1 more from security or finance
 	// true 1 0
 	// You requested this approval, so someone else must decide it.
 }

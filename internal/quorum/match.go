@@ -109,3 +109,42 @@ func (m *matcher) place(v int) bool {
 	}
 	return false
 }
+
+// feeders returns the rules other than short, in order, from which an
+// alternating path leads to it: a new voter placed in one of them lets a
+// holder there move on, rule by rule, until one moves into short. They
+// are the other rules a new approval could count for and still fill
+// short's place.
+func (m *matcher) feeders(short int) []int {
+	// into[k] lists the rules whose holders may move to k.
+	into := make([][]int, len(m.capacity))
+	for j, hs := range m.holders {
+		for _, v := range hs {
+			for _, k := range m.adj[v] {
+				if k != j {
+					into[k] = append(into[k], j)
+				}
+			}
+		}
+	}
+	reach := make([]bool, len(m.capacity))
+	reach[short] = true
+	queue := []int{short}
+	for len(queue) > 0 {
+		k := queue[0]
+		queue = queue[1:]
+		for _, j := range into[k] {
+			if !reach[j] {
+				reach[j] = true
+				queue = append(queue, j)
+			}
+		}
+	}
+	var out []int
+	for j, ok := range reach {
+		if ok && j != short {
+			out = append(out, j)
+		}
+	}
+	return out
+}

@@ -138,3 +138,65 @@ func checkValid(spec Spec, approvals []Voter, res Result) string {
 	}
 	return ""
 }
+
+// TestNeedsAreFillable checks what Missing promises on the same random
+// cases: a new approver who counts only for a need's rule, or for one of
+// its Or rules, places one more person; one who counts only for a rule
+// named by no need places nobody more.
+func TestNeedsAreFillable(t *testing.T) {
+	for i := range *cases {
+		s := *seed + uint64(i)
+		rng := rand.New(rand.NewPCG(s, 0))
+		spec, approvals := randomCase(rng)
+		res := Tally(spec, approvals)
+		named := map[int]bool{}
+		for _, n := range res.Missing {
+			named[n.Index] = true
+			for _, r := range n.Or {
+				for j, rule := range spec.Rules {
+					if rule == r {
+						named[j] = true
+					}
+				}
+			}
+		}
+		for j, rule := range spec.Rules {
+			if rule.User == "" && rule.Group == "" {
+				continue // anyone: a newcomer also fits every other rule
+			}
+			newcomer := Voter{User: "newcomer"}
+			if rule.User != "" {
+				newcomer.User = rule.User
+			} else {
+				newcomer.Groups = []string{rule.Group}
+			}
+			if rule.User != "" && slicesContainsUser(approvals, rule.User) {
+				continue // already voted: cannot come again
+			}
+			// Fits only rule j when no other rule admits the newcomer.
+			only := true
+			for k, other := range spec.Rules {
+				if k != j && (other == rule || (other.User == "" && other.Group == "") || (other.Group != "" && other.Group == rule.Group) || (other.User != "" && other.User == newcomer.User)) {
+					only = false
+				}
+			}
+			if !only {
+				continue
+			}
+			more := Tally(spec, append(append([]Voter(nil), approvals...), newcomer))
+			if gained := len(more.Assignment) > len(res.Assignment); gained != named[j] {
+				t.Fatalf("seed %d: a newcomer for rule %d (%+v) placed one more: %v, but Missing names it: %v\nspec %+v\napprovals %+v\nmissing %+v",
+					s, j, rule, gained, named[j], spec, approvals, res.Missing)
+			}
+		}
+	}
+}
+
+func slicesContainsUser(vs []Voter, user string) bool {
+	for _, v := range vs {
+		if v.User == user {
+			return true
+		}
+	}
+	return false
+}

@@ -22,20 +22,51 @@ type Need struct {
 	Index int // into the spec's rules
 	Rule  Rule
 	Count int // people still needed
+	// Or lists the other rules (in the spec's order) a new approver could
+	// count for instead and still fill this need, because someone already
+	// counted there may move here: with finance:2 and security:1, and ann
+	// (in both) and bob (finance) approving, the need is "1 more from
+	// security or finance".
+	Or []Rule
 }
 
 // Describe says what the need is, for people: "1 more from security",
-// "2 more approvals", "an approval from alice".
+// "1 more from security or finance", "2 more approvals", "an approval
+// from alice".
 func (n Need) Describe() string {
 	switch {
-	case n.Rule.User != "":
+	case n.Rule.User != "" && len(n.Or) == 0:
 		return "an approval from " + n.Rule.User
-	case n.Rule.Group != "":
-		return fmt.Sprintf("%d more from %s", n.Count, n.Rule.Group)
-	case n.Count == 1:
-		return "1 more approval"
+	case n.Rule.User == "" && n.Rule.Group == "":
+		if n.Count == 1 {
+			return "1 more approval"
+		}
+		return fmt.Sprintf("%d more approvals", n.Count)
 	}
-	return fmt.Sprintf("%d more approvals", n.Count)
+	who := []string{n.Rule.source()}
+	for _, r := range n.Or {
+		if r.User == "" && r.Group == "" {
+			// Anyone may fill the rule that frees a place here.
+			return fmt.Sprintf("%d more %s", n.Count, plural(n.Count, "approval"))
+		}
+		who = append(who, r.source())
+	}
+	return fmt.Sprintf("%d more from %s", n.Count, strings.Join(who, " or "))
+}
+
+// source names who a rule counts: "security", or "alice".
+func (r Rule) source() string {
+	if r.User != "" {
+		return r.User
+	}
+	return r.Group
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // Describe says what is missing ("1 more from finance and 2 more from
@@ -77,7 +108,11 @@ func Tally(spec Spec, approvals []Voter) Result {
 	}
 	for i, rule := range rules {
 		if short := rule.Count - len(m.holders[i]); short > 0 {
-			res.Missing = append(res.Missing, Need{Index: i, Rule: rule, Count: short})
+			need := Need{Index: i, Rule: rule, Count: short}
+			for _, j := range m.feeders(i) {
+				need.Or = append(need.Or, rules[j])
+			}
+			res.Missing = append(res.Missing, need)
 		}
 	}
 	res.Met = len(res.Missing) == 0
