@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -15,62 +14,36 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/audit"
+	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 var auditTestKey = bytes.Repeat([]byte{0x42}, 32)
 
-// auditSchema stands in for the store's audit tables until the store
-// writes the chain itself (issue 13): the columns audit verify reads.
-const auditSchema = `
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, channel TEXT NOT NULL,
-    addr TEXT NOT NULL, kind TEXT NOT NULL, action_execution_id TEXT, outcome TEXT NOT NULL,
-    reason TEXT NOT NULL, comment TEXT NOT NULL, answer TEXT, groups TEXT NOT NULL,
-    shown_digest TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL, anchor TEXT NOT NULL);`
-
-// auditDB returns a migrated database holding a trail of n records sealed
-// with key (nil: no anchor), one of them with a NUL byte and unicode, the
-// time kept to the microsecond as the store keeps times.
+// auditDB returns a database holding a trail of n records written by the
+// store (sqlite.Options.AuditKey: key; nil: no anchor), one of them with a
+// NUL byte and unicode.
 func auditDB(t *testing.T, n int, key []byte) string {
 	t.Helper()
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sirocco.db")
-	st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	st, err := sqlite.Open(ctx, path, sqlite.Options{AuditKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
-	db := rawDB(t, path)
-	if _, err := db.Exec(auditSchema); err != nil {
-		t.Fatal(err)
-	}
-	var head audit.Head
+	defer st.Close()
 	for i := range n {
-		r := audit.Record{
+		r := &engine.AuditRecord{
 			At:    time.Date(2026, 3, 1, 9, 0, i, 123456000, time.UTC),
 			Actor: "alice", Channel: "dashboard", Addr: "192.0.2.1",
-			Kind: audit.KindDecision, ActionExecutionID: "action-" + string(rune('a'+i)),
-			Outcome: audit.Accepted, Comment: "fine", Answer: `{"cores":4}`, Groups: []string{"finance"},
+			Kind: engine.AuditDecision, ActionExecutionID: "action-" + string(rune('a'+i)), State: engine.StateSuccess,
+			Outcome: engine.AuditAccepted, Comment: "fine", AnswerJSON: `{"cores":4}`, Groups: []string{"finance"},
 		}
 		if i == 1 {
-			r.Outcome, r.Reason, r.Answer = audit.Refused, "self-approval", ""
+			r.Outcome, r.Reason, r.AnswerJSON = engine.AuditRefused, "self-approval", ""
 			r.Comment, r.Actor = "nul\x00 and zoë 😀 \u2028", "zoë"
 		}
-		if head, err = audit.Seal(head, &r, key); err != nil {
-			t.Fatal(err)
-		}
-		groups, _ := json.Marshal(r.Groups)
-		if _, err := db.Exec(`INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, outcome,
-			reason, comment, answer, groups, shown_digest, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Seq, r.At.Format("2006-01-02 15:04:05.000000"), r.Actor, r.Channel, r.Addr, string(r.Kind), r.ActionExecutionID,
-			string(r.Outcome), r.Reason, r.Comment, r.Answer, string(groups), r.ShownDigest, r.Prev.String(), r.Hash.String()); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(`INSERT INTO audit_head (id, seq, hash, anchor) VALUES (1, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, anchor = excluded.anchor`,
-			head.Seq, head.Hash.String(), head.Anchor); err != nil {
+		if err := st.Update(ctx, func(tx engine.Tx) error { return tx.AppendAudit(ctx, r) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,6 +125,7 @@ func TestAuditVerifyDetects(t *testing.T) {
 		{name: "NUL dropped", sql: `UPDATE audit SET comment = ? WHERE seq = 2`, args: []any{"nul and zoë 😀 \u2028"}, want: "audit record 2: edited"},
 		{name: "NUL replaced", sql: `UPDATE audit SET comment = ? WHERE seq = 2`, args: []any{"nul\x01 and zoë 😀 \u2028"}, want: "audit record 2: edited"},
 		{name: "time moved", sql: `UPDATE audit SET at = '2026-03-01 09:00:02.123457' WHERE seq = 3`, want: "audit record 3: edited"},
+		{name: "state changed", sql: `UPDATE audit SET state = 'ERROR' WHERE seq = 4`, want: "audit record 4: edited"},
 		{name: "groups unreadable", sql: `UPDATE audit SET groups = 'finance' WHERE seq = 4`, want: "audit record 4: edited: its groups are not a JSON array"},
 		{name: "deleted", sql: `DELETE FROM audit WHERE seq = 3`, want: "audit record 3: deleted"},
 		{name: "reordered", sql: `UPDATE audit SET seq = -seq WHERE seq IN (3, 4);
@@ -225,6 +199,10 @@ func TestAuditVerifyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	// A database of a version before the trail.
+	if _, err := rawDB(t, plain).Exec(`DROP TABLE audit; DROP TABLE audit_head`); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string

@@ -12,7 +12,7 @@ import (
 // CSVHeader is the first row of a CSV export, naming the columns.
 var CSVHeader = []string{
 	"seq", "at", "kind", "outcome", "actor", "channel", "addr", "action_execution_id",
-	"reason", "comment", "answer", "groups", "shown_digest", "prev", "hash",
+	"state", "reason", "comment", "answer", "groups", "shown_digest", "prev", "hash",
 }
 
 // CSVWriter writes records as CSV for spreadsheets: the header, then one
@@ -47,7 +47,7 @@ func (c *CSVWriter) Write(r *Record) error {
 	// separates them.
 	cells := [...]string{
 		strconv.FormatInt(r.Seq, 10), at, string(r.Kind), string(r.Outcome), r.Actor, r.Channel, r.Addr,
-		r.ActionExecutionID, r.Reason, r.Comment, r.Answer, strings.Join(r.Groups, " "), r.ShownDigest,
+		r.ActionExecutionID, r.State, r.Reason, r.Comment, r.Answer, strings.Join(r.Groups, " "), r.ShownDigest,
 		r.Prev.String(), r.Hash.String(),
 	}
 	for i, s := range cells {
@@ -112,7 +112,7 @@ func (r *Record) Value() map[string]any {
 	return map[string]any{
 		"seq": r.Seq, "at": at, "kind": string(r.Kind), "outcome": string(r.Outcome),
 		"actor": r.Actor, "channel": r.Channel, "addr": r.Addr, "action_execution_id": r.ActionExecutionID,
-		"reason": r.Reason, "comment": r.Comment, "answer": answer, "groups": groups,
+		"state": r.State, "reason": r.Reason, "comment": r.Comment, "answer": answer, "groups": groups,
 		"shown_digest": r.ShownDigest, "prev": r.Prev.String(), "hash": r.Hash.String(),
 	}
 }

@@ -30,6 +30,12 @@ func sample(n int) []Record {
 			Answer:            `{"cores":4}`,
 			Groups:            []string{"finance", "security"},
 		}
+		switch r.Kind {
+		case KindDecision, KindOverride:
+			r.State = "SUCCESS"
+		case KindTimeout:
+			r.State = "ERROR"
+		}
 		if i%3 == 1 {
 			r.Outcome, r.Reason, r.Answer = Refused, "not an approver", ""
 		}

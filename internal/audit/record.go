@@ -59,7 +59,10 @@ type Record struct {
 	Actor, Channel, Addr string
 	Kind                 Kind
 	ActionExecutionID    string // "" for admin actions on no action
-	Outcome              Outcome
+	// State is the state the attempt asked for (SUCCESS approves, ERROR
+	// rejects, CANCELLED, PAUSED, RUNNING), "" when none (admin actions).
+	State   string
+	Outcome Outcome
 	// Reason says why a refused attempt was refused, or what an admin
 	// action did; Comment is what the person wrote.
 	Reason, Comment string
@@ -114,7 +117,7 @@ func ParseTime(s string) (time.Time, error) {
 //	{"action_execution_id":"…","actor":"…","addr":"…","answer":"…",
 //	 "at":"2006-01-02T15:04:05.000000000Z","channel":"…","comment":"…",
 //	 "groups":["…"],"kind":"…","outcome":"…","reason":"…","seq":1,
-//	 "shown_digest":"…","v":1}
+//	 "shown_digest":"…","state":"…","v":1}
 //
 // Strings are as stored ("" for none; answer is JSON text inside a string,
 // so its exact bytes count), groups an array (empty for none), at as
@@ -140,6 +143,7 @@ func Canonical(r *Record) ([]byte, error) {
 		"addr":                r.Addr,
 		"kind":                string(r.Kind),
 		"action_execution_id": r.ActionExecutionID,
+		"state":               r.State,
 		"outcome":             string(r.Outcome),
 		"reason":              r.Reason,
 		"comment":             r.Comment,
@@ -162,7 +166,7 @@ func Canonical(r *Record) ([]byte, error) {
 
 // stringMembers are the canonical form's string members, in the order
 // Canonical checks them.
-var stringMembers = []string{"actor", "channel", "addr", "kind", "action_execution_id", "outcome", "reason", "comment", "answer", "shown_digest"}
+var stringMembers = []string{"actor", "channel", "addr", "kind", "action_execution_id", "state", "outcome", "reason", "comment", "answer", "shown_digest"}
 
 // Validate checks what a writer must get right before sealing a record:
 // a known kind and outcome, a time, an answer that is JSON, a digest that

@@ -45,6 +45,7 @@ func hostile() Record {
 		Addr:              "[2001:db8::1]:443",
 		Kind:              KindDecision,
 		ActionExecutionID: "a\x00b",
+		State:             "SUCCESS",
 		Outcome:           Refused,
 		Reason:            "schema error: cores: must be ≤ 64",
 		Comment:           "line 1\nline 2\t\"quoted\" \\ back\u2028sep\u2029 😀 \u202eevil\x7f",
@@ -95,7 +96,7 @@ func TestCanonicalShape(t *testing.T) {
 	want := map[string]any{
 		"v": int64(1), "seq": int64(9), "at": "2026-03-01T08:30:00.000000007Z",
 		"actor": r.Actor, "channel": r.Channel, "addr": r.Addr, "kind": "decision",
-		"action_execution_id": r.ActionExecutionID, "outcome": "refused", "reason": r.Reason,
+		"action_execution_id": r.ActionExecutionID, "state": "SUCCESS", "outcome": "refused", "reason": r.Reason,
 		"comment": r.Comment, "answer": r.Answer, "groups": []any{"économie", "security"},
 		"shown_digest": r.ShownDigest,
 	}
@@ -140,6 +141,7 @@ func TestUnicodeRoundTrip(t *testing.T) {
 		"separator dropped":  func(r *Record) { r.Comment = strings.Replace(r.Comment, "\u2028", "", 1) },
 		"answer respaced":    func(r *Record) { r.Answer = `{"cores": 128, "note": "é"}` },
 		"group order":        func(r *Record) { r.Groups = []string{"security", "économie"} },
+		"state changed":      func(r *Record) { r.State = "ERROR" },
 		"invalid UTF-8 byte": func(r *Record) { r.Comment = "\xff" + r.Comment },
 	} {
 		r := recs[0]

@@ -186,17 +186,22 @@ const (
 	AuditRefused  = "refused"
 )
 
-// AuditRecord is one attempt to decide, accepted or refused: who, when,
-// through what, with what, having been shown what. Records are appended in
-// the transaction of the attempt (Tx.AppendAudit), refused ones too, and
-// never changed.
+// AuditRecord is one entry of the audit trail: an attempt to decide,
+// accepted or refused (who, when, through what, with what, having been
+// shown what), or an administrative act. Records are appended in the
+// transaction of the attempt (Tx.AppendAudit), refused ones too, and never
+// changed; the store chains them by hash (package audit).
 type AuditRecord struct {
-	ID      int64 // assigned by the store, in order
-	At      time.Time
-	Actor   string // the account; "" for the local admin when authentication is off
-	Channel string // dashboard, api, cli, timeout…
-	Addr    string // the client's address, when known
-	Kind    string // AuditDecision, AuditOverride, AuditTimeout or AuditAdmin
+	// Seq is the record's place in the trail (1, 2, 3 … without gaps),
+	// assigned by the store; Prev and Hash are the previous record's hash
+	// and this one's (hex), set by the store too.
+	Seq        int64
+	Prev, Hash string
+	At         time.Time // kept to the microsecond
+	Actor      string    // the account; "" for the local admin when authentication is off
+	Channel    string    // dashboard, api, cli, timeout…
+	Addr       string    // the client's address, when known
+	Kind       string    // AuditDecision, AuditOverride, AuditTimeout or AuditAdmin
 	// ActionExecutionID is the action decided on ("" for admin records
 	// about no action).
 	ActionExecutionID string
@@ -208,7 +213,7 @@ type AuditRecord struct {
 	Comment string
 	// AnswerJSON is the output sent, as canonical JSON ("" for none).
 	AnswerJSON string
-	// Groups are the actor's groups at that moment.
+	// Groups are the actor's groups at that moment (the store sorts them).
 	Groups []string
 	// ShownDigest is the SHA-256 (hex) of the canonical JSON of what the
 	// decider was shown: the approval's title, description, context and

@@ -114,7 +114,8 @@ type Tx interface {
 	// same person's vote on the same approval (an override, or a new
 	// tally's rule). Its place in the order of votes is the first one's.
 	PutApprovalVote(ctx context.Context, v *ApprovalVote) error
-	// AppendAudit appends an audit record and sets its ID.
+	// AppendAudit appends an audit record to the trail, chained to the
+	// one before (the store seals it), and sets its Seq, Prev and Hash.
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 
 	AddJob(ctx context.Context, j *Job) error

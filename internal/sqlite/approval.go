@@ -9,7 +9,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
-// Votes and audit records (migration 0012).
+// Votes on approvals (migration 0012); the audit trail is in audit.go.
 
 // groupsJSON stores a list of group names as a JSON array.
 func groupsJSON(groups []string) string {
@@ -64,53 +64,6 @@ func (r reader) ApprovalVotes(ctx context.Context, actionID string) ([]*engine.A
 		v.Approve, v.Override, v.AnswerJSON = approve != 0, override != 0, nullStr(answer)
 		v.Groups, v.CreatedAt = parseGroups(groups), parseTime(at)
 		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func (t *tx) AppendAudit(ctx context.Context, a *engine.AuditRecord) error {
-	var answer any
-	if a.AnswerJSON != "" {
-		answer = a.AnswerJSON
-	}
-	res, err := t.db.ExecContext(ctx, `INSERT INTO audit
-		(at, actor, channel, addr, kind, action_execution_id, state, outcome, reason, comment, answer, groups, shown_digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		fmtTime(a.At), a.Actor, a.Channel, a.Addr, a.Kind, a.ActionExecutionID, string(a.State), a.Outcome, a.Reason, a.Comment,
-		answer, groupsJSON(a.Groups), a.ShownDigest)
-	if err != nil {
-		return dbErr(err, "append audit record")
-	}
-	a.ID, err = res.LastInsertId()
-	return err
-}
-
-func (r reader) AuditRecords(ctx context.Context, actionID string) ([]*engine.AuditRecord, error) {
-	query := `SELECT id, at, actor, channel, addr, kind, action_execution_id, state, outcome, reason,
-		comment, answer, groups, shown_digest FROM audit`
-	var args []any
-	if actionID != "" {
-		query, args = query+` WHERE action_execution_id = ?`, []any{actionID}
-	}
-	rows, err := r.db.QueryContext(ctx, query+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit records: %w", err)
-	}
-	defer rows.Close()
-	var out []*engine.AuditRecord
-	for rows.Next() {
-		a := &engine.AuditRecord{}
-		var at, state, groups string
-		var answer sql.NullString
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Channel, &a.Addr, &a.Kind, &a.ActionExecutionID, &state, &a.Outcome, &a.Reason,
-			&a.Comment, &answer, &groups, &a.ShownDigest); err != nil {
-			return nil, fmt.Errorf("audit records: %w", err)
-		}
-		a.At, a.State, a.Groups = parseTime(at), engine.State(state), parseGroups(groups)
-		if answer.Valid {
-			a.AnswerJSON = answer.String
-		}
-		out = append(out, a)
 	}
 	return out, rows.Err()
 }

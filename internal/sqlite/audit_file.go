@@ -50,7 +50,7 @@ func ReadAuditFile(ctx context.Context, dbPath string, fn func(*audit.Record) er
 	if err != nil {
 		return nil, fmt.Errorf("read audit head of %s: %w", dbPath, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, at, actor, channel, addr, kind, action_execution_id, outcome,
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at, actor, channel, addr, kind, action_execution_id, state, outcome,
 		reason, comment, answer, groups, shown_digest, prev, hash FROM audit ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("read audit trail of %s: %w", dbPath, err)
@@ -59,13 +59,13 @@ func ReadAuditFile(ctx context.Context, dbPath string, fn func(*audit.Record) er
 	for rows.Next() {
 		var r audit.Record
 		var seq sql.NullInt64
-		var at, actor, channel, addr, kind, actionID, outcome, reason, comment, answer, groups, digest, prev, hash sql.NullString
-		if err := rows.Scan(&seq, &at, &actor, &channel, &addr, &kind, &actionID, &outcome,
+		var at, actor, channel, addr, kind, actionID, state, outcome, reason, comment, answer, groups, digest, prev, hash sql.NullString
+		if err := rows.Scan(&seq, &at, &actor, &channel, &addr, &kind, &actionID, &state, &outcome,
 			&reason, &comment, &answer, &groups, &digest, &prev, &hash); err != nil {
 			return nil, fmt.Errorf("read audit trail of %s: %w", dbPath, err)
 		}
 		r.Seq = seq.Int64 // NULL: 0, out of order
-		r.Actor, r.Channel, r.Addr, r.ActionExecutionID = actor.String, channel.String, addr.String, actionID.String
+		r.Actor, r.Channel, r.Addr, r.ActionExecutionID, r.State = actor.String, channel.String, addr.String, actionID.String, state.String
 		r.Kind, r.Outcome = audit.Kind(kind.String), audit.Outcome(outcome.String)
 		r.Reason, r.Comment, r.Answer, r.ShownDigest = reason.String, comment.String, answer.String, digest.String
 		r.Damage = decodeAuditColumns(&r, at.String, groups.String, prev.String, hash.String)

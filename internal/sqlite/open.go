@@ -26,6 +26,10 @@ const (
 // Options configure Open.
 type Options struct {
 	Sync string // SyncFull (default) or SyncNormal
+	// AuditKey anchors the audit trail's head (audit.Anchor) with every
+	// record written; nil writes heads without an anchor. It is kept in
+	// memory only: never stored, never logged.
+	AuditKey []byte
 }
 
 // Open opens (creating if needed) the database at path and applies the
@@ -106,7 +110,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	rp := newReadPool(path, 4, pragmaStatements(slices.Concat(settings, []pragma{{"query_only", "ON"}}))...)
 	s := &Store{reader: reader{db: poolQuerier{rp}}, readers: rp, wconn: wc, rdb: r, cdb: c,
 		writes: make(chan *writeReq, maxBatch), closed: make(chan struct{}), writerDone: make(chan struct{}),
-		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
+		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{}), auditKey: opts.AuditKey}
 	go s.writer()
 	go s.checkpointer()
 	go rp.janitor(s.closed)

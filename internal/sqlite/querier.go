@@ -40,6 +40,9 @@ type txQuerier struct {
 	// wrote is set by every statement but a SELECT: an update that fails
 	// without writing needs nothing undone.
 	wrote *bool
+	// auditKey anchors the audit head written with each record (nil: no
+	// anchor).
+	auditKey []byte
 }
 
 // noteWrite records that query may change the database.

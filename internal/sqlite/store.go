@@ -35,6 +35,9 @@ type Store struct {
 	closeOnce  sync.Once
 	writerDone chan struct{}
 
+	// auditKey anchors the audit trail's head (Options.AuditKey).
+	auditKey []byte
+
 	// The writer's cumulative figures (WriterStats).
 	batches, updates, reruns atomic.Uint64
 	busyNanos, commitNanos   atomic.Int64

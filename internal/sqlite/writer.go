@@ -114,7 +114,7 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	committed := 0
 	// A workflow's start or end records about three state changes.
 	timeline := make([]engine.Event, 0, 4*len(batch))
-	q := txQuerier{conn: s.wconn, timeline: &timeline, wrote: new(bool)}
+	q := txQuerier{conn: s.wconn, timeline: &timeline, wrote: new(bool), auditKey: s.auditKey}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,7 +105,7 @@ func testApprovalVotes(t *testing.T, h Harness) {
 	}
 }
 
-// testAudit: records are appended in order with ids that grow, read back
+// testAudit: records are appended in order with seqs from 1, read back
 // whole, per action or all together, and outlive the execution they are
 // about. A record appended by an update that fails is not kept.
 func testAudit(t *testing.T, h Harness) {
@@ -113,7 +114,7 @@ func testAudit(t *testing.T, h Harness) {
 	ctx := context.Background()
 	first := &engine.AuditRecord{At: t0, Actor: "ann", Channel: "dashboard", Addr: "192.0.2.1", Kind: engine.AuditDecision,
 		ActionExecutionID: "a00", State: engine.StateSuccess, Outcome: engine.AuditRefused, Reason: "You started this execution",
-		Comment: "mine", AnswerJSON: `{"cores":4}`, Groups: []string{"ops"}, ShownDigest: "ab12"}
+		Comment: "mine", AnswerJSON: `{"cores":4}`, Groups: []string{"ops"}, ShownDigest: strings.Repeat("ab", 32)}
 	second := &engine.AuditRecord{At: t0.Add(time.Second), Actor: "", Channel: "api", Kind: engine.AuditOverride,
 		ActionExecutionID: "a00", State: engine.StateError, Outcome: engine.AuditAccepted, Reason: "broken"}
 	elsewhere := &engine.AuditRecord{At: t0, Actor: "root", Channel: "cli", Kind: engine.AuditAdmin, Outcome: engine.AuditAccepted}
@@ -125,8 +126,8 @@ func testAudit(t *testing.T, h Harness) {
 		}
 		return nil
 	})
-	if !(first.ID > 0 && second.ID > first.ID && elsewhere.ID > second.ID) {
-		t.Errorf("ids %d, %d, %d: want growing from 1", first.ID, second.ID, elsewhere.ID)
+	if first.Seq != 1 || second.Seq != 2 || elsewhere.Seq != 3 || second.Prev != first.Hash || elsewhere.Prev != second.Hash {
+		t.Errorf("seqs %d, %d, %d: want 1, 2, 3, each naming the hash before it", first.Seq, second.Seq, elsewhere.Seq)
 	}
 	err := s.Update(ctx, func(tx engine.Tx) error {
 		if err := tx.AppendAudit(ctx, &engine.AuditRecord{At: t0, Actor: "ghost", Channel: "api", Kind: engine.AuditDecision, Outcome: engine.AuditAccepted}); err != nil {

@@ -92,16 +92,20 @@ CREATE TABLE approval_votes (
     PRIMARY KEY (action_execution_id, user_name)
 );
 
--- Every decision attempt on an approval, accepted or refused, in order.
--- No foreign keys: deleting an execution or a user leaves its records.
--- A later migration chains the rows by hash.
+-- The audit trail (package audit): every decision attempt by a person,
+-- accepted or refused, every override and timeout decision, and every
+-- administrative act, in the order written (seq: 1, 2, 3 … without gaps).
+-- Each row carries the hash of the row before it (prev) and its own
+-- (hash, over prev and the row's canonical form), so that an edited,
+-- deleted or reordered row is found. No foreign keys: deleting an
+-- execution or a user leaves its records. Rows are never updated.
 CREATE TABLE audit (
-    id                  INTEGER PRIMARY KEY,
+    seq                 INTEGER PRIMARY KEY,
     at                  TEXT NOT NULL,
     actor               TEXT NOT NULL,
     channel             TEXT NOT NULL,
     addr                TEXT NOT NULL DEFAULT '',
-    kind                TEXT NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('decision', 'override', 'timeout', 'admin')),
     action_execution_id TEXT NOT NULL DEFAULT '',
     state               TEXT NOT NULL DEFAULT '',
     outcome             TEXT NOT NULL CHECK (outcome IN ('accepted', 'refused')),
@@ -109,6 +113,20 @@ CREATE TABLE audit (
     comment             TEXT NOT NULL DEFAULT '',
     answer              TEXT,
     groups              TEXT NOT NULL DEFAULT '[]',
-    shown_digest        TEXT NOT NULL DEFAULT ''
+    shown_digest        TEXT NOT NULL DEFAULT '',
+    prev                TEXT NOT NULL,
+    hash                TEXT NOT NULL
 );
-CREATE INDEX audit_action ON audit (action_execution_id, id);
+CREATE INDEX audit_action ON audit (action_execution_id, seq);
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE INDEX audit_at ON audit (at);
+
+-- The end of the trail: the last record's seq and hash (0 and 64 zeros
+-- for none), and the anchor over them, an HMAC under the server's audit
+-- key ('' when the server runs without one). Written with every record.
+CREATE TABLE audit_head (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    seq    INTEGER NOT NULL,
+    hash   TEXT NOT NULL,
+    anchor TEXT NOT NULL DEFAULT ''
+);
