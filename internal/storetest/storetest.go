@@ -18,7 +18,8 @@
 //     back as U+FFFD);
 //   - the inbox: pending asynchronous actions only, case-insensitive literal
 //     search of their input and their execution's, keyset pages both ways;
-//   - deleting an execution takes its jobs, timeline and callback tokens.
+//   - deleting an execution takes its jobs, timeline and callback tokens;
+//   - idempotency answers: read back as written, per scope, swept by age.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -70,6 +71,7 @@ func Run(t *testing.T, h Harness) {
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
+		{"Idempotency", testIdempotency},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
