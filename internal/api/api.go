@@ -39,6 +39,9 @@ type API struct {
 	// parsing, when set, runs while a definition holds its slot (tests
 	// hold slots with it).
 	parsing func()
+	// claimed, when set, runs when a request has claimed its
+	// Idempotency-Key, before its handler (tests hold keys with it).
+	claimed func()
 }
 
 // SetBaseURL sets the public URL the documents link to (the root and /v2/

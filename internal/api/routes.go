@@ -39,9 +39,6 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/v2/action_executions", a.listActionExecutions)       // action-execution-list
 	e.POST("/v2/action_executions", a.runAction)                 // run-action (ad-hoc)
 	e.GET("/v2/action_executions/:id", a.getActionExecution)     // action-execution-get
-	e.PUT("/v2/action_executions/:id", a.updateActionExecution)  // action-execution-update: the callback
-	e.POST("/v2/action-executions/:id", a.updateActionExecution) // the callback as the async-actions guide spells it
-	e.PUT("/v2/action-executions/:id", a.updateActionExecution)  // same, with PUT
 	e.GET("/v2/action-executions/:id", a.getActionExecution)     // reading it back under the same spelling
 	e.GET("/v2/workbooks", a.listWorkbooks)                      // workbook-list
 	e.GET("/v2/workbooks/:name", a.getWorkbook)                  // workbook-get
@@ -62,6 +59,14 @@ func (a *API) Register(e *echo.Echo) {
 	e.DELETE("/v2/actions/:name", a.deleteAction)                // action-delete
 	e.DELETE("/v2/actions/:name/", a.deleteAction)               // same, as the CLI spells it
 	e.DELETE("/v2/actions/:name/:namespace", a.deleteAction)     // action-delete --namespace
+
+	// The callbacks. An Idempotency-Key makes a retry get the first answer
+	// (idempotency.go); wrapped once here, not per request as echo's
+	// route middleware would be.
+	callback := a.idempotent(a.updateActionExecution)
+	e.PUT("/v2/action_executions/:id", callback)  // action-execution-update
+	e.POST("/v2/action-executions/:id", callback) // as the async-actions guide spells it
+	e.PUT("/v2/action-executions/:id", callback)  // same, with PUT
 
 	e.GET("/v3", a.keystoneVersion)               // Keystone v3 discovery (OS_AUTH_URL=<base>/v3)
 	e.GET("/v3/", a.keystoneVersion)              // same, with the trailing slash keystoneauth may add

@@ -67,6 +67,7 @@ type Reader interface {
 // Tx is a write transaction.
 type Tx interface {
 	Reader
+	IdempotencyTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

@@ -23,6 +23,7 @@
 //   - approval votes: one per person, in the order first cast, replaced in
 //     place, deleted with their execution; audit records: appended in
 //     order, kept when their execution is deleted.
+//   - idempotency answers: read back as written, per scope, swept by age.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -77,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
+		{"Idempotency", testIdempotency},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
