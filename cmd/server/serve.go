@@ -374,7 +374,7 @@ func seedExamples(ctx context.Context, eng *engine.Engine, log *slog.Logger) err
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
-		wfs, err := eng.CreateWorkflows(ctx, string(text), "", engine.ScopePrivate)
+		wfs, err := eng.CreateWorkflows(ctx, nil, string(text), "", engine.ScopePrivate)
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}

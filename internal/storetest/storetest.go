@@ -21,8 +21,9 @@
 //   - deleting an execution takes its jobs, timeline and callback tokens;
 //   - who started an execution never changes;
 //   - approval votes: one per person, in the order first cast, replaced in
-//     place, deleted with their execution; audit records: appended in
-//     order, kept when their execution is deleted.
+//     place, deleted with their execution; audit records: one gapless
+//     hash chain whatever commits together or fails, paged newest first
+//     with filters, kept when their execution or user is deleted.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -74,6 +75,8 @@ func Run(t *testing.T, h Harness) {
 		{"CreatedBy", testCreatedBy},
 		{"ApprovalVotes", testApprovalVotes},
 		{"Audit", testAudit},
+		{"AuditChain", testAuditChain},
+		{"ListAudit", testListAudit},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
