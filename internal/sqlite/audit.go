@@ -230,7 +230,7 @@ func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
 			return err
 		}
 		var lastSeq int64
-		var lastHash string
+		lastHash := audit.Hash{}.String() // an empty trail's
 		err = q.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &lastHash)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return dbErr(err, "read the last audit record")
