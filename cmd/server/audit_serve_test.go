@@ -88,9 +88,14 @@ func TestAuditServedTrail(t *testing.T) {
 	if err != nil || !strings.Contains(out, "intact") || !strings.Contains(out, "anchor checks") {
 		t.Fatalf("audit verify of the served trail: %v\n%s", err, out)
 	}
-	// fin1's vote, and her refused attempt before it, are in the trail.
+	// fin1's vote, and her refused attempt before it, are in the trail,
+	// after the admin's changes that made them possible.
 	var vote, refused *audit.Record
+	var admin []string
 	if _, err := sqlite.ReadAuditFile(context.Background(), s.DB, func(r *audit.Record) error {
+		if r.Kind == audit.KindAdmin {
+			admin = append(admin, r.Actor+" via "+r.Channel+": "+r.Reason)
+		}
 		switch {
 		case r.ActionExecutionID == id && r.Outcome == audit.Accepted:
 			vote = r
@@ -109,6 +114,16 @@ func TestAuditServedTrail(t *testing.T) {
 		t.Errorf("fin1's refused answer in the trail: %+v", refused)
 	}
 	seq := vote.Seq
+	all := strings.Join(admin, "\n")
+	for _, want := range []string{"admin via api: create user fin1 (role viewer)", "admin via api: add user fin1 to group finance",
+		"admin via api: create API token ", "admin via api: create workflows request_vm", "via server: create user admin (role admin)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no admin record %q among\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, testAdminPassword) || strings.Contains(all, "fin1-password-1") {
+		t.Errorf("a password is in the trail:\n%s", all)
+	}
 
 	if _, err := rawDB(t, s.DB).Exec(`UPDATE audit SET comment = 'approved, no questions' WHERE seq = ?`, seq); err != nil {
 		t.Fatal(err)
@@ -160,19 +175,20 @@ func TestAuditStartKeys(t *testing.T) {
 	if _, err := runAudit(keyEnv(auditTestKey), "verify", "-db", db); err == nil || !strings.Contains(err.Error(), "no anchor") {
 		t.Errorf("verify of records written without the key: %v, want no anchor", err)
 	}
-	// The next start with the key verifies them and anchors the head.
+	// The next start with the key verifies them (and the first admin's
+	// creation, at the first start) and anchors the head.
 	log, err = serveOnce(t, db, nil, "-audit-key-file", keyFile)
-	if err != nil || !strings.Contains(log, "verified its chain and anchored it now") || !strings.Contains(log, "records=3") {
+	if err != nil || !strings.Contains(log, "verified its chain and anchored it now") || !strings.Contains(log, "records=4") {
 		t.Fatalf("start with the key after records without it: %v\n%s", err, log)
 	}
 	if out, err := runAudit(keyEnv(auditTestKey), "verify", "-db", db); err != nil {
 		t.Errorf("verify after anchoring: %v\n%s", err, out)
 	}
 	// Records cut from the end while the server was down: no start.
-	if _, err := rawDB(t, db).Exec(`DELETE FROM audit WHERE seq = 3`); err != nil {
+	if _, err := rawDB(t, db).Exec(`DELETE FROM audit WHERE seq = 4`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := serveOnce(t, db, nil, "-audit-key-file", keyFile); err == nil || !strings.Contains(err.Error(), "its head names record 3, but the last record is 2") {
+	if _, err := serveOnce(t, db, nil, "-audit-key-file", keyFile); err == nil || !strings.Contains(err.Error(), "its head names record 4, but the last record is 3") {
 		t.Errorf("start on a cut trail: %v", err)
 	}
 	// A bad key is a usage error before anything is opened.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/audit"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -93,6 +94,17 @@ func (t *tx) AppendAudit(ctx context.Context, a *engine.AuditRecord) error {
 		a.Groups = nil
 	}
 	return nil
+}
+
+// AppendAudit implements auth.Tx: an administrative change to accounts,
+// sealed into the same trail as the engine's records.
+func (tx *authTx) AppendAudit(ctx context.Context, a *auth.AuditRecord) error {
+	channel := a.By.Channel
+	if channel == "" {
+		channel = auth.ServerActor.Channel
+	}
+	return appendAudit(ctx, tx.q, &audit.Record{At: a.At, Actor: a.By.User, Channel: channel, Addr: a.By.Addr,
+		Kind: audit.KindAdmin, Outcome: audit.Accepted, Reason: a.What, Groups: slices.Clone(a.By.Groups)})
 }
 
 // auditColumns are the columns scanAudit reads, in its order.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/audit"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
@@ -200,5 +201,55 @@ func testListAudit(t *testing.T, h Harness) {
 	}
 	if head, err := s.AuditHead(ctx); err != nil || head.Seq != 12 || head.Hash != all[11].Hash {
 		t.Errorf("AuditHead = %+v, %v; want 12 and the last record's hash", head, err)
+	}
+}
+
+// testAuditOutlivesItsSubjects: deleting an execution or a user keeps the
+// records about them, and the chain, which holds the engine's records and
+// the accounts' in one order, still verifies.
+func testAuditOutlivesItsSubjects(t *testing.T, h Harness) {
+	s, a := h.Open(t)
+	ctx := context.Background()
+	seed(t, s, 1)
+	if err := updateAccounts(a, func(tx auth.Tx) error {
+		if err := tx.CreateUser(ctx, &auth.User{Name: "alice", Role: auth.RoleApprover, PasswordHash: "h", CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, &auth.AuditRecord{At: t0, By: auth.Actor{User: "root", Groups: []string{"z", "a"}, Channel: "api", Addr: "192.0.2.3"},
+			What: "create user alice (role approver)"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		return tx.AppendAudit(ctx, &engine.AuditRecord{At: t0.Add(time.Second), Actor: "alice", Channel: "dashboard", Kind: engine.AuditDecision,
+			ActionExecutionID: "a00", State: engine.StateSuccess, Outcome: engine.AuditAccepted})
+	})
+	update(t, s, func(ctx context.Context, tx engine.Tx) error { return tx.DeleteExecution(ctx, "ex") })
+	if err := updateAccounts(a, func(tx auth.Tx) error {
+		if err := tx.DeleteUser(ctx, "alice"); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, &auth.AuditRecord{At: t0.Add(2 * time.Second), What: "delete user alice"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	recs := verifyTrail(t, s)
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	want := []struct{ actor, channel, kind, action, reason, groups string }{
+		{"root", "api", engine.AuditAdmin, "", "create user alice (role approver)", "a,z"},
+		{"alice", "dashboard", engine.AuditDecision, "a00", "", ""},
+		{"", "server", engine.AuditAdmin, "", "delete user alice", ""}, // no actor: the server's own
+	}
+	for i, w := range want {
+		r := recs[i]
+		if r.Actor != w.actor || r.Channel != w.channel || r.Kind != w.kind || r.ActionExecutionID != w.action || r.Reason != w.reason ||
+			strings.Join(r.Groups, ",") != w.groups || r.Outcome != engine.AuditAccepted {
+			t.Errorf("record %d: %+v, want %+v", r.Seq, r, w)
+		}
+	}
+	if recs[0].Addr != "192.0.2.3" {
+		t.Errorf("the admin record's address: %q", recs[0].Addr)
 	}
 }

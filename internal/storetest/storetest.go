@@ -77,6 +77,7 @@ func Run(t *testing.T, h Harness) {
 		{"Audit", testAudit},
 		{"AuditChain", testAuditChain},
 		{"ListAudit", testListAudit},
+		{"AuditOutlivesItsSubjects", testAuditOutlivesItsSubjects},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
