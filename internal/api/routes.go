@@ -63,6 +63,8 @@ func (a *API) Register(e *echo.Echo) {
 	e.DELETE("/v2/actions/:name/", a.deleteAction)               // same, as the CLI spells it
 	e.DELETE("/v2/actions/:name/:namespace", a.deleteAction)     // action-delete --namespace
 
+	e.GET("/v2/audit", a.listAudit) // the audit trail, JSON or CSV (a Sirocco extension)
+
 	e.GET("/v3", a.keystoneVersion)               // Keystone v3 discovery (OS_AUTH_URL=<base>/v3)
 	e.GET("/v3/", a.keystoneVersion)              // same, with the trailing slash keystoneauth may add
 	e.POST("/v3/auth/tokens", a.keystoneLogin)    // Keystone password (or token) login → X-Subject-Token and the catalog

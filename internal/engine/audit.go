@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
@@ -95,4 +97,55 @@ func (e *Engine) ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, e
 // AuditHead returns the end of the audit trail.
 func (e *Engine) AuditHead(ctx context.Context) (AuditHead, error) {
 	return e.store.AuditHead(ctx)
+}
+
+// AuditFilters are the names of the parameters AuditQueryOf reads: the
+// filters of GET /v2/audit and of the dashboard's Audit page.
+var AuditFilters = []string{"action", "user", "outcome", "kind", "since", "until", "limit", "marker"}
+
+// AuditQueryOf reads an AuditQuery from request parameters (get returns
+// "" for an absent one): action, user, outcome, kind; since and until as
+// RFC 3339 times or dates (YYYY-MM-DD; until a date includes that day);
+// limit (1 to MaxAuditPage); marker, the seq of the last record of the
+// page before. A bad value is fault.EINVALID naming the parameter.
+func AuditQueryOf(get func(name string) string) (AuditQuery, error) {
+	q := AuditQuery{ActionExecutionID: get("action"), Actor: get("user"), Outcome: get("outcome"), Kind: get("kind")}
+	var err error
+	if q.Since, err = auditTime("since", get("since"), false); err != nil {
+		return q, err
+	}
+	if q.Until, err = auditTime("until", get("until"), true); err != nil {
+		return q, err
+	}
+	if v := get("limit"); v != "" {
+		if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 || q.Limit > MaxAuditPage {
+			return q, fault.Errorf(fault.EINVALID, "limit: %q is not a number from 1 to %d", v, MaxAuditPage)
+		}
+	}
+	if v := get("marker"); v != "" {
+		if q.Before, err = strconv.ParseInt(v, 10, 64); err != nil || q.Before < 1 {
+			return q, fault.Errorf(fault.EINVALID, "marker: %q is not a record number (the seq of the last record of the page before)", v)
+		}
+	}
+	return q, nil
+}
+
+// auditTime reads a since or until parameter: an RFC 3339 time, or a
+// date, which is its first instant in UTC (for until, the next day's:
+// "until 2026-03-01" includes that day).
+func auditTime(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fault.Errorf(fault.EINVALID, "%s: %q is neither a date (2006-01-02) nor an RFC 3339 time (2006-01-02T15:04:05Z)", name, v)
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
 }

@@ -66,6 +66,7 @@ var Policy = []Rule{
 	{"GET", "/v2/workflows", Viewer, API, false},
 	{"GET", "/v2/workflows/:id", Viewer, API, false},
 	{"DELETE", "/v2/workflows/:id", Admin, API, false},
+	{"GET", "/v2/audit", Admin, API, false},
 	{"POST", "/v2/executions", Requester, API, false},
 	{"GET", "/v2/executions", Viewer, API, false},
 	{"GET", "/v2/executions/:id", Viewer, API, false},
