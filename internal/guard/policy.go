@@ -158,6 +158,7 @@ var Policy = []Rule{
 	{"POST", "/admin/groups/:name/members", Admin, Page, false},
 	{"POST", "/admin/tokens", Admin, Page, false},
 	{"POST", "/admin/tokens/:id/revoke", Admin, Page, false},
+	{"GET", "/audit", Admin, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
 }
 
