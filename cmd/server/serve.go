@@ -18,8 +18,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/audit"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
@@ -52,6 +54,11 @@ type config struct {
 	// adminPassword is the first admin's password (SIROCCO_ADMIN_PASSWORD
 	// only: a flag would show it in the process list).
 	adminPassword string
+	// auditKey anchors the audit trail's head (-audit-key-file, or the key
+	// itself in SIROCCO_AUDIT_KEY: never a flag, which the process list
+	// would show); nil: no anchor. auditKeySource says where it came from.
+	auditKey       []byte
+	auditKeySource string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -96,6 +103,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
+	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,6 +132,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
 	}
 	var err error
+	if cfg.auditKey, cfg.auditKeySource, err = audit.LoadKey(*auditKeyFile, getenv(audit.KeyEnv)); err != nil {
+		return nil, usageError{fault.Message(err)}
+	}
 	if cfg.trustedProxies, err = parseTrustedProxies(*proxies); err != nil {
 		return nil, err
 	}
@@ -162,11 +173,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer ln.Close()
-	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync})
+	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync, AuditKey: cfg.auditKey})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := startAudit(ctx, st, cfg, log); err != nil {
+		return err
+	}
 	s := &server{cfg: cfg, log: log, store: st,
 		// The hub hears the engine's events after each commit, and of
 		// ended sessions from the accounts; it pushes them to dashboard
@@ -323,7 +337,12 @@ func (s *server) startBackground(ctx context.Context) (stop func() error) {
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() { s.live.Run(hubCtx); close(hubDone) }()
+	headCtx, stopHead := context.WithCancel(ctx)
+	headDone := make(chan struct{})
+	go func() { logAuditHead(headCtx, s.store, s.log, auditHeadEvery); close(headDone) }()
 	return func() error {
+		stopHead()
+		<-headDone
 		stopHub()
 		<-hubDone
 		stopWorker()
@@ -374,7 +393,7 @@ func seedExamples(ctx context.Context, eng *engine.Engine, log *slog.Logger) err
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
-		wfs, err := eng.CreateWorkflows(ctx, string(text), "", engine.ScopePrivate)
+		wfs, err := eng.CreateWorkflows(ctx, nil, string(text), "", engine.ScopePrivate)
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
@@ -413,6 +432,60 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 					"status", status, "duration", time.Since(start))
 			}
 			return nil
+		}
+	}
+}
+
+// auditHeadEvery is how often the server logs the audit trail's head, so
+// that the log, kept elsewhere, holds heads to check the trail against
+// later (audit verify -head): a rollback of the database to an earlier
+// state is then found.
+const auditHeadEvery = time.Hour
+
+// startAudit checks the audit trail before the server writes to it and,
+// with a key, anchors its head (sqlite.StartAudit). A trail that does not
+// check under the key refuses the start (exit 2), with what to do.
+func startAudit(ctx context.Context, st *sqlite.Store, cfg *config, log *slog.Logger) error {
+	res, err := st.StartAudit(ctx)
+	if errors.Is(err, sqlite.ErrAuditUnchecked) {
+		if cfg.auditKey != nil {
+			err = fmt.Errorf("%w (audit key from %s)", err, cfg.auditKeySource)
+		}
+		return exitError{2, fmt.Errorf("refusing to start: %w", err)}
+	}
+	if err != nil {
+		return fmt.Errorf("audit trail: %w", err)
+	}
+	switch {
+	case res.AnchoredEmpty:
+		log.Info("audit trail: anchored the head of the empty trail with the audit key", "key", cfg.auditKeySource)
+	case res.AnchoredExisting:
+		log.Warn("audit trail: its head was not anchored (records written without an audit key); verified its chain and anchored it now",
+			"records", res.Verified, "key", cfg.auditKeySource)
+	case res.AnchorUnchecked:
+		log.Warn("audit trail: the head is anchored but no audit key was given; records written now leave it unanchored, and records deleted from the end would go unnoticed (give -audit-key-file or SIROCCO_AUDIT_KEY)")
+	case cfg.auditKey == nil:
+		log.Warn("audit trail: not anchored, no audit key (-audit-key-file or SIROCCO_AUDIT_KEY): records deleted from the end would go unnoticed")
+	}
+	log.Info("audit head", "head", res.Head.String(), "anchored", res.Head.Anchor != "")
+	return nil
+}
+
+// logAuditHead logs the audit trail's head every interval until ctx ends.
+func logAuditHead(ctx context.Context, st *sqlite.Store, log *slog.Logger, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			h, err := st.AuditHead(ctx)
+			if err != nil {
+				log.Error("audit head", "err", err)
+				continue
+			}
+			log.Info("audit head", "head", fmt.Sprintf("%d:%s", h.Seq, h.Hash), "anchored", h.Anchored)
 		}
 	}
 }

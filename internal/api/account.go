@@ -81,7 +81,7 @@ func (a *API) createUser(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	u, err := a.auth.CreateUser(c.Request().Context(), name, role, password)
+	u, err := a.auth.CreateUser(c.Request().Context(), guard.Actor(c, via(c)), name, role, password)
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -113,7 +113,7 @@ func (a *API) updateUser(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	if err := a.auth.UpdateUser(ctx, u.Name, role, password); err != nil {
+	if err := a.auth.UpdateUser(ctx, guard.Actor(c, via(c)), u.Name, role, password); err != nil {
 		return a.fault(c, err)
 	}
 	if u, err = a.auth.GetUser(ctx, u.Name); err != nil {
@@ -126,7 +126,7 @@ func (a *API) deleteUser(c echo.Context) error {
 	if err := a.needAuth(c); err != nil {
 		return err
 	}
-	if err := a.auth.DeleteUser(c.Request().Context(), c.Param("name")); err != nil {
+	if err := a.auth.DeleteUser(c.Request().Context(), guard.Actor(c, via(c)), c.Param("name")); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -168,7 +168,7 @@ func (a *API) createGroup(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	if err := a.auth.CreateGroup(c.Request().Context(), name, role); err != nil {
+	if err := a.auth.CreateGroup(c.Request().Context(), guard.Actor(c, via(c)), name, role); err != nil {
 		return a.fault(c, err)
 	}
 	return writeJSON(c, http.StatusCreated, object{{"name", name}, {"role", role}, {"members", []string{}}})
@@ -178,7 +178,7 @@ func (a *API) deleteGroup(c echo.Context) error {
 	if err := a.needAuth(c); err != nil {
 		return err
 	}
-	if err := a.auth.DeleteGroup(c.Request().Context(), c.Param("name")); err != nil {
+	if err := a.auth.DeleteGroup(c.Request().Context(), guard.Actor(c, via(c)), c.Param("name")); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -192,7 +192,7 @@ func (a *API) setMember(c echo.Context, member bool) error {
 	if err := a.needAuth(c); err != nil {
 		return err
 	}
-	if err := a.auth.SetMember(c.Request().Context(), c.Param("name"), c.Param("user"), member); err != nil {
+	if err := a.auth.SetMember(c.Request().Context(), guard.Actor(c, via(c)), c.Param("name"), c.Param("user"), member); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -244,7 +244,7 @@ func (a *API) createToken(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	plain, t, err := a.auth.CreateToken(c.Request().Context(), user, name, role, auth.KindAPI, 0)
+	plain, t, err := a.auth.CreateToken(c.Request().Context(), guard.Actor(c, via(c)), user, name, role, auth.KindAPI, 0)
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -256,7 +256,7 @@ func (a *API) revokeToken(c echo.Context) error {
 	if err := a.needAuth(c); err != nil {
 		return err
 	}
-	if err := a.auth.RevokeToken(c.Request().Context(), c.Param("id")); err != nil {
+	if err := a.auth.RevokeToken(c.Request().Context(), guard.Actor(c, via(c)), c.Param("id")); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

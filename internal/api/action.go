@@ -178,6 +178,10 @@ func via(c echo.Context) string {
 	return engine.ViaAPI
 }
 
+// actor is the person behind an administrative request, for the audit
+// trail: the account, its groups, the channel and the client's address.
+func actor(c echo.Context) *engine.Decider { return guard.Decider(c, via(c)) }
+
 // decidedBy names who delivered a result, for the action's timeline: the
 // account, or "callback token", after the comment if any; only the
 // comment when authentication is off.
@@ -321,13 +325,13 @@ func (a *API) updateActions(c echo.Context) error {
 	return a.saveActions(c, a.engine.UpdateActions, http.StatusOK)
 }
 
-func (a *API) saveActions(c echo.Context, save func(ctx context.Context, definition, namespace, scope string) ([]*engine.ActionDefinition, error), status int) error {
+func (a *API) saveActions(c echo.Context, save func(ctx context.Context, by *engine.Decider, definition, namespace, scope string) ([]*engine.ActionDefinition, error), status int) error {
 	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
 	defer done()
-	defs, err := save(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+	defs, err := save(c.Request().Context(), actor(c), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
 	}
@@ -349,7 +353,7 @@ func pathNamespace(c echo.Context) string {
 
 // deleteAction deletes a stored ad-hoc action (DELETE /v2/actions/<name>).
 func (a *API) deleteAction(c echo.Context) error {
-	if err := a.engine.DeleteAction(c.Request().Context(), c.Param("name"), pathNamespace(c)); err != nil {
+	if err := a.engine.DeleteAction(c.Request().Context(), actor(c), c.Param("name"), pathNamespace(c)); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -171,6 +171,7 @@ func (a *API) updateExecution(c echo.Context) error {
 			u.Env = envMap
 		}
 	}
+	u.By = actor(c)
 	ex, err := a.engine.UpdateExecution(c.Request().Context(), c.Param("id"), u)
 	if err != nil {
 		return a.fault(c, err)
@@ -184,7 +185,7 @@ func (a *API) updateExecution(c echo.Context) error {
 
 func (a *API) deleteExecution(c echo.Context) error {
 	force := strings.EqualFold(c.QueryParam("force"), "true")
-	if err := a.engine.DeleteExecution(c.Request().Context(), c.Param("id"), force); err != nil {
+	if err := a.engine.DeleteExecution(c.Request().Context(), actor(c), c.Param("id"), force); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

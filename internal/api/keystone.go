@@ -229,7 +229,7 @@ func (a *API) keystoneRevoke(c echo.Context) error {
 	if caller != nil && caller.Method != auth.MethodOff && caller.User != tok.UserName && caller.Role != auth.RoleAdmin {
 		return a.KeystoneFault(c, http.StatusForbidden, "You may revoke only your own tokens.")
 	}
-	if err := a.auth.RevokeToken(ctx, tok.ID); err != nil {
+	if err := a.auth.RevokeToken(ctx, guard.Actor(c, via(c)), tok.ID); err != nil {
 		return a.keystoneError(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -43,13 +43,13 @@ func (a *API) updateWorkbook(c echo.Context) error {
 	return a.saveWorkbook(c, a.engine.UpdateWorkbook, http.StatusOK)
 }
 
-func (a *API) saveWorkbook(c echo.Context, save func(ctx context.Context, definition, namespace, scope string) (*engine.Workbook, error), status int) error {
+func (a *API) saveWorkbook(c echo.Context, save func(ctx context.Context, by *engine.Decider, definition, namespace, scope string) (*engine.Workbook, error), status int) error {
 	body, done, err := a.readDefinition(c)
 	if err != nil {
 		return a.plainFault(c, err)
 	}
 	defer done()
-	b, err := save(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+	b, err := save(c.Request().Context(), actor(c), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
 	}
@@ -72,7 +72,7 @@ func (a *API) validateWorkbook(c echo.Context) error {
 }
 
 func (a *API) deleteWorkbook(c echo.Context) error {
-	if err := a.engine.DeleteWorkbook(c.Request().Context(), c.Param("name"), pathNamespace(c)); err != nil {
+	if err := a.engine.DeleteWorkbook(c.Request().Context(), actor(c), c.Param("name"), pathNamespace(c)); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -40,7 +40,7 @@ func (a *API) createWorkflows(c echo.Context) error {
 		return a.plainFault(c, err)
 	}
 	defer done()
-	wfs, err := a.engine.CreateWorkflows(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+	wfs, err := a.engine.CreateWorkflows(c.Request().Context(), actor(c), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
 	}
@@ -53,7 +53,7 @@ func (a *API) updateWorkflows(c echo.Context) error {
 		return a.plainFault(c, err)
 	}
 	defer done()
-	wfs, err := a.engine.UpdateWorkflows(c.Request().Context(), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+	wfs, err := a.engine.UpdateWorkflows(c.Request().Context(), actor(c), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
 	}
@@ -110,7 +110,7 @@ func (a *API) listWorkflows(c echo.Context) error {
 }
 
 func (a *API) deleteWorkflow(c echo.Context) error {
-	if err := a.engine.DeleteWorkflow(c.Request().Context(), c.Param("id"), c.QueryParam("namespace")); err != nil {
+	if err := a.engine.DeleteWorkflow(c.Request().Context(), actor(c), c.Param("id"), c.QueryParam("namespace")); err != nil {
 		return a.fault(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -59,26 +59,26 @@ func TestRolesAndGroups(t *testing.T) {
 	if _, err := s.Init(ctx, "admin-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
+	if _, err := s.CreateUser(ctx, testActor, "bob", auth.RoleViewer, "bob-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); fault.Code(err) != fault.ECONFLICT {
+	if _, err := s.CreateUser(ctx, testActor, "bob", auth.RoleViewer, "bob-password"); fault.Code(err) != fault.ECONFLICT {
 		t.Errorf("duplicate user: %v, want ECONFLICT", err)
 	}
-	if _, err := s.CreateUser(ctx, "x", auth.RoleViewer, "short"); fault.Code(err) != fault.EINVALID {
+	if _, err := s.CreateUser(ctx, testActor, "x", auth.RoleViewer, "short"); fault.Code(err) != fault.EINVALID {
 		t.Errorf("short password: %v, want EINVALID", err)
 	}
-	if err := s.CreateGroup(ctx, "ops", auth.RoleApprover); err != nil {
+	if err := s.CreateGroup(ctx, testActor, "ops", auth.RoleApprover); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetMember(ctx, "ops", "bob", true); err != nil {
+	if err := s.SetMember(ctx, testActor, "ops", "bob", true); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := s.GetUser(ctx, "bob")
 	if u.Effective() != auth.RoleApprover {
 		t.Errorf("bob in ops: effective role %s, want approver", u.Effective())
 	}
-	plain, _, err := s.CreateToken(ctx, "bob", "bob's", auth.RoleApprover, auth.KindAPI, 0)
+	plain, _, err := s.CreateToken(ctx, testActor, "bob", "bob's", auth.RoleApprover, auth.KindAPI, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestRolesAndGroups(t *testing.T) {
 	}
 	// Leaving the group caps the token at bob's own role at once, and
 	// the principal's groups (what approvals count) follow.
-	if err := s.SetMember(ctx, "ops", "bob", false); err != nil {
+	if err := s.SetMember(ctx, testActor, "ops", "bob", false); err != nil {
 		t.Fatal(err)
 	}
 	if p, _, _ = s.Authenticate(ctx, plain); p.Role != auth.RoleViewer || len(p.Groups) != 0 {
@@ -182,7 +182,7 @@ func TestRepeatedCharacterPasswordRefused(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t, nil)
 	for _, pw := range []string{"aaaaaaaa", "1111111111111", "€€€€€€€€"} {
-		if _, err := s.CreateUser(context.Background(), "rep", auth.RoleViewer, pw); fault.Code(err) != fault.EINVALID {
+		if _, err := s.CreateUser(context.Background(), testActor, "rep", auth.RoleViewer, pw); fault.Code(err) != fault.EINVALID {
 			t.Errorf("CreateUser(%q): %v, want EINVALID", pw, err)
 		}
 	}

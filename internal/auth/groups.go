@@ -15,8 +15,9 @@ type Group struct {
 	CreatedAt time.Time
 }
 
-// CreateGroup adds a group that gives its members role.
-func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error {
+// CreateGroup adds a group that gives its members role, as by in the
+// audit trail.
+func (s *Service) CreateGroup(ctx context.Context, by Actor, name string, role Role) error {
 	if err := checkName("group", name); err != nil {
 		return err
 	}
@@ -24,7 +25,13 @@ func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error
 		return unknownRole(string(role))
 	}
 	g := &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateGroup(ctx, g) }); err != nil {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateGroup(ctx, g); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "create group %s (role %s)", name, role)
+	})
+	if err != nil {
 		if fault.Code(err) == fault.ECONFLICT {
 			return fault.Errorf(fault.ECONFLICT, "A group named %q already exists.", name)
 		}
@@ -37,9 +44,16 @@ func (s *Service) CreateGroup(ctx context.Context, name string, role Role) error
 // ListGroups lists groups by name, with their members.
 func (s *Service) ListGroups(ctx context.Context) ([]*Group, error) { return s.store.ListGroups(ctx) }
 
-// DeleteGroup removes a group (its members keep their own roles).
-func (s *Service) DeleteGroup(ctx context.Context, name string) error {
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteGroup(ctx, name) }); err != nil {
+// DeleteGroup removes a group (its members keep their own roles), as by
+// in the audit trail.
+func (s *Service) DeleteGroup(ctx context.Context, by Actor, name string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteGroup(ctx, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "delete group %s", name)
+	})
+	if err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "Group not found [name=%s]", name)
 		}
@@ -49,9 +63,18 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 	return nil
 }
 
-// SetMember adds user to group, or removes it.
-func (s *Service) SetMember(ctx context.Context, group, user string, member bool) error {
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.SetMember(ctx, group, user, member) }); err != nil {
+// SetMember adds user to group, or removes it, as by in the audit trail.
+func (s *Service) SetMember(ctx context.Context, by Actor, group, user string, member bool) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.SetMember(ctx, group, user, member); err != nil {
+			return err
+		}
+		if member {
+			return s.audit(ctx, tx, by, "add user %s to group %s", user, group)
+		}
+		return s.audit(ctx, tx, by, "remove user %s from group %s", user, group)
+	})
+	if err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "No such group %q or user %q.", group, user)
 		}

@@ -46,7 +46,7 @@ func loginService(t *testing.T, c *clock, limit ...auth.LimitConfig) *auth.Servi
 	if _, err := s.Init(ctx, "admin-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "eve", auth.RoleViewer, "eve-password"); err != nil {
+	if _, err := s.CreateUser(ctx, testActor, "eve", auth.RoleViewer, "eve-password"); err != nil {
 		t.Fatal(err)
 	}
 	return s

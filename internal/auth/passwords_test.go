@@ -26,7 +26,7 @@ func TestCommonPasswordRefused(t *testing.T) {
 	if _, err := s.Init(ctx, "admin-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
+	if _, err := s.CreateUser(ctx, testActor, "bob", auth.RoleViewer, "bob-password"); err != nil {
 		t.Fatal(err)
 	}
 	refused := func(what string, err error) {
@@ -36,14 +36,14 @@ func TestCommonPasswordRefused(t *testing.T) {
 		}
 	}
 	for _, pw := range []string{"password1", "Password1", "PASSWORD123", "qwertyuiop", "iloveyou", "Trustno1"} {
-		_, err := s.CreateUser(ctx, "carol", auth.RoleViewer, pw)
+		_, err := s.CreateUser(ctx, testActor, "carol", auth.RoleViewer, pw)
 		refused("CreateUser "+pw, err)
-		refused("UpdateUser "+pw, s.UpdateUser(ctx, "bob", auth.RoleViewer, pw))
+		refused("UpdateUser "+pw, s.UpdateUser(ctx, testActor, "bob", auth.RoleViewer, pw))
 	}
 	if _, err := s.Login(ctx, "bob", "bob-password", "127.0.0.1"); err != nil {
 		t.Errorf("a refused change changed bob's password: %v", err)
 	}
-	if _, err := s.CreateUser(ctx, "carol", auth.RoleViewer, "correct horse battery staple"); err != nil {
+	if _, err := s.CreateUser(ctx, testActor, "carol", auth.RoleViewer, "correct horse battery staple"); err != nil {
 		t.Errorf("an uncommon passphrase: %v", err)
 	}
 }
@@ -72,7 +72,7 @@ func TestEveryListedPasswordRefused(t *testing.T) {
 			continue
 		}
 		checked++
-		if _, err := s.CreateUser(ctx, "u", auth.RoleViewer, strings.ToUpper(pw)); fault.Code(err) != fault.EINVALID {
+		if _, err := s.CreateUser(ctx, testActor, "u", auth.RoleViewer, strings.ToUpper(pw)); fault.Code(err) != fault.EINVALID {
 			t.Fatalf("CreateUser(%q): %v, want EINVALID", strings.ToUpper(pw), err)
 		}
 	}
@@ -121,7 +121,7 @@ func TestChangePassword(t *testing.T) {
 	if _, err := s.Init(ctx, "admin-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
+	if _, err := s.CreateUser(ctx, testActor, "bob", auth.RoleViewer, "bob-password"); err != nil {
 		t.Fatal(err)
 	}
 	bob, _ := s.GetUser(ctx, "bob")
@@ -134,7 +134,7 @@ func TestChangePassword(t *testing.T) {
 	}
 	current, other, third := session(), session(), session()
 	keystone, _, _ := s.KeystoneToken(ctx, bob)
-	apiToken, _, _ := s.CreateToken(ctx, "bob", "bob's bot", auth.RoleViewer, auth.KindAPI, 0)
+	apiToken, _, _ := s.CreateToken(ctx, testActor, "bob", "bob's bot", auth.RoleViewer, auth.KindAPI, 0)
 	alive := func(what, plain string, want bool) {
 		t.Helper()
 		_, err := s.SessionPrincipal(ctx, plain)
@@ -153,13 +153,13 @@ func TestChangePassword(t *testing.T) {
 		{"bob-password", "iloveyou", "10,000 most common"},
 		{"bob-password", "bob-password", "is the current one"},
 	} {
-		err := s.ChangePassword(ctx, "bob", c.current, c.new, addr, keep)
+		err := s.ChangePassword(ctx, auth.Actor{User: "bob", Addr: addr}, c.current, c.new, keep)
 		if fault.Code(err) != fault.EINVALID || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ChangePassword(%q → %q): %v, want EINVALID saying %q", c.current, c.new, err, c.want)
 		}
 	}
 	alive("another session after refused changes", other, true)
-	if err := s.ChangePassword(ctx, "bob", "bob-password", "a new bob passphrase", addr, keep); err != nil {
+	if err := s.ChangePassword(ctx, auth.Actor{User: "bob", Addr: addr}, "bob-password", "a new bob passphrase", keep); err != nil {
 		t.Fatal(err)
 	}
 	alive("the session that changed it", current, true)
@@ -178,20 +178,20 @@ func TestChangePassword(t *testing.T) {
 	}
 	// Guessing the current password is throttled as logins are.
 	for range 5 {
-		s.ChangePassword(ctx, "bob", "guess", "another bob passphrase", addr, keep)
+		s.ChangePassword(ctx, auth.Actor{User: "bob", Addr: addr}, "guess", "another bob passphrase", keep)
 	}
-	if err := s.ChangePassword(ctx, "bob", "a new bob passphrase", "another bob passphrase", addr, keep); !errors.Is(err, auth.ErrTooManyAttempts) {
+	if err := s.ChangePassword(ctx, auth.Actor{User: "bob", Addr: addr}, "a new bob passphrase", "another bob passphrase", keep); !errors.Is(err, auth.ErrTooManyAttempts) {
 		t.Errorf("the 6th change after 5 wrong current passwords: %v, want ErrTooManyAttempts", err)
 	}
 
 	// An admin's reset ends every session, and the Keystone tokens.
 	ended = nil
 	keystone, _, _ = s.KeystoneToken(ctx, bob)
-	if err := s.UpdateUser(ctx, "bob", auth.RoleViewer, ""); err != nil {
+	if err := s.UpdateUser(ctx, testActor, "bob", auth.RoleViewer, ""); err != nil {
 		t.Fatal(err)
 	}
 	alive("a session after a role change", current, true)
-	if err := s.UpdateUser(ctx, "bob", auth.RoleViewer, "a reset bob passphrase"); err != nil {
+	if err := s.UpdateUser(ctx, testActor, "bob", auth.RoleViewer, "a reset bob passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	alive("a session after an admin reset", current, false)
@@ -202,7 +202,7 @@ func TestChangePassword(t *testing.T) {
 	// Deleting the account tells of its sessions too.
 	ended = nil
 	last := session()
-	if err := s.DeleteUser(ctx, "bob"); err != nil {
+	if err := s.DeleteUser(ctx, testActor, "bob"); err != nil {
 		t.Fatal(err)
 	}
 	if len(ended) != 1 || ended[0] != auth.HashSecret(last) {

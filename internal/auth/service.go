@@ -122,7 +122,7 @@ func (s *Service) Init(ctx context.Context, adminPassword string) (generated str
 		pw = randomToken(18)
 		generated = pw
 	}
-	if _, err := s.CreateUser(ctx, "admin", RoleAdmin, pw); err != nil {
+	if _, err := s.CreateUser(ctx, ServerActor, "admin", RoleAdmin, pw); err != nil {
 		return "", fmt.Errorf("auth: create the first admin: %w", err)
 	}
 	return generated, nil

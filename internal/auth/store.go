@@ -47,6 +47,10 @@ type Tx interface {
 	DeleteUserSessions(ctx context.Context, user, except string) ([]string, error)
 
 	PutCallbackToken(ctx context.Context, actionID, hash string, at time.Time) error
+	// AppendAudit appends the record of an administrative change to the
+	// audit trail, the one the engine's records are in, chained to the
+	// record before it.
+	AppendAudit(ctx context.Context, r *AuditRecord) error
 	// Secret returns the named server secret, storing create() first if
 	// there is none.
 	Secret(ctx context.Context, name string, create func() []byte) ([]byte, error)

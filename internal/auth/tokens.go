@@ -35,8 +35,10 @@ type Token struct {
 const TokenPrefix = "sirocco_"
 
 // CreateToken makes a token for user with at most the user's role. The
-// plain value is returned once and never stored.
-func (s *Service) CreateToken(ctx context.Context, user, name string, role Role, kind string, ttl time.Duration) (string, *Token, error) {
+// plain value is returned once and never stored. An API token's creation
+// is recorded in the audit trail, as by (a Keystone token is a login, and
+// is not).
+func (s *Service) CreateToken(ctx context.Context, by Actor, user, name string, role Role, kind string, ttl time.Duration) (string, *Token, error) {
 	if strings.TrimSpace(name) == "" || len(name) > 100 {
 		return "", nil, fault.Errorf(fault.EINVALID, "A token needs a name of 1 to 100 characters.")
 	}
@@ -65,7 +67,13 @@ func (s *Service) CreateToken(ctx context.Context, user, name string, role Role,
 				return err
 			}
 		}
-		return tx.CreateToken(ctx, t)
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return err
+		}
+		if kind != KindAPI {
+			return nil
+		}
+		return s.audit(ctx, tx, by, "create API token %s %q for user %s (role %s)", t.ID, t.Name, user, role)
 	})
 	if err != nil {
 		return "", nil, err
@@ -78,7 +86,7 @@ func (s *Service) CreateToken(ctx context.Context, user, name string, role Role,
 
 // KeystoneToken issues the short-lived token of a Keystone login.
 func (s *Service) KeystoneToken(ctx context.Context, u *User) (string, *Token, error) {
-	return s.CreateToken(ctx, u.Name, "keystone login", u.Effective(), KindKeystone, s.keystoneTTL)
+	return s.CreateToken(ctx, Actor{User: u.Name}, u.Name, "keystone login", u.Effective(), KindKeystone, s.keystoneTTL)
 }
 
 // ListTokens lists the tokens of a kind ("" for all), newest first.
@@ -86,9 +94,16 @@ func (s *Service) ListTokens(ctx context.Context, kind string) ([]*Token, error)
 	return s.store.ListTokens(ctx, kind)
 }
 
-// RevokeToken deletes a token; it stops working at once.
-func (s *Service) RevokeToken(ctx context.Context, id string) error {
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteToken(ctx, id) }); err != nil {
+// RevokeToken deletes a token, as by in the audit trail; it stops
+// working at once.
+func (s *Service) RevokeToken(ctx context.Context, by Actor, id string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteToken(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "revoke token %s", id)
+	})
+	if err != nil {
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "Token not found [id=%s]", id)
 		}

@@ -49,8 +49,8 @@ func checkName(what, name string) error {
 	return nil
 }
 
-// CreateUser adds an account.
-func (s *Service) CreateUser(ctx context.Context, name string, role Role, password string) (*User, error) {
+// CreateUser adds an account, as by in the audit trail.
+func (s *Service) CreateUser(ctx context.Context, by Actor, name string, role Role, password string) (*User, error) {
 	if err := checkName("user", name); err != nil {
 		return nil, err
 	}
@@ -62,7 +62,13 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 		return nil, err
 	}
 	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC()}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "create user %s (role %s)", name, role)
+	})
+	if err != nil {
 		if fault.Code(err) == fault.ECONFLICT {
 			return nil, fault.Errorf(fault.ECONFLICT, "A user named %q already exists.", name)
 		}
@@ -76,8 +82,9 @@ func (s *Service) CreateUser(ctx context.Context, name string, role Role, passwo
 // password. A new password ends all the user's dashboard sessions and
 // Keystone tokens (API tokens, which an admin names and revokes, stay).
 // Demoting the last admin is refused, in the transaction that would
-// demote it.
-func (s *Service) UpdateUser(ctx context.Context, name string, role Role, password string) error {
+// demote it. The audit trail records the change, as by, and whether the
+// password was reset (never the password).
+func (s *Service) UpdateUser(ctx context.Context, by Actor, name string, role Role, password string) error {
 	if role.rank() == 0 {
 		return unknownRole(string(role))
 	}
@@ -106,10 +113,17 @@ func (s *Service) UpdateUser(ctx context.Context, name string, role Role, passwo
 		if err := tx.UpdateUser(ctx, name, role, h); err != nil {
 			return err
 		}
-		if password != "" {
-			ended, err = endLogins(ctx, tx, name, "")
+		what := fmt.Sprintf("update user %s: role %s", name, role)
+		if u.Role != role {
+			what = fmt.Sprintf("update user %s: role %s, was %s", name, role, u.Role)
 		}
-		return err
+		if password != "" {
+			what += "; password reset"
+			if ended, err = endLogins(ctx, tx, name, ""); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, by, "%s", what)
 	})
 	if err != nil {
 		return err
@@ -119,12 +133,13 @@ func (s *Service) UpdateUser(ctx context.Context, name string, role Role, passwo
 	return nil
 }
 
-// ChangePassword is a user changing their own password from addr: the
-// current one must be right (the check is throttled as a login is), and
-// the new one pass CheckPassword. It ends the user's other dashboard
-// sessions and Keystone tokens; the session whose hash is keepSession
-// stays.
-func (s *Service) ChangePassword(ctx context.Context, name, current, password, addr, keepSession string) error {
+// ChangePassword is a user (by.User) changing their own password from
+// by.Addr: the current one must be right (the check is throttled as a
+// login is), and the new one pass CheckPassword. It ends the user's other
+// dashboard sessions and Keystone tokens; the session whose hash is
+// keepSession stays. The audit trail records that it changed.
+func (s *Service) ChangePassword(ctx context.Context, by Actor, current, password, keepSession string) error {
+	name, addr := by.User, by.Addr
 	if current == "" {
 		return fault.Errorf(fault.EINVALID, "Enter your current password.")
 	}
@@ -156,8 +171,10 @@ func (s *Service) ChangePassword(ctx context.Context, name, current, password, a
 		if err := tx.UpdateUser(ctx, cur.Name, cur.Role, h); err != nil {
 			return err
 		}
-		ended, err = endLogins(ctx, tx, cur.Name, keepSession)
-		return err
+		if ended, err = endLogins(ctx, tx, cur.Name, keepSession); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "change own password (user %s)", cur.Name)
 	})
 	if err != nil {
 		return err
@@ -210,9 +227,10 @@ func keepAnAdmin(ctx context.Context, tx Tx, leaving string) error {
 	return fault.Errorf(fault.ECONFLICT, "%q is the last admin: make another user admin first.", leaving)
 }
 
-// DeleteUser removes an account with its tokens and sessions. Deleting
-// the last admin is refused, in the transaction that would delete it.
-func (s *Service) DeleteUser(ctx context.Context, name string) error {
+// DeleteUser removes an account with its tokens and sessions, as by in
+// the audit trail (whose records about the user stay). Deleting the last
+// admin is refused, in the transaction that would delete it.
+func (s *Service) DeleteUser(ctx context.Context, by Actor, name string) error {
 	var ended []string
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
 		u, err := getUser(ctx, tx, name)
@@ -229,7 +247,10 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 		if ended, err = tx.DeleteUserSessions(ctx, name, ""); err != nil {
 			return fmt.Errorf("end the sessions of %s: %w", name, err)
 		}
-		return tx.DeleteUser(ctx, name)
+		if err := tx.DeleteUser(ctx, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, by, "delete user %s (role %s)", name, u.Role)
 	})
 	if err != nil {
 		return err

@@ -78,9 +78,9 @@ func (t holdingTx) GetUser(ctx context.Context, name string) (*auth.User, error)
 func TestLastAdminKeptUnderRace(t *testing.T) {
 	t.Parallel()
 	type op func(s *auth.Service, name string) error
-	remove := op(func(s *auth.Service, name string) error { return s.DeleteUser(context.Background(), name) })
+	remove := op(func(s *auth.Service, name string) error { return s.DeleteUser(context.Background(), testActor, name) })
 	demote := op(func(s *auth.Service, name string) error {
-		return s.UpdateUser(context.Background(), name, auth.RoleViewer, "")
+		return s.UpdateUser(context.Background(), testActor, name, auth.RoleViewer, "")
 	})
 	for _, tc := range []struct {
 		name        string
@@ -98,7 +98,7 @@ func TestLastAdminKeptUnderRace(t *testing.T) {
 			if _, err := plain.Init(ctx, "admin-password"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := plain.CreateUser(ctx, "root", auth.RoleAdmin, "root-password"); err != nil {
+			if _, err := plain.CreateUser(ctx, testActor, "root", auth.RoleAdmin, "root-password"); err != nil {
 				t.Fatal(err)
 			}
 			hs := newHoldingStore(st.Auth(), "ListUsers")
@@ -156,15 +156,17 @@ func TestChangePasswordKeepsANewRole(t *testing.T) {
 	if _, err := plain.Init(ctx, "admin-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plain.CreateUser(ctx, "bob", auth.RoleViewer, "bob-password"); err != nil {
+	if _, err := plain.CreateUser(ctx, testActor, "bob", auth.RoleViewer, "bob-password"); err != nil {
 		t.Fatal(err)
 	}
 	hs := newHoldingStore(st.Auth(), "GetUser")
 	s := auth.New(auth.Config{Store: hs, BcryptCost: bcrypt.MinCost})
 	done := make(chan error, 1)
-	go func() { done <- s.ChangePassword(ctx, "bob", "bob-password", "bob-new-password", "127.0.0.1", "") }()
+	go func() {
+		done <- s.ChangePassword(ctx, auth.Actor{User: "bob", Addr: "127.0.0.1"}, "bob-password", "bob-new-password", "")
+	}()
 	<-hs.held // the login read bob as a viewer
-	if err := plain.UpdateUser(ctx, "bob", auth.RoleApprover, ""); err != nil {
+	if err := plain.UpdateUser(ctx, testActor, "bob", auth.RoleApprover, ""); err != nil {
 		t.Fatal(err)
 	}
 	close(hs.release)

@@ -158,12 +158,39 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	if a.ApprovalJSON != nil && (c.State == StateSuccess || c.State == StateError) {
 		return w.vote(a, t, ex, c)
 	}
+	// A person's completion of any other action is recorded in the audit
+	// trail, accepted or refused; a machine's (a callback token, an
+	// in-process caller) is not: the callback path stays as fast.
+	var rec *AuditRecord
+	if c.Decider != nil {
+		rec = w.completionRecord(a, c)
+	}
+	refuse := func(err error) (*ActionExecution, bool, error) {
+		if rec == nil {
+			return nil, false, err
+		}
+		rec.Outcome, rec.Reason = AuditRefused, fault.Message(err)
+		if err := w.tx.AppendAudit(w.ctx, rec); err != nil {
+			return nil, false, err
+		}
+		w.refused = err
+		return nil, false, nil
+	}
+	accept := func(a *ActionExecution, repeated bool, reason string) (*ActionExecution, bool, error) {
+		if rec != nil {
+			rec.Outcome, rec.Reason = AuditAccepted, reason
+			if err := w.tx.AppendAudit(w.ctx, rec); err != nil {
+				return nil, false, err
+			}
+		}
+		return a, repeated, nil
+	}
 	if c.Override {
-		return nil, false, fault.Errorf(fault.EINVALID, "override: only an approval (std.approval) is decided by override; action execution %s is %s.", a.ID, a.Name)
+		return refuse(fault.Errorf(fault.EINVALID, "override: only an approval (std.approval) is decided by override; action execution %s is %s.", a.ID, a.Name))
 	}
 	if c.Authorize != nil {
 		if err := c.Authorize(a.ID, a.Async, c.State); err != nil {
-			return nil, false, err
+			return refuse(err)
 		}
 	}
 	if c.State == StateSuccess {
@@ -173,18 +200,24 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	}
 	if a.State.Completed() {
 		if a.State == c.State && a.OutputJSON != nil && sameOutput(*a.OutputJSON, outJSON) {
-			return a, true, nil // the same completion again: idempotent
+			return accept(a, true, "the same completion again; nothing changed") // idempotent
 		}
-		return nil, false, w.alreadyCompleted(a)
+		return refuse(w.alreadyCompleted(a))
 	}
 	switch c.State {
 	case StatePaused, StateRunning:
-		return a, false, w.pauseOrResumeAction(a, c.State)
+		if a.State != c.State && !a.Async {
+			return refuse(fault.Errorf(fault.EINVALID, "Transition to the %s state is only supported for asynchronous action execution.", c.State))
+		}
+		if err := w.pauseOrResumeAction(a, c.State); err != nil {
+			return nil, false, err
+		}
+		return accept(a, false, "")
 	}
 	if err := w.completeActionIn(a, t, ex, c.State, outJSON, c.Via, c.note()); err != nil {
 		return nil, false, err
 	}
-	return a, false, nil
+	return accept(a, false, "")
 }
 
 // sameOutput reports whether a delivered output is the one recorded: the

@@ -20,7 +20,7 @@ func startOne(t *testing.T, e *engine.Engine, action string) *engine.Execution {
 	t.Helper()
 	ctx := context.Background()
 	def := "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: '" + strings.ReplaceAll(action, "'", "''") + "'\n      publish:\n        r: <% task().result %>\n"
-	if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
@@ -288,7 +288,7 @@ func TestAdhocMistralHTTP(t *testing.T) {
 	}))
 	defer hook.Close()
 	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateActions(ctx, "version: '2.0'\nnotify:\n  base: std.mistral_http\n  base-input:\n    url: "+hook.URL+"/n\n    method: POST\n    json: {who: <% $.who %>}\n  input: [who]\n  output: <% $.ok %>\n", "", ""); err != nil {
+	if _, err := e.CreateActions(ctx, nil, "version: '2.0'\nnotify:\n  base: std.mistral_http\n  base-input:\n    url: "+hook.URL+"/n\n    method: POST\n    json: {who: <% $.who %>}\n  input: [who]\n  output: <% $.ok %>\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	ex := startOne(t, e, "notify who=ann")

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
@@ -20,16 +21,16 @@ const maxAdhocDepth = 10
 
 // CreateActions stores the ad-hoc actions of a YAML document. A name that
 // is already taken (by a built-in or a stored action) is a conflict.
-func (e *Engine) CreateActions(ctx context.Context, definition, namespace, scope string) ([]*ActionDefinition, error) {
-	return e.saveActions(ctx, definition, namespace, scope, false)
+func (e *Engine) CreateActions(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*ActionDefinition, error) {
+	return e.saveActions(ctx, by, definition, namespace, scope, false)
 }
 
 // UpdateActions replaces the ad-hoc actions a document names; each must exist.
-func (e *Engine) UpdateActions(ctx context.Context, definition, namespace, scope string) ([]*ActionDefinition, error) {
-	return e.saveActions(ctx, definition, namespace, scope, true)
+func (e *Engine) UpdateActions(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*ActionDefinition, error) {
+	return e.saveActions(ctx, by, definition, namespace, scope, true)
 }
 
-func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope string, replace bool) ([]*ActionDefinition, error) {
+func (e *Engine) saveActions(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool) ([]*ActionDefinition, error) {
 	if scope == "" {
 		scope = ScopePrivate
 	}
@@ -43,8 +44,15 @@ func (e *Engine) saveActions(ctx context.Context, definition, namespace, scope s
 	var out []*ActionDefinition
 	err = e.update(ctx, func(w *work) error {
 		var err error
-		out, err = w.saveActions(specs, namespace, scope, replace)
-		return err
+		if out, err = w.saveActions(specs, namespace, scope, replace); err != nil {
+			return err
+		}
+		names := make([]string, len(out))
+		for i, d := range out {
+			names[i] = d.Name
+		}
+		return w.auditAdmin(by, "", "", fmt.Sprintf("%s actions %s (namespace %q, scope %s), definition %s",
+			createOrUpdate(replace), strings.Join(names, ", "), namespace, scope, definitionDigest(definition)))
 	})
 	if err != nil {
 		return nil, err
@@ -91,8 +99,9 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 	return out, nil
 }
 
-// DeleteAction deletes a stored ad-hoc action; built-ins cannot be.
-func (e *Engine) DeleteAction(ctx context.Context, idOrName, namespace string) error {
+// DeleteAction deletes a stored ad-hoc action, as by in the audit trail;
+// built-ins cannot be.
+func (e *Engine) DeleteAction(ctx context.Context, by *Decider, idOrName, namespace string) error {
 	if _, err := lookupAction(idOrName); err == nil {
 		return fault.Errorf(fault.EINVALID, "Attempt to delete a system action: %s", idOrName)
 	}
@@ -104,7 +113,10 @@ func (e *Engine) DeleteAction(ctx context.Context, idOrName, namespace string) e
 		if err != nil {
 			return err
 		}
-		return w.tx.DeleteActionDefinition(ctx, d.ID)
+		if err := w.tx.DeleteActionDefinition(ctx, d.ID); err != nil {
+			return err
+		}
+		return w.auditAdmin(by, "", "", fmt.Sprintf("delete action %s (id %s, namespace %q)", d.Name, d.ID, d.Namespace))
 	})
 }
 

@@ -82,7 +82,7 @@ func approvalFlow(t *testing.T, input string, steps []step) (*engine.Engine, *en
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
 	def := "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: std.approval\n      input:\n" + input
-	if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatalf("create workflow: %v\n%s", err, def)
 	}
 	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", CreatedBy: "rita"})
@@ -502,10 +502,10 @@ func TestApprovalDefinitionErrors(t *testing.T) {
 	for _, tt := range tests {
 		var err error
 		if tt.actions {
-			_, err = e.CreateActions(ctx, tt.def, "", "")
+			_, err = e.CreateActions(ctx, nil, tt.def, "", "")
 		} else {
 			err = e.ValidateWorkflows(tt.def)
-			if _, cerr := e.CreateWorkflows(ctx, tt.def, "", ""); fault.Message(cerr) != fault.Message(err) {
+			if _, cerr := e.CreateWorkflows(ctx, nil, tt.def, "", ""); fault.Message(cerr) != fault.Message(err) {
 				t.Errorf("%s: create says %v, validate %v", tt.name, cerr, err)
 			}
 		}
@@ -527,7 +527,7 @@ func TestApprovalRunTimeErrors(t *testing.T) {
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
 	def := "version: '2.0'\nwf:\n  input: [title, n]\n  tasks:\n    ask:\n      action: std.approval\n      input:\n        title: <% $.title %>\n        required: <% $.n %>\n"
-	if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -574,7 +574,7 @@ func TestApprovalAdHoc(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateActions(ctx, `version: '2.0'
+	if _, err := e.CreateActions(ctx, nil, `version: '2.0'
 request_vm:
   base: std.approval
   base-input:
@@ -586,7 +586,7 @@ request_vm:
 `, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.CreateWorkflows(ctx, "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: request_vm who=olga cores=4\n      publish: {answer: <% task().result %>}\n", "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: request_vm who=olga cores=4\n      publish: {answer: <% task().result %>}\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", CreatedBy: "rita"})
@@ -635,7 +635,7 @@ func mustAction(t *testing.T, e *engine.Engine, id string) *engine.ActionExecuti
 }
 
 // TestOverrideOnlyForApprovals: an override of another action is refused,
-// and other actions complete as before, with or without a person.
+// and other actions complete as before; a person's attempts are audited.
 func TestOverrideOnlyForApprovals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -650,8 +650,11 @@ func TestOverrideOnlyForApprovals(t *testing.T) {
 	if got, _, err := e.DeliverResult(ctx, a.ID, c); err != nil || got.State != engine.StateSuccess {
 		t.Errorf("completion by a person: %v, %v", got, err)
 	}
-	if recs, _ := e.AuditRecords(ctx, a.ID); len(recs) != 0 {
-		t.Errorf("audit records of a non-approval: %+v", recs)
+	// Both attempts were a person's: both are in the audit trail.
+	recs, err := e.AuditRecords(ctx, a.ID)
+	if err != nil || len(recs) != 2 || recs[0].Kind != engine.AuditOverride || recs[0].Outcome != engine.AuditRefused ||
+		recs[1].Kind != engine.AuditDecision || recs[1].Outcome != engine.AuditAccepted || recs[1].Actor != "root" {
+		t.Errorf("audit records of a non-approval: %+v, %v; want the refused override and the accepted completion", recs, err)
 	}
 }
 
@@ -661,7 +664,7 @@ func TestApprovalTimeout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateWorkflows(ctx, "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: std.approval title=T\n      timeout: 0.01\n", "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: std.approval title=T\n      timeout: 0.01\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
@@ -706,10 +709,10 @@ func TestReadmeApprovalExample(t *testing.T) {
 		t.Fatalf("the Approvals section has %d YAML blocks, want the workflow and the ad-hoc action", len(blocks))
 	}
 	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateWorkflows(ctx, blocks[0], "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, blocks[0], "", ""); err != nil {
 		t.Fatalf("the README's workflow: %v", err)
 	}
-	if _, err := e.CreateActions(ctx, blocks[1], "", ""); err != nil {
+	if _, err := e.CreateActions(ctx, nil, blocks[1], "", ""); err != nil {
 		t.Fatalf("the README's ad-hoc action: %v", err)
 	}
 	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "request_vm", CreatedBy: "rita"})

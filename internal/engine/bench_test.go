@@ -26,7 +26,7 @@ func BenchmarkAsyncWorkflow(b *testing.B) {
 	}
 	defer st.Close()
 	e := engine.New(engine.Config{Store: st, BaseURL: "http://bench"})
-	if _, err := e.CreateWorkflows(ctx, "version: '2.0'\nwf:\n  tasks:\n    wait:\n      action: std.async_noop\n      publish: {r: <% task().result %>}\n", "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    wait:\n      action: std.async_noop\n      publish: {r: <% task().result %>}\n", "", ""); err != nil {
 		b.Fatal(err)
 	}
 	var next atomic.Int64

@@ -15,7 +15,7 @@ func TestCreatedByInherited(t *testing.T) {
 	ctx := context.Background()
 	events := make(eventChan, 64)
 	e := newEngine(t, engine.Config{Publisher: events})
-	if _, err := e.CreateWorkflows(ctx, `version: '2.0'
+	if _, err := e.CreateWorkflows(ctx, nil, `version: '2.0'
 parent:
   tasks:
     call:

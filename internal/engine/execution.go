@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -188,6 +190,9 @@ type ExecutionUpdate struct {
 	StateInfo   *string
 	Description *string
 	Env         map[string]any // nil for no change
+	// By is who asks (nil: the server itself), for the audit trail, which
+	// records changes of state and environment.
+	By *Decider
 }
 
 // UpdateExecution pauses, resumes or stops an execution, or changes its
@@ -222,6 +227,9 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 			ex.UpdatedAt = e.now()
 			return w.tx.UpdateExecution(ctx, ex)
 		}
+		if err := w.auditAdmin(u.By, "", u.State, executionChange(ex, u)); err != nil {
+			return err
+		}
 		if u.Env != nil {
 			params := decodeObject(ex.ParamsJSON)
 			params["env"] = merge(asObject(params["env"]), u.Env)
@@ -255,8 +263,9 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 }
 
 // DeleteExecution deletes an execution with its tasks and action
-// executions. A running one needs force.
-func (e *Engine) DeleteExecution(ctx context.Context, id string, force bool) error {
+// executions, as by in the audit trail (its records stay). A running one
+// needs force.
+func (e *Engine) DeleteExecution(ctx context.Context, by *Decider, id string, force bool) error {
 	return e.update(ctx, func(w *work) error {
 		ex, err := w.tx.GetExecution(ctx, id)
 		if fault.Code(err) == fault.ENOTFOUND {
@@ -268,8 +277,40 @@ func (e *Engine) DeleteExecution(ctx context.Context, id string, force bool) err
 		if !ex.State.Completed() && !force {
 			return fault.Errorf(fault.EFORBIDDEN, "Only completed executions can be deleted; execution %s is %s (use force to delete it anyway).", id, ex.State)
 		}
-		return w.tx.DeleteExecution(ctx, id)
+		if err := w.tx.DeleteExecution(ctx, id); err != nil {
+			return err
+		}
+		what := fmt.Sprintf("delete execution %s (workflow %s, state %s)", id, ex.WorkflowName, ex.State)
+		if !ex.State.Completed() {
+			what += ", forced"
+		}
+		return w.auditAdmin(by, "", "", what)
 	})
+}
+
+// executionChange says what an update of an execution's state or
+// environment does, for the audit trail.
+func executionChange(ex *Execution, u ExecutionUpdate) string {
+	var what string
+	switch u.State {
+	case StatePaused:
+		what = "pause execution " + ex.ID
+	case StateRunning:
+		what = "resume execution " + ex.ID
+	case "":
+		what = "change execution " + ex.ID
+	default:
+		what = fmt.Sprintf("set execution %s to %s", ex.ID, u.State)
+	}
+	what += fmt.Sprintf(" (workflow %s, state %s)", ex.WorkflowName, ex.State)
+	if u.StateInfo != nil {
+		what += ": " + *u.StateInfo
+	}
+	if u.Env != nil {
+		keys := slices.Sorted(maps.Keys(u.Env))
+		what += "; env keys set: " + strings.Join(keys, ", ")
+	}
+	return what
 }
 
 func asObject(v any) map[string]any {

@@ -145,11 +145,11 @@ func runFlow(t *testing.T, c flowCase) *recordingStore {
 	ctx := context.Background()
 	e, rec := newRecordedEngine(t, engine.Config{})
 	if c.Actions != "" {
-		if _, err := e.CreateActions(ctx, c.Actions, "", ""); err != nil {
+		if _, err := e.CreateActions(ctx, nil, c.Actions, "", ""); err != nil {
 			t.Fatalf("create actions: %v", err)
 		}
 	}
-	wfs, err := e.CreateWorkflows(ctx, c.Workflow, "", "")
+	wfs, err := e.CreateWorkflows(ctx, nil, c.Workflow, "", "")
 	if err != nil {
 		t.Fatalf("create workflow: %v", err)
 	}

@@ -17,7 +17,7 @@ func TestMaxOutputCountsTheOutput(t *testing.T) {
 	ctx := context.Background()
 	const limit = 100
 	e := newEngine(t, engine.Config{MaxOutputBytes: limit})
-	if _, err := e.CreateWorkflows(ctx, "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.async_noop\n", "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.async_noop\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	pending := func() *engine.ActionExecution {
@@ -55,9 +55,9 @@ func TestTaskCeiling(t *testing.T) {
 		"version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success: [again]\n    again:\n      action: std.noop\n      wait-after: 0.001\n      on-success: [again]\n",
 		"version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success: [again]\n    again:\n      action: std.noop\n      on-success: [again]\n",
 	} {
-		_, err := e.UpdateWorkflows(ctx, wf, "", "")
+		_, err := e.UpdateWorkflows(ctx, nil, wf, "", "")
 		if fault.Code(err) == fault.ENOTFOUND {
-			_, err = e.CreateWorkflows(ctx, wf, "", "")
+			_, err = e.CreateWorkflows(ctx, nil, wf, "", "")
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -221,6 +221,34 @@ type AuditRecord struct {
 	ShownDigest string
 }
 
+// AuditQuery selects audit records: those matching every field set,
+// newest first. Since is inclusive, Until exclusive.
+type AuditQuery struct {
+	ActionExecutionID string
+	Actor             string
+	Outcome           string // AuditAccepted or AuditRefused
+	Kind              string // AuditDecision, AuditOverride, AuditTimeout or AuditAdmin
+	Since, Until      time.Time
+	// Before pages: only records with a smaller Seq (0: from the newest).
+	Before int64
+	Limit  int // at most MaxAuditPage; 0 means DefaultAuditPage
+}
+
+// Pages of the audit trail.
+const (
+	DefaultAuditPage = 100
+	MaxAuditPage     = 1000
+)
+
+// AuditHead is the end of the audit trail: its last record's Seq and Hash
+// in hex (0 and 64 zeros for an empty trail), and whether it carries an
+// anchor (the server writes one when it holds an audit key).
+type AuditHead struct {
+	Seq      int64
+	Hash     string
+	Anchored bool
+}
+
 // Job is durable work for the engine's worker: running an action's I/O now,
 // or a timer that fires at DueAt. A job row is deleted in the same
 // transaction that records its effect, so a crash repeats it at worst.

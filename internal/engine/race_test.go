@@ -45,7 +45,7 @@ func TestCompletionRaces(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateWorkflows(ctx, raceWorkflow, "", ""); err != nil {
+	if _, err := e.CreateWorkflows(ctx, nil, raceWorkflow, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	const rounds = 50

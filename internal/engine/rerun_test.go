@@ -39,7 +39,7 @@ func TestRerunWithItems(t *testing.T) {
 			}
 			def := "version: '2.0'\nwf:\n  tasks:\n    fan:\n      with-items: x in <% [1, 2, 3] %>\n" + conc +
 				"      action: std.async_noop\n      publish:\n        r: <% task().result %>\n"
-			if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+			if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 				t.Fatal(err)
 			}
 			ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})

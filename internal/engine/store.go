@@ -62,6 +62,10 @@ type Reader interface {
 	// AuditRecords returns the audit records about an action execution
 	// ("" for all of them), oldest first.
 	AuditRecords(ctx context.Context, actionID string) ([]*AuditRecord, error)
+	// ListAudit pages the audit trail, newest first; see AuditQuery.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, error)
+	// AuditHead returns the end of the audit trail (seq 0 when empty).
+	AuditHead(ctx context.Context) (AuditHead, error)
 }
 
 // Tx is a write transaction.

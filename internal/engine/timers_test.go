@@ -41,7 +41,7 @@ wf:
     handled:
       action: std.noop
 `
-	if _, err := first.CreateWorkflows(ctx, def, "", ""); err != nil {
+	if _, err := first.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := first.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})

@@ -30,17 +30,17 @@ func (e *Engine) ValidateWorkbook(definition string) error {
 
 // CreateWorkbook stores a workbook and its members; a name taken (by the
 // workbook or by one of its members) is a conflict.
-func (e *Engine) CreateWorkbook(ctx context.Context, definition, namespace, scope string) (*Workbook, error) {
-	return e.saveWorkbook(ctx, definition, namespace, scope, false)
+func (e *Engine) CreateWorkbook(ctx context.Context, by *Decider, definition, namespace, scope string) (*Workbook, error) {
+	return e.saveWorkbook(ctx, by, definition, namespace, scope, false)
 }
 
 // UpdateWorkbook replaces a workbook and its members: members it no longer
 // has are deleted.
-func (e *Engine) UpdateWorkbook(ctx context.Context, definition, namespace, scope string) (*Workbook, error) {
-	return e.saveWorkbook(ctx, definition, namespace, scope, true)
+func (e *Engine) UpdateWorkbook(ctx context.Context, by *Decider, definition, namespace, scope string) (*Workbook, error) {
+	return e.saveWorkbook(ctx, by, definition, namespace, scope, true)
 }
 
-func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope string, replace bool) (*Workbook, error) {
+func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool) (*Workbook, error) {
 	if scope == "" {
 		scope = ScopePrivate
 	}
@@ -88,7 +88,8 @@ func (e *Engine) saveWorkbook(ctx context.Context, definition, namespace, scope 
 			return err
 		}
 		out = rec
-		return nil
+		return w.auditAdmin(by, "", "", fmt.Sprintf("%s workbook %s (namespace %q, scope %s), definition %s",
+			createOrUpdate(replace), rec.Name, namespace, scope, definitionDigest(definition)))
 	})
 	if err != nil {
 		return nil, err
@@ -130,8 +131,9 @@ func (w *work) deleteWorkbookMembers(b *Workbook) error {
 	return nil
 }
 
-// DeleteWorkbook deletes a workbook and its members.
-func (e *Engine) DeleteWorkbook(ctx context.Context, name, namespace string) error {
+// DeleteWorkbook deletes a workbook and its members, as by in the audit
+// trail.
+func (e *Engine) DeleteWorkbook(ctx context.Context, by *Decider, name, namespace string) error {
 	defer e.wfs.clear()
 	return e.update(ctx, func(w *work) error {
 		b, err := w.tx.GetWorkbook(ctx, name, namespace)
@@ -144,7 +146,10 @@ func (e *Engine) DeleteWorkbook(ctx context.Context, name, namespace string) err
 		if err := w.deleteWorkbookMembers(b); err != nil {
 			return err
 		}
-		return w.tx.DeleteWorkbook(ctx, b.ID)
+		if err := w.tx.DeleteWorkbook(ctx, b.ID); err != nil {
+			return err
+		}
+		return w.auditAdmin(by, "", "", fmt.Sprintf("delete workbook %s (id %s, namespace %q)", b.Name, b.ID, b.Namespace))
 	})
 }
 

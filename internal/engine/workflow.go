@@ -7,6 +7,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -67,19 +68,20 @@ func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 	}
 }
 
-// CreateWorkflows registers every workflow of a YAML document. A name that
-// already exists in the namespace is a conflict; nothing is created then.
-func (e *Engine) CreateWorkflows(ctx context.Context, definition, namespace, scope string) ([]*Workflow, error) {
-	return e.saveWorkflows(ctx, definition, namespace, scope, false)
+// CreateWorkflows registers every workflow of a YAML document, as by (nil:
+// the server itself) in the audit trail. A name that already exists in
+// the namespace is a conflict; nothing is created then.
+func (e *Engine) CreateWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*Workflow, error) {
+	return e.saveWorkflows(ctx, by, definition, namespace, scope, false)
 }
 
 // UpdateWorkflows replaces the definitions of the workflows a document
 // names; each must exist.
-func (e *Engine) UpdateWorkflows(ctx context.Context, definition, namespace, scope string) ([]*Workflow, error) {
-	return e.saveWorkflows(ctx, definition, namespace, scope, true)
+func (e *Engine) UpdateWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*Workflow, error) {
+	return e.saveWorkflows(ctx, by, definition, namespace, scope, true)
 }
 
-func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope string, replace bool) ([]*Workflow, error) {
+func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool) ([]*Workflow, error) {
 	if scope == "" {
 		scope = ScopePrivate
 	}
@@ -94,8 +96,15 @@ func (e *Engine) saveWorkflows(ctx context.Context, definition, namespace, scope
 	defer e.wfs.clear()
 	err = e.update(ctx, func(w *work) error {
 		var err error
-		out, err = w.saveWorkflows(doc.Workflows, namespace, scope, replace)
-		return err
+		if out, err = w.saveWorkflows(doc.Workflows, namespace, scope, replace); err != nil {
+			return err
+		}
+		names := make([]string, len(out))
+		for i, wf := range out {
+			names[i] = wf.Name
+		}
+		return w.auditAdmin(by, "", "", fmt.Sprintf("%s workflows %s (namespace %q, scope %s), definition %s",
+			createOrUpdate(replace), strings.Join(names, ", "), namespace, scope, definitionDigest(definition)))
 	})
 	if err != nil {
 		return nil, err
@@ -164,9 +173,10 @@ func (e *Engine) ListWorkflows(ctx context.Context, q ListQuery) ([]*Workflow, e
 	return e.store.ListWorkflows(ctx, q)
 }
 
-// DeleteWorkflow deletes a workflow definition. Executions keep running:
-// each holds a copy of the definition it started with.
-func (e *Engine) DeleteWorkflow(ctx context.Context, idOrName, namespace string) error {
+// DeleteWorkflow deletes a workflow definition, as by in the audit trail.
+// Executions keep running: each holds a copy of the definition it
+// started with.
+func (e *Engine) DeleteWorkflow(ctx context.Context, by *Decider, idOrName, namespace string) error {
 	defer e.wfs.clear()
 	return e.update(ctx, func(w *work) error {
 		wf, err := w.tx.GetWorkflow(ctx, idOrName, namespace)
@@ -176,7 +186,10 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, idOrName, namespace string)
 		if err != nil {
 			return err
 		}
-		return w.tx.DeleteWorkflow(ctx, wf.ID)
+		if err := w.tx.DeleteWorkflow(ctx, wf.ID); err != nil {
+			return err
+		}
+		return w.auditAdmin(by, "", "", fmt.Sprintf("delete workflow %s (id %s, namespace %q)", wf.Name, wf.ID, wf.Namespace))
 	})
 }
 

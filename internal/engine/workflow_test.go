@@ -17,7 +17,7 @@ func TestStartSeesWorkflowChanges(t *testing.T) {
 	def := func(task string) string {
 		return "version: '2.0'\nwf:\n  tasks:\n    " + task + ":\n      action: std.async_noop\n"
 	}
-	wfs, err := e.CreateWorkflows(ctx, def("first"), "", "")
+	wfs, err := e.CreateWorkflows(ctx, nil, def("first"), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestStartSeesWorkflowChanges(t *testing.T) {
 			t.Fatalf("start %s ran task %q, want first", ident, got)
 		}
 	}
-	if _, err := e.UpdateWorkflows(ctx, def("second"), "", ""); err != nil {
+	if _, err := e.UpdateWorkflows(ctx, nil, def("second"), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, ident := range []string{"wf", wfs[0].ID} {
@@ -46,7 +46,7 @@ func TestStartSeesWorkflowChanges(t *testing.T) {
 			t.Fatalf("after update, start %s ran task %q, want second", ident, got)
 		}
 	}
-	if err := e.DeleteWorkflow(ctx, "wf", ""); err != nil {
+	if err := e.DeleteWorkflow(ctx, nil, "wf", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, ident := range []string{"wf", wfs[0].ID} {
@@ -67,7 +67,7 @@ func TestStartEndsAtOnce(t *testing.T) {
 		"empty_items": "version: '2.0'\nempty_items:\n  tasks:\n    each:\n      with-items: x in <% [] %>\n      action: std.async_noop\n",
 		"no_start":    "version: '2.0'\nno_start:\n  tasks:\n    a:\n      action: std.async_noop\n      on-complete: [b]\n    b:\n      action: std.async_noop\n      on-complete: [a]\n",
 	} {
-		if _, err := e.CreateWorkflows(ctx, def, "", ""); err != nil {
+		if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: name})

@@ -29,3 +29,21 @@ func DeciderOf(p *auth.Principal, channel, addr string) *engine.Decider {
 	return &engine.Decider{User: p.User, Groups: p.Groups, Role: string(p.Role), MayDecide: p.Role.Allows(auth.RoleApprover),
 		Admin: p.Role.Allows(auth.RoleAdmin), Channel: channel, Addr: addr}
 }
+
+// Actor is the person behind the request as the audit trail records an
+// administrative change to accounts (auth.Actor), with the channel the
+// request came through and the client's address.
+func Actor(c echo.Context, channel string) auth.Actor {
+	return ActorOf(FromContext(c), channel, ClientAddr(c))
+}
+
+// ActorOf makes the auth.Actor of principal p: the account and its groups
+// ("" for the local admin when authentication is off, and for no
+// principal).
+func ActorOf(p *auth.Principal, channel, addr string) auth.Actor {
+	a := auth.Actor{Channel: channel, Addr: addr}
+	if p != nil && p.Method != auth.MethodOff {
+		a.User, a.Groups = p.User, p.Groups
+	}
+	return a
+}

@@ -66,6 +66,7 @@ var Policy = []Rule{
 	{"GET", "/v2/workflows", Viewer, API, false},
 	{"GET", "/v2/workflows/:id", Viewer, API, false},
 	{"DELETE", "/v2/workflows/:id", Admin, API, false},
+	{"GET", "/v2/audit", Admin, API, false},
 	{"POST", "/v2/executions", Requester, API, false},
 	{"GET", "/v2/executions", Viewer, API, false},
 	{"GET", "/v2/executions/:id", Viewer, API, false},
@@ -157,6 +158,7 @@ var Policy = []Rule{
 	{"POST", "/admin/groups/:name/members", Admin, Page, false},
 	{"POST", "/admin/tokens", Admin, Page, false},
 	{"POST", "/admin/tokens/:id/revoke", Admin, Page, false},
+	{"GET", "/audit", Admin, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
 }
 

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/audit"
+	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // The audit trail (migration 0012): records chained by hash, and the head
@@ -46,22 +49,27 @@ func appendAudit(ctx context.Context, q txQuerier, r *audit.Record) error {
 	return putAuditHead(ctx, q, next)
 }
 
-// auditHead reads the head in the writer's transaction: the zero head
-// (seq 0) when there is none yet.
+// auditHead reads the head: the zero head (seq 0) when there is none yet.
 func auditHead(ctx context.Context, q querier) (audit.Head, error) {
+	head, _, err := readHead(ctx, q)
+	return head, err
+}
+
+// readHead reads the head and whether there is one.
+func readHead(ctx context.Context, q querier) (audit.Head, bool, error) {
 	var head audit.Head
 	var hash string
 	err := q.QueryRowContext(ctx, `SELECT seq, hash, anchor FROM audit_head WHERE id = 1`).Scan(&head.Seq, &hash, &head.Anchor)
 	if errors.Is(err, sql.ErrNoRows) {
-		return audit.Head{}, nil
+		return audit.Head{}, false, nil
 	}
 	if err != nil {
-		return head, dbErr(err, "read audit head")
+		return head, false, dbErr(err, "read audit head")
 	}
 	if head.Hash, err = audit.ParseHash(hash); err != nil {
-		return head, fmt.Errorf("read audit head: its hash %w", err)
+		return head, true, fmt.Errorf("%w: its hash %s", ErrAuditUnchecked, fault.Message(err))
 	}
-	return head, nil
+	return head, true, nil
 }
 
 func putAuditHead(ctx context.Context, q txQuerier, h audit.Head) error {
@@ -86,6 +94,17 @@ func (t *tx) AppendAudit(ctx context.Context, a *engine.AuditRecord) error {
 		a.Groups = nil
 	}
 	return nil
+}
+
+// AppendAudit implements auth.Tx: an administrative change to accounts,
+// sealed into the same trail as the engine's records.
+func (tx *authTx) AppendAudit(ctx context.Context, a *auth.AuditRecord) error {
+	channel := a.By.Channel
+	if channel == "" {
+		channel = auth.ServerActor.Channel
+	}
+	return appendAudit(ctx, tx.q, &audit.Record{At: a.At, Actor: a.By.User, Channel: channel, Addr: a.By.Addr,
+		Kind: audit.KindAdmin, Outcome: audit.Accepted, Reason: a.What, Groups: slices.Clone(a.By.Groups)})
 }
 
 // auditColumns are the columns scanAudit reads, in its order.
@@ -124,4 +143,156 @@ func (r reader) AuditRecords(ctx context.Context, actionID string) ([]*engine.Au
 		out = append(out, a)
 	}
 	return out, rs.Err()
+}
+
+func (r reader) ListAudit(ctx context.Context, q engine.AuditQuery) ([]*engine.AuditRecord, error) {
+	if q.Limit <= 0 {
+		q.Limit = engine.DefaultAuditPage
+	}
+	if q.Limit > engine.MaxAuditPage {
+		return nil, fault.Errorf(fault.EINVALID, "limit: at most %d audit records a page", engine.MaxAuditPage)
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where, args = append(where, cond), append(args, v)
+	}
+	if q.ActionExecutionID != "" {
+		add("action_execution_id = ?", q.ActionExecutionID)
+	}
+	if q.Actor != "" {
+		add("actor = ?", q.Actor)
+	}
+	if q.Outcome != "" {
+		add("outcome = ?", q.Outcome)
+	}
+	if q.Kind != "" {
+		add("kind = ?", q.Kind)
+	}
+	// at is stored in timeFormat, whose text sorts as its time.
+	if !q.Since.IsZero() {
+		add("at >= ?", fmtTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add("at < ?", fmtTime(q.Until))
+	}
+	if q.Before > 0 {
+		add("seq < ?", q.Before)
+	}
+	query := `SELECT ` + auditColumns + ` FROM audit`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rs, err := r.db.QueryContext(ctx, query+` ORDER BY seq DESC LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit records: %w", err)
+	}
+	defer rs.Close()
+	out := make([]*engine.AuditRecord, 0, min(q.Limit, 64))
+	for rs.Next() {
+		a, err := scanAudit(rs)
+		if err != nil {
+			return nil, fmt.Errorf("list audit records: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rs.Err()
+}
+
+func (r reader) AuditHead(ctx context.Context) (engine.AuditHead, error) {
+	h, err := auditHead(ctx, r.db)
+	if err != nil {
+		return engine.AuditHead{}, err
+	}
+	return engine.AuditHead{Seq: h.Seq, Hash: h.Hash.String(), Anchored: h.Anchor != ""}, nil
+}
+
+// ErrAuditUnchecked is StartAudit's refusal: the trail does not check
+// under the key, or does not end at its head. The server must not start
+// on it (a wrong key, or a trail altered while it was down).
+var ErrAuditUnchecked = errors.New("the audit trail does not check")
+
+// AuditStart is what StartAudit found and did.
+type AuditStart struct {
+	Head audit.Head // the head, after what StartAudit wrote
+	// AnchoredEmpty: the trail was empty and had no head, and the store
+	// holds a key: an anchored head for seq 0 was written.
+	AnchoredEmpty bool
+	// AnchoredExisting: the head had no anchor (records written without
+	// a key); its Verified records were checked and the head anchored.
+	AnchoredExisting bool
+	Verified         int64
+	// AnchorUnchecked: the head carries an anchor but the store holds no
+	// key: new records will leave the head unanchored.
+	AnchorUnchecked bool
+}
+
+// StartAudit checks the audit trail's head before the server writes to
+// it, and anchors it when the store holds a key: an empty trail gets an
+// anchored head for seq 0 (so that removing every record is detected
+// later); an unanchored head is anchored once its whole chain verifies.
+// A head whose anchor does not check under the key, a trail that does not
+// end at its head, or a chain that does not verify is ErrAuditUnchecked.
+func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
+	var st AuditStart
+	err := s.write(ctx, func(q txQuerier) error {
+		st = AuditStart{}
+		head, ok, err := readHead(ctx, q)
+		if err != nil {
+			return err
+		}
+		var lastSeq int64
+		lastHash := audit.Hash{}.String() // an empty trail's
+		err = q.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &lastHash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return dbErr(err, "read the last audit record")
+		}
+		key := q.auditKey
+		switch {
+		case !ok && lastSeq == 0:
+			if key != nil {
+				head = audit.Head{Anchor: audit.Anchor(key, 0, audit.Hash{})}
+				st.AnchoredEmpty = true
+				if err := putAuditHead(ctx, q, head); err != nil {
+					return err
+				}
+			}
+		case !ok:
+			return fmt.Errorf("%w: it has records (the last is %d) but no head: the head was removed; run audit verify", ErrAuditUnchecked, lastSeq)
+		case head.Seq != lastSeq || head.Hash.String() != lastHash:
+			return fmt.Errorf("%w: its head names record %d, but the last record is %d: it was altered while the server was down; run audit verify",
+				ErrAuditUnchecked, head.Seq, lastSeq)
+		case key == nil:
+			st.AnchorUnchecked = head.Anchor != ""
+		case head.Anchor == "":
+			if st.Verified, err = verifyTrail(ctx, q, head); err != nil {
+				return fmt.Errorf("%w: %w", ErrAuditUnchecked, err)
+			}
+			head.Anchor = audit.Anchor(key, head.Seq, head.Hash)
+			st.AnchoredExisting = true
+			if err := putAuditHead(ctx, q, head); err != nil {
+				return err
+			}
+		case !audit.CheckAnchor(key, head.Seq, head.Hash, head.Anchor):
+			return fmt.Errorf("%w: the head's anchor does not match under the audit key given: it is not the key this trail was written with, or the head was changed; run audit verify with the right key", ErrAuditUnchecked)
+		}
+		st.Head = head
+		return nil
+	})
+	return st, err
+}
+
+// verifyTrail checks the whole chain against head (no key: the head is
+// not anchored yet) and returns how many records it read.
+func verifyTrail(ctx context.Context, q querier, head audit.Head) (int64, error) {
+	rs, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY seq`)
+	if err != nil {
+		return 0, fmt.Errorf("read the audit trail: %w", err)
+	}
+	defer rs.Close()
+	v := audit.NewVerifier(nil)
+	if err := eachAuditRecord(rs, func(r *audit.Record) error { v.Add(r); return nil }); err != nil {
+		return 0, fmt.Errorf("read the audit trail: %w", err)
+	}
+	return v.Count(), v.Finish(&head)
 }

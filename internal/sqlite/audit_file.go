@@ -50,30 +50,12 @@ func ReadAuditFile(ctx context.Context, dbPath string, fn func(*audit.Record) er
 	if err != nil {
 		return nil, fmt.Errorf("read audit head of %s: %w", dbPath, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, at, actor, channel, addr, kind, action_execution_id, state, outcome,
-		reason, comment, answer, groups, shown_digest, prev, hash FROM audit ORDER BY seq`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("read audit trail of %s: %w", dbPath, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var r audit.Record
-		var seq sql.NullInt64
-		var at, actor, channel, addr, kind, actionID, state, outcome, reason, comment, answer, groups, digest, prev, hash sql.NullString
-		if err := rows.Scan(&seq, &at, &actor, &channel, &addr, &kind, &actionID, &state, &outcome,
-			&reason, &comment, &answer, &groups, &digest, &prev, &hash); err != nil {
-			return nil, fmt.Errorf("read audit trail of %s: %w", dbPath, err)
-		}
-		r.Seq = seq.Int64 // NULL: 0, out of order
-		r.Actor, r.Channel, r.Addr, r.ActionExecutionID, r.State = actor.String, channel.String, addr.String, actionID.String, state.String
-		r.Kind, r.Outcome = audit.Kind(kind.String), audit.Outcome(outcome.String)
-		r.Reason, r.Comment, r.Answer, r.ShownDigest = reason.String, comment.String, answer.String, digest.String
-		r.Damage = decodeAuditColumns(&r, at.String, groups.String, prev.String, hash.String)
-		if err := fn(&r); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := eachAuditRecord(rows, fn); err != nil {
 		return nil, fmt.Errorf("read audit trail of %s: %w", dbPath, err)
 	}
 	return head, nil
@@ -95,6 +77,30 @@ func readAuditHead(ctx context.Context, tx *sql.Tx) (*audit.Head, error) {
 		head.Damage = "the head's number or hash cannot be read"
 	}
 	return head, nil
+}
+
+// eachAuditRecord hands each row of rs (the columns of auditColumns, as
+// ReadAuditFile selects them) to fn as an audit.Record. Columns a writer
+// never leaves NULL may be NULL in a changed file: they read as "".
+func eachAuditRecord(rs rows, fn func(*audit.Record) error) error {
+	for rs.Next() {
+		var r audit.Record
+		var seq sql.NullInt64
+		var at, actor, channel, addr, kind, actionID, state, outcome, reason, comment, answer, groups, digest, prev, hash sql.NullString
+		if err := rs.Scan(&seq, &at, &actor, &channel, &addr, &kind, &actionID, &state, &outcome,
+			&reason, &comment, &answer, &groups, &digest, &prev, &hash); err != nil {
+			return err
+		}
+		r.Seq = seq.Int64 // NULL: 0, out of order
+		r.Actor, r.Channel, r.Addr, r.ActionExecutionID, r.State = actor.String, channel.String, addr.String, actionID.String, state.String
+		r.Kind, r.Outcome = audit.Kind(kind.String), audit.Outcome(outcome.String)
+		r.Reason, r.Comment, r.Answer, r.ShownDigest = reason.String, comment.String, answer.String, digest.String
+		r.Damage = decodeAuditColumns(&r, at.String, groups.String, prev.String, hash.String)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }
 
 // decodeAuditColumns sets r's time, groups and hashes from their stored

@@ -21,8 +21,9 @@
 //   - deleting an execution takes its jobs, timeline and callback tokens;
 //   - who started an execution never changes;
 //   - approval votes: one per person, in the order first cast, replaced in
-//     place, deleted with their execution; audit records: appended in
-//     order, kept when their execution is deleted.
+//     place, deleted with their execution; audit records: one gapless
+//     hash chain whatever commits together or fails, paged newest first
+//     with filters, kept when their execution or user is deleted.
 //   - idempotency answers: read back as written, per scope, swept by age.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
@@ -75,6 +76,9 @@ func Run(t *testing.T, h Harness) {
 		{"CreatedBy", testCreatedBy},
 		{"ApprovalVotes", testApprovalVotes},
 		{"Audit", testAudit},
+		{"AuditChain", testAuditChain},
+		{"ListAudit", testListAudit},
+		{"AuditOutlivesItsSubjects", testAuditOutlivesItsSubjects},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
@@ -121,8 +122,8 @@ func (s *Server) changePassword(c echo.Context) error {
 	if newPW != c.FormValue("confirm_password") {
 		err = fault.Errorf(fault.EINVALID, "The new password and its confirmation do not match.")
 	} else {
-		err = s.auth.ChangePassword(c.Request().Context(), who.User, c.FormValue("current_password"), newPW,
-			guard.ClientAddr(c), who.Session)
+		err = s.auth.ChangePassword(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), c.FormValue("current_password"), newPW,
+			who.Session)
 	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, "/account/password?notice=changed")
@@ -231,7 +232,7 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err == nil {
-		_, err = s.auth.CreateUser(c.Request().Context(), strings.TrimSpace(c.FormValue("name")), role, c.FormValue("password"))
+		_, err = s.auth.CreateUser(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), strings.TrimSpace(c.FormValue("name")), role, c.FormValue("password"))
 	}
 	return s.adminDone(c, err)
 }
@@ -242,7 +243,7 @@ func (s *Server) adminUpdateUser(c echo.Context) error {
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err == nil {
-		err = s.auth.UpdateUser(c.Request().Context(), pathName(c, "name"), role, c.FormValue("password"))
+		err = s.auth.UpdateUser(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name"), role, c.FormValue("password"))
 	}
 	return s.adminDone(c, err)
 }
@@ -251,7 +252,7 @@ func (s *Server) adminDeleteUser(c echo.Context) error {
 	if err := s.needAuth(c); err != nil {
 		return err
 	}
-	return s.adminDone(c, s.auth.DeleteUser(c.Request().Context(), pathName(c, "name")))
+	return s.adminDone(c, s.auth.DeleteUser(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name")))
 }
 
 func (s *Server) adminCreateGroup(c echo.Context) error {
@@ -260,7 +261,7 @@ func (s *Server) adminCreateGroup(c echo.Context) error {
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err == nil {
-		err = s.auth.CreateGroup(c.Request().Context(), strings.TrimSpace(c.FormValue("name")), role)
+		err = s.auth.CreateGroup(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), strings.TrimSpace(c.FormValue("name")), role)
 	}
 	return s.adminDone(c, err)
 }
@@ -269,7 +270,7 @@ func (s *Server) adminDeleteGroup(c echo.Context) error {
 	if err := s.needAuth(c); err != nil {
 		return err
 	}
-	return s.adminDone(c, s.auth.DeleteGroup(c.Request().Context(), pathName(c, "name")))
+	return s.adminDone(c, s.auth.DeleteGroup(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name")))
 }
 
 func (s *Server) adminMember(c echo.Context) error {
@@ -277,7 +278,7 @@ func (s *Server) adminMember(c echo.Context) error {
 		return err
 	}
 	add := c.FormValue("op") != "remove"
-	return s.adminDone(c, s.auth.SetMember(c.Request().Context(), pathName(c, "name"), strings.TrimSpace(c.FormValue("user")), add))
+	return s.adminDone(c, s.auth.SetMember(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name"), strings.TrimSpace(c.FormValue("user")), add))
 }
 
 // adminCreateToken shows the new token's value on the page, once; the
@@ -294,7 +295,7 @@ func (s *Server) adminCreateToken(c echo.Context) error {
 	if err != nil {
 		return s.adminDone(c, err)
 	}
-	plain, t, err := s.auth.CreateToken(c.Request().Context(), user, c.FormValue("name"), role, auth.KindAPI, 0)
+	plain, t, err := s.auth.CreateToken(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), user, c.FormValue("name"), role, auth.KindAPI, 0)
 	if err != nil {
 		return s.adminDone(c, err)
 	}
@@ -310,7 +311,7 @@ func (s *Server) adminRevokeToken(c echo.Context) error {
 	if err := s.needAuth(c); err != nil {
 		return err
 	}
-	return s.adminDone(c, s.auth.RevokeToken(c.Request().Context(), c.Param("id")))
+	return s.adminDone(c, s.auth.RevokeToken(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), c.Param("id")))
 }
 
 // pathName reads a path-escaped name parameter.

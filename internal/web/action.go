@@ -26,6 +26,7 @@ func (s *Server) action(c echo.Context) error {
 	if fragment(c) {
 		return s.render(c, http.StatusOK, templates.ActionRegions(v))
 	}
+	v.AuditURL, v.AuditCount = s.auditLink(c, v.ID)
 	switch c.QueryParam("notice") {
 	case "decided":
 		v.Notice = &templates.Notice{Kind: "ok", Text: "Your decision was recorded."}

@@ -194,7 +194,7 @@ func TestDeepDefaultInputBounded(t *testing.T) {
 	e := newEnv(t)
 	deep := strings.Repeat("[", 3000) + strings.Repeat("]", 3000)
 	def := "---\nversion: '2.0'\ndeep_default:\n  input:\n    - shallow: {a: [1]}\n    - nested: " + deep + "\n  tasks:\n    t:\n      action: std.noop\n"
-	if _, err := e.eng.CreateWorkflows(context.Background(), def, "", engine.ScopePrivate); err != nil {
+	if _, err := e.eng.CreateWorkflows(context.Background(), nil, def, "", engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 	p := e.get("/workflows/deep_default")

@@ -71,11 +71,11 @@ func newDefinitionsEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.eng.CreateWorkbook(ctx, provisioning, "", engine.ScopePrivate); err != nil {
+	if _, err := e.eng.CreateWorkbook(ctx, nil, provisioning, "", engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []struct{ def, ns string }{{greet, ""}, {shout, "team-a"}, {extra, ""}} {
-		if _, err := e.eng.CreateActions(ctx, a.def, a.ns, engine.ScopePrivate); err != nil {
+		if _, err := e.eng.CreateActions(ctx, nil, a.def, a.ns, engine.ScopePrivate); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -246,7 +246,7 @@ func TestWorkbookPages(t *testing.T) {
 	t.Parallel()
 	e := newDefinitionsEnv(t)
 	ctx := context.Background()
-	if _, err := e.eng.CreateWorkbook(ctx, strings.Replace(provisioning, "tags: [ops]", "tags: [ops, lab]", 1), "lab", engine.ScopePrivate); err != nil {
+	if _, err := e.eng.CreateWorkbook(ctx, nil, strings.Replace(provisioning, "tags: [ops]", "tags: [ops, lab]", 1), "lab", engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 
@@ -353,7 +353,7 @@ workflows:
       t:
         action: a
 `
-	if _, err := e.eng.CreateWorkbook(ctx, wb, `ns"><script>alert(2)</script>`, engine.ScopePrivate); err != nil {
+	if _, err := e.eng.CreateWorkbook(ctx, nil, wb, `ns"><script>alert(2)</script>`, engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 	ns := url.QueryEscape(`ns"><script>alert(2)</script>`)
@@ -390,7 +390,7 @@ workflows:
 func TestDefinitionPagesNeedALogin(t *testing.T) {
 	t.Parallel()
 	e := newEnvAuth(t, "a long enough password")
-	if _, err := e.eng.CreateWorkbook(context.Background(), provisioning, "", engine.ScopePrivate); err != nil {
+	if _, err := e.eng.CreateWorkbook(context.Background(), nil, provisioning, "", engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 	paths := []string{"/action-definitions", "/action-definitions/provisioning.notify", "/workbooks", "/workbooks/provisioning"}

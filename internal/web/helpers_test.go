@@ -113,7 +113,7 @@ func newEnvAuth(t testing.TB, adminPassword string) *env {
 		<-engDone
 		st.Close()
 	})
-	if _, err := eng.CreateWorkflows(ctx, workflows, "", engine.ScopePrivate); err != nil {
+	if _, err := eng.CreateWorkflows(ctx, nil, workflows, "", engine.ScopePrivate); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)

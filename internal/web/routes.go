@@ -48,6 +48,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.POST("/admin/groups/:name/members", s.adminMember, mw...)     // add or remove a member (op=add|remove)
 	e.POST("/admin/tokens", s.adminCreateToken, mw...)              // create an API token, shown once
 	e.POST("/admin/tokens/:id/revoke", s.adminRevokeToken, mw...)   // revoke an API token
+	e.GET(auditPath, s.auditPage, mw...)                            // the audit trail (admin): filters, the head, CSV and JSON exports
 	if s.live != nil {
 		e.GET("/ws", s.serveLive, s.securityHeaders) // live events over a websocket (the hub); they end with the session
 	}

@@ -485,7 +485,7 @@ func TestExecutionPublishedGlobal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.eng.CreateWorkflows(ctx, `version: '2.0'
+	if _, err := e.eng.CreateWorkflows(ctx, nil, `version: '2.0'
 decide:
   tasks:
     ask:

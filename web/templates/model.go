@@ -11,7 +11,7 @@ import "time"
 type Page struct {
 	Title string
 	// Nav names the active section: "inbox", "executions", "workflows",
-	// "action-definitions", "workbooks" or "admin".
+	// "action-definitions", "workbooks", "admin" or "audit".
 	Nav string
 	// CSRF is the token every form posts back in the _csrf field.
 	CSRF string
@@ -163,6 +163,10 @@ type ActionView struct {
 	TimeoutAt     *time.Time
 	Timeline      []TimelineEntry
 	Form          DecisionForm
+	// AuditURL lists the action's audit records (AuditCount of them),
+	// "" for those who may not see the audit trail.
+	AuditURL   string
+	AuditCount int
 }
 
 // ExecutionRow is one line of the executions list.
