@@ -39,7 +39,7 @@ func BenchmarkCallback(b *testing.B) {
 			eng := engine.New(engine.Config{Store: st, BaseURL: "http://bench"})
 			e := echo.New()
 			api.New(eng, nil).Register(e)
-			if _, err := eng.CreateWorkflows(ctx, "version: '2.0'\nwf:\n  tasks:\n    wait:\n      action: std.async_noop\n", "", ""); err != nil {
+			if _, err := eng.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    wait:\n      action: std.async_noop\n", "", ""); err != nil {
 				b.Fatal(err)
 			}
 			ids := make([]string, b.N)

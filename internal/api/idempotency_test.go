@@ -88,7 +88,7 @@ func newGuarded(t *testing.T) *guarded {
 		<-done
 		st.Close()
 	})
-	if _, err := g.eng.CreateWorkflows(ctx, "version: '2.0'\nwait_wf:\n  tasks:\n    wait:\n      action: std.async_noop\n", "", ""); err != nil {
+	if _, err := g.eng.CreateWorkflows(ctx, nil, "version: '2.0'\nwait_wf:\n  tasks:\n    wait:\n      action: std.async_noop\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	return g
@@ -101,7 +101,7 @@ func (f publisherFunc) Publish(ev engine.Event) { f(ev) }
 // token makes an API token of user.
 func (g *guarded) token(user string, role auth.Role) string {
 	g.t.Helper()
-	plain, _, err := g.svc.CreateToken(context.Background(), user, "t", role, auth.KindAPI, 0)
+	plain, _, err := g.svc.CreateToken(context.Background(), auth.Actor{}, user, "t", role, auth.KindAPI, 0)
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestIdempotencyReplay(t *testing.T) {
 		t.Errorf("timeline after the retry: %d entries (%v), %d before", len(now), err, len(timeline))
 	}
 
-	if err := g.eng.DeleteExecution(context.Background(), exID, true); err != nil {
+	if err := g.eng.DeleteExecution(context.Background(), nil, exID, true); err != nil {
 		t.Fatal(err)
 	}
 	want(t, "without a key, once deleted", g.call("PUT", path, `{"state": "SUCCESS", "output": {"a": 1, "b": [true, null]}}`, "token", g.admin), 404)
@@ -418,18 +418,18 @@ func TestIdempotencyNotKept(t *testing.T) {
 	ctx := context.Background()
 	_, aID := g.startAsync()
 	path := "/v2/action_executions/" + aID
-	if _, err := g.svc.CreateUser(ctx, "bob", auth.RoleAdmin, "another long password"); err != nil {
+	if _, err := g.svc.CreateUser(ctx, auth.Actor{}, "bob", auth.RoleAdmin, "another long password"); err != nil {
 		t.Fatal(err)
 	}
 	bob := g.token("bob", auth.RoleAdmin)
-	if err := g.svc.UpdateUser(ctx, "bob", auth.RoleApprover, ""); err != nil {
+	if err := g.svc.UpdateUser(ctx, auth.Actor{}, "bob", auth.RoleApprover, ""); err != nil {
 		t.Fatal(err)
 	}
 	pause := func() answer {
 		return g.call("PUT", path, `{"state": "PAUSED"}`, "token", bob, "Idempotency-Key", "pause")
 	}
 	want(t, "pausing as an approver", pause(), 403)
-	if err := g.svc.UpdateUser(ctx, "bob", auth.RoleAdmin, ""); err != nil {
+	if err := g.svc.UpdateUser(ctx, auth.Actor{}, "bob", auth.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
 	want(t, "pausing once admin again, same key", pause(), 200, `"state":"PAUSED"`)
