@@ -73,6 +73,7 @@ func Run(t *testing.T, h Harness) {
 		{"Inbox", testInbox},
 		{"CreatedBy", testCreatedBy},
 		{"ApprovalVotes", testApprovalVotes},
+		{"Waiting", testWaiting},
 		{"Audit", testAudit},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
