@@ -168,6 +168,10 @@ func approvalView(r approvalRequest, who quorum.Voter, csrf string, posted url.V
 	return v
 }
 
+// errApproverRole is why someone named among an approval's approvers
+// cannot vote without the approver role.
+var errApproverRole = fault.Errorf(fault.EFORBIDDEN, "You are among this approval's approvers, but deciding needs the approver role, which your account does not have: ask an admin for it.")
+
 // approvalForm is the decision form for who.
 func approvalForm(r approvalRequest, who quorum.Voter, csrf string, posted url.Values, problems approvalProblems, voted bool) templates.ApprovalForm {
 	f := templates.ApprovalForm{
@@ -179,6 +183,12 @@ func approvalForm(r approvalRequest, who quorum.Voter, csrf string, posted url.V
 	}
 	if r.Pending {
 		err := r.Spec.Eligible(who)
+		if err == nil && !who.MayDecide && !who.Admin {
+			// Named among the approvers, which is enough for the rules,
+			// but the dashboard's (and the API's) decisions need the
+			// approver role: the server would refuse the form.
+			err = errApproverRole
+		}
 		f.CanVote = err == nil && !voted
 		f.CanOverride = who.Admin
 		if err != nil {
