@@ -436,6 +436,10 @@ func TestApprovalDecisionByViewer(t *testing.T) {
 			refusal: "An approval is decided by a signed-in user. As an admin you may override it."},
 		{name: "viewer", req: anyone, who: quorum.Voter{User: "val"},
 			readonly: "Deciding an approval needs the approver role. The approvers answer: CPU cores, Zone, Cost centre, Extra disks, GPU, Memory (GB), Needed by, Note, Owner's email, Disk size, Tags."},
+		// Named (by group) but a viewer: POST /actions/<id> needs the
+		// approver role, so no form the server would refuse.
+		{name: "viewer among the approvers", req: vmApproval(t), who: quorum.Voter{User: "vic", Groups: []string{"finance"}},
+			readonly: "You are among this approval's approvers, but deciding needs the approver role, which your account does not have: ask an admin for it. The approvers answer: CPU cores"},
 		{name: "approver not named", req: vmApproval(t), who: quorum.Voter{User: "otto", Groups: []string{"ops"}, MayDecide: true},
 			readonly: "Only the approvers may decide this approval: group:finance, group:security."},
 		{name: "the requester", req: vmApproval(t), who: quorum.Voter{User: "rita", Groups: []string{"finance"}, MayDecide: true},
