@@ -429,16 +429,25 @@ func approvalRequest(act *actionDef, input map[string]any, startedBy string) (*A
 	return ap, &text, nil
 }
 
-// entry is what the inbox keeps of approval a while it waits, with res
-// the tally of its approvals so far.
-func (ap *Approval) entry(a *ActionExecution, res quorum.Result) *ApprovalEntry {
+// entry is what the inbox keeps of approval a while it waits: votes are
+// the votes so far, res their tally.
+func (ap *Approval) entry(a *ActionExecution, votes []*ApprovalVote, res quorum.Result) *ApprovalEntry {
 	e := &ApprovalEntry{ActionExecutionID: a.ID, CreatedAt: a.CreatedAt, Title: ap.Title, RequestedBy: ap.RequestedBy,
 		Deciders: ap.Approvers, Missing: res.Describe()}
 	if len(e.Deciders) == 0 {
 		e.Deciders = []string{DecidersAny}
 	}
 	if !ap.AllowSelfApproval {
-		e.NotSelf = [2]string{ap.RequestedBy, ap.StartedBy}
+		for _, u := range []string{ap.RequestedBy, ap.StartedBy} {
+			if u != "" {
+				e.Excluded = append(e.Excluded, u)
+			}
+		}
+	}
+	for _, v := range votes {
+		if v.User != "" {
+			e.Excluded = append(e.Excluded, v.User)
+		}
 	}
 	return e
 }
@@ -446,7 +455,7 @@ func (ap *Approval) entry(a *ActionExecution, res quorum.Result) *ApprovalEntry 
 // startApproval records, in the transaction that creates approval a, who
 // may decide it, for the inbox.
 func (w *work) startApproval(a *ActionExecution, ap *Approval) error {
-	if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, quorum.Tally(ap.Spec(), nil))); err != nil {
+	if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, nil, quorum.Tally(ap.Spec(), nil))); err != nil {
 		return fmt.Errorf("approval %s: %w", a.ID, err)
 	}
 	return nil

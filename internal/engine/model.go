@@ -190,10 +190,10 @@ type ApprovalEntry struct {
 	// "group:<name>"), or DecidersAny alone for an approval that names
 	// none: anyone with the approver role.
 	Deciders []string
-	// NotSelf are who may not decide it although among its deciders: its
-	// requester and its execution's starter, "" for none (both "" when it
-	// allows self-approval).
-	NotSelf [2]string
+	// Excluded are the users it does not wait for although among its
+	// deciders: its requester and its execution's starter (unless it
+	// allows self-approval), and those who voted.
+	Excluded []string
 	// Missing says what the votes still lack ("1 more from security").
 	Missing string
 }

@@ -178,9 +178,9 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		if err := accept("approved; still needed: " + res.Describe()); err != nil {
 			return nil, false, err
 		}
-		// The inbox says what is still missing; the voter's own row
-		// leaves their "waiting for me" through their vote.
-		if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, res)); err != nil {
+		// The inbox says what is still missing, and it no longer waits
+		// for the voter.
+		if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, votes, res)); err != nil {
 			return nil, false, err
 		}
 		return a, false, w.voteCounted(a, rec.Channel, voteNote(c, "approved", res.Describe()))

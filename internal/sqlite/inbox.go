@@ -194,50 +194,56 @@ func inboxColumns(v *engine.Viewer) (string, []any) {
 	}
 	principals, _ := json.Marshal(v.Principals())
 	return cols + `(p.action_execution_id IS NOT NULL
-		AND EXISTS (SELECT 1 FROM approval_eligible e WHERE e.action_execution_id = a.id
-			AND e.principal IN (SELECT value FROM json_each(?)) AND e.not_self_1 <> ? AND e.not_self_2 <> ?)
-		AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.action_execution_id = a.id AND v.user_name = ?))`,
-		[]any{string(principals), v.User, v.User, v.User}
+		AND EXISTS (SELECT 1 FROM approval_eligible e WHERE e.action_execution_id = a.id AND e.principal IN (SELECT value FROM json_each(?)))
+		AND NOT EXISTS (SELECT 1 FROM approval_eligible e WHERE e.action_execution_id = a.id AND e.principal = ?))`,
+		[]any{string(principals), notPrincipal(v.User)}
 }
 
+// notPrincipal is the principal of the rows of the approvals that do not
+// wait for user although among their deciders (engine.ApprovalEntry's
+// Excluded).
+func notPrincipal(user string) string { return "not:" + user }
+
 // waitingWalk is the SQL of the pending approvals waiting for v, as
-// (created_at, id) rows in the inbox order dir from cursor, at most limit:
-// one ordered walk of approval_eligible's primary key per principal of
-// v's, merged. filter (on the action, as a) narrows it, as in the inbox.
-// Each walk reads only the approvals v may decide (and those v voted on or
-// may not decide as their requester), so it costs what it returns, however
-// many others wait.
+// (created_at, action_execution_id) rows in the inbox order dir from
+// cursor, at most limit: the ordered walks of approval_eligible's primary
+// key for each principal of v's, merged (UNION), less the walk of v's
+// not: rows (EXCEPT). SQLite merges compound selects that share an order
+// as it reads them, so the walks stop once limit rows are found: the cost
+// follows how far back in time the rows lie, not how many approvals wait
+// for others, or how many v voted on. filter (on the action, as a)
+// narrows it, as in the inbox, at one look-up per row walked.
 func waitingWalk(v engine.Viewer, filter string, filterArgs []any, cursor *engine.InboxCursor, dir string, limit int) (string, []any) {
-	var parts []string
 	var args []any
-	for _, pr := range v.Principals() {
-		part := `SELECT * FROM (SELECT e.created_at, e.action_execution_id FROM approval_eligible e
-			WHERE e.principal = ? AND e.not_self_1 <> ? AND e.not_self_2 <> ?
-			AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.action_execution_id = e.action_execution_id AND v.user_name = ?)`
-		args = append(args, pr, v.User, v.User, v.User)
+	walk := func(principal string, filtered bool) string {
+		q := `SELECT e.created_at, e.action_execution_id FROM approval_eligible e WHERE e.principal = ?`
+		args = append(args, principal)
 		if cursor != nil {
 			op := ">"
 			if dir == "DESC" {
 				op = "<"
 			}
-			part += ` AND (e.created_at, e.action_execution_id) ` + op + ` (?, ?)`
+			q += ` AND (e.created_at, e.action_execution_id) ` + op + ` (?, ?)`
 			args = append(args, fmtTime(cursor.CreatedAt), cursor.ID)
 		}
-		if filter != inboxPending {
-			part += ` AND EXISTS (SELECT 1 FROM action_executions a WHERE a.id = e.action_execution_id AND ` + filter + `)`
+		if filtered && filter != inboxPending {
+			q += ` AND EXISTS (SELECT 1 FROM action_executions a WHERE a.id = e.action_execution_id AND ` + filter + `)`
 			args = append(args, filterArgs...)
 		}
-		part += ` ORDER BY e.created_at ` + dir + `, e.action_execution_id ` + dir + ` LIMIT ?)`
-		args = append(args, limit)
-		parts = append(parts, part)
+		return q
 	}
-	// UNION drops an approval that names the viewer twice (by name and
-	// by group).
-	return strings.Join(parts, " UNION ") + ` ORDER BY 1 ` + dir + `, 2 ` + dir + ` LIMIT ?`, append(args, limit)
+	var parts []string
+	for _, pr := range v.Principals() {
+		parts = append(parts, walk(pr, true))
+	}
+	// UNION drops an approval that names v twice (by name and by group).
+	q := strings.Join(parts, " UNION ") + " EXCEPT " + walk(notPrincipal(v.User), false) +
+		` ORDER BY 1 ` + dir + `, 2 ` + dir + ` LIMIT ?`
+	return q, append(args, limit)
 }
 
 // countWaiting counts the approvals waiting for v that match filter,
-// stopping past limit.
+// stopping at limit.
 func (r reader) countWaiting(ctx context.Context, v engine.Viewer, filter string, filterArgs []any, limit int) (int, error) {
 	walk, args := waitingWalk(v, filter, filterArgs, nil, "ASC", limit)
 	var n int
@@ -261,9 +267,13 @@ func (t *tx) PutApprovalEntry(ctx context.Context, e *engine.ApprovalEntry) erro
 	if _, err := t.db.ExecContext(ctx, `DELETE FROM approval_eligible WHERE action_execution_id = ?`, e.ActionExecutionID); err != nil {
 		return dbErr(err, "put approval entry")
 	}
-	for _, pr := range e.Deciders {
-		_, err := t.db.ExecContext(ctx, `INSERT OR IGNORE INTO approval_eligible (principal, created_at, action_execution_id, not_self_1, not_self_2)
-			VALUES (?, ?, ?, ?, ?)`, pr, fmtTime(e.CreatedAt), e.ActionExecutionID, e.NotSelf[0], e.NotSelf[1])
+	principals := append([]string(nil), e.Deciders...)
+	for _, u := range e.Excluded {
+		principals = append(principals, notPrincipal(u))
+	}
+	for _, pr := range principals {
+		_, err := t.db.ExecContext(ctx, `INSERT OR IGNORE INTO approval_eligible (principal, created_at, action_execution_id) VALUES (?, ?, ?)`,
+			pr, fmtTime(e.CreatedAt), e.ActionExecutionID)
 		if err != nil {
 			return dbErr(err, "put approval entry")
 		}

@@ -41,8 +41,9 @@ func seedApprovals(t *testing.T, s engine.Store, entries ...*engine.ApprovalEntr
 }
 
 // testWaiting: the approvals waiting for a person are those whose
-// deciders name them, one of their groups or anyone; not those they asked
-// for or started, nor those they voted on. Counts stop at their limit;
+// deciders name them, one of their groups or anyone; not those that
+// exclude them (they asked for it, started it, or voted). Counts stop at
+// their limit;
 // "waiting for me" pages both ways in either order and takes the inbox's
 // filters; every row of the inbox says whether it waits for its viewer
 // and what it still lacks. An entry put again replaces the first; an
@@ -52,8 +53,14 @@ func testWaiting(t *testing.T, h Harness) {
 	s, _ := h.Open(t)
 	ctx := context.Background()
 	entry := func(id string, deciders []string, notSelf [2]string) *engine.ApprovalEntry {
-		return &engine.ApprovalEntry{ActionExecutionID: id, Title: "Title of " + id, RequestedBy: notSelf[0], Deciders: deciders,
-			NotSelf: notSelf, Missing: "1 more approval"}
+		e := &engine.ApprovalEntry{ActionExecutionID: id, Title: "Title of " + id, RequestedBy: notSelf[0], Deciders: deciders,
+			Missing: "1 more approval"}
+		for _, u := range notSelf {
+			if u != "" {
+				e.Excluded = append(e.Excluded, u)
+			}
+		}
+		return e
 	}
 	seedApprovals(t, s,
 		entry("any", []string{engine.DecidersAny}, [2]string{"rita", "sam"}),
@@ -166,18 +173,23 @@ func testWaiting(t *testing.T, h Harness) {
 		t.Errorf("pending %d, want 7", all.Pending)
 	}
 
-	// A vote takes an approval out of its voter's; an entry put again
-	// replaces the first (who may decide, what is missing).
+	// An entry put again replaces the first: who may decide, who not
+	// (ann voted on any), what is missing.
 	update(t, s, func(ctx context.Context, tx engine.Tx) error {
-		if err := tx.PutApprovalVote(ctx, &engine.ApprovalVote{ActionExecutionID: "any", User: "ann", Approve: true, Channel: "api", Rule: 0, CreatedAt: t0}); err != nil {
+		e := entry("any", []string{engine.DecidersAny}, [2]string{"rita", "sam"})
+		e.CreatedAt, e.Excluded = t0, append(e.Excluded, "ann")
+		if err := tx.PutApprovalEntry(ctx, e); err != nil {
 			return err
 		}
-		e := entry("fin", []string{"group:security"}, [2]string{"rita", ""})
+		e = entry("fin", []string{"group:security"}, [2]string{"rita", ""})
 		e.CreatedAt, e.Missing = t0.Add(time.Second), "1 more from security"
 		return tx.PutApprovalEntry(ctx, e)
 	})
 	if got := inboxIDs(mine(engine.InboxQuery{})); !reflect.DeepEqual(got, []string{"self"}) {
 		t.Errorf("after ann's vote on any and fin given to security: %v, want [self]", got)
+	}
+	if p := mine(engine.InboxQuery{}); p.Matching != 1 {
+		t.Errorf("counted waiting for ann: %d, want 1", p.Matching)
 	}
 	if n := count(sec, 100); n != 3 {
 		t.Errorf("CountWaiting(sid) = %d, want 3 (any, fin, sec)", n)
