@@ -256,7 +256,8 @@ func executionOf(t *testing.T, e *env, actionID string) string {
 // so does a vote the engine refuses (403 for an admin's plain vote where
 // the approvers do not name her), with the refusal at the top. A vote
 // counted redirects; the page then says so, lists it, and waits for the
-// rest, whose approver now confirms the proposed answer. The last vote
+// rest, whose approver now confirms the proposed answer (a form drawn
+// before it, with another answer, is refused naming it). The last vote
 // decides; a stale form posted afterwards records nothing and shows what
 // was typed.
 func TestApprovalPageVotes(t *testing.T) {
@@ -331,7 +332,17 @@ func TestApprovalPageVotes(t *testing.T) {
 		t.Errorf("after voting fin1's header counts %q", got)
 	}
 
+	// sec1's form was drawn before fin1's answer: what it sends is not
+	// taken as a confirmation of an answer sec1 has not seen.
 	sec1 := e.as("sec1")
+	p = sec1.post(path, url.Values{"_csrf": {sec1.get("/").csrf()}, "answering": {"1"}, "state": {"SUCCESS"}, "cores": {"2"}, "zone": {"eu-west"},
+		"comment": {"ok for security"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.text(`[data-testid="form-error"]`), "A different answer is proposed") {
+		t.Errorf("sec1's stale form: %d %q, want 409 naming the proposal", p.status, p.text(`[data-testid="form-error"]`))
+	}
+	if p.doc.Find(`[data-testid="confirming"]`).Length() != 1 || p.doc.Find(`textarea[name="comment"]`).Text() != "ok for security" {
+		t.Error("after the stale form sec1 is not asked to confirm, or the comment is lost")
+	}
 	p = sec1.get(path)
 	if got := cells(p.doc.Find(`[data-testid="proposal"]`)) + " " + squashed(p.doc.Find(`[data-testid="proposal"] p`)); !strings.Contains(got, "CPU cores 8") || !strings.Contains(got, "By fin1") {
 		t.Errorf("the proposal shown to sec1 %q", got)
