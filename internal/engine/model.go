@@ -177,8 +177,8 @@ type ApprovalVote struct {
 // waits for me" is an indexed query rather than a check of every approval;
 // and what an inbox row shows. The engine writes it when the approval
 // starts and again when a vote leaves it waiting (Tx.PutApprovalEntry); the
-// store drops it when the action leaves RUNNING and PAUSED, whatever moves
-// it there.
+// store drops it when the approval is updated to any other state than
+// RUNNING and PAUSED (a decision, a cancel, a timeout).
 type ApprovalEntry struct {
 	ActionExecutionID string
 	// CreatedAt is the action's: a decider's approvals are walked in the

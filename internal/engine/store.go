@@ -120,8 +120,9 @@ type Tx interface {
 	PutApprovalVote(ctx context.Context, v *ApprovalVote) error
 	// PutApprovalEntry records what the inbox keeps of a pending approval
 	// (who may decide it, what its row shows), replacing an earlier entry
-	// of the same action. The store drops the entry when the action
-	// leaves RUNNING and PAUSED, however it does.
+	// of the same action. The store drops the entry when
+	// UpdateActionExecution moves the approval (its ApprovalJSON set) to
+	// a state other than RUNNING and PAUSED, and with the action.
 	PutApprovalEntry(ctx context.Context, e *ApprovalEntry) error
 	// AppendAudit appends an audit record and sets its ID.
 	AppendAudit(ctx context.Context, r *AuditRecord) error
