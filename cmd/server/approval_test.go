@@ -294,11 +294,14 @@ func TestApprovalDashboardVote(t *testing.T) {
 		form.Set("_csrf", csrf)
 		return sendWith(t, c, "POST", s.URL+"/actions/"+id, "", form, nil)
 	}
-	r = vote("fin1", url.Values{"state": {"SUCCESS"}, "output": {`{"cores": 3, "zone": "eu-west"}`}, "comment": {"fine by finance"}})
+	// The dashboard's form is drawn from the schema: its fields post the
+	// answer.
+	r = vote("fin1", url.Values{"state": {"SUCCESS"}, "answering": {"1"}, "cores": {"3"}, "zone": {"eu-west"}, "comment": {"fine by finance"}})
 	if r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?notice=voted") {
 		t.Fatalf("fin1 in the dashboard: %d Location %q; %.300s", r.Status, r.Header.Get("Location"), r.Raw)
 	}
-	r = vote("sec1", url.Values{"state": {"SUCCESS"}, "output": {`{"cores": 4, "zone": "eu-west"}`}})
+	// sec1's form was drawn before fin1's answer.
+	r = vote("sec1", url.Values{"state": {"SUCCESS"}, "answering": {"1"}, "cores": {"4"}, "zone": {"eu-west"}})
 	if r.Status != http.StatusConflict || !strings.Contains(r.Raw, "A different answer is proposed") {
 		t.Errorf("sec1 with another answer: %d %.300s, want 409 naming the proposal", r.Status, r.Raw)
 	}

@@ -306,7 +306,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Approval: a.ApprovalJSON != nil})
 	if a.TaskExecutionID == nil {
 		return nil
 	}
@@ -359,7 +359,8 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Via: via, Note: comment})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Via: via, Note: comment,
+		Approval: a.ApprovalJSON != nil})
 	if a.TaskExecutionID == nil {
 		return nil // an ad-hoc action: no workflow follows
 	}
@@ -480,8 +481,9 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
+	var approval *Approval
 	if act.isApproval() {
-		if a.ApprovalJSON, err = approvalRequest(act, input, req.CreatedBy); err != nil {
+		if approval, a.ApprovalJSON, err = approvalRequest(act, input, req.CreatedBy); err != nil {
 			return nil, err
 		}
 	}
@@ -491,7 +493,12 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 			if err := w.tx.CreateActionExecution(ctx, a); err != nil {
 				return err
 			}
-			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async})
+			if approval != nil {
+				if err := w.startApproval(a, approval); err != nil {
+					return err
+				}
+			}
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, Approval: approval != nil})
 			if act.run == nil {
 				return nil
 			}

@@ -412,21 +412,53 @@ func (d *actionDef) builtinArgs(in map[string]any) (map[string]any, error) {
 }
 
 // approvalRequest evaluates and checks the request of an approval about
-// to start, as its ActionExecution.ApprovalJSON.
-func approvalRequest(act *actionDef, input map[string]any, startedBy string) (*string, error) {
+// to start; text is its ActionExecution.ApprovalJSON.
+func approvalRequest(act *actionDef, input map[string]any, startedBy string) (*Approval, *string, error) {
 	args, err := act.builtinArgs(input)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ap, err := newApproval(args, startedBy)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	text, err := ap.encode()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &text, nil
+	return ap, &text, nil
+}
+
+// entry is what the inbox keeps of approval a while it waits: votes are
+// the votes so far, res their tally.
+func (ap *Approval) entry(a *ActionExecution, votes []*ApprovalVote, res quorum.Result) *ApprovalEntry {
+	e := &ApprovalEntry{ActionExecutionID: a.ID, CreatedAt: a.CreatedAt, Title: ap.Title, RequestedBy: ap.RequestedBy,
+		Deciders: ap.Approvers, Missing: res.Describe()}
+	if len(e.Deciders) == 0 {
+		e.Deciders = []string{DecidersAny}
+	}
+	if !ap.AllowSelfApproval {
+		for _, u := range []string{ap.RequestedBy, ap.StartedBy} {
+			if u != "" {
+				e.Excluded = append(e.Excluded, u)
+			}
+		}
+	}
+	for _, v := range votes {
+		if v.User != "" {
+			e.Excluded = append(e.Excluded, v.User)
+		}
+	}
+	return e
+}
+
+// startApproval records, in the transaction that creates approval a, who
+// may decide it, for the inbox.
+func (w *work) startApproval(a *ActionExecution, ap *Approval) error {
+	if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, nil, quorum.Tally(ap.Spec(), nil))); err != nil {
+		return fmt.Errorf("approval %s: %w", a.ID, err)
+	}
+	return nil
 }
 
 // ApprovalStatus is where an approval stands: its request, the votes so

@@ -48,6 +48,9 @@ type Event struct {
 	// changing the state (an action's request was sent); it is not a
 	// timeline entry.
 	Detail bool
+	// Approval is true for an approval's action execution (std.approval):
+	// what waits for whom may have changed.
+	Approval bool
 }
 
 // Publisher receives events (the websocket hub implements it).

@@ -600,7 +600,8 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
 				return fmt.Errorf("cancel action execution %s: %w", a.ID, err)
 			}
-			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Via: "engine"})
+			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Via: "engine",
+				Approval: a.ApprovalJSON != nil})
 		}
 		if t.Type == TaskTypeWorkflow {
 			if err := w.cancelChildren(t); err != nil {
@@ -691,7 +692,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 				if err := w.tx.UpdateActionExecution(w.ctx, a, StatePaused); err != nil {
 					return err
 				}
-				w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID})
+				w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Approval: a.ApprovalJSON != nil})
 			}
 		}
 		t.State, t.UpdatedAt = StateRunning, now

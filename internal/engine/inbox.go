@@ -20,7 +20,32 @@ const (
 	// InboxCountCap bounds the count of items matching a filter: counting
 	// every match of a text search would scan every pending input.
 	InboxCountCap = 10000
+	// WaitingCountCap bounds the count of approvals waiting for a person.
+	// Every page's header shows it, and past the cap a count would walk
+	// every approval the person may decide; the header then says "1000+".
+	WaitingCountCap = 1000
 )
+
+// Viewer is a person who may decide approvals (the approver role or
+// above), as they are now. The approvals waiting for them are the pending
+// ones whose deciders name them, or one of their groups, or anyone (an
+// approval that names no approvers); that they did not ask for or start
+// (unless it allows self-approval); and that they have not voted on.
+type Viewer struct {
+	User   string
+	Groups []string
+}
+
+// Principals are the decider entries that name v (ApprovalEntry.Deciders):
+// user:<name>, group:<name> for each of their groups, and DecidersAny.
+func (v Viewer) Principals() []string {
+	out := make([]string, 0, len(v.Groups)+2)
+	out = append(out, "user:"+v.User)
+	for _, g := range v.Groups {
+		out = append(out, "group:"+g)
+	}
+	return append(out, DecidersAny)
+}
 
 // InboxQuery selects and pages pending asynchronous action executions.
 // Pages are keyset-paginated: After and Before are cursors from a previous
@@ -39,6 +64,14 @@ type InboxQuery struct {
 	After  *InboxCursor // items after this one in the sort order
 	Before *InboxCursor // items before this one in the sort order
 	Limit  int
+	// Viewer is who looks: each approval in the page says whether it
+	// waits for them (InboxApproval.MayDecide). nil for nobody in
+	// particular (authentication off, a viewer's role).
+	Viewer *Viewer
+	// Mine lists only the approvals waiting for Viewer ("Waiting for
+	// me"); Matching then counts them, up to WaitingCountCap, and Pending
+	// is not counted.
+	Mine bool
 }
 
 // Filtered reports whether q narrows the inbox beyond "everything pending".
@@ -84,6 +117,18 @@ type InboxItem struct {
 	CreatedAt             time.Time
 	// TimeoutAt is when the task's timeout policy fails it, if it has one.
 	TimeoutAt *time.Time
+	// Approval is set for an approval (std.approval): what its row shows.
+	Approval *InboxApproval
+}
+
+// InboxApproval is an approval as an inbox row shows it.
+type InboxApproval struct {
+	Title       string
+	RequestedBy string
+	// Missing says what the votes still lack ("1 more from security").
+	Missing string
+	// MayDecide says it waits for the query's Viewer.
+	MayDecide bool
 }
 
 // Cursor is the item's position in the inbox order.
@@ -122,11 +167,27 @@ func (e *Engine) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
 	case q.Limit > MaxInboxLimit:
 		q.Limit = MaxInboxLimit
 	}
+	if q.Mine && q.Viewer == nil {
+		return &InboxPage{Items: []InboxItem{}}, nil // nobody's approvals wait for nobody
+	}
 	p, err := e.store.Inbox(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
 	return p, nil
+}
+
+// WaitingCount counts the pending approvals waiting for v, up to
+// WaitingCountCap; capped says there are more.
+func (e *Engine) WaitingCount(ctx context.Context, v Viewer) (n int, capped bool, err error) {
+	n, err = e.store.CountWaiting(ctx, v, WaitingCountCap+1)
+	if err != nil {
+		return 0, false, fmt.Errorf("approvals waiting for %s: %w", v.User, err)
+	}
+	if n > WaitingCountCap {
+		return WaitingCountCap, true, nil
+	}
+	return n, false, nil
 }
 
 // InboxFacets returns the workflow, action and task names of pending items.

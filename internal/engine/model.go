@@ -172,6 +172,36 @@ type ApprovalVote struct {
 	CreatedAt time.Time
 }
 
+// ApprovalEntry is what the store keeps of a pending approval for the
+// inbox, in queryable form: who may decide it, one row each, so that "what
+// waits for me" is an indexed query rather than a check of every approval;
+// and what an inbox row shows. The engine writes it when the approval
+// starts and again when a vote leaves it waiting (Tx.PutApprovalEntry); the
+// store drops it when the approval is updated to any other state than
+// RUNNING and PAUSED (a decision, a cancel, a timeout).
+type ApprovalEntry struct {
+	ActionExecutionID string
+	// CreatedAt is the action's: a decider's approvals are walked in the
+	// inbox's order.
+	CreatedAt   time.Time
+	Title       string
+	RequestedBy string
+	// Deciders are the approvers entries ("user:<name>",
+	// "group:<name>"), or DecidersAny alone for an approval that names
+	// none: anyone with the approver role.
+	Deciders []string
+	// Excluded are the users it does not wait for although among its
+	// deciders: its requester and its execution's starter (unless it
+	// allows self-approval), and those who voted.
+	Excluded []string
+	// Missing says what the votes still lack ("1 more from security").
+	Missing string
+}
+
+// DecidersAny is the decider of an approval that names no approvers: anyone
+// with the approver role.
+const DecidersAny = "any"
+
 // Kinds of audit records.
 const (
 	AuditDecision = "decision" // a person's vote or completion

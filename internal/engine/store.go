@@ -48,6 +48,10 @@ type Reader interface {
 	// InboxFacets lists the distinct workflow, action and task names of
 	// pending asynchronous action executions.
 	InboxFacets(ctx context.Context) (*InboxFacets, error)
+	// CountWaiting counts the pending approvals waiting for v (see
+	// Viewer), stopping at limit: an indexed walk of the approvals v may
+	// decide, never a check of each pending one.
+	CountWaiting(ctx context.Context, v Viewer, limit int) (int, error)
 	// GetActionDefinition finds an ad-hoc action by id, or by name within
 	// namespace.
 	GetActionDefinition(ctx context.Context, idOrName, namespace string) (*ActionDefinition, error)
@@ -119,6 +123,12 @@ type Tx interface {
 	// same person's vote on the same approval (an override, or a new
 	// tally's rule). Its place in the order of votes is the first one's.
 	PutApprovalVote(ctx context.Context, v *ApprovalVote) error
+	// PutApprovalEntry records what the inbox keeps of a pending approval
+	// (who may decide it, what its row shows), replacing an earlier entry
+	// of the same action. The store drops the entry when
+	// UpdateActionExecution moves the approval (its ApprovalJSON set) to
+	// a state other than RUNNING and PAUSED, and with the action.
+	PutApprovalEntry(ctx context.Context, e *ApprovalEntry) error
 	// AppendAudit appends an audit record to the trail, chained to the
 	// one before (the store seals it), and sets its Seq, Prev and Hash.
 	AppendAudit(ctx context.Context, r *AuditRecord) error

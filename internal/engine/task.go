@@ -343,9 +343,10 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	var approval *string
+	var approval *Approval
+	var approvalJSON *string
 	if act.isApproval() {
-		if approval, err = approvalRequest(act, input, ex.CreatedBy); err != nil {
+		if approval, approvalJSON, err = approvalRequest(act, input, ex.CreatedBy); err != nil {
 			return w.failTask(ex, spec, t, err.Error())
 		}
 	}
@@ -362,7 +363,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 		ProjectID:           ex.ProjectID,
 		Async:               act.async,
 		InputJSON:           inputJSON,
-		ApprovalJSON:        approval,
+		ApprovalJSON:        approvalJSON,
 		ItemIndex:           index,
 		CreatedAt:           now,
 		UpdatedAt:           now,
@@ -370,7 +371,12 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err := w.tx.CreateActionExecution(w.ctx, a); err != nil {
 		return fmt.Errorf("create action execution for task %q: %w", t.Name, err)
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID})
+	if approval != nil {
+		if err := w.startApproval(a, approval); err != nil {
+			return err
+		}
+	}
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Approval: approval != nil})
 	if act.run == nil {
 		return nil // std.async_noop: nothing to start; a third party completes it
 	}

@@ -178,6 +178,11 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		if err := accept("approved; still needed: " + res.Describe()); err != nil {
 			return nil, false, err
 		}
+		// The inbox says what is still missing, and it no longer waits
+		// for the voter.
+		if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, votes, res)); err != nil {
+			return nil, false, err
+		}
 		return a, false, w.voteCounted(a, rec.Channel, voteNote(c, "approved", res.Describe()))
 	}
 	if err := accept("approved; the rules are met"); err != nil {
@@ -269,7 +274,7 @@ func (w *work) voteCounted(a *ActionExecution, via, note string) error {
 	if a.WorkflowExecutionID != nil {
 		exID = *a.WorkflowExecutionID
 	}
-	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Via: via, Note: note})
+	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: exID, Via: via, Note: note, Approval: true})
 	return nil
 }
 

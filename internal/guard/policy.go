@@ -135,6 +135,7 @@ var Policy = []Rule{
 	{"POST", "/account/password", AnyUser, Page, false},
 	{"GET", "/static/*", Public, Page, false},
 	{"GET", "/inbox", Viewer, Page, false},
+	{"GET", "/inbox/waiting", Viewer, Page, false},
 	{"GET", "/actions/:id", Viewer, Page, false},
 	{"POST", "/actions/:id", Approver, Page, false},
 	{"GET", "/executions", Viewer, Page, false},

@@ -169,11 +169,16 @@ type message struct {
 	Via         string `json:"via,omitempty"`
 	Note        string `json:"note,omitempty"`
 	At          string `json:"at,omitempty"`
+	// Approval marks an approval's event: the page script then counts
+	// again what waits for its person.
+	Approval bool `json:"approval,omitempty"`
 }
 
 // Topics returns the topics an event concerns: "inbox" (asynchronous
-// actions' state changes) and "action:<id>" for action executions, "execution:<id>" for everything in an execution,
-// "executions" for executions' own state changes.
+// actions' state changes), "approvals" (approvals' state changes and
+// votes: what waits for whom, which every page's header counts) and
+// "action:<id>" for action executions, "execution:<id>" for everything in
+// an execution, "executions" for executions' own state changes.
 func Topics(ev engine.Event) []string {
 	var t []string
 	switch ev.Kind {
@@ -182,6 +187,9 @@ func Topics(ev engine.Event) []string {
 		// recorded changes the action's page, not the inbox.
 		if ev.Async && !ev.Detail {
 			t = append(t, "inbox")
+			if ev.Approval {
+				t = append(t, "approvals")
+			}
 		}
 		t = append(t, "action:"+ev.ID)
 	case "execution":
@@ -268,7 +276,7 @@ func (h *Hub) Run(ctx context.Context) {
 				continue
 			}
 			msg, err := json.Marshal(message{Kind: ev.Kind, ID: ev.ID, State: string(ev.State), ExecutionID: ev.ExecutionID,
-				Via: ev.Via, Note: ev.Note, At: ev.At.UTC().Format(time.RFC3339Nano)})
+				Via: ev.Via, Note: ev.Note, At: ev.At.UTC().Format(time.RFC3339Nano), Approval: ev.Approval})
 			if err != nil {
 				continue
 			}

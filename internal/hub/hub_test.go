@@ -25,6 +25,7 @@ func TestTopics(t *testing.T) {
 		{engine.Event{Kind: "action_execution", ID: "a", Async: true}, []string{"inbox", "action:a"}},
 		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x"}, []string{"action:a", "execution:x"}},
 		{engine.Event{Kind: "action_execution", ID: "a", Async: true, Detail: true}, []string{"action:a"}},
+		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x", Async: true, Approval: true}, []string{"inbox", "approvals", "action:a", "execution:x"}},
 		{engine.Event{Kind: "task", ID: "t", ExecutionID: "x"}, []string{"execution:x"}},
 		{engine.Event{Kind: "execution", ID: "x", ExecutionID: "x"}, []string{"executions", "execution:x"}},
 	} {
@@ -102,6 +103,18 @@ func TestFanOutByTopic(t *testing.T) {
 	want := message{Kind: "action_execution", ID: "a", State: "SUCCESS", ExecutionID: "x", Via: "dashboard", Note: "ok", At: "2026-01-02T03:04:05Z"}
 	if m := read(t, inbox); m != want {
 		t.Errorf("inbox got %+v, want %+v (and not the task)", m, want)
+	}
+	// A page's header follows the approvals alone: their votes too, which
+	// change no state.
+	header, _, err := dial(t, srv, srv.URL, "approvals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(engine.Event{Kind: "action_execution", ID: "n", State: engine.StateRunning, At: at, Async: true})
+	h.Publish(engine.Event{Kind: "action_execution", ID: "v", State: engine.StateRunning, Via: "api", Note: "approved", At: at, Async: true, Approval: true})
+	want = message{Kind: "action_execution", ID: "v", State: "RUNNING", Via: "api", Note: "approved", At: "2026-01-02T03:04:05Z", Approval: true}
+	if m := read(t, header); m != want {
+		t.Errorf("the approvals' follower got %+v, want %+v (and not the other action)", m, want)
 	}
 }
 

@@ -116,5 +116,16 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.UpdatedAt), a.ID}, gargs...)
 	res, err := t.db.ExecContext(ctx, `UPDATE action_executions SET state = ?, state_info = ?, accepted = ?, output = ?, request = ?,
 		completed_via = ?, completed_at = ?, updated_at = ? WHERE id = ?`+guard, args...)
-	return guarded(res, err, "update action execution")
+	if err := guarded(res, err, "update action execution"); err != nil {
+		return err
+	}
+	if a.ApprovalJSON != nil && a.State != engine.StateRunning && a.State != engine.StatePaused {
+		// An approval no longer pending waits for nobody (migration 0015).
+		for _, q := range []string{`DELETE FROM approval_eligible WHERE action_execution_id = ?`, `DELETE FROM approval_pending WHERE action_execution_id = ?`} {
+			if _, err := t.db.ExecContext(ctx, q, a.ID); err != nil {
+				return dbErr(err, "update action execution")
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,19 +20,20 @@ const inboxPending = `is_async = 1 AND state IN ('RUNNING', 'PAUSED')`
 const inboxPreview = 400
 
 func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPage, error) {
+	mine := q.Mine && q.Viewer != nil
 	conds := []string{inboxPending}
 	var args []any
-	if q.ID != "" {
-		conds, args = append(conds, "id = ?"), append(args, q.ID)
+	if q.ID != "" && !mine {
+		conds, args = append(conds, "a.id = ?"), append(args, q.ID)
 	}
 	if q.Workflow != "" {
-		conds, args = append(conds, "workflow_name = ?"), append(args, q.Workflow)
+		conds, args = append(conds, "a.workflow_name = ?"), append(args, q.Workflow)
 	}
 	if q.Action != "" {
-		conds, args = append(conds, "name = ?"), append(args, q.Action)
+		conds, args = append(conds, "a.name = ?"), append(args, q.Action)
 	}
 	if q.Task != "" {
-		conds, args = append(conds, "task_name = ?"), append(args, q.Task)
+		conds, args = append(conds, "a.task_name = ?"), append(args, q.Task)
 	}
 	if q.Search != "" {
 		// The action's own input, or its execution's: an approver looks
@@ -67,27 +69,34 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		cursor, backwards = q.Before, true
 		desc = !desc
 	}
-	if cursor != nil {
-		op := ">"
-		if desc {
-			op = "<"
-		}
-		conds = append(conds, "(created_at, id) "+op+" (?, ?)")
-		args = append(args, fmtTime(cursor.CreatedAt), cursor.ID)
-	}
 	dir := "ASC"
 	if desc {
 		dir = "DESC"
 	}
-	// The deadline is a scalar subquery rather than a LEFT JOIN so that a
-	// task can never appear twice, whatever jobs exist for it.
-	query := `SELECT id, name, workflow_name, task_name, task_execution_id, workflow_execution_id, state,
-		substr(input, 1, ` + fmt.Sprint(inboxPreview) + `), created_at,
-		(SELECT substr(e.input, 1, ` + fmt.Sprint(inboxPreview) + `) FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
-		(SELECT MIN(j.due_at) FROM jobs j WHERE j.ref = a.task_execution_id AND j.kind = '` + engine.JobTaskTimeout + `')
-		FROM action_executions a` + index + ` WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY created_at ` + dir + `, id ` + dir + ` LIMIT ?`
-	args = append(args, q.Limit+1)
+	// The approval's row and, for a viewer, whether it waits for them.
+	cols, colArgs := inboxColumns(q.Viewer)
+	var query string
+	if mine {
+		walk, walkArgs := waitingWalk(*q.Viewer, filter, filterArgs, cursor, dir, q.Limit+1)
+		// CROSS JOIN keeps the walk outside: each of its rows is then one
+		// look-up by primary key.
+		query = `WITH w(created_at, id) AS (` + walk + `) SELECT ` + cols + ` FROM w CROSS JOIN action_executions a ON a.id = w.id
+			LEFT JOIN approval_pending p ON p.action_execution_id = a.id WHERE ` + inboxPending +
+			` ORDER BY w.created_at ` + dir + `, w.id ` + dir
+		args = append(walkArgs, colArgs...) // in the order of the text: the walk comes first
+	} else {
+		if cursor != nil {
+			op := ">"
+			if desc {
+				op = "<"
+			}
+			conds = append(conds, "(a.created_at, a.id) "+op+" (?, ?)")
+			args = append(args, fmtTime(cursor.CreatedAt), cursor.ID)
+		}
+		query = `SELECT ` + cols + ` FROM action_executions a` + index + ` LEFT JOIN approval_pending p ON p.action_execution_id = a.id
+			WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY a.created_at ` + dir + `, a.id ` + dir + ` LIMIT ?`
+		args = append(append(colArgs, args...), q.Limit+1)
+	}
 	rows, err := r.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -96,14 +105,19 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	p := &engine.InboxPage{Items: make([]engine.InboxItem, 0, q.Limit+1)}
 	for rows.Next() {
 		var it engine.InboxItem
-		var wf, task, taskID, exID, exInput, due sql.NullString
+		var wf, task, taskID, exID, exInput, due, title, requestedBy, missing sql.NullString
 		var state, created string
-		if err := rows.Scan(&it.ID, &it.Action, &wf, &task, &taskID, &exID, &state, &it.InputPreview, &created, &exInput, &due); err != nil {
+		var mayDecide int
+		if err := rows.Scan(&it.ID, &it.Action, &wf, &task, &taskID, &exID, &state, &it.InputPreview, &created, &exInput, &due,
+			&title, &requestedBy, &missing, &mayDecide); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		it.WorkflowName, it.TaskName, it.TaskExecutionID, it.WorkflowExecutionID = wf.String, task.String, taskID.String, exID.String
 		it.State, it.CreatedAt, it.TimeoutAt = engine.State(state), parseTime(created), parseTimePtr(due)
 		it.ExecutionInputPreview = exInput.String
+		if title.Valid {
+			it.Approval = &engine.InboxApproval{Title: title.String, RequestedBy: requestedBy.String, Missing: missing.String, MayDecide: mayDecide != 0}
+		}
 		p.Items = append(p.Items, it)
 	}
 	if err := rows.Err(); err != nil {
@@ -136,6 +150,17 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		}
 	}
 
+	if mine {
+		// What waits for the viewer, as the header counts it (Pending is
+		// not counted: the page shows only theirs).
+		n, err := r.countWaiting(ctx, *q.Viewer, filter, filterArgs, engine.WaitingCountCap+1)
+		if err != nil {
+			return nil, err
+		}
+		p.Matching = min(n, engine.WaitingCountCap)
+		p.MatchingCapped = n > engine.WaitingCountCap
+		return p, nil
+	}
 	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM action_executions INDEXED BY action_executions_inbox WHERE `+inboxPending).Scan(&p.Pending); err != nil {
 		return nil, fmt.Errorf("inbox count: %w", err)
 	}
@@ -151,6 +176,109 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		}
 	}
 	return p, nil
+}
+
+// inboxColumns are the columns of an inbox row (the action as a, its
+// approval entry as p), the last one whether it waits for v (0 without a
+// viewer), and that column's arguments.
+func inboxColumns(v *engine.Viewer) (string, []any) {
+	cols := `a.id, a.name, a.workflow_name, a.task_name, a.task_execution_id, a.workflow_execution_id, a.state,
+		substr(a.input, 1, ` + fmt.Sprint(inboxPreview) + `), a.created_at,
+		(SELECT substr(e.input, 1, ` + fmt.Sprint(inboxPreview) + `) FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
+		(SELECT MIN(j.due_at) FROM jobs j WHERE j.ref = a.task_execution_id AND j.kind = '` + engine.JobTaskTimeout + `'),
+		p.title, p.requested_by, p.missing, `
+	// The deadline is a scalar subquery rather than a LEFT JOIN so that a
+	// task can never appear twice, whatever jobs exist for it.
+	if v == nil {
+		return cols + `0`, nil
+	}
+	principals, _ := json.Marshal(v.Principals())
+	return cols + `(p.action_execution_id IS NOT NULL
+		AND EXISTS (SELECT 1 FROM approval_eligible e WHERE e.action_execution_id = a.id AND e.principal IN (SELECT value FROM json_each(?)))
+		AND NOT EXISTS (SELECT 1 FROM approval_eligible e WHERE e.action_execution_id = a.id AND e.principal = ?))`,
+		[]any{string(principals), notPrincipal(v.User)}
+}
+
+// notPrincipal is the principal of the rows of the approvals that do not
+// wait for user although among their deciders (engine.ApprovalEntry's
+// Excluded).
+func notPrincipal(user string) string { return "not:" + user }
+
+// waitingWalk is the SQL of the pending approvals waiting for v, as
+// (created_at, action_execution_id) rows in the inbox order dir from
+// cursor, at most limit: the ordered walks of approval_eligible's primary
+// key for each principal of v's, merged (UNION), less the walk of v's
+// not: rows (EXCEPT). SQLite merges compound selects that share an order
+// as it reads them, so the walks stop once limit rows are found: the cost
+// follows how far back in time the rows lie, not how many approvals wait
+// for others, or how many v voted on. filter (on the action, as a)
+// narrows it, as in the inbox, at one look-up per row walked.
+func waitingWalk(v engine.Viewer, filter string, filterArgs []any, cursor *engine.InboxCursor, dir string, limit int) (string, []any) {
+	var args []any
+	walk := func(principal string, filtered bool) string {
+		q := `SELECT e.created_at, e.action_execution_id FROM approval_eligible e WHERE e.principal = ?`
+		args = append(args, principal)
+		if cursor != nil {
+			op := ">"
+			if dir == "DESC" {
+				op = "<"
+			}
+			q += ` AND (e.created_at, e.action_execution_id) ` + op + ` (?, ?)`
+			args = append(args, fmtTime(cursor.CreatedAt), cursor.ID)
+		}
+		if filtered && filter != inboxPending {
+			q += ` AND EXISTS (SELECT 1 FROM action_executions a WHERE a.id = e.action_execution_id AND ` + filter + `)`
+			args = append(args, filterArgs...)
+		}
+		return q
+	}
+	var parts []string
+	for _, pr := range v.Principals() {
+		parts = append(parts, walk(pr, true))
+	}
+	// UNION drops an approval that names v twice (by name and by group).
+	q := strings.Join(parts, " UNION ") + " EXCEPT " + walk(notPrincipal(v.User), false) +
+		` ORDER BY 1 ` + dir + `, 2 ` + dir + ` LIMIT ?`
+	return q, append(args, limit)
+}
+
+// countWaiting counts the approvals waiting for v that match filter,
+// stopping at limit.
+func (r reader) countWaiting(ctx context.Context, v engine.Viewer, filter string, filterArgs []any, limit int) (int, error) {
+	walk, args := waitingWalk(v, filter, filterArgs, nil, "ASC", limit)
+	var n int
+	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+walk+`)`, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("approvals waiting for %s: %w", v.User, err)
+	}
+	return n, nil
+}
+
+func (r reader) CountWaiting(ctx context.Context, v engine.Viewer, limit int) (int, error) {
+	return r.countWaiting(ctx, v, inboxPending, nil, limit)
+}
+
+func (t *tx) PutApprovalEntry(ctx context.Context, e *engine.ApprovalEntry) error {
+	_, err := t.db.ExecContext(ctx, `INSERT INTO approval_pending (action_execution_id, title, requested_by, missing) VALUES (?, ?, ?, ?)
+		ON CONFLICT (action_execution_id) DO UPDATE SET title = excluded.title, requested_by = excluded.requested_by, missing = excluded.missing`,
+		e.ActionExecutionID, e.Title, e.RequestedBy, e.Missing)
+	if err != nil {
+		return dbErr(err, "put approval entry")
+	}
+	if _, err := t.db.ExecContext(ctx, `DELETE FROM approval_eligible WHERE action_execution_id = ?`, e.ActionExecutionID); err != nil {
+		return dbErr(err, "put approval entry")
+	}
+	principals := append([]string(nil), e.Deciders...)
+	for _, u := range e.Excluded {
+		principals = append(principals, notPrincipal(u))
+	}
+	for _, pr := range principals {
+		_, err := t.db.ExecContext(ctx, `INSERT OR IGNORE INTO approval_eligible (principal, created_at, action_execution_id) VALUES (?, ?, ?)`,
+			pr, fmtTime(e.CreatedAt), e.ActionExecutionID)
+		if err != nil {
+			return dbErr(err, "put approval entry")
+		}
+	}
+	return nil
 }
 
 // likeEscape escapes LIKE's wildcards so a search matches literally.

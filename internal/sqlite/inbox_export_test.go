@@ -3,12 +3,14 @@ package sqlite
 import (
 	"context"
 	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 // ExplainQueryPlan returns SQLite's plan of query, one step a line, for
 // tests that check an index is used.
-func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, error) {
-	rows, err := s.rdb.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+func (s *Store) ExplainQueryPlan(ctx context.Context, query string, args ...any) (string, error) {
+	rows, err := s.rdb.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return "", err
 	}
@@ -27,3 +29,13 @@ func (s *Store) ExplainQueryPlan(ctx context.Context, query string) (string, err
 
 // Queued reports how many updates wait for the writer.
 func (s *Store) Queued() int { return len(s.writes) }
+
+// WaitingWalk is the SQL of the walk of the approvals waiting for v
+// (waitingWalk), for the plan tests.
+func WaitingWalk(v engine.Viewer, cursor bool) (string, []any) {
+	var c *engine.InboxCursor
+	if cursor {
+		c = &engine.InboxCursor{}
+	}
+	return waitingWalk(v, inboxPending, nil, c, "ASC", 51)
+}

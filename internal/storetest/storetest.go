@@ -75,6 +75,7 @@ func Run(t *testing.T, h Harness) {
 		{"Inbox", testInbox},
 		{"CreatedBy", testCreatedBy},
 		{"ApprovalVotes", testApprovalVotes},
+		{"Waiting", testWaiting},
 		{"Audit", testAudit},
 		{"AuditChain", testAuditChain},
 		{"ListAudit", testListAudit},

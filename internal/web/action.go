@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -54,6 +55,9 @@ type decisionRequest struct {
 // who finished it and when, and keeps what the person typed.
 func (s *Server) decide(c echo.Context) error {
 	id := c.Param("id")
+	if a, err := s.engine.GetActionExecution(c.Request().Context(), id); err == nil && a.ApprovalJSON != nil {
+		return s.decideApproval(c, id)
+	}
 	var req decisionRequest
 	req.State, req.Output, req.Comment = c.FormValue("state"), c.FormValue("output"), c.FormValue("comment")
 	req.Override, req.Reason = c.FormValue("override") == "true", strings.TrimSpace(c.FormValue("reason"))
@@ -131,15 +135,31 @@ func (s *Server) rerender(c echo.Context, id string, form templates.DecisionForm
 }
 
 // actionView gathers an action execution, its task and execution, what it
-// sent and its timeline.
+// sent and its timeline; for an approval, its panels with the form as
+// first shown.
 func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, error) {
+	return s.actionViewWith(c, id, nil, approvalProblems{})
+}
+
+// actionViewWith is actionView with an approval's form as posted and what
+// was wrong with it.
+func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, problems approvalProblems) (templates.ActionView, error) {
 	ctx := c.Request().Context()
 	a, err := s.engine.GetActionExecution(ctx, id)
 	if err != nil {
 		return templates.ActionView{}, err
 	}
+	title := a.Name
+	var approval *approvalRequest
+	if a.ApprovalJSON != nil {
+		r, err := s.approvalRequestOf(ctx, a.ID)
+		if err != nil {
+			return templates.ActionView{}, err
+		}
+		approval, title = &r, r.Title
+	}
 	v := templates.ActionView{
-		Page: s.page(c, a.Name, "inbox"),
+		Page: s.page(c, title, "inbox"),
 		ID:   a.ID, Name: a.Name, State: string(a.State), Async: a.Async,
 		Pending: !a.State.Completed(), Input: jsonBlock(a.InputJSON, rawURL("actions", a.ID, "input.json")),
 		CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt), CompletedAt: a.CompletedAt,
@@ -194,6 +214,10 @@ func (s *Server) actionView(c echo.Context, id string) (templates.ActionView, er
 	}
 	v.Timeline = timelineEntries(kept, names)
 	v.Live = &templates.Live{Topics: strings.Join(topics, " "), Src: actionURL(a.ID)}
+	if approval != nil {
+		av := approvalView(*approval, voterOf(c), v.CSRF, posted, problems)
+		v.Approval = &av
+	}
 	return v, nil
 }
 

@@ -136,11 +136,32 @@ func readApprovalPost(r approvalRequest, values url.Values) (approvalPost, appro
 	if !p.Approve && !p.Override && r.RejectReasonRequired && p.Comment == "" {
 		pr.Comment = "A rejection needs a reason: say why in the comment."
 	}
-	if p.Approve && !r.confirming() && len(r.fields()) > 0 {
+	switch {
+	case !p.Approve || len(r.fields()) == 0:
+	case !r.confirming():
 		p.Answer, pr.Fields = r.Schema.FromForm(values)
+	case values.Get(answeringField) == "1":
+		// The form was drawn with the answer's fields, and someone
+		// proposed an answer before it was sent: what was typed is sent
+		// as it is, so that the engine confirms it if it is the same and
+		// names the standing proposal if not, rather than this person's
+		// approval confirming an answer they have not seen.
+		var errs []schemaform.FieldError
+		if p.Answer, errs = r.Schema.FromForm(values); len(errs) > 0 {
+			p.Answer = nil
+			pr.Form = append(pr.Form, "Another answer was proposed while you filled in the form (it is shown above): approving now confirms it. Check it, then approve or reject.")
+		}
+	case p.Override:
+		// An admin's override confirms the proposal shown, as a vote
+		// would, rather than approving with no answer.
+		p.Answer = r.Proposal
 	}
 	return p, pr
 }
+
+// answeringField marks a form drawn with the answer's fields (not the
+// confirmation of a proposal).
+const answeringField = "answering"
 
 // approvalView builds the approval's panels as who sees them. posted is
 // the form as sent (nil when the page is first shown: the fields then
@@ -168,6 +189,10 @@ func approvalView(r approvalRequest, who quorum.Voter, csrf string, posted url.V
 	return v
 }
 
+// errApproverRole is why someone named among an approval's approvers
+// cannot vote without the approver role.
+var errApproverRole = fault.Errorf(fault.EFORBIDDEN, "You are among this approval's approvers, but deciding needs the approver role, which your account does not have: ask an admin for it.")
+
 // approvalForm is the decision form for who.
 func approvalForm(r approvalRequest, who quorum.Voter, csrf string, posted url.Values, problems approvalProblems, voted bool) templates.ApprovalForm {
 	f := templates.ApprovalForm{
@@ -179,6 +204,12 @@ func approvalForm(r approvalRequest, who quorum.Voter, csrf string, posted url.V
 	}
 	if r.Pending {
 		err := r.Spec.Eligible(who)
+		if err == nil && !who.MayDecide && !who.Admin {
+			// Named among the approvers, which is enough for the rules,
+			// but the dashboard's (and the API's) decisions need the
+			// approver role: the server would refuse the form.
+			err = errApproverRole
+		}
 		f.CanVote = err == nil && !voted
 		f.CanOverride = who.Admin
 		if err != nil {

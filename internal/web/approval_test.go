@@ -369,6 +369,14 @@ func TestReadApprovalPost(t *testing.T) {
 		{name: "confirm a proposal", req: proposed, form: url.Values{"state": {"SUCCESS"}},
 			want: approvalPost{Approve: true}},
 		{name: "no schema, no answer", req: noFields, form: url.Values{"state": {"SUCCESS"}}, want: approvalPost{Approve: true}},
+		// The form had the fields; an answer was proposed before it came.
+		{name: "answered meanwhile", req: proposed, form: with(valid, "state", "SUCCESS", "answering", "1", "cores", "8"),
+			want: approvalPost{Approve: true, Answer: map[string]any{"cores": int64(8), "zone": "eu-west", "cost_centre": "CC-0001", "gpu": false}}},
+		{name: "answered meanwhile, wrongly", req: proposed, form: with(valid, "state", "SUCCESS", "answering", "1", "cores", "99"),
+			want:     approvalPost{Approve: true},
+			problems: approvalProblems{Form: []string{"Another answer was proposed while you filled in the form (it is shown above): approving now confirms it. Check it, then approve or reject."}}},
+		{name: "an override confirms the proposal", req: proposed, form: url.Values{"override": {"SUCCESS"}, "reason": {"urgent"}},
+			want: approvalPost{Approve: true, Override: true, Reason: "urgent", Answer: proposed.Proposal}},
 		{name: "override needs a reason", req: vmApproval(t), form: with(valid, "override", "SUCCESS", "reason", "  "),
 			want:     approvalPost{Approve: true, Override: true, Answer: map[string]any{"cores": int64(4), "zone": "eu-west", "cost_centre": "CC-0001", "gpu": false}},
 			problems: approvalProblems{Reason: "An override needs a reason: say why you decide alone."}},
@@ -436,6 +444,10 @@ func TestApprovalDecisionByViewer(t *testing.T) {
 			refusal: "An approval is decided by a signed-in user. As an admin you may override it."},
 		{name: "viewer", req: anyone, who: quorum.Voter{User: "val"},
 			readonly: "Deciding an approval needs the approver role. The approvers answer: CPU cores, Zone, Cost centre, Extra disks, GPU, Memory (GB), Needed by, Note, Owner's email, Disk size, Tags."},
+		// Named (by group) but a viewer: POST /actions/<id> needs the
+		// approver role, so no form the server would refuse.
+		{name: "viewer among the approvers", req: vmApproval(t), who: quorum.Voter{User: "vic", Groups: []string{"finance"}},
+			readonly: "You are among this approval's approvers, but deciding needs the approver role, which your account does not have: ask an admin for it. The approvers answer: CPU cores"},
 		{name: "approver not named", req: vmApproval(t), who: quorum.Voter{User: "otto", Groups: []string{"ops"}, MayDecide: true},
 			readonly: "Only the approvers may decide this approval: group:finance, group:security."},
 		{name: "the requester", req: vmApproval(t), who: quorum.Voter{User: "rita", Groups: []string{"finance"}, MayDecide: true},

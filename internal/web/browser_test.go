@@ -179,19 +179,8 @@ func TestBrowser(t *testing.T) {
 			eventually(t, ctx, 5*time.Second, "the row appears", `document.querySelector('`+rowSel(id)+`') !== null`)
 			eventually(t, ctx, 5*time.Second, "the count follows", `document.querySelector('[data-testid="count-pending"]').textContent === "3"`)
 		}
-		if os.Getenv("SIROCCO_SCREENSHOTS") == "1" {
-			// A fresh load, so that no row is mid-highlight.
-			ctxS := tab(t, ctxA)
-			do(t, ctxS, 20*time.Second, chromedp.EmulateViewport(1280, 640), chromedp.Navigate(e.url+"/"))
-			eventually(t, ctxS, 5*time.Second, "the socket connects", live)
-			screenshot(t, ctxS, "inbox.png")
-			// The action page of the std.mistral_http action, request sent.
-			do(t, ctxS, 20*time.Second, chromedp.EmulateViewport(1280, 1120), chromedp.Navigate(e.url+"/actions/"+id))
-			eventually(t, ctxS, 5*time.Second, "the request is shown", `!!document.querySelector('[data-testid="request-line"]')`)
-			do(t, ctxS, 5*time.Second, chromedp.SetValue(chromedp.CSS(`#d-output`), `{"vm": "web-7", "ip": "10.0.3.7"}`),
-				chromedp.SetValue(chromedp.CSS(`#d-comment`), `Approved for the Q3 load test`))
-			screenshot(t, ctxS, "action.png")
-		}
+		// The README's screenshots show approvals: TestBrowserApprovalVoteLive
+		// takes them.
 	})
 
 	t.Run("approving in one tab removes the row from the other within a second", func(t *testing.T) {

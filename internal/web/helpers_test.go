@@ -69,6 +69,8 @@ type env struct {
 	eng    *engine.Engine
 	st     *sqlite.Store
 	client *http.Client
+	// accounts is set when accounts are on (newEnvAuth).
+	accounts *auth.Service
 }
 
 func newEnv(t testing.TB) *env { return newEnvAuth(t, "") }
@@ -88,12 +90,13 @@ func newEnvAuth(t testing.TB, adminPassword string) *env {
 	eng := engine.New(engine.Config{Store: st, BaseURL: ts.URL, Publisher: live})
 	v2 := api.New(eng, nil)
 	cfg := web.Config{Engine: eng, Live: live, BaseURL: ts.URL}
+	var accountsOn *auth.Service
 	if adminPassword != "" {
 		accounts := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost})
 		if _, err := accounts.Init(ctx, adminPassword); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Auth = accounts
+		cfg.Auth, accountsOn = accounts, accounts
 		v2.SetAuth(accounts)
 		dash := web.New(cfg)
 		e.Use(guard.Middleware(accounts, guard.Config{Fault: api.Fault, PageError: dash.ErrorPage}))
@@ -118,7 +121,7 @@ func newEnvAuth(t testing.TB, adminPassword string) *env {
 	}
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, url: ts.URL, eng: eng, st: st, client: client}
+	return &env{t: t, url: ts.URL, eng: eng, st: st, client: client, accounts: accountsOn}
 }
 
 // startApproval starts the approve workflow and returns the id of the

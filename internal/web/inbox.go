@@ -17,7 +17,13 @@ type inboxRequest struct {
 	after  string
 	before string
 	limit  int
+	// mine lists only the approvals waiting for the person (?mine=1).
+	mine bool
 }
+
+// mineSectionLimit is how many of the approvals waiting for the person
+// the inbox's first page shows above the whole list.
+const mineSectionLimit = 10
 
 func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
 	// Echo's QueryParam drops what net/url cannot read, and every parameter
@@ -31,10 +37,11 @@ func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
 			Workflow: p.Get("workflow"), Action: p.Get("action"), Task: p.Get("task"),
 			Search: p.Get("q"), Newest: p.Get("sort") == "newest",
 		},
-		after: p.Get("after"), before: p.Get("before"),
+		after: p.Get("after"), before: p.Get("before"), mine: p.Get("mine") == "1",
 	}
 	q := engine.InboxQuery{
 		Workflow: r.filter.Workflow, Action: r.filter.Action, Task: r.filter.Task, Search: r.filter.Search, Newest: r.filter.Newest,
+		Mine: r.mine,
 	}
 	if v := p.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -71,6 +78,9 @@ func (r inboxRequest) url(after, before string) string {
 	set("action", r.filter.Action)
 	set("task", r.filter.Task)
 	set("q", r.filter.Search)
+	if r.mine {
+		v.Set("mine", "1")
+	}
 	if r.filter.Newest {
 		v.Set("sort", "newest")
 	}
@@ -85,40 +95,67 @@ func (r inboxRequest) url(after, before string) string {
 	return "/?" + v.Encode()
 }
 
-// inbox serves the inbox (GET / for browsers, GET /inbox).
+// inbox serves the inbox (GET / for browsers, GET /inbox). For a person
+// who may decide approvals, its first page starts with those waiting for
+// them ("Waiting for me"), and every approval's row says whether it is
+// theirs; ?mine=1 lists only those.
 func (s *Server) inbox(c echo.Context) error {
 	ctx := c.Request().Context()
 	req, q, err := bindInbox(c)
 	if err != nil {
 		return s.fail(c, err)
 	}
+	q.Viewer = viewerOf(c)
 	p, err := s.engine.Inbox(ctx, q)
 	if err != nil {
 		return s.fail(c, err)
 	}
-	list := s.inboxList(req, q, p)
+	list := s.inboxList(c, req, q, p)
+	if q.Mine && !q.Filtered() && q.Viewer != nil {
+		s.setWaiting(c, p.Matching, p.MatchingCapped) // the header's count, already counted
+	}
+	var mine *templates.InboxList
+	if q.Viewer != nil && !q.Mine && !q.Filtered() && q.After == nil && q.Before == nil {
+		mq := engine.InboxQuery{Viewer: q.Viewer, Mine: true, Limit: mineSectionLimit}
+		mp, err := s.engine.Inbox(ctx, mq)
+		if err != nil {
+			return s.fail(c, err)
+		}
+		l := s.inboxList(c, inboxRequest{mine: true}, mq, mp)
+		l.NextURL = ""
+		if mp.Next != nil {
+			l.MoreURL = inboxRequest{mine: true}.url("", "")
+		}
+		mine = &l
+		s.setWaiting(c, mp.Matching, mp.MatchingCapped)
+	}
 	if fragment(c) {
-		return s.render(c, http.StatusOK, templates.InboxFragment(list))
+		return s.render(c, http.StatusOK, templates.InboxFragment(mine, list))
 	}
 	facets, err := s.engine.InboxFacets(ctx)
 	if err != nil {
 		return s.fail(c, err)
 	}
+	title := "Inbox"
+	if q.Mine {
+		title = "Waiting for me"
+	}
 	v := templates.InboxView{
-		Page:   s.page(c, "Inbox", "inbox"),
+		Page:   s.page(c, title, "inbox"),
 		Filter: req.filter, Workflows: facets.Workflows, Actions: facets.Actions, Tasks: facets.Tasks,
-		List: list,
+		List: list, Mine: mine,
 	}
 	v.Live = &templates.Live{Topics: "inbox", Src: req.url(req.after, req.before)}
 	return s.render(c, http.StatusOK, templates.InboxPage(v))
 }
 
-func (s *Server) inboxList(req inboxRequest, q engine.InboxQuery, p *engine.InboxPage) templates.InboxList {
+func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery, p *engine.InboxPage) templates.InboxList {
 	now := s.now()
 	l := templates.InboxList{
-		Pending: p.Pending, Matching: p.Matching, MatchingCapped: p.MatchingCapped, Filtered: q.Filtered(),
+		Pending: p.Pending, Matching: p.Matching, MatchingCapped: p.MatchingCapped, Filtered: q.Filtered(), Mine: q.Mine,
 		Rows: make([]templates.InboxRow, 0, len(p.Items)),
 	}
+	admin := voterOf(c).Admin
 	if p.Next != nil {
 		l.NextURL = req.url(p.Next.String(), "")
 	}
@@ -136,6 +173,10 @@ func (s *Server) inboxList(req inboxRequest, q engine.InboxQuery, p *engine.Inbo
 		}
 		if it.WorkflowExecutionID != "" {
 			r.ExecutionURL = executionURL(it.WorkflowExecutionID)
+		}
+		if ap := it.Approval; ap != nil {
+			r.Approval = &templates.InboxApproval{Title: ap.Title, RequestedBy: ap.RequestedBy, Missing: ap.Missing,
+				Mine: ap.MayDecide, Override: admin && !ap.MayDecide}
 		}
 		if it.TimeoutAt != nil {
 			if d := it.TimeoutAt.Sub(now); d > 0 {

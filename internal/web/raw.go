@@ -8,19 +8,22 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // rawFiles names the stored values each record downloads, by route
 // prefix: pages show values shortened past jsonview's bounds, and link
 // here for the whole.
 var rawFiles = map[string][]string{
-	"actions":    {"input.json", "output.json", "request.json"},
+	"actions":    {"input.json", "output.json", "request.json", "context.json"},
 	"executions": {"input.json", "output.json", "params.json", "published.json"},
 	"tasks":      {"result.json", "published.json"},
 }
 
 // actionRaw serves GET /actions/<id>/<file>: the action's input, its
-// output ({"result": …}) or the request std.mistral_http sent.
+// output ({"result": …}), the request std.mistral_http sent, or an
+// approval's context as evaluated when it started.
 func (s *Server) actionRaw(c echo.Context) error {
 	file, ok := rawFile(c, "actions")
 	if !ok {
@@ -31,7 +34,30 @@ func (s *Server) actionRaw(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	value := map[string]*string{"input.json": &a.InputJSON, "output.json": a.OutputJSON, "request.json": a.RequestJSON}[file]
+	if file == "context.json" {
+		if value, err = approvalContext(a); err != nil {
+			return s.fail(c, err)
+		}
+	}
 	return s.download(c, "action-"+a.ID+"-"+file, value)
+}
+
+// approvalContext is an approval's context as JSON; nil for another
+// action, or an approval without one.
+func approvalContext(a *engine.ActionExecution) (*string, error) {
+	if a.ApprovalJSON == nil {
+		return nil, nil
+	}
+	ap, err := engine.ParseApproval(*a.ApprovalJSON)
+	if err != nil || ap.Context == nil {
+		return nil, err
+	}
+	b, err := jsonvalue.Encode(ap.Context)
+	if err != nil {
+		return nil, err
+	}
+	text := string(b)
+	return &text, nil
 }
 
 // executionRaw serves GET /executions/<id>/<file>: input, output, params

@@ -17,12 +17,13 @@ func (s *Server) Register(e *echo.Echo) {
 	e.Pre(s.negotiateRoot) // GET / from a browser → the inbox; from API clients → Mistral's version document
 
 	mw := s.pageMW
-	e.GET(inboxPath, s.inbox, mw...)                       // the inbox: pending async actions, filters, keyset pages (?fragment=1: its live regions)
+	e.GET(inboxPath, s.inbox, mw...)                       // the inbox: pending async actions, filters, keyset pages (?fragment=1: its live regions; ?mine=1: what waits for me)
+	e.GET("/inbox/waiting", s.waitingLink, mw...)          // the header's count of approvals waiting for me, a fragment the page script refetches
 	e.GET("/actions/:id", s.action, mw...)                 // an action execution: input, request sent, context, timeline, decision form
 	e.POST("/actions/:id", s.decide, mw...)                // approve (state=SUCCESS) or reject (state=ERROR) with output and comment; PRG
 	e.GET("/executions", s.executions, mw...)              // workflow executions, newest first, keyset pages
 	e.GET("/executions/:id", s.execution, mw...)           // an execution: tasks with states and results, live
-	e.GET("/actions/:id/:file", s.actionRaw, mw...)        // an action's input.json, output.json or request.json as stored, a download
+	e.GET("/actions/:id/:file", s.actionRaw, mw...)        // an action's input.json, output.json, request.json or an approval's context.json, a download
 	e.GET("/executions/:id/:file", s.executionRaw, mw...)  // an execution's input.json, output.json, params.json or published.json, a download
 	e.GET("/tasks/:id/:file", s.taskRaw, mw...)            // a task's result.json or published.json, a download
 	e.GET("/workflows", s.workflows, mw...)                // workflow definitions

@@ -152,6 +152,9 @@ func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 			p.User, p.Admin = who.User, who.Role.Allows(auth.RoleAdmin)
 		}
 	}
+	if !fragment(c) {
+		p.Waiting = s.waiting(c)
+	}
 	return p
 }
 

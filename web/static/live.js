@@ -7,6 +7,9 @@
 
   const main = document.querySelector("main[data-live-topics]");
   const status = document.querySelector("[data-testid=live-status]");
+  // The header's count of approvals waiting for the person, on every page
+  // of someone who may decide them.
+  const hasWaiting = !!document.querySelector("a[data-waiting]");
   // Completions seen on the socket, by action id, to say who finished an
   // inbox row when it disappears.
   const done = new Map();
@@ -63,7 +66,7 @@
     });
   }
 
-  if (!main) return;
+  if (!main && !hasWaiting) return;
 
   // --- Regions -----------------------------------------------------------
   const rowLabel = { SUCCESS: "approved (SUCCESS)", ERROR: "rejected (ERROR)", CANCELLED: "cancelled" };
@@ -79,9 +82,12 @@
     const info = done.get(id);
     const td = document.createElement("td");
     td.colSpan = row.children.length || 1;
+    // A row may leave a list while still pending: "Waiting for me" says
+    // why in its data-gone.
+    const why = (row.parentElement && row.parentElement.dataset.gone) || "no longer pending";
     td.textContent = info
       ? name + " — " + (rowLabel[info.state] || info.state) + " via " + (info.via || "an unknown source")
-      : name + " — no longer pending";
+      : name + " — " + why;
     row.replaceChildren(td);
     row.classList.add("gone");
     if (info && info.state !== "SUCCESS") row.classList.add("gone-error");
@@ -141,6 +147,7 @@
   // refresh refetches the page's fragment; calls made meanwhile are folded
   // into one more fetch, so a burst of events costs two requests at most.
   async function refresh() {
+    if (!main) return;
     if (inflight) {
       again = true;
       return;
@@ -174,6 +181,54 @@
     }, 80);
   }
 
+  // --- The header's count --------------------------------------------------
+  // Refetched (GET /inbox/waiting, an indexed count that stops at 1,000)
+  // when an approval's event arrives, at most once a second whatever the
+  // rate of events: a count in a header need not be faster, and a busy
+  // server must not be asked for it per event by every open page.
+  let wTimer = null;
+  let wLast = 0;
+  let wInflight = false;
+  let wAgain = false;
+
+  function scheduleWaiting() {
+    if (!hasWaiting || wTimer) return;
+    const wait = Math.max(80, 1000 - (Date.now() - wLast));
+    wTimer = setTimeout(function () {
+      wTimer = null;
+      refreshWaiting();
+    }, wait);
+  }
+
+  async function refreshWaiting() {
+    if (wInflight) {
+      wAgain = true;
+      return;
+    }
+    wInflight = true;
+    wLast = Date.now();
+    try {
+      const res = await fetch("/inbox/waiting", { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" });
+      const cur = document.querySelector("a[data-waiting]");
+      if (res.ok && res.status !== 204 && cur) {
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const fresh = doc.querySelector("a[data-waiting]");
+        if (fresh) {
+          cur.replaceWith(document.adoptNode(fresh));
+          document.dispatchEvent(new CustomEvent("sirocco:waiting", { bubbles: true }));
+        }
+      }
+    } catch (e) {
+      // The socket's reconnect will resynchronise.
+    } finally {
+      wInflight = false;
+      if (wAgain) {
+        wAgain = false;
+        scheduleWaiting();
+      }
+    }
+  }
+
   // --- Socket --------------------------------------------------------------
   function setStatus(state, text) {
     if (!status) return;
@@ -185,7 +240,10 @@
   let attempt = 0;
   function connect() {
     const q = new URLSearchParams();
-    for (const t of main.dataset.liveTopics.split(/\s+/)) if (t) q.append("topic", t);
+    if (main) {
+      for (const t of main.dataset.liveTopics.split(/\s+/)) if (t) q.append("topic", t);
+    }
+    if (hasWaiting) q.append("topic", "approvals");
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws?" + q;
     let ws;
     try {
@@ -197,7 +255,10 @@
     ws.onopen = function () {
       attempt = 0;
       setStatus("live", "Live");
-      refresh(); // resynchronise: events may have passed while we were away
+      // Resynchronise: events may have passed while we were away, or
+      // since the page was drawn.
+      refresh();
+      scheduleWaiting();
     };
     ws.onmessage = function (m) {
       let ev;
@@ -209,7 +270,8 @@
       if (ev.kind === "action_execution" && (ev.state === "SUCCESS" || ev.state === "ERROR" || ev.state === "CANCELLED")) {
         done.set(ev.id, ev);
       }
-      schedule();
+      if (main) schedule();
+      if (ev.approval || ev.kind === "resync") scheduleWaiting();
     };
     ws.onclose = function () {
       setStatus("down", "Reconnecting…");

@@ -5,7 +5,10 @@
 // *_templ.go files are committed.
 package templates
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Page is what every full page shares.
 type Page struct {
@@ -26,6 +29,25 @@ type Page struct {
 	// CanDecide shows decision forms: approvers and admins, or anyone when
 	// authentication is off.
 	CanDecide bool
+	// Waiting counts the approvals waiting for the person, shown in the
+	// header; nil for who decides none (authentication off, the viewer
+	// and requester roles).
+	Waiting *WaitingCount
+}
+
+// WaitingCount is how many approvals wait for the person.
+type WaitingCount struct {
+	N int
+	// Capped says there are more than N (the count stops there).
+	Capped bool
+}
+
+// Text is the count as the header shows it: "3", "1000+".
+func (w WaitingCount) Text() string {
+	if w.Capped {
+		return fmt.Sprintf("%d+", w.N)
+	}
+	return fmt.Sprint(w.N)
 }
 
 // Live tells the page script what to listen to and where to refetch from.
@@ -57,6 +79,11 @@ type InboxView struct {
 	Actions   []string
 	Tasks     []string
 	List      InboxList
+	// Mine is the "Waiting for me" section above the list: the oldest of
+	// the approvals the person may decide. nil when not shown (for who
+	// decides none, on later pages, with filters, and when List is
+	// itself what waits for the person).
+	Mine *InboxList
 }
 
 // InboxList is the live part of the inbox: counts, rows and pager.
@@ -68,6 +95,12 @@ type InboxList struct {
 	Filtered       bool
 	NextURL        string
 	PrevURL        string
+	// Mine says the list is what waits for the person (?mine=1, or the
+	// section): Matching then counts it.
+	Mine bool
+	// MoreURL, in the section, lists all that waits for the person when
+	// the section shows only the first.
+	MoreURL string
 }
 
 // InboxRow is one pending action.
@@ -89,6 +122,29 @@ type InboxRow struct {
 	// TimeoutIn is the time left ("in 3h 5m") or "overdue".
 	TimeoutIn string
 	Overdue   bool
+	// Approval is set for an approval: the row shows its title, who asked
+	// and what is still missing instead of the action's name and input.
+	Approval *InboxApproval
+}
+
+// InboxApproval is what an inbox row shows of an approval.
+type InboxApproval struct {
+	Title       string
+	RequestedBy string
+	Missing     string
+	// Mine says the person may decide it; other approvals are read-only
+	// rows. Override says the person may decide it by override alone.
+	Mine     bool
+	Override bool
+}
+
+// rowKey changes when a row must be drawn again: its state, or an
+// approval's votes.
+func rowKey(r InboxRow) string {
+	if r.Approval == nil {
+		return r.State
+	}
+	return fmt.Sprintf("%s|%t|%s", r.State, r.Approval.Mine, r.Approval.Missing)
 }
 
 // JSONText is a stored JSON value as a page shows it: formatted within
@@ -167,6 +223,9 @@ type ActionView struct {
 	// "" for those who may not see the audit trail.
 	AuditURL   string
 	AuditCount int
+	// Approval is set for an approval (std.approval): its panels take the
+	// place of the generic decision and context sections.
+	Approval *ApprovalView
 }
 
 // ExecutionRow is one line of the executions list.
