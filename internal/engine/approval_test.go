@@ -360,6 +360,19 @@ func TestApprovalVotes(t *testing.T) {
 			},
 		},
 		{
+			name: "override without an answer approves the proposal", input: "        title: O\n        approvers: [group:finance]\n        required: 2\n" + vmSchema,
+			steps: []step{
+				{who: "ann", state: approve, output: map[string]any{"cores": int64(3), "zone": "eu-west"}, wantState: running},
+				{who: "root", state: approve, output: noOutput, override: true, reason: "ann's answer, now", wantState: success},
+			},
+			check: func(t *testing.T, e *engine.Engine, a *engine.ActionExecution) {
+				r := result(t, a).(map[string]any)
+				if out := r["output"].(map[string]any); out["cores"] != int64(3) || out["zone"] != "eu-west" {
+					t.Errorf("output = %v, want ann's proposal", out)
+				}
+			},
+		},
+		{
 			name: "override rejects", input: "        title: O\n",
 			steps: []step{{who: "root", state: reject, output: noOutput, override: true, reason: "duplicate request", wantState: failed}},
 			check: func(t *testing.T, e *engine.Engine, a *engine.ActionExecution) {

@@ -209,6 +209,15 @@ func (w *work) override(a *ActionExecution, t *Task, ex *Execution, c Completion
 	v := &ApprovalVote{ActionExecutionID: a.ID, User: d.User, Approve: c.State == StateSuccess, Override: true, AnswerJSON: answerJSON,
 		Comment: c.Comment, Channel: c.Via, Rule: -1, Groups: d.Groups, CreatedAt: w.e.now()}
 	if c.State == StateSuccess {
+		// Without an answer of its own, an override approves what was
+		// proposed, as confirming approvers do.
+		if p := proposal(votes); answer == nil && p != nil && p.AnswerJSON != nil {
+			out, err := decode(*p.AnswerJSON)
+			if err != nil {
+				return nil, false, err
+			}
+			answer, v.AnswerJSON = out, p.AnswerJSON
+		}
 		schema, err := ap.AnswerSchema()
 		if err != nil {
 			return nil, false, err
