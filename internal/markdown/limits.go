@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"github.com/yuin/goldmark/ast"
+	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 )
@@ -22,6 +23,11 @@ const (
 	// maxNesting is how deep blockquotes and lists may nest, counted in
 	// block nodes from the document.
 	maxNesting = 32
+	// maxEmphasis is how deep emphasis and strikethrough may nest: one
+	// run of a thousand underscores is a single delimiter, yet it opens
+	// hundreds of nested <strong>, past what browsers' and Go's HTML
+	// parsers keep (512 open elements).
+	maxEmphasis = 16
 )
 
 var (
@@ -135,4 +141,46 @@ func startsDefinition(line []byte) bool {
 		return false
 	}
 	return false
+}
+
+// shallowEmphasis is an AST transformer that unwraps emphasis and
+// strikethrough nested deeper than maxEmphasis: their text stays, their
+// tags go.
+type shallowEmphasis struct{}
+
+// Transform implements parser.ASTTransformer.
+func (shallowEmphasis) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	var deep []ast.Node
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering && isEmphasis(n) && emphasisDepth(n) > maxEmphasis {
+			deep = append(deep, n)
+		}
+		return ast.WalkContinue, nil
+	})
+	// Removing only nodes past the bound leaves the depth of every other
+	// one as it was, so one pass is enough.
+	for _, n := range deep {
+		parent := n.Parent()
+		for c := n.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			parent.InsertBefore(parent, n, c)
+			c = next
+		}
+		parent.RemoveChild(parent, n)
+	}
+}
+
+func isEmphasis(n ast.Node) bool {
+	return n.Kind() == ast.KindEmphasis || n.Kind() == extast.KindStrikethrough
+}
+
+// emphasisDepth counts n and its emphasis ancestors.
+func emphasisDepth(n ast.Node) int {
+	d := 0
+	for ; n != nil; n = n.Parent() {
+		if isEmphasis(n) {
+			d++
+		}
+	}
+	return d
 }

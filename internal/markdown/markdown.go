@@ -60,6 +60,7 @@ var md = goldmark.New(
 		parser.WithParagraphTransformers(paragraphTransformers()...),
 		parser.WithASTTransformers(
 			util.Prioritized(extension.NewTableASTTransformer(), 0),
+			util.Prioritized(shallowEmphasis{}, 100),
 		),
 	)),
 	goldmark.WithExtensions(

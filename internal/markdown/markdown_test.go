@@ -222,3 +222,22 @@ func TestRenderConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestEmphasisNestingBounded: one long run of delimiters is a single
+// marker for the budget, yet it would open hundreds of nested elements;
+// past maxEmphasis levels the tags go and the text stays.
+func TestEmphasisNestingBounded(t *testing.T) {
+	for _, src := range []string{
+		strings.Repeat("_", 1000) + "Q" + strings.Repeat("_", 1000),
+		strings.Repeat("*", 999) + "x" + strings.Repeat("*", 999),
+		strings.Repeat("~~", 300) + "s" + strings.Repeat("~~", 300),
+	} {
+		out := Render(src)
+		if n := strings.Count(out, "<strong>") + strings.Count(out, "<em>") + strings.Count(out, "<del>"); n > maxEmphasis {
+			t.Errorf("Render(%.12q…) opens %d emphasis elements, want at most %d", src, n, maxEmphasis)
+		}
+		if !strings.ContainsAny(out, "Qxs") {
+			t.Errorf("Render(%.12q…) lost the text: %.200s", src, out)
+		}
+	}
+}
