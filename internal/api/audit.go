@@ -89,10 +89,6 @@ func (a *API) listAudit(c echo.Context) error {
 // auditRecord is the engine's record in package audit's export shape. A
 // hash the store holds is always hex; one that is not shows as zeros.
 func auditRecord(r *engine.AuditRecord) *audit.Record {
-	out := &audit.Record{Seq: r.Seq, At: r.At, Actor: r.Actor, Channel: r.Channel, Addr: r.Addr, Kind: audit.Kind(r.Kind),
-		ActionExecutionID: r.ActionExecutionID, State: string(r.State), Outcome: audit.Outcome(r.Outcome), Reason: r.Reason,
-		Comment: r.Comment, Answer: r.AnswerJSON, Groups: r.Groups, ShownDigest: r.ShownDigest}
-	out.Prev, _ = audit.ParseHash(r.Prev)
-	out.Hash, _ = audit.ParseHash(r.Hash)
+	out, _ := r.Record()
 	return out
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/sirocco-project/sirocco/internal/audit"
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
@@ -17,6 +19,23 @@ import (
 // administrative acts on definitions and executions. The store chains
 // them (Tx.AppendAudit); nothing here is on the path of a machine's
 // callback.
+
+// Record is r in package audit's form, the one the store seals and the
+// exports write. Prev and Hash are read from their hex; a record not yet
+// sealed (or a hash that is not hex) has them zero, and the error says
+// which could not be read.
+func (r *AuditRecord) Record() (*audit.Record, error) {
+	out := &audit.Record{Seq: r.Seq, At: r.At, Actor: r.Actor, Channel: r.Channel, Addr: r.Addr, Kind: audit.Kind(r.Kind),
+		ActionExecutionID: r.ActionExecutionID, State: string(r.State), Outcome: audit.Outcome(r.Outcome), Reason: r.Reason,
+		Comment: r.Comment, Answer: r.AnswerJSON, Groups: r.Groups, ShownDigest: r.ShownDigest}
+	if r.Prev == "" && r.Hash == "" {
+		return out, nil
+	}
+	var e1, e2 error
+	out.Prev, e1 = audit.ParseHash(r.Prev)
+	out.Hash, e2 = audit.ParseHash(r.Hash)
+	return out, errors.Join(e1, e2)
+}
 
 // ViaServer is the channel of what the server does of itself, with no
 // person and no request (the examples seeded at the first start).

@@ -82,9 +82,10 @@ func putAuditHead(ctx context.Context, q txQuerier, h audit.Head) error {
 // AppendAudit implements engine.Tx: the engine's record, sealed into the
 // trail.
 func (t *tx) AppendAudit(ctx context.Context, a *engine.AuditRecord) error {
-	r := &audit.Record{At: a.At, Actor: a.Actor, Channel: a.Channel, Addr: a.Addr, Kind: audit.Kind(a.Kind),
-		ActionExecutionID: a.ActionExecutionID, State: string(a.State), Outcome: audit.Outcome(a.Outcome),
-		Reason: a.Reason, Comment: a.Comment, Answer: a.AnswerJSON, Groups: a.Groups, ShownDigest: a.ShownDigest}
+	r, err := a.Record()
+	if err != nil {
+		return fmt.Errorf("append audit record: %w", err)
+	}
 	if err := appendAudit(ctx, t.db, r); err != nil {
 		return err
 	}

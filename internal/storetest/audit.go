@@ -35,13 +35,12 @@ func verifyTrail(t *testing.T, s engine.Store) []*engine.AuditRecord {
 	}
 	chain := make([]audit.Record, len(recs))
 	for i, r := range recs {
-		chain[i] = audit.Record{Seq: r.Seq, At: r.At, Actor: r.Actor, Channel: r.Channel, Addr: r.Addr, Kind: audit.Kind(r.Kind),
-			ActionExecutionID: r.ActionExecutionID, State: string(r.State), Outcome: audit.Outcome(r.Outcome), Reason: r.Reason,
-			Comment: r.Comment, Answer: r.AnswerJSON, Groups: r.Groups, ShownDigest: r.ShownDigest}
-		var e1, e2 error
-		chain[i].Prev, e1 = audit.ParseHash(r.Prev)
-		chain[i].Hash, e2 = audit.ParseHash(r.Hash)
-		if err := errors.Join(e1, e2); err != nil {
+		rec, err := r.Record()
+		if r.Prev == "" || r.Hash == "" {
+			err = errors.Join(err, errors.New("not sealed"))
+		}
+		chain[i] = *rec
+		if err != nil {
 			t.Fatalf("record %d: %v", r.Seq, err)
 		}
 	}
