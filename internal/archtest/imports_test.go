@@ -57,7 +57,7 @@ var rules = []struct {
 	{pkg: "internal/fault", only: []string{}},
 	{pkg: "internal/jsonvalue", only: []string{}},
 	{pkg: "internal/markdown", only: []string{}},
-	{pkg: "internal/quorum", only: []string{"internal/fault"}},
+	{pkg: "internal/quorum", only: []string{"internal/fault", "internal/jsonvalue"}},
 	{pkg: "internal/audit", only: []string{"internal/fault", "internal/jsonvalue"}},
 	{pkg: "internal/schemaform", only: []string{"internal/fault"}},
 	{pkg: "internal/dsl", never: []string{"internal/engine", "net/http"}},

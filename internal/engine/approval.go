@@ -99,7 +99,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 		s, ok := v.(string)
 		switch {
 		case !ok:
-			return approvalErr(at, "std.approval: title must be a string, got %s", jsonKind(v))
+			return approvalErr(at, "std.approval: title must be a string, got %s", jsonvalue.Kind(v))
 		case strings.TrimSpace(s) == "":
 			return approvalErr(at, "std.approval: title must not be empty")
 		case strings.ContainsAny(s, "\r\n"):
@@ -111,7 +111,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 	case "description":
 		s, ok := v.(string)
 		if !ok && v != nil {
-			return approvalErr(at, "std.approval: description must be a string (Markdown), got %s", jsonKind(v))
+			return approvalErr(at, "std.approval: description must be a string (Markdown), got %s", jsonvalue.Kind(v))
 		}
 		if len(s) > MaxApprovalDescription {
 			return approvalErr(at, "std.approval: description is longer than %d bytes", MaxApprovalDescription)
@@ -122,7 +122,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 	case "requested_by":
 		s, ok := v.(string)
 		if !ok && v != nil {
-			return approvalErr(at, "std.approval: requested_by must be a user name, got %s", jsonKind(v))
+			return approvalErr(at, "std.approval: requested_by must be a user name, got %s", jsonvalue.Kind(v))
 		}
 		ap.RequestedBy = strings.TrimSpace(s)
 	case "schema":
@@ -144,7 +144,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 		}
 		list, ok := v.([]any)
 		if !ok {
-			return approvalErr(at, "std.approval: approvers must be a list of user:<name> and group:<name>, got %s", jsonKind(v))
+			return approvalErr(at, "std.approval: approvers must be a list of user:<name> and group:<name>, got %s", jsonvalue.Kind(v))
 		}
 		approvers, err := quorum.ParseApprovers(list)
 		if err != nil {
@@ -160,7 +160,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 	case "allow_self_approval", "reject_reason_required":
 		b, ok := v.(bool)
 		if !ok {
-			return approvalErr(at, "std.approval: %s must be true or false, got %s", key, jsonKind(v))
+			return approvalErr(at, "std.approval: %s must be true or false, got %s", key, jsonvalue.Kind(v))
 		}
 		if key == "allow_self_approval" {
 			ap.AllowSelfApproval = b
@@ -194,25 +194,6 @@ func pointerPath(ptr string) []any {
 		out = append(out, strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~"))
 	}
 	return out
-}
-
-// jsonKind names a value's JSON type for messages.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64, float64, int:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // newApproval checks the evaluated input of std.approval (its parameters,

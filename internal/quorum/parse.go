@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // ParseApprovers checks an approvers list from a workflow's input: each
@@ -23,7 +24,7 @@ func ParseApprovers(list []any) ([]string, error) {
 	for i, v := range list {
 		s, ok := v.(string)
 		if !ok {
-			return nil, inputErr([]any{"approvers", i}, "approvers[%d]: want a string like user:<name> or group:<name>, got %s", i, jsonType(v))
+			return nil, inputErr([]any{"approvers", i}, "approvers[%d]: want a string like user:<name> or group:<name>, got %s", i, jsonvalue.Kind(v))
 		}
 		if _, _, err := cutEntry(s); err != nil {
 			return nil, inputErr([]any{"approvers", i}, "approvers[%d]: %q: %s", i, s, err.Message)
@@ -215,29 +216,7 @@ func describe(v any) string {
 		}
 		return "false"
 	}
-	return jsonType(v)
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	if _, ok := wholeNumber(v); ok {
-		return "a number"
-	}
-	if _, ok := v.(float64); ok {
-		return "a number"
-	}
-	return "a value of an unexpected type"
+	return jsonvalue.Kind(v)
 }
 
 func quote(s string) string {
