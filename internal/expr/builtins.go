@@ -167,7 +167,7 @@ func iterate(fn string, v any) ([]any, error) {
 	case []any:
 		return x, nil
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := jsonvalue.SortedKeys(x)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k

@@ -3,6 +3,8 @@ package expr
 import (
 	"math"
 	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // Collection and math built-ins.
@@ -35,7 +37,7 @@ func fnValues(_ *evaluator, a []any) (any, error) {
 		return nil, err
 	}
 	out := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range jsonvalue.SortedKeys(m) {
 		out = append(out, canon(m[k]))
 	}
 	return out, nil
@@ -50,7 +52,7 @@ func fnItems(_ *evaluator, a []any) (any, error) {
 		return nil, err
 	}
 	out := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range jsonvalue.SortedKeys(m) {
 		out = append(out, []any{k, canon(m[k])})
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package expr
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -75,7 +74,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i, k := range jsonvalue.SortedKeys(x) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -94,15 +93,6 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 		}
 		writeRepr(b, n, depth+1)
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // reprString is Python's repr() of a str: single quotes unless the string

@@ -102,7 +102,7 @@ func (em *yamlEmitter) node(v any, depth int, root, sequence, mapping, simpleKey
 			return nil
 		}
 		em.increaseIndent(false, false)
-		for _, k := range sortedKeys(x) {
+		for _, k := range jsonvalue.SortedKeys(x) {
 			em.writeIndent()
 			// check_simple_key: shorter than 128 characters counting the
 			// tag PyYAML prepares ("!!str"), on one line, not empty.

@@ -139,7 +139,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 			return append(b, "{}"...), nil
 		}
 		b = append(b, '{')
-		for i, k := range sortedKeys(x) {
+		for i, k := range SortedKeys(x) {
 			if i > 0 {
 				b = append(b, e.item...)
 			}
@@ -173,7 +173,9 @@ func (e *encoder) newline(b []byte, level int) []byte {
 	return b
 }
 
-func sortedKeys(m map[string]any) []string {
+// SortedKeys returns m's keys in the order Encode writes them (byte
+// order, as Python's sort_keys).
+func SortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

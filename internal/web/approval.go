@@ -482,7 +482,7 @@ func answerTable(fields []schemaform.Field, answer map[string]any) templates.Con
 			root.Rows = append(root.Rows, templates.ContextRow{Key: f.Label, Value: b.node(v, 1)})
 		}
 	}
-	for _, k := range sortedKeys(answer) {
+	for _, k := range jsonvalue.SortedKeys(answer) {
 		if !seen[k] {
 			b.cells++
 			root.Rows = append(root.Rows, templates.ContextRow{Key: clip(k, contextMaxKey), Value: b.node(answer[k], 1)})
@@ -514,7 +514,7 @@ func (b *contextBuilder) node(v any, depth int) templates.ContextNode {
 		if !b.open(&n, depth) {
 			return n
 		}
-		keys := sortedKeys(x)
+		keys := jsonvalue.SortedKeys(x)
 		for i, k := range keys {
 			if i == contextMaxRows || b.cells == contextMaxCells {
 				n.More, b.shortened = len(keys)-i, true
@@ -569,13 +569,4 @@ func (b *contextBuilder) open(n *templates.ContextNode, depth int) bool {
 		return false
 	}
 	return true
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
