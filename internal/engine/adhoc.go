@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
@@ -51,8 +50,7 @@ func (e *Engine) saveActions(ctx context.Context, by *Decider, definition, names
 		for i, d := range out {
 			names[i] = d.Name
 		}
-		return w.auditAdmin(by, "", "", fmt.Sprintf("%s actions %s (namespace %q, scope %s), definition %s",
-			createOrUpdate(replace), strings.Join(names, ", "), namespace, scope, definitionDigest(definition)))
+		return w.auditDefinition(by, "actions", names, namespace, scope, replace, definition)
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/audit"
@@ -77,11 +78,16 @@ func (w *work) auditAdmin(by *Decider, actionID string, state State, what string
 	return nil
 }
 
-func createOrUpdate(replace bool) string {
+// auditDefinition appends the record of definitions created or updated
+// (what: "workflows", "actions", "workbook"), naming them and the digest
+// of the text they came from.
+func (w *work) auditDefinition(by *Decider, what string, names []string, namespace, scope string, replace bool, definition string) error {
+	verb := "create"
 	if replace {
-		return "update"
+		verb = "update"
 	}
-	return "create"
+	return w.auditAdmin(by, "", "", fmt.Sprintf("%s %s %s (namespace %q, scope %s), definition %s",
+		verb, what, strings.Join(names, ", "), namespace, scope, definitionDigest(definition)))
 }
 
 // definitionDigest names a definition's text in an audit record, so that

@@ -88,8 +88,7 @@ func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, name
 			return err
 		}
 		out = rec
-		return w.auditAdmin(by, "", "", fmt.Sprintf("%s workbook %s (namespace %q, scope %s), definition %s",
-			createOrUpdate(replace), rec.Name, namespace, scope, definitionDigest(definition)))
+		return w.auditDefinition(by, "workbook", []string{rec.Name}, namespace, scope, replace, definition)
 	})
 	if err != nil {
 		return nil, err

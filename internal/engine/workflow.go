@@ -7,7 +7,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -103,8 +102,7 @@ func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, nam
 		for i, wf := range out {
 			names[i] = wf.Name
 		}
-		return w.auditAdmin(by, "", "", fmt.Sprintf("%s workflows %s (namespace %q, scope %s), definition %s",
-			createOrUpdate(replace), strings.Join(names, ", "), namespace, scope, definitionDigest(definition)))
+		return w.auditDefinition(by, "workflows", names, namespace, scope, replace, definition)
 	})
 	if err != nil {
 		return nil, err
