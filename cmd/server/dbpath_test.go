@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,25 @@ func TestDBPath(t *testing.T) {
 			again := startServer(t, "-db", db)
 			mustDo(t, http.StatusOK, http.MethodGet, again.URL+"/v2/workflows/wait_for_it", nil)
 		})
+	}
+}
+
+// TestOneServerPerFile: a second server on a SQLite file another one
+// serves stops before it listens, saying why; it starts once the first
+// has stopped.
+func TestOneServerPerFile(t *testing.T) {
+	s := startServer(t)
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", s.DB, "-seed=false"}, func(string) string { return "" }, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "in use by a running server") {
+		t.Fatalf("second server on %s: %v, want a refusal saying the file is in use", s.DB, err)
+	}
+	if strings.Contains(stdout.String(), "listening") {
+		t.Errorf("the second server listened:\n%s", stdout.String())
+	}
+	s.Stop(t)
+	s2 := startServer(t, "-db", s.DB)
+	if r := do(t, "GET", s2.URL+"/readyz", nil); r.Status != http.StatusOK {
+		t.Errorf("restart on the same file: /readyz %d", r.Status)
 	}
 }

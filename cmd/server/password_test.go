@@ -49,7 +49,9 @@ func TestWeakPasswordsRefused(t *testing.T) {
 	s.keystoneLogin(t, "admin", testAdminPassword, http.StatusCreated)
 
 	// A weak SIROCCO_ADMIN_PASSWORD stops the server before it listens,
-	// on the first start and on later ones.
+	// on the first start and on later ones (after this server stops: a
+	// SQLite file serves one server).
+	s.Stop(t)
 	for _, db := range []string{filepath.Join(t.TempDir(), "new.db"), s.DB} {
 		var stdout, stderr strings.Builder
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)

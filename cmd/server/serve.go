@@ -173,6 +173,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer ln.Close()
+	// One server per SQLite file; migrate-to waits for none.
+	unlock, err := sqlite.Lock(cfg.db)
+	if err != nil {
+		return fmt.Errorf("%w (stop the other server first, or give this one another -db)", err)
+	}
+	defer unlock()
 	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync, AuditKey: cfg.auditKey})
 	if err != nil {
 		return err
