@@ -12,34 +12,40 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
 // Client speaks the parts of the Mistral v2 REST API the benchmark needs,
 // and nothing Sirocco-specific, so the same runs measure a real Mistral.
 type Client struct {
-	base  string // ends in /v2
+	bases []string // each ends in /v2; requests take turns (replicas)
+	next  atomic.Uint64
 	http  *http.Client
 	token string // sent as a bearer token when set
 }
 
-// NewClient checks that base is a loopback http URL: the tool is for
-// measuring a server on this machine, not for loading someone else's.
+// base is the URL the next request goes to: with several (-url a,b),
+// consecutive requests go to different replicas, so a workflow started on
+// one is completed through another.
+func (c *Client) base() string {
+	if len(c.bases) == 1 {
+		return c.bases[0]
+	}
+	return c.bases[(c.next.Add(1)-1)%uint64(len(c.bases))]
+}
+
+// NewClient checks that base, a URL or several separated by commas
+// (replicas of one server), is on loopback over http: the tool is for
+// measuring servers on this machine, not for loading someone else's.
 func NewClient(base string, conns int) (*Client, error) {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("bad -url: %w", err)
-	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("-url must be http://, got %q", base)
-	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("-url must be on loopback (127.0.0.1, ::1 or localhost), got %q", host)
-	}
-	if !strings.HasSuffix(u.Path, "/v2") {
-		u.Path += "/v2"
+	c := &Client{}
+	for _, b := range strings.Split(base, ",") {
+		u, err := checkBase(b)
+		if err != nil {
+			return nil, err
+		}
+		c.bases = append(c.bases, u)
 	}
 	tr := &http.Transport{
 		Proxy:               nil,
@@ -48,7 +54,27 @@ func NewClient(base string, conns int) (*Client, error) {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
-	return &Client{base: u.String(), http: &http.Client{Transport: tr, Timeout: 120 * time.Second}}, nil
+	c.http = &http.Client{Transport: tr, Timeout: 120 * time.Second}
+	return c, nil
+}
+
+func checkBase(base string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil {
+		return "", fmt.Errorf("bad -url: %w", err)
+	}
+	if u.Scheme != "http" {
+		return "", fmt.Errorf("-url must be http://, got %q", base)
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", fmt.Errorf("-url must be on loopback (127.0.0.1, ::1 or localhost), got %q", host)
+	}
+	if !strings.HasSuffix(u.Path, "/v2") {
+		u.Path += "/v2"
+	}
+	return u.String(), nil
 }
 
 // apiError is a non-2xx answer.
@@ -67,7 +93,7 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, rd)
 	if err != nil {
 		return err
 	}
@@ -236,7 +262,7 @@ func (c *Client) AnyUnfinished(ctx context.Context, workflow string) (bool, erro
 // to /v2). Mistral has no such page; the answer is then 0. This is the one
 // request outside the Mistral API, used only to sample the soak.
 func (c *Client) Goroutines(ctx context.Context) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.base, "/v2")+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.bases[0], "/v2")+"/metrics", nil)
 	if err != nil {
 		return 0
 	}

@@ -71,7 +71,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(out)
 	cfg := &config{}
-	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8989/v2", "Mistral v2 API base URL (loopback only)")
+	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8989/v2", "Mistral v2 API base URL, or several separated by commas (replicas: requests take turns); loopback only")
 	fs.IntVar(&cfg.n, "n", 1000, "workflows to run (idle-rss: actions left waiting)")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
 	fs.StringVar(&cfg.mode, "mode", "e2e", "e2e, start, callback, pipeline, idle-rss or soak")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -81,7 +82,7 @@ func TestGrowth(t *testing.T) {
 
 func TestNewClientRefusesNonLoopback(t *testing.T) {
 	t.Parallel()
-	for _, u := range []string{"http://10.0.0.1:8989/v2", "http://example.com/v2", "https://127.0.0.1/v2", "ftp://127.0.0.1"} {
+	for _, u := range []string{"http://10.0.0.1:8989/v2", "http://example.com/v2", "https://127.0.0.1/v2", "ftp://127.0.0.1", "http://127.0.0.1:1/v2,http://10.0.0.1:2/v2"} {
 		if _, err := NewClient(u, 1); err == nil {
 			t.Errorf("NewClient(%q): want an error", u)
 		}
@@ -92,9 +93,21 @@ func TestNewClientRefusesNonLoopback(t *testing.T) {
 			t.Errorf("NewClient(%q): %v", u, err)
 			continue
 		}
-		if c.base[len(c.base)-3:] != "/v2" {
-			t.Errorf("NewClient(%q).base = %q, want it to end in /v2", u, c.base)
+		if b := c.base(); b[len(b)-3:] != "/v2" {
+			t.Errorf("NewClient(%q).base = %q, want it to end in /v2", u, b)
 		}
+	}
+	// Replicas take turns.
+	c, err := NewClient("http://127.0.0.1:1,http://127.0.0.1:2/v2", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 4 {
+		got = append(got, c.base())
+	}
+	if want := []string{"http://127.0.0.1:1/v2", "http://127.0.0.1:2/v2", "http://127.0.0.1:1/v2", "http://127.0.0.1:2/v2"}; !slices.Equal(got, want) {
+		t.Errorf("bases taken %v, want %v", got, want)
 	}
 }
 
