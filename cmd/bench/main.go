@@ -22,6 +22,9 @@
 //	idle-rss  RSS before and after -n actions are left waiting
 //	soak      -rate workflows/s (each an e2e cycle) for -duration, sampling
 //	          the server's RSS, threads and open files every -sample
+//	events    -n executions started through the last -url, each one's
+//	          event awaited on a websocket to the first (Sirocco only):
+//	          the cross-replica event latency
 package main
 
 import (
@@ -65,6 +68,7 @@ type config struct {
 	settle     time.Duration
 	cpuprofile string
 	token      string
+	eventWait  time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
@@ -74,7 +78,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8989/v2", "Mistral v2 API base URL, or several separated by commas (replicas: requests take turns); loopback only")
 	fs.IntVar(&cfg.n, "n", 1000, "workflows to run (idle-rss: actions left waiting)")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
-	fs.StringVar(&cfg.mode, "mode", "e2e", "e2e, start, callback, pipeline, idle-rss or soak")
+	fs.DurationVar(&cfg.eventWait, "event-wait", 10*time.Second, "events: how long to wait for an execution's event before counting it missed")
+	fs.StringVar(&cfg.mode, "mode", "e2e", "e2e, start, callback, pipeline, idle-rss, soak or events")
 	fs.StringVar(&cfg.pids, "pid", "", "server PIDs to measure, comma-separated (e.g. mistral launcher,rabbitmq beam)")
 	fs.BoolVar(&cfg.tree, "tree", true, "also measure the descendants of -pid (Mistral forks its API worker)")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -93,9 +98,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 		return nil, errors.New("-n and -c must be positive")
 	}
 	switch cfg.mode {
-	case "e2e", "start", "callback", "pipeline", "idle-rss", "soak":
+	case "e2e", "start", "callback", "pipeline", "idle-rss", "soak", "events":
 	default:
-		return nil, fmt.Errorf("unknown -mode %q (want e2e, start, callback, pipeline, idle-rss or soak)", cfg.mode)
+		return nil, fmt.Errorf("unknown -mode %q (want e2e, start, callback, pipeline, idle-rss, soak or events)", cfg.mode)
 	}
 	if cfg.mode == "soak" && (cfg.rate <= 0 || cfg.duration <= 0) {
 		return nil, errors.New("soak needs a positive -rate and -duration")
@@ -174,6 +179,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		err = b.idleRSS(ctx)
 	case "soak":
 		err = b.soak(ctx)
+	case "events":
+		err = b.events(ctx)
 	}
 	if n := b.errs.Load(); n > 0 && err == nil {
 		err = fmt.Errorf("%d requests failed", n)

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
@@ -58,5 +60,54 @@ func TestModesFinishEveryWorkflow(t *testing.T) {
 				t.Errorf("%s = %s, want > 0\n%s", tc.key, m[1], out.String())
 			}
 		})
+	}
+}
+
+// TestEventsMode: the events mode sees every execution's event on the
+// websocket and reports its latency; with the hub not publishing, it
+// fails saying so rather than reporting a figure.
+func TestEventsMode(t *testing.T) {
+	for _, publish := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bench.db"), sqlite.Options{Sync: sqlite.SyncNormal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := hub.New(hub.Config{})
+		go h.Run(ctx)
+		e := echo.New()
+		e.GET("/ws", echo.WrapHandler(h))
+		ts := httptest.NewServer(e)
+		cfg := engine.Config{Store: st, BaseURL: ts.URL}
+		if publish {
+			cfg.Publisher = h
+		}
+		eng := engine.New(cfg)
+		api.New(eng, nil).Register(e)
+		done := make(chan struct{})
+		go func() { eng.Run(ctx); close(done) }()
+
+		var out bytes.Buffer
+		// Two URLs of one server stand in for two replicas.
+		args := []string{"-url", ts.URL + "," + ts.URL + "/v2", "-n", "20", "-c", "4", "-mode", "events"}
+		if !publish {
+			// Each missed event costs the wait.
+			args = append(args, "-n", "4", "-event-wait", "300ms")
+		}
+		err = run(ctx, args, &out)
+		ts.Close()
+		cancel()
+		<-done
+		st.Close()
+		if publish {
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if !regexp.MustCompile(`(?m)^RESULT mode=events n=20 c=4 missed=0 event_p50_ms=[0-9.]+ event_p99_ms=[0-9.]+`).MatchString(out.String()) {
+				t.Errorf("no RESULT line:\n%s", out.String())
+			}
+		} else if err == nil || !strings.Contains(err.Error(), "not seen") {
+			t.Errorf("without events: %v, want a failure saying they were not seen\n%s", err, out.String())
+		}
 	}
 }
