@@ -134,7 +134,7 @@ func TestCrash(t *testing.T) {
 	addr := strings.TrimPrefix(p.URL, "http://")
 	createWorkflow(t, p.URL, crashWorkflows)
 
-	r := &crashRun{t: t, seed: seed, base: p.URL, hook: hook.URL, web: web,
+	r := &crashRun{t: t, seed: seed, bases: []string{p.URL}, hook: hook.URL, web: web,
 		client: &http.Client{Timeout: 10 * time.Second}}
 	var drivers sync.WaitGroup
 	for i := range crashDrivers {
@@ -178,7 +178,11 @@ func TestCrash(t *testing.T) {
 type crashRun struct {
 	t      *testing.T
 	seed   uint64
-	base   string // the server's URL, the same across restarts
+	// bases are the servers' URLs, the same across restarts: one, or
+	// replicas over one database, which requests take in turns (a
+	// request refused by a dead replica is retried on the next).
+	bases  []string
+	next   atomic.Uint64
 	hook   string // the web service's URL
 	web    *crashWeb
 	client *http.Client
@@ -434,7 +438,8 @@ func (r *crashRun) call(method, path string, body any) (int, []byte, error) {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, r.base+path, rd)
+	base := r.bases[(r.next.Add(1)-1)%uint64(len(r.bases))]
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
