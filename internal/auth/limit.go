@@ -1,15 +1,15 @@
 package auth
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"slices"
-	"sync"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -34,6 +34,16 @@ import (
 // that parallel attempts cannot all pass one check; a success takes it
 // back and clears the account-and-address count. A count is forgotten
 // Window after its last failure's wait ends.
+//
+// The counts live in the Store (Tx.LoginFailures, Tx.PutLoginFailures),
+// so that every replica over one database, and a restarted server, sees
+// the same ones: failures spread over replicas are held as if on one.
+// Writes are bounded per attempt: a refused attempt reads and writes
+// nothing else; one let through writes its three records once when
+// counted and once more when answered (a failure re-dates them, a
+// success deletes the pair and takes the failure back), and only a call
+// that adds records sweeps or evicts, at most LimitSweep records each,
+// so the table never holds more than MaxKeys records.
 
 // LimitConfig configures the login throttle; zero fields take the
 // defaults.
@@ -47,11 +57,10 @@ type LimitConfig struct {
 	MaxAccountDelay time.Duration
 	// Window is how long a count outlives its wait (default 15 minutes).
 	Window time.Duration
-	// MaxKeys bounds the in-memory records (default 100,000, a few tens
-	// of megabytes at most).
+	// MaxKeys bounds the records in the store (default 100,000, a few
+	// tens of megabytes at most; at least LimitSweep), so that a spray
+	// of new names and addresses cannot grow the table without bound.
 	MaxKeys int
-	// Store keeps the records; nil means in memory (NewMemoryLimits).
-	Store LimitStore
 }
 
 func (c LimitConfig) withDefaults() LimitConfig {
@@ -69,36 +78,50 @@ func (c LimitConfig) withDefaults() LimitConfig {
 	def(&c.PerAddress, 20)
 	def(&c.PerAccount, 50)
 	def(&c.MaxKeys, 100000)
+	c.MaxKeys = max(c.MaxKeys, LimitSweep)
 	defDur(&c.MaxBackoff, 15*time.Minute)
 	defDur(&c.MaxAccountDelay, 30*time.Second)
 	defDur(&c.Window, 15*time.Minute)
-	if c.Store == nil {
-		c.Store = NewMemoryLimits(c.MaxKeys)
-	}
 	return c
 }
 
-// Failures is what the throttle keeps per key: a run of failures.
+// The kinds of LimitKey: which count a record is.
+const (
+	LimitPair    = "pair"    // one account from one address
+	LimitAddress = "address" // one address, any accounts
+	LimitAccount = "account" // one account, any addresses
+)
+
+// LimitKey names one record of the login throttle. Account and Address
+// are valid UTF-8 without NUL bytes, at most a few hundred bytes (the
+// throttle makes them so); the one a kind does not use is "".
+type LimitKey struct {
+	Kind    string // LimitPair, LimitAddress or LimitAccount
+	Account string
+	Address string
+}
+
+// Failures is what the throttle keeps per key: a run of failures. A store
+// keeps its times to the microsecond.
 type Failures struct {
 	Count int
 	Last  time.Time // the latest failure
-	// Prev is the failure before Last, for a success to take Last back.
+	// Prev is the failure before Last, for a success to take Last back;
+	// zero if none.
 	Prev time.Time
-	// Until is when the record may be forgotten.
+	// Until is when the record may be forgotten: from then on it reads
+	// as the zero Failures, and a store may delete it.
 	Until time.Time
 }
 
-// LimitStore keeps the throttle's records, one per key. Update reads the
-// records of keys (zero for a missing one, or one whose Until has passed
-// at now), lets fn change them in place, and stores them back as one
-// atomic step, so that concurrent attempts cannot all pass a check before
-// any is counted; a record left with Count 0 is deleted. MemoryLimits
-// keeps them in the process; a table keyed by key, updated in one
-// transaction, can take its place so that a restart or a second process
-// shares them.
-type LimitStore interface {
-	Update(ctx context.Context, now time.Time, keys []string, fn func(recs []Failures)) error
+func (f Failures) equal(g Failures) bool {
+	return f.Count == g.Count && f.Last.Equal(g.Last) && f.Prev.Equal(g.Prev) && f.Until.Equal(g.Until)
 }
+
+// LimitSweep is how many records a call of Tx.PutLoginFailures that adds
+// records may delete to keep the table bounded: expired ones, then, past
+// the cap, the least telling.
+const LimitSweep = 16
 
 // ErrTooManyAttempts is what a throttled login matches (errors.Is); the
 // error itself is a *ThrottledError, which says how long to wait.
@@ -141,28 +164,69 @@ func RetryAfterSeconds(err error) int {
 
 func retrySeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
 
-// throttle applies the policy to the records of a LimitStore.
+// throttle applies the policy to the records in a Store.
 type throttle struct {
-	cfg LimitConfig
-	now func() time.Time
+	cfg   LimitConfig
+	store Store
+	now   func() time.Time
 }
 
-func newThrottle(cfg LimitConfig, now func() time.Time) *throttle {
-	return &throttle{cfg: cfg.withDefaults(), now: now}
+func newThrottle(cfg LimitConfig, store Store, now func() time.Time) *throttle {
+	return &throttle{cfg: cfg.withDefaults(), store: store, now: now}
+}
+
+// clock is the throttle's time, to the microsecond the stores keep, so
+// that a time read back equals the one written.
+func (t *throttle) clock() time.Time { return t.now().UTC().Truncate(time.Microsecond) }
+
+// update reads the records of keys, lets fn change them in place, and
+// writes back those it changed, in one transaction, whose read holds the
+// keys until it commits (see Reader.LoginFailures). fn may run more than
+// once, as Store.Update's may.
+func (t *throttle) update(ctx context.Context, now time.Time, keys []LimitKey, fn func(recs []Failures)) error {
+	return t.store.Update(ctx, func(tx Tx) error {
+		recs, err := tx.LoginFailures(ctx, now, keys)
+		if err != nil {
+			return err
+		}
+		old := slices.Clone(recs)
+		fn(recs)
+		var ks []LimitKey
+		var rs []Failures
+		for i := range recs {
+			if !recs[i].equal(old[i]) {
+				ks, rs = append(ks, keys[i]), append(rs, recs[i])
+			}
+		}
+		if len(ks) == 0 {
+			return nil
+		}
+		return tx.PutLoginFailures(ctx, now, ks, rs, t.cfg.MaxKeys)
+	})
 }
 
 // maxNameKey is longer than any account name (checkName allows 64), so
 // that truncating what a client sends keeps every account its own key.
 const maxNameKey = 65
 
-// keys are the records an attempt on user from addr reads: the pair, the
-// address and the account, in that order.
-func limitKeys(user, addr string) []string {
+// limitKeys are the records an attempt on user from addr reads: the
+// pair, the address and the account, in that order.
+func limitKeys(user, addr string) []LimitKey {
 	if len(user) > maxNameKey {
 		user = user[:maxNameKey]
 	}
-	a := addrKey(addr)
-	return []string{"pair\x00" + user + "\x00" + a, "addr\x00" + a, "user\x00" + user}
+	user, a := keyText(user), addrKey(addr)
+	return []LimitKey{{LimitPair, user, a}, {LimitAddress, "", a}, {LimitAccount, user, ""}}
+}
+
+// keyText makes what a client sent fit a text column of any store: valid
+// UTF-8 without NUL. Account names are ASCII without NUL, so only names
+// that cannot be accounts change (and may then share a count).
+func keyText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // addrKey is the address a count belongs to: an IPv6 client counts as its
@@ -173,7 +237,7 @@ func addrKey(addr string) string {
 		if len(addr) > 64 {
 			addr = addr[:64]
 		}
-		return addr
+		return keyText(addr)
 	}
 	ip = ip.Unmap()
 	if ip.Is6() {
@@ -237,9 +301,20 @@ func (t *throttle) fail(recs []Failures, now time.Time) {
 // attempt is counted as a failure at once, at the time it returns
 // (succeed takes it back); if not, the answer is a *ThrottledError.
 func (t *throttle) begin(ctx context.Context, user, addr string) (time.Time, error) {
-	now := t.now()
+	now, keys := t.clock(), limitKeys(user, addr)
+	// A refused attempt only reads, outside a write transaction, so that
+	// a flood of them costs the store no writes; one that may pass is
+	// checked again in the transaction that counts it.
+	recs, err := t.store.LoginFailures(ctx, now, keys)
+	if err != nil {
+		return now, fmt.Errorf("login throttle: %w", err)
+	}
+	if next := t.notBefore(recs[0], recs[1], recs[2]); now.Before(next) {
+		return now, newThrottled(next.Sub(now))
+	}
 	var wait time.Duration
-	err := t.cfg.Store.Update(ctx, now, limitKeys(user, addr), func(recs []Failures) {
+	err = t.update(ctx, now, keys, func(recs []Failures) {
+		wait = 0 // fn may run again
 		if next := t.notBefore(recs[0], recs[1], recs[2]); now.Before(next) {
 			wait = next.Sub(now)
 			return
@@ -258,8 +333,8 @@ func (t *throttle) begin(ctx context.Context, user, addr string) (time.Time, err
 // failed dates the failure that begin counted to when the comparison
 // ended, so that the wait runs from the answer.
 func (t *throttle) failed(ctx context.Context, user, addr string) error {
-	now := t.now()
-	return t.cfg.Store.Update(ctx, now, limitKeys(user, addr), func(recs []Failures) {
+	now := t.clock()
+	return t.update(ctx, now, limitKeys(user, addr), func(recs []Failures) {
 		for i := range recs {
 			if recs[i].Count > 0 && recs[i].Last.Before(now) {
 				recs[i].Until = recs[i].Until.Add(now.Sub(recs[i].Last))
@@ -273,7 +348,7 @@ func (t *throttle) failed(ctx context.Context, user, addr string) error {
 // counted at `at` on the address and the account (one good password does
 // not reset failures from elsewhere or on other accounts).
 func (t *throttle) succeed(ctx context.Context, user, addr string, at time.Time) error {
-	return t.cfg.Store.Update(ctx, t.now(), limitKeys(user, addr), func(recs []Failures) {
+	return t.update(ctx, t.clock(), limitKeys(user, addr), func(recs []Failures) {
 		recs[0] = Failures{}
 		for i := 1; i < len(recs); i++ {
 			recs[i].Count = max(0, recs[i].Count-1)
@@ -282,83 +357,4 @@ func (t *throttle) succeed(ctx context.Context, user, addr string, at time.Time)
 			}
 		}
 	})
-}
-
-// MemoryLimits is a LimitStore in the process's memory, of at most a
-// fixed number of records: past it, forgotten records go first, then
-// those with the fewest failures (they matter least).
-type MemoryLimits struct {
-	mu   sync.Mutex
-	max  int
-	recs map[string]Failures
-}
-
-// NewMemoryLimits returns an empty store of at most maxKeys records.
-func NewMemoryLimits(maxKeys int) *MemoryLimits {
-	return &MemoryLimits{max: max(maxKeys, 1), recs: map[string]Failures{}}
-}
-
-// Update implements LimitStore.
-func (m *MemoryLimits) Update(_ context.Context, now time.Time, keys []string, fn func(recs []Failures)) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	recs := make([]Failures, len(keys))
-	for i, k := range keys {
-		if r, ok := m.recs[k]; ok && now.Before(r.Until) {
-			recs[i] = r
-		}
-	}
-	fn(recs)
-	for i, k := range keys {
-		if recs[i].Count <= 0 {
-			delete(m.recs, k)
-		} else {
-			m.recs[k] = recs[i]
-		}
-	}
-	if len(m.recs) > m.max {
-		m.shrink(now, keys)
-	}
-	return nil
-}
-
-// shrink brings the records down to nine tenths of the bound, so that it
-// runs once per many new keys: forgotten records first, then the fewest
-// failures, oldest first. The keys just written stay.
-func (m *MemoryLimits) shrink(now time.Time, keep []string) {
-	target := m.max - m.max/10
-	for k, r := range m.recs {
-		if !now.Before(r.Until) {
-			delete(m.recs, k)
-		}
-	}
-	if len(m.recs) <= target {
-		return
-	}
-	type entry struct {
-		key string
-		rec Failures
-	}
-	all := make([]entry, 0, len(m.recs))
-	for k, r := range m.recs {
-		if !slices.Contains(keep, k) {
-			all = append(all, entry{k, r})
-		}
-	}
-	slices.SortFunc(all, func(a, b entry) int {
-		return cmp.Or(cmp.Compare(a.rec.Count, b.rec.Count), a.rec.Last.Compare(b.rec.Last))
-	})
-	for _, e := range all {
-		if len(m.recs) <= target {
-			break
-		}
-		delete(m.recs, e.key)
-	}
-}
-
-// Len is how many records the store holds.
-func (m *MemoryLimits) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.recs)
 }

@@ -231,31 +231,114 @@ func TestLoginCountsParallelAttempts(t *testing.T) {
 	}
 }
 
-// TestMemoryLimitsBounded: the in-memory records stay under their bound
-// however many keys come, dropping forgotten records, then those with the
-// fewest failures; a long run of failures survives a spray of new keys.
-func TestMemoryLimitsBounded(t *testing.T) {
+// TestLoginThrottleTableBounded: a spray of logins from new addresses on
+// new names cannot grow the throttle's table past MaxKeys; the records
+// evicted are the single failures, not a run that holds an attacker.
+func TestLoginThrottleTableBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := auth.NewMemoryLimits(1000)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	set := func(key string, n int, until time.Time) {
-		m.Update(ctx, now, []string{key}, func(r []auth.Failures) { r[0] = auth.Failures{Count: n, Last: now, Until: until} })
+	c := newClock()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "b.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	set("held", 30, now.Add(time.Hour))
+	t.Cleanup(func() { st.Close() })
+	s := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost, Now: c.Now, Limit: auth.LimitConfig{MaxKeys: 100}})
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	const x = "203.0.113.1"
+	for range 5 {
+		expect(t, s, "admin", "wrong", x, "401")
+	}
 	for i := range 500 {
-		set(fmt.Sprint("old", i), 9, now.Add(time.Minute))
-	}
-	now = now.Add(2 * time.Minute) // the 500 are past their Until
-	for i := range 10000 {
-		set(fmt.Sprint("spray", i), 1, now.Add(time.Hour))
-		if n := m.Len(); n > 1000 {
-			t.Fatalf("after %d new keys the store holds %d records, want at most 1000", i+1, n)
+		c.Add(time.Millisecond)
+		expect(t, s, fmt.Sprintf("user%d", i), "wrong", fmt.Sprintf("198.51.%d.%d", i/200, i%200), "401")
+		if n, err := st.Auth().CountLoginFailures(ctx); err != nil || n > 100 {
+			t.Fatalf("after %d new addresses the table holds %d records (%v), want at most 100", i+1, n, err)
 		}
 	}
-	var got auth.Failures
-	m.Update(ctx, now, []string{"held"}, func(r []auth.Failures) { got = r[0] })
-	if got.Count != 30 {
-		t.Errorf("the long run of failures was dropped for a spray: %+v", got)
+	expect(t, s, "admin", "admin-password", x, time.Second-500*time.Millisecond)
+}
+
+// replicas returns two Services, as two Sirocco replicas behind one load
+// balancer, over one store, on clock c, with admin (admin-password) and
+// eve (eve-password).
+func replicas(t *testing.T, c *clock) (*auth.Service, *auth.Service) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var out [2]*auth.Service
+	for i := range out {
+		out[i] = auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost, Now: c.Now})
+		if _, err := out[i].Init(ctx, "admin-password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := out[0].CreateUser(ctx, testActor, "eve", auth.RoleViewer, "eve-password"); err != nil {
+		t.Fatal(err)
+	}
+	return out[0], out[1]
+}
+
+// TestLoginThrottleSharedByReplicas: the throttle's counts live in the
+// store, so failures spread over two replicas are held as if on one: the
+// back-off per account and address and per address, a success on one
+// replica clearing the count on the other, and a burst split across both.
+func TestLoginThrottleSharedByReplicas(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	a, b := replicas(t, c)
+	const x, y = "203.0.113.1", "203.0.113.2"
+	for i := range 5 {
+		expect(t, []*auth.Service{a, b}[i%2], "admin", "wrong", x, "401")
+	}
+	expect(t, a, "admin", "admin-password", x, time.Second)
+	expect(t, b, "admin", "admin-password", x, time.Second)
+	c.Add(time.Second)
+	expect(t, a, "admin", "wrong", x, "401")
+	expect(t, b, "admin", "wrong", x, 2*time.Second)
+	c.Add(2 * time.Second)
+	expect(t, b, "admin", "admin-password", x, "in") // clears the pair's count on a too
+	for range 5 {
+		expect(t, a, "admin", "wrong", x, "401")
+	}
+	expect(t, b, "admin", "wrong", x, time.Second)
+
+	// Per address, across accounts: 20 failures, half on each replica.
+	for i := range 20 {
+		expect(t, []*auth.Service{a, b}[i%2], fmt.Sprintf("user%d", i), "wrong", y, "401")
+	}
+	expect(t, a, "eve", "eve-password", y, time.Second)
+	expect(t, b, "eve", "eve-password", y, time.Second)
+
+	// A burst split across both replicas gets one guess after 4 failures.
+	const z = "203.0.113.3"
+	for i := range 4 {
+		expect(t, []*auth.Service{a, b}[i%2], "eve", "wrong", z, "401")
+	}
+	errs := make([]error, 10)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = []*auth.Service{a, b}[i%2].Login(context.Background(), "eve", "wrong", z)
+		})
+	}
+	close(start)
+	wg.Wait()
+	checked := 0
+	for _, err := range errs {
+		if held, _ := throttled(err); !held {
+			checked++
+		}
+	}
+	if checked != 1 {
+		t.Errorf("a burst of 10 over two replicas after 4 failures: %d passwords checked, want 1", checked)
 	}
 }

@@ -82,7 +82,7 @@ func New(cfg Config) *Service {
 	if s.keystoneTTL == 0 {
 		s.keystoneTTL = 8 * time.Hour
 	}
-	s.limiter = newThrottle(cfg.Limit, s.now)
+	s.limiter = newThrottle(cfg.Limit, cfg.Store, s.now)
 	s.dummyHash = sync.OnceValue(func() string {
 		h, _ := bcrypt.GenerateFromPassword(randomBytes(16), s.cost)
 		return string(h)

@@ -16,6 +16,20 @@ type Reader interface {
 	ListTokens(ctx context.Context, kind string) ([]*Token, error)
 	SessionByHash(ctx context.Context, hash string) (*Session, error)
 	CallbackTokenHash(ctx context.Context, actionID string) (string, error)
+
+	// LoginFailures returns the login throttle's records of keys, in the
+	// order of keys: the zero Failures for a key without one, or whose
+	// Until is not after now. In a Tx, it also holds the keys until the
+	// transaction ends, so that another transaction's LoginFailures of
+	// any of them waits and then sees this one's writes: a check of the
+	// counts and the failure it counts cannot interleave with another's,
+	// even for keys without a record yet. (SQLite's single writer does
+	// so by itself; a store with concurrent writers locks the keys, for
+	// example with transaction-scoped advisory locks taken in one order.)
+	LoginFailures(ctx context.Context, now time.Time, keys []LimitKey) ([]Failures, error)
+	// CountLoginFailures is how many records the throttle's table holds,
+	// those past their Until but not yet deleted included.
+	CountLoginFailures(ctx context.Context) (int, error)
 }
 
 // Tx is one write transaction: its reads see its writes, and a check and
@@ -54,6 +68,17 @@ type Tx interface {
 	// Secret returns the named server secret, storing create() first if
 	// there is none.
 	Secret(ctx context.Context, name string, create func() []byte) ([]byte, error)
+
+	// PutLoginFailures stores recs[i] as the record of keys[i], replacing
+	// any; a record with Count 0 is deleted instead. When the call adds
+	// records (keys that had none), it then keeps the table bounded, in
+	// this order: it deletes up to LimitSweep records whose Until is not
+	// after now, soonest Until first; and, if more than maxRows records
+	// remain, it deletes records other than keys, fewest failures first,
+	// then the oldest Last, then by key, until maxRows remain (at most
+	// LimitSweep of them). A call that adds none deletes nothing
+	// but its own Count 0 records.
+	PutLoginFailures(ctx context.Context, now time.Time, keys []LimitKey, recs []Failures, maxRows int) error
 }
 
 // Store is the persistence auth needs: reads, and write transactions.

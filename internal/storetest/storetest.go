@@ -25,6 +25,9 @@
 //     hash chain whatever commits together or fails, paged newest first
 //     with filters, kept when their execution or user is deleted.
 //   - idempotency answers: read back as written, per scope, swept by age.
+//   - login throttle records: read back as written, zero from their Until
+//     by the caller's clock, increments in concurrent transactions never
+//     lost, a bounded sweep of expired records and a cap on the table.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -84,6 +87,10 @@ func Run(t *testing.T, h Harness) {
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
 		{"Idempotency", testIdempotency},
+		{"LoginFailures", testLoginFailures},
+		{"LoginFailuresSerialised", testLoginFailuresSerialised},
+		{"LoginFailuresSweep", testLoginFailuresSweep},
+		{"LoginFailuresCap", testLoginFailuresCap},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
