@@ -25,6 +25,8 @@
 //     hash chain whatever commits together or fails, paged newest first
 //     with filters, kept when their execution or user is deleted.
 //   - idempotency answers: read back as written, per scope, swept by age.
+//   - replicas: heartbeats upsert, the live list is bounded by time and
+//     ordered, old rows are swept.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -84,6 +86,7 @@ func Run(t *testing.T, h Harness) {
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
 		{"Idempotency", testIdempotency},
+		{"Replicas", testReplicas},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
