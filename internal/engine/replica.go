@@ -83,6 +83,9 @@ func (e *Engine) initReplica(r Replica) {
 // ReplicaID identifies this engine's replica among those sharing the store.
 func (e *Engine) ReplicaID() string { return e.self.ID }
 
+// HeartbeatInterval is how often each replica records that it lives.
+func (e *Engine) HeartbeatInterval() time.Duration { return e.heartbeat }
+
 // Replicas returns the live replicas: those heard from within
 // LiveHeartbeats heartbeat intervals.
 func (e *Engine) Replicas(ctx context.Context) ([]*Replica, error) {
