@@ -260,6 +260,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		CallbackTokens: s.accounts,
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
+		Replica:              engine.Replica{Version: version()},
 	})
 	if s.cfg.seed {
 		return seedExamples(ctx, s.engine, s.log)

@@ -60,7 +60,8 @@ func (a *API) Register(e *echo.Echo) {
 	e.DELETE("/v2/actions/:name/", a.deleteAction)               // same, as the CLI spells it
 	e.DELETE("/v2/actions/:name/:namespace", a.deleteAction)     // action-delete --namespace
 
-	e.GET("/v2/audit", a.listAudit) // the audit trail, JSON or CSV (a Sirocco extension)
+	e.GET("/v2/audit", a.listAudit)       // the audit trail, JSON or CSV (a Sirocco extension)
+	e.GET("/v2/services", a.listServices) // service-list: the live replicas
 
 	// The callbacks. An Idempotency-Key makes a retry get the first answer
 	// (idempotency.go); wrapped once here, not per request as echo's

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -89,6 +90,12 @@ type Config struct {
 	// execution (default DefaultMaxTasksPerExecution): a loop that never
 	// ends fails its execution there instead of filling the database.
 	MaxTasksPerExecution int
+	// Replica describes this server process to the others sharing the
+	// store (GET /v2/services); an empty ID, Host or PID is filled in.
+	Replica Replica
+	// HeartbeatInterval is how often the replica records that it lives
+	// (DefaultHeartbeatInterval).
+	HeartbeatInterval time.Duration
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -111,6 +118,10 @@ type Engine struct {
 	jobLease  time.Duration
 	cbTokens  CallbackTokens
 	maxTasks  int
+	self      Replica
+	heartbeat time.Duration
+	// after is time.After; tests replace it to drive the worker's waits.
+	after func(time.Duration) <-chan time.Time
 
 	wake    chan struct{}
 	wg      sync.WaitGroup
@@ -137,8 +148,14 @@ func New(cfg Config) *Engine {
 		jobLease:  cfg.JobLease,
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
+		heartbeat: cfg.HeartbeatInterval,
+		after:     time.After,
 		wake:      make(chan struct{}, 1),
 	}
+	if e.heartbeat <= 0 {
+		e.heartbeat = DefaultHeartbeatInterval
+	}
+	e.initReplica(cfg.Replica)
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -201,7 +218,8 @@ func newID() string {
 }
 
 // update runs fn in a transaction, then publishes the events it collected
-// and wakes the job worker if it added jobs.
+// and wakes the job worker if it added jobs. A store shared with other
+// replicas (its Tx an Announcer) tells them the same in the transaction.
 func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 	var w *work
 	err := e.store.Update(ctx, func(tx Tx) error {
@@ -209,6 +227,13 @@ func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 		w = &work{e: e, tx: tx, ctx: ctx, events: make([]Event, 0, 4)} // a start or an end moves about three records
 		if err := fn(w); err != nil {
 			return err
+		}
+		if a, ok := tx.(Announcer); ok {
+			if n := (Notice{Replica: e.self.ID, Events: w.events, Jobs: w.jobs, Definitions: w.defs}); !n.empty() {
+				if err := a.Announce(ctx, n); err != nil {
+					return fmt.Errorf("announce to the other replicas: %w", err)
+				}
+			}
 		}
 		changes := make([]Event, 0, len(w.events))
 		for _, ev := range w.events {
@@ -250,7 +275,10 @@ type work struct {
 	ctx    context.Context
 	events []Event
 	jobs   bool
-	depth  int
+	// defs is set when the transaction changed workflow definitions: the
+	// other replicas drop their workflow caches.
+	defs  bool
+	depth int
 	// counted is the execution whose tasks tasks counts, as of this
 	// transaction's writes: one count per transaction, not per task.
 	counted string

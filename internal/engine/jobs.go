@@ -4,19 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
-// maxIdleWait bounds how long the worker sleeps without a wake-up, so a
-// job added by another process (or a lease that expired) is not missed.
-const maxIdleWait = 30 * time.Second
+// maxIdleWait bounds how long the worker sleeps without a wake-up: a job
+// or timer added by another replica, or a lease that expired, runs within
+// it even when the replica's notice was lost (the notice wakes the worker
+// at once otherwise).
+const maxIdleWait = time.Second
 
 // Run runs the job worker until ctx ends, then waits for the jobs in
-// flight. Jobs left from before a restart run at once.
+// flight. Jobs left from before a restart run at once. It also records
+// this replica's heartbeats and, over a store shared by several replicas
+// (a Notifier), acts on their notices.
 func (e *Engine) Run(ctx context.Context) error {
 	slots := make(chan struct{}, e.workers)
+	if err := e.beat(ctx); err != nil && ctx.Err() == nil {
+		e.log.Warn("replica heartbeat failed", "err", err)
+	}
+	background := e.runBackground(ctx)
+	defer background()
 	e.running.Store(true)
 	defer e.running.Store(false)
 	e.startedOnce.Do(func() { close(e.started) })
@@ -60,16 +70,26 @@ func (e *Engine) Run(ctx context.Context) error {
 		if wait < time.Millisecond {
 			wait = time.Millisecond
 		}
-		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return nil
 		case <-e.wake:
-		case <-timer.C:
+		case <-e.after(wait):
 		}
-		timer.Stop()
 	}
+}
+
+// runBackground starts the heartbeats and, when the store is a Notifier,
+// the listener; the function it returns waits for them to end with ctx.
+func (e *Engine) runBackground(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); e.heartbeats(ctx) }()
+	if n, ok := e.store.(Notifier); ok {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.listen(ctx, n) }()
+	}
+	return wg.Wait
 }
 
 // holdLease extends a running job's lease until stop is called, so that a

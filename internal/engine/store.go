@@ -13,6 +13,7 @@ import (
 // the work on one workflow execution across replicas.
 type Store interface {
 	Reader
+	ReplicaStore
 	// Update runs fn in one write transaction and commits it when fn returns
 	// nil. After Update returns nil the changes are durable. fn may run more
 	// than once (a store may retry it): it must have no effect but its

@@ -99,6 +99,7 @@ func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, name
 // deleteWorkbookMembers deletes the workflows and actions a stored
 // workbook defines.
 func (w *work) deleteWorkbookMembers(b *Workbook) error {
+	w.defs = true
 	spec, err := parseWorkbook(b.Definition)
 	if err != nil {
 		return err

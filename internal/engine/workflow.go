@@ -116,6 +116,7 @@ func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, rep
 	ctx := w.ctx
 	var out []*Workflow
 	now := w.e.now()
+	w.defs = true
 	for _, spec := range specs {
 		rec := newWorkflowRecord(spec, namespace, scope)
 		old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
@@ -187,6 +188,7 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, by *Decider, idOrName, name
 		if err := w.tx.DeleteWorkflow(ctx, wf.ID); err != nil {
 			return err
 		}
+		w.defs = true
 		return w.auditAdmin(by, "", "", fmt.Sprintf("delete workflow %s (id %s, namespace %q)", wf.Name, wf.ID, wf.Namespace))
 	})
 }

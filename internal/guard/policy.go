@@ -67,6 +67,7 @@ var Policy = []Rule{
 	{"GET", "/v2/workflows/:id", Viewer, API, false},
 	{"DELETE", "/v2/workflows/:id", Admin, API, false},
 	{"GET", "/v2/audit", Admin, API, false},
+	{"GET", "/v2/services", Admin, API, false},
 	{"POST", "/v2/executions", Requester, API, false},
 	{"GET", "/v2/executions", Viewer, API, false},
 	{"GET", "/v2/executions/:id", Viewer, API, false},
@@ -160,6 +161,7 @@ var Policy = []Rule{
 	{"POST", "/admin/tokens", Admin, Page, false},
 	{"POST", "/admin/tokens/:id/revoke", Admin, Page, false},
 	{"GET", "/audit", Admin, Page, false},
+	{"GET", "/replicas", Admin, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
 }
 

@@ -56,8 +56,10 @@ type Hub struct {
 	events     chan engine.Event
 	register   chan *client
 	unregister chan *client
-	// overflow is set when Publish had to drop an event.
+	// overflow is set when Publish had to drop an event, or Resync was
+	// called; kick wakes the hub's goroutine to act on it.
 	overflow atomic.Bool
+	kick     chan struct{}
 	// count is the number of connected clients, for metrics.
 	count atomic.Int64
 	// endSession carries ended sessions to the hub's goroutine.
@@ -68,7 +70,10 @@ type Hub struct {
 	done          chan struct{}
 }
 
-var _ engine.Publisher = (*Hub)(nil)
+var (
+	_ engine.Publisher = (*Hub)(nil)
+	_ engine.Resyncer  = (*Hub)(nil)
+)
 
 // New returns a hub; call Run to start it.
 func New(cfg Config) *Hub {
@@ -79,6 +84,7 @@ func New(cfg Config) *Hub {
 		register:     make(chan *client),
 		unregister:   make(chan *client),
 		endSession:   make(chan string),
+		kick:         make(chan struct{}, 1),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
 	}
@@ -156,7 +162,18 @@ func (h *Hub) Publish(ev engine.Event) {
 	select {
 	case h.events <- ev:
 	default:
-		h.overflow.Store(true)
+		h.Resync()
+	}
+}
+
+// Resync tells every client to fetch again what its page shows ({"kind":
+// "resync"}: live.js refetches its regions): events may have been lost,
+// here or by the engine's listener of the other replicas. It never blocks.
+func (h *Hub) Resync() {
+	h.overflow.Store(true)
+	select {
+	case h.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -235,7 +252,7 @@ func (h *Hub) Run(ctx context.Context) {
 	defer expiry.Stop()
 	for {
 		if h.overflow.Swap(false) {
-			h.log.Warn("hub event queue full; clients resynchronise")
+			h.log.Warn("events may have been lost (a full queue, or a dropped link to the other replicas); clients resynchronise")
 			for c := range clients {
 				send(c, resync)
 			}
@@ -259,6 +276,7 @@ func (h *Hub) Run(ctx context.Context) {
 			c.admit(true)
 		case c := <-h.unregister:
 			drop(c)
+		case <-h.kick: // the top of the loop sends the resync
 		case key := <-h.endSession:
 			for c := range clients {
 				if c.session == key {

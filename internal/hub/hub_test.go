@@ -335,3 +335,25 @@ func TestConnectionsPerSession(t *testing.T) {
 		t.Errorf("s1 after closing one: %v", err)
 	}
 }
+
+// TestResyncReachesClients: Resync (the engine's listener lost its link to
+// the other replicas) sends every client, whatever its topics, a resync
+// at once, with no event to carry it.
+func TestResyncReachesClients(t *testing.T) {
+	t.Parallel()
+	h, srv := start(t, Config{})
+	page, _, err := dial(t, srv, srv.URL, "execution:x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, _, err := dial(t, srv, srv.URL, "inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Resync()
+	for _, c := range []*websocket.Conn{page, inbox} {
+		if m := read(t, c); m.Kind != "resync" {
+			t.Errorf("got %+v, want a resync", m)
+		}
+	}
+}

@@ -28,6 +28,8 @@
 //   - login throttle records: read back as written, zero from their Until
 //     by the caller's clock, increments in concurrent transactions never
 //     lost, a bounded sweep of expired records and a cap on the table.
+//   - replicas: heartbeats upsert, the live list is bounded by time and
+//     ordered, old rows are swept.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -91,6 +93,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresSerialised", testLoginFailuresSerialised},
 		{"LoginFailuresSweep", testLoginFailuresSweep},
 		{"LoginFailuresCap", testLoginFailuresCap},
+		{"Replicas", testReplicas},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -50,6 +50,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.POST("/admin/tokens", s.adminCreateToken, mw...)              // create an API token, shown once
 	e.POST("/admin/tokens/:id/revoke", s.adminRevokeToken, mw...)   // revoke an API token
 	e.GET(auditPath, s.auditPage, mw...)                            // the audit trail (admin): filters, the head, CSV and JSON exports
+	e.GET("/replicas", s.replicas, mw...)                           // the live replicas (admin), from their heartbeats
 	if s.live != nil {
 		e.GET("/ws", s.serveLive, s.securityHeaders) // live events over a websocket (the hub); they end with the session
 	}

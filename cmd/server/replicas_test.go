@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestMistralCLIServiceList: every server process records itself in the
+// database it works on; `mistral service-list` (GET /v2/services, in
+// Mistral's shape) and the dashboard's Replicas page list the live ones.
+// Two servers over one SQLite file stand in for replicas over PostgreSQL
+// here (SQLite serves one process in production).
+func TestMistralCLIServiceList(t *testing.T) {
+	t.Parallel()
+	cli := newMistralCLI(t)
+	a := startServer(t, "-seed=false")
+	b := startServer(t, "-seed=false", "-db", a.DB)
+	cli.url = b.URL + "/v2"
+
+	r := do(t, "GET", a.URL+"/v2/services", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /v2/services: %d %s", r.Status, r.Raw)
+	}
+	services, _ := r.JSON["services"].([]any)
+	var names, ids []string
+	for _, s := range services {
+		m, _ := s.(map[string]any)
+		for _, k := range []string{"name", "type", "id", "host", "pid", "version", "started_at", "heartbeat_at"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("a service lacks %q: %v", k, m)
+			}
+		}
+		if m["type"] != "sirocco" {
+			t.Errorf("type %v", m["type"])
+		}
+		names = append(names, str(t, m, "name"))
+		ids = append(ids, str(t, m, "id"))
+	}
+	if len(services) != 2 || names[0] == names[1] {
+		t.Fatalf("GET /v2/services lists %d services %v; want the two servers", len(services), names)
+	}
+
+	var rows []struct{ Name, Type string }
+	if err := json.Unmarshal([]byte(cli.ok(t, "service-list", "-f", "json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	var cliNames []string
+	for _, row := range rows {
+		if row.Type != "sirocco" {
+			t.Errorf("service-list row %+v", row)
+		}
+		cliNames = append(cliNames, row.Name)
+	}
+	sort.Strings(cliNames)
+	sort.Strings(names)
+	if strings.Join(cliNames, ",") != strings.Join(names, ",") {
+		t.Errorf("mistral service-list shows %v, want %v", cliNames, names)
+	}
+
+	page := sendWith(t, http.DefaultClient, "GET", a.URL+"/replicas", "", nil, map[string]string{"Accept": "text/html"})
+	if page.Status != http.StatusOK {
+		t.Fatalf("GET /replicas: %d", page.Status)
+	}
+	for _, id := range ids {
+		if !strings.Contains(page.Raw, `data-id="`+id+`"`) {
+			t.Errorf("the Replicas page lacks replica %s", id)
+		}
+	}
+
+	// A replica that stops leaves the list at once.
+	b.Stop(t)
+	r = do(t, "GET", a.URL+"/v2/services", nil)
+	if services, _ := r.JSON["services"].([]any); len(services) != 1 {
+		t.Errorf("after one server stopped: %d services, want 1", len(services))
+	}
+}

@@ -1,0 +1,11 @@
+package engine
+
+import "time"
+
+// SetAfter replaces what the job worker waits on between looks for jobs
+// (time.After), so that a test decides when a wait ends. Call it before
+// Run.
+func SetAfter(e *Engine, f func(time.Duration) <-chan time.Time) { e.after = f }
+
+// MaxIdleWait is the longest the job worker waits without looking for jobs.
+const MaxIdleWait = maxIdleWait
