@@ -76,7 +76,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.db, "db", "", "the database: a SQLite file, or a PostgreSQL URL postgres://[user@]host[:port]/db (password from PGPASSFILE or PGPASSWORD, not the command line) (env SIROCCO_DB; default sirocco.db)")
 	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server: the links of the API's documents and the Mistral-Callback-URL sent to web services; required unless -addr is a loopback address (env SIROCCO_BASE_URL; default http://<addr>)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("SIROCCO_LOG_LEVEL", "info"), "debug, info, warn or error (env SIROCCO_LOG_LEVEL)")
-	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
+	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (PostgreSQL: synchronous_commit on or off) (env SIROCCO_SYNC)")
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
