@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/audit"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/postgres"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
@@ -76,6 +77,10 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{fault.Message(err)}
 	}
 
+	if postgres.IsDSN(*db) {
+		return usageError{"audit " + sub + " reads a SQLite file; for " + postgres.Describe(*db) +
+			" it is not available yet: the server checks the trail at every start (StartAudit)"}
+	}
 	v := audit.NewVerifier(key, exported...)
 	head, err := sqlite.ReadAuditFile(ctx, *db, func(r *audit.Record) error {
 		v.Add(r)

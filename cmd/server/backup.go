@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sirocco-project/sirocco/internal/postgres"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
@@ -24,6 +25,11 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if fs.NArg() != 1 {
 		return usageError{"usage: backup [-db FILE] <new file>"}
+	}
+	if postgres.IsDSN(*db) {
+		// A PostgreSQL database is backed up with PostgreSQL's own tools.
+		return usageError{"backup copies a SQLite file; " + postgres.Describe(*db) +
+			" is a PostgreSQL database: back it up with pg_dump (e.g. pg_dump -Fc -f sirocco.dump <database>) and restore with pg_restore"}
 	}
 	if err := sqlite.BackupFile(ctx, *db, fs.Arg(0)); err != nil {
 		return err

@@ -176,8 +176,8 @@ func TestCrash(t *testing.T) {
 
 // crashRun is the shared state of TestCrash.
 type crashRun struct {
-	t      *testing.T
-	seed   uint64
+	t    *testing.T
+	seed uint64
 	// bases are the servers' URLs, the same across restarts: one, or
 	// replicas over one database, which requests take in turns (a
 	// request refused by a dead replica is retried on the next).

@@ -72,10 +72,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return def
 	}
 	fs.StringVar(&cfg.addr, "addr", env("SIROCCO_ADDR", "127.0.0.1:8989"), "listen address (env SIROCCO_ADDR)")
-	fs.StringVar(&cfg.db, "db", env("SIROCCO_DB", "sirocco.db"), "SQLite database file (env SIROCCO_DB)")
+	// No default shown from SIROCCO_DB: -h must not print a DSN's password.
+	fs.StringVar(&cfg.db, "db", "", "the database: a SQLite file, or a PostgreSQL URL postgres://[user@]host[:port]/db (password from PGPASSFILE or PGPASSWORD, not the command line) (env SIROCCO_DB; default sirocco.db)")
 	fs.StringVar(&cfg.baseURL, "base-url", env("SIROCCO_BASE_URL", ""), "public URL of this server: the links of the API's documents and the Mistral-Callback-URL sent to web services; required unless -addr is a loopback address (env SIROCCO_BASE_URL; default http://<addr>)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("SIROCCO_LOG_LEVEL", "info"), "debug, info, warn or error (env SIROCCO_LOG_LEVEL)")
-	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (env SIROCCO_SYNC)")
+	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (PostgreSQL: synchronous_commit on or off) (env SIROCCO_SYNC)")
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
@@ -113,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if cfg.db == "" {
+		cfg.db = env("SIROCCO_DB", "sirocco.db")
 	}
 	if len(badEnv) > 0 {
 		return nil, usageError{badEnv[0]}
@@ -173,13 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer ln.Close()
-	// One server per SQLite file; migrate-to waits for none.
-	unlock, err := sqlite.Lock(cfg.db)
-	if err != nil {
-		return fmt.Errorf("%w (stop the other server first, or give this one another -db)", err)
-	}
-	defer unlock()
-	st, err := sqlite.Open(ctx, cfg.db, sqlite.Options{Sync: cfg.sync, AuditKey: cfg.auditKey})
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -206,7 +204,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 type server struct {
 	cfg      *config
 	log      *slog.Logger
-	store    *sqlite.Store
+	store    *dataStore
 	live     *hub.Hub
 	accounts *auth.Service
 	engine   *engine.Engine
@@ -240,7 +238,7 @@ func listen(cfg *config) (net.Listener, error) {
 // server secret and, on the first start, creates the first admin, whose
 // generated password (if any) it returns to be shown once.
 func (s *server) openAccounts(ctx context.Context) (generated string, err error) {
-	s.accounts = auth.New(auth.Config{Store: s.store.Auth(), Logger: s.log,
+	s.accounts = auth.New(auth.Config{Store: s.store.auth, Logger: s.log,
 		// A password change or a deleted account closes the pages of the
 		// sessions it ends.
 		SessionEnded: s.live.EndSession})
@@ -276,7 +274,7 @@ func (s *server) handler() http.Handler {
 	trustProxies(e, s.cfg.trustedProxies)
 	e.Use(requestLog(s.log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: s.engine.Ready, PendingActions: s.engine.PendingActions, WebsocketClients: s.live.Clients,
-		Writer: func() ops.WriterStats { return ops.WriterStats(s.store.WriterStats()) }})
+		Writer: s.store.writerStats})
 	e.Use(metrics.Middleware())
 	v2 := api.New(s.engine, s.log)
 	v2.SetAuth(s.accounts)
@@ -312,8 +310,8 @@ func (s *server) run(ctx context.Context, ln net.Listener, h http.Handler, stdou
 	<-s.engine.Started()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	s.log.Info("sirocco listening", "addr", ln.Addr().String(), "db", s.cfg.db, "base_url", s.cfg.baseURL)
-	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), s.cfg.db, s.cfg.baseURL, s.cfg.baseURL, s.cfg.baseURL)
+	s.log.Info("sirocco listening", "addr", ln.Addr().String(), "db", dbName(s.cfg.db), "base_url", s.cfg.baseURL)
+	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), dbName(s.cfg.db), s.cfg.baseURL, s.cfg.baseURL, s.cfg.baseURL)
 	printLogin(stdout, s.cfg, generated)
 
 	var err error
@@ -452,9 +450,9 @@ const auditHeadEvery = time.Hour
 // startAudit checks the audit trail before the server writes to it and,
 // with a key, anchors its head (sqlite.StartAudit). A trail that does not
 // check under the key refuses the start (exit 2), with what to do.
-func startAudit(ctx context.Context, st *sqlite.Store, cfg *config, log *slog.Logger) error {
-	res, err := st.StartAudit(ctx)
-	if errors.Is(err, sqlite.ErrAuditUnchecked) {
+func startAudit(ctx context.Context, st *dataStore, cfg *config, log *slog.Logger) error {
+	res, err := st.startAudit(ctx)
+	if errAuditUnchecked(err) {
 		if cfg.auditKey != nil {
 			err = fmt.Errorf("%w (audit key from %s)", err, cfg.auditKeySource)
 		}
@@ -479,7 +477,7 @@ func startAudit(ctx context.Context, st *sqlite.Store, cfg *config, log *slog.Lo
 }
 
 // logAuditHead logs the audit trail's head every interval until ctx ends.
-func logAuditHead(ctx context.Context, st *sqlite.Store, log *slog.Logger, every time.Duration) {
+func logAuditHead(ctx context.Context, st engine.Store, log *slog.Logger, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

@@ -1,7 +1,7 @@
 // Package storetest is the contract every store meets: one suite of
 // behaviours, run by each store's tests with a constructor (Run), so that
-// the SQLite store and the PostgreSQL one to come are held to the same
-// promises (River's riverdrivertest is the model).
+// the SQLite store and the PostgreSQL one (internal/postgres) are held to
+// the same promises (River's riverdrivertest is the model).
 //
 // What belongs here is anything the engine (engine.Store) or the accounts
 // (auth.Store) rely on, seen only through those interfaces:

@@ -1,0 +1,285 @@
+// Package postgres is the PostgreSQL implementation of the engine's Store
+// and of the accounts' auth.Store: the same tables, columns and behaviour
+// as package sqlite, held to the same contract (internal/storetest), for
+// several Sirocco replicas over one database.
+//
+// Choices, where PostgreSQL differs from SQLite:
+//
+//   - Every Update is one transaction at READ COMMITTED, retried whole on
+//     serialization_failure and deadlock_detected (SQLSTATE 40001, 40P01);
+//     fn may therefore run more than once, as engine.Store allows.
+//     Transitions stay guarded updates (… WHERE state = ANY($n)): under
+//     READ COMMITTED a blocked UPDATE re-checks its WHERE against the row
+//     that won, so the loser sees no row and gets fault.ErrConflict.
+//     LockExecution is SELECT … FOR UPDATE on the execution's row; ClaimJobs
+//     takes due jobs FOR UPDATE SKIP LOCKED; audit appends take a
+//     transaction-scoped advisory lock, so the hash chain stays gapless.
+//   - Times are timestamptz: microseconds, as the SQLite store's text
+//     times keep, read back in UTC, and always the application's clock
+//     (no now() in SQL), so that every replica and the SQLite store agree.
+//   - JSON is text, never jsonb: kept byte for byte (key order, spacing,
+//     \u0000 escapes). Sorted and compared text is COLLATE "C" (byte order,
+//     as SQLite), whatever the database's locale.
+//   - NUL bytes: PostgreSQL text cannot hold U+0000 (nor invalid UTF-8).
+//     The timeline stores its events as JSON, so a note's NUL is the
+//     escape \u0000 there and reads back as it was written, as on SQLite;
+//     JSON values hold NUL only as that escape. A raw NUL or invalid UTF-8
+//     in any other text (a description, a name) is refused as
+//     fault.EINVALID instead of being stored; SQLite would store it.
+//   - -sync: full sets synchronous_commit=on (a commit is on disk before
+//     Update returns: it survives a crash of the machine). normal sets
+//     synchronous_commit=off: PostgreSQL acknowledges before its WAL is
+//     flushed. As SQLite's normal, a crash of Sirocco loses nothing (the
+//     commit is PostgreSQL's already); a crash of the machine, or of
+//     PostgreSQL itself, may lose the last commits (up to three
+//     wal_writer_delay, 0.6 s by default) but never corrupts the database.
+//     That is slightly weaker than SQLite's normal, which only a power
+//     loss can hurt, and is the one asynchronous mode PostgreSQL has.
+//   - Errors are told apart by SQLSTATE, never by message text.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// Sync modes, as package sqlite names them.
+const (
+	SyncFull   = "full"
+	SyncNormal = "normal"
+)
+
+// Options configure Open.
+type Options struct {
+	Sync string // SyncFull (default) or SyncNormal
+	// AuditKey anchors the audit trail's head (audit.Anchor) with every
+	// record written; nil writes heads without an anchor. Kept in memory
+	// only.
+	AuditKey []byte
+	// MaxConns bounds the pool; 0 picks a default for the machine (see
+	// Open), unless the DSN sets pool_max_conns.
+	MaxConns int32
+}
+
+// Store is a PostgreSQL database holding Sirocco's state.
+type Store struct {
+	reader
+	pool      *pgxpool.Pool
+	auditKey  []byte
+	closeOnce sync.Once
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// IsDSN reports whether s names a PostgreSQL database (a postgres:// or
+// postgresql:// URL) rather than a SQLite file.
+func IsDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+var passwordKV = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// Redact returns dsn without its password (URL user info or a password
+// key), for messages.
+func Redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return passwordKV.ReplaceAllString(dsn, "${1}xxxxx")
+}
+
+// Describe names the database a DSN reaches, without secrets: host, port,
+// database and user, as the logs show them. Variables (PGHOST, PGUSER…)
+// fill in what the DSN leaves out, as when connecting.
+func Describe(dsn string) string {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "postgres (unparsable DSN)"
+	}
+	return fmt.Sprintf("postgres host=%s port=%d database=%s user=%s", cfg.Host, cfg.Port, cfg.Database, cfg.User)
+}
+
+// Open connects to the database dsn names (a URL or key=value DSN; libpq's
+// PG* variables and PGPASSFILE fill in what it leaves out) and applies the
+// migrations it lacks, under an advisory lock so that replicas starting
+// together apply each once.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	sync := "on"
+	switch opts.Sync {
+	case "", SyncFull:
+	case SyncNormal:
+		sync = "off"
+	default:
+		return nil, fmt.Errorf("open store: unknown sync mode %q (want full or normal)", opts.Sync)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx redacts what it can; the DSN itself is never repeated here.
+		return nil, fmt.Errorf("open store: the PostgreSQL DSN cannot be read: %s", Redact(err.Error()))
+	}
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = sync
+	cfg.ConnConfig.RuntimeParams["application_name"] = "sirocco"
+	// READ COMMITTED whatever the database's default: the guards rely on
+	// its re-check of a blocked UPDATE's WHERE.
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	} else if !strings.Contains(dsn, "pool_max_conns") {
+		// Updates wait on each other's row locks while holding a
+		// connection; a few per core keep the CPUs busy without PostgreSQL
+		// spending its time switching between backends.
+		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		// Times read back in UTC, as the SQLite store's.
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", Describe(dsn), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open store %s: %w", Describe(dsn), err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{reader: reader{db: pool}, pool: pool, auditKey: opts.AuditKey}, nil
+}
+
+// Close closes the pool; it may be called more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(s.pool.Close)
+	return nil
+}
+
+// Pool is the store's connection pool (for tests and statistics).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// querier runs statements on the pool or in a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// reader implements engine.Reader on the pool or inside a transaction.
+type reader struct{ db querier }
+
+// txq is one Update's transaction.
+type txq struct {
+	pgx.Tx
+	// timeline collects the update's state changes, written together just
+	// before commit (as the SQLite store's writer does per batch).
+	timeline *[]engine.Event
+	auditKey []byte
+}
+
+// tx implements engine.Tx.
+type tx struct {
+	reader
+	q *txq
+}
+
+// maxAttempts bounds the runs of one Update that fail with a
+// serialization failure or a deadlock.
+const maxAttempts = 10
+
+// Update runs fn in one transaction and returns once it is committed. fn
+// runs again when PostgreSQL aborts the transaction for a serialization
+// failure or a deadlock.
+func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
+	return s.write(ctx, func(q *txq) error { return fn(&tx{reader: reader{db: q}, q: q}) })
+}
+
+// write is Update below the engine's Tx: the accounts' transactions (auth.go)
+// are built on it too.
+func (s *Store) write(ctx context.Context, fn func(*txq) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.attempt(ctx, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		// A short random pause lets the transaction that won finish.
+		d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
+	t, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("update panicked: %v", p)
+		}
+		if err != nil {
+			// The rollback's own error adds nothing: the connection is
+			// closed by pgx when it cannot roll back.
+			_ = t.Rollback(context.Background())
+		}
+	}()
+	var timeline []engine.Event
+	q := &txq{Tx: t, timeline: &timeline, auditKey: s.auditKey}
+	if err := fn(q); err != nil {
+		return err
+	}
+	if err := insertTimeline(ctx, q, timeline); err != nil {
+		return err
+	}
+	if err := t.Commit(ctx); err != nil {
+		return dbErr(err, "commit")
+	}
+	return nil
+}
+
+// retryable reports whether err is PostgreSQL aborting a transaction that
+// would succeed if run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+func (t *tx) LockExecution(ctx context.Context, id string) error {
+	// Work on one execution waits for the transaction holding it; an
+	// execution that does not exist has nothing to serialise.
+	var one int
+	err := t.q.QueryRow(ctx, `SELECT 1 FROM workflow_executions WHERE id = $1 FOR UPDATE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return dbErr(err, "lock execution")
+}
