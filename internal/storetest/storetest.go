@@ -8,6 +8,8 @@
 //
 //   - guarded transitions: an update whose from-states no longer hold is
 //     fault.ErrConflict and changes nothing;
+//   - versions: every update of a mutable row is guarded by the version
+//     read and increments it (no lost update between two writers);
 //   - unknown ids are fault.ENOTFOUND, duplicate names fault.ECONFLICT;
 //   - Update is all or nothing per call, whatever runs beside it;
 //   - list order, filters and keyset markers; bad list queries EINVALID;
@@ -58,6 +60,7 @@ func Run(t *testing.T, h Harness) {
 		run  func(*testing.T, Harness)
 	}{
 		{"GuardedUpdate", testGuardedUpdate},
+		{"VersionGuard", testVersionGuard},
 		{"NotFound", testNotFound},
 		{"Definitions", testDefinitions},
 		{"FailedUpdateLeavesNothing", testFailedUpdateLeavesNothing},
