@@ -60,7 +60,9 @@ func testVersionGuard(t *testing.T, h Harness) {
 			func(c any) int64 { return c.(*engine.Workbook).Version }},
 		{"execution", func() (any, error) { return s.GetExecution(ctx, "ex") },
 			func(c any, v string) { c.(*engine.Execution).PublishedGlobalJSON = `{"v": "` + v + `"}` },
-			func(tx engine.Tx, c any) error { return tx.UpdateExecution(ctx, c.(*engine.Execution), engine.StateRunning) },
+			func(tx engine.Tx, c any) error {
+				return tx.UpdateExecution(ctx, c.(*engine.Execution), engine.StateRunning)
+			},
 			func(c any) string { return c.(*engine.Execution).PublishedGlobalJSON },
 			func(c any) int64 { return c.(*engine.Execution).Version }},
 		{"task", func() (any, error) { return s.GetTask(ctx, "task") },
