@@ -100,7 +100,7 @@ func TestReopenReleasesLeases(t *testing.T) {
 		var jobs []*engine.Job
 		if err := s.Update(ctx, func(tx engine.Tx) error {
 			var err error
-			jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 10)
+			jobs, err = tx.ClaimJobs(ctx, "test", now, now.Add(time.Minute), 10)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func TestBatchRerun(t *testing.T) {
 			var jobs []*engine.Job
 			if err := s.Update(ctx, func(tx engine.Tx) error {
 				var err error
-				jobs, err = tx.ClaimJobs(ctx, t0, t0.Add(time.Minute), 100)
+				jobs, err = tx.ClaimJobs(ctx, "test", t0, t0.Add(time.Minute), 100)
 				return err
 			}); err != nil {
 				t.Fatal(err)

@@ -13,7 +13,8 @@
 //   - unknown ids are fault.ENOTFOUND, duplicate names fault.ECONFLICT;
 //   - Update is all or nothing per call, whatever runs beside it;
 //   - list order, filters and keyset markers; bad list queries EINVALID;
-//   - jobs: due order, leases, NextJobDue;
+//   - jobs: due order, leases and their owner (only the holder extends
+//     or deletes a job), NextJobDue;
 //   - values round-trip: times to the microsecond whatever their zone,
 //     JSON text verbatim (key order, spacing, \u0000 escapes), timeline
 //     notes of any bytes (NUL and control characters; invalid UTF-8 reads
@@ -70,6 +71,7 @@ func Run(t *testing.T, h Harness) {
 		{"OldestFirst", testOldestFirst},
 		{"CountTasks", testCountTasks},
 		{"Jobs", testJobs},
+		{"JobLeaseOwner", testJobLeaseOwner},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"JSONVerbatim", testJSONVerbatim},
 		{"Timeline", testTimeline},
@@ -163,7 +165,7 @@ func claim(t *testing.T, s engine.Store, now time.Time) []*engine.Job {
 	var jobs []*engine.Job
 	update(t, s, func(ctx context.Context, tx engine.Tx) error {
 		var err error
-		jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 1000)
+		jobs, err = tx.ClaimJobs(ctx, "worker", now, now.Add(time.Minute), 1000)
 		return err
 	})
 	return jobs
