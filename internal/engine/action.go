@@ -144,14 +144,14 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	if err != nil {
 		return nil, false, err
 	}
-	if a.WorkflowExecutionID != nil {
-		// No need to read the action again under the lock: the guarded
-		// update below fails if another writer moved it meanwhile, and
-		// DeliverResult then starts over and sees what that writer did.
-		// The task and execution read with it are current because the
-		// SQLite write transaction excludes other writers; a store whose
-		// LockExecution really locks (PostgreSQL) must read them after it.
-		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
+	if ex != nil {
+		// What was read served to find the tree's root: lock it, then read
+		// again, since another transaction may have moved the action, its
+		// task or its execution before the lock was granted.
+		if err := w.tx.LockExecution(w.ctx, rootOf(ex)); err != nil {
+			return nil, false, err
+		}
+		if a, t, ex, err = w.tx.GetActionScope(w.ctx, id); err != nil {
 			return nil, false, err
 		}
 	}

@@ -212,10 +212,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		return nil, fault.Errorf(fault.EINVALID, "Cannot change state to %s.", u.State)
 	}
 	err := e.update(ctx, func(w *work) error {
-		if err := w.tx.LockExecution(ctx, id); err != nil {
-			return err
-		}
-		ex, err := w.tx.GetExecution(ctx, id)
+		ex, err := w.lockTree(id)
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}
@@ -267,7 +264,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 // needs force.
 func (e *Engine) DeleteExecution(ctx context.Context, by *Decider, id string, force bool) error {
 	return e.update(ctx, func(w *work) error {
-		ex, err := w.tx.GetExecution(ctx, id)
+		ex, err := w.lockTree(id)
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}

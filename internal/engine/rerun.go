@@ -23,7 +23,10 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		if err != nil {
 			return err
 		}
-		if err := w.tx.LockExecution(ctx, t.WorkflowExecutionID); err != nil {
+		if _, err := w.lockTree(t.WorkflowExecutionID); err != nil {
+			return err
+		}
+		if t, err = w.tx.GetTask(ctx, id); err != nil { // as it is under the lock
 			return err
 		}
 		if t.State != StateError {

@@ -101,7 +101,9 @@ func testJobLeaseOwner(t *testing.T, h Harness) {
 	if err := s.Update(ctx, func(tx engine.Tx) error { return tx.ExtendJobLease(ctx, j.ID, "b", t0.Add(time.Hour)) }); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("ExtendJobLease by a worker that does not hold it: err = %v, want ErrConflict", err)
 	}
-	update(t, s, func(ctx context.Context, tx engine.Tx) error { return tx.ExtendJobLease(ctx, j.ID, "a", t0.Add(2*time.Minute)) })
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		return tx.ExtendJobLease(ctx, j.ID, "a", t0.Add(2*time.Minute))
+	})
 	if got := claimAs("b", t0.Add(time.Minute)); len(got) != 0 {
 		t.Errorf("b claimed %v during a's extended lease", got)
 	}
