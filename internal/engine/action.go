@@ -299,7 +299,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 	from := a.State
 	now := w.e.now()
 	a.State, a.UpdatedAt = to, now
-	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+	if err := w.writeAction(a, from); err != nil {
 		return err
 	}
 	var exID string
@@ -318,7 +318,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 		return nil // e.g. the task timed out: the action alone changes
 	}
 	t.State, t.UpdatedAt = to, now
-	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+	if err := w.writeTask(t, from); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: exID})
@@ -352,7 +352,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 	now := w.e.now()
 	a.State, a.OutputJSON, a.Accepted = state, &outJSON, true
 	a.CompletedVia, a.CompletedAt, a.UpdatedAt = &via, &now, now
-	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+	if err := w.writeAction(a, from); err != nil {
 		return err
 	}
 	var exID string
@@ -377,7 +377,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// the late result becomes the task's result all the same.
 		if runtimeOf(t).TimedOut && t.ResultJSON != "null" {
 			t.ResultJSON = encodeOrNull(decodeObject(outJSON)["result"])
-			return w.tx.UpdateTask(w.ctx, t)
+			return w.writeTask(t, t.State)
 		}
 		return nil
 	}

@@ -222,7 +222,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		if u.Description != nil {
 			ex.Description = *u.Description
 			ex.UpdatedAt = e.now()
-			return w.tx.UpdateExecution(ctx, ex)
+			return w.writeExecution(ex, ex.State)
 		}
 		if err := w.auditAdmin(u.By, "", u.State, executionChange(ex, u)); err != nil {
 			return err
@@ -232,7 +232,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 			params["env"] = merge(asObject(params["env"]), u.Env)
 			ex.ParamsJSON = encodeOrNull(params)
 			ex.UpdatedAt = e.now()
-			if err := w.tx.UpdateExecution(ctx, ex); err != nil {
+			if err := w.writeExecution(ex, ex.State); err != nil {
 				return err
 			}
 		}

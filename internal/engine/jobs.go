@@ -184,7 +184,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		}
 		if record != nil && a.State == StateRunning {
 			a.RequestJSON = record
-			if err := w.tx.UpdateActionExecution(ctx, a, StateRunning); err != nil {
+			if err := w.writeAction(a, StateRunning); err != nil {
 				return err
 			}
 			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: deref(a.WorkflowExecutionID), Detail: true})

@@ -51,7 +51,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 			rc := runtimeOf(t)
 			rc.TimerFired = j.Kind
 			setRuntime(t, rc)
-			return w.tx.UpdateTask(w.ctx, t)
+			return w.writeTask(t, t.State)
 		}
 		return w.fireTimer(ex, spec, t, j.Kind)
 	})
