@@ -55,8 +55,8 @@ func TestStateTable(t *testing.T) {
 	)
 	beyond := map[string][][2]engine.State{
 		engine.KindExecution: nil,
-		engine.KindTask: {{R, I}, {W, D}, {W, I}, {W, E}, {W, C}, {D, I}, {D, S}, {P, S}, {S, E}},
-		engine.KindAction: {{P, S}},
+		engine.KindTask:      {{R, I}, {W, D}, {W, I}, {W, E}, {W, C}, {D, I}, {D, S}, {P, S}, {S, E}},
+		engine.KindAction:    {{P, S}},
 	}
 	for kind, extra := range beyond {
 		more := map[[2]engine.State]bool{}
