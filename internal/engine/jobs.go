@@ -182,6 +182,15 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		if err != nil {
 			return err
 		}
+		if a.WorkflowExecutionID != nil {
+			if _, err := w.lockTree(*a.WorkflowExecutionID); err != nil {
+				return err
+			}
+			// Read again under the lock: a callback may have beaten it.
+			if a, err = w.tx.GetActionExecution(ctx, j.Ref); err != nil {
+				return err
+			}
+		}
 		if record != nil && a.State == StateRunning {
 			a.RequestJSON = record
 			if err := w.writeAction(a, StateRunning); err != nil {
@@ -194,18 +203,6 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		}
 		if a.State.Completed() {
 			return nil // completed by someone else meanwhile
-		}
-		if a.WorkflowExecutionID != nil {
-			if _, err := w.lockTree(*a.WorkflowExecutionID); err != nil {
-				return err
-			}
-			// Read again under the lock: a callback may have beaten it.
-			if a, err = w.tx.GetActionExecution(ctx, j.Ref); err != nil {
-				return err
-			}
-			if a.State.Completed() {
-				return nil
-			}
 		}
 		outJSON, err := encode(map[string]any{"result": result})
 		if err != nil {

@@ -33,7 +33,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(t *testing.T) (engine.Store, auth.Store) {
 		s := open(t, filepath.Join(t.TempDir(), "db"))
 		return s, s.Auth()
-	}})
+	}, Serial: true})
 }
 
 var t0 = time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)

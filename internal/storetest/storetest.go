@@ -51,6 +51,10 @@ type Harness struct {
 	// until t ends (Open registers its Close with t.Cleanup); a store
 	// closed before by the suite must tolerate that second Close.
 	Open func(t *testing.T) (engine.Store, auth.Store)
+	// Serial is true for a store that runs one write transaction at a time
+	// (SQLite): the race cases then run the competing transaction inside
+	// the paused one (see races.go).
+	Serial bool
 }
 
 // Run runs the suite against the store h opens, one parallel subtest per
@@ -89,6 +93,9 @@ func Run(t *testing.T, h Harness) {
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
 		{"Idempotency", testIdempotency},
+		{"RacePublish", testRacePublish},
+		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
+		{"RaceLeaseTakeover", testRaceLeaseTakeover},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
