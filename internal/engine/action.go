@@ -151,8 +151,10 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 		if err := w.tx.LockExecution(w.ctx, rootOf(ex)); err != nil {
 			return nil, false, err
 		}
-		if a, t, ex, err = w.tx.GetActionScope(w.ctx, id); err != nil {
-			return nil, false, err
+		if _, serial := w.tx.(SerialTx); !serial {
+			if a, t, ex, err = w.tx.GetActionScope(w.ctx, id); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	if a.ApprovalJSON != nil && (c.State == StateSuccess || c.State == StateError) {

@@ -150,6 +150,14 @@ type Tx interface {
 	ClaimJobs(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
 }
 
+// SerialTx is implemented by a Tx whose store runs one write transaction
+// at a time (SQLite's single writer): nothing another transaction writes
+// can appear between two reads of it, so what it read before LockExecution
+// is still current after it, and the engine's completion of an action (the
+// callback's hot path) does not read it again. A store whose transactions
+// run concurrently (PostgreSQL) must not implement it.
+type SerialTx interface{ SerialTx() }
+
 // Filter operators of list queries (Mistral's `op:value` syntax).
 const (
 	OpEq  = "eq"
