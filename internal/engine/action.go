@@ -144,15 +144,17 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	if err != nil {
 		return nil, false, err
 	}
-	if a.WorkflowExecutionID != nil {
-		// No need to read the action again under the lock: the guarded
-		// update below fails if another writer moved it meanwhile, and
-		// DeliverResult then starts over and sees what that writer did.
-		// The task and execution read with it are current because the
-		// SQLite write transaction excludes other writers; a store whose
-		// LockExecution really locks (PostgreSQL) must read them after it.
-		if err := w.tx.LockExecution(w.ctx, *a.WorkflowExecutionID); err != nil {
+	if ex != nil {
+		// What was read served to find the tree's root: lock it, then read
+		// again, since another transaction may have moved the action, its
+		// task or its execution before the lock was granted.
+		if err := w.tx.LockExecution(w.ctx, rootOf(ex)); err != nil {
 			return nil, false, err
+		}
+		if _, serial := w.tx.(SerialTx); !serial {
+			if a, t, ex, err = w.tx.GetActionScope(w.ctx, id); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	if a.ApprovalJSON != nil && (c.State == StateSuccess || c.State == StateError) {
@@ -299,7 +301,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 	from := a.State
 	now := w.e.now()
 	a.State, a.UpdatedAt = to, now
-	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+	if err := w.writeAction(a, from); err != nil {
 		return err
 	}
 	var exID string
@@ -318,7 +320,7 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 		return nil // e.g. the task timed out: the action alone changes
 	}
 	t.State, t.UpdatedAt = to, now
-	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+	if err := w.writeTask(t, from); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: exID})
@@ -352,7 +354,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 	now := w.e.now()
 	a.State, a.OutputJSON, a.Accepted = state, &outJSON, true
 	a.CompletedVia, a.CompletedAt, a.UpdatedAt = &via, &now, now
-	if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+	if err := w.writeAction(a, from); err != nil {
 		return err
 	}
 	var exID string
@@ -377,7 +379,7 @@ func (w *work) completeActionIn(a *ActionExecution, t *Task, ex *Execution, stat
 		// the late result becomes the task's result all the same.
 		if runtimeOf(t).TimedOut && t.ResultJSON != "null" {
 			t.ResultJSON = encodeOrNull(decodeObject(outJSON)["result"])
-			return w.tx.UpdateTask(w.ctx, t)
+			return w.writeTask(t, t.State)
 		}
 		return nil
 	}

@@ -198,39 +198,6 @@ func TestHTTPResponseDepthLimit(t *testing.T) {
 	}
 }
 
-func TestStateTable(t *testing.T) {
-	all := []engine.State{engine.StateIdle, engine.StateWaiting, engine.StateRunning, engine.StateDelayed,
-		engine.StatePaused, engine.StateSuccess, engine.StateError, engine.StateCancelled}
-	// Every state is reachable from RUNNING or IDLE through the table.
-	reached := map[engine.State]bool{engine.StateIdle: true, engine.StateWaiting: true}
-	for changed := true; changed; {
-		changed = false
-		for from := range reached {
-			for _, to := range all {
-				if !reached[to] && engine.CanTransition(from, to) {
-					reached[to], changed = true, true
-				}
-			}
-		}
-	}
-	for _, s := range all {
-		if !reached[s] {
-			t.Errorf("state %s is unreachable", s)
-		}
-		if !s.Valid() {
-			t.Errorf("state %s is not Valid", s)
-		}
-	}
-	for _, to := range all {
-		if to != engine.StateSuccess && engine.CanTransition(engine.StateSuccess, to) {
-			t.Errorf("SUCCESS must be final, but → %s is allowed", to)
-		}
-	}
-	if engine.State("DONE").Valid() {
-		t.Error("DONE is not a Mistral state")
-	}
-}
-
 // TestLongActionRunsOnce: an action that outlasts its job's lease keeps
 // the lease, so the worker does not take it for abandoned and run it again.
 func TestLongActionRunsOnce(t *testing.T) {

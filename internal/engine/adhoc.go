@@ -78,7 +78,7 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 		case err == nil && !replace:
 			return nil, fault.Errorf(fault.ECONFLICT, "Duplicate entry for Action ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
 		case err == nil:
-			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			rec.ID, rec.CreatedAt, rec.UpdatedAt, rec.Version = old.ID, old.CreatedAt, &now, old.Version
 			if err := w.tx.UpdateActionDefinition(ctx, rec); err != nil {
 				return nil, fmt.Errorf("update action %q: %w", spec.Name, err)
 			}

@@ -122,6 +122,10 @@ type Engine struct {
 	heartbeat time.Duration
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
+	// owner is this engine's random id, recorded as the lease owner of
+	// the jobs it claims: a job's deletion and lease extension are
+	// conditional on it.
+	owner string
 
 	wake    chan struct{}
 	wg      sync.WaitGroup
@@ -150,6 +154,7 @@ func New(cfg Config) *Engine {
 		maxTasks:  cfg.MaxTasksPerExecution,
 		heartbeat: cfg.HeartbeatInterval,
 		after:     time.After,
+		owner:     newID(),
 		wake:      make(chan struct{}, 1),
 	}
 	if e.heartbeat <= 0 {
@@ -180,6 +185,10 @@ func New(cfg Config) *Engine {
 	e.started = make(chan struct{})
 	return e
 }
+
+// LeaseOwner is this engine's id as its job claims record it (random,
+// one per Engine).
+func (e *Engine) LeaseOwner() string { return e.owner }
 
 // Started is closed once the job worker (Run) runs: a server waits for it
 // before it accepts requests, so that it is ready as soon as it answers.
@@ -286,6 +295,36 @@ type work struct {
 	// refused is a vote refused by this transaction, which commits only
 	// the refusal's audit record; DeliverResult returns it after.
 	refused error
+}
+
+// Locking (docs/architecture.md, "Where a state change is guarded"): a
+// transaction that changes anything of a workflow execution tree (the
+// executions, tasks and actions under one root) first locks the tree's
+// root execution, and only then reads what it will change. The root is the
+// only lock an engine transaction takes, so there is one lock order; a
+// transaction that had to lock two trees would lock their roots in id
+// order. What was read before the lock is used only to find the root (a
+// record's root never changes), never to decide or to write.
+
+// rootOf returns the id of the root of ex's tree.
+func rootOf(ex *Execution) string {
+	if ex.RootExecutionID != nil {
+		return *ex.RootExecutionID
+	}
+	return ex.ID
+}
+
+// lockTree locks the tree of execution id (its root) and returns the
+// execution as read after the lock.
+func (w *work) lockTree(id string) (*Execution, error) {
+	ex, err := w.tx.GetExecution(w.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.tx.LockExecution(w.ctx, rootOf(ex)); err != nil {
+		return nil, err
+	}
+	return w.tx.GetExecution(w.ctx, id)
 }
 
 // executionOf reads a task's workflow execution and its parsed definition.

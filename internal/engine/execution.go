@@ -212,10 +212,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		return nil, fault.Errorf(fault.EINVALID, "Cannot change state to %s.", u.State)
 	}
 	err := e.update(ctx, func(w *work) error {
-		if err := w.tx.LockExecution(ctx, id); err != nil {
-			return err
-		}
-		ex, err := w.tx.GetExecution(ctx, id)
+		ex, err := w.lockTree(id)
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}
@@ -225,7 +222,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		if u.Description != nil {
 			ex.Description = *u.Description
 			ex.UpdatedAt = e.now()
-			return w.tx.UpdateExecution(ctx, ex)
+			return w.writeExecution(ex, ex.State)
 		}
 		if err := w.auditAdmin(u.By, "", u.State, executionChange(ex, u)); err != nil {
 			return err
@@ -235,7 +232,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 			params["env"] = merge(asObject(params["env"]), u.Env)
 			ex.ParamsJSON = encodeOrNull(params)
 			ex.UpdatedAt = e.now()
-			if err := w.tx.UpdateExecution(ctx, ex); err != nil {
+			if err := w.writeExecution(ex, ex.State); err != nil {
 				return err
 			}
 		}
@@ -267,7 +264,7 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 // needs force.
 func (e *Engine) DeleteExecution(ctx context.Context, by *Decider, id string, force bool) error {
 	return e.update(ctx, func(w *work) error {
-		ex, err := w.tx.GetExecution(ctx, id)
+		ex, err := w.lockTree(id)
 		if fault.Code(err) == fault.ENOTFOUND {
 			return fault.Errorf(fault.ENOTFOUND, "WorkflowExecution not found [id=%s]", id)
 		}

@@ -158,7 +158,7 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 		if g != nil {
 			ex.PublishedGlobalJSON = encodeOrNull(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
 			ex.UpdatedAt = now
-			if err := w.tx.UpdateExecution(w.ctx, ex, ex.State); err != nil {
+			if err := w.writeExecution(ex, ex.State); err != nil {
 				return fmt.Errorf("publish global variables of task %q: %w", t.Name, err)
 			}
 		}
@@ -278,7 +278,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 		if wasSaved && t.ErrorHandled == handledBefore {
 			return nil
 		}
-		return w.tx.UpdateTask(w.ctx, t)
+		return w.writeTask(t, t.State)
 	}
 	if spec.Type == dsl.TypeReverse {
 		if err := flush(); err != nil {
@@ -330,7 +330,7 @@ func (w *work) processTask(ex *Execution, spec *dsl.Workflow, t *Task) error {
 				rc.TransitionsDone = n
 				setRuntime(t, rc)
 				t.Processed = false
-				if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+				if err := w.writeTask(t, t.State); err != nil {
 					return err
 				}
 				return w.pauseExecution(ex)
@@ -566,9 +566,9 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 		state, info = StateError, strPtr(err.Error())
 		outJSON = encodeOrNull(map[string]any{"result": *info})
 	}
-	from := []State{ex.State}
+	from := ex.State
 	ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = state, info, outJSON, w.e.now()
-	if err := w.tx.UpdateExecution(w.ctx, ex, from...); err != nil {
+	if err := w.writeExecution(ex, from); err != nil {
 		return fmt.Errorf("finish execution %s: %w", ex.ID, err)
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
@@ -597,7 +597,7 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			from := a.State
 			a.State, a.OutputJSON, a.UpdatedAt = StateCancelled, strPtr(`{"result": null}`), now
 			a.CompletedVia, a.CompletedAt = strPtr("engine"), &now
-			if err := w.tx.UpdateActionExecution(w.ctx, a, from); err != nil {
+			if err := w.writeAction(a, from); err != nil {
 				return fmt.Errorf("cancel action execution %s: %w", a.ID, err)
 			}
 			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Via: "engine",
@@ -613,7 +613,7 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 		}
 		from := t.State
 		t.State, t.StateInfo, t.FinishedAt, t.UpdatedAt, t.Processed = StateCancelled, strPtr("Cancelled because the workflow ended"), &now, now, true
-		if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+		if err := w.writeTask(t, from); err != nil {
 			return fmt.Errorf("cancel task %s: %w", t.ID, err)
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
@@ -654,7 +654,7 @@ func (w *work) pauseExecution(ex *Execution) error {
 		return fault.Errorf(fault.EINVALID, "Invalid state transition from %s to PAUSED.", ex.State)
 	}
 	ex.State, ex.UpdatedAt = StatePaused, w.e.now()
-	if err := w.tx.UpdateExecution(w.ctx, ex, StateRunning); err != nil {
+	if err := w.writeExecution(ex, StateRunning); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
@@ -670,7 +670,7 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 	}
 	now := w.e.now()
 	ex.State, ex.UpdatedAt = StateRunning, now
-	if err := w.tx.UpdateExecution(w.ctx, ex, StatePaused); err != nil {
+	if err := w.writeExecution(ex, StatePaused); err != nil {
 		return err
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
@@ -689,14 +689,14 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 		for _, a := range actions {
 			if a.State == StatePaused {
 				a.State, a.UpdatedAt = StateRunning, now
-				if err := w.tx.UpdateActionExecution(w.ctx, a, StatePaused); err != nil {
+				if err := w.writeAction(a, StatePaused); err != nil {
 					return err
 				}
 				w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Approval: a.ApprovalJSON != nil})
 			}
 		}
 		t.State, t.UpdatedAt = StateRunning, now
-		if err := w.tx.UpdateTask(w.ctx, t, StatePaused); err != nil {
+		if err := w.writeTask(t, StatePaused); err != nil {
 			return err
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})

@@ -15,6 +15,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/storetest"
 )
 
 // flowCase is one file of testdata/flows: a workflow, its input, the
@@ -59,7 +60,8 @@ func newRecordedEngine(t *testing.T, cfg engine.Config) (*engine.Engine, *record
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := newRecordingStore(st)
+	// Every flow is checked against the locking discipline.
+	rec := newRecordingStore(storetest.CheckLocks(t, st))
 	cfg.Store = rec
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://sirocco.test"

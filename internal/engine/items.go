@@ -103,7 +103,7 @@ func (w *work) startItems(ex *Execution, spec *dsl.Workflow, t *Task, data map[s
 		rc.Concurrency = &n
 	}
 	setRuntime(t, rc)
-	if err := w.tx.UpdateTask(w.ctx, t); err != nil {
+	if err := w.writeTask(t, t.State); err != nil {
 		return err
 	}
 	if len(items) == 0 {

@@ -38,7 +38,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			now := e.now()
 			err := e.store.Update(ctx, func(tx Tx) error {
 				var err error
-				jobs, err = tx.ClaimJobs(ctx, now, now.Add(e.jobLease), free)
+				jobs, err = tx.ClaimJobs(ctx, e.owner, now, now.Add(e.jobLease), free)
 				return err
 			})
 			if err != nil && ctx.Err() == nil {
@@ -51,9 +51,16 @@ func (e *Engine) Run(ctx context.Context) error {
 			go func(j *Job) {
 				defer e.wg.Done()
 				defer func() { <-slots; e.Notify() }()
-				stop := e.holdLease(ctx, j)
+				// A job whose lease is lost stops: another worker runs it.
+				jctx, lost := context.WithCancel(ctx)
+				defer lost()
+				stop := e.holdLease(jctx, lost, j)
 				defer stop()
-				if err := e.runJob(ctx, j); err != nil && ctx.Err() == nil {
+				err := e.runJob(jctx, j)
+				switch {
+				case errors.Is(err, fault.ErrConflict) || (jctx.Err() != nil && ctx.Err() == nil):
+					e.log.Warn("job lost its lease to another worker; its effects were rolled back", "kind", j.Kind, "ref", j.Ref, "err", err)
+				case err != nil && ctx.Err() == nil:
 					e.log.Error("job failed; it runs again when its lease expires", "kind", j.Kind, "ref", j.Ref, "err", err)
 				}
 			}(j)
@@ -94,8 +101,9 @@ func (e *Engine) runBackground(ctx context.Context) (wait func()) {
 
 // holdLease extends a running job's lease until stop is called, so that a
 // long action (std.sleep, a slow std.http) is never taken for abandoned and
-// run a second time while it still runs.
-func (e *Engine) holdLease(ctx context.Context, j *Job) (stop func()) {
+// run a second time while it still runs. If the lease was lost meanwhile
+// (this worker stalled past it and another claimed the job), it calls lost.
+func (e *Engine) holdLease(ctx context.Context, lost context.CancelFunc, j *Job) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -110,7 +118,12 @@ func (e *Engine) holdLease(ctx context.Context, j *Job) (stop func()) {
 				return
 			case <-t.C:
 				until := e.now().Add(e.jobLease)
-				if err := e.store.Update(ctx, func(tx Tx) error { return tx.ExtendJobLease(ctx, j.ID, until) }); err != nil && ctx.Err() == nil {
+				err := e.store.Update(ctx, func(tx Tx) error { return tx.ExtendJobLease(ctx, j.ID, e.owner, until) })
+				if errors.Is(err, fault.ErrConflict) {
+					lost()
+					return
+				}
+				if err != nil && ctx.Err() == nil {
 					e.log.Warn("extend job lease", "kind", j.Kind, "ref", j.Ref, "err", err)
 				}
 			}
@@ -148,7 +161,7 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		return e.runTimerJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
-	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID) })
+	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID, e.owner) })
 }
 
 // runActionJob runs an action execution's action. Its I/O happens outside
@@ -162,7 +175,7 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 			return err
 		}
 		// Gone or finished meanwhile (a callback can beat the request).
-		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID) })
+		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID, e.owner) })
 	}
 	act, err := e.resolveAction(ctx, e.store, a.Name, a.WorkflowNamespace, "")
 	if err != nil {
@@ -181,16 +194,26 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		record = strPtr(encodeOrNull(requestRecord(act.builtinInput(in), e, a)))
 	}
 	return e.update(ctx, func(w *work) error {
-		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
+		// First: a worker that lost the lease changes nothing.
+		if err := w.tx.DeleteJob(ctx, j.ID, e.owner); err != nil {
 			return err
 		}
 		a, err := w.tx.GetActionExecution(ctx, j.Ref)
 		if err != nil {
 			return err
 		}
+		if a.WorkflowExecutionID != nil {
+			if _, err := w.lockTree(*a.WorkflowExecutionID); err != nil {
+				return err
+			}
+			// Read again under the lock: a callback may have beaten it.
+			if a, err = w.tx.GetActionExecution(ctx, j.Ref); err != nil {
+				return err
+			}
+		}
 		if record != nil && a.State == StateRunning {
 			a.RequestJSON = record
-			if err := w.tx.UpdateActionExecution(ctx, a, StateRunning); err != nil {
+			if err := w.writeAction(a, StateRunning); err != nil {
 				return err
 			}
 			w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: deref(a.WorkflowExecutionID), Detail: true})
@@ -200,11 +223,6 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		}
 		if a.State.Completed() {
 			return nil // completed by someone else meanwhile
-		}
-		if a.WorkflowExecutionID != nil {
-			if err := w.tx.LockExecution(ctx, *a.WorkflowExecutionID); err != nil {
-				return err
-			}
 		}
 		outJSON, err := encode(map[string]any{"result": result})
 		if err != nil {

@@ -22,6 +22,11 @@ type Workflow struct {
 	ProjectID     string
 	CreatedAt     time.Time
 	UpdatedAt     *time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // ActionDefinition is a stored ad-hoc action.
@@ -37,6 +42,11 @@ type ActionDefinition struct {
 	ProjectID   string
 	CreatedAt   time.Time
 	UpdatedAt   *time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // Workbook is a stored workbook; its workflows and actions are stored as
@@ -51,6 +61,11 @@ type Workbook struct {
 	ProjectID  string
 	CreatedAt  time.Time
 	UpdatedAt  *time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // Execution is a workflow execution.
@@ -80,6 +95,11 @@ type Execution struct {
 	CreatedBy string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // Task type values.
@@ -115,6 +135,11 @@ type Task struct {
 	UpdatedAt    time.Time
 	StartedAt    *time.Time
 	FinishedAt   *time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // ActionExecution is one run of an action, synchronous or asynchronous.
@@ -147,6 +172,11 @@ type ActionExecution struct {
 	ApprovalJSON *string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Version counts the updates of the stored row: each Tx.Update* writes
+	// only if the row still has this version, then increments it here and
+	// in the store; else fault.ErrConflict (another writer moved it since it
+	// was read). Create stores version 0.
+	Version int64
 }
 
 // ApprovalVote is one person's vote on an approval. A person votes once;

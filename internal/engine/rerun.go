@@ -23,7 +23,10 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		if err != nil {
 			return err
 		}
-		if err := w.tx.LockExecution(ctx, t.WorkflowExecutionID); err != nil {
+		if _, err := w.lockTree(t.WorkflowExecutionID); err != nil {
+			return err
+		}
+		if t, err = w.tx.GetTask(ctx, id); err != nil { // as it is under the lock
 			return err
 		}
 		if t.State != StateError {
@@ -43,7 +46,7 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 		for _, a := range actions {
 			if a.Accepted && (reset || a.State == StateError || a.State == StateCancelled) {
 				a.Accepted = false
-				if err := w.tx.UpdateActionExecution(ctx, a); err != nil {
+				if err := w.writeAction(a, a.State); err != nil {
 					return err
 				}
 			}
@@ -55,7 +58,7 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 			ex.ParamsJSON = encodeOrNull(params)
 		}
 		ex.State, ex.StateInfo, ex.OutputJSON, ex.UpdatedAt = StateRunning, nil, "{}", now
-		if err := w.tx.UpdateExecution(ctx, ex, StateError); err != nil {
+		if err := w.writeExecution(ex, StateError); err != nil {
 			return fmt.Errorf("rerun execution %s: %w", ex.ID, err)
 		}
 		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID, Note: "rerun of task " + t.Name})

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/sirocco-project/sirocco/internal/fault"
+
 // State is a Mistral state of a workflow execution, task execution or
 // action execution. The wire values are Mistral's.
 type State string
@@ -37,8 +39,16 @@ func (s State) Valid() bool {
 	return false
 }
 
-// transitions is Mistral's state transition table (reference §6). X→X is
-// always allowed and not listed.
+// Record kinds, as Event.Kind names them.
+const (
+	KindExecution = "execution"
+	KindTask      = "task"
+	KindAction    = "action_execution"
+)
+
+// transitions is Mistral's state transition table (reference §6), the same
+// for workflow executions, tasks and actions. X→X is always allowed and not
+// listed.
 var transitions = map[State][]State{
 	StateIdle:      {StateRunning, StateError, StateCancelled},
 	StateWaiting:   {StateRunning},
@@ -50,8 +60,41 @@ var transitions = map[State][]State{
 	StateError:     {StateRunning},
 }
 
-// CanTransition reports whether the table allows from → to.
-func CanTransition(from, to State) bool {
+// beyondTable are the moves the engine makes besides Mistral's table, per
+// kind of record. Mistral's engine makes them too, or passes through a
+// state that Sirocco skips within one transaction (never committed).
+// Executions make none: their moves are checked against the table alone,
+// as Mistral checks them (a paused workflow cannot be stopped with
+// SUCCESS).
+var beyondTable = map[string]map[State][]State{
+	// A completion bypasses the table, only "already completed" is checked
+	// (reference §6): a paused asynchronous action can succeed.
+	KindAction: {StatePaused: {StateSuccess}},
+	KindTask: {
+		// pause-before: Mistral creates the task IDLE; Sirocco creates it
+		// RUNNING and holds it in the same transaction.
+		StateRunning: {StateIdle},
+		// A satisfied join applies wait-before or pause-before (Mistral
+		// passes through RUNNING); a join that can no longer be satisfied
+		// fails; a workflow that ends cancels it.
+		StateWaiting: {StateDelayed, StateIdle, StateError, StateCancelled},
+		// pause-before after wait-before; wait-after over: the outcome the
+		// task held is recorded.
+		StateDelayed: {StateIdle, StateSuccess},
+		// The action of a paused task succeeded: the task completes, its
+		// transitions wait for the workflow's resume.
+		StatePaused: {StateSuccess},
+		// An error in handling a finished task's completion (a transition's
+		// guard, the workflow's output) fails it, as Mistral's
+		// force-fail does.
+		StateSuccess: {StateError},
+	},
+}
+
+// CanTransition reports whether a record of kind (KindExecution, KindTask
+// or KindAction) may move from → to: Mistral's table, and the moves its
+// engine makes besides for that kind.
+func CanTransition(kind string, from, to State) bool {
 	if from == to {
 		return true
 	}
@@ -60,7 +103,44 @@ func CanTransition(from, to State) bool {
 			return true
 		}
 	}
+	for _, s := range beyondTable[kind][from] {
+		if s == to {
+			return true
+		}
+	}
 	return false
+}
+
+// errTransition is the refusal of a move the table does not allow.
+func errTransition(from, to State) error {
+	return fault.Errorf(fault.EINVALID, "Invalid state transition from %s to %s.", from, to)
+}
+
+// The three functions below are the only place where the engine writes an
+// execution, a task or an action execution once created: each checks the
+// move from its state as read (from; the same when it does not change)
+// against the table, then writes guarded by that state and by the record's
+// version.
+
+func (w *work) writeExecution(ex *Execution, from State) error {
+	if !CanTransition(KindExecution, from, ex.State) {
+		return errTransition(from, ex.State)
+	}
+	return w.tx.UpdateExecution(w.ctx, ex, from)
+}
+
+func (w *work) writeTask(t *Task, from State) error {
+	if !CanTransition(KindTask, from, t.State) {
+		return errTransition(from, t.State)
+	}
+	return w.tx.UpdateTask(w.ctx, t, from)
+}
+
+func (w *work) writeAction(a *ActionExecution, from State) error {
+	if !CanTransition(KindAction, from, a.State) {
+		return errTransition(from, a.State)
+	}
+	return w.tx.UpdateActionExecution(w.ctx, a, from)
 }
 
 // Pending lists the states of an action execution that still awaits a

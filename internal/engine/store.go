@@ -135,14 +135,29 @@ type Tx interface {
 	AppendAudit(ctx context.Context, r *AuditRecord) error
 
 	AddJob(ctx context.Context, j *Job) error
-	DeleteJob(ctx context.Context, id int64) error
-	// ExtendJobLease keeps a running job reserved until until.
-	ExtendJobLease(ctx context.Context, id int64, until time.Time) error
-	// ClaimJobs leases up to limit jobs due by now until leaseUntil, so that
-	// no other worker runs them meanwhile; an expired lease makes a job due
-	// again (the worker that held it died).
-	ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Job, error)
+	// DeleteJob deletes a job that owner claimed and still holds (the
+	// lease_owner its claim recorded); else fault.ErrConflict: another
+	// worker took the expired lease over, and this transaction must change
+	// nothing.
+	DeleteJob(ctx context.Context, id int64, owner string) error
+	// ExtendJobLease keeps a running job reserved until until, if owner
+	// still holds it; else fault.ErrConflict.
+	ExtendJobLease(ctx context.Context, id int64, owner string, until time.Time) error
+	// ClaimJobs leases up to limit jobs due by now until leaseUntil to
+	// owner (recorded as the job's lease_owner), so that no other worker
+	// runs them meanwhile; an expired lease makes a job due again (the
+	// worker that held it died or stalled) and the next claim replaces its
+	// owner.
+	ClaimJobs(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
 }
+
+// SerialTx is implemented by a Tx whose store runs one write transaction
+// at a time (SQLite's single writer): nothing another transaction writes
+// can appear between two reads of it, so what it read before LockExecution
+// is still current after it, and the engine's completion of an action (the
+// callback's hot path) does not read it again. A store whose transactions
+// run concurrently (PostgreSQL) must not implement it.
+type SerialTx interface{ SerialTx() }
 
 // Filter operators of list queries (Mistral's `op:value` syntax).
 const (

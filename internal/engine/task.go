@@ -18,7 +18,7 @@ import (
 // change when the state moved.
 func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
 	t.UpdatedAt = w.e.now()
-	if err := w.tx.UpdateTask(w.ctx, t, from); err != nil {
+	if err := w.writeTask(t, from); err != nil {
 		return fmt.Errorf("update task %q: %w", t.Name, err)
 	}
 	if t.State != from {
@@ -494,7 +494,7 @@ func (w *work) scheduleRetry(ex *Execution, t *Task, rc *runtimeContext, info *s
 	for _, a := range actions {
 		if a.Accepted {
 			a.Accepted = false
-			if err := w.tx.UpdateActionExecution(w.ctx, a); err != nil {
+			if err := w.writeAction(a, a.State); err != nil {
 				return err
 			}
 		}

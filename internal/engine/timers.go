@@ -13,7 +13,8 @@ import (
 // once. The whole step is one transaction with the job's deletion.
 func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 	return e.update(ctx, func(w *work) error {
-		if err := w.tx.DeleteJob(ctx, j.ID); err != nil {
+		// First: a worker that lost the lease changes nothing.
+		if err := w.tx.DeleteJob(ctx, j.ID, e.owner); err != nil {
 			return err
 		}
 		t, err := w.tx.GetTask(ctx, j.Ref)
@@ -23,7 +24,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 		if err != nil {
 			return err
 		}
-		if err := w.tx.LockExecution(ctx, t.WorkflowExecutionID); err != nil {
+		if _, err := w.lockTree(t.WorkflowExecutionID); err != nil {
 			return err
 		}
 		if t, err = w.tx.GetTask(ctx, j.Ref); err != nil {
@@ -50,7 +51,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j *Job) error {
 			rc := runtimeOf(t)
 			rc.TimerFired = j.Kind
 			setRuntime(t, rc)
-			return w.tx.UpdateTask(w.ctx, t)
+			return w.writeTask(t, t.State)
 		}
 		return w.fireTimer(ex, spec, t, j.Kind)
 	})

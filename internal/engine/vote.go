@@ -276,7 +276,7 @@ func (w *work) decide(a *ActionExecution, t *Task, ex *Execution, state State, r
 // start over) and its timeline says who voted and what is still missing.
 func (w *work) voteCounted(a *ActionExecution, via, note string) error {
 	a.UpdatedAt = w.e.now()
-	if err := w.tx.UpdateActionExecution(w.ctx, a, a.State); err != nil {
+	if err := w.writeAction(a, a.State); err != nil {
 		return err
 	}
 	var exID string

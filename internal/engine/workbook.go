@@ -67,7 +67,7 @@ func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, name
 			if err := w.deleteWorkbookMembers(old); err != nil {
 				return err
 			}
-			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			rec.ID, rec.CreatedAt, rec.UpdatedAt, rec.Version = old.ID, old.CreatedAt, &now, old.Version
 			if err := w.tx.UpdateWorkbook(ctx, rec); err != nil {
 				return err
 			}

@@ -124,7 +124,7 @@ func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, rep
 		case err == nil && !replace:
 			return nil, fault.Errorf(fault.ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", spec.Name, namespace)
 		case err == nil:
-			rec.ID, rec.CreatedAt, rec.UpdatedAt = old.ID, old.CreatedAt, &now
+			rec.ID, rec.CreatedAt, rec.UpdatedAt, rec.Version = old.ID, old.CreatedAt, &now, old.Version
 			if err := w.tx.UpdateWorkflow(ctx, rec); err != nil {
 				return nil, fmt.Errorf("update workflow %q: %w", spec.Name, err)
 			}

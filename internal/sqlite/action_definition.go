@@ -8,13 +8,13 @@ import (
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
-const actionDefinitionColumns = "id, name, namespace, definition, description, input, tags, scope, project_id, created_at, updated_at"
+const actionDefinitionColumns = "id, name, namespace, definition, description, input, tags, scope, project_id, created_at, updated_at, version"
 
 func scanActionDefinition(s scanner) (*engine.ActionDefinition, error) {
 	var d engine.ActionDefinition
 	var tags, created string
 	var updated sql.NullString
-	if err := s.Scan(&d.ID, &d.Name, &d.Namespace, &d.Definition, &d.Description, &d.Input, &tags, &d.Scope, &d.ProjectID, &created, &updated); err != nil {
+	if err := s.Scan(&d.ID, &d.Name, &d.Namespace, &d.Definition, &d.Description, &d.Input, &tags, &d.Scope, &d.ProjectID, &created, &updated, &d.Version); err != nil {
 		return nil, err
 	}
 	d.Tags, d.CreatedAt, d.UpdatedAt = parseTags(tags), parseTime(created), parseTimePtr(updated)
@@ -48,15 +48,20 @@ func (r reader) ListActionDefinitions(ctx context.Context) ([]*engine.ActionDefi
 }
 
 func (t *tx) CreateActionDefinition(ctx context.Context, d *engine.ActionDefinition) error {
-	_, err := t.db.ExecContext(ctx, `INSERT INTO action_definitions (`+actionDefinitionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.db.ExecContext(ctx, `INSERT INTO action_definitions (`+actionDefinitionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		d.ID, d.Name, d.Namespace, d.Definition, d.Description, d.Input, tagsJSON(d.Tags), d.Scope, d.ProjectID, fmtTime(d.CreatedAt), fmtTimePtr(d.UpdatedAt))
-	return dbErr(err, "create action definition")
+	if err != nil {
+		return dbErr(err, "create action definition")
+	}
+	d.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateActionDefinition(ctx context.Context, d *engine.ActionDefinition) error {
-	res, err := t.db.ExecContext(ctx, `UPDATE action_definitions SET definition = ?, description = ?, input = ?, tags = ?, updated_at = ? WHERE id = ?`,
-		d.Definition, d.Description, d.Input, tagsJSON(d.Tags), fmtTimePtr(d.UpdatedAt), d.ID)
-	return guarded(res, err, "update action definition")
+	res, err := t.db.ExecContext(ctx, `UPDATE action_definitions SET definition = ?, description = ?, input = ?, tags = ?, updated_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`,
+		d.Definition, d.Description, d.Input, tagsJSON(d.Tags), fmtTimePtr(d.UpdatedAt), d.ID, d.Version)
+	return bumped(&d.Version, res, err, "update action definition")
 }
 
 func (t *tx) DeleteActionDefinition(ctx context.Context, id string) error {

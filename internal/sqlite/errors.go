@@ -39,6 +39,17 @@ func guarded(res sql.Result, err error, what string) error {
 	return nil
 }
 
+// bumped is guarded for an update that also incremented the row's
+// version: on success the caller's copy gets the new version, so that it
+// can be written again in the same transaction.
+func bumped(version *int64, res sql.Result, err error, what string) error {
+	if err := guarded(res, err, what); err != nil {
+		return err
+	}
+	*version++
+	return nil
+}
+
 // stateGuard returns " AND state IN (?,…)" and its arguments.
 func stateGuard(from []engine.State) (string, []any) {
 	if len(from) == 0 {

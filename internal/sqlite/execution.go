@@ -11,7 +11,7 @@ import (
 var executions = &resource{
 	table: "workflow_executions",
 	columns: "id, workflow_id, workflow_name, workflow_namespace, description, tags, params, task_execution_id, root_execution_id, " +
-		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global, created_by",
+		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global, created_by, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "workflow_id": kindText, "workflow_name": kindText, "workflow_namespace": kindText,
 		"description": kindText, "tags": kindText, "params": kindText, "task_execution_id": kindText,
@@ -31,7 +31,7 @@ type executionRow struct {
 func (r *executionRow) appendDests(d []any) []any {
 	e := &r.e
 	return append(d, &e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
-		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON, &e.CreatedBy)
+		&r.parent, &r.root, &r.state, &r.info, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition, &e.ProjectID, &r.created, &r.upd, &e.PublishedGlobalJSON, &e.CreatedBy, &e.Version)
 }
 
 func (r *executionRow) execution() *engine.Execution {
@@ -44,7 +44,7 @@ func (r *executionRow) execution() *engine.Execution {
 
 func scanExecution(s scanner) (*engine.Execution, error) {
 	var r executionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 20))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
 		return nil, err
 	}
 	return r.execution(), nil
@@ -64,21 +64,25 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		strOrNil(e.TaskExecutionID), strOrNil(e.RootExecutionID), string(e.State), strOrNil(e.StateInfo),
 		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, fmtTime(e.CreatedAt), fmtTime(e.UpdatedAt),
 		jsonOrEmpty(e.PublishedGlobalJSON), e.CreatedBy)
-	return dbErr(err, "create execution")
+	if err != nil {
+		return dbErr(err, "create execution")
+	}
+	e.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...engine.State) error {
 	guard, gargs := stateGuard(from)
 	args := append([]any{e.Description, tagsJSON(e.Tags), e.ParamsJSON, string(e.State), strOrNil(e.StateInfo),
-		e.OutputJSON, e.ContextJSON, jsonOrEmpty(e.PublishedGlobalJSON), fmtTime(e.UpdatedAt), e.ID}, gargs...)
+		e.OutputJSON, e.ContextJSON, jsonOrEmpty(e.PublishedGlobalJSON), fmtTime(e.UpdatedAt), e.ID, e.Version}, gargs...)
 	res, err := t.db.ExecContext(ctx, `UPDATE workflow_executions SET description = ?, tags = ?, params = ?, state = ?, state_info = ?,
-		output = ?, context = ?, published_global = ?, updated_at = ? WHERE id = ?`+guard, args...)
-	return guarded(res, err, "update execution")
+		output = ?, context = ?, published_global = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`+guard, args...)
+	return bumped(&e.Version, res, err, "update execution")
 }
 
 // jsonOrEmpty stores an unset JSON object field as {}.

@@ -18,16 +18,16 @@ func (t *tx) AddJob(ctx context.Context, j *engine.Job) error {
 	return err
 }
 
-func (t *tx) DeleteJob(ctx context.Context, id int64) error {
-	_, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
-	return dbErr(err, "delete job")
+func (t *tx) DeleteJob(ctx context.Context, id int64, owner string) error {
+	res, err := t.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND lease_owner = ?`, id, owner)
+	return guarded(res, err, "delete job")
 }
 
-func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*engine.Job, error) {
+func (t *tx) ClaimJobs(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*engine.Job, error) {
 	n := fmtTime(now)
-	rows, err := t.db.QueryContext(ctx, `UPDATE jobs SET lease_until = ?
+	rows, err := t.db.QueryContext(ctx, `UPDATE jobs SET lease_until = ?, lease_owner = ?
 		WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?)
-		RETURNING id, kind, ref, due_at`, fmtTime(leaseUntil), n, n, limit)
+		RETURNING id, kind, ref, due_at`, fmtTime(leaseUntil), owner, n, n, limit)
 	if err != nil {
 		return nil, dbErr(err, "claim jobs")
 	}
@@ -45,9 +45,9 @@ func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int
 	return jobs, dbErr(rows.Err(), "claim jobs")
 }
 
-func (t *tx) ExtendJobLease(ctx context.Context, id int64, until time.Time) error {
-	_, err := t.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ?`, fmtTime(until), id)
-	return dbErr(err, "extend job lease")
+func (t *tx) ExtendJobLease(ctx context.Context, id int64, owner string, until time.Time) error {
+	res, err := t.db.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?`, fmtTime(until), id, owner)
+	return guarded(res, err, "extend job lease")
 }
 
 // NextJobDue returns when the earliest job becomes runnable.

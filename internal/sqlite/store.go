@@ -83,3 +83,7 @@ func boolInt(b bool) int {
 func (t *tx) LockExecution(ctx context.Context, id string) error {
 	return nil // SQLite has one writer: the write transaction already excludes others.
 }
+
+// SerialTx tells the engine that no other transaction writes between two
+// reads of this one (engine.SerialTx).
+func (t *tx) SerialTx() {}

@@ -33,7 +33,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.Harness{Open: func(t *testing.T) (engine.Store, auth.Store) {
 		s := open(t, filepath.Join(t.TempDir(), "db"))
 		return s, s.Auth()
-	}})
+	}, Serial: true})
 }
 
 var t0 = time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
@@ -100,7 +100,7 @@ func TestReopenReleasesLeases(t *testing.T) {
 		var jobs []*engine.Job
 		if err := s.Update(ctx, func(tx engine.Tx) error {
 			var err error
-			jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 10)
+			jobs, err = tx.ClaimJobs(ctx, "test", now, now.Add(time.Minute), 10)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func TestBatchRerun(t *testing.T) {
 			var jobs []*engine.Job
 			if err := s.Update(ctx, func(tx engine.Tx) error {
 				var err error
-				jobs, err = tx.ClaimJobs(ctx, t0, t0.Add(time.Minute), 100)
+				jobs, err = tx.ClaimJobs(ctx, "test", t0, t0.Add(time.Minute), 100)
 				return err
 			}); err != nil {
 				t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 var tasks = &resource{
 	table: "task_executions",
 	columns: "id, name, type, workflow_execution_id, workflow_name, workflow_namespace, workflow_id, tags, state, state_info, " +
-		"runtime_context, in_context, published, result, processed, error_handled, project_id, created_at, updated_at, started_at, finished_at",
+		"runtime_context, in_context, published, result, processed, error_handled, project_id, created_at, updated_at, started_at, finished_at, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "type": kindText, "workflow_execution_id": kindText, "workflow_name": kindText,
 		"workflow_namespace": kindText, "workflow_id": kindText, "tags": kindText, "state": kindText, "state_info": kindText,
@@ -31,7 +31,7 @@ func (r *taskRow) appendDests(d []any) []any {
 	t := &r.t
 	return append(d, &t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
 		&r.tags, &r.state, &r.info, &t.RuntimeContextJSON, &t.InContextJSON, &t.PublishedJSON, &t.ResultJSON, &r.processed, &r.handled,
-		&t.ProjectID, &r.created, &r.upd, &r.started, &r.finished)
+		&t.ProjectID, &r.created, &r.upd, &r.started, &r.finished, &t.Version)
 }
 
 func (r *taskRow) task() *engine.Task {
@@ -45,7 +45,7 @@ func (r *taskRow) task() *engine.Task {
 
 func scanTask(s scanner) (*engine.Task, error) {
 	var r taskRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 22))...); err != nil {
 		return nil, err
 	}
 	return r.task(), nil
@@ -69,21 +69,26 @@ func (r reader) TasksOf(ctx context.Context, executionID string) ([]*engine.Task
 
 func (t *tx) CreateTask(ctx context.Context, k *engine.Task) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO task_executions (`+tasks.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		k.ID, k.Name, k.Type, k.WorkflowExecutionID, k.WorkflowName, k.WorkflowNamespace, k.WorkflowID, tagsJSON(k.Tags),
 		string(k.State), strOrNil(k.StateInfo), k.RuntimeContextJSON, k.InContextJSON, k.PublishedJSON, k.ResultJSON,
 		boolInt(k.Processed), boolInt(k.ErrorHandled), k.ProjectID, fmtTime(k.CreatedAt), fmtTime(k.UpdatedAt),
 		fmtTimePtr(k.StartedAt), fmtTimePtr(k.FinishedAt))
-	return dbErr(err, "create task")
+	if err != nil {
+		return dbErr(err, "create task")
+	}
+	k.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateTask(ctx context.Context, k *engine.Task, from ...engine.State) error {
 	guard, gargs := stateGuard(from)
 	args := append([]any{string(k.State), strOrNil(k.StateInfo), k.RuntimeContextJSON, k.PublishedJSON, k.ResultJSON,
-		boolInt(k.Processed), boolInt(k.ErrorHandled), fmtTime(k.UpdatedAt), fmtTimePtr(k.StartedAt), fmtTimePtr(k.FinishedAt), k.ID}, gargs...)
+		boolInt(k.Processed), boolInt(k.ErrorHandled), fmtTime(k.UpdatedAt), fmtTimePtr(k.StartedAt), fmtTimePtr(k.FinishedAt), k.ID, k.Version}, gargs...)
 	res, err := t.db.ExecContext(ctx, `UPDATE task_executions SET state = ?, state_info = ?, runtime_context = ?, published = ?, result = ?,
-		processed = ?, error_handled = ?, updated_at = ?, started_at = ?, finished_at = ? WHERE id = ?`+guard, args...)
-	return guarded(res, err, "update task")
+		processed = ?, error_handled = ?, updated_at = ?, started_at = ?, finished_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`+guard, args...)
+	return bumped(&k.Version, res, err, "update task")
 }
 
 func (t *tx) TaskCount(ctx context.Context, executionID string) (int, error) {

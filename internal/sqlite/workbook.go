@@ -8,13 +8,13 @@ import (
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
-const workbookColumns = "id, name, namespace, definition, tags, scope, project_id, created_at, updated_at"
+const workbookColumns = "id, name, namespace, definition, tags, scope, project_id, created_at, updated_at, version"
 
 func scanWorkbook(s scanner) (*engine.Workbook, error) {
 	var b engine.Workbook
 	var tags, created string
 	var updated sql.NullString
-	if err := s.Scan(&b.ID, &b.Name, &b.Namespace, &b.Definition, &tags, &b.Scope, &b.ProjectID, &created, &updated); err != nil {
+	if err := s.Scan(&b.ID, &b.Name, &b.Namespace, &b.Definition, &tags, &b.Scope, &b.ProjectID, &created, &updated, &b.Version); err != nil {
 		return nil, err
 	}
 	b.Tags, b.CreatedAt, b.UpdatedAt = parseTags(tags), parseTime(created), parseTimePtr(updated)
@@ -47,15 +47,20 @@ func (r reader) ListWorkbooks(ctx context.Context) ([]*engine.Workbook, error) {
 }
 
 func (t *tx) CreateWorkbook(ctx context.Context, b *engine.Workbook) error {
-	_, err := t.db.ExecContext(ctx, `INSERT INTO workbooks (`+workbookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.db.ExecContext(ctx, `INSERT INTO workbooks (`+workbookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		b.ID, b.Name, b.Namespace, b.Definition, tagsJSON(b.Tags), b.Scope, b.ProjectID, fmtTime(b.CreatedAt), fmtTimePtr(b.UpdatedAt))
-	return dbErr(err, "create workbook")
+	if err != nil {
+		return dbErr(err, "create workbook")
+	}
+	b.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateWorkbook(ctx context.Context, b *engine.Workbook) error {
-	res, err := t.db.ExecContext(ctx, `UPDATE workbooks SET definition = ?, tags = ?, scope = ?, updated_at = ? WHERE id = ?`,
-		b.Definition, tagsJSON(b.Tags), b.Scope, fmtTimePtr(b.UpdatedAt), b.ID)
-	return guarded(res, err, "update workbook")
+	res, err := t.db.ExecContext(ctx, `UPDATE workbooks SET definition = ?, tags = ?, scope = ?, updated_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`,
+		b.Definition, tagsJSON(b.Tags), b.Scope, fmtTimePtr(b.UpdatedAt), b.ID, b.Version)
+	return bumped(&b.Version, res, err, "update workbook")
 }
 
 func (t *tx) DeleteWorkbook(ctx context.Context, id string) error {

@@ -11,7 +11,7 @@ import (
 
 var workflows = &resource{
 	table:   "workflow_definitions",
-	columns: "id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at",
+	columns: "id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "namespace": kindText, "definition": kindText, "input": kindText,
 		"interface": kindText, "tags": kindText, "scope": kindText, "project_id": kindText,
@@ -39,7 +39,7 @@ func scanWorkflow(s scanner) (*engine.Workflow, error) {
 	var w engine.Workflow
 	var tags, created string
 	var updated sql.NullString
-	if err := s.Scan(&w.ID, &w.Name, &w.Namespace, &w.Definition, &w.Input, &w.InterfaceJSON, &tags, &w.Scope, &w.ProjectID, &created, &updated); err != nil {
+	if err := s.Scan(&w.ID, &w.Name, &w.Namespace, &w.Definition, &w.Input, &w.InterfaceJSON, &tags, &w.Scope, &w.ProjectID, &created, &updated, &w.Version); err != nil {
 		return nil, err
 	}
 	w.Tags, w.CreatedAt, w.UpdatedAt = parseTags(tags), parseTime(created), parseTimePtr(updated)
@@ -63,13 +63,18 @@ func (t *tx) CreateWorkflow(ctx context.Context, w *engine.Workflow) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO workflow_definitions (id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Namespace, w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, w.ProjectID, fmtTime(w.CreatedAt), fmtTimePtr(w.UpdatedAt))
-	return dbErr(err, "create workflow")
+	if err != nil {
+		return dbErr(err, "create workflow")
+	}
+	w.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
-	res, err := t.db.ExecContext(ctx, `UPDATE workflow_definitions SET definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ? WHERE id = ?`,
-		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, fmtTimePtr(w.UpdatedAt), w.ID)
-	return guarded(res, err, "update workflow")
+	res, err := t.db.ExecContext(ctx, `UPDATE workflow_definitions SET definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`,
+		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, fmtTimePtr(w.UpdatedAt), w.ID, w.Version)
+	return bumped(&w.Version, res, err, "update workflow")
 }
 
 func (t *tx) DeleteWorkflow(ctx context.Context, id string) error {

@@ -8,10 +8,13 @@
 //
 //   - guarded transitions: an update whose from-states no longer hold is
 //     fault.ErrConflict and changes nothing;
+//   - versions: every update of a mutable row is guarded by the version
+//     read and increments it (no lost update between two writers);
 //   - unknown ids are fault.ENOTFOUND, duplicate names fault.ECONFLICT;
 //   - Update is all or nothing per call, whatever runs beside it;
 //   - list order, filters and keyset markers; bad list queries EINVALID;
-//   - jobs: due order, leases, NextJobDue;
+//   - jobs: due order, leases and their owner (only the holder extends
+//     or deletes a job), NextJobDue;
 //   - values round-trip: times to the microsecond whatever their zone,
 //     JSON text verbatim (key order, spacing, \u0000 escapes), timeline
 //     notes of any bytes (NUL and control characters; invalid UTF-8 reads
@@ -53,6 +56,10 @@ type Harness struct {
 	// until t ends (Open registers its Close with t.Cleanup); a store
 	// closed before by the suite must tolerate that second Close.
 	Open func(t *testing.T) (engine.Store, auth.Store)
+	// Serial is true for a store that runs one write transaction at a time
+	// (SQLite): the race cases then run the competing transaction inside
+	// the paused one (see races.go).
+	Serial bool
 }
 
 // Run runs the suite against the store h opens, one parallel subtest per
@@ -63,6 +70,7 @@ func Run(t *testing.T, h Harness) {
 		run  func(*testing.T, Harness)
 	}{
 		{"GuardedUpdate", testGuardedUpdate},
+		{"VersionGuard", testVersionGuard},
 		{"NotFound", testNotFound},
 		{"Definitions", testDefinitions},
 		{"FailedUpdateLeavesNothing", testFailedUpdateLeavesNothing},
@@ -72,6 +80,7 @@ func Run(t *testing.T, h Harness) {
 		{"OldestFirst", testOldestFirst},
 		{"CountTasks", testCountTasks},
 		{"Jobs", testJobs},
+		{"JobLeaseOwner", testJobLeaseOwner},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"JSONVerbatim", testJSONVerbatim},
 		{"Timeline", testTimeline},
@@ -94,6 +103,9 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresSweep", testLoginFailuresSweep},
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
+		{"RacePublish", testRacePublish},
+		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
+		{"RaceLeaseTakeover", testRaceLeaseTakeover},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -170,7 +182,7 @@ func claim(t *testing.T, s engine.Store, now time.Time) []*engine.Job {
 	var jobs []*engine.Job
 	update(t, s, func(ctx context.Context, tx engine.Tx) error {
 		var err error
-		jobs, err = tx.ClaimJobs(ctx, now, now.Add(time.Minute), 1000)
+		jobs, err = tx.ClaimJobs(ctx, "worker", now, now.Add(time.Minute), 1000)
 		return err
 	})
 	return jobs
