@@ -13,7 +13,7 @@ import (
 var actionExecutions = &resource{
 	table: "action_executions",
 	columns: "id, name, workflow_name, workflow_namespace, task_name, task_execution_id, workflow_execution_id, state, state_info, " +
-		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval",
+		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "workflow_name": kindText, "workflow_namespace": kindText, "task_name": kindText,
 		"task_execution_id": kindText, "workflow_execution_id": kindText, "state": kindText, "state_info": kindText,
@@ -32,7 +32,7 @@ func (r *actionRow) appendDests(d []any) []any {
 	a := &r.a
 	return append(d, &a.ID, &a.Name, &a.WorkflowName, &a.WorkflowNamespace, &a.TaskName, &a.TaskExecutionID, &a.WorkflowExecutionID,
 		&r.state, &a.StateInfo, &a.Description, &a.ProjectID, &a.Accepted, &a.Async, &a.InputJSON, &a.OutputJSON, &a.RequestJSON,
-		&a.CompletedVia, &a.CompletedAt, &a.CreatedAt, &a.UpdatedAt, &a.ItemIndex, &a.ApprovalJSON)
+		&a.CompletedVia, &a.CompletedAt, &a.CreatedAt, &a.UpdatedAt, &a.ItemIndex, &a.ApprovalJSON, &a.Version)
 }
 
 func (r *actionRow) action() *engine.ActionExecution {
@@ -42,7 +42,7 @@ func (r *actionRow) action() *engine.ActionExecution {
 
 func scanAction(s pgxScanner) (*engine.ActionExecution, error) {
 	var r actionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 22))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 23))...); err != nil {
 		return nil, err
 	}
 	return r.action(), nil
@@ -66,7 +66,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 63))))
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 66))))
 	err := r.db.QueryRow(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.
@@ -99,21 +99,25 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 0)`,
 		a.ID, a.Name, a.WorkflowName, a.WorkflowNamespace, a.TaskName, a.TaskExecutionID,
 		a.WorkflowExecutionID, string(a.State), a.StateInfo, a.Description, a.ProjectID,
 		a.Accepted, a.Async, a.InputJSON, a.OutputJSON, a.RequestJSON,
 		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.CreatedAt), utc(a.UpdatedAt), a.ItemIndex, a.ApprovalJSON)
-	return dbErr(err, "create action execution")
+	if err != nil {
+		return dbErr(err, "create action execution")
+	}
+	a.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecution, from ...engine.State) error {
 	tag, err := t.q.Exec(ctx, `UPDATE action_executions SET state = $1, state_info = $2, accepted = $3, output = $4, request = $5,
 		completed_via = $6, completed_at = $7, updated_at = $8, version = version + 1
-		WHERE id = $9 AND (cardinality($10::text[]) = 0 OR state = ANY($10))`,
+		WHERE id = $9 AND version = $11 AND (cardinality($10::text[]) = 0 OR state = ANY($10))`,
 		string(a.State), a.StateInfo, a.Accepted, a.OutputJSON, a.RequestJSON,
-		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.UpdatedAt), a.ID, states(from))
-	if err := guarded(tag, err, "update action execution"); err != nil {
+		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.UpdatedAt), a.ID, states(from), a.Version)
+	if err := bumped(&a.Version, tag, err, "update action execution"); err != nil {
 		return err
 	}
 	if a.ApprovalJSON != nil && a.State != engine.StateRunning && a.State != engine.StatePaused {

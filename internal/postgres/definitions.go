@@ -8,12 +8,12 @@ import (
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
-const actionDefinitionColumns = "id, name, namespace, definition, description, input, tags, scope, project_id, created_at, updated_at"
+const actionDefinitionColumns = "id, name, namespace, definition, description, input, tags, scope, project_id, created_at, updated_at, version"
 
 func scanActionDefinition(s pgxScanner) (*engine.ActionDefinition, error) {
 	var d engine.ActionDefinition
 	var tags string
-	if err := s.Scan(&d.ID, &d.Name, &d.Namespace, &d.Definition, &d.Description, &d.Input, &tags, &d.Scope, &d.ProjectID, &d.CreatedAt, &d.UpdatedAt); err != nil {
+	if err := s.Scan(&d.ID, &d.Name, &d.Namespace, &d.Definition, &d.Description, &d.Input, &tags, &d.Scope, &d.ProjectID, &d.CreatedAt, &d.UpdatedAt, &d.Version); err != nil {
 		return nil, err
 	}
 	d.Tags = parseTags(tags)
@@ -35,16 +35,20 @@ func (r reader) ListActionDefinitions(ctx context.Context) ([]*engine.ActionDefi
 }
 
 func (t *tx) CreateActionDefinition(ctx context.Context, d *engine.ActionDefinition) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO action_definitions (`+actionDefinitionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := t.q.Exec(ctx, `INSERT INTO action_definitions (`+actionDefinitionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)`,
 		d.ID, d.Name, d.Namespace, d.Definition, d.Description, d.Input, tagsJSON(d.Tags), d.Scope, d.ProjectID, utc(d.CreatedAt), utcPtr(d.UpdatedAt))
-	return dbErr(err, "create action definition")
+	if err != nil {
+		return dbErr(err, "create action definition")
+	}
+	d.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateActionDefinition(ctx context.Context, d *engine.ActionDefinition) error {
 	tag, err := t.q.Exec(ctx, `UPDATE action_definitions SET definition = $1, description = $2, input = $3, tags = $4, updated_at = $5,
-		version = version + 1 WHERE id = $6`,
-		d.Definition, d.Description, d.Input, tagsJSON(d.Tags), utcPtr(d.UpdatedAt), d.ID)
-	return guarded(tag, err, "update action definition")
+		version = version + 1 WHERE id = $6 AND version = $7`,
+		d.Definition, d.Description, d.Input, tagsJSON(d.Tags), utcPtr(d.UpdatedAt), d.ID, d.Version)
+	return bumped(&d.Version, tag, err, "update action definition")
 }
 
 func (t *tx) DeleteActionDefinition(ctx context.Context, id string) error {
@@ -52,12 +56,12 @@ func (t *tx) DeleteActionDefinition(ctx context.Context, id string) error {
 	return notFoundIfNone(guarded(tag, err, "delete action definition"))
 }
 
-const workbookColumns = "id, name, namespace, definition, tags, scope, project_id, created_at, updated_at"
+const workbookColumns = "id, name, namespace, definition, tags, scope, project_id, created_at, updated_at, version"
 
 func scanWorkbook(s pgxScanner) (*engine.Workbook, error) {
 	var b engine.Workbook
 	var tags string
-	if err := s.Scan(&b.ID, &b.Name, &b.Namespace, &b.Definition, &tags, &b.Scope, &b.ProjectID, &b.CreatedAt, &b.UpdatedAt); err != nil {
+	if err := s.Scan(&b.ID, &b.Name, &b.Namespace, &b.Definition, &tags, &b.Scope, &b.ProjectID, &b.CreatedAt, &b.UpdatedAt, &b.Version); err != nil {
 		return nil, err
 	}
 	b.Tags = parseTags(tags)
@@ -77,15 +81,19 @@ func (r reader) ListWorkbooks(ctx context.Context) ([]*engine.Workbook, error) {
 }
 
 func (t *tx) CreateWorkbook(ctx context.Context, b *engine.Workbook) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO workbooks (`+workbookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := t.q.Exec(ctx, `INSERT INTO workbooks (`+workbookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)`,
 		b.ID, b.Name, b.Namespace, b.Definition, tagsJSON(b.Tags), b.Scope, b.ProjectID, utc(b.CreatedAt), utcPtr(b.UpdatedAt))
-	return dbErr(err, "create workbook")
+	if err != nil {
+		return dbErr(err, "create workbook")
+	}
+	b.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateWorkbook(ctx context.Context, b *engine.Workbook) error {
-	tag, err := t.q.Exec(ctx, `UPDATE workbooks SET definition = $1, tags = $2, scope = $3, updated_at = $4, version = version + 1 WHERE id = $5`,
-		b.Definition, tagsJSON(b.Tags), b.Scope, utcPtr(b.UpdatedAt), b.ID)
-	return guarded(tag, err, "update workbook")
+	tag, err := t.q.Exec(ctx, `UPDATE workbooks SET definition = $1, tags = $2, scope = $3, updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6`,
+		b.Definition, tagsJSON(b.Tags), b.Scope, utcPtr(b.UpdatedAt), b.ID, b.Version)
+	return bumped(&b.Version, tag, err, "update workbook")
 }
 
 func (t *tx) DeleteWorkbook(ctx context.Context, id string) error {

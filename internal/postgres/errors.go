@@ -52,6 +52,17 @@ func guarded(tag pgconn.CommandTag, err error, what string) error {
 	return nil
 }
 
+// bumped is guarded for an update that also incremented the row's
+// version: on success the caller's copy gets the new version, so that it
+// can be written again in the same transaction.
+func bumped(version *int64, tag pgconn.CommandTag, err error, what string) error {
+	if err := guarded(tag, err, what); err != nil {
+		return err
+	}
+	*version++
+	return nil
+}
+
 // notFoundIfNone turns a guarded DELETE's conflict into ENOTFOUND.
 func notFoundIfNone(err error) error {
 	if errors.Is(err, fault.ErrConflict) {

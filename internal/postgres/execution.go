@@ -9,7 +9,7 @@ import (
 var executions = &resource{
 	table: "workflow_executions",
 	columns: "id, workflow_id, workflow_name, workflow_namespace, description, tags, params, task_execution_id, root_execution_id, " +
-		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global, created_by",
+		"state, state_info, input, output, context, definition, project_id, created_at, updated_at, published_global, created_by, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "workflow_id": kindText, "workflow_name": kindText, "workflow_namespace": kindText,
 		"description": kindText, "tags": kindText, "params": kindText, "task_execution_id": kindText,
@@ -29,7 +29,7 @@ func (r *executionRow) appendDests(d []any) []any {
 	e := &r.e
 	return append(d, &e.ID, &e.WorkflowID, &e.WorkflowName, &e.WorkflowNamespace, &e.Description, &r.tags, &e.ParamsJSON,
 		&e.TaskExecutionID, &e.RootExecutionID, &r.state, &e.StateInfo, &e.InputJSON, &e.OutputJSON, &e.ContextJSON, &e.Definition,
-		&e.ProjectID, &e.CreatedAt, &e.UpdatedAt, &e.PublishedGlobalJSON, &e.CreatedBy)
+		&e.ProjectID, &e.CreatedAt, &e.UpdatedAt, &e.PublishedGlobalJSON, &e.CreatedBy, &e.Version)
 }
 
 func (r *executionRow) execution() *engine.Execution {
@@ -40,7 +40,7 @@ func (r *executionRow) execution() *engine.Execution {
 
 func scanExecution(s pgxScanner) (*engine.Execution, error) {
 	var r executionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 20))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
 		return nil, err
 	}
 	return r.execution(), nil
@@ -60,21 +60,25 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		e.TaskExecutionID, e.RootExecutionID, string(e.State), e.StateInfo,
 		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, utc(e.CreatedAt), utc(e.UpdatedAt),
 		jsonOrEmpty(e.PublishedGlobalJSON), e.CreatedBy)
-	return dbErr(err, "create execution")
+	if err != nil {
+		return dbErr(err, "create execution")
+	}
+	e.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateExecution(ctx context.Context, e *engine.Execution, from ...engine.State) error {
 	tag, err := t.q.Exec(ctx, `UPDATE workflow_executions SET description = $1, tags = $2, params = $3, state = $4, state_info = $5,
 		output = $6, context = $7, published_global = $8, updated_at = $9, version = version + 1
-		WHERE id = $10 AND (cardinality($11::text[]) = 0 OR state = ANY($11))`,
+		WHERE id = $10 AND version = $12 AND (cardinality($11::text[]) = 0 OR state = ANY($11))`,
 		e.Description, tagsJSON(e.Tags), e.ParamsJSON, string(e.State), e.StateInfo,
-		e.OutputJSON, e.ContextJSON, jsonOrEmpty(e.PublishedGlobalJSON), utc(e.UpdatedAt), e.ID, states(from))
-	return guarded(tag, err, "update execution")
+		e.OutputJSON, e.ContextJSON, jsonOrEmpty(e.PublishedGlobalJSON), utc(e.UpdatedAt), e.ID, states(from), e.Version)
+	return bumped(&e.Version, tag, err, "update execution")
 }
 
 // jsonOrEmpty stores an unset JSON object field as {}.

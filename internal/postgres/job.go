@@ -13,18 +13,20 @@ func (t *tx) AddJob(ctx context.Context, j *engine.Job) error {
 	return dbErr(err, "add job")
 }
 
-func (t *tx) DeleteJob(ctx context.Context, id int64) error {
-	_, err := t.q.Exec(ctx, `DELETE FROM jobs WHERE id = $1`, id)
-	return dbErr(err, "delete job")
+// DeleteJob deletes a job its owner holds: a worker whose lease another
+// took over gets fault.ErrConflict, and its transaction changes nothing.
+func (t *tx) DeleteJob(ctx context.Context, id int64, owner string) error {
+	tag, err := t.q.Exec(ctx, `DELETE FROM jobs WHERE id = $1 AND lease_owner = $2`, id, owner)
+	return guarded(tag, err, "delete job")
 }
 
 // ClaimJobs leases the earliest due jobs. SKIP LOCKED passes over jobs
 // another replica is claiming this moment: each job goes to one.
-func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*engine.Job, error) {
-	rows, err := t.q.Query(ctx, `UPDATE jobs SET lease_until = $1
+func (t *tx) ClaimJobs(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*engine.Job, error) {
+	rows, err := t.q.Query(ctx, `UPDATE jobs SET lease_until = $1, lease_owner = $4
 		WHERE id IN (SELECT id FROM jobs WHERE due_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
 			ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING id, kind, ref, due_at`, utc(leaseUntil), utc(now), limit)
+		RETURNING id, kind, ref, due_at`, utc(leaseUntil), utc(now), limit, owner)
 	if err != nil {
 		return nil, dbErr(err, "claim jobs")
 	}
@@ -40,9 +42,9 @@ func (t *tx) ClaimJobs(ctx context.Context, now, leaseUntil time.Time, limit int
 	return jobs, dbErr(rows.Err(), "claim jobs")
 }
 
-func (t *tx) ExtendJobLease(ctx context.Context, id int64, until time.Time) error {
-	_, err := t.q.Exec(ctx, `UPDATE jobs SET lease_until = $1 WHERE id = $2`, utc(until), id)
-	return dbErr(err, "extend job lease")
+func (t *tx) ExtendJobLease(ctx context.Context, id int64, owner string, until time.Time) error {
+	tag, err := t.q.Exec(ctx, `UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3`, utc(until), id, owner)
+	return guarded(tag, err, "extend job lease")
 }
 
 // NextJobDue returns when the earliest job becomes runnable: its due time,

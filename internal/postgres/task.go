@@ -9,7 +9,7 @@ import (
 var tasks = &resource{
 	table: "task_executions",
 	columns: "id, name, type, workflow_execution_id, workflow_name, workflow_namespace, workflow_id, tags, state, state_info, " +
-		"runtime_context, in_context, published, result, processed, error_handled, project_id, created_at, updated_at, started_at, finished_at",
+		"runtime_context, in_context, published, result, processed, error_handled, project_id, created_at, updated_at, started_at, finished_at, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "type": kindText, "workflow_execution_id": kindText, "workflow_name": kindText,
 		"workflow_namespace": kindText, "workflow_id": kindText, "tags": kindText, "state": kindText, "state_info": kindText,
@@ -28,7 +28,7 @@ func (r *taskRow) appendDests(d []any) []any {
 	t := &r.t
 	return append(d, &t.ID, &t.Name, &t.Type, &t.WorkflowExecutionID, &t.WorkflowName, &t.WorkflowNamespace, &t.WorkflowID,
 		&r.tags, &r.state, &t.StateInfo, &t.RuntimeContextJSON, &t.InContextJSON, &t.PublishedJSON, &t.ResultJSON, &t.Processed, &t.ErrorHandled,
-		&t.ProjectID, &t.CreatedAt, &t.UpdatedAt, &t.StartedAt, &t.FinishedAt)
+		&t.ProjectID, &t.CreatedAt, &t.UpdatedAt, &t.StartedAt, &t.FinishedAt, &t.Version)
 }
 
 func (r *taskRow) task() *engine.Task {
@@ -39,7 +39,7 @@ func (r *taskRow) task() *engine.Task {
 
 func scanTask(s pgxScanner) (*engine.Task, error) {
 	var r taskRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 21))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 22))...); err != nil {
 		return nil, err
 	}
 	return r.task(), nil
@@ -65,20 +65,24 @@ func (r reader) TasksOf(ctx context.Context, executionID string) ([]*engine.Task
 
 func (t *tx) CreateTask(ctx context.Context, k *engine.Task) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO task_executions (`+tasks.columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 0)`,
 		k.ID, k.Name, k.Type, k.WorkflowExecutionID, k.WorkflowName, k.WorkflowNamespace, k.WorkflowID, tagsJSON(k.Tags),
 		string(k.State), k.StateInfo, k.RuntimeContextJSON, k.InContextJSON, k.PublishedJSON, k.ResultJSON,
 		k.Processed, k.ErrorHandled, k.ProjectID, utc(k.CreatedAt), utc(k.UpdatedAt), utcPtr(k.StartedAt), utcPtr(k.FinishedAt))
-	return dbErr(err, "create task")
+	if err != nil {
+		return dbErr(err, "create task")
+	}
+	k.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateTask(ctx context.Context, k *engine.Task, from ...engine.State) error {
 	tag, err := t.q.Exec(ctx, `UPDATE task_executions SET state = $1, state_info = $2, runtime_context = $3, published = $4, result = $5,
 		processed = $6, error_handled = $7, updated_at = $8, started_at = $9, finished_at = $10, version = version + 1
-		WHERE id = $11 AND (cardinality($12::text[]) = 0 OR state = ANY($12))`,
+		WHERE id = $11 AND version = $13 AND (cardinality($12::text[]) = 0 OR state = ANY($12))`,
 		string(k.State), k.StateInfo, k.RuntimeContextJSON, k.PublishedJSON, k.ResultJSON,
-		k.Processed, k.ErrorHandled, utc(k.UpdatedAt), utcPtr(k.StartedAt), utcPtr(k.FinishedAt), k.ID, states(from))
-	return guarded(tag, err, "update task")
+		k.Processed, k.ErrorHandled, utc(k.UpdatedAt), utcPtr(k.StartedAt), utcPtr(k.FinishedAt), k.ID, states(from), k.Version)
+	return bumped(&k.Version, tag, err, "update task")
 }
 
 func (t *tx) TaskCount(ctx context.Context, executionID string) (int, error) {

@@ -10,7 +10,7 @@ import (
 
 var workflows = &resource{
 	table:   "workflow_definitions",
-	columns: "id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at",
+	columns: "id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at, version",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "namespace": kindText, "definition": kindText, "input": kindText,
 		"interface": kindText, "tags": kindText, "scope": kindText, "project_id": kindText,
@@ -48,7 +48,7 @@ func utcPtr(t *time.Time) *time.Time {
 func scanWorkflow(s pgxScanner) (*engine.Workflow, error) {
 	var w engine.Workflow
 	var tags string
-	if err := s.Scan(&w.ID, &w.Name, &w.Namespace, &w.Definition, &w.Input, &w.InterfaceJSON, &tags, &w.Scope, &w.ProjectID, &w.CreatedAt, &w.UpdatedAt); err != nil {
+	if err := s.Scan(&w.ID, &w.Name, &w.Namespace, &w.Definition, &w.Input, &w.InterfaceJSON, &tags, &w.Scope, &w.ProjectID, &w.CreatedAt, &w.UpdatedAt, &w.Version); err != nil {
 		return nil, err
 	}
 	w.Tags = parseTags(tags)
@@ -72,14 +72,18 @@ func (t *tx) CreateWorkflow(ctx context.Context, w *engine.Workflow) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO workflow_definitions (id, name, namespace, definition, input, interface, tags, scope, project_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		w.ID, w.Name, w.Namespace, w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, w.ProjectID, utc(w.CreatedAt), utcPtr(w.UpdatedAt))
-	return dbErr(err, "create workflow")
+	if err != nil {
+		return dbErr(err, "create workflow")
+	}
+	w.Version = 0
+	return nil
 }
 
 func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
 	tag, err := t.q.Exec(ctx, `UPDATE workflow_definitions SET definition = $1, input = $2, interface = $3, tags = $4, scope = $5, updated_at = $6,
-		version = version + 1 WHERE id = $7`,
-		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, utcPtr(w.UpdatedAt), w.ID)
-	return guarded(tag, err, "update workflow")
+		version = version + 1 WHERE id = $7 AND version = $8`,
+		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, utcPtr(w.UpdatedAt), w.ID, w.Version)
+	return bumped(&w.Version, tag, err, "update workflow")
 }
 
 func (t *tx) DeleteWorkflow(ctx context.Context, id string) error {

@@ -324,7 +324,10 @@ func testRaceLeaseTakeover(t *testing.T, h Harness) {
 	httpA := &heldHTTP{body: "from A", started: make(chan struct{}, 1), release: make(chan struct{})}
 	httpB := &heldHTTP{body: "from B", started: make(chan struct{}, 1), release: make(chan struct{})}
 	storeA := &jobResults{Store: s, results: make(chan error, 4)}
-	a := engine.New(engine.Config{Store: storeA, Clock: clock, HTTP: httpA, JobLease: lease, BaseURL: "http://sirocco.test"})
+	// A runs one job at a time: once the lease has expired, its own worker
+	// (woken by a poll or another replica's notice) must not claim the job
+	// it is stalled in before B does.
+	a := engine.New(engine.Config{Store: storeA, Clock: clock, HTTP: httpA, JobLease: lease, BaseURL: "http://sirocco.test", Workers: 1})
 	b := engine.New(engine.Config{Store: s, Clock: clock, HTTP: httpB, JobLease: lease, BaseURL: "http://sirocco.test"})
 	if _, err := a.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    get:\n      action: std.http url=http://service.test/\n", "", ""); err != nil {
 		t.Fatal(err)
