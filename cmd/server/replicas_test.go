@@ -6,18 +6,21 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/pgtest"
 )
 
 // TestMistralCLIServiceList: every server process records itself in the
 // database it works on; `mistral service-list` (GET /v2/services, in
 // Mistral's shape) and the dashboard's Replicas page list the live ones.
-// Two servers over one SQLite file stand in for replicas over PostgreSQL
-// here (SQLite serves one process in production).
+// Two servers over one PostgreSQL database (a SQLite file serves one
+// server only).
 func TestMistralCLIServiceList(t *testing.T) {
 	t.Parallel()
 	cli := newMistralCLI(t)
-	a := startServer(t, "-seed=false")
-	b := startServer(t, "-seed=false", "-db", a.DB)
+	dsn := pgtest.DSN(t)
+	a := startServer(t, "-seed=false", "-db", dsn)
+	b := startServer(t, "-seed=false", "-db", dsn)
 	cli.url = b.URL + "/v2"
 
 	r := do(t, "GET", a.URL+"/v2/services", nil)
