@@ -6,18 +6,24 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sirocco-project/sirocco/internal/pgtest"
 )
 
 // TestMistralCLIServiceList: every server process records itself in the
 // database it works on; `mistral service-list` (GET /v2/services, in
 // Mistral's shape) and the dashboard's Replicas page list the live ones.
-// Two servers over one SQLite file stand in for replicas over PostgreSQL
-// here (SQLite serves one process in production).
+// Two servers over one PostgreSQL database (a SQLite file serves one
+// server only).
 func TestMistralCLIServiceList(t *testing.T) {
 	t.Parallel()
 	cli := newMistralCLI(t)
-	a := startServer(t, "-seed=false")
-	b := startServer(t, "-seed=false", "-db", a.DB)
+	dsn := pgtest.DSN(t)
+	a := startServer(t, "-seed=false", "-db", dsn)
+	b := startServer(t, "-seed=false", "-db", dsn)
 	cli.url = b.URL + "/v2"
 
 	r := do(t, "GET", a.URL+"/v2/services", nil)
@@ -75,5 +81,50 @@ func TestMistralCLIServiceList(t *testing.T) {
 	r = do(t, "GET", a.URL+"/v2/services", nil)
 	if services, _ := r.JSON["services"].([]any); len(services) != 1 {
 		t.Errorf("after one server stopped: %d services, want 1", len(services))
+	}
+}
+
+// TestPostgresReplicasShareEvents: two servers on one PostgreSQL
+// database; a dashboard's websocket on A sees the execution started
+// through B's API, which only B's commit-time NOTIFY tells A about.
+func TestPostgresReplicasShareEvents(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	a := startServer(t, "-seed=false", "-db", dsn)
+	b := startServer(t, "-seed=false", "-db", dsn)
+
+	d := websocket.Dialer{HandshakeTimeout: waitTimeout}
+	ws, _, err := d.Dial("ws"+strings.TrimPrefix(a.URL, "http")+"/ws?topic=executions", http.Header{"Origin": {a.URL}})
+	if err != nil {
+		t.Fatalf("websocket on A: %v", err)
+	}
+	defer ws.Close()
+	events := make(chan map[string]any, 64)
+	go func() {
+		defer close(events)
+		for {
+			var ev map[string]any
+			if err := ws.ReadJSON(&ev); err != nil {
+				return
+			}
+			events <- ev
+		}
+	}()
+
+	createWorkflow(t, b.URL, waitingWorkflow)
+	exID := startExecution(t, b.URL, map[string]any{"workflow_name": "wait_for_it"})
+	deadline := time.After(waitTimeout)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("A's websocket closed")
+			}
+			if ev["kind"] == "execution" && ev["id"] == exID && ev["state"] == "RUNNING" {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("A's websocket never saw execution %s, started on B, running", exID)
+		}
 	}
 }

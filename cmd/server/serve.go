@@ -250,7 +250,9 @@ func (s *server) openAccounts(ctx context.Context) (generated string, err error)
 // the example workflows into an empty database.
 func (s *server) newEngine(ctx context.Context) error {
 	s.engine = engine.New(engine.Config{
-		Store:          s.store,
+		// The store itself, not the dataStore around it: the engine looks
+		// for what it implements beyond engine.Store (engine.Notifier).
+		Store:          s.store.Store,
 		BaseURL:        s.cfg.baseURL,
 		Logger:         s.log,
 		MaxOutputBytes: s.cfg.maxOutput,

@@ -82,6 +82,9 @@ type Store struct {
 	pool      *pgxpool.Pool
 	auditKey  []byte
 	closeOnce sync.Once
+	// onListen, when set (tests), is called each time Listen is listening
+	// on a new connection.
+	onListen func()
 }
 
 var _ engine.Store = (*Store)(nil)
