@@ -21,6 +21,7 @@ var clientVerbs = map[string]func(ctx context.Context, args []string, getenv fun
 	"action-execution-update": actionExecutionUpdate,
 	"action-execution-list":   actionExecutionList,
 	"backup":                  backup,
+	"migrate-to":              migrateTo,
 	"audit":                   auditCmd,
 	"whoami":                  whoami,
 	"user-list":               userList,

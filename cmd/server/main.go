@@ -62,6 +62,9 @@ Usage:
   server action-execution-list [--state S] [--url URL]
   server action-execution-update <id> --state S [--output JSON] [--comment TEXT] [--override --reason TEXT] [--url URL]
   server backup [-db FILE] <new file>    copy the database, also while the server runs
+  server migrate-to [-db FILE] postgres://…
+                                         move everything from a SQLite file into an empty
+                                         PostgreSQL database (with no server on the file)
   server audit verify [-db FILE] [-audit-key-file FILE] [-head SEQ:HASH]
                                          check the audit trail; exit 1 naming the first bad record
   server audit head [-db FILE]           verify, then print the head to keep elsewhere

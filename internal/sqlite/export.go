@@ -46,8 +46,8 @@ func Export(ctx context.Context, path string, fn func(t *Table) error) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		t, err := exportTable(ctx, tx, name)
+	for _, n := range names {
+		t, err := exportTable(ctx, tx, n)
 		if err != nil {
 			return err
 		}
@@ -60,27 +60,34 @@ func Export(ctx context.Context, path string, fn func(t *Table) error) error {
 
 // exportTables lists the tables to move, oldest first (sqlite_schema's
 // rowid order is creation order).
-func exportTables(ctx context.Context, tx *sql.Tx) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY rowid`)
+func exportTables(ctx context.Context, tx *sql.Tx) ([]exportName, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("export: list tables: %w", err)
 	}
 	defer rows.Close()
-	var names []string
+	var names []exportName
 	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
+		var name, ddl string
+		if err := rows.Scan(&name, &ddl); err != nil {
 			return nil, fmt.Errorf("export: list tables: %w", err)
 		}
 		if strings.HasPrefix(name, "sqlite_") || name == "schema_migrations" {
 			continue
 		}
-		names = append(names, name)
+		names = append(names, exportName{name, !strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID")})
 	}
 	return names, rows.Err()
 }
 
-func exportTable(ctx context.Context, tx *sql.Tx, name string) (*Table, error) {
+// exportName is a table to export, and whether it has a rowid.
+type exportName struct {
+	name  string
+	rowid bool
+}
+
+func exportTable(ctx context.Context, tx *sql.Tx, n exportName) (*Table, error) {
+	name := n.name
 	q := quoteIdent(name)
 	t := &Table{Name: name}
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+q).Scan(&t.Count); err != nil {
@@ -103,9 +110,14 @@ func exportTable(ctx context.Context, tx *sql.Tx, name string) (*Table, error) {
 		return nil, fmt.Errorf("export %s: columns: %w", name, err)
 	}
 	t.Rows = func(fn func(row []any) error) error {
-		// rowid order is the insertion order for the tables that have
-		// one; WITHOUT ROWID tables come in primary-key order.
-		rows, err := tx.QueryContext(ctx, `SELECT * FROM `+q)
+		// rowid order is the insertion order (the order of votes, for
+		// one, which the other store numbers as they arrive); WITHOUT
+		// ROWID tables come in primary-key order.
+		query := `SELECT * FROM ` + q
+		if n.rowid {
+			query += ` ORDER BY rowid`
+		}
+		rows, err := tx.QueryContext(ctx, query)
 		if err != nil {
 			return fmt.Errorf("export %s: %w", name, err)
 		}
