@@ -14,7 +14,7 @@ const module = "github.com/sirocco-project/sirocco/"
 const echo = "github.com/labstack/echo/v4"
 
 // rules are the import rules of README's Layout: cmd → api, web, hub, ops
-// → guard → auth, engine ← sqlite (the store); engine → dsl, expr, fault,
+// → guard → auth, engine ← sqlite, postgres (the stores); engine → dsl, expr, fault,
 // jsonvalue, quorum, schemaform. Paths without
 // a dot are the module's own (internal/…) or the standard library's.
 var rules = []struct {
@@ -41,18 +41,23 @@ var rules = []struct {
 	// framework; net/http reaches it only through the engine's HTTP
 	// actions.
 	{pkg: "internal/sqlite",
-		never:       []string{echo, "internal/api", "internal/web", "internal/guard", "internal/hub", "internal/ops", "internal/httpstatus"},
+		never:       []string{echo, "internal/api", "internal/web", "internal/guard", "internal/hub", "internal/ops", "internal/httpstatus", "internal/postgres", "github.com/jackc/pgx/v5"},
+		notDirectly: []string{"net/http"}},
+	// So does the PostgreSQL store, and neither store knows the other:
+	// migrate-to joins them in cmd.
+	{pkg: "internal/postgres",
+		never:       []string{echo, "internal/api", "internal/web", "internal/guard", "internal/hub", "internal/ops", "internal/httpstatus", "internal/sqlite"},
 		notDirectly: []string{"net/http"}},
 	// guard is auth's HTTP side, below the API and the dashboard.
 	{pkg: "internal/guard", only: []string{"internal/auth", "internal/engine", "internal/fault"}},
 	// The HTTP layers reach the database only through engine and auth.
-	{pkg: "internal/api", never: []string{"internal/sqlite", "internal/web", "internal/hub"}},
-	{pkg: "internal/web", never: []string{"internal/sqlite", "internal/api"}},
-	{pkg: "internal/hub", never: []string{"internal/sqlite", "internal/auth", "internal/guard", "internal/api", "internal/web"}},
+	{pkg: "internal/api", never: []string{"internal/sqlite", "internal/postgres", "internal/web", "internal/hub"}},
+	{pkg: "internal/web", never: []string{"internal/sqlite", "internal/postgres", "internal/api"}},
+	{pkg: "internal/hub", never: []string{"internal/sqlite", "internal/postgres", "internal/auth", "internal/guard", "internal/api", "internal/web"}},
 	// The connection layer knows nothing of Sirocco; the contract suite
 	// knows the interfaces, not a store.
 	{pkg: "internal/sqlite/sqlite3", only: []string{}},
-	{pkg: "internal/storetest", never: []string{"internal/sqlite", echo}},
+	{pkg: "internal/storetest", never: []string{"internal/sqlite", "internal/postgres", echo}},
 	// The pure packages stay pure.
 	{pkg: "internal/fault", only: []string{}},
 	{pkg: "internal/jsonvalue", only: []string{}},
