@@ -198,10 +198,10 @@ type crashRun struct {
 
 	stopping atomic.Bool
 
-	mu        sync.Mutex
+	mu       sync.Mutex
 	statusMu sync.Mutex // not mu: verify calls while holding mu
 	// statuses counts the answers of every request, by status.
-	statuses map[int]int
+	statuses  map[int]int
 	workflows []*crashWorkflow
 	outages   []outage
 }
