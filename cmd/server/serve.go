@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -59,6 +60,12 @@ type config struct {
 	// would show); nil: no anchor. auditKeySource says where it came from.
 	auditKey       []byte
 	auditKeySource string
+	// jobLease is how long a job claimed by a replica is reserved: the
+	// jobs of a replica that died run elsewhere when it ends.
+	jobLease time.Duration
+	// jobLog, when set, is a file the job worker appends a JSON line to
+	// for each job it starts and ends (a trace for debugging and tests).
+	jobLog string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -104,6 +111,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
+	fs.DurationVar(&cfg.jobLease, "job-lease", envDuration("SIROCCO_JOB_LEASE", engine.DefaultJobLease), "how long a job a replica claimed is reserved for it; a running job renews it, and when a replica dies its jobs run elsewhere once it ends (env SIROCCO_JOB_LEASE)")
+	fs.StringVar(&cfg.jobLog, "job-log", env("SIROCCO_JOB_LOG", ""), "append a JSON line to this file for each job the worker starts and ends: job id, kind, ref, lease owner, time (a trace for debugging; it grows without bound) (env SIROCCO_JOB_LOG)")
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
@@ -194,6 +203,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.jobLog != "" {
+		// O_APPEND: each line is one write at the end of the file, whole
+		// even when the process is killed, and replicas may share a file.
+		f, err := os.OpenFile(cfg.jobLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("job log: %w", err)
+		}
+		defer f.Close()
+		s.jobLog = f
+	}
 	if err := s.newEngine(ctx); err != nil {
 		return err
 	}
@@ -208,6 +227,7 @@ type server struct {
 	live     *hub.Hub
 	accounts *auth.Service
 	engine   *engine.Engine
+	jobLog   io.Writer // nil: none
 }
 
 // listen opens the listen address and settles what depends on it: -auth
@@ -261,6 +281,8 @@ func (s *server) newEngine(ctx context.Context) error {
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
 		Replica:              engine.Replica{Version: version()},
+		JobLease:             s.cfg.jobLease,
+		JobLog:               s.jobLog,
 	})
 	if s.cfg.seed {
 		return seedExamples(ctx, s.engine, s.log)

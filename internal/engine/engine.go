@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -96,6 +97,10 @@ type Config struct {
 	// HeartbeatInterval is how often the replica records that it lives
 	// (DefaultHeartbeatInterval).
 	HeartbeatInterval time.Duration
+	// JobLog, when set, gets a JSON line (JobLogEntry) when the worker
+	// starts a job it claimed and when the job ends: a trace of which
+	// replica ran which job when (the fault tests check it).
+	JobLog io.Writer
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -120,6 +125,7 @@ type Engine struct {
 	maxTasks  int
 	self      Replica
 	heartbeat time.Duration
+	jobLog    *jobLog
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -156,6 +162,9 @@ func New(cfg Config) *Engine {
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),
+	}
+	if cfg.JobLog != nil {
+		e.jobLog = &jobLog{w: cfg.JobLog}
 	}
 	if e.heartbeat <= 0 {
 		e.heartbeat = DefaultHeartbeatInterval

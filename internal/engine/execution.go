@@ -122,6 +122,14 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		*ex = c
 		return nil
 	})
+	if fault.Code(err) == fault.ECONFLICT && req.ID != "" {
+		// The same start, repeated while the first was committing (a
+		// client that lost its answer when a replica died): the
+		// execution the first one created is the answer to both.
+		if existing, gerr := e.store.GetExecution(ctx, req.ID); gerr == nil {
+			return existing, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -56,7 +58,9 @@ func (e *Engine) Run(ctx context.Context) error {
 				defer lost()
 				stop := e.holdLease(jctx, lost, j)
 				defer stop()
+				e.jobLog.write(j, e.owner, JobStarted)
 				err := e.runJob(jctx, j)
+				e.jobLog.write(j, e.owner, JobEnded)
 				switch {
 				case errors.Is(err, fault.ErrConflict) || (jctx.Err() != nil && ctx.Err() == nil):
 					e.log.Warn("job lost its lease to another worker; its effects were rolled back", "kind", j.Kind, "ref", j.Ref, "err", err)
@@ -84,6 +88,40 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-e.after(wait):
 		}
 	}
+}
+
+// Job log events.
+const (
+	JobStarted = "start" // logged after the claim committed, before the job runs
+	JobEnded   = "end"   // logged after the job's outcome committed (or failed)
+)
+
+// JobLogEntry is a line of the job log (Config.JobLog).
+type JobLogEntry struct {
+	Job   int64     `json:"job"`
+	Kind  string    `json:"kind"`
+	Ref   string    `json:"ref"`
+	Owner string    `json:"owner"` // the lease owner: LeaseOwner of the engine
+	Event string    `json:"event"` // JobStarted or JobEnded
+	At    time.Time `json:"at"`    // the wall clock, when the line is written
+}
+
+// jobLog writes the job log; nil writes nothing.
+type jobLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// write appends one line in one Write, so that a log file opened with
+// O_APPEND holds whole lines even when the process is killed.
+func (l *jobLog) write(j *Job, owner, event string) {
+	if l == nil {
+		return
+	}
+	b, _ := json.Marshal(JobLogEntry{Job: j.ID, Kind: j.Kind, Ref: j.Ref, Owner: owner, Event: event, At: time.Now().UTC()})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.w.Write(append(b, '\n'))
 }
 
 // runBackground starts the heartbeats and, when the store is a Notifier,

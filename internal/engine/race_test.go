@@ -313,3 +313,31 @@ func TestSameCompletionConcurrently(t *testing.T) {
 		t.Errorf("terminal events by kind = %v, want %v\n%s", count, want, fmtTimeline(timeline))
 	}
 }
+
+// TestSameStartConcurrently starts one execution id from many goroutines
+// at once, as a client retrying on another replica while its first
+// request still commits: every start answers with the one execution.
+func TestSameStartConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	if _, err := e.CreateWorkflows(ctx, nil, raceWorkflow, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", round)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				<-start
+				ex, err := e.StartExecution(ctx, engine.StartRequest{ID: id, WorkflowName: "race", Input: map[string]any{"timeout": 60}})
+				if err != nil || ex.ID != id {
+					t.Errorf("round %d: start %s: %v, %v; want that execution", round, id, ex, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+	}
+}

@@ -88,12 +88,7 @@ func Cluster(t testing.TB) *Instance {
 // DSN returns the DSN of a new, empty database for t on the cluster.
 func DSN(t testing.TB) string {
 	t.Helper()
-	c := Cluster(t)
-	name := "t" + strconv.FormatInt(dbSeq.Add(1), 10) + "_" + dbName(t.Name())
-	if err := c.Exec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
-	}
-	return c.DSNFor(name)
+	return Cluster(t).NewDatabase(t)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -155,6 +150,36 @@ func (c *Instance) Restart(t testing.TB) {
 	t.Helper()
 	c.Stop(t)
 	c.Start(t)
+}
+
+// Private starts a cluster of t's own, stopped and removed when t ends: a
+// test that stops or restarts its database (a fault test) then disturbs
+// no other test. It skips or fails as Cluster does.
+func Private(t testing.TB) *Instance {
+	t.Helper()
+	c, err := start()
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" || !errors.Is(err, errNotInstalled) {
+			t.Fatalf("pgtest: %v", err)
+		}
+		t.Skipf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.destroy(); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return c
+}
+
+// NewDatabase creates an empty database on c and returns its DSN.
+func (c *Instance) NewDatabase(t testing.TB) string {
+	t.Helper()
+	name := "t" + strconv.FormatInt(dbSeq.Add(1), 10) + "_" + dbName(t.Name())
+	if err := c.Exec(context.Background(), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	return c.DSNFor(name)
 }
 
 var errNotInstalled = errors.New("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH): " +

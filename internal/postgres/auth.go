@@ -18,7 +18,7 @@ type AuthStore struct {
 var _ auth.Store = (*AuthStore)(nil)
 
 // Auth returns the store of accounts and credentials.
-func (s *Store) Auth() *AuthStore { return &AuthStore{authReader: authReader{db: s.pool}, s: s} }
+func (s *Store) Auth() *AuthStore { return &AuthStore{authReader: authReader{db: pool{s.pool}}, s: s} }
 
 // Update implements auth.Store: fn runs in one transaction, again if
 // PostgreSQL aborts it for a serialization failure or a deadlock.

@@ -11,3 +11,6 @@ func OnListen(s *Store, f func()) { s.onListen = f }
 
 // ListenerName is the application_name of Listen's connection.
 const ListenerName = listenerName
+
+// ClassifyUnavailable is the store's classification of connection-level errors.
+var ClassifyUnavailable = unavailable

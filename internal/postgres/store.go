@@ -64,6 +64,10 @@ const (
 	SyncNormal = "normal"
 )
 
+// DefaultConnectTimeout bounds a connection attempt unless the DSN sets
+// connect_timeout.
+const DefaultConnectTimeout = 3 * time.Second
+
 // Options configure Open.
 type Options struct {
 	Sync string // SyncFull (default) or SyncNormal
@@ -162,19 +166,25 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 		return nil
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// While the database is unreachable, a request waits this long at
+		// most for a connection and then answers 503 (a refused connection
+		// fails at once); the DSN's connect_timeout overrides it.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", Describe(dsn), err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
+	if err := p.Ping(ctx); err != nil {
+		p.Close()
 		return nil, fmt.Errorf("open store %s: %w", Describe(dsn), err)
 	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
+	if err := migrate(ctx, p); err != nil {
+		p.Close()
 		return nil, err
 	}
-	return &Store{reader: reader{db: pool}, pool: pool, auditKey: opts.AuditKey}, nil
+	return &Store{reader: reader{db: pool{p}}, pool: p, auditKey: opts.AuditKey}, nil
 }
 
 // Close closes the pool; it may be called more than once.
@@ -228,7 +238,7 @@ func (s *Store) write(ctx context.Context, fn func(*txq) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, fn)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
-			return err
+			return unavailable(err)
 		}
 		// A short random pause lets the transaction that won finish.
 		d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
