@@ -14,17 +14,24 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
 )
 
 // TestSystemdUnitVerifies: deploy/sirocco.service passes systemd-analyze
@@ -234,42 +241,132 @@ http {
 // startReplicasBehindNginx starts n servers over one database behind
 // nginx, with the settings deploy/nginx.conf asks for (-base-url the
 // public URL, -trusted-proxies the proxy), accounts on and the example
-// workflows seeded.
-// TODO(issue 14): n > 1 once the PostgreSQL store lands (SQLite serves one
-// process: its replicas would not hear each other's events).
-func startReplicasBehindNginx(t *testing.T, n int) *proxy {
+// workflows seeded. One server runs on a SQLite file; several share a
+// fresh PostgreSQL database (pgtest: the test skips without PostgreSQL),
+// since a SQLite file serves one process.
+func startReplicasBehindNginx(t *testing.T, n int) (*proxy, []*testServer) {
 	t.Helper()
 	needNginx(t)
 	port := freePort(t)
 	public := fmt.Sprintf("https://127.0.0.1:%d", port)
 	env := map[string]string{"SIROCCO_AUTH": "on", "SIROCCO_ADMIN_PASSWORD": testAdminPassword}
+	args := []string{"-seed=true", "-base-url", public, "-trusted-proxies", "127.0.0.1/32"}
+	if n > 1 {
+		args = append(args, "-db", pgtest.DSN(t))
+	}
 	var backends []string
-	var db string
-	for i := range n {
-		args := []string{"-seed=true", "-base-url", public, "-trusted-proxies", "127.0.0.1/32"}
-		if i > 0 {
-			args = append(args, "-db", db)
-		}
+	var replicas []*testServer
+	for range n {
 		srv := startServerEnv(t, env, args...)
-		db = srv.DB
+		replicas = append(replicas, srv)
 		backends = append(backends, strings.TrimPrefix(srv.URL, "http://"))
 	}
-	return startNginx(t, backends, port)
+	return startNginx(t, backends, port), replicas
 }
 
 // TestNginx: the README's tour works through nginx with deploy/nginx.conf
-// (a Keystone login, the example workflow started, its pending action
-// listed and completed over the API; a dashboard login over HTTPS with its
-// Secure cookies), and the dashboard's websocket, opened through nginx,
-// receives the execution's events.
+// in front of one server on SQLite (see tourThroughProxy).
 func TestNginx(t *testing.T) {
 	t.Parallel()
-	p := startReplicasBehindNginx(t, 1)
+	p, _ := startReplicasBehindNginx(t, 1)
 	tourThroughProxy(t, p)
 }
 
-// tourThroughProxy walks the README's tour through p.
-func tourThroughProxy(t *testing.T, p *proxy) {
+// liveEvents reads a dashboard websocket's events.
+type liveEvents struct {
+	ws     *websocket.Conn
+	events chan map[string]any
+}
+
+// dialLive opens the dashboard's websocket at wsURL with the cookies of
+// jar and the Origin origin, and reads its events until the test ends.
+func dialLive(t *testing.T, wsURL, origin string, jar http.CookieJar, tlsConf *tls.Config) *liveEvents {
+	t.Helper()
+	dialer := websocket.Dialer{TLSClientConfig: tlsConf, Jar: jar, HandshakeTimeout: waitTimeout}
+	ws, res, err := dialer.Dial(wsURL, http.Header{"Origin": {origin}})
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		t.Fatalf("websocket %s: %v (status %d)", wsURL, err, status)
+	}
+	t.Cleanup(func() { ws.Close() })
+	l := &liveEvents{ws: ws, events: make(chan map[string]any, 256)}
+	go func() {
+		defer close(l.events)
+		for {
+			var ev map[string]any
+			if err := ws.ReadJSON(&ev); err != nil {
+				return
+			}
+			l.events <- ev
+		}
+	}()
+	return l
+}
+
+// wait reads events until execution id is in state, or fails.
+func (l *liveEvents) wait(t *testing.T, id, state string) {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		select {
+		case ev, ok := <-l.events:
+			if !ok {
+				t.Fatalf("the websocket closed before execution %s was %s", id, state)
+			}
+			if ev["kind"] == "execution" && ev["id"] == id && ev["state"] == state {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no event on the websocket: execution %s %s", id, state)
+		}
+	}
+}
+
+// tourAdder is the tour's adder (examples/adder) in miniature: it answers
+// 202 and posts a+b to the Mistral-Callback-URL it was sent, with the
+// callback token, through client.
+func tourAdder(t *testing.T, client *http.Client) *httptest.Server {
+	t.Helper()
+	var wg sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := strconv.Atoi(r.URL.Query().Get("a"))
+		b, _ := strconv.Atoi(r.URL.Query().Get("b"))
+		cb := r.Header.Get("Mistral-Callback-URL") + "/v2/action-executions/" + r.Header.Get("Mistral-Action-Execution-Id")
+		token := r.Header.Get(engine.CallbackTokenHeader)
+		w.WriteHeader(http.StatusAccepted)
+		wg.Add(1)
+		go func() { // after the answer, as the adder does
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, cb, strings.NewReader(fmt.Sprintf(`{"state": "SUCCESS", "output": %d}`, a+b)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(engine.CallbackTokenHeader, token)
+			res, err := client.Do(req)
+			if err != nil {
+				t.Errorf("the adder's callback to %s: %v", cb, err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("the adder's callback to %s: %s", cb, res.Status)
+			}
+		}()
+	}))
+	t.Cleanup(func() { srv.Close(); wg.Wait() })
+	return srv
+}
+
+// tourThroughProxy walks the README's tour through p: a Keystone login,
+// my_workflow's std.mistral_http call answered by an adder that posts its
+// sum back to the Mistral-Callback-URL (the public URL: through nginx)
+// with its callback token, the executions listed with their output;
+// approve_request started, its pending action listed and completed over
+// the API; a dashboard login over HTTPS with its Secure cookies, and the
+// dashboard's websocket, opened through nginx, receiving the execution's
+// events. It returns the API token.
+func tourThroughProxy(t *testing.T, p *proxy) string {
 	t.Helper()
 	send := func(method, path, token string, body any, want int) response {
 		t.Helper()
@@ -290,9 +387,34 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 		"scope": map[string]any{"project": map[string]any{"name": "sirocco", "domain": map[string]any{"name": "Default"}}},
 	}}, http.StatusCreated)
 	token := login.Header.Get("X-Subject-Token")
-	if wfs := send("GET", "/v2/workflows", token, nil, http.StatusOK); !strings.Contains(wfs.Raw, `"approve_request"`) {
+	if wfs := send("GET", "/v2/workflows", token, nil, http.StatusOK); !strings.Contains(wfs.Raw, `"approve_request"`) || !strings.Contains(wfs.Raw, `"my_workflow"`) {
 		t.Fatalf("the example workflows are not listed: %s", wfs.Raw)
 	}
+
+	// my_workflow, with the adder on a port of the test's own.
+	adder := tourAdder(t, &http.Client{Timeout: waitTimeout, Transport: &http.Transport{TLSClientConfig: p.tls}})
+	seeded := send("GET", "/v2/workflows/my_workflow", token, nil, http.StatusOK)
+	def := str(t, seeded.JSON, "definition")
+	if !strings.Contains(def, "http://127.0.0.1:8990") {
+		t.Fatalf("my_workflow does not call the adder at 127.0.0.1:8990:\n%s", def)
+	}
+	def = strings.ReplaceAll(def, "my_workflow", "tour_add")
+	send("POST", "/v2/workflows", token, strings.Replace(def, "http://127.0.0.1:8990", adder.URL, 1), http.StatusCreated)
+	added := send("POST", "/v2/executions", token, map[string]any{"workflow_name": "tour_add"}, http.StatusCreated)
+	addID := str(t, added.JSON, "id")
+	poll(t, "tour_add to end, its sum posted back through nginx", func() (bool, string) {
+		list := send("GET", "/v2/executions?include_output=true", token, nil, http.StatusOK)
+		items, _ := list.JSON["executions"].([]any)
+		for _, it := range items {
+			if e, _ := it.(map[string]any); e["id"] == addID {
+				var out map[string]any
+				outText, _ := e["output"].(string)
+				_ = json.Unmarshal([]byte(outText), &out)
+				return e["state"] == "SUCCESS" && reflect.DeepEqual(out, map[string]any{"sum": float64(3)}), fmt.Sprint(e["state"], " ", e["output"])
+			}
+		}
+		return false, list.Raw
+	})
 
 	// The dashboard: a login form over HTTPS, then the live socket with the
 	// session's cookie and the public origin.
@@ -305,49 +427,11 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("POST /login through nginx: %d %s", r.Status, r.Raw)
 	}
-	wsURL := "wss" + strings.TrimPrefix(p.URL, "https") + "/ws?topic=executions"
-	dialer := websocket.Dialer{TLSClientConfig: p.tls, Jar: p.client.Jar, HandshakeTimeout: waitTimeout}
-	ws, res, err := dialer.Dial(wsURL, http.Header{"Origin": {p.URL}})
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		t.Fatalf("websocket through nginx: %v (status %d)", err, status)
-	}
-	defer ws.Close()
-	events := make(chan map[string]any, 64)
-	go func() {
-		defer close(events)
-		for {
-			var ev map[string]any
-			if err := ws.ReadJSON(&ev); err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	waitEvent := func(id, state string) {
-		t.Helper()
-		deadline := time.After(waitTimeout)
-		for {
-			select {
-			case ev, ok := <-events:
-				if !ok {
-					t.Fatalf("the websocket closed before execution %s was %s", id, state)
-				}
-				if ev["kind"] == "execution" && ev["id"] == id && ev["state"] == state {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no event through nginx: execution %s %s", id, state)
-			}
-		}
-	}
+	live := dialLive(t, "wss"+strings.TrimPrefix(p.URL, "https")+"/ws?topic=executions", p.URL, p.client.Jar, p.tls)
 
 	ex := send("POST", "/v2/executions", token, map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "bob"}}, http.StatusCreated)
 	exID := str(t, ex.JSON, "id")
-	waitEvent(exID, "RUNNING")
+	live.wait(t, exID, "RUNNING")
 	var actionID string
 	poll(t, "the pending action, through nginx", func() (bool, string) {
 		list := send("GET", "/v2/action_executions?state=RUNNING", token, nil, http.StatusOK)
@@ -361,7 +445,7 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 		return false, list.Raw
 	})
 	send("POST", "/v2/action-executions/"+actionID, token, map[string]any{"state": "SUCCESS", "output": "approved"}, http.StatusOK)
-	waitEvent(exID, "SUCCESS")
+	live.wait(t, exID, "SUCCESS")
 	got := send("GET", "/v2/executions/"+exID, token, nil, http.StatusOK)
 	if got.JSON["state"] != "SUCCESS" {
 		t.Errorf("execution through nginx: %v", got.JSON["state"])
@@ -379,4 +463,5 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 	if res2.Status == http.StatusRequestEntityTooLarge && !strings.Contains(res2.Raw, "faultstring") {
 		t.Errorf("nginx refused a %d-byte body the server accepts: %d %s", len(big), res2.Status, res2.Raw[:min(200, len(res2.Raw))])
 	}
+	return token
 }
