@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -464,4 +465,170 @@ func tourThroughProxy(t *testing.T, p *proxy) string {
 		t.Errorf("nginx refused a %d-byte body the server accepts: %d %s", len(big), res2.Status, res2.Raw[:min(200, len(res2.Raw))])
 	}
 	return token
+}
+
+// TestNginxReplicas: two replicas on one PostgreSQL database behind
+// nginx with deploy/nginx.conf, whose upstream is not sticky. The tour
+// works through nginx (tourThroughProxy); nginx spreads requests over
+// both replicas; a websocket opened through nginx sees the events of
+// executions started and completed directly on each replica; a dashboard
+// session begun on A is valid on B, and a form posted to B with the CSRF
+// token of A's page is accepted; failed logins on A and B are counted
+// together by the login throttle.
+func TestNginxReplicas(t *testing.T) {
+	t.Parallel()
+	conf, err := os.ReadFile("../../deploy/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := regexp.MustCompile(`(?s)\nupstream sirocco \{(.*?)\n\}`).FindStringSubmatch(string(conf))
+	if upstream == nil {
+		t.Fatal("deploy/nginx.conf has no upstream sirocco block")
+	}
+	for _, line := range strings.Split(upstream[1], "\n") {
+		if f := strings.Fields(line); len(f) > 0 && slices.Contains([]string{"ip_hash", "hash", "sticky", "random"}, strings.TrimSuffix(f[0], ";")) {
+			t.Errorf("deploy/nginx.conf's upstream binds clients to replicas (or picks at random): %s", strings.TrimSpace(line))
+		}
+	}
+
+	p, replicas := startReplicasBehindNginx(t, 2)
+	a, b := replicas[0], replicas[1]
+	token := tourThroughProxy(t, p)
+	api := func(base, method, path string, body any, want int) response {
+		t.Helper()
+		client := http.DefaultClient
+		if base == p.URL {
+			client = p.client
+		}
+		r := sendWith(t, client, method, base+path, "", body, map[string]string{"X-Auth-Token": token})
+		if r.Status != want {
+			t.Fatalf("%s %s%s: %d, want %d; %s", method, base, path, r.Status, want, r.Raw)
+		}
+		return r
+	}
+
+	// nginx sends requests to both replicas (round robin; none sticks).
+	for i := range 8 {
+		sendWith(t, p.client, "GET", fmt.Sprintf("%s/v2/workflows/probe-%d", p.URL, i), "", nil, map[string]string{"X-Auth-Token": token})
+	}
+	for _, r := range replicas {
+		if n := strings.Count(r.stderr.String(), `path=/v2/workflows/probe-`); n == 0 || n == 8 {
+			t.Errorf("replica %s served %d of 8 requests through nginx; want some, not all", r.URL, n)
+		}
+	}
+
+	// Events caused on each replica reach a websocket opened through
+	// nginx (on one of them: the other's arrive by NOTIFY). Each
+	// execution starts on one replica and is completed on the other.
+	live := dialLive(t, "wss"+strings.TrimPrefix(p.URL, "https")+"/ws?topic=executions", p.URL, p.client.Jar, p.tls)
+	exA := str(t, api(a.URL, "POST", "/v2/executions", map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "on-a"}}, http.StatusCreated).JSON, "id")
+	exB := str(t, api(b.URL, "POST", "/v2/executions", map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "on-b"}}, http.StatusCreated).JSON, "id")
+	live.wait(t, exA, "RUNNING")
+	live.wait(t, exB, "RUNNING")
+	pending := func(exID string) string { // through nginx
+		var id string
+		poll(t, "the pending action of "+exID, func() (bool, string) {
+			tasks := api(p.URL, "GET", "/v2/executions/"+exID+"/tasks", nil, http.StatusOK)
+			list, _ := tasks.JSON["tasks"].([]any)
+			if len(list) != 1 {
+				return false, tasks.Raw
+			}
+			acts := api(p.URL, "GET", "/v2/tasks/"+str(t, list[0].(map[string]any), "id")+"/action_executions", nil, http.StatusOK)
+			alist, _ := acts.JSON["action_executions"].([]any)
+			if len(alist) != 1 || alist[0].(map[string]any)["state"] != "RUNNING" {
+				return false, acts.Raw
+			}
+			id = str(t, alist[0].(map[string]any), "id")
+			return true, ""
+		})
+		return id
+	}
+	api(b.URL, "POST", "/v2/action-executions/"+pending(exA), map[string]any{"state": "SUCCESS", "output": "approved on b"}, http.StatusOK)
+	live.wait(t, exA, "SUCCESS")
+	api(a.URL, "POST", "/v2/action-executions/"+pending(exB), map[string]any{"state": "SUCCESS", "output": "approved on a"}, http.StatusOK)
+	live.wait(t, exB, "SUCCESS")
+
+	// A browser logged in on A, its next requests reaching B: the
+	// session and the form key are in the database. (The servers set
+	// Secure cookies, since their public URL is https; this jar sends them
+	// to the replicas' plain http as a browser sends them to nginx.)
+	browser := &http.Client{Jar: &anyHostJar{}, Timeout: waitTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := sendWith(t, browser, "GET", a.URL+"/login", "", nil, nil)
+	m := csrfRE.FindStringSubmatch(page.Raw)
+	if m == nil {
+		t.Fatalf("GET /login on A: %d, no CSRF token", page.Status)
+	}
+	if r := sendWith(t, browser, "POST", a.URL+"/login", "", url.Values{"_csrf": {m[1]}, "username": {"admin"}, "password": {testAdminPassword}, "next": {"/workflows"}}, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("POST /login on A: %d %s", r.Status, r.Raw)
+	}
+	wfA := sendWith(t, browser, "GET", a.URL+"/workflows/approve_request", "", nil, nil)
+	m = csrfRE.FindStringSubmatch(wfA.Raw)
+	if wfA.Status != http.StatusOK || m == nil {
+		t.Fatalf("GET /workflows/approve_request on A: %d, CSRF token %v", wfA.Status, m)
+	}
+	if r := sendWith(t, browser, "GET", b.URL+"/workflows", "", nil, nil); r.Status != http.StatusOK || !strings.Contains(r.Raw, `data-testid="user">admin<`) {
+		t.Fatalf("GET /workflows on B with A's session: %d %s, want the page of user admin", r.Status, r.Header.Get("Location"))
+	}
+	started := sendWith(t, browser, "POST", b.URL+"/workflows/approve_request/executions", "", url.Values{"_csrf": {m[1]}, "input": {`{"requester": "form-on-b"}`}}, nil)
+	loc := started.Header.Get("Location")
+	if started.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/executions/") {
+		t.Fatalf("the start form posted to B with A's CSRF token: %d Location %q; %.300s", started.Status, loc, started.Raw)
+	}
+	formEx := api(a.URL, "GET", "/v2/executions/"+strings.TrimPrefix(loc, "/executions/"), nil, http.StatusOK)
+	if in, _ := formEx.JSON["input"].(string); !strings.Contains(in, "form-on-b") {
+		t.Errorf("the execution started by the form on B has input %v", formEx.JSON["input"])
+	}
+
+	// Five failed logins, three on A and two on B, are the throttle's five
+	// for this account and address: the next attempt is refused on either
+	// replica and through nginx, before any password check.
+	keystone := func(base string, want int) response {
+		t.Helper()
+		r := sendWith(t, &http.Client{Timeout: waitTimeout, Transport: &http.Transport{TLSClientConfig: p.tls}}, "POST", base+"/v3/auth/tokens", "", keystoneBody("mallory", "wrong-password-1"), nil)
+		if r.Status != want {
+			t.Fatalf("login as mallory on %s: %d, want %d; %s", base, r.Status, want, r.Raw)
+		}
+		return r
+	}
+	for _, base := range []string{a.URL, b.URL, a.URL, b.URL, a.URL} {
+		keystone(base, http.StatusUnauthorized)
+	}
+	for _, base := range []string{b.URL, a.URL, p.URL} {
+		if r := keystone(base, http.StatusTooManyRequests); r.Header.Get("Retry-After") == "" {
+			t.Errorf("429 on %s without Retry-After", base)
+		}
+	}
+}
+
+// anyHostJar is a browser's cookie jar for one site served by several
+// replicas: every cookie it was given goes with every request, whatever
+// the host, port or scheme.
+type anyHostJar struct {
+	mu      sync.Mutex
+	cookies map[string]*http.Cookie
+}
+
+func (j *anyHostJar) SetCookies(_ *url.URL, cookies []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.cookies == nil {
+		j.cookies = map[string]*http.Cookie{}
+	}
+	for _, c := range cookies {
+		if c.MaxAge < 0 {
+			delete(j.cookies, c.Name)
+			continue
+		}
+		j.cookies[c.Name] = c
+	}
+}
+
+func (j *anyHostJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*http.Cookie
+	for _, c := range j.cookies {
+		out = append(out, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	return out
 }
