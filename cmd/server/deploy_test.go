@@ -14,17 +14,25 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
 )
 
 // TestSystemdUnitVerifies: deploy/sirocco.service passes systemd-analyze
@@ -234,42 +242,132 @@ http {
 // startReplicasBehindNginx starts n servers over one database behind
 // nginx, with the settings deploy/nginx.conf asks for (-base-url the
 // public URL, -trusted-proxies the proxy), accounts on and the example
-// workflows seeded.
-// TODO(issue 14): n > 1 once the PostgreSQL store lands (SQLite serves one
-// process: its replicas would not hear each other's events).
-func startReplicasBehindNginx(t *testing.T, n int) *proxy {
+// workflows seeded. One server runs on a SQLite file; several share a
+// fresh PostgreSQL database (pgtest: the test skips without PostgreSQL),
+// since a SQLite file serves one process.
+func startReplicasBehindNginx(t *testing.T, n int) (*proxy, []*testServer) {
 	t.Helper()
 	needNginx(t)
 	port := freePort(t)
 	public := fmt.Sprintf("https://127.0.0.1:%d", port)
 	env := map[string]string{"SIROCCO_AUTH": "on", "SIROCCO_ADMIN_PASSWORD": testAdminPassword}
+	args := []string{"-seed=true", "-base-url", public, "-trusted-proxies", "127.0.0.1/32"}
+	if n > 1 {
+		args = append(args, "-db", pgtest.DSN(t))
+	}
 	var backends []string
-	var db string
-	for i := range n {
-		args := []string{"-seed=true", "-base-url", public, "-trusted-proxies", "127.0.0.1/32"}
-		if i > 0 {
-			args = append(args, "-db", db)
-		}
+	var replicas []*testServer
+	for range n {
 		srv := startServerEnv(t, env, args...)
-		db = srv.DB
+		replicas = append(replicas, srv)
 		backends = append(backends, strings.TrimPrefix(srv.URL, "http://"))
 	}
-	return startNginx(t, backends, port)
+	return startNginx(t, backends, port), replicas
 }
 
 // TestNginx: the README's tour works through nginx with deploy/nginx.conf
-// (a Keystone login, the example workflow started, its pending action
-// listed and completed over the API; a dashboard login over HTTPS with its
-// Secure cookies), and the dashboard's websocket, opened through nginx,
-// receives the execution's events.
+// in front of one server on SQLite (see tourThroughProxy).
 func TestNginx(t *testing.T) {
 	t.Parallel()
-	p := startReplicasBehindNginx(t, 1)
+	p, _ := startReplicasBehindNginx(t, 1)
 	tourThroughProxy(t, p)
 }
 
-// tourThroughProxy walks the README's tour through p.
-func tourThroughProxy(t *testing.T, p *proxy) {
+// liveEvents reads a dashboard websocket's events.
+type liveEvents struct {
+	ws     *websocket.Conn
+	events chan map[string]any
+}
+
+// dialLive opens the dashboard's websocket at wsURL with the cookies of
+// jar and the Origin origin, and reads its events until the test ends.
+func dialLive(t *testing.T, wsURL, origin string, jar http.CookieJar, tlsConf *tls.Config) *liveEvents {
+	t.Helper()
+	dialer := websocket.Dialer{TLSClientConfig: tlsConf, Jar: jar, HandshakeTimeout: waitTimeout}
+	ws, res, err := dialer.Dial(wsURL, http.Header{"Origin": {origin}})
+	if err != nil {
+		status := 0
+		if res != nil {
+			status = res.StatusCode
+		}
+		t.Fatalf("websocket %s: %v (status %d)", wsURL, err, status)
+	}
+	t.Cleanup(func() { ws.Close() })
+	l := &liveEvents{ws: ws, events: make(chan map[string]any, 256)}
+	go func() {
+		defer close(l.events)
+		for {
+			var ev map[string]any
+			if err := ws.ReadJSON(&ev); err != nil {
+				return
+			}
+			l.events <- ev
+		}
+	}()
+	return l
+}
+
+// wait reads events until execution id is in state, or fails.
+func (l *liveEvents) wait(t *testing.T, id, state string) {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		select {
+		case ev, ok := <-l.events:
+			if !ok {
+				t.Fatalf("the websocket closed before execution %s was %s", id, state)
+			}
+			if ev["kind"] == "execution" && ev["id"] == id && ev["state"] == state {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no event on the websocket: execution %s %s", id, state)
+		}
+	}
+}
+
+// tourAdder is the tour's adder (examples/adder) in miniature: it answers
+// 202 and posts a+b to the Mistral-Callback-URL it was sent, with the
+// callback token, through client.
+func tourAdder(t *testing.T, client *http.Client) *httptest.Server {
+	t.Helper()
+	var wg sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _ := strconv.Atoi(r.URL.Query().Get("a"))
+		b, _ := strconv.Atoi(r.URL.Query().Get("b"))
+		cb := r.Header.Get("Mistral-Callback-URL") + "/v2/action-executions/" + r.Header.Get("Mistral-Action-Execution-Id")
+		token := r.Header.Get(engine.CallbackTokenHeader)
+		w.WriteHeader(http.StatusAccepted)
+		wg.Add(1)
+		go func() { // after the answer, as the adder does
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, cb, strings.NewReader(fmt.Sprintf(`{"state": "SUCCESS", "output": %d}`, a+b)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(engine.CallbackTokenHeader, token)
+			res, err := client.Do(req)
+			if err != nil {
+				t.Errorf("the adder's callback to %s: %v", cb, err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("the adder's callback to %s: %s", cb, res.Status)
+			}
+		}()
+	}))
+	t.Cleanup(func() { srv.Close(); wg.Wait() })
+	return srv
+}
+
+// tourThroughProxy walks the README's tour through p: a Keystone login,
+// my_workflow's std.mistral_http call answered by an adder that posts its
+// sum back to the Mistral-Callback-URL (the public URL: through nginx)
+// with its callback token, the executions listed with their output;
+// approve_request started, its pending action listed and completed over
+// the API; a dashboard login over HTTPS with its Secure cookies, and the
+// dashboard's websocket, opened through nginx, receiving the execution's
+// events. It returns the API token.
+func tourThroughProxy(t *testing.T, p *proxy) string {
 	t.Helper()
 	send := func(method, path, token string, body any, want int) response {
 		t.Helper()
@@ -290,9 +388,34 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 		"scope": map[string]any{"project": map[string]any{"name": "sirocco", "domain": map[string]any{"name": "Default"}}},
 	}}, http.StatusCreated)
 	token := login.Header.Get("X-Subject-Token")
-	if wfs := send("GET", "/v2/workflows", token, nil, http.StatusOK); !strings.Contains(wfs.Raw, `"approve_request"`) {
+	if wfs := send("GET", "/v2/workflows", token, nil, http.StatusOK); !strings.Contains(wfs.Raw, `"approve_request"`) || !strings.Contains(wfs.Raw, `"my_workflow"`) {
 		t.Fatalf("the example workflows are not listed: %s", wfs.Raw)
 	}
+
+	// my_workflow, with the adder on a port of the test's own.
+	adder := tourAdder(t, &http.Client{Timeout: waitTimeout, Transport: &http.Transport{TLSClientConfig: p.tls}})
+	seeded := send("GET", "/v2/workflows/my_workflow", token, nil, http.StatusOK)
+	def := str(t, seeded.JSON, "definition")
+	if !strings.Contains(def, "http://127.0.0.1:8990") {
+		t.Fatalf("my_workflow does not call the adder at 127.0.0.1:8990:\n%s", def)
+	}
+	def = strings.ReplaceAll(def, "my_workflow", "tour_add")
+	send("POST", "/v2/workflows", token, strings.Replace(def, "http://127.0.0.1:8990", adder.URL, 1), http.StatusCreated)
+	added := send("POST", "/v2/executions", token, map[string]any{"workflow_name": "tour_add"}, http.StatusCreated)
+	addID := str(t, added.JSON, "id")
+	poll(t, "tour_add to end, its sum posted back through nginx", func() (bool, string) {
+		list := send("GET", "/v2/executions?include_output=true", token, nil, http.StatusOK)
+		items, _ := list.JSON["executions"].([]any)
+		for _, it := range items {
+			if e, _ := it.(map[string]any); e["id"] == addID {
+				var out map[string]any
+				outText, _ := e["output"].(string)
+				_ = json.Unmarshal([]byte(outText), &out)
+				return e["state"] == "SUCCESS" && reflect.DeepEqual(out, map[string]any{"sum": float64(3)}), fmt.Sprint(e["state"], " ", e["output"])
+			}
+		}
+		return false, list.Raw
+	})
 
 	// The dashboard: a login form over HTTPS, then the live socket with the
 	// session's cookie and the public origin.
@@ -305,49 +428,11 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("POST /login through nginx: %d %s", r.Status, r.Raw)
 	}
-	wsURL := "wss" + strings.TrimPrefix(p.URL, "https") + "/ws?topic=executions"
-	dialer := websocket.Dialer{TLSClientConfig: p.tls, Jar: p.client.Jar, HandshakeTimeout: waitTimeout}
-	ws, res, err := dialer.Dial(wsURL, http.Header{"Origin": {p.URL}})
-	if err != nil {
-		status := 0
-		if res != nil {
-			status = res.StatusCode
-		}
-		t.Fatalf("websocket through nginx: %v (status %d)", err, status)
-	}
-	defer ws.Close()
-	events := make(chan map[string]any, 64)
-	go func() {
-		defer close(events)
-		for {
-			var ev map[string]any
-			if err := ws.ReadJSON(&ev); err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	waitEvent := func(id, state string) {
-		t.Helper()
-		deadline := time.After(waitTimeout)
-		for {
-			select {
-			case ev, ok := <-events:
-				if !ok {
-					t.Fatalf("the websocket closed before execution %s was %s", id, state)
-				}
-				if ev["kind"] == "execution" && ev["id"] == id && ev["state"] == state {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no event through nginx: execution %s %s", id, state)
-			}
-		}
-	}
+	live := dialLive(t, "wss"+strings.TrimPrefix(p.URL, "https")+"/ws?topic=executions", p.URL, p.client.Jar, p.tls)
 
 	ex := send("POST", "/v2/executions", token, map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "bob"}}, http.StatusCreated)
 	exID := str(t, ex.JSON, "id")
-	waitEvent(exID, "RUNNING")
+	live.wait(t, exID, "RUNNING")
 	var actionID string
 	poll(t, "the pending action, through nginx", func() (bool, string) {
 		list := send("GET", "/v2/action_executions?state=RUNNING", token, nil, http.StatusOK)
@@ -361,7 +446,7 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 		return false, list.Raw
 	})
 	send("POST", "/v2/action-executions/"+actionID, token, map[string]any{"state": "SUCCESS", "output": "approved"}, http.StatusOK)
-	waitEvent(exID, "SUCCESS")
+	live.wait(t, exID, "SUCCESS")
 	got := send("GET", "/v2/executions/"+exID, token, nil, http.StatusOK)
 	if got.JSON["state"] != "SUCCESS" {
 		t.Errorf("execution through nginx: %v", got.JSON["state"])
@@ -379,4 +464,171 @@ func tourThroughProxy(t *testing.T, p *proxy) {
 	if res2.Status == http.StatusRequestEntityTooLarge && !strings.Contains(res2.Raw, "faultstring") {
 		t.Errorf("nginx refused a %d-byte body the server accepts: %d %s", len(big), res2.Status, res2.Raw[:min(200, len(res2.Raw))])
 	}
+	return token
+}
+
+// TestNginxReplicas: two replicas on one PostgreSQL database behind
+// nginx with deploy/nginx.conf, whose upstream is not sticky. The tour
+// works through nginx (tourThroughProxy); nginx spreads requests over
+// both replicas; a websocket opened through nginx sees the events of
+// executions started and completed directly on each replica; a dashboard
+// session begun on A is valid on B, and a form posted to B with the CSRF
+// token of A's page is accepted; failed logins on A and B are counted
+// together by the login throttle.
+func TestNginxReplicas(t *testing.T) {
+	t.Parallel()
+	conf, err := os.ReadFile("../../deploy/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := regexp.MustCompile(`(?s)\nupstream sirocco \{(.*?)\n\}`).FindStringSubmatch(string(conf))
+	if upstream == nil {
+		t.Fatal("deploy/nginx.conf has no upstream sirocco block")
+	}
+	for _, line := range strings.Split(upstream[1], "\n") {
+		if f := strings.Fields(line); len(f) > 0 && slices.Contains([]string{"ip_hash", "hash", "sticky", "random"}, strings.TrimSuffix(f[0], ";")) {
+			t.Errorf("deploy/nginx.conf's upstream binds clients to replicas (or picks at random): %s", strings.TrimSpace(line))
+		}
+	}
+
+	p, replicas := startReplicasBehindNginx(t, 2)
+	a, b := replicas[0], replicas[1]
+	token := tourThroughProxy(t, p)
+	api := func(base, method, path string, body any, want int) response {
+		t.Helper()
+		client := http.DefaultClient
+		if base == p.URL {
+			client = p.client
+		}
+		r := sendWith(t, client, method, base+path, "", body, map[string]string{"X-Auth-Token": token})
+		if r.Status != want {
+			t.Fatalf("%s %s%s: %d, want %d; %s", method, base, path, r.Status, want, r.Raw)
+		}
+		return r
+	}
+
+	// nginx sends requests to both replicas (round robin; none sticks).
+	for i := range 8 {
+		sendWith(t, p.client, "GET", fmt.Sprintf("%s/v2/workflows/probe-%d", p.URL, i), "", nil, map[string]string{"X-Auth-Token": token})
+	}
+	for _, r := range replicas {
+		if n := strings.Count(r.stderr.String(), `path=/v2/workflows/probe-`); n == 0 || n == 8 {
+			t.Errorf("replica %s served %d of 8 requests through nginx; want some, not all", r.URL, n)
+		}
+	}
+
+	// Events caused on each replica reach a websocket opened through
+	// nginx (on one of them: the other's arrive by NOTIFY). Each
+	// execution starts on one replica and is completed on the other.
+	live := dialLive(t, "wss"+strings.TrimPrefix(p.URL, "https")+"/ws?topic=executions", p.URL, p.client.Jar, p.tls)
+	exA := str(t, api(a.URL, "POST", "/v2/executions", map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "on-a"}}, http.StatusCreated).JSON, "id")
+	exB := str(t, api(b.URL, "POST", "/v2/executions", map[string]any{"workflow_name": "approve_request", "input": map[string]any{"requester": "on-b"}}, http.StatusCreated).JSON, "id")
+	live.wait(t, exA, "RUNNING")
+	live.wait(t, exB, "RUNNING")
+	pending := func(exID string) string { // through nginx
+		var id string
+		poll(t, "the pending action of "+exID, func() (bool, string) {
+			tasks := api(p.URL, "GET", "/v2/executions/"+exID+"/tasks", nil, http.StatusOK)
+			list, _ := tasks.JSON["tasks"].([]any)
+			if len(list) != 1 {
+				return false, tasks.Raw
+			}
+			acts := api(p.URL, "GET", "/v2/tasks/"+str(t, list[0].(map[string]any), "id")+"/action_executions", nil, http.StatusOK)
+			alist, _ := acts.JSON["action_executions"].([]any)
+			if len(alist) != 1 || alist[0].(map[string]any)["state"] != "RUNNING" {
+				return false, acts.Raw
+			}
+			id = str(t, alist[0].(map[string]any), "id")
+			return true, ""
+		})
+		return id
+	}
+	api(b.URL, "POST", "/v2/action-executions/"+pending(exA), map[string]any{"state": "SUCCESS", "output": "approved on b"}, http.StatusOK)
+	live.wait(t, exA, "SUCCESS")
+	api(a.URL, "POST", "/v2/action-executions/"+pending(exB), map[string]any{"state": "SUCCESS", "output": "approved on a"}, http.StatusOK)
+	live.wait(t, exB, "SUCCESS")
+
+	// A browser logged in on A, its next requests reaching B: the
+	// session and the form key are in the database. (The servers set
+	// Secure cookies, since their public URL is https; this jar sends them
+	// to the replicas' plain http as a browser sends them to nginx.)
+	browser := &http.Client{Jar: &anyHostJar{}, Timeout: waitTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := sendWith(t, browser, "GET", a.URL+"/login", "", nil, nil)
+	m := csrfRE.FindStringSubmatch(page.Raw)
+	if m == nil {
+		t.Fatalf("GET /login on A: %d, no CSRF token", page.Status)
+	}
+	if r := sendWith(t, browser, "POST", a.URL+"/login", "", url.Values{"_csrf": {m[1]}, "username": {"admin"}, "password": {testAdminPassword}, "next": {"/workflows"}}, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("POST /login on A: %d %s", r.Status, r.Raw)
+	}
+	wfA := sendWith(t, browser, "GET", a.URL+"/workflows/approve_request", "", nil, nil)
+	m = csrfRE.FindStringSubmatch(wfA.Raw)
+	if wfA.Status != http.StatusOK || m == nil {
+		t.Fatalf("GET /workflows/approve_request on A: %d, CSRF token %v", wfA.Status, m)
+	}
+	if r := sendWith(t, browser, "GET", b.URL+"/workflows", "", nil, nil); r.Status != http.StatusOK || !strings.Contains(r.Raw, `data-testid="user">admin<`) {
+		t.Fatalf("GET /workflows on B with A's session: %d %s, want the page of user admin", r.Status, r.Header.Get("Location"))
+	}
+	started := sendWith(t, browser, "POST", b.URL+"/workflows/approve_request/executions", "", url.Values{"_csrf": {m[1]}, "input": {`{"requester": "form-on-b"}`}}, nil)
+	loc := started.Header.Get("Location")
+	if started.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/executions/") {
+		t.Fatalf("the start form posted to B with A's CSRF token: %d Location %q; %.300s", started.Status, loc, started.Raw)
+	}
+	formEx := api(a.URL, "GET", "/v2/executions/"+strings.TrimPrefix(loc, "/executions/"), nil, http.StatusOK)
+	if in, _ := formEx.JSON["input"].(string); !strings.Contains(in, "form-on-b") {
+		t.Errorf("the execution started by the form on B has input %v", formEx.JSON["input"])
+	}
+
+	// Five failed logins, three on A and two on B, are the throttle's five
+	// for this account and address: the next attempt is refused on either
+	// replica and through nginx, before any password check.
+	keystone := func(base string, want int) response {
+		t.Helper()
+		r := sendWith(t, &http.Client{Timeout: waitTimeout, Transport: &http.Transport{TLSClientConfig: p.tls}}, "POST", base+"/v3/auth/tokens", "", keystoneBody("mallory", "wrong-password-1"), nil)
+		if r.Status != want {
+			t.Fatalf("login as mallory on %s: %d, want %d; %s", base, r.Status, want, r.Raw)
+		}
+		return r
+	}
+	for _, base := range []string{a.URL, b.URL, a.URL, b.URL, a.URL} {
+		keystone(base, http.StatusUnauthorized)
+	}
+	for _, base := range []string{b.URL, a.URL, p.URL} {
+		if r := keystone(base, http.StatusTooManyRequests); r.Header.Get("Retry-After") == "" {
+			t.Errorf("429 on %s without Retry-After", base)
+		}
+	}
+}
+
+// anyHostJar is a browser's cookie jar for one site served by several
+// replicas: every cookie it was given goes with every request, whatever
+// the host, port or scheme.
+type anyHostJar struct {
+	mu      sync.Mutex
+	cookies map[string]*http.Cookie
+}
+
+func (j *anyHostJar) SetCookies(_ *url.URL, cookies []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.cookies == nil {
+		j.cookies = map[string]*http.Cookie{}
+	}
+	for _, c := range cookies {
+		if c.MaxAge < 0 {
+			delete(j.cookies, c.Name)
+			continue
+		}
+		j.cookies[c.Name] = c
+	}
+}
+
+func (j *anyHostJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*http.Cookie
+	for _, c := range j.cookies {
+		out = append(out, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	return out
 }

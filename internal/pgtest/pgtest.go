@@ -105,6 +105,10 @@ func dbName(test string) string {
 // Port is the cluster's TCP port on 127.0.0.1.
 func (c *Instance) Port() int { return c.port }
 
+// Bin is the directory of the cluster's PostgreSQL programs (initdb,
+// pg_ctl, pg_dump, pg_restore, createdb …).
+func (c *Instance) Bin() string { return c.bin }
+
 // Dir is the cluster's directory; its unix socket lives there too.
 func (c *Instance) Dir() string { return c.dir }
 
