@@ -321,54 +321,60 @@ func deref(s *string) string {
 
 func TestTimeline(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
-	ex := startOne(t, e, "std.async_noop")
-	settle(t, e, ex.ID, "t")
-	a := pendingAction(t, e, ex.ID, "t")
-	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Via: engine.ViaDashboard, Comment: "looks fine"}); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, e, ex.ID, "")
-	events, err := e.Timeline(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, ev := range events {
-		got = append(got, string(ev.State)+"/"+ev.Via+"/"+ev.Note)
-	}
-	if want := []string{"RUNNING//", "SUCCESS/dashboard/looks fine"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("action timeline = %v, want %v", got, want)
-	}
-	all, err := e.Timeline(ctx, ex.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// execution RUNNING, task RUNNING, action RUNNING, action SUCCESS, task SUCCESS, execution SUCCESS
-	if len(all) != 6 || all[0].Kind != "execution" || all[5].Kind != "execution" || all[5].State != engine.StateSuccess {
-		t.Errorf("execution timeline = %+v", all)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e := newEngineOn(t, store, engine.Config{})
+		ex := startOne(t, e, "std.async_noop")
+		settle(t, e, ex.ID, "t")
+		a := pendingAction(t, e, ex.ID, "t")
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Via: engine.ViaDashboard, Comment: "looks fine"}); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, e, ex.ID, "")
+		events, err := e.Timeline(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ev := range events {
+			got = append(got, string(ev.State)+"/"+ev.Via+"/"+ev.Note)
+		}
+		if want := []string{"RUNNING//", "SUCCESS/dashboard/looks fine"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("action timeline = %v, want %v", got, want)
+		}
+		all, err := e.Timeline(ctx, ex.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// execution RUNNING, task RUNNING, action RUNNING, action SUCCESS, task SUCCESS, execution SUCCESS
+		if len(all) != 6 || all[0].Kind != "execution" || all[5].Kind != "execution" || all[5].State != engine.StateSuccess {
+			t.Errorf("execution timeline = %+v", all)
+		}
+	})
 }
 
 // TestAdHocTimeline: an action run outside any workflow has a timeline too.
 func TestAdHocTimeline(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
-	a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.async_noop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateError, Via: engine.ViaCLI}); err != nil {
-		t.Fatal(err)
-	}
-	events, err := e.Timeline(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(events) != 2 || events[0].State != engine.StateRunning || events[1].State != engine.StateError ||
-		events[1].Via != engine.ViaCLI || events[1].ExecutionID != "" {
-		t.Errorf("ad-hoc timeline = %+v", events)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e := newEngineOn(t, store, engine.Config{})
+		a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.async_noop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateError, Via: engine.ViaCLI}); err != nil {
+			t.Fatal(err)
+		}
+		events, err := e.Timeline(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 2 || events[0].State != engine.StateRunning || events[1].State != engine.StateError ||
+			events[1].Via != engine.ViaCLI || events[1].ExecutionID != "" {
+			t.Errorf("ad-hoc timeline = %+v", events)
+		}
+	})
 }
