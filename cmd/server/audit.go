@@ -29,17 +29,17 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
-const auditUsage = `usage: audit verify [-db FILE] [-audit-key-file FILE] [-head SEQ:HASH]...
-       audit head [-db FILE] [-audit-key-file FILE]
+const auditUsage = `usage: audit verify [-db FILE|postgres://…] [-audit-key-file FILE] [-head SEQ:HASH]...
+       audit head [-db FILE|postgres://…] [-audit-key-file FILE]
 verify checks the audit trail's chain and, with the key (-audit-key-file or
 SIROCCO_AUDIT_KEY), its anchored head, and that each exported -head is still in
 it; head verifies the same way and prints the head to keep elsewhere.
 Exit status: 0 intact, 1 altered (the first bad record is named), 2 usage,
 3 the trail could not be read.`
 
-// auditCmd runs audit verify or audit head: reading the database file
-// directly (read only), so it works beside a running server and without
-// one.
+// auditCmd runs audit verify or audit head: reading the SQLite file or
+// the PostgreSQL database directly (read only, one snapshot), so it works
+// beside running servers and without one.
 func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 || (args[0] != "verify" && args[0] != "head") {
 		return usageError{auditUsage}
@@ -77,19 +77,19 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{fault.Message(err)}
 	}
 
-	if postgres.IsDSN(*db) {
-		return usageError{"audit " + sub + " reads a SQLite file; for " + postgres.Describe(*db) +
-			" it is not available yet: the server checks the trail at every start (StartAudit)"}
-	}
 	v := audit.NewVerifier(key, exported...)
-	head, err := sqlite.ReadAuditFile(ctx, *db, func(r *audit.Record) error {
+	read := sqlite.ReadAuditFile
+	if postgres.IsDSN(*db) {
+		read = postgres.ReadAudit
+	}
+	head, err := read(ctx, *db, func(r *audit.Record) error {
 		v.Add(r)
 		return nil
 	})
 	if err != nil {
 		msg := err.Error()
-		if errors.Is(err, sqlite.ErrNoAuditTrail) {
-			msg = *db + ": " + fault.Message(err)
+		if errors.Is(err, sqlite.ErrNoAuditTrail) || errors.Is(err, postgres.ErrNoAuditTrail) {
+			msg = dbName(*db) + ": " + fault.Message(err)
 		}
 		return exitError{exitUnreadable, errors.New(msg)}
 	}
@@ -101,7 +101,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stdout, last.String())
 		return nil
 	}
-	fmt.Fprintf(stdout, "The audit trail of %s is intact: %d records, head %s.\n", *db, v.Count(), last)
+	fmt.Fprintf(stdout, "The audit trail of %s is intact: %d records, head %s.\n", dbName(*db), v.Count(), last)
 	switch {
 	case key != nil && last.Seq > 0:
 		fmt.Fprintf(stdout, "Its head's anchor checks under the key from %s.\n", source)

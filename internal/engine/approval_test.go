@@ -76,11 +76,12 @@ func (s step) completion() engine.Completion {
 }
 
 // approvalFlow starts a workflow whose one task is std.approval with the
-// given input (YAML, indented for the task), as rita, then runs steps.
-func approvalFlow(t *testing.T, input string, steps []step) (*engine.Engine, *engine.ActionExecution) {
+// given input (YAML, indented for the task), as rita, on the named store
+// of stores, then runs steps.
+func approvalFlow(t *testing.T, store, input string, steps []step) (*engine.Engine, *engine.ActionExecution) {
 	t.Helper()
 	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
+	e := newEngineOn(t, store, engine.Config{})
 	def := "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: std.approval\n      input:\n" + input
 	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatalf("create workflow: %v\n%s", err, def)
@@ -390,15 +391,18 @@ func TestApprovalVotes(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			e, a := approvalFlow(t, tt.input, tt.steps)
-			if tt.check != nil {
-				tt.check(t, e, a)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				e, a := approvalFlow(t, store, tt.input, tt.steps)
+				if tt.check != nil {
+					tt.check(t, e, a)
+				}
+			})
+		}
+	})
 }
 
 // TestApprovalAudit: every attempt leaves one audit record, refused ones
@@ -406,68 +410,71 @@ func TestApprovalVotes(t *testing.T) {
 // no timeline entry.
 func TestApprovalAudit(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e, a := approvalFlow(t, "        title: Audit\n        required: 2\n        context: {size: big}\n        schema: {type: object}\n", []step{
-		{who: "rita", state: approve, output: noOutput, comment: "mine", wantCode: fault.EFORBIDDEN},
-	})
-	recs, err := e.AuditRecords(ctx, a.ID)
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("audit after a refused vote: %+v, %v; want one record", recs, err)
-	}
-	r := recs[0]
-	if r.Outcome != engine.AuditRefused || r.Actor != "rita" || r.Kind != engine.AuditDecision || r.Channel != engine.ViaAPI ||
-		!strings.Contains(r.Reason, "someone else must decide") || r.Comment != "mine" || !reflect.DeepEqual(r.Groups, []string{"finance"}) ||
-		r.State != engine.StateSuccess || len(r.ShownDigest) != 64 {
-		t.Errorf("refusal record = %+v", r)
-	}
-	st, err := e.ApprovalStatus(ctx, a.ID)
-	if err != nil || len(st.Votes) != 0 {
-		t.Errorf("votes after a refusal: %+v, %v; want none", st, err)
-	}
-	events, err := e.Timeline(ctx, a.ID)
-	if err != nil || len(events) != 1 {
-		t.Errorf("timeline after a refusal: %+v; want only the start", events)
-	}
-	if got, _ := e.GetActionExecution(ctx, a.ID); !got.UpdatedAt.Equal(a.UpdatedAt) {
-		t.Errorf("a refused vote touched the action: updated %v, was %v", got.UpdatedAt, a.UpdatedAt)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e, a := approvalFlow(t, store, "        title: Audit\n        required: 2\n        context: {size: big}\n        schema: {type: object}\n", []step{
+			{who: "rita", state: approve, output: noOutput, comment: "mine", wantCode: fault.EFORBIDDEN},
+		})
+		recs, err := e.AuditRecords(ctx, a.ID)
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("audit after a refused vote: %+v, %v; want one record", recs, err)
+		}
+		r := recs[0]
+		if r.Outcome != engine.AuditRefused || r.Actor != "rita" || r.Kind != engine.AuditDecision || r.Channel != engine.ViaAPI ||
+			!strings.Contains(r.Reason, "someone else must decide") || r.Comment != "mine" || !reflect.DeepEqual(r.Groups, []string{"finance"}) ||
+			r.State != engine.StateSuccess || len(r.ShownDigest) != 64 {
+			t.Errorf("refusal record = %+v", r)
+		}
+		st, err := e.ApprovalStatus(ctx, a.ID)
+		if err != nil || len(st.Votes) != 0 {
+			t.Errorf("votes after a refusal: %+v, %v; want none", st, err)
+		}
+		events, err := e.Timeline(ctx, a.ID)
+		if err != nil || len(events) != 1 {
+			t.Errorf("timeline after a refusal: %+v; want only the start", events)
+		}
+		if got, _ := e.GetActionExecution(ctx, a.ID); !got.UpdatedAt.Equal(a.UpdatedAt) {
+			t.Errorf("a refused vote touched the action: updated %v, was %v", got.UpdatedAt, a.UpdatedAt)
+		}
 
-	for _, s := range []step{
-		{who: "ann", state: approve, output: map[string]any{"ok": true}, comment: "yes"},
-		{who: "bob", state: approve, output: map[string]any{"ok": false}},
-		{who: "bob", state: approve, output: noOutput},
-	} {
-		_, _, _ = e.DeliverResult(ctx, a.ID, s.completion())
-	}
-	recs, _ = e.AuditRecords(ctx, a.ID)
-	var got []string
-	for _, r := range recs {
-		got = append(got, r.Actor+" "+r.Outcome)
-	}
-	if want := []string{"rita refused", "ann accepted", "bob refused", "bob accepted"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("audit = %v, want %v", got, want)
-	}
-	if recs[1].AnswerJSON != `{"ok":true}` || !strings.Contains(recs[1].Reason, "still needed: 1 more approval") {
-		t.Errorf("ann's record = %+v", recs[1])
-	}
-	if recs[3].ShownDigest != recs[0].ShownDigest {
-		t.Errorf("the digest of what was shown changed between votes: %s, %s", recs[0].ShownDigest, recs[3].ShownDigest)
-	}
-	events, _ = e.Timeline(ctx, a.ID)
-	var notes []string
-	for _, ev := range events {
-		notes = append(notes, string(ev.State)+" "+ev.Note)
-	}
-	if len(notes) != 3 || !strings.Contains(notes[1], "approved (yes); still needed: 1 more approval") || !strings.HasPrefix(notes[2], "SUCCESS") {
-		t.Errorf("timeline = %q, want the start, ann's vote, the decision", notes)
-	}
+		for _, s := range []step{
+			{who: "ann", state: approve, output: map[string]any{"ok": true}, comment: "yes"},
+			{who: "bob", state: approve, output: map[string]any{"ok": false}},
+			{who: "bob", state: approve, output: noOutput},
+		} {
+			_, _, _ = e.DeliverResult(ctx, a.ID, s.completion())
+		}
+		recs, _ = e.AuditRecords(ctx, a.ID)
+		var got []string
+		for _, r := range recs {
+			got = append(got, r.Actor+" "+r.Outcome)
+		}
+		if want := []string{"rita refused", "ann accepted", "bob refused", "bob accepted"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("audit = %v, want %v", got, want)
+		}
+		if recs[1].AnswerJSON != `{"ok":true}` || !strings.Contains(recs[1].Reason, "still needed: 1 more approval") {
+			t.Errorf("ann's record = %+v", recs[1])
+		}
+		if recs[3].ShownDigest != recs[0].ShownDigest {
+			t.Errorf("the digest of what was shown changed between votes: %s, %s", recs[0].ShownDigest, recs[3].ShownDigest)
+		}
+		events, _ = e.Timeline(ctx, a.ID)
+		var notes []string
+		for _, ev := range events {
+			notes = append(notes, string(ev.State)+" "+ev.Note)
+		}
+		if len(notes) != 3 || !strings.Contains(notes[1], "approved (yes); still needed: 1 more approval") || !strings.HasPrefix(notes[2], "SUCCESS") {
+			t.Errorf("timeline = %q, want the start, ann's vote, the decision", notes)
+		}
+	})
 }
 
 // TestApprovalSchemaError: a refused answer names each failing field and
 // carries them for a form (schemaform.AnswerError).
 func TestApprovalSchemaError(t *testing.T) {
 	t.Parallel()
-	e, a := approvalFlow(t, "        title: VM\n"+vmSchema, nil)
+	e, a := approvalFlow(t, "sqlite", "        title: VM\n"+vmSchema, nil)
 	c := step{who: "ann", state: approve, output: map[string]any{"cores": "four", "zone": "mars"}}.completion()
 	_, _, err := e.DeliverResult(context.Background(), a.ID, c)
 	var ae *schemaform.AnswerError

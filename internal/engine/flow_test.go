@@ -14,6 +14,8 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
+	"github.com/sirocco-project/sirocco/internal/postgres"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 	"github.com/sirocco-project/sirocco/internal/storetest"
 )
@@ -45,9 +47,55 @@ type flowCase struct {
 	} `yaml:"expect"`
 }
 
+// stores are the stores that the engine's behaviour tests run on, each
+// test once per store (TestFlows/sqlite/<case>, TestFlows/postgres/<case>):
+// the same flow must behave the same, to the byte of its golden file,
+// whichever store holds it. open returns an empty store, closed when t
+// ends; postgres skips without PostgreSQL (see pgtest).
+var stores = []struct {
+	name string
+	open func(t *testing.T) engine.Store
+}{
+	{"sqlite", func(t *testing.T) engine.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{Sync: sqlite.SyncNormal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}},
+	{"postgres", func(t *testing.T) engine.Store {
+		// A fresh database per test; the pool stays small, since tests
+		// run in parallel beside other packages' clusters.
+		st, err := postgres.Open(context.Background(), pgtest.DSN(t), postgres.Options{Sync: postgres.SyncNormal, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Closed in t.Cleanup, after the engine stops: goleak checks
+		// that the pool's goroutines are gone.
+		t.Cleanup(func() { st.Close() })
+		return st
+	}},
+}
+
+// eachStore runs test as a subtest per store of stores.
+func eachStore(t *testing.T, test func(t *testing.T, store string)) {
+	t.Helper()
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { test(t, s.name) })
+	}
+}
+
 func newEngine(t *testing.T, cfg engine.Config) *engine.Engine {
 	t.Helper()
 	e, _ := newRecordedEngine(t, cfg)
+	return e
+}
+
+// newEngineOn is newEngine on the named store of stores.
+func newEngineOn(t *testing.T, store string, cfg engine.Config) *engine.Engine {
+	t.Helper()
+	e, _ := newRecordedEngineOn(t, store, cfg)
 	return e
 }
 
@@ -55,11 +103,22 @@ func newEngine(t *testing.T, cfg engine.Config) *engine.Engine {
 // written (see checkRuntimeGolden).
 func newRecordedEngine(t *testing.T, cfg engine.Config) (*engine.Engine, *recordingStore) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"), sqlite.Options{Sync: sqlite.SyncNormal})
-	if err != nil {
-		t.Fatal(err)
+	return newRecordedEngineOn(t, "sqlite", cfg)
+}
+
+// newRecordedEngineOn is newRecordedEngine on the named store of stores.
+func newRecordedEngineOn(t *testing.T, store string, cfg engine.Config) (*engine.Engine, *recordingStore) {
+	t.Helper()
+	var st engine.Store
+	for _, s := range stores {
+		if s.name == store {
+			st = s.open(t)
+		}
 	}
+	if st == nil {
+		t.Fatalf("no store %q", store)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	// Every flow is checked against the locking discipline.
 	rec := newRecordingStore(storetest.CheckLocks(t, st))
 	cfg.Store = rec
@@ -69,7 +128,7 @@ func newRecordedEngine(t *testing.T, cfg engine.Config) (*engine.Engine, *record
 	e := engine.New(cfg)
 	done := make(chan struct{})
 	go func() { e.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	t.Cleanup(func() { cancel(); <-done }) // runs before the store's Close
 	return e, rec
 }
 
@@ -123,29 +182,33 @@ func TestFlows(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no flow cases: %v", err)
 	}
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c flowCase
-			if err := yaml.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			rec := runFlow(t, c)
-			name := filepath.Base(t.Name())
-			if !racyArrivals[name] {
-				checkRuntimeGolden(t, rec, "flow_"+name)
-			}
-		})
-	}
+	// One store after the other (eachStore's subtests are not parallel):
+	// -update writes the goldens from SQLite before PostgreSQL reads them.
+	eachStore(t, func(t *testing.T, store string) {
+		for _, f := range files {
+			t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+				t.Parallel()
+				raw, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var c flowCase
+				if err := yaml.Unmarshal(raw, &c); err != nil {
+					t.Fatal(err)
+				}
+				rec := runFlow(t, store, c)
+				name := filepath.Base(t.Name())
+				if !racyArrivals[name] {
+					checkRuntimeGolden(t, rec, "flow_"+name, store == "sqlite")
+				}
+			})
+		}
+	})
 }
 
-func runFlow(t *testing.T, c flowCase) *recordingStore {
+func runFlow(t *testing.T, store string, c flowCase) *recordingStore {
 	ctx := context.Background()
-	e, rec := newRecordedEngine(t, engine.Config{})
+	e, rec := newRecordedEngineOn(t, store, engine.Config{})
 	if c.Actions != "" {
 		if _, err := e.CreateActions(ctx, nil, c.Actions, "", ""); err != nil {
 			t.Fatalf("create actions: %v", err)
@@ -258,54 +321,60 @@ func deref(s *string) string {
 
 func TestTimeline(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
-	ex := startOne(t, e, "std.async_noop")
-	settle(t, e, ex.ID, "t")
-	a := pendingAction(t, e, ex.ID, "t")
-	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Via: engine.ViaDashboard, Comment: "looks fine"}); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, e, ex.ID, "")
-	events, err := e.Timeline(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, ev := range events {
-		got = append(got, string(ev.State)+"/"+ev.Via+"/"+ev.Note)
-	}
-	if want := []string{"RUNNING//", "SUCCESS/dashboard/looks fine"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("action timeline = %v, want %v", got, want)
-	}
-	all, err := e.Timeline(ctx, ex.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// execution RUNNING, task RUNNING, action RUNNING, action SUCCESS, task SUCCESS, execution SUCCESS
-	if len(all) != 6 || all[0].Kind != "execution" || all[5].Kind != "execution" || all[5].State != engine.StateSuccess {
-		t.Errorf("execution timeline = %+v", all)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e := newEngineOn(t, store, engine.Config{})
+		ex := startOne(t, e, "std.async_noop")
+		settle(t, e, ex.ID, "t")
+		a := pendingAction(t, e, ex.ID, "t")
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Via: engine.ViaDashboard, Comment: "looks fine"}); err != nil {
+			t.Fatal(err)
+		}
+		settle(t, e, ex.ID, "")
+		events, err := e.Timeline(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ev := range events {
+			got = append(got, string(ev.State)+"/"+ev.Via+"/"+ev.Note)
+		}
+		if want := []string{"RUNNING//", "SUCCESS/dashboard/looks fine"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("action timeline = %v, want %v", got, want)
+		}
+		all, err := e.Timeline(ctx, ex.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// execution RUNNING, task RUNNING, action RUNNING, action SUCCESS, task SUCCESS, execution SUCCESS
+		if len(all) != 6 || all[0].Kind != "execution" || all[5].Kind != "execution" || all[5].State != engine.StateSuccess {
+			t.Errorf("execution timeline = %+v", all)
+		}
+	})
 }
 
 // TestAdHocTimeline: an action run outside any workflow has a timeline too.
 func TestAdHocTimeline(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
-	a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.async_noop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateError, Via: engine.ViaCLI}); err != nil {
-		t.Fatal(err)
-	}
-	events, err := e.Timeline(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(events) != 2 || events[0].State != engine.StateRunning || events[1].State != engine.StateError ||
-		events[1].Via != engine.ViaCLI || events[1].ExecutionID != "" {
-		t.Errorf("ad-hoc timeline = %+v", events)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e := newEngineOn(t, store, engine.Config{})
+		a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.async_noop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateError, Via: engine.ViaCLI}); err != nil {
+			t.Fatal(err)
+		}
+		events, err := e.Timeline(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 2 || events[0].State != engine.StateRunning || events[1].State != engine.StateError ||
+			events[1].Via != engine.ViaCLI || events[1].ExecutionID != "" {
+			t.Errorf("ad-hoc timeline = %+v", events)
+		}
+	})
 }

@@ -107,27 +107,30 @@ func TestStateTable(t *testing.T) {
 // nothing changes.
 func TestStateChangesCheckTheTable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.async_noop\n", "", ""); err != nil {
-		t.Fatal(err)
-	}
-	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StatePaused}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StateSuccess})
-	if fault.Code(err) != fault.EINVALID || fault.Message(err) != "Invalid state transition from PAUSED to SUCCESS." {
-		t.Errorf("stop a paused workflow with SUCCESS: err = %v, want EINVALID Invalid state transition from PAUSED to SUCCESS.", err)
-	}
-	if got, _ := e.GetExecution(ctx, ex.ID); got.State != engine.StatePaused {
-		t.Errorf("state after the refusal: %s, want PAUSED", got.State)
-	}
-	// ERROR is in the table: the stop goes through.
-	if got, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StateError}); err != nil || got.State != engine.StateError {
-		t.Errorf("stop a paused workflow with ERROR: %v, %v", got, err)
-	}
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		e := newEngineOn(t, store, engine.Config{})
+		if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.async_noop\n", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StatePaused}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StateSuccess})
+		if fault.Code(err) != fault.EINVALID || fault.Message(err) != "Invalid state transition from PAUSED to SUCCESS." {
+			t.Errorf("stop a paused workflow with SUCCESS: err = %v, want EINVALID Invalid state transition from PAUSED to SUCCESS.", err)
+		}
+		if got, _ := e.GetExecution(ctx, ex.ID); got.State != engine.StatePaused {
+			t.Errorf("state after the refusal: %s, want PAUSED", got.State)
+		}
+		// ERROR is in the table: the stop goes through.
+		if got, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{State: engine.StateError}); err != nil || got.State != engine.StateError {
+			t.Errorf("stop a paused workflow with ERROR: %v, %v", got, err)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -261,7 +262,8 @@ func fnFloat(_ *evaluator, a []any) (any, error) {
 	case string:
 		t := strings.TrimSpace(x)
 		f, err := strconv.ParseFloat(t, 64)
-		if (err != nil && !strings.Contains(err.Error(), "range")) || strings.ContainsAny(t, "_xXpP") {
+		// Out of range is Python's inf (ParseFloat returns ±Inf with it).
+		if (err != nil && !errors.Is(err, strconv.ErrRange)) || strings.ContainsAny(t, "_xXpP") {
 			return nil, errorf("could not convert string to float: %s", reprString(x))
 		}
 		return f, nil
