@@ -18,9 +18,11 @@ tmp=$(mktemp -d /tmp/sirocco-bench.XXXXXX)
 chmod 755 "$tmp"
 pids=()
 cleanup() {
+  for f in "$tmp"/s*.log; do [ -s "$f" ] && { echo "--- $f"; tail -5 "$f"; }; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [ -d "$tmp/pg" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true
+  [ -n "${KEEP:-}" ] && cp "$tmp/pg.log" /tmp/bench-pg.log
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -33,9 +35,9 @@ if [ "$replicas" = sqlite ]; then
   "$tmp/sirocco" -addr 127.0.0.1:9701 -db "$tmp/b.db" -seed=false -log-level warn -auth off >/dev/null 2>"$tmp/s1.log" & pids+=($!)
   urls=http://127.0.0.1:9701/v2 measure=${pids[0]}
 else
-  mkdir "$tmp/pg" && chown postgres "$tmp/pg" 2>/dev/null || true
+  mkdir "$tmp/pg" && touch "$tmp/pg.log" && chown postgres "$tmp/pg" "$tmp/pg.log" 2>/dev/null || true
   as_pg "$bin/initdb" -D "$tmp/pg" -U postgres -A trust >/dev/null
-  as_pg "$bin/pg_ctl" -D "$tmp/pg" -o "-p 5499 -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=100" -l "$tmp/pg.log" -w start >/dev/null
+  as_pg "$bin/pg_ctl" -D "$tmp/pg" -o "-p 5499 -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=100 ${PGOPTS:-}" -l "$tmp/pg.log" -w start >/dev/null
   postmaster=$(head -1 "$tmp/pg/postmaster.pid")
   dsn="postgres://postgres@127.0.0.1:5499/postgres?sslmode=disable"
   urls="" measure=$postmaster

@@ -33,12 +33,20 @@ const auditLock = 0x53495241554454 // "SIRAUDT"
 func appendAudit(ctx context.Context, q *txq, r *audit.Record) error {
 	r.At = r.At.UTC().Truncate(time.Microsecond)
 	r.Groups = slices.Sorted(slices.Values(r.Groups))
-	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
-		return dbErr(err, "lock the audit trail")
-	}
-	head, _, err := readHead(ctx, q)
+	// The head row's lock serialises appends (and StartAudit), so the
+	// chain stays gapless; only the very first record, before there is a
+	// head row to lock, takes the trail's advisory lock instead.
+	head, ok, err := readHead(ctx, q, true)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
+			return dbErr(err, "lock the audit trail")
+		}
+		if head, _, err = readHead(ctx, q, true); err != nil {
+			return err
+		}
 	}
 	next, err := audit.Seal(head, r, q.auditKey)
 	if err != nil {
@@ -48,21 +56,29 @@ func appendAudit(ctx context.Context, q *txq, r *audit.Record) error {
 	if r.Answer != "" {
 		answer = &r.Answer
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
-		outcome, reason, comment, answer, groups, shown_digest, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	// The record and the new head in one statement: one round trip.
+	if _, err := q.Exec(ctx, `WITH record AS (INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
+		outcome, reason, comment, answer, groups, shown_digest, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16))
+		INSERT INTO audit_head (id, seq, hash, anchor) VALUES (1, $17, $18, $19)
+		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, anchor = excluded.anchor`,
 		r.Seq, r.At, r.Actor, r.Channel, r.Addr, string(r.Kind), r.ActionExecutionID, r.State,
-		string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String()); err != nil {
+		string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String(),
+		next.Seq, next.Hash.String(), next.Anchor); err != nil {
 		return dbErr(err, "append audit record")
 	}
-	return putAuditHead(ctx, q, next)
+	return nil
 }
 
 // readHead reads the head (the zero head when there is none) and whether
-// there is one.
-func readHead(ctx context.Context, q querier) (audit.Head, bool, error) {
+// there is one; forUpdate locks its row until the transaction ends.
+func readHead(ctx context.Context, q querier, forUpdate bool) (audit.Head, bool, error) {
 	var head audit.Head
 	var hash string
-	err := q.QueryRow(ctx, `SELECT seq, hash, anchor FROM audit_head WHERE id = 1`).Scan(&head.Seq, &hash, &head.Anchor)
+	query := `SELECT seq, hash, anchor FROM audit_head WHERE id = 1`
+	if forUpdate {
+		query += ` FOR UPDATE`
+	}
+	err := q.QueryRow(ctx, query).Scan(&head.Seq, &hash, &head.Anchor)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return audit.Head{}, false, nil
 	}
@@ -179,7 +195,7 @@ func (r reader) ListAudit(ctx context.Context, q engine.AuditQuery) ([]*engine.A
 }
 
 func (r reader) AuditHead(ctx context.Context) (engine.AuditHead, error) {
-	h, _, err := readHead(ctx, r.db)
+	h, _, err := readHead(ctx, r.db, false)
 	if err != nil {
 		return engine.AuditHead{}, err
 	}
@@ -210,7 +226,7 @@ func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
 		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
 			return dbErr(err, "lock the audit trail")
 		}
-		head, ok, err := readHead(ctx, q)
+		head, ok, err := readHead(ctx, q, true)
 		if err != nil {
 			return err
 		}
