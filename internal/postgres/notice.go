@@ -42,11 +42,9 @@ const (
 // in this transaction: delivered when it commits, dropped if it rolls
 // back.
 func (t *tx) Announce(ctx context.Context, n engine.Notice) error {
-	for _, p := range n.Payloads() {
-		if _, err := t.q.Exec(ctx, `SELECT pg_notify($1, $2)`, engine.NoticeChannel, p); err != nil {
-			return dbErr(err, "announce")
-		}
-	}
+	// Sent with the commit (Store.attempt), inside the transaction:
+	// nothing is announced that did not commit.
+	*t.q.notices = append(*t.q.notices, n.Payloads()...)
 	return nil
 }
 

@@ -212,6 +212,9 @@ type txq struct {
 	// timeline collects the update's state changes, written together just
 	// before commit (as the SQLite store's writer does per batch).
 	timeline *[]engine.Event
+	// notices are the payloads Announce was given, sent with the
+	// timeline just before commit.
+	notices  *[]string
 	auditKey []byte
 }
 
@@ -266,12 +269,22 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 		}
 	}()
 	var timeline []engine.Event
-	q := &txq{Tx: t, timeline: &timeline, auditKey: s.auditKey}
+	var notices []string
+	q := &txq{Tx: t, timeline: &timeline, notices: &notices, auditKey: s.auditKey}
 	if err := fn(q); err != nil {
 		return err
 	}
-	if err := insertTimeline(ctx, q, timeline); err != nil {
-		return err
+	// What every transaction ends with, the timeline's rows and the
+	// notices to the other replicas, goes in one round trip.
+	var b pgx.Batch
+	queueTimeline(&b, timeline)
+	for _, p := range notices {
+		b.Queue(`SELECT pg_notify($1, $2)`, engine.NoticeChannel, p)
+	}
+	if b.Len() > 0 {
+		if err := t.SendBatch(ctx, &b).Close(); err != nil {
+			return dbErr(err, "add state changes and notices")
+		}
 	}
 	if err := t.Commit(ctx); err != nil {
 		return dbErr(err, "commit")

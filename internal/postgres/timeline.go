@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
@@ -22,9 +23,10 @@ func (t *tx) AddStateChanges(ctx context.Context, events []engine.Event) error {
 // insertTimeline writes an update's state changes: one row per execution,
 // holding that execution's events in order as a JSON array (which holds a
 // note's NUL as the escape \u0000: text columns cannot hold NUL).
-func insertTimeline(ctx context.Context, q *txq, events []engine.Event) error {
+// queueTimeline queues the insert of a transaction's state changes on b.
+func queueTimeline(b *pgx.Batch, events []engine.Event) {
 	if len(events) == 0 {
-		return nil
+		return
 	}
 	var order []string
 	byEx := map[string][]byte{}
@@ -47,10 +49,7 @@ func insertTimeline(ctx context.Context, q *txq, events []engine.Event) error {
 	for _, exID := range order {
 		values = append(values, "("+a.add(exID)+", "+a.add(string(append(byEx[exID], ']')))+")")
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO timeline (execution_id, events) VALUES `+strings.Join(values, ", "), a...); err != nil {
-		return dbErr(err, "add state changes")
-	}
-	return nil
+	b.Queue(`INSERT INTO timeline (execution_id, events) VALUES `+strings.Join(values, ", "), a...)
 }
 
 // storedEvent is an event as the timeline stores it.
