@@ -196,6 +196,23 @@ type pooledRows struct {
 	*sqlite3.Rows
 	ctx     context.Context
 	release func()
+	started bool
+	err     error // the context's, when it ended before the first step
+}
+
+// Next steps the statement. sqlite3_interrupt reaches only a statement
+// that runs, and Query only prepares it: a context that ended before the
+// first step (a request gone while its handler was not yet scheduled)
+// would not stop it, so the first step looks at the context itself.
+func (r *pooledRows) Next() bool {
+	if !r.started {
+		r.started = true
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			return false
+		}
+	}
+	return r.Rows.Next()
 }
 
 func (r *pooledRows) Close() error {
@@ -207,7 +224,12 @@ func (r *pooledRows) Close() error {
 	return err
 }
 
-func (r *pooledRows) Err() error { return ctxErr(r.ctx, r.Rows.Err()) }
+func (r *pooledRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return ctxErr(r.ctx, r.Rows.Err())
+}
 
 // pooledRow returns its connection to the pool once scanned; callers scan
 // at once (QueryRowContext(…).Scan(…)).

@@ -62,6 +62,36 @@ func TestReadPoolBound(t *testing.T) {
 	}
 }
 
+// TestReadPoolCancelBeforeFirstStep: a query whose context ends after it
+// was prepared but before its first step (its handler not yet scheduled)
+// stops too; sqlite3_interrupt alone would miss it, since no statement
+// runs when it is called.
+func TestReadPoolCancelBeforeFirstStep(t *testing.T) {
+	p := testPool(t, 1)
+	q := poolQuerier{p}
+	ctx, cancel := context.WithCancel(context.Background())
+	rows, err := q.QueryContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	ended := make(chan error, 1)
+	go func() {
+		for rows.Next() {
+		}
+		ended <- rows.Err()
+	}()
+	select {
+	case err = <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the endless query cancelled before its first step still runs 10 s later")
+	}
+	rows.Close()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("endless query cancelled before its first step: %v, want context.Canceled", err)
+	}
+}
+
 // TestReadPoolCancel: a query whose request goes away stops with the
 // context's error, and its connection serves the next reader normally (a
 // late interrupt must not stop someone else's query).
