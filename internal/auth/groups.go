@@ -65,6 +65,11 @@ func (s *Service) DeleteGroup(ctx context.Context, by Actor, name string) error 
 
 // SetMember adds user to group, or removes it, as by in the audit trail.
 func (s *Service) SetMember(ctx context.Context, by Actor, group, user string, member bool) error {
+	for _, f := range [][2]string{{"group", group}, {"user", user}} {
+		if err := fault.CheckText(f[0], f[1]); err != nil {
+			return err
+		}
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.SetMember(ctx, group, user, member); err != nil {
 			return err

@@ -89,9 +89,11 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (*User
 		}
 		return nil, err
 	}
-	u, err := s.store.GetUser(ctx, name)
-	if err != nil && fault.Code(err) != fault.ENOTFOUND {
-		return nil, err
+	var u *User
+	if nameRE.MatchString(name) { // no account has another name (checkName)
+		if u, err = s.store.GetUser(ctx, name); err != nil && fault.Code(err) != fault.ENOTFOUND {
+			return nil, err
+		}
 	}
 	hash := s.dummyHash()
 	if u != nil {

@@ -42,6 +42,9 @@ func (s *Service) CreateToken(ctx context.Context, by Actor, user, name string, 
 	if strings.TrimSpace(name) == "" || len(name) > 100 {
 		return "", nil, fault.Errorf(fault.EINVALID, "A token needs a name of 1 to 100 characters.")
 	}
+	if err := fault.CheckText("name", name); err != nil {
+		return "", nil, err
+	}
 	if role.rank() == 0 {
 		return "", nil, unknownRole(string(role))
 	}

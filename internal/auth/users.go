@@ -267,6 +267,12 @@ func (s *Service) GetUser(ctx context.Context, name string) (*User, error) {
 
 // getUser reads an account, in a transaction or not.
 func getUser(ctx context.Context, r Reader, name string) (*User, error) {
+	if !nameRE.MatchString(name) {
+		// No account has such a name (checkName), and one holding NUL
+		// would make PostgreSQL refuse the query where SQLite finds no
+		// row: answered here, the same on both.
+		return nil, fault.Errorf(fault.ENOTFOUND, "User not found [name=%s]", keyText(name))
+	}
 	u, err := r.GetUser(ctx, name)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, fault.Errorf(fault.ENOTFOUND, "User not found [name=%s]", name)

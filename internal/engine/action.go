@@ -99,6 +99,9 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	if !validCallbackState(c.State) {
 		return nil, false, fault.Errorf(fault.EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
 	}
+	if err := checkTexts("comment", c.Comment, "reason", c.Reason, "note", c.Note); err != nil {
+		return nil, false, err
+	}
 	resJSON, err := encode(c.result())
 	if err != nil {
 		return nil, false, err
@@ -451,6 +454,9 @@ type RunRequest struct {
 func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecution, error) {
 	if req.Name == "" {
 		return nil, fault.Errorf(fault.EINVALID, "Please provide at least action name to run action.")
+	}
+	if err := checkTexts("name", req.Name, "description", req.Description, "workflow_namespace", req.Namespace); err != nil {
+		return nil, err
 	}
 	act, err := e.resolveAction(ctx, e.store, req.Name, req.Namespace, "")
 	if err != nil {

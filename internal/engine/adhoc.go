@@ -36,6 +36,9 @@ func (e *Engine) saveActions(ctx context.Context, by *Decider, definition, names
 	if scope != ScopePrivate && scope != ScopePublic {
 		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
+	if err := checkTexts("definition", definition, "namespace", namespace); err != nil {
+		return nil, err
+	}
 	specs, err := dsl.ParseActionsChecked([]byte(definition), checkDefinitionInput)
 	if err != nil {
 		return nil, invalidDSL(err)
@@ -72,6 +75,9 @@ func (w *work) saveActions(specs []*dsl.Action, namespace, scope string, replace
 			Input: spec.InputString(), Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
 		if rec.Tags == nil {
 			rec.Tags = []string{}
+		}
+		if err := checkDefined(rec.Name, rec.Input, rec.Description, rec.Tags); err != nil {
+			return nil, err
 		}
 		old, err := w.tx.GetActionDefinition(ctx, spec.Name, namespace)
 		switch {

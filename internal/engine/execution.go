@@ -32,6 +32,10 @@ type StartRequest struct {
 // StartExecution starts a workflow. The returned execution is committed
 // in state RUNNING; its first tasks are already scheduled.
 func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Execution, error) {
+	if err := checkTexts("id", req.ID, "workflow_id", req.WorkflowID, "workflow_name", req.WorkflowName,
+		"workflow_namespace", req.Namespace, "description", req.Description, "source_execution_id", req.SourceExecutionID); err != nil {
+		return nil, err
+	}
 	if req.ID != "" {
 		if ex, err := e.store.GetExecution(ctx, req.ID); err == nil {
 			return ex, nil
@@ -67,6 +71,9 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 	ns := req.Namespace
 	if ns == "" {
 		if v, ok := req.Params["namespace"].(string); ok {
+			if err := fault.CheckText("params.namespace", v); err != nil {
+				return nil, err
+			}
 			ns = v
 		}
 	}
@@ -213,6 +220,16 @@ func (e *Engine) UpdateExecution(ctx context.Context, id string, u ExecutionUpda
 		return nil, fault.Errorf(fault.EINVALID, "The property state, description, or env is not provided for update.")
 	case u.Env != nil && u.State != "" && u.State != StateRunning:
 		return nil, fault.Errorf(fault.EINVALID, "The property env can be updated only alone or together with state RUNNING.")
+	}
+	if u.Description != nil {
+		if err := fault.CheckText("description", *u.Description); err != nil {
+			return nil, err
+		}
+	}
+	if u.StateInfo != nil {
+		if err := fault.CheckText("state_info", *u.StateInfo); err != nil {
+			return nil, err
+		}
 	}
 	switch u.State {
 	case "", StatePaused, StateRunning, StateSuccess, StateError, StateCancelled:

@@ -120,12 +120,14 @@ func errTransition(from, to State) error {
 // execution, a task or an action execution once created: each checks the
 // move from its state as read (from; the same when it does not change)
 // against the table, then writes guarded by that state and by the record's
-// version.
+// version. They also clean state_info, which the engine makes from
+// outside data (text.go).
 
 func (w *work) writeExecution(ex *Execution, from State) error {
 	if !CanTransition(KindExecution, from, ex.State) {
 		return errTransition(from, ex.State)
 	}
+	cleanInfo(&ex.StateInfo)
 	return w.tx.UpdateExecution(w.ctx, ex, from)
 }
 
@@ -133,6 +135,7 @@ func (w *work) writeTask(t *Task, from State) error {
 	if !CanTransition(KindTask, from, t.State) {
 		return errTransition(from, t.State)
 	}
+	cleanInfo(&t.StateInfo)
 	return w.tx.UpdateTask(w.ctx, t, from)
 }
 
@@ -140,6 +143,7 @@ func (w *work) writeAction(a *ActionExecution, from State) error {
 	if !CanTransition(KindAction, from, a.State) {
 		return errTransition(from, a.State)
 	}
+	cleanInfo(&a.StateInfo)
 	return w.tx.UpdateActionExecution(w.ctx, a, from)
 }
 

@@ -47,6 +47,9 @@ func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, name
 	if scope != ScopePrivate && scope != ScopePublic {
 		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
+	if err := checkTexts("definition", definition, "namespace", namespace); err != nil {
+		return nil, err
+	}
 	spec, err := parseWorkbook(definition)
 	if err != nil {
 		return nil, err
@@ -58,6 +61,9 @@ func (e *Engine) saveWorkbook(ctx context.Context, by *Decider, definition, name
 		rec := &Workbook{Name: spec.Name, Namespace: namespace, Definition: definition, Tags: spec.Tags, Scope: scope, ProjectID: DefaultProject}
 		if rec.Tags == nil {
 			rec.Tags = []string{}
+		}
+		if err := checkDefined(rec.Name, "", "", rec.Tags); err != nil {
+			return err
 		}
 		old, err := w.tx.GetWorkbook(ctx, spec.Name, namespace)
 		switch {

@@ -87,6 +87,9 @@ func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, nam
 	if scope != ScopePrivate && scope != ScopePublic {
 		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
 	}
+	if err := checkTexts("definition", definition, "namespace", namespace); err != nil {
+		return nil, err
+	}
 	doc, err := parseDefinition(definition)
 	if err != nil {
 		return nil, err
@@ -119,6 +122,14 @@ func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, rep
 	w.defs = true
 	for _, spec := range specs {
 		rec := newWorkflowRecord(spec, namespace, scope)
+		if err := checkDefined(rec.Name, rec.Input, "", rec.Tags); err != nil {
+			return nil, err
+		}
+		for _, name := range spec.TaskOrder {
+			if err := checkDefined(name, "", "", spec.Tasks[name].Tags); err != nil {
+				return nil, fault.Errorf(fault.EINVALID, "task of workflow %s: %s", rec.Name, fault.Message(err))
+			}
+		}
 		old, err := w.tx.GetWorkflow(ctx, spec.Name, namespace)
 		switch {
 		case err == nil && !replace:

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Codes. Callers branch on them through Code.
@@ -78,4 +80,20 @@ func Message(err error) string {
 		return "The client closed the request."
 	}
 	return "Internal server error"
+}
+
+// CheckText refuses text a person or client gave that Sirocco does not
+// store: a NUL character (PostgreSQL's text cannot hold it, so SQLite
+// must not either: two stores, one behaviour) or bytes that are not
+// UTF-8. field names the text in the EINVALID error (a 400 naming the
+// field). Text the server makes itself is cleaned instead (see
+// engine.CleanText).
+func CheckText(field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(EINVALID, "%s holds a NUL character (U+0000), which Sirocco does not store", field)
+	}
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "%s holds bytes that are not UTF-8, which Sirocco does not store", field)
+	}
+	return nil
 }

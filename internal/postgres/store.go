@@ -25,7 +25,9 @@
 //     escape \u0000 there and reads back as it was written, as on SQLite;
 //     JSON values hold NUL only as that escape. A raw NUL or invalid UTF-8
 //     in any other text (a description, a name) is refused as
-//     fault.EINVALID instead of being stored; SQLite would store it.
+//     fault.EINVALID instead of being stored: a last line of defence,
+//     since the engine refuses such text from clients, naming the field,
+//     and cleans what it makes itself, on both stores (engine/text.go).
 //   - -sync: full sets synchronous_commit=on (a commit is on disk before
 //     Update returns: it survives a crash of the machine). normal sets
 //     synchronous_commit=off: PostgreSQL acknowledges before its WAL is
