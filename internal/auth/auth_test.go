@@ -215,3 +215,50 @@ func TestRoleOrder(t *testing.T) {
 		t.Errorf("ParseRole(boss) = %v, want EINVALID naming every role", err)
 	}
 }
+
+// countThenRace is an accounts store whose first CountUsers lets another
+// replica start in between: the count says no account, and by the time
+// the first admin is written another server has written it.
+type countThenRace struct {
+	auth.Store
+	between func()
+	once    bool
+}
+
+func (s *countThenRace) CountUsers(ctx context.Context) (int, error) {
+	n, err := s.Store.CountUsers(ctx)
+	if !s.once {
+		s.once = true
+		s.between()
+	}
+	return n, err
+}
+
+// TestFirstStartRace: two replicas starting together on a new database
+// both see no account; the one that loses the race to create the first
+// admin starts all the same (it used to stop: "A user named admin already
+// exists"), and the winner's password is the admin's.
+func TestFirstStartRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, st := newService(t, nil)
+	var won string
+	other := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost})
+	racing := &countThenRace{Store: st.Auth(), between: func() {
+		var err error
+		if won, err = other.Init(ctx, ""); err != nil || won == "" {
+			t.Errorf("the other replica's start: %q, %v", won, err)
+		}
+	}}
+	s := auth.New(auth.Config{Store: racing, BcryptCost: bcrypt.MinCost})
+	gen, err := s.Init(ctx, "")
+	if err != nil {
+		t.Fatalf("the replica that lost the race: %v", err)
+	}
+	if gen != "" {
+		t.Errorf("the replica that lost the race shows a password (%q) no account has", gen)
+	}
+	if _, err := s.Login(ctx, "admin", won, "127.0.0.1"); err != nil {
+		t.Errorf("login with the winner's password: %v", err)
+	}
+}

@@ -123,6 +123,12 @@ func (s *Service) Init(ctx context.Context, adminPassword string) (generated str
 		generated = pw
 	}
 	if _, err := s.CreateUser(ctx, ServerActor, "admin", RoleAdmin, pw); err != nil {
+		if fault.Code(err) == fault.ECONFLICT {
+			// Replicas starting together on a new database: another one
+			// created the first admin (and showed its password) between
+			// the count and this write.
+			return "", nil
+		}
 		return "", fmt.Errorf("auth: create the first admin: %w", err)
 	}
 	return generated, nil
