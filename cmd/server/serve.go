@@ -423,6 +423,11 @@ func seedExamples(ctx context.Context, eng *engine.Engine, log *slog.Logger) err
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
 		wfs, err := eng.CreateWorkflows(ctx, nil, string(text), "", engine.ScopePrivate)
+		if fault.Code(err) == fault.ECONFLICT {
+			// Replicas starting together on a new database: another one
+			// registered it since the list above.
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", f, err)
 		}
