@@ -18,6 +18,9 @@ tmp=$(mktemp -d /tmp/sirocco-bench.XXXXXX)
 chmod 755 "$tmp"
 pids=()
 cleanup() {
+  if [ -n "${SHOWCPU:-}" ]; then
+    ps -o pid,time,args --ppid "${postmaster:-0}" -p "${measure:-0}" 2>/dev/null | awk '{t=$2; sub(/^.*-/, "", t); split(t, a, ":"); s=a[1]*3600+a[2]*60+a[3]; c=$3" "$4" "$5; sum[c]+=s} END {for (k in sum) printf "cpu_s=%d %s\n", sum[k], k}' | sort -rn -t= -k2 | head -12
+  fi
   for f in "$tmp"/s*.log; do [ -s "$f" ] && { echo "--- $f"; tail -5 "$f"; }; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -27,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/sirocco" ./cmd/server
+go build ${BUILDTAGS:+-tags $BUILDTAGS} -o "$tmp/sirocco" ./cmd/server
 go build -o "$tmp/bench" ./cmd/bench
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 

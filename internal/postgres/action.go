@@ -98,15 +98,12 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 }
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
+	t.q.deferExec(`INSERT INTO action_executions (`+actionExecutions.columns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 0)`,
 		a.ID, a.Name, a.WorkflowName, a.WorkflowNamespace, a.TaskName, a.TaskExecutionID,
 		a.WorkflowExecutionID, string(a.State), a.StateInfo, a.Description, a.ProjectID,
 		a.Accepted, a.Async, a.InputJSON, a.OutputJSON, a.RequestJSON,
 		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.CreatedAt), utc(a.UpdatedAt), a.ItemIndex, a.ApprovalJSON)
-	if err != nil {
-		return dbErr(err, "create action execution")
-	}
 	a.Version = 0
 	return nil
 }

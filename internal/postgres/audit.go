@@ -56,16 +56,15 @@ func appendAudit(ctx context.Context, q *txq, r *audit.Record) error {
 	if r.Answer != "" {
 		answer = &r.Answer
 	}
-	// The record and the new head in one statement: one round trip.
-	if _, err := q.Exec(ctx, `WITH record AS (INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
+	// The record and the new head in one statement, sent with the next
+	// one (the head row stays locked until the transaction ends).
+	q.deferExec(`WITH record AS (INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
 		outcome, reason, comment, answer, groups, shown_digest, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16))
 		INSERT INTO audit_head (id, seq, hash, anchor) VALUES (1, $17, $18, $19)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, anchor = excluded.anchor`,
 		r.Seq, r.At, r.Actor, r.Channel, r.Addr, string(r.Kind), r.ActionExecutionID, r.State,
 		string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String(),
-		next.Seq, next.Hash.String(), next.Anchor); err != nil {
-		return dbErr(err, "append audit record")
-	}
+		next.Seq, next.Hash.String(), next.Anchor)
 	return nil
 }
 

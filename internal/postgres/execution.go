@@ -59,15 +59,13 @@ func (r reader) ListExecutions(ctx context.Context, q engine.ListQuery) ([]*engi
 }
 
 func (t *tx) CreateExecution(ctx context.Context, e *engine.Execution) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO workflow_executions (`+executions.columns+`)
+	// Deferred: sent with the next statement that needs an answer.
+	t.q.deferExec(`INSERT INTO workflow_executions (`+executions.columns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0)`,
 		e.ID, e.WorkflowID, e.WorkflowName, e.WorkflowNamespace, e.Description, tagsJSON(e.Tags), e.ParamsJSON,
 		e.TaskExecutionID, e.RootExecutionID, string(e.State), e.StateInfo,
 		e.InputJSON, e.OutputJSON, e.ContextJSON, e.Definition, e.ProjectID, utc(e.CreatedAt), utc(e.UpdatedAt),
 		jsonOrEmpty(e.PublishedGlobalJSON), e.CreatedBy)
-	if err != nil {
-		return dbErr(err, "create execution")
-	}
 	e.Version = 0
 	return nil
 }

@@ -218,7 +218,65 @@ type txq struct {
 	// timeline just before commit.
 	notices  *[]string
 	auditKey []byte
+	// later holds inserts whose outcome nothing in the transaction reads
+	// back: they are sent together with the next statement that needs an
+	// answer (or with the commit), one round trip for several. Their
+	// errors (a duplicate id) surface there, and fail the transaction as
+	// they would have.
+	later pgx.Batch
 }
+
+// deferExec queues an insert to send with the next statement (see later).
+func (q *txq) deferExec(sql string, args ...any) {
+	q.later.Queue(sql, args...)
+}
+
+// flush sends the deferred inserts, if any.
+func (q *txq) flush(ctx context.Context) error {
+	if q.later.Len() == 0 {
+		return nil
+	}
+	b := q.later
+	q.later = pgx.Batch{}
+	return q.Tx.SendBatch(ctx, &b).Close()
+}
+
+func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := q.flush(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return q.Tx.Exec(ctx, sql, args...)
+}
+
+func (q *txq) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := q.flush(ctx); err != nil {
+		return nil, err
+	}
+	return q.Tx.Query(ctx, sql, args...)
+}
+
+func (q *txq) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := q.flush(ctx); err != nil {
+		return errRow{err}
+	}
+	return q.Tx.QueryRow(ctx, sql, args...)
+}
+
+func (q *txq) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if q.later.Len() > 0 {
+		// The deferred inserts first, in the same round trip.
+		all := q.later
+		q.later = pgx.Batch{}
+		all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+		return q.Tx.SendBatch(ctx, &all)
+	}
+	return q.Tx.SendBatch(ctx, b)
+}
+
+// errRow is a row that could not be read.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // tx implements engine.Tx.
 type tx struct {
@@ -283,9 +341,9 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 	for _, p := range notices {
 		b.Queue(`SELECT pg_notify($1, $2)`, engine.NoticeChannel, p)
 	}
-	if b.Len() > 0 {
-		if err := t.SendBatch(ctx, &b).Close(); err != nil {
-			return dbErr(err, "add state changes and notices")
+	if b.Len() > 0 || q.later.Len() > 0 {
+		if err := q.SendBatch(ctx, &b).Close(); err != nil {
+			return dbErr(err, "commit")
 		}
 	}
 	if err := t.Commit(ctx); err != nil {

@@ -64,14 +64,11 @@ func (r reader) TasksOf(ctx context.Context, executionID string) ([]*engine.Task
 }
 
 func (t *tx) CreateTask(ctx context.Context, k *engine.Task) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO task_executions (`+tasks.columns+`)
+	t.q.deferExec(`INSERT INTO task_executions (`+tasks.columns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 0)`,
 		k.ID, k.Name, k.Type, k.WorkflowExecutionID, k.WorkflowName, k.WorkflowNamespace, k.WorkflowID, tagsJSON(k.Tags),
 		string(k.State), k.StateInfo, k.RuntimeContextJSON, k.InContextJSON, k.PublishedJSON, k.ResultJSON,
 		k.Processed, k.ErrorHandled, k.ProjectID, utc(k.CreatedAt), utc(k.UpdatedAt), utcPtr(k.StartedAt), utcPtr(k.FinishedAt))
-	if err != nil {
-		return dbErr(err, "create task")
-	}
 	k.Version = 0
 	return nil
 }
