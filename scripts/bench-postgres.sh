@@ -44,10 +44,11 @@ else
   postmaster=$(head -1 "$tmp/pg/postmaster.pid")
   dsn="postgres://postgres@127.0.0.1:5499/postgres?sslmode=disable"
   urls="" measure=$postmaster
+  [ -n "${SERVERS_ONLY:-}" ] && measure=""
   for i in $(seq 1 "$replicas"); do
     port=$((9700 + i))
     "$tmp/sirocco" -addr 127.0.0.1:$port -db "$dsn" -seed=false -log-level warn -auth off >/dev/null 2>"$tmp/s$i.log" & pids+=($!)
-    urls="${urls:+$urls,}http://127.0.0.1:$port/v2" measure="$measure,$!"
+    urls="${urls:+$urls,}http://127.0.0.1:$port/v2" measure="${measure:+$measure,}$!"
   done
 fi
 for u in ${urls//,/ }; do

@@ -26,16 +26,34 @@ import (
 // appends to the trail.
 const auditLock = 0x53495241554454 // "SIRAUDT"
 
-// appendAudit seals r after the stored head with the store's key, inserts
-// it and writes the new head. Its time is kept to the microsecond, as the
-// store keeps times, and its groups sorted, so that what is read back
-// hashes as what was sealed.
-func appendAudit(ctx context.Context, q *txq, r *audit.Record) error {
+// appendAudit adds r to the transaction's records, sealed at commit
+// (sealAudits); done runs once r has its place in the chain. Its time is
+// kept to the microsecond, as the store keeps times, and its groups
+// sorted, so that what is read back hashes as what was sealed.
+func appendAudit(q *txq, r *audit.Record, done func(*audit.Record)) {
 	r.At = r.At.UTC().Truncate(time.Microsecond)
 	r.Groups = slices.Sorted(slices.Values(r.Groups))
-	// The head row's lock serialises appends (and StartAudit), so the
-	// chain stays gapless; only the very first record, before there is a
-	// head row to lock, takes the trail's advisory lock instead.
+	q.audits = append(q.audits, pendingAudit{r, done})
+}
+
+// pendingAudit is an audit record waiting for its seal.
+type pendingAudit struct {
+	r    *audit.Record
+	done func(*audit.Record)
+}
+
+// sealAudits chains the transaction's records after the stored head and
+// queues their inserts and the new head. It runs just before commit (or
+// before the transaction reads the trail), because the head row's lock,
+// which serialises every append across replicas and keeps the chain
+// gapless, is held from here to the commit: taken last, it is held for
+// two round trips, not for the whole transaction. Only the very first
+// record, before there is a head row to lock, takes the trail's advisory
+// lock instead.
+func sealAudits(ctx context.Context, q *txq) error {
+	if len(q.audits) == 0 {
+		return nil
+	}
 	head, ok, err := readHead(ctx, q, true)
 	if err != nil {
 		return err
@@ -48,23 +66,36 @@ func appendAudit(ctx context.Context, q *txq, r *audit.Record) error {
 			return err
 		}
 	}
-	next, err := audit.Seal(head, r, q.auditKey)
-	if err != nil {
-		return fmt.Errorf("seal audit record: %w", err)
+	for _, p := range q.audits {
+		r := p.r
+		if head, err = audit.Seal(head, r, q.auditKey); err != nil {
+			return fmt.Errorf("seal audit record: %w", err)
+		}
+		var answer *string
+		if r.Answer != "" {
+			answer = &r.Answer
+		}
+		q.deferExec(`INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
+			outcome, reason, comment, answer, groups, shown_digest, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			r.Seq, r.At, r.Actor, r.Channel, r.Addr, string(r.Kind), r.ActionExecutionID, r.State,
+			string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String())
+		if p.done != nil {
+			p.done(r)
+		}
 	}
-	var answer *string
-	if r.Answer != "" {
-		answer = &r.Answer
-	}
-	// The record and the new head in one statement, sent with the next
-	// one (the head row stays locked until the transaction ends).
-	q.deferExec(`WITH record AS (INSERT INTO audit (seq, at, actor, channel, addr, kind, action_execution_id, state,
-		outcome, reason, comment, answer, groups, shown_digest, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16))
-		INSERT INTO audit_head (id, seq, hash, anchor) VALUES (1, $17, $18, $19)
+	q.audits = nil
+	q.deferExec(`INSERT INTO audit_head (id, seq, hash, anchor) VALUES (1, $1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, anchor = excluded.anchor`,
-		r.Seq, r.At, r.Actor, r.Channel, r.Addr, string(r.Kind), r.ActionExecutionID, r.State,
-		string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String(),
-		next.Seq, next.Hash.String(), next.Anchor)
+		head.Seq, head.Hash.String(), head.Anchor)
+	return nil
+}
+
+// sealBeforeReading seals the transaction's records before it reads the
+// trail, so that it reads its own.
+func sealBeforeReading(ctx context.Context, db querier) error {
+	if q, ok := db.(*txq); ok {
+		return sealAudits(ctx, q)
+	}
 	return nil
 }
 
@@ -104,14 +135,14 @@ func (t *tx) AppendAudit(ctx context.Context, a *engine.AuditRecord) error {
 	if err != nil {
 		return fmt.Errorf("append audit record: %w", err)
 	}
-	if err := appendAudit(ctx, t.q, r); err != nil {
-		return err
-	}
-	a.Seq, a.Prev, a.Hash, a.At = r.Seq, r.Prev.String(), r.Hash.String(), r.At
-	a.Groups = r.Groups
-	if len(a.Groups) == 0 {
-		a.Groups = nil
-	}
+	a.At = r.At.UTC().Truncate(time.Microsecond)
+	appendAudit(t.q, r, func(r *audit.Record) {
+		a.Seq, a.Prev, a.Hash, a.At = r.Seq, r.Prev.String(), r.Hash.String(), r.At
+		a.Groups = r.Groups
+		if len(a.Groups) == 0 {
+			a.Groups = nil
+		}
+	})
 	return nil
 }
 
@@ -122,8 +153,9 @@ func (tx *authTx) AppendAudit(ctx context.Context, a *auth.AuditRecord) error {
 	if channel == "" {
 		channel = auth.ServerActor.Channel
 	}
-	return appendAudit(ctx, tx.q, &audit.Record{At: a.At, Actor: a.By.User, Channel: channel, Addr: a.By.Addr,
-		Kind: audit.KindAdmin, Outcome: audit.Accepted, Reason: a.What, Groups: slices.Clone(a.By.Groups)})
+	appendAudit(tx.q, &audit.Record{At: a.At, Actor: a.By.User, Channel: channel, Addr: a.By.Addr,
+		Kind: audit.KindAdmin, Outcome: audit.Accepted, Reason: a.What, Groups: slices.Clone(a.By.Groups)}, nil)
+	return nil
 }
 
 // auditColumns are the columns scanAudit reads, in its order.
@@ -143,6 +175,9 @@ func scanAudit(s pgxScanner) (*engine.AuditRecord, error) {
 }
 
 func (r reader) AuditRecords(ctx context.Context, actionID string) ([]*engine.AuditRecord, error) {
+	if err := sealBeforeReading(ctx, r.db); err != nil {
+		return nil, err
+	}
 	query := `SELECT ` + auditColumns + ` FROM audit`
 	var a args
 	if actionID != "" {
@@ -152,6 +187,9 @@ func (r reader) AuditRecords(ctx context.Context, actionID string) ([]*engine.Au
 }
 
 func (r reader) ListAudit(ctx context.Context, q engine.AuditQuery) ([]*engine.AuditRecord, error) {
+	if err := sealBeforeReading(ctx, r.db); err != nil {
+		return nil, err
+	}
 	if q.Limit <= 0 {
 		q.Limit = engine.DefaultAuditPage
 	}
@@ -194,6 +232,9 @@ func (r reader) ListAudit(ctx context.Context, q engine.AuditQuery) ([]*engine.A
 }
 
 func (r reader) AuditHead(ctx context.Context) (engine.AuditHead, error) {
+	if err := sealBeforeReading(ctx, r.db); err != nil {
+		return engine.AuditHead{}, err
+	}
 	h, _, err := readHead(ctx, r.db, false)
 	if err != nil {
 		return engine.AuditHead{}, err

@@ -224,6 +224,9 @@ type txq struct {
 	// errors (a duplicate id) surface there, and fail the transaction as
 	// they would have.
 	later pgx.Batch
+	// audits are the audit records appended, sealed just before commit
+	// (sealAudits).
+	audits []pendingAudit
 }
 
 // deferExec queues an insert to send with the next statement (see later).
@@ -332,6 +335,9 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 	var notices []string
 	q := &txq{Tx: t, timeline: &timeline, notices: &notices, auditKey: s.auditKey}
 	if err := fn(q); err != nil {
+		return err
+	}
+	if err := sealAudits(ctx, q); err != nil {
 		return err
 	}
 	// What every transaction ends with, the timeline's rows and the
