@@ -19,7 +19,8 @@ const clockTicks = 100
 // the command line and, when tree is set, their descendants (Mistral's
 // launcher forks its API worker; RabbitMQ's beam is passed separately).
 type Procs struct {
-	pids []int
+	roots []int
+	tree  bool
 }
 
 // NewProcs resolves pids, adding descendants when tree is set.
@@ -29,14 +30,18 @@ func NewProcs(pids []int, tree bool) (*Procs, error) {
 			return nil, fmt.Errorf("pid %d: %w", p, err)
 		}
 	}
-	if tree {
-		pids = withDescendants(pids)
-	}
-	return &Procs{pids: pids}, nil
+	return &Procs{roots: pids, tree: tree}, nil
 }
 
-// PIDs lists the measured processes.
-func (p *Procs) PIDs() []int { return p.pids }
+// PIDs lists the measured processes now. Descendants are looked up again
+// on every reading: PostgreSQL starts a backend for each connection its
+// clients' pools open during a run, and those must count too.
+func (p *Procs) PIDs() []int {
+	if p.tree {
+		return withDescendants(p.roots)
+	}
+	return p.roots
+}
 
 // parsePIDs reads "1,2,3".
 func parsePIDs(s string) ([]int, error) {
@@ -127,7 +132,7 @@ func parseStat(s string) (procStat, error) {
 // A process that has exited contributes nothing.
 func (p *Procs) CPU() time.Duration {
 	var ticks uint64
-	for _, pid := range p.pids {
+	for _, pid := range p.PIDs() {
 		if st, err := readStat(pid); err == nil {
 			ticks += st.utime + st.stime
 		}
@@ -147,7 +152,7 @@ type Status struct {
 // Sample reads the processes' status now.
 func (p *Procs) Sample() Status {
 	var s Status
-	for _, pid := range p.pids {
+	for _, pid := range p.PIDs() {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 		if err != nil {
 			continue
