@@ -43,6 +43,7 @@ else
   as_pg "$bin/pg_ctl" -D "$tmp/pg" -o "-p 5499 -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=100 ${PGOPTS:-}" -l "$tmp/pg.log" -w start >/dev/null
   postmaster=$(head -1 "$tmp/pg/postmaster.pid")
   dsn="postgres://postgres@127.0.0.1:5499/postgres?sslmode=disable"
+  [ -n "${UNIXSOCKET:-}" ] && dsn="postgres://postgres@/postgres?host=$tmp/pg&port=5499"
   urls="" measure=$postmaster
   [ -n "${SERVERS_ONLY:-}" ] && measure=""
   for i in $(seq 1 "$replicas"); do
