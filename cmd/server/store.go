@@ -19,7 +19,7 @@ import (
 type dataStore struct {
 	engine.Store
 	auth       auth.Store
-	startAudit func(context.Context) (auditStart, error)
+	startAudit func(context.Context) (audit.Start, error)
 	// writerStats reports SQLite's single writer; nil for PostgreSQL,
 	// which has none.
 	writerStats func() ops.WriterStats
@@ -36,21 +36,9 @@ func (d *dataStore) Close() error {
 	return err
 }
 
-// auditStart is what a store's StartAudit found and did (sqlite.AuditStart
-// and postgres.AuditStart, which have the same fields).
-type auditStart struct {
-	Head             audit.Head
-	AnchoredEmpty    bool
-	AnchoredExisting bool
-	Verified         int64
-	AnchorUnchecked  bool
-}
-
 // errAuditUnchecked reports whether err is a store refusing the audit
 // trail at start.
-func errAuditUnchecked(err error) bool {
-	return errors.Is(err, sqlite.ErrAuditUnchecked) || errors.Is(err, postgres.ErrAuditUnchecked)
-}
+func errAuditUnchecked(err error) bool { return errors.Is(err, audit.ErrUnchecked) }
 
 // dbName is how messages name the database: a SQLite file's path, or a
 // PostgreSQL database's host, port, name and user; never a password.
@@ -70,10 +58,7 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*dataStore, 
 			return nil, err
 		}
 		log.Info("store: PostgreSQL", "db", postgres.Describe(cfg.db))
-		return &dataStore{Store: st, auth: st.Auth(), startAudit: func(ctx context.Context) (auditStart, error) {
-			r, err := st.StartAudit(ctx)
-			return auditStart(r), err
-		}}, nil
+		return &dataStore{Store: st, auth: st.Auth(), startAudit: st.StartAudit}, nil
 	}
 	// One server per SQLite file: Open releases every job lease it finds
 	// as a dead worker's, and migrate-to must not copy a file in use.
@@ -87,10 +72,7 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*dataStore, 
 		return nil, err
 	}
 	return &dataStore{Store: st, auth: st.Auth(), unlock: unlock,
-		startAudit: func(ctx context.Context) (auditStart, error) {
-			r, err := st.StartAudit(ctx)
-			return auditStart(r), err
-		},
+		startAudit:  st.StartAudit,
 		writerStats: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) },
 	}, nil
 }

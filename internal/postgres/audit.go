@@ -242,19 +242,12 @@ func (r reader) AuditHead(ctx context.Context) (engine.AuditHead, error) {
 	return engine.AuditHead{Seq: h.Seq, Hash: h.Hash.String(), Anchored: h.Anchor != ""}, nil
 }
 
-// ErrAuditUnchecked is StartAudit's refusal: the trail does not check
-// under the key, or does not end at its head. The server must not start
-// on it.
-var ErrAuditUnchecked = errors.New("the audit trail does not check")
+// ErrAuditUnchecked is StartAudit's refusal (audit.ErrUnchecked): the
+// trail does not check under the key, or does not end at its head.
+var ErrAuditUnchecked = audit.ErrUnchecked
 
-// AuditStart is what StartAudit found and did (as package sqlite's).
-type AuditStart struct {
-	Head             audit.Head
-	AnchoredEmpty    bool
-	AnchoredExisting bool
-	Verified         int64
-	AnchorUnchecked  bool
-}
+// AuditStart is what StartAudit found and did (audit.Start).
+type AuditStart = audit.Start
 
 // StartAudit checks the audit trail's head before the server writes to
 // it, and anchors it when the store holds a key, as package sqlite's
@@ -262,7 +255,6 @@ type AuditStart struct {
 func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
 	var st AuditStart
 	err := s.write(ctx, func(q *txq) error {
-		st = AuditStart{}
 		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
 			return dbErr(err, "lock the audit trail")
 		}
@@ -276,36 +268,14 @@ func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return dbErr(err, "read the last audit record")
 		}
-		key := q.auditKey
-		switch {
-		case !ok && lastSeq == 0:
-			if key != nil {
-				head = audit.Head{Anchor: audit.Anchor(key, 0, audit.Hash{})}
-				st.AnchoredEmpty = true
-				if err := putAuditHead(ctx, q, head); err != nil {
-					return err
-				}
-			}
-		case !ok:
-			return fmt.Errorf("%w: it has records (the last is %d) but no head: the head was removed; run audit verify", ErrAuditUnchecked, lastSeq)
-		case head.Seq != lastSeq || head.Hash.String() != lastHash:
-			return fmt.Errorf("%w: its head names record %d, but the last record is %d: it was altered while the server was down; run audit verify",
-				ErrAuditUnchecked, head.Seq, lastSeq)
-		case key == nil:
-			st.AnchorUnchecked = head.Anchor != ""
-		case head.Anchor == "":
-			if st.Verified, err = verifyTrail(ctx, q, head); err != nil {
-				return fmt.Errorf("%w: %w", ErrAuditUnchecked, err)
-			}
-			head.Anchor = audit.Anchor(key, head.Seq, head.Hash)
-			st.AnchoredExisting = true
-			if err := putAuditHead(ctx, q, head); err != nil {
-				return err
-			}
-		case !audit.CheckAnchor(key, head.Seq, head.Hash, head.Anchor):
-			return fmt.Errorf("%w: the head's anchor does not match under the audit key given: it is not the key this trail was written with, or the head was changed; run audit verify with the right key", ErrAuditUnchecked)
+		var write *audit.Head
+		st, write, err = audit.Begin(head, ok, lastSeq, lastHash, q.auditKey, func(h audit.Head) (int64, error) { return verifyTrail(ctx, q, h) })
+		if err != nil {
+			return err
 		}
-		st.Head = head
+		if write != nil {
+			return putAuditHead(ctx, q, *write)
+		}
 		return nil
 	})
 	return st, err
