@@ -140,6 +140,12 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 }
 
 func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {
+	rl, lockFirst := w.tx.(RootLocker)
+	if lockFirst {
+		if err := rl.LockRootOf(w.ctx, RootOfAction, id); err != nil {
+			return nil, false, err
+		}
+	}
 	a, t, ex, err := w.tx.GetActionScope(w.ctx, id)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, false, fault.Errorf(fault.ENOTFOUND, "ActionExecution not found [id=%s]", id)
@@ -147,7 +153,7 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 	if err != nil {
 		return nil, false, err
 	}
-	if ex != nil {
+	if ex != nil && !lockFirst {
 		// What was read served to find the tree's root: lock it, then read
 		// again, since another transaction may have moved the action, its
 		// task or its execution before the lock was granted.

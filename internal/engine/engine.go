@@ -326,6 +326,12 @@ func rootOf(ex *Execution) string {
 // lockTree locks the tree of execution id (its root) and returns the
 // execution as read after the lock.
 func (w *work) lockTree(id string) (*Execution, error) {
+	if rl, ok := w.tx.(RootLocker); ok {
+		if err := rl.LockRootOf(w.ctx, RootOfExecution, id); err != nil {
+			return nil, err
+		}
+		return w.tx.GetExecution(w.ctx, id)
+	}
 	ex, err := w.tx.GetExecution(w.ctx, id)
 	if err != nil {
 		return nil, err

@@ -151,6 +151,26 @@ type Tx interface {
 	ClaimJobs(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
 }
 
+// Kinds of record RootLocker.LockRootOf takes.
+const (
+	RootOfAction    = "action_execution"
+	RootOfExecution = "execution"
+)
+
+// RootLocker is implemented by a Tx that can find and lock the root of a
+// record's execution tree in one statement (PostgreSQL: SELECT … FOR
+// UPDATE of the root, found by a subquery). The engine then reads what it
+// changes once, after the lock, instead of once to find the root and
+// again under the lock: on the callback's path, a round trip and a read
+// of the action's scope fewer.
+type RootLocker interface {
+	// LockRootOf locks the root execution of the tree that the record of
+	// kind (RootOfAction or RootOfExecution) with id belongs to. A record
+	// in no tree (an ad-hoc action) or that does not exist locks nothing
+	// and is no error: the read that follows says so.
+	LockRootOf(ctx context.Context, kind, id string) error
+}
+
 // SerialTx is implemented by a Tx whose store runs one write transaction
 // at a time (SQLite's single writer): nothing another transaction writes
 // can appear between two reads of it, so what it read before LockExecution

@@ -475,6 +475,29 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
+// LockRootOf implements engine.RootLocker: the root found by a subquery
+// and locked, in one statement. The root of a record never changes, so the
+// subquery's snapshot (taken before the lock was granted) finds the right
+// one; what the engine reads next is read under the lock.
+func (t *tx) LockRootOf(ctx context.Context, kind, id string) error {
+	var find string
+	switch kind {
+	case engine.RootOfAction:
+		find = `SELECT COALESCE(e.root_execution_id, e.id) FROM action_executions a
+			JOIN workflow_executions e ON e.id = a.workflow_execution_id WHERE a.id = $1`
+	case engine.RootOfExecution:
+		find = `SELECT COALESCE(root_execution_id, id) FROM workflow_executions WHERE id = $1`
+	default:
+		return fmt.Errorf("lock the root of a %s: no such kind of record", kind)
+	}
+	var one int
+	err := t.q.QueryRow(ctx, `SELECT 1 FROM workflow_executions WHERE id = (`+find+`) FOR UPDATE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return dbErr(err, "lock the root")
+}
+
 func (t *tx) LockExecution(ctx context.Context, id string) error {
 	// Work on one execution waits for the transaction holding it; an
 	// execution that does not exist has nothing to serialise.

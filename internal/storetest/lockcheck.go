@@ -37,8 +37,12 @@ type lockCheckStore struct {
 func (s *lockCheckStore) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	return s.Store.Update(ctx, func(tx engine.Tx) error {
 		// A retried transaction starts afresh.
-		return fn(&lockCheckTx{Tx: tx, t: s.t, roots: map[string]string{}, created: map[string]bool{},
-			before: map[string]bool{}, stale: map[string]bool{}})
+		c := &lockCheckTx{Tx: tx, t: s.t, roots: map[string]string{}, created: map[string]bool{},
+			before: map[string]bool{}, stale: map[string]bool{}}
+		if _, ok := tx.(engine.RootLocker); ok {
+			return fn(&lockCheckRootTx{c})
+		}
+		return fn(c)
 	})
 }
 
@@ -114,7 +118,37 @@ func (c *lockCheckTx) change(ctx context.Context, what, id, exID string, update 
 	}
 }
 
+// lockCheckRootTx is lockCheckTx over a Tx that is an engine.RootLocker:
+// the engine then locks a record's root first and reads after.
+type lockCheckRootTx struct{ *lockCheckTx }
+
+// LockRootOf finds the root as the store must (reads of the checker's
+// own, not counted as the engine's), checks and records the lock as
+// LockExecution does, and lets the store lock it.
+func (c lockCheckRootTx) LockRootOf(ctx context.Context, kind, id string) error {
+	var ex *engine.Execution
+	switch kind {
+	case engine.RootOfAction:
+		_, _, ex, _ = c.Tx.GetActionScope(ctx, id)
+	case engine.RootOfExecution:
+		ex, _ = c.Tx.GetExecution(ctx, id)
+	}
+	if ex != nil {
+		c.mu.Lock()
+		root := c.noteExecution(ex)
+		c.mu.Unlock()
+		c.noteLock(root)
+	}
+	return c.Tx.(engine.RootLocker).LockRootOf(ctx, kind, id)
+}
+
 func (c *lockCheckTx) LockExecution(ctx context.Context, id string) error {
+	c.noteLock(id)
+	return c.Tx.LockExecution(ctx, id)
+}
+
+// noteLock checks and records the lock of root id.
+func (c *lockCheckTx) noteLock(id string) {
 	c.mu.Lock()
 	switch {
 	case c.locked == id:
@@ -127,7 +161,6 @@ func (c *lockCheckTx) LockExecution(ctx context.Context, id string) error {
 		}
 	}
 	c.mu.Unlock()
-	return c.Tx.LockExecution(ctx, id)
 }
 
 func (c *lockCheckTx) GetExecution(ctx context.Context, id string) (*engine.Execution, error) {
