@@ -67,10 +67,7 @@ func New(e *engine.Engine, log *slog.Logger) *API {
 // fault writes Mistral's error body. Internal errors are logged and shown
 // without details.
 func (a *API) fault(c echo.Context, err error) error {
-	status := httpstatus.Of(err)
-	if status >= 500 {
-		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	}
+	status := a.logFault(c, err)
 	faultcode := "Client"
 	if status >= 500 {
 		faultcode = "Server"
@@ -81,11 +78,24 @@ func (a *API) fault(c echo.Context, err error) error {
 // plainFault is the error body of the YAML-taking handlers, which in
 // Mistral carry only faultstring.
 func (a *API) plainFault(c echo.Context, err error) error {
+	status := a.logFault(c, err)
+	return writeJSON(c, status, map[string]any{"faultstring": fault.Message(err)})
+}
+
+// logFault returns err's status, logging server errors. A 503 (the
+// database unavailable, say while it restarts) asks the client to retry
+// in a second and is a warning: an outage is expected to pass, and every
+// request during it would otherwise log an error.
+func (a *API) logFault(c echo.Context, err error) int {
 	status := httpstatus.Of(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		c.Response().Header().Set("Retry-After", "1")
+		a.log.Warn("request refused for now", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	case status >= 500:
 		a.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	return writeJSON(c, status, map[string]any{"faultstring": fault.Message(err)})
+	return status
 }
 
 // Fault writes Mistral's error body with a status: the guard's refusals

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/api"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
@@ -525,5 +526,28 @@ func TestRepeatedResultCanonical(t *testing.T) {
 		if status, body := s.do(http.MethodPut, path, "application/json", `{"state": "SUCCESS", "output": `+other+`}`); status != http.StatusConflict {
 			t.Errorf("output %s after another: %d %s, want 409", other, status, body)
 		}
+	}
+}
+
+// downStore answers every read as a database that cannot be reached.
+type downStore struct{ engine.Store }
+
+func (downStore) GetExecution(context.Context, string) (*engine.Execution, error) {
+	return nil, fault.Errorf(fault.EUNAVAILABLE, "the database is unavailable; try again")
+}
+
+// TestUnavailableAnswer: while the database is down the API answers 503
+// in Mistral's shape, saying so, with Retry-After.
+func TestUnavailableAnswer(t *testing.T) {
+	s := newServer(t, func(c *engine.Config) { c.Store = downStore{c.Store} })
+	resp, err := http.Get(s.url + "/v2/executions/e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" ||
+		!strings.Contains(string(b), `"faultstring":"the database is unavailable; try again"`) {
+		t.Errorf("GET with the database down: %d, Retry-After %q, %s; want 503, 1, the message", resp.StatusCode, resp.Header.Get("Retry-After"), b)
 	}
 }

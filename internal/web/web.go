@@ -204,7 +204,12 @@ func (s *Server) fail(c echo.Context, err error) error {
 	if status == httpstatus.ClientClosedRequest {
 		return c.NoContent(status) // recorded for the log; nobody reads it
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// An outage (the database restarting) passes: retry, and warn.
+		c.Response().Header().Set("Retry-After", "1")
+		s.log.Warn("dashboard request refused for now", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	case status >= 500:
 		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	return s.errorPage(c, status, fault.Message(err))
