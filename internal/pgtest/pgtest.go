@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,8 +212,14 @@ func start() (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweepOrphans(bin)
 	dir, err := os.MkdirTemp("", "sirocco-pgtest-")
 	if err != nil {
+		return nil, err
+	}
+	// The test binary that owns the cluster, for sweepOrphans.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	c := &Instance{bin: bin, dir: dir}
@@ -304,8 +311,39 @@ func (c *Instance) run(name string, args ...string) error {
 	return nil
 }
 
+// ownerFile, in a cluster's directory, holds the PID of the test binary
+// that started it.
+const ownerFile = "owner.pid"
+
+// sweepOrphans stops and removes the clusters of test binaries that died
+// without stopping theirs (killed by a timeout, or by hand): Main cannot
+// run then, and the postmaster outlives its test binary.
+func sweepOrphans(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "sirocco-pgtest-*"))
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // not ours to judge
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) == nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // its owner lives (or cannot be told apart from one that does)
+		}
+		c := &Instance{bin: bin, dir: dir}
+		if st, err := os.Stat(c.data()); err == nil {
+			if owner, ok := fileOwner(st); ok && owner != os.Geteuid() {
+				c.asUser = "postgres"
+			}
+		}
+		_ = c.destroy()
+	}
+}
+
 // destroy stops the server at once and removes its directory.
 func (c *Instance) destroy() error {
+	if _, err := os.Stat(c.dir); os.IsNotExist(err) {
+		return nil // swept already (sweepOrphans)
+	}
 	err := c.pgCtl("stop", "-m", "immediate")
 	if rerr := os.RemoveAll(c.dir); rerr != nil {
 		err = errors.Join(err, rerr)
@@ -320,4 +358,13 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// fileOwner returns the user id owning a file.
+func fileOwner(fi os.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
 }
