@@ -3,6 +3,7 @@ package audit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"time"
 	"unicode/utf8"
 
@@ -212,4 +213,24 @@ func ShownDigest(title, description string, context, schema any) (string, error)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// DecodeColumns sets r's groups and hashes from the text a store keeps
+// them in (the groups a JSON array, the hashes hex) and returns what could
+// not be decoded ("" when all could): a reader of a trail that may have
+// been altered reports that as the record's damage instead of stopping.
+func DecodeColumns(r *Record, groups, prev, hash string) string {
+	var err error
+	if groups != "" {
+		if err := json.Unmarshal([]byte(groups), &r.Groups); err != nil {
+			return "its groups are not a JSON array of strings"
+		}
+	}
+	if r.Prev, err = ParseHash(prev); err != nil {
+		return "its prev column is not a hash"
+	}
+	if r.Hash, err = ParseHash(hash); err != nil {
+		return "its hash column is not a hash"
+	}
+	return ""
 }

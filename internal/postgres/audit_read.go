@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -110,7 +109,7 @@ func eachAuditRecord(rows pgx.Rows, fn func(*audit.Record) error) error {
 		r.Actor, r.Channel, r.Addr, r.ActionExecutionID, r.State = deref(actor), deref(channel), deref(addr), deref(actionID), deref(state)
 		r.Kind, r.Outcome = audit.Kind(deref(kind)), audit.Outcome(deref(outcome))
 		r.Reason, r.Comment, r.Answer, r.ShownDigest = deref(reason), deref(comment), deref(answer), deref(digest)
-		r.Damage = decodeAuditColumns(&r, deref(groups), deref(prev), deref(hash))
+		r.Damage = audit.DecodeColumns(&r, deref(groups), deref(prev), deref(hash))
 		if at == nil {
 			r.Damage = "its time cannot be read"
 		} else {
@@ -121,22 +120,4 @@ func eachAuditRecord(rows pgx.Rows, fn func(*audit.Record) error) error {
 		}
 	}
 	return rows.Err()
-}
-
-// decodeAuditColumns sets r's groups and hashes from their stored text and
-// returns what could not be decoded ("" when all could).
-func decodeAuditColumns(r *audit.Record, groups, prev, hash string) string {
-	var err error
-	if groups != "" {
-		if err := json.Unmarshal([]byte(groups), &r.Groups); err != nil {
-			return "its groups are not a JSON array of strings"
-		}
-	}
-	if r.Prev, err = audit.ParseHash(prev); err != nil {
-		return "its prev column is not a hash"
-	}
-	if r.Hash, err = audit.ParseHash(hash); err != nil {
-		return "its hash column is not a hash"
-	}
-	return ""
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -103,25 +102,15 @@ func eachAuditRecord(rs rows, fn func(*audit.Record) error) error {
 	return rs.Err()
 }
 
-// decodeAuditColumns sets r's time, groups and hashes from their stored
-// text and returns what could not be decoded ("" when all could).
+// decodeAuditColumns sets r's time from its stored text, then the rest
+// as every store does (audit.DecodeColumns), and returns what could not
+// be decoded ("" when all could).
 func decodeAuditColumns(r *audit.Record, at, groups, prev, hash string) string {
 	var err error
 	if r.At, err = parseAuditTime(at); err != nil {
 		return fmt.Sprintf("its time %q cannot be read", at)
 	}
-	if groups != "" {
-		if err := json.Unmarshal([]byte(groups), &r.Groups); err != nil {
-			return "its groups are not a JSON array of strings"
-		}
-	}
-	if r.Prev, err = audit.ParseHash(prev); err != nil {
-		return "its prev column is not a hash"
-	}
-	if r.Hash, err = audit.ParseHash(hash); err != nil {
-		return "its hash column is not a hash"
-	}
-	return ""
+	return audit.DecodeColumns(r, groups, prev, hash)
 }
 
 // parseAuditTime reads the audit's time column: RFC 3339 (audit.FormatTime,
