@@ -272,12 +272,14 @@ func (q *txq) send(ctx context.Context, b *pgx.Batch, sql string, args ...any) (
 	return br, nil
 }
 
+// direct reports whether nothing must precede the next statement.
+func (q *txq) direct() bool { return q.begun && q.later.Len() == 0 }
+
 func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	b := q.pending()
-	if b.Len() == 0 {
+	if q.direct() {
 		return q.conn.Exec(ctx, sql, args...)
 	}
-	br, err := q.send(ctx, b, sql, args...)
+	br, err := q.send(ctx, q.pending(), sql, args...)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -289,11 +291,10 @@ func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 }
 
 func (q *txq) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	b := q.pending()
-	if b.Len() == 0 {
+	if q.direct() {
 		return q.conn.Query(ctx, sql, args...)
 	}
-	br, err := q.send(ctx, b, sql, args...)
+	br, err := q.send(ctx, q.pending(), sql, args...)
 	if err != nil {
 		return nil, err
 	}
