@@ -209,10 +209,14 @@ func (a *Allowlist) Allows(u *url.URL) bool {
 	for _, e := range a.entries {
 		switch {
 		case e.prefix != nil:
-			// The cleaned path must match too: "/hooks/../admin" is not under "/hooks/".
-			p := u.EscapedPath()
+			// The decoded, cleaned path must match too: "/hooks/../admin"
+			// and "/hooks/%2e%2e/admin" are not under "/hooks/".
+			p, dp := u.EscapedPath(), u.Path
+			if p == "" {
+				p, dp = "/", "/"
+			}
 			if u.Scheme == e.prefix.Scheme && strings.EqualFold(u.Host, e.prefix.Host) &&
-				(underPrefix(p, e.prefix.Path) && underPrefix(path.Clean(p), e.prefix.Path) || p+"/" == e.prefix.Path) {
+				underPrefix(p, e.prefix.EscapedPath()) && underPrefix(path.Clean(dp), e.prefix.Path) {
 				return true
 			}
 		case e.suffix:
