@@ -131,6 +131,8 @@ type Engine struct {
 	notify    NotifyConfig
 	// notifyCount counts the notifier's outcomes (NotifyStats).
 	notifyCount notifyCounters
+	// sending holds a token per notification being sent (sendingSlots).
+	sending chan struct{}
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -200,6 +202,7 @@ func New(cfg Config) *Engine {
 	if e.workers <= 0 {
 		e.workers = 64
 	}
+	e.sending = make(chan struct{}, sendingSlots(e.workers))
 	if e.jobLease <= 0 {
 		e.jobLease = DefaultJobLease
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -14,6 +15,20 @@ import (
 // after the send and before the outcome commits sends it again (at least
 // once).
 func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
+	select {
+	case e.sending <- struct{}{}:
+		defer func() { <-e.sending }()
+	default:
+		// Slow receivers hold every sending slot: this one waits its turn
+		// as a job due shortly, and the worker slot goes back to actions.
+		return e.update(ctx, func(w *work) error {
+			if err := w.tx.DeleteJob(ctx, j.ID, e.owner); err != nil {
+				return err
+			}
+			// Spread out, so that many waiting ones do not all come back at once.
+			return w.addJob(JobDeliver, j.Ref, e.now().Add(deferDelivery+rand.N(deferDelivery)))
+		})
+	}
 	d, err := e.store.GetDelivery(ctx, j.Ref)
 	if fault.Code(err) == fault.ENOTFOUND || err == nil && d.State != DeliveryPending || e.notify.Sender == nil {
 		// Gone with its execution, or already settled.
@@ -81,6 +96,15 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 	}
 	return nil
 }
+
+// deferDelivery is how long a delivery waits, at least, when every
+// sending slot is busy (at most twice that).
+const deferDelivery = 2 * time.Second
+
+// sendingSlots is how many notifications are sent at once: a quarter of
+// the worker's slots, so that receivers that hang until their timeout
+// never take the slots actions run in.
+func sendingSlots(workers int) int { return max(1, workers/4) }
 
 // notifyBackoff is the wait after the attempts-th failed attempt: Backoff,
 // doubling each time, at most MaxBackoff.

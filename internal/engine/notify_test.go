@@ -625,3 +625,71 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 func newTestLogger(w io.Writer, mu *sync.Mutex) *slog.Logger {
 	return slog.New(slog.NewTextHandler(lockedWriter{mu, w}, nil))
 }
+
+// TestNotifySlowReceiverLeavesActionsAlone: receivers that hang hold at
+// most a quarter of the worker's slots; another workflow's actions run
+// meanwhile, and the waiting notifications go out once the receiver
+// answers.
+func TestNotifySlowReceiverLeavesActionsAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	release := make(chan struct{})
+	var hits atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-release
+	}))
+	defer slow.Close()
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock()
+	e := newEngine(t, engine.Config{Workers: 4, Notify: engine.NotifyConfig{Sender: webhook.New(time.Minute, nil)}})
+	def := `version: '2.0'
+noisy:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [b]
+    b:
+      action: std.noop
+quiet:
+  tasks:
+    a:
+      action: std.echo output=1
+      on-success: [b]
+    b:
+      action: std.echo output=2
+      on-success: [c]
+    c:
+      action: std.echo output=3
+`
+	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	noisy, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "noisy", Params: map[string]any{"notify": []any{map[string]any{"type": "webhook", "url": slow.URL}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, noisy.ID, "")
+	waitFor(t, "the receiver to hang", func() (bool, string) { return hits.Load() >= 1, "" })
+	quiet, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "quiet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := settle(t, e, quiet.ID, ""); ex.State != engine.StateSuccess {
+		t.Fatalf("the quiet workflow: %s", ex.State)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d requests in flight to the hanging receiver; want 1 (a quarter of 4 slots)", n)
+	}
+	unblock()
+	waitFor(t, "every notification", func() (bool, string) {
+		var states []string
+		done := true
+		for _, d := range deliveries(t, e, noisy.ID) {
+			states = append(states, d.State)
+			done = done && d.State == engine.DeliveryDelivered
+		}
+		return done && len(states) == 6, strings.Join(states, ",")
+	})
+}
