@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"net/url"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -88,11 +89,11 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 	case DeliveryFailed:
 		e.notifyCount.failed.Add(1)
 		e.log.Error("notification failed; no more attempts", "event", d.Event, "event_id", d.EventID, "execution", d.ExecutionID,
-			"url", d.URL, "attempts", d.Attempts+1, "err", sendErr)
+			"receiver", origin(d.URL), "attempts", d.Attempts+1, "err", sendErr)
 	case DeliveryPending:
 		e.notifyCount.retried.Add(1)
 		e.log.Warn("notification failed; it will be retried", "event", d.Event, "event_id", d.EventID, "execution", d.ExecutionID,
-			"url", d.URL, "attempt", d.Attempts+1, "err", sendErr)
+			"receiver", origin(d.URL), "attempt", d.Attempts+1, "err", sendErr)
 	}
 	return nil
 }
@@ -105,6 +106,16 @@ const deferDelivery = 2 * time.Second
 // the worker's slots, so that receivers that hang until their timeout
 // never take the slots actions run in.
 func sendingSlots(workers int) int { return max(1, workers/4) }
+
+// origin is the scheme and host of a receiver's URL, for the log: some
+// receivers (chat webhooks) take their secret in the path.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "?"
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // notifyBackoff is the wait after the attempts-th failed attempt: Backoff,
 // doubling each time, at most MaxBackoff.

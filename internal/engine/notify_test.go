@@ -314,7 +314,7 @@ wf:
 	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", Params: notifyParams(recv.URL, "WORKFLOW_LAUNCHED", "WORKFLOW_SUCCEEDED")})
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", Params: notifyParams(recv.URL+"/secret-path", "WORKFLOW_LAUNCHED", "WORKFLOW_SUCCEEDED")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,8 +381,8 @@ wf:
 	}
 	logMu.Lock()
 	defer logMu.Unlock()
-	if !strings.Contains(logs.String(), "notification failed; it will be retried") || !strings.Contains(logs.String(), "503") {
-		t.Errorf("the log does not tell of the failures:\n%s", logs.String())
+	if !strings.Contains(logs.String(), "notification failed; it will be retried") || !strings.Contains(logs.String(), "503") || strings.Contains(logs.String(), "/secret-path") {
+		t.Errorf("the log does not tell of the failures, or shows the URL's path (a chat webhook's secret):\n%s", logs.String())
 	}
 }
 
