@@ -108,17 +108,20 @@ func TestMistralCLINotify(t *testing.T) {
 		t.Errorf("a destination outside -notify-allow: exit %d, %s; want a refusal naming params.notify[0].url", r.code, r.stderr)
 	}
 
-	res, err = http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	m := regexp.MustCompile(`sirocco_notifications_total\{outcome="delivered"\} (\d+)`).FindSubmatch(b)
-	if len(m) < 2 {
-		t.Fatalf("metrics lack sirocco_notifications_total{outcome=\"delivered\"}:\n%s", b)
-	}
-	if n, _ := strconv.Atoi(string(m[1])); n < 6 {
-		t.Errorf("metrics: delivered %q; want at least 6", m)
-	}
+	// Counted once each outcome commits, just after the receiver answered.
+	delivered := regexp.MustCompile(`sirocco_notifications_total\{outcome="delivered"\} (\d+)`)
+	poll(t, "6 deliveries counted in /metrics", func() (bool, string) {
+		res, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		m := delivered.FindSubmatch(b)
+		if len(m) < 2 {
+			return false, "no sirocco_notifications_total{outcome=\"delivered\"}"
+		}
+		n, _ := strconv.Atoi(string(m[1]))
+		return n >= 6, string(m[0])
+	})
 }
