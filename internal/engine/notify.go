@@ -177,6 +177,10 @@ type Delivery struct {
 	Version int64
 }
 
+// KindNotification is the Event.Kind of a delivery's outcome (a Detail
+// event: the execution's page changes, its timeline does not).
+const KindNotification = "notification"
+
 // JobDeliver sends a Delivery; Ref is the delivery's id.
 const JobDeliver = "deliver_notification"
 

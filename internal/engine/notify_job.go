@@ -60,6 +60,10 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 		now := e.now()
 		d.Attempts++
 		d.UpdatedAt = now
+		if d.ExecutionID != "" {
+			// The execution's page shows its notifications.
+			w.publish(Event{Kind: KindNotification, ID: d.ID, ExecutionID: d.ExecutionID, Detail: true})
+		}
 		if sendErr == nil {
 			d.State, d.LastError, d.NextAttemptAt, outcome = DeliveryDelivered, nil, nil, DeliveryDelivered
 			return w.tx.UpdateDelivery(ctx, d)

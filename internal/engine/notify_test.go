@@ -393,7 +393,8 @@ wf:
 }
 
 // TestNotifyGivesUp: after MaxAttempts failures a notification is FAILED,
-// not sent again, counted and logged as an error.
+// not sent again, counted and logged as an error; each attempt's outcome
+// is an event for the execution's page.
 func TestNotifyGivesUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -402,7 +403,8 @@ func TestNotifyGivesUp(t *testing.T) {
 	clock := newManualClock()
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	e := newEngine(t, engine.Config{Clock: clock, Logger: newTestLogger(&logs, &logMu),
+	events := make(eventChan, 100)
+	e := newEngine(t, engine.Config{Clock: clock, Logger: newTestLogger(&logs, &logMu), Publisher: events,
 		Notify: engine.NotifyConfig{Sender: webhook.New(5*time.Second, nil), MaxAttempts: 2, Backoff: time.Second}})
 	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    one:\n      action: std.noop\n", "", ""); err != nil {
 		t.Fatal(err)
@@ -432,6 +434,11 @@ func TestNotifyGivesUp(t *testing.T) {
 		t.Errorf("failed delivery: %d attempts, next %v; want 2 and none", d.Attempts, d.NextAttemptAt)
 	}
 	waitStats(t, e, engine.NotifyStats{Retried: 1, Failed: 1})
+	// Each outcome tells the execution's live page (not its timeline).
+	ev := events.next(t, func(ev engine.Event) bool { return ev.Kind == engine.KindNotification })
+	if ev.ExecutionID != ex.ID || !ev.Detail {
+		t.Errorf("notification event %+v; want a Detail event of %s", ev, ex.ID)
+	}
 	logMu.Lock()
 	defer logMu.Unlock()
 	if !strings.Contains(logs.String(), "no more attempts") {
