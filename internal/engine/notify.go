@@ -18,6 +18,12 @@ import (
 // only one: other kinds of events (approvals) add their EventType and body
 // and go through deliver.
 //
+// To add an event (approval.requested …): an EventType constant, appended
+// to EventTypes if params.notify may ask for it; a body function; and a
+// call of w.deliver in the transaction that makes the change, after a
+// cheap check like notifying's so that servers without receivers pay
+// nothing.
+//
 // A notification is a Delivery row per receiver, written in the
 // transaction that made the change it tells of, with a JobDeliver job; the
 // job sends it after commit (runDeliveryJob) and retries with backoff.
@@ -257,20 +263,26 @@ func (w *work) notifyTask(ex *Execution, t *Task, from State) error {
 }
 
 // deliver writes a Delivery and its job for each receiver of ex that
-// wants ev; body is built once, if any does.
+// wants ev, in the transaction of the change it tells of; body is built
+// once, if any does. An event about no execution goes to the server-wide
+// receivers only (ex nil).
 func (w *work) deliver(ex *Execution, ev EventType, body func() []byte) error {
+	hooks, exID, root := w.e.notify.Receivers, "", ""
+	if ex != nil {
+		hooks, exID, root = w.receivers(ex), ex.ID, rootOf(ex)
+	}
 	var b []byte
 	var eventID string
 	now := w.e.now()
-	for i := range w.receivers(ex) {
-		h := &w.hooks[ex.ID][i]
+	for i := range hooks {
+		h := &hooks[i]
 		if !h.wants(ev) {
 			continue
 		}
 		if b == nil {
 			b, eventID = body(), newID()
 		}
-		d := &Delivery{ID: newID(), EventID: eventID, Event: ev, ExecutionID: ex.ID, RootExecutionID: rootOf(ex),
+		d := &Delivery{ID: newID(), EventID: eventID, Event: ev, ExecutionID: exID, RootExecutionID: root,
 			URL: h.URL, HeadersJSON: encodeHeaders(h.Headers), Body: string(b), State: DeliveryPending,
 			NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := w.tx.AddDelivery(w.ctx, d); err != nil {
