@@ -709,3 +709,48 @@ quiet:
 		return done && len(states) == 6, strings.Join(states, ",")
 	})
 }
+
+// TestNotifyRerun: rerunning a failed task tells WORKFLOW_RERUN and
+// TASK_RERUN (Mistral's events for a move from ERROR to RUNNING), and a
+// cancelled workflow WORKFLOW_CANCELLED.
+func TestNotifyRerun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	recv := newReceiver(t)
+	e := newEngine(t, engine.Config{Notify: engine.NotifyConfig{Sender: webhook.New(5*time.Second, nil),
+		Receivers: []engine.Webhook{{URL: recv.URL}}}})
+	if _, err := e.CreateWorkflows(ctx, nil, "version: '2.0'\nwf:\n  tasks:\n    boom:\n      action: std.fail\nwaits:\n  tasks:\n    w:\n      action: std.async_noop\n", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "waits"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, other.ID, "w")
+	if _, err := e.UpdateExecution(ctx, other.ID, engine.ExecutionUpdate{State: engine.StateCancelled}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, ex.ID, "")
+	tasks, err := e.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks: %v %v", tasks, err)
+	}
+	if _, err := e.RerunTask(ctx, tasks[0].ID, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, ex.ID, "")
+	want := []string{"TASK_CANCELLED", "TASK_FAILED", "TASK_FAILED", "TASK_LAUNCHED", "TASK_LAUNCHED", "TASK_RERUN",
+		"WORKFLOW_CANCELLED", "WORKFLOW_FAILED", "WORKFLOW_FAILED", "WORKFLOW_LAUNCHED", "WORKFLOW_LAUNCHED", "WORKFLOW_RERUN"}
+	waitFor(t, "the events of the run and the rerun", func() (bool, string) {
+		var got []string
+		for _, r := range recv.all() {
+			got = append(got, r.Header.Get(webhook.EventHeader))
+		}
+		slices.Sort(got)
+		return slices.Equal(got, want), strings.Join(got, ",")
+	})
+}
