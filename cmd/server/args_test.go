@@ -32,6 +32,9 @@ func TestRunArgs(t *testing.T) {
 		// Found only when the store opens; a usage error would be better.
 		{name: "bad sync mode", args: []string{"-sync", "sometimes"}, eitherKind: true, wantErr: "sometimes"},
 		{name: "bad address", args: []string{"-addr", "127.0.0.1:bogus"}, wantErr: "listen"},
+		{name: "bad notify url", args: []string{"-notify-url", "hooks.example.com/x"}, wantUsage: true, wantErr: `invalid -notify-url "hooks.example.com/x": not an http or https URL`},
+		{name: "notify url not allowed", args: []string{"-notify-url", "https://a.example.com/", "-notify-allow", "b.example.com"}, wantUsage: true, wantErr: `-notify-url "https://a.example.com/" is not among -notify-allow "b.example.com"`},
+		{name: "bad notify allowlist", args: []string{"-notify-allow", "ftp://x/"}, wantUsage: true, wantErr: "invalid -notify-allow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/pgtest"
@@ -53,6 +55,20 @@ func TestMigrateTo(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer svc.Close()
+	// A webhook receiver that is down until after the move: its
+	// notification moves as a pending delivery and goes out from
+	// PostgreSQL with the event id of its first attempt.
+	var hookUp atomic.Bool
+	hookIDs := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hookUp.Load() {
+			hookIDs <- "down:" + r.Header.Get("Sirocco-Event-Id")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		hookIDs <- "up:" + r.Header.Get("Sirocco-Event-Id")
+	}))
+	defer hook.Close()
 
 	s := startAuthServer(t)
 	admin := s.tokens["admin"]
@@ -68,7 +84,9 @@ func TestMigrateTo(t *testing.T) {
 		cbToken = tokens[actionID]
 		return cbToken != "", "nothing yet"
 	})
-	timerEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_timer"}, nil).JSON, "id")
+	timerEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_timer",
+		"params": `{"notify": [{"type": "webhook", "url": "` + hook.URL + `", "events": ["WORKFLOW_LAUNCHED"]}]}`}, nil).JSON, "id")
+	firstAttempt := <-hookIDs
 	dsn := pgtest.DSN(t)
 
 	// Not while the server runs.
@@ -87,7 +105,7 @@ func TestMigrateTo(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate-to", "-db", s.DB, dsn}, func(string) string { return "" }, &out, &out); err != nil {
 		t.Fatalf("migrate-to: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"action_executions      1 rows", "users ", "secrets ", "audit ", "jobs ", "each table's count checked"} {
+	for _, want := range []string{"action_executions      1 rows", "users ", "secrets ", "audit ", "jobs ", "deliveries ", "each table's count checked"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("migrate-to's report lacks %q:\n%s", want, out.String())
 		}
@@ -113,6 +131,20 @@ func TestMigrateTo(t *testing.T) {
 	ex := waitStateAuth(t, p, admin, "/v2/executions/"+timerEx, "SUCCESS")
 	if got := decodeField(t, ex, "output"); !reflect.DeepEqual(got, map[string]any{"tick": "ticked"}) {
 		t.Errorf("the timer's workflow output %v, want tick: ticked", got)
+	}
+	hookUp.Store(true)
+	for delivered := false; !delivered; {
+		select {
+		case attempt := <-hookIDs:
+			if id, ok := strings.CutPrefix(attempt, "up:"); ok {
+				if id != strings.TrimPrefix(firstAttempt, "down:") {
+					t.Errorf("the notification after the move has event id %s; the first attempt had %s", id, firstAttempt)
+				}
+				delivered = true
+			}
+		case <-time.After(waitTimeout):
+			t.Fatal("the notification pending at the move was not delivered from PostgreSQL")
+		}
 	}
 }
 

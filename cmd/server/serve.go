@@ -66,6 +66,9 @@ type config struct {
 	// jobLog, when set, is a file the job worker appends a JSON line to
 	// for each job it starts and ends (a trace for debugging and tests).
 	jobLog string
+	// notify configures the webhook notifier: the server-wide receiver
+	// (-notify-url) and where workflows may send (-notify-allow).
+	notify engine.NotifyConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -114,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.jobLease, "job-lease", envDuration("SIROCCO_JOB_LEASE", engine.DefaultJobLease), "how long a job a replica claimed is reserved for it; a running job renews it, and when a replica dies its jobs run elsewhere once it ends (env SIROCCO_JOB_LEASE)")
 	fs.StringVar(&cfg.jobLog, "job-log", env("SIROCCO_JOB_LOG", ""), "append a JSON line to this file for each job the worker starts and ends: job id, kind, ref, lease owner, time (a trace for debugging; it grows without bound) (env SIROCCO_JOB_LOG)")
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
+	notifyURL := fs.String("notify-url", env("SIROCCO_NOTIFY_URL", ""), "URL that gets every workflow and task event of every execution as Mistral's webhook bodies, besides the receivers of each execution's params.notify (env SIROCCO_NOTIFY_URL; default none)")
+	notifyAllow := fs.String("notify-allow", env("SIROCCO_NOTIFY_ALLOW", ""), "comma-separated destinations params.notify may send to: host, host:port, *.domain or URL prefix https://host/path/; others are refused when the execution is created (env SIROCCO_NOTIFY_ALLOW; default anywhere)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -152,6 +157,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if err := checkBaseURL(cfg.baseURL, cfg.addr); err != nil {
+		return nil, err
+	}
+	if cfg.notify, err = notifyConfig(*notifyURL, *notifyAllow); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -283,6 +291,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		Replica:              engine.Replica{Version: version()},
 		JobLease:             s.cfg.jobLease,
 		JobLog:               s.jobLog,
+		Notify:               s.cfg.notify,
 	})
 	if s.cfg.seed {
 		return seedExamples(ctx, s.engine, s.log)
@@ -298,7 +307,7 @@ func (s *server) handler() http.Handler {
 	trustProxies(e, s.cfg.trustedProxies)
 	e.Use(requestLog(s.log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: s.engine.Ready, PendingActions: s.engine.PendingActions, WebsocketClients: s.live.Clients,
-		Writer: s.store.writerStats})
+		Writer: s.store.writerStats, Notifications: func() ops.NotifyStats { return ops.NotifyStats(s.engine.NotifyStats()) }})
 	e.Use(metrics.Middleware())
 	v2 := api.New(s.engine, s.log)
 	v2.SetAuth(s.accounts)

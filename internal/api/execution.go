@@ -21,7 +21,7 @@ func executionJSON(e *engine.Execution) object {
 	return object{
 		{"id", e.ID}, {"workflow_id", e.WorkflowID}, {"workflow_name", e.WorkflowName},
 		{"workflow_namespace", e.WorkflowNamespace}, {"description", e.Description}, {"tags", e.Tags},
-		{"params", e.ParamsJSON}, {"task_execution_id", strOrNil(e.TaskExecutionID)},
+		{"params", engine.MaskParams(e.ParamsJSON)}, {"task_execution_id", strOrNil(e.TaskExecutionID)},
 		{"root_execution_id", strOrNil(e.RootExecutionID)}, {"state", e.State}, {"state_info", strOrNil(e.StateInfo)},
 		{"input", e.InputJSON}, {"output", e.OutputJSON}, {"created_at", fmtTime(e.CreatedAt)},
 		{"updated_at", fmtTime(e.UpdatedAt)}, {"project_id", e.ProjectID},

@@ -337,6 +337,9 @@ func (w *work) pauseOrResumeAction(a *ActionExecution, to State) error {
 	if err != nil {
 		return err
 	}
+	if err := w.notifyTask(ex, t, from); err != nil {
+		return err
+	}
 	if to == StatePaused {
 		if ex.State == StateRunning {
 			return w.pauseExecution(ex)

@@ -101,6 +101,8 @@ type Config struct {
 	// starts a job it claimed and when the job ends: a trace of which
 	// replica ran which job when (the fault tests check it).
 	JobLog io.Writer
+	// Notify configures the webhook notifier (params.notify, -notify-url).
+	Notify NotifyConfig
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -126,6 +128,11 @@ type Engine struct {
 	self      Replica
 	heartbeat time.Duration
 	jobLog    *jobLog
+	notify    NotifyConfig
+	// notifyCount counts the notifier's outcomes (NotifyStats).
+	notifyCount notifyCounters
+	// sending holds a token per notification being sent (sendingSlots).
+	sending chan struct{}
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -162,6 +169,16 @@ func New(cfg Config) *Engine {
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),
+		notify:    cfg.Notify,
+	}
+	if e.notify.MaxAttempts <= 0 {
+		e.notify.MaxAttempts = DefaultNotifyAttempts
+	}
+	if e.notify.Backoff <= 0 {
+		e.notify.Backoff = DefaultNotifyBackoff
+	}
+	if e.notify.MaxBackoff <= 0 {
+		e.notify.MaxBackoff = DefaultNotifyMaxBackoff
 	}
 	if cfg.JobLog != nil {
 		e.jobLog = &jobLog{w: cfg.JobLog}
@@ -185,6 +202,7 @@ func New(cfg Config) *Engine {
 	if e.workers <= 0 {
 		e.workers = 64
 	}
+	e.sending = make(chan struct{}, sendingSlots(e.workers))
 	if e.jobLease <= 0 {
 		e.jobLease = DefaultJobLease
 	}
@@ -301,6 +319,9 @@ type work struct {
 	// transaction's writes: one count per transaction, not per task.
 	counted string
 	tasks   int
+	// hooks caches the notification receivers of the executions this
+	// transaction changed (see receivers).
+	hooks map[string][]Webhook
 	// refused is a vote refused by this transaction, which commits only
 	// the refusal's audit record; DeliverResult returns it after.
 	refused error

@@ -35,6 +35,9 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 	}
 	w.counted, w.tasks = ex.ID, 0 // a new execution has no task to count
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+	if err := w.notifyExecution(ex, ""); err != nil {
+		return err
+	}
 	if varsErr != nil {
 		return w.finishExecution(ex, spec, StateError, strPtr(varsErr.Error()))
 	}
@@ -572,6 +575,9 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 		return fmt.Errorf("finish execution %s: %w", ex.ID, err)
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+	if err := w.notifyExecution(ex, from); err != nil {
+		return err
+	}
 	if ex.TaskExecutionID != nil {
 		return w.subworkflowDone(ex)
 	}
@@ -617,6 +623,9 @@ func (w *work) cancelActive(ex *Execution, tasks []*Task) error {
 			return fmt.Errorf("cancel task %s: %w", t.ID, err)
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
+		if err := w.notifyTask(ex, t, from); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -658,7 +667,7 @@ func (w *work) pauseExecution(ex *Execution) error {
 		return err
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
-	return nil
+	return w.notifyExecution(ex, StateRunning)
 }
 
 // resumeExecution resumes a paused workflow: paused tasks and actions run
@@ -674,6 +683,9 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 		return err
 	}
 	w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID})
+	if err := w.notifyExecution(ex, StatePaused); err != nil {
+		return err
+	}
 	tasks, err := w.tx.TasksOf(w.ctx, ex.ID)
 	if err != nil {
 		return err
@@ -700,6 +712,9 @@ func (w *work) resumeExecution(ex *Execution, spec *dsl.Workflow) error {
 			return err
 		}
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
+		if err := w.notifyTask(ex, t, StatePaused); err != nil {
+			return err
+		}
 	}
 	for _, t := range tasks {
 		var err error

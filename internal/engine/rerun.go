@@ -62,6 +62,9 @@ func (e *Engine) RerunTask(ctx context.Context, id string, env map[string]any, r
 			return fmt.Errorf("rerun execution %s: %w", ex.ID, err)
 		}
 		w.publish(Event{Kind: "execution", ID: ex.ID, State: ex.State, ExecutionID: ex.ID, Note: "rerun of task " + t.Name})
+		if err := w.notifyExecution(ex, StateError); err != nil {
+			return err
+		}
 		rc := runtimeOf(t)
 		rc.rerun()
 		setRuntime(t, rc)

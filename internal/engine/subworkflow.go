@@ -49,6 +49,9 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 	}
 	params := decodeObject(ex.ParamsJSON)
 	childParams := map[string]any{"namespace": wf.Namespace, "env": params["env"]}
+	if n, ok := params[notifyParam]; ok {
+		childParams[notifyParam] = n // its receivers hear of the sub-workflow too, as in Mistral
+	}
 	if childParams["env"] == nil {
 		childParams["env"] = map[string]any{}
 	}

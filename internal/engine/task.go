@@ -23,6 +23,7 @@ func (w *work) saveTask(ex *Execution, t *Task, from State, note string) error {
 	}
 	if t.State != from {
 		w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID, Note: note})
+		return w.notifyTask(ex, t, from)
 	}
 	return nil
 }
@@ -106,6 +107,9 @@ func (w *work) createTask(ex *Execution, ts *dsl.Task, state State, data map[str
 		w.tasks++
 	}
 	w.publish(Event{Kind: "task", ID: t.ID, State: t.State, ExecutionID: ex.ID})
+	if err := w.notifyTask(ex, t, ""); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

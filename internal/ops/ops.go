@@ -28,6 +28,15 @@ type Sources struct {
 	WebsocketClients func() int
 	// Writer reports the store's write path.
 	Writer func() WriterStats
+	// Notifications reports the webhook notifier's outcomes.
+	Notifications func() NotifyStats
+}
+
+// NotifyStats are the cumulative outcomes of the webhook notifier.
+type NotifyStats struct {
+	Delivered uint64 // notifications a receiver accepted
+	Retried   uint64 // attempts that failed and are retried later
+	Failed    uint64 // notifications given up after their last attempt
 }
 
 // WriterStats are the cumulative figures of the store's single writer.
@@ -108,6 +117,22 @@ func New(src Sources) *Metrics {
 		} {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
 				func() float64 { return c.value(src.Writer()) }))
+		}
+	}
+	if src.Notifications != nil {
+		for _, c := range []struct {
+			outcome string
+			value   func(NotifyStats) uint64
+		}{
+			{"delivered", func(n NotifyStats) uint64 { return n.Delivered }},
+			{"retried", func(n NotifyStats) uint64 { return n.Retried }},
+			{"failed", func(n NotifyStats) uint64 { return n.Failed }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "sirocco_notifications_total",
+				Help:        "Webhook notifications by outcome: delivered (a receiver accepted it), retried (an attempt failed; another follows with backoff), failed (its last attempt failed; it is not sent again).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.value(src.Notifications())) }))
 		}
 	}
 	return m

@@ -94,6 +94,10 @@ func (t *tx) DeleteExecution(ctx context.Context, id string) error {
 		OR ref IN (SELECT id FROM task_executions WHERE workflow_execution_id = $1)`, id); err != nil {
 		return dbErr(err, "delete execution jobs")
 	}
+	// Its notifications go with it, sent or not (their jobs then find nothing).
+	if _, err := t.q.Exec(ctx, `DELETE FROM deliveries WHERE root_execution_id = $1 OR execution_id = $1`, id); err != nil {
+		return dbErr(err, "delete execution deliveries")
+	}
 	if _, err := t.q.Exec(ctx, `DELETE FROM timeline WHERE execution_id = $1`, id); err != nil {
 		return dbErr(err, "delete execution timeline")
 	}

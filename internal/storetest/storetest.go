@@ -31,6 +31,8 @@
 //   - login throttle records: read back as written, zero from their Until
 //     by the caller's clock, increments in concurrent transactions never
 //     lost, a bounded sweep of expired records and a cap on the table.
+//   - notification deliveries: read back as written, per execution,
+//     version-guarded, deleted with their execution's tree.
 //   - replicas: heartbeats upsert, the live list is bounded by time and
 //     ordered, old rows are swept.
 //
@@ -103,6 +105,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresSweep", testLoginFailuresSweep},
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
+		{"Deliveries", testDeliveries},
 		{"RacePublish", testRacePublish},
 		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
 		{"RaceLeaseTakeover", testRaceLeaseTakeover},

@@ -195,7 +195,7 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		v.ExecutionID, v.ExecutionURL, v.ExecState = ex.ID, executionURL(ex.ID), string(ex.State)
 		v.Workflow, v.WorkflowURL = ex.WorkflowName, workflowURL(ex.WorkflowName, ex.WorkflowNamespace)
 		v.ExecInput = jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json"))
-		v.ExecParams = jsonBlock(ex.ParamsJSON, rawURL("executions", ex.ID, "params.json"))
+		v.ExecParams = jsonBlock(engine.MaskParams(ex.ParamsJSON), rawURL("executions", ex.ID, "params.json"))
 		names[ex.ID] = "execution"
 		topics = append(topics, "execution:"+ex.ID)
 		timelineRef = ex.ID

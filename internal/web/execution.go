@@ -95,7 +95,7 @@ func (s *Server) execution(c echo.Context) error {
 		StateInfo: clipPtr(ex.StateInfo, maxStateInfo),
 		Input:     jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json")),
 		Output:    jsonBlock(ex.OutputJSON, rawURL("executions", ex.ID, "output.json")),
-		Params:    jsonBlock(ex.ParamsJSON, rawURL("executions", ex.ID, "params.json")),
+		Params:    jsonBlock(engine.MaskParams(ex.ParamsJSON), rawURL("executions", ex.ID, "params.json")),
 		CreatedAt: ex.CreatedAt, UpdatedAt: ex.UpdatedAt, CreatedBy: ex.CreatedBy,
 	}
 	if g := ex.PublishedGlobalJSON; g != "" && g != "{}" {
@@ -117,6 +117,9 @@ func (s *Server) execution(c echo.Context) error {
 		}
 	}
 	v.Timeline = timelineEntries(events, names)
+	if v.Notifications, err = s.notifications(ctx, ex.ID); err != nil {
+		return s.fail(c, err)
+	}
 	if fragment(c) {
 		return s.render(c, http.StatusOK, templates.ExecutionRegions(v))
 	}

@@ -77,7 +77,11 @@ func newEnv(t testing.TB) *env { return newEnvAuth(t, "") }
 
 // newEnvAuth is newEnv with accounts on when adminPassword is set: the
 // admin account has it, and every page needs a session, as in the server.
-func newEnvAuth(t testing.TB, adminPassword string) *env {
+func newEnvAuth(t testing.TB, adminPassword string) *env { return newEnvWith(t, adminPassword, nil) }
+
+// newEnvWith is newEnvAuth with the engine's configuration changed by
+// configure (when not nil).
+func newEnvWith(t testing.TB, adminPassword string, configure func(*engine.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"), sqlite.Options{Sync: sqlite.SyncNormal})
@@ -87,7 +91,11 @@ func newEnvAuth(t testing.TB, adminPassword string) *env {
 	e := echo.New()
 	ts := httptest.NewServer(e)
 	live := hub.New(hub.Config{BaseURL: ts.URL})
-	eng := engine.New(engine.Config{Store: st, BaseURL: ts.URL, Publisher: live})
+	ecfg := engine.Config{Store: st, BaseURL: ts.URL, Publisher: live}
+	if configure != nil {
+		configure(&ecfg)
+	}
+	eng := engine.New(ecfg)
 	v2 := api.New(eng, nil)
 	cfg := web.Config{Engine: eng, Live: live, BaseURL: ts.URL}
 	var accountsOn *auth.Service

@@ -71,7 +71,8 @@ func (s *Server) executionRaw(c echo.Context) error {
 	if err != nil {
 		return s.fail(c, err)
 	}
-	value := map[string]*string{"input.json": &ex.InputJSON, "output.json": &ex.OutputJSON, "params.json": &ex.ParamsJSON,
+	params := engine.MaskParams(ex.ParamsJSON)
+	value := map[string]*string{"input.json": &ex.InputJSON, "output.json": &ex.OutputJSON, "params.json": &params,
 		"published.json": &ex.PublishedGlobalJSON}[file]
 	return s.download(c, "execution-"+ex.ID+"-"+file, value)
 }

@@ -285,6 +285,9 @@ type ExecutionView struct {
 	UpdatedAt   time.Time
 	Tasks       []TaskRow
 	Timeline    []TimelineEntry
+	// Notifications are its webhook notifications (none when it has no
+	// receivers).
+	Notifications []NotificationRow
 }
 
 // WorkflowRow is one line of the workflows list.

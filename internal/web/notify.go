@@ -1,0 +1,37 @@
+package web
+
+import (
+	"context"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// notifications lists the webhook notifications about an execution for
+// its page.
+func (s *Server) notifications(ctx context.Context, exID string) ([]templates.NotificationRow, error) {
+	list, err := s.engine.Deliveries(ctx, exID)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]templates.NotificationRow, 0, len(list))
+	for _, d := range list {
+		r := templates.NotificationRow{Event: string(d.Event), URL: d.URL, State: d.State, Attempts: d.Attempts, At: d.CreatedAt}
+		switch d.State {
+		case engine.DeliveryDelivered:
+			r.Badge = string(engine.StateSuccess)
+		case engine.DeliveryFailed:
+			r.Badge = string(engine.StateError)
+		default:
+			r.Badge = string(engine.StateRunning)
+			if d.Attempts > 0 {
+				r.NextAt = d.NextAttemptAt
+			}
+		}
+		if d.LastError != nil {
+			r.LastError = clip(*d.LastError, maxStateInfo)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
