@@ -101,6 +101,9 @@ type Config struct {
 	// starts a job it claimed and when the job ends: a trace of which
 	// replica ran which job when (the fault tests check it).
 	JobLog io.Writer
+	// Creators, when set, is asked before a cron trigger fires whether its
+	// creator may still start executions (CreatorCheck).
+	Creators CreatorCheck
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -126,6 +129,7 @@ type Engine struct {
 	self      Replica
 	heartbeat time.Duration
 	jobLog    *jobLog
+	creators  CreatorCheck
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -159,6 +163,7 @@ func New(cfg Config) *Engine {
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
 		heartbeat: cfg.HeartbeatInterval,
+		creators:  cfg.Creators,
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),

@@ -71,12 +71,14 @@ type Reader interface {
 	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, error)
 	// AuditHead returns the end of the audit trail (seq 0 when empty).
 	AuditHead(ctx context.Context) (AuditHead, error)
+	CronReader
 }
 
 // Tx is a write transaction.
 type Tx interface {
 	Reader
 	IdempotencyTx
+	CronTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's
