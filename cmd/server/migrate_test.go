@@ -68,13 +68,13 @@ func TestMigrateTo(t *testing.T) {
 		cbToken = tokens[actionID]
 		return cbToken != "", "nothing yet"
 	})
-	timerEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_timer"}, nil).JSON, "id")
 	// A cron trigger moves with its next time, creator and version.
 	trigger := s.req(t, "POST", "/v2/cron_triggers", s.tokens["requester"], map[string]any{"name": "moved", "workflow_name": "move_call",
 		"pattern": "0 0 1 1 *", "remaining_executions": 3}, nil)
 	if trigger.Status != http.StatusCreated {
 		t.Fatalf("create cron trigger: %d %s", trigger.Status, trigger.Raw)
 	}
+	timerEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_timer"}, nil).JSON, "id")
 	dsn := pgtest.DSN(t)
 
 	// Not while the server runs.
