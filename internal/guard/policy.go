@@ -158,6 +158,10 @@ var Policy = []Rule{
 	{"GET", "/action-definitions/:name", Viewer, Page, false},
 	{"GET", "/workbooks", Viewer, Page, false},
 	{"GET", "/workbooks/:name", Viewer, Page, false},
+	{"GET", "/triggers", Viewer, Page, false},
+	{"POST", "/triggers/:name/pause", Requester, Page, false}, // the engine allows an admin or the creator
+	{"POST", "/triggers/:name/resume", Requester, Page, false},
+	{"POST", "/triggers/:name/delete", Requester, Page, false},
 	{"GET", "/admin", Admin, Page, false},
 	{"POST", "/admin/users", Admin, Page, false},
 	{"POST", "/admin/users/:name", Admin, Page, false},
