@@ -424,3 +424,39 @@ func TestCronOneExecutionAcrossReplicas(t *testing.T) {
 		due = due.Add(time.Minute)
 	}
 }
+
+// TestCronWorkflowCannotStart: a trigger whose workflow no longer accepts
+// its input (the workflow changed since) stops at its due time, saying
+// why, instead of failing again and again.
+func TestCronWorkflowCannotStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &manualClock{now: cronT0}
+	e, _ := cronEngine(t, "sqlite", clk, nil)
+	c, err := e.CreateCronTrigger(ctx, nil, engine.CronRequest{Name: "stale", Pattern: "* * * * *", WorkflowName: "ticked",
+		WorkflowInput: map[string]any{"who": "cron"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(cronWorkflow, "    - who: nobody\n", "    - whom\n", 1)
+	if _, err := e.UpdateWorkflows(ctx, nil, changed, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(c.NextExecutionTime)
+	runDue(t, e)
+	if n := len(triggered(t, e)); n != 0 {
+		t.Fatalf("%d executions, want 0", n)
+	}
+	c, err = e.GetCronTrigger(ctx, "stale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "The execution due at 2026-12-07 10:01:00 UTC could not start: Invalid input"
+	if c.State != engine.CronStopped || c.StateInfo == nil || !strings.HasPrefix(*c.StateInfo, want) {
+		t.Errorf("state %s (%v), want STOPPED with %q…", c.State, c.StateInfo, want)
+	}
+	// Its job is gone: nothing runs again.
+	if n, err := engine.RunDueJobs(ctx, e); err != nil || n != 0 {
+		t.Errorf("jobs run after the stop: %d (%v), want 0", n, err)
+	}
+}
