@@ -1,7 +1,11 @@
 package main
 
 import (
+	"cmp"
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -127,4 +131,53 @@ func TestCronTriggersAPI(t *testing.T) {
 	if r := s.req(t, "DELETE", "/v2/cron_triggers/"+"ct_demo", admin, nil, nil); r.Status != http.StatusNoContent {
 		t.Errorf("delete by an admin: %d %s, want 204", r.Status, r.Raw)
 	}
+}
+
+// TestCronTriggersAnswerAsMistral replays the cron trigger creations
+// recorded from the real Mistral 15.0.0 (testdata/mistral_cron_refusals.json)
+// and checks Sirocco's status and faultstring: Mistral's, or, where the
+// case says why Sirocco differs, the one recorded for Sirocco.
+func TestCronTriggersAnswerAsMistral(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("testdata", "mistral_cron_refusals.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Cases []struct {
+			Body               map[string]any `json:"body"`
+			Status             int            `json:"status"`
+			Faultstring        *string        `json:"faultstring"`
+			Differs            string         `json:"differs"`
+			SiroccoStatus      int            `json:"sirocco_status"`
+			SiroccoFaultstring *string        `json:"sirocco_faultstring"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t)
+	mustDo(t, http.StatusCreated, "POST", srv.URL+"/v2/workflows", "version: '2.0'\ndemo_wf:\n  input:\n    - who: nobody\n  tasks:\n    t:\n      action: std.noop\n")
+	mustDo(t, http.StatusCreated, "POST", srv.URL+"/v2/cron_triggers", map[string]any{"name": "taken", "workflow_name": "demo_wf", "pattern": "0 4 * * *"})
+	for _, c := range rec.Cases {
+		status, fs := c.Status, c.Faultstring
+		if c.Differs != "" {
+			status, fs = c.SiroccoStatus, c.SiroccoFaultstring
+		}
+		r := do(t, "POST", srv.URL+"/v2/cron_triggers", c.Body)
+		got, _ := r.JSON["faultstring"].(string)
+		if r.Status != status || (fs != nil && got != *fs) || (fs == nil && got != "") {
+			t.Errorf("create %v: %d %q, want %d %v (%s)", c.Body, r.Status, got, status, deref(fs), cmp.Or(c.Differs, "as Mistral"))
+		}
+		if r.Status == http.StatusCreated {
+			mustDo(t, http.StatusNoContent, "DELETE", srv.URL+"/v2/cron_triggers/"+str(t, r.JSON, "id"), nil)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "(none)"
+	}
+	return *s
 }

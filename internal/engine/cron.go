@@ -90,7 +90,8 @@ func cronFirstTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fault.Errorf(fault.EINVALID, "Invalid input for field/attribute first_execution_time. Value: '%s'. time data does not match format 'YYYY-MM-DD HH:MM' (UTC)", s)
+	// Mistral's words (Python's strptime), after the field's name.
+	return time.Time{}, fault.Errorf(fault.EINVALID, "Invalid input for field/attribute first_execution_time. time data '%s' does not match format '%%Y-%%m-%%d %%H:%%M'", s)
 }
 
 // CreateCronTrigger validates and stores a cron trigger, and schedules its
@@ -187,7 +188,12 @@ func (e *Engine) CreateCronTrigger(ctx context.Context, by *Decider, req CronReq
 		v := *c
 		if err := w.tx.CreateCronTrigger(ctx, &v); err != nil {
 			if fault.Code(err) == fault.ECONFLICT {
-				return fault.Errorf(fault.ECONFLICT, "Duplicate entry for cron trigger ['name', 'project_id']: %s, %s", c.Name, c.ProjectID)
+				// Mistral without projects (no auth) names the project None.
+				project := c.ProjectID
+				if project == DefaultProject {
+					project = "None"
+				}
+				return fault.Errorf(fault.ECONFLICT, "Duplicate entry for cron trigger ['name', 'project_id']: %s, %s", c.Name, project)
 			}
 			return err
 		}
