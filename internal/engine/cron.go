@@ -115,7 +115,12 @@ func (e *Engine) CreateCronTrigger(ctx context.Context, by *Decider, req CronReq
 	switch scope {
 	case "":
 		scope = "private"
-	case "private", "public":
+	case "private":
+	case "public":
+		// As Mistral 15.0.0-1+deb12u1 (CVE-2026-41283): admin only.
+		if by != nil && !by.Admin {
+			return nil, fault.Errorf(fault.EFORBIDDEN, "cron_triggers:publicize is disallowed by policy: a public cron trigger needs the admin role.")
+		}
 	default:
 		return nil, fault.Errorf(fault.EINVALID, "Invalid input for field/attribute scope. Value: '%s'. Value should be one of: private, public", scope)
 	}
@@ -319,7 +324,9 @@ func (e *Engine) SetCronTriggerState(ctx context.Context, by *Decider, idOrName,
 					return err
 				}
 			} else if c.NextExecutionTime.Before(now) {
-				c.NextExecutionTime = now
+				// Whole seconds, as every due time: the job's ref names
+				// it, and the store keeps microseconds.
+				c.NextExecutionTime = now.Truncate(time.Second)
 			}
 			if err := w.addJob(JobCronFire, cronRef(c.ID, c.NextExecutionTime), c.NextExecutionTime); err != nil {
 				return err
@@ -383,7 +390,7 @@ func cronDescription(c *CronTrigger) string {
 // time is no longer the trigger's next time (it was paused and resumed,
 // or fired by another job) is stale and does nothing.
 func cronRef(id string, due time.Time) string {
-	return id + " " + due.UTC().Format(time.RFC3339Nano)
+	return id + " " + due.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 }
 
 func parseCronRef(ref string) (id string, due time.Time, err error) {

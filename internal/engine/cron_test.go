@@ -460,3 +460,40 @@ func TestCronWorkflowCannotStart(t *testing.T) {
 		t.Errorf("jobs run after the stop: %d (%v), want 0", n, err)
 	}
 }
+
+// TestCronResumeFirstTimeOnly: a trigger with only a first time, paused
+// past it, fires at once when resumed (at a whole second, so that its job
+// matches the stored time), and goes after that one execution; making a
+// trigger public needs an admin, as in Mistral 15.0.0-1+deb12u1.
+func TestCronResumeFirstTimeOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &manualClock{now: cronT0}
+	e, _ := cronEngine(t, "sqlite", clk, nil)
+	erin := &engine.Decider{User: "erin", Role: "requester"}
+	if _, err := e.CreateCronTrigger(ctx, erin, engine.CronRequest{Name: "pub", Pattern: "* * * * *", WorkflowName: "ticked", Scope: "public", CreatedBy: "erin"}); fault.Code(err) != fault.EFORBIDDEN {
+		t.Errorf("a public trigger by a requester: %v, want forbidden", err)
+	}
+	if _, err := e.CreateCronTrigger(ctx, erin, engine.CronRequest{Name: "once", FirstExecutionTime: "2026-12-07 11:00", WorkflowName: "ticked", CreatedBy: "erin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SetCronTriggerState(ctx, erin, "once", engine.CronPaused); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(time.Date(2026, 12, 7, 12, 30, 15, 123456789, time.UTC))
+	runDue(t, e)
+	r, err := e.SetCronTriggerState(ctx, erin, "once", engine.CronActive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 12, 7, 12, 30, 15, 0, time.UTC); !r.NextExecutionTime.Equal(want) {
+		t.Errorf("next time at resume %s, want %s", r.NextExecutionTime, want)
+	}
+	runDue(t, e)
+	if n := len(triggered(t, e)); n != 1 {
+		t.Fatalf("%d executions after resume, want 1", n)
+	}
+	if _, err := e.GetCronTrigger(ctx, "once"); fault.Code(err) != fault.ENOTFOUND {
+		t.Errorf("the one-time trigger is still there (%v)", err)
+	}
+}
