@@ -84,6 +84,12 @@ func TestMigrateTo(t *testing.T) {
 		cbToken = tokens[actionID]
 		return cbToken != "", "nothing yet"
 	})
+	// A cron trigger moves with its next time, creator and version.
+	trigger := s.req(t, "POST", "/v2/cron_triggers", s.tokens["requester"], map[string]any{"name": "moved", "workflow_name": "move_call",
+		"pattern": "0 0 1 1 *", "remaining_executions": 3}, nil)
+	if trigger.Status != http.StatusCreated {
+		t.Fatalf("create cron trigger: %d %s", trigger.Status, trigger.Raw)
+	}
 	timerEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_timer",
 		"params": `{"notify": [{"type": "webhook", "url": "` + hook.URL + `", "events": ["WORKFLOW_LAUNCHED"]}]}`}, nil).JSON, "id")
 	firstAttempt := <-hookIDs
@@ -105,7 +111,7 @@ func TestMigrateTo(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate-to", "-db", s.DB, dsn}, func(string) string { return "" }, &out, &out); err != nil {
 		t.Fatalf("migrate-to: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"action_executions      1 rows", "users ", "secrets ", "audit ", "jobs ", "deliveries ", "each table's count checked"} {
+	for _, want := range []string{"action_executions      1 rows", "users ", "secrets ", "audit ", "jobs ", "deliveries ", "cron_triggers          1 rows", "each table's count checked"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("migrate-to's report lacks %q:\n%s", want, out.String())
 		}
@@ -117,6 +123,15 @@ func TestMigrateTo(t *testing.T) {
 	}
 
 	p := &authServer{testServer: startServerEnv(t, map[string]string{"SIROCCO_AUTH": "on", "SIROCCO_ADMIN_PASSWORD": testAdminPassword}, "-db", dsn)}
+	moved := p.req(t, "GET", "/v2/cron_triggers/moved", admin, nil, nil)
+	if moved.Status != http.StatusOK {
+		t.Fatalf("cron trigger after the move: %d %s", moved.Status, moved.Raw)
+	}
+	for _, k := range []string{"id", "name", "pattern", "next_execution_time", "remaining_executions", "workflow_id", "created_at", "created_by", "state"} {
+		if !reflect.DeepEqual(moved.JSON[k], trigger.JSON[k]) {
+			t.Errorf("cron trigger after the move: %s = %v, before %v", k, moved.JSON[k], trigger.JSON[k])
+		}
+	}
 	// The old token, the same audit chain.
 	after := p.req(t, "GET", "/v2/audit?limit=1000", admin, nil, nil)
 	if after.Status != http.StatusOK || !reflect.DeepEqual(before.JSON, after.JSON) {

@@ -286,6 +286,8 @@ func (s *server) newEngine(ctx context.Context) error {
 		MaxOutputBytes: s.cfg.maxOutput,
 		Publisher:      s.live,
 		CallbackTokens: s.accounts,
+		// A cron trigger fires only while its creator may start executions.
+		Creators: s.accounts,
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
 		Replica:              engine.Replica{Version: version()},

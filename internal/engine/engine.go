@@ -103,6 +103,9 @@ type Config struct {
 	JobLog io.Writer
 	// Notify configures the webhook notifier (params.notify, -notify-url).
 	Notify NotifyConfig
+	// Creators, when set, is asked before a cron trigger fires whether its
+	// creator may still start executions (CreatorCheck).
+	Creators CreatorCheck
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -133,6 +136,7 @@ type Engine struct {
 	notifyCount notifyCounters
 	// sending holds a token per notification being sent (sendingSlots).
 	sending chan struct{}
+	creators  CreatorCheck
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -166,6 +170,7 @@ func New(cfg Config) *Engine {
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
 		heartbeat: cfg.HeartbeatInterval,
+		creators:  cfg.Creators,
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),

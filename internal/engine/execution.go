@@ -27,6 +27,9 @@ type StartRequest struct {
 	// CreatedBy is who starts it: the account's name, "" when
 	// authentication is off or for an in-process start.
 	CreatedBy string
+	// inTx, when set, runs in the start's transaction once the execution
+	// is created (a cron trigger's advance commits with its execution).
+	inTx func(w *work, ex *Execution) error
 }
 
 // StartExecution starts a workflow. The returned execution is committed
@@ -128,6 +131,11 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		c := *ex // a retried transaction starts from the original
 		if err := w.startWorkflow(&c, spec, input); err != nil {
 			return err
+		}
+		if req.inTx != nil {
+			if err := req.inTx(w, &c); err != nil {
+				return err
+			}
 		}
 		*ex = c
 		return nil

@@ -199,6 +199,8 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		return e.runTimerJob(ctx, j)
 	case JobDeliver:
 		return e.runDeliveryJob(ctx, j)
+	case JobCronFire:
+		return e.runCronJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
 	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID, e.owner) })

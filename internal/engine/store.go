@@ -72,6 +72,7 @@ type Reader interface {
 	// AuditHead returns the end of the audit trail (seq 0 when empty).
 	AuditHead(ctx context.Context) (AuditHead, error)
 	DeliveryReader
+	CronReader
 }
 
 // Tx is a write transaction.
@@ -79,6 +80,7 @@ type Tx interface {
 	Reader
 	IdempotencyTx
 	DeliveryTx
+	CronTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

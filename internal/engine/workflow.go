@@ -196,6 +196,9 @@ func (e *Engine) DeleteWorkflow(ctx context.Context, by *Decider, idOrName, name
 		if err != nil {
 			return err
 		}
+		if err := w.refuseTriggered(wf, idOrName, namespace); err != nil {
+			return err
+		}
 		if err := w.tx.DeleteWorkflow(ctx, wf.ID); err != nil {
 			return err
 		}

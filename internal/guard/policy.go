@@ -106,6 +106,13 @@ var Policy = []Rule{
 	{"DELETE", "/v2/actions/:name", Admin, API, false},
 	{"DELETE", "/v2/actions/:name/", Admin, API, false},
 	{"DELETE", "/v2/actions/:name/:namespace", Admin, API, false},
+	// Cron triggers start executions as their creator: a requester may
+	// create one; deleting is for an admin or the creator (the engine
+	// checks which).
+	{"POST", "/v2/cron_triggers", Requester, API, false},
+	{"GET", "/v2/cron_triggers", Viewer, API, false},
+	{"GET", "/v2/cron_triggers/:id", Viewer, API, false},
+	{"DELETE", "/v2/cron_triggers/:id", Requester, API, false},
 
 	// Operations: probes are open (they tell only up or down); metrics
 	// need a viewer token (Prometheus: authorization.credentials).
@@ -151,6 +158,10 @@ var Policy = []Rule{
 	{"GET", "/action-definitions/:name", Viewer, Page, false},
 	{"GET", "/workbooks", Viewer, Page, false},
 	{"GET", "/workbooks/:name", Viewer, Page, false},
+	{"GET", "/triggers", Viewer, Page, false},
+	{"POST", "/triggers/:name/pause", Requester, Page, false}, // the engine allows an admin or the creator
+	{"POST", "/triggers/:name/resume", Requester, Page, false},
+	{"POST", "/triggers/:name/delete", Requester, Page, false},
 	{"GET", "/admin", Admin, Page, false},
 	{"POST", "/admin/users", Admin, Page, false},
 	{"POST", "/admin/users/:name", Admin, Page, false},

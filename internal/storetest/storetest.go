@@ -106,6 +106,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
 		{"Deliveries", testDeliveries},
+		{"CronTriggers", testCronTriggers},
 		{"RacePublish", testRacePublish},
 		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
 		{"RaceLeaseTakeover", testRaceLeaseTakeover},

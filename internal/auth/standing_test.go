@@ -1,0 +1,49 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/auth"
+)
+
+// TestMayStart: an account with the requester role (its own or a
+// group's) may start executions; demoted to viewer, or deleted, it may
+// not, and the reason says which.
+func TestMayStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t, func() time.Time { return time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) })
+	var by auth.Actor
+	if _, err := s.CreateUser(ctx, by, "bob", auth.RoleRequester, "a long enough password 1"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(want string) {
+		t.Helper()
+		reason, err := s.MayStart(ctx, "bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (want == "") != (reason == "") || !strings.Contains(reason, want) {
+			t.Errorf("MayStart(bob) = %q, want %q", reason, want)
+		}
+	}
+	check("")
+	if err := s.UpdateUser(ctx, by, "bob", auth.RoleViewer, ""); err != nil {
+		t.Fatal(err)
+	}
+	check("is a viewer now")
+	if err := s.CreateGroup(ctx, by, "ops", auth.RoleApprover); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMember(ctx, by, "ops", "bob", true); err != nil {
+		t.Fatal(err)
+	}
+	check("")
+	if err := s.DeleteUser(ctx, by, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	check("was deleted")
+}
