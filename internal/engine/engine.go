@@ -101,6 +101,8 @@ type Config struct {
 	// starts a job it claimed and when the job ends: a trace of which
 	// replica ran which job when (the fault tests check it).
 	JobLog io.Writer
+	// Retention, when set, purges finished executions (-retention).
+	Retention *Retention
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -126,6 +128,8 @@ type Engine struct {
 	self      Replica
 	heartbeat time.Duration
 	jobLog    *jobLog
+	retention *Retention
+	purged    retentionCounters
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -158,6 +162,7 @@ func New(cfg Config) *Engine {
 		jobLease:  cfg.JobLease,
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
+		retention: cfg.Retention,
 		heartbeat: cfg.HeartbeatInterval,
 		after:     time.After,
 		owner:     newID(),

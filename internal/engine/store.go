@@ -77,6 +77,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	IdempotencyTx
+	RetentionTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

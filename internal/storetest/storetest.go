@@ -103,6 +103,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresSweep", testLoginFailuresSweep},
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
+		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},
 		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
 		{"RaceLeaseTakeover", testRaceLeaseTakeover},
