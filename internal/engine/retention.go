@@ -264,7 +264,7 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 		}
 		// The audit trail says that executions went, and why, since it
 		// outlives them (its records of their approvals stay).
-		return w.auditAdmin(nil, "", "", fmt.Sprintf("retention: purged %d executions (%d records): %s", total.Executions, total.Records, r))
+		return w.auditAdmin(nil, "", "", fmt.Sprintf("retention: executions purged: %d (records: %d); policy: %s", total.Executions, total.Records, r))
 	})
 	if err != nil {
 		return fmt.Errorf("retention: schedule the next run: %w", err)
