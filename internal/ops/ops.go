@@ -28,6 +28,15 @@ type Sources struct {
 	WebsocketClients func() int
 	// Writer reports the store's write path.
 	Writer func() WriterStats
+	// Retention reports what the retention policy purged on this replica.
+	Retention func() RetentionStats
+}
+
+// RetentionStats are the retention policy's cumulative figures.
+type RetentionStats struct {
+	Runs       uint64 // runs completed
+	Executions uint64 // root executions purged, each with its tree
+	Records    uint64 // executions, tasks, action executions and timeline rows deleted
 }
 
 // WriterStats are the cumulative figures of the store's single writer.
@@ -108,6 +117,22 @@ func New(src Sources) *Metrics {
 		} {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
 				func() float64 { return c.value(src.Writer()) }))
+		}
+	}
+	if src.Retention != nil {
+		for _, c := range []struct {
+			name, help string
+			value      func(RetentionStats) float64
+		}{
+			{"sirocco_retention_runs_total", "Runs of the retention policy (-retention) completed on this replica.",
+				func(r RetentionStats) float64 { return float64(r.Runs) }},
+			{"sirocco_retention_purged_executions_total", "Root executions the retention policy purged on this replica, each with its sub-executions, tasks and actions.",
+				func(r RetentionStats) float64 { return float64(r.Executions) }},
+			{"sirocco_retention_purged_records_total", "Executions, tasks, action executions and timeline rows the retention policy deleted on this replica.",
+				func(r RetentionStats) float64 { return float64(r.Records) }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+				func() float64 { return c.value(src.Retention()) }))
 		}
 	}
 	return m
