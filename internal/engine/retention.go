@@ -35,7 +35,7 @@ const retentionRef = "executions"
 // Retention defaults.
 const (
 	DefaultRetentionEvery = 10 * time.Minute
-	DefaultRetentionBatch = 500
+	DefaultRetentionBatch = 200
 	maxRetentionBatch     = 10_000
 )
 
@@ -61,7 +61,7 @@ type Retention struct {
 //	30d, 12h, 90m   purge executions finished longer ago than that
 //	max=N           keep at most the N newest finished executions
 //	every=D         run every D (default 10m)
-//	batch=N         delete at most N records per transaction (default 500)
+//	batch=N         delete at most N records per transaction (default 200)
 //	ignore=STATE    never purge executions in STATE (SUCCESS, ERROR or
 //	                CANCELLED); may be repeated
 //
@@ -232,6 +232,7 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 	var total PurgeResult
 	for ctx.Err() == nil {
 		var res PurgeResult
+		began := time.Now()
 		err := e.store.Update(ctx, func(tx Tx) error {
 			var err error
 			res, err = tx.PurgeExecutions(ctx, q)
@@ -247,6 +248,14 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 		if res.Records == 0 {
 			break
 		}
+		// Rest as long as the batch took: the purge has at most half of
+		// the writer's time (SQLite has one), callbacks the rest.
+		rest := time.NewTimer(time.Since(began))
+		select {
+		case <-ctx.Done():
+		case <-rest.C:
+		}
+		rest.Stop()
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -86,7 +86,7 @@ func (j *jobEnds) Write(p []byte) (int, error) {
 }
 
 // wait waits for the end of the next retention run.
-func (j *jobEnds) wait(t *testing.T) engine.JobLogEntry {
+func (j *jobEnds) wait(t testing.TB) engine.JobLogEntry {
 	t.Helper()
 	select {
 	case e := <-j.ends:
@@ -99,7 +99,7 @@ func (j *jobEnds) wait(t *testing.T) engine.JobLogEntry {
 
 // finishedTrees writes n finished root executions updated at, each with
 // a task and an action execution, straight into the store.
-func finishedTrees(t *testing.T, st engine.Store, prefix string, n int, at time.Time) {
+func finishedTrees(t testing.TB, st engine.Store, prefix string, n int, at time.Time) {
 	t.Helper()
 	err := st.Update(context.Background(), func(tx engine.Tx) error {
 		ctx := context.Background()
