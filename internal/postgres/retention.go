@@ -21,6 +21,19 @@ import (
 // proves a partial index from constants, not from parameters.
 const finishedRoot = `task_execution_id IS NULL AND state IN ('SUCCESS', 'ERROR', 'CANCELLED')`
 
+// purgeKeptSQL finds the oldest of the newest roots kept (max=N).
+const purgeKeptSQL = `SELECT updated_at, id FROM workflow_executions
+	WHERE ` + finishedRoot + ` AND state = ANY($1)
+	ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET $2`
+
+// purgeRootsSQL finds and locks the roots due, oldest first, whose trees
+// have finished.
+const purgeRootsSQL = `SELECT id FROM workflow_executions r
+	WHERE ` + finishedRoot + ` AND state = ANY($1) AND (updated_at, id) < ($2, $3)
+		AND NOT EXISTS (SELECT 1 FROM workflow_executions s
+			WHERE s.root_execution_id = r.id AND s.state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED'))
+	ORDER BY updated_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`
+
 func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.PurgeResult, error) {
 	var res engine.PurgeResult
 	if q.Limit <= 0 {
@@ -42,9 +55,7 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 	if q.Keep > 0 {
 		var at time.Time
 		var id string
-		err := t.q.QueryRow(ctx, `SELECT updated_at, id FROM workflow_executions
-			WHERE `+finishedRoot+` AND state = ANY($1)
-			ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET $2`, states, q.Keep-1).Scan(&at, &id)
+		err := t.q.QueryRow(ctx, purgeKeptSQL, states, q.Keep-1).Scan(&at, &id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
@@ -56,11 +67,7 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 	if cutAt == nil {
 		return res, nil
 	}
-	roots, err := t.ids(ctx, "purge: find executions", `SELECT id FROM workflow_executions r
-		WHERE `+finishedRoot+` AND state = ANY($1) AND (updated_at, id) < ($2, $3)
-			AND NOT EXISTS (SELECT 1 FROM workflow_executions s
-				WHERE s.root_execution_id = r.id AND s.state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED'))
-		ORDER BY updated_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`, states, *cutAt, cutID, q.Limit)
+	roots, err := t.ids(ctx, "purge: find executions", purgeRootsSQL, states, *cutAt, cutID, q.Limit)
 	if err != nil || len(roots) == 0 {
 		return res, err
 	}
