@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -279,7 +280,11 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 		return fmt.Errorf("retention: schedule the next run: %w", err)
 	}
 	e.purged.runs.Add(1)
-	e.log.Info("retention: run done", "executions", total.Executions, "records", total.Records,
+	level := slog.LevelInfo
+	if total.Records == 0 {
+		level = slog.LevelDebug // nothing to say every few minutes
+	}
+	e.log.Log(ctx, level, "retention: run done", "executions", total.Executions, "records", total.Records,
 		"took", e.now().Sub(start).String(), "next", next)
 	return nil
 }

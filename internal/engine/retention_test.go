@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/pgtest"
 	"github.com/sirocco-project/sirocco/internal/postgres"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
 func TestParseRetention(t *testing.T) {
@@ -342,4 +345,56 @@ func TestRetentionTwoReplicas(t *testing.T) {
 	if err != nil || jobs != 1 {
 		t.Errorf("retention jobs: %d (%v), want 1", jobs, err)
 	}
+}
+
+// TestRetentionOffDropsItsJob: a replica without the policy that claims
+// its job (another replica has it, or had it before a restart) drops it
+// and says so, instead of leaving it to fail forever.
+func TestRetentionOffDropsItsJob(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{Sync: sqlite.SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := &manualClock{now: time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)}
+	if err := st.Update(ctx, func(tx engine.Tx) error {
+		return tx.EnsureJob(ctx, &engine.Job{Kind: engine.JobRetention, Ref: "executions", DueAt: clock.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var logged syncLog
+	log := newJobEnds()
+	e := engine.New(engine.Config{Store: st, Clock: clock, JobLog: log, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	log.wait(t)
+	cancel()
+	<-done
+	if _, ok, err := st.NextJobDue(context.Background()); err != nil || ok {
+		t.Errorf("a job is left (%v, %v), want none", ok, err)
+	}
+	if !strings.Contains(logged.String(), "-retention is off on this replica; dropping the job") {
+		t.Errorf("the log does not say why the job went:\n%s", logged.String())
+	}
+}
+
+// syncLog is a log buffer written by the engine's goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
