@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/pgtest"
 	"github.com/sirocco-project/sirocco/internal/postgres"
 )
@@ -57,5 +59,66 @@ func TestPurgeUsesIndexes(t *testing.T) {
 		if !strings.Contains(all, p.Index) || strings.Contains(all, "Sort") || strings.Contains(all, "Seq Scan") {
 			t.Errorf("plan of %s:\n%s\nwant index %s, no sort, no sequential scan", p.SQL, all, p.Index)
 		}
+	}
+}
+
+// TestPurgeSkipsLockedTrees: a tree another transaction holds (its root
+// locked, as the engine's work on it does) is passed over at once, not
+// waited for, and purged by a later call once released.
+func TestPurgeSkipsLockedTrees(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	s, err := postgres.Open(ctx, dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Update(ctx, func(tx engine.Tx) error {
+		for _, id := range []string{"held", "free"} {
+			if err := tx.CreateExecution(ctx, &engine.Execution{ID: id, WorkflowID: "wf", WorkflowName: "wf", State: engine.StateSuccess,
+				ParamsJSON: "{}", InputJSON: "{}", OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p",
+				CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := connect(t, dsn)
+	if _, err := holder.Exec(ctx, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT 1 FROM workflow_executions WHERE id = 'held' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	purge := func() engine.PurgeResult {
+		t.Helper()
+		// A deadline only to fail rather than hang if the purge waited.
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var res engine.PurgeResult
+		if err := s.Update(wctx, func(tx engine.Tx) error {
+			var err error
+			res, err = tx.PurgeExecutions(wctx, engine.PurgeQuery{Before: t0.Add(time.Hour), Limit: 100})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := purge(); res.Executions != 1 {
+		t.Errorf("with held locked: purged %+v, want free alone", res)
+	}
+	if _, err := s.GetExecution(ctx, "held"); err != nil {
+		t.Errorf("the held execution: %v", err)
+	}
+	if _, err := holder.Exec(ctx, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if res := purge(); res.Executions != 1 {
+		t.Errorf("once released: purged %+v, want held", res)
 	}
 }
