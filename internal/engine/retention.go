@@ -69,7 +69,7 @@ type Retention struct {
 // "" and "off" mean no policy (nil).
 func ParseRetention(s string) (*Retention, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || s == "off" {
+	if s == "" || strings.EqualFold(s, "off") {
 		return nil, nil
 	}
 	r := &Retention{Every: DefaultRetentionEvery, Batch: DefaultRetentionBatch}

@@ -26,6 +26,7 @@ func TestParseRetention(t *testing.T) {
 	}{
 		{"", nil},
 		{"off", nil},
+		{"OFF", nil},
 		{"30d", &engine.Retention{OlderThan: 30 * 24 * time.Hour, Every: engine.DefaultRetentionEvery, Batch: engine.DefaultRetentionBatch}},
 		{"max=10000", &engine.Retention{Keep: 10000, Every: engine.DefaultRetentionEvery, Batch: engine.DefaultRetentionBatch}},
 		{" 12h , max=5, every=1m, batch=50, ignore=error, ignore=CANCELLED", &engine.Retention{OlderThan: 12 * time.Hour, Keep: 5,
