@@ -15,7 +15,7 @@ import (
 
 // finishedRoot repeats migration 0022's index condition word for word:
 // SQLite uses a partial index only for a query that states its terms.
-const finishedRoot = `task_execution_id IS NULL AND state IN ('SUCCESS', 'ERROR', 'CANCELLED')`
+const finishedRoot = `task_execution_id IS NULL AND (state = 'SUCCESS' OR state = 'ERROR' OR state = 'CANCELLED')`
 
 // purgeKeptSQL finds the oldest of the newest roots kept (max=N).
 const purgeKeptSQL = `SELECT updated_at, id FROM workflow_executions INDEXED BY workflow_executions_finished_roots
