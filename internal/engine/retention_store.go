@@ -11,10 +11,12 @@ import (
 // running or paused.
 type PurgeQuery struct {
 	// Before: roots last updated (finished) before it are expired; zero
-	// sets no age bound.
+	// sets no age bound. Roots go oldest first, by creation.
 	Before time.Time
-	// Keep: past the Keep newest finished roots of States (by updated_at,
+	// Keep: past the Keep newest finished roots of States (by created_at,
 	// then id), the older ones are superfluous; 0 sets no count bound.
+	// (Mistral orders them by updated_at; an index of it would be written
+	// at every update of an execution.)
 	Keep int
 	// States are the terminal states that may be purged (Mistral's
 	// terminal states less ignored_states); empty means all three.

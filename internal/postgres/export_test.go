@@ -24,7 +24,7 @@ var PurgePlans = []struct {
 	Index string
 }{
 	{purgeKeptSQL, []string{"'{SUCCESS}'", "9"}, "workflow_executions_finished_roots"},
-	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "10"}, "workflow_executions_finished_roots"},
-	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "10"}, "workflow_executions_root"},
+	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "'2026-01-01T00:00:00Z'", "NULL", "NULL", "10"}, "workflow_executions_finished_roots"},
+	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "NULL", "'2026-01-01T00:00:00Z'", "'x'", "10"}, "workflow_executions_root"},
 	{`DELETE FROM idempotency_keys WHERE resource = ANY($1)`, []string{"'{a}'"}, "idempotency_keys_resource"},
 }

@@ -21,18 +21,23 @@ import (
 // proves a partial index from constants, not from parameters.
 const finishedRoot = `task_execution_id IS NULL AND state IN ('SUCCESS', 'ERROR', 'CANCELLED')`
 
-// purgeKeptSQL finds the oldest of the newest roots kept (max=N).
-const purgeKeptSQL = `SELECT updated_at, id FROM workflow_executions
+// purgeKeptSQL finds the oldest of the newest roots kept (max=N), by
+// creation.
+const purgeKeptSQL = `SELECT created_at, id FROM workflow_executions
 	WHERE ` + finishedRoot + ` AND state = ANY($1)
-	ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET $2`
+	ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $2`
 
 // purgeRootsSQL finds and locks the roots due, oldest first, whose trees
-// have finished.
+// have finished: in the index's order up to the furthest bound, those
+// finished (updated) before the age bound — created before it too — or
+// older than the newest kept. A bound not set is NULL: nothing is before
+// it.
 const purgeRootsSQL = `SELECT id FROM workflow_executions r
-	WHERE ` + finishedRoot + ` AND state = ANY($1) AND (updated_at, id) < ($2, $3)
+	WHERE ` + finishedRoot + ` AND state = ANY($1) AND (created_at, id) < ($2, $3)
+		AND (updated_at < $4 OR (created_at, id) < ($5, $6))
 		AND NOT EXISTS (SELECT 1 FROM workflow_executions s
 			WHERE s.root_execution_id = r.id AND s.state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED'))
-	ORDER BY updated_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`
+	ORDER BY created_at, id LIMIT $7 FOR UPDATE SKIP LOCKED`
 
 func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.PurgeResult, error) {
 	var res engine.PurgeResult
@@ -43,14 +48,14 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 	for _, s := range q.PurgeStates() {
 		states = append(states, string(s))
 	}
-	// Roots strictly before (cutAt, cutID) are due: those finished before
-	// q.Before (any id is after ""), and those older than the Keep-th
-	// newest, whichever bound reaches further.
-	var cutAt *time.Time
-	var cutID string
+	// The age bound: finished before q.Before (and so created before
+	// it). The count bound: created before the Keep-th newest (any id is
+	// after ""). The walk ends at the further.
+	var before, keepAt *time.Time
+	var keepID *string
 	if !q.Before.IsZero() {
 		b := utc(q.Before)
-		cutAt = &b
+		before = &b
 	}
 	if q.Keep > 0 {
 		var at time.Time
@@ -60,14 +65,18 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return res, dbErr(err, "purge: the newest executions kept")
-		case cutAt == nil || at.After(*cutAt) || (at.Equal(*cutAt) && id > cutID):
-			cutAt, cutID = &at, id
+		default:
+			keepAt, keepID = &at, &id
 		}
+	}
+	cutAt, cutID := before, ""
+	if keepAt != nil && (cutAt == nil || keepAt.After(*cutAt) || keepAt.Equal(*cutAt) && *keepID > cutID) {
+		cutAt, cutID = keepAt, *keepID
 	}
 	if cutAt == nil {
 		return res, nil
 	}
-	roots, err := t.ids(ctx, "purge: find executions", purgeRootsSQL, states, *cutAt, cutID, q.Limit)
+	roots, err := t.ids(ctx, "purge: find executions", purgeRootsSQL, states, *cutAt, cutID, before, keepAt, keepID, q.Limit)
 	if err != nil || len(roots) == 0 {
 		return res, err
 	}
@@ -79,7 +88,7 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 		WHERE id = ANY($1) AND state = ANY($2)
 			AND NOT EXISTS (SELECT 1 FROM workflow_executions s
 				WHERE s.root_execution_id = r.id AND s.state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED'))
-		ORDER BY updated_at, id`, roots, states)
+		ORDER BY created_at, id`, roots, states)
 	if err != nil || len(roots) == 0 {
 		return res, err
 	}

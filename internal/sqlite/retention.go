@@ -17,19 +17,24 @@ import (
 // SQLite uses a partial index only for a query that states its terms.
 const finishedRoot = `task_execution_id IS NULL AND (state = 'SUCCESS' OR state = 'ERROR' OR state = 'CANCELLED')`
 
-// purgeKeptSQL finds the oldest of the newest roots kept (max=N).
-const purgeKeptSQL = `SELECT updated_at, id FROM workflow_executions INDEXED BY workflow_executions_finished_roots
+// purgeKeptSQL finds the oldest of the newest roots kept (max=N), by
+// creation.
+const purgeKeptSQL = `SELECT created_at, id FROM workflow_executions INDEXED BY workflow_executions_finished_roots
 	WHERE ` + finishedRoot + ` AND state IN (SELECT value FROM json_each(?))
-	ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET ?`
+	ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`
 
 // purgeRootsSQL finds the roots due, oldest first, whose trees have
-// finished. INDEXED BY: on a small table the planner would rather sort
-// the rows of the states' index, which grows with every execution.
+// finished: in the index's order up to the furthest bound, those
+// finished (updated) before the age bound — created before it too — or
+// older than the newest kept. INDEXED BY: on a small table the planner
+// would rather sort the rows of the states' index, which grows with every
+// execution.
 const purgeRootsSQL = `SELECT id FROM workflow_executions r INDEXED BY workflow_executions_finished_roots
-	WHERE ` + finishedRoot + ` AND state IN (SELECT value FROM json_each(?)) AND (updated_at, id) < (?, ?)
+	WHERE ` + finishedRoot + ` AND state IN (SELECT value FROM json_each(?1)) AND (created_at, id) < (?2, ?3)
+		AND (updated_at < ?4 OR (created_at, id) < (?5, ?6))
 		AND NOT EXISTS (SELECT 1 FROM workflow_executions s
 			WHERE s.root_execution_id = r.id AND s.state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED'))
-	ORDER BY updated_at, id LIMIT ?`
+	ORDER BY created_at, id LIMIT ?7`
 
 const purgeIdempotencySQL = `DELETE FROM idempotency_keys WHERE resource IN (SELECT value FROM json_each(?))`
 
@@ -39,28 +44,27 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 		return res, nil
 	}
 	states := jsonList(q.PurgeStates())
-	// Roots strictly before (cutAt, cutID) are due: those finished before
-	// q.Before (any id is after ""), and those older than the Keep-th
-	// newest, whichever bound reaches further.
-	var cutAt, cutID string
+	// The age bound: finished before q.Before (and so created before it;
+	// "" is before any time). The count bound: created before the
+	// Keep-th newest (any id is after ""). The walk ends at the further.
+	var before, keepAt, keepID string
 	if !q.Before.IsZero() {
-		cutAt = fmtTime(q.Before)
+		before = fmtTime(q.Before)
 	}
 	if q.Keep > 0 {
-		var at, id string
-		err := t.db.QueryRowContext(ctx, purgeKeptSQL, states, q.Keep-1).Scan(&at, &id)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+		err := t.db.QueryRowContext(ctx, purgeKeptSQL, states, q.Keep-1).Scan(&keepAt, &keepID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return res, dbErr(err, "purge: the newest executions kept")
-		case at > cutAt || (at == cutAt && id > cutID):
-			cutAt, cutID = at, id
 		}
+	}
+	cutAt, cutID := before, ""
+	if keepAt > cutAt || (keepAt == cutAt && keepID > cutID) {
+		cutAt, cutID = keepAt, keepID
 	}
 	if cutAt == "" {
 		return res, nil
 	}
-	roots, err := t.ids(ctx, "purge: find executions", purgeRootsSQL, states, cutAt, cutID, q.Limit)
+	roots, err := t.ids(ctx, "purge: find executions", purgeRootsSQL, states, cutAt, cutID, before, keepAt, keepID, q.Limit)
 	if err != nil || len(roots) == 0 {
 		return res, err
 	}

@@ -92,6 +92,12 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 	purgeTree(t, s, "subrunning", engine.StateError, t0, engine.StateRunning)
 	purgeTree(t, s, "subpaused", engine.StateCancelled, t0, engine.StatePaused)
 	purgeTree(t, s, "ignored", engine.StateCancelled, t0, engine.StateCancelled)
+	// Started before the bound, finished after it: not due yet.
+	update(t, s, func(ctx context.Context, tx engine.Tx) error {
+		ex := execution("longrun", t0)
+		ex.State, ex.UpdatedAt = engine.StateSuccess, before.Add(time.Second)
+		return tx.CreateExecution(ctx, ex)
+	})
 	request := `{"title":"go?"}`
 	update(t, s, func(ctx context.Context, tx engine.Tx) error {
 		for _, id := range []string{"old-sub-a", "fresh-a"} {
@@ -159,6 +165,9 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 			t.Errorf("action %s: %v, want not found", id, err)
 		}
 	}
+	if !exists(t, s, "longrun") {
+		t.Error("an execution created before the bound and finished after it was purged")
+	}
 	for _, id := range []string{"fresh", "running", "subrunning", "subrunning-sub", "subpaused", "subpaused-sub", "ignored", "ignored-sub"} {
 		if !exists(t, s, id) {
 			t.Errorf("execution %s was purged", id)
@@ -216,7 +225,7 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 }
 
 // testPurgeKeep: past the Keep newest finished roots of the purged states
-// the older ones go, oldest first; roots of other states neither count
+// (by creation) the older ones go, oldest first; roots of other states neither count
 // nor go; with an age bound too, whichever reaches further wins.
 func testPurgeKeep(t *testing.T, h Harness) {
 	s, _ := h.Open(t)
