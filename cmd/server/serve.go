@@ -69,6 +69,8 @@ type config struct {
 	// notify configures the webhook notifier: the server-wide receiver
 	// (-notify-url) and where workflows may send (-notify-allow).
 	notify engine.NotifyConfig
+	// retention purges finished executions (-retention); nil: never.
+	retention *engine.Retention
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -116,6 +118,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
 	fs.DurationVar(&cfg.jobLease, "job-lease", envDuration("SIROCCO_JOB_LEASE", engine.DefaultJobLease), "how long a job a replica claimed is reserved for it; a running job renews it, and when a replica dies its jobs run elsewhere once it ends (env SIROCCO_JOB_LEASE)")
 	fs.StringVar(&cfg.jobLog, "job-log", env("SIROCCO_JOB_LOG", ""), "append a JSON line to this file for each job the worker starts and ends: job id, kind, ref, lease owner, time (a trace for debugging; it grows without bound) (env SIROCCO_JOB_LOG)")
+	retention := fs.String("retention", env("SIROCCO_RETENTION", "off"), "purge finished executions with their tasks, actions and timeline (audit records stay): an age (30d, 12h), max=N (keep the N newest), or both, comma-separated; also every=D (default 10m), batch=N (records per transaction, default 200), ignore=STATE; off: never (env SIROCCO_RETENTION)")
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
 	notifyURL := fs.String("notify-url", env("SIROCCO_NOTIFY_URL", ""), "URL that gets every workflow and task event of every execution as Mistral's webhook bodies, besides the receivers of each execution's params.notify (env SIROCCO_NOTIFY_URL; default none)")
 	notifyAllow := fs.String("notify-allow", env("SIROCCO_NOTIFY_ALLOW", ""), "comma-separated destinations params.notify may send to: host, host:port, *.domain or URL prefix https://host/path/; others are refused when the execution is created (env SIROCCO_NOTIFY_ALLOW; default anywhere)")
@@ -150,6 +153,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, usageError{fmt.Sprintf("invalid -sync %q: want full or normal", cfg.sync)}
 	}
 	var err error
+	if cfg.retention, err = engine.ParseRetention(*retention); err != nil {
+		return nil, usageError{fault.Message(err)}
+	}
 	if cfg.auditKey, cfg.auditKeySource, err = audit.LoadKey(*auditKeyFile, getenv(audit.KeyEnv)); err != nil {
 		return nil, usageError{fault.Message(err)}
 	}
@@ -294,7 +300,11 @@ func (s *server) newEngine(ctx context.Context) error {
 		JobLease:             s.cfg.jobLease,
 		JobLog:               s.jobLog,
 		Notify:               s.cfg.notify,
+		Retention:            s.cfg.retention,
 	})
+	if r := s.cfg.retention; r != nil {
+		s.log.Info("retention: " + r.String())
+	}
 	if s.cfg.seed {
 		return seedExamples(ctx, s.engine, s.log)
 	}
@@ -309,7 +319,9 @@ func (s *server) handler() http.Handler {
 	trustProxies(e, s.cfg.trustedProxies)
 	e.Use(requestLog(s.log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: s.engine.Ready, PendingActions: s.engine.PendingActions, WebsocketClients: s.live.Clients,
-		Writer: s.store.writerStats, Notifications: func() ops.NotifyStats { return ops.NotifyStats(s.engine.NotifyStats()) }})
+		Writer:        s.store.writerStats,
+		Notifications: func() ops.NotifyStats { return ops.NotifyStats(s.engine.NotifyStats()) },
+		Retention:     func() ops.RetentionStats { return ops.RetentionStats(s.engine.RetentionStats()) }})
 	e.Use(metrics.Middleware())
 	v2 := api.New(s.engine, s.log)
 	v2.SetAuth(s.accounts)

@@ -106,6 +106,8 @@ type Config struct {
 	// Creators, when set, is asked before a cron trigger fires whether its
 	// creator may still start executions (CreatorCheck).
 	Creators CreatorCheck
+	// Retention, when set, purges finished executions (-retention).
+	Retention *Retention
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -135,8 +137,10 @@ type Engine struct {
 	// notifyCount counts the notifier's outcomes (NotifyStats).
 	notifyCount notifyCounters
 	// sending holds a token per notification being sent (sendingSlots).
-	sending chan struct{}
+	sending   chan struct{}
 	creators  CreatorCheck
+	retention *Retention
+	purged    retentionCounters
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -169,6 +173,7 @@ func New(cfg Config) *Engine {
 		jobLease:  cfg.JobLease,
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
+		retention: cfg.Retention,
 		heartbeat: cfg.HeartbeatInterval,
 		creators:  cfg.Creators,
 		after:     time.After,

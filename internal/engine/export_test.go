@@ -9,3 +9,6 @@ func SetAfter(e *Engine, f func(time.Duration) <-chan time.Time) { e.after = f }
 
 // MaxIdleWait is the longest the job worker waits without looking for jobs.
 const MaxIdleWait = maxIdleWait
+
+// StoreOf is the store e works on.
+func StoreOf(e *Engine) Store { return e.store }

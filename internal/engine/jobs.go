@@ -27,6 +27,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.beat(ctx); err != nil && ctx.Err() == nil {
 		e.log.Warn("replica heartbeat failed", "err", err)
 	}
+	e.scheduleRetention(ctx)
 	background := e.runBackground(ctx)
 	defer background()
 	e.running.Store(true)
@@ -201,6 +202,8 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		return e.runDeliveryJob(ctx, j)
 	case JobCronFire:
 		return e.runCronJob(ctx, j)
+	case JobRetention:
+		return e.runRetentionJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
 	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID, e.owner) })

@@ -81,6 +81,7 @@ type Tx interface {
 	IdempotencyTx
 	DeliveryTx
 	CronTx
+	RetentionTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

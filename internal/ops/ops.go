@@ -30,6 +30,8 @@ type Sources struct {
 	Writer func() WriterStats
 	// Notifications reports the webhook notifier's outcomes.
 	Notifications func() NotifyStats
+	// Retention reports what the retention policy purged on this replica.
+	Retention func() RetentionStats
 }
 
 // NotifyStats are the cumulative outcomes of the webhook notifier.
@@ -37,6 +39,13 @@ type NotifyStats struct {
 	Delivered uint64 // notifications a receiver accepted
 	Retried   uint64 // attempts that failed and are retried later
 	Failed    uint64 // notifications given up after their last attempt
+}
+
+// RetentionStats are the retention policy's cumulative figures.
+type RetentionStats struct {
+	Runs       uint64 // runs completed
+	Executions uint64 // root executions purged, each with its tree
+	Records    uint64 // executions, tasks, action executions and timeline rows deleted
 }
 
 // WriterStats are the cumulative figures of the store's single writer.
@@ -133,6 +142,22 @@ func New(src Sources) *Metrics {
 				Help:        "Webhook notifications by outcome: delivered (a receiver accepted it), retried (an attempt failed; another follows with backoff), failed (its last attempt failed; it is not sent again).",
 				ConstLabels: prometheus.Labels{"outcome": c.outcome},
 			}, func() float64 { return float64(c.value(src.Notifications())) }))
+		}
+	}
+	if src.Retention != nil {
+		for _, c := range []struct {
+			name, help string
+			value      func(RetentionStats) float64
+		}{
+			{"sirocco_retention_runs_total", "Runs of the retention policy (-retention) completed on this replica.",
+				func(r RetentionStats) float64 { return float64(r.Runs) }},
+			{"sirocco_retention_purged_executions_total", "Root executions the retention policy purged on this replica, each with its sub-executions, tasks and actions.",
+				func(r RetentionStats) float64 { return float64(r.Executions) }},
+			{"sirocco_retention_purged_records_total", "Executions, tasks, action executions and timeline rows the retention policy deleted on this replica.",
+				func(r RetentionStats) float64 { return float64(r.Records) }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+				func() float64 { return c.value(src.Retention()) }))
 		}
 	}
 	return m

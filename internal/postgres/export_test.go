@@ -14,3 +14,17 @@ const ListenerName = listenerName
 
 // ClassifyUnavailable is the store's classification of connection-level errors.
 var ClassifyUnavailable = unavailable
+
+// PurgePlans are the retention purge's statements whose plans must use
+// migration 0007's indexes, with arguments (SQL literals) and the index
+// each uses.
+var PurgePlans = []struct {
+	SQL   string
+	Args  []string
+	Index string
+}{
+	{purgeKeptSQL, []string{"'{SUCCESS}'", "9"}, "workflow_executions_finished_roots"},
+	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "'2026-01-01T00:00:00Z'", "NULL", "NULL", "10"}, "workflow_executions_finished_roots"},
+	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "NULL", "'2026-01-01T00:00:00Z'", "'x'", "10"}, "workflow_executions_root"},
+	{`DELETE FROM idempotency_keys WHERE resource = ANY($1)`, []string{"'{a}'"}, "idempotency_keys_resource"},
+}

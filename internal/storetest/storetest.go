@@ -35,6 +35,10 @@
 //     version-guarded, deleted with their execution's tree.
 //   - replicas: heartbeats upsert, the live list is bounded by time and
 //     ordered, old rows are swept.
+//   - the retention purge: finished root trees due by age or count, with
+//     everything hanging off them but their audit records, never a tree
+//     with a running sub-execution, at most Limit records a call, roots
+//     last; EnsureJob leaves one job per kind and ref.
 //
 // What a single technology does on its own (SQLite's pragmas, its read
 // pool, the writer's batches and reruns, checkpoints, backups, query plans,
@@ -107,6 +111,7 @@ func Run(t *testing.T, h Harness) {
 		{"Replicas", testReplicas},
 		{"Deliveries", testDeliveries},
 		{"CronTriggers", testCronTriggers},
+		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},
 		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},
 		{"RaceLeaseTakeover", testRaceLeaseTakeover},
