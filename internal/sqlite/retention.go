@@ -123,7 +123,19 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 	if !step(len(tasks)) {
 		return res, nil
 	}
-	n, err := t.affected(ctx, "purge: delete timeline", `DELETE FROM timeline WHERE id IN
+	// A tree's notifications go with it, and their delivery jobs (Ref is
+	// the delivery's id).
+	n, err := t.affected(ctx, "purge: delete delivery jobs", `DELETE FROM jobs WHERE kind = 'deliver_notification' AND ref IN
+		(SELECT id FROM deliveries WHERE root_execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, rootList, budget)
+	if err != nil {
+		return res, err
+	}
+	n, err = t.affected(ctx, "purge: delete deliveries", `DELETE FROM deliveries WHERE id IN
+		(SELECT id FROM deliveries WHERE root_execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, rootList, budget)
+	if err != nil || !step(n) {
+		return res, err
+	}
+	n, err = t.affected(ctx, "purge: delete timeline", `DELETE FROM timeline WHERE id IN
 		(SELECT id FROM timeline WHERE execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, tree, budget)
 	if err != nil || !step(n) {
 		return res, err

@@ -120,6 +120,18 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 				return err
 			}
 		}
+		// A notification of the purged tree goes, with its delivery job;
+		// one of a kept tree stays.
+		for _, d := range []struct{ id, ex, root string }{{"dv-old", "old-sub", "old"}, {"dv-fresh", "fresh", "fresh"}} {
+			if err := tx.AddDelivery(ctx, &engine.Delivery{ID: d.id, EventID: "ev-" + d.id, Event: engine.WorkflowLaunched,
+				ExecutionID: d.ex, RootExecutionID: d.root, URL: "https://hooks.example.com/", HeadersJSON: "{}", Body: "{}",
+				State: engine.DeliveryPending, NextAttemptAt: &t0, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				return err
+			}
+			if err := tx.AddJob(ctx, &engine.Job{Kind: engine.JobDeliver, Ref: d.id, DueAt: t0}); err != nil {
+				return err
+			}
+		}
 		for _, ref := range []string{"old-a", "old-sub-t", "fresh-a", "unrelated"} {
 			if err := tx.AddJob(ctx, &engine.Job{Kind: "k", Ref: ref, DueAt: t0}); err != nil {
 				return err
@@ -140,9 +152,16 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 	}
 
 	q := engine.PurgeQuery{Before: before, States: []engine.State{engine.StateSuccess, engine.StateError}, Limit: 1000}
-	// old: 2 executions, 2 tasks, 3 actions, 2 timeline rows; failed: 4.
-	if res := purge(t, s, q); res != (engine.PurgeResult{Executions: 2, Records: 13}) {
-		t.Errorf("purge: %+v, want 2 executions, 13 records", res)
+	// old: 2 executions, 2 tasks, 3 actions, 2 timeline rows, 1 delivery;
+	// failed: 4.
+	if res := purge(t, s, q); res != (engine.PurgeResult{Executions: 2, Records: 14}) {
+		t.Errorf("purge: %+v, want 2 executions, 14 records", res)
+	}
+	if _, err := s.GetDelivery(ctx, "dv-old"); fault.Code(err) != fault.ENOTFOUND {
+		t.Errorf("the notification of a purged tree: %v, want not found", err)
+	}
+	if _, err := s.GetDelivery(ctx, "dv-fresh"); err != nil {
+		t.Errorf("the notification of a kept tree: %v", err)
 	}
 	if res := purge(t, s, q); res != (engine.PurgeResult{}) {
 		t.Errorf("purge again: %+v, want nothing", res)
@@ -202,8 +221,8 @@ func testPurgeExecutions(t *testing.T, h Harness) {
 		jobs = append(jobs, j.Ref)
 	}
 	slices.Sort(jobs)
-	if !slices.Equal(jobs, []string{"fresh-a", "unrelated"}) {
-		t.Errorf("jobs left: %v, want those of fresh-a and unrelated", jobs)
+	if !slices.Equal(jobs, []string{"dv-fresh", "fresh-a", "unrelated"}) {
+		t.Errorf("jobs left: %v, want those of dv-fresh, fresh-a and unrelated", jobs)
 	}
 	for id, kept := range map[string]bool{"old-a": false, "old-sub-a": false, "fresh-a": true, "adhoc": true} {
 		_, err := a.CallbackTokenHash(ctx, id)
