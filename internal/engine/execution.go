@@ -90,6 +90,9 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		return nil, err
 	}
 	params := merge(map[string]any{"namespace": wf.Namespace, "env": map[string]any{}}, req.Params)
+	if err := resolveEnv(ctx, e.store, params); err != nil {
+		return nil, err
+	}
 	inputJSON, err := encode(input)
 	if err != nil {
 		return nil, err

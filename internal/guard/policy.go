@@ -106,6 +106,11 @@ var Policy = []Rule{
 	{"DELETE", "/v2/actions/:name", Admin, API, false},
 	{"DELETE", "/v2/actions/:name/", Admin, API, false},
 	{"DELETE", "/v2/actions/:name/:namespace", Admin, API, false},
+	{"GET", "/v2/environments", Viewer, API, false},
+	{"GET", "/v2/environments/:name", Viewer, API, false},
+	{"POST", "/v2/environments", Admin, API, false},
+	{"PUT", "/v2/environments", Admin, API, false},
+	{"DELETE", "/v2/environments/:name", Admin, API, false},
 
 	// Operations: probes are open (they tell only up or down); metrics
 	// need a viewer token (Prometheus: authorization.credentials).
