@@ -68,8 +68,13 @@ func (a *API) createEnvironment(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	// As Mistral's answer to a create: no updated_at yet.
-	return writeJSON(c, http.StatusCreated, environmentJSON(env).without("updated_at"))
+	// As Mistral's answer to a create: no updated_at yet, and no
+	// description unless one was given.
+	drop := []string{"updated_at"}
+	if env.Description == "" {
+		drop = append(drop, "description")
+	}
+	return writeJSON(c, http.StatusCreated, environmentJSON(env).without(drop...))
 }
 
 func (a *API) updateEnvironment(c echo.Context) error {
