@@ -29,16 +29,17 @@ type Case struct {
 	Workflow    string         `yaml:"workflow"`
 	Input       map[string]any `yaml:"input"`
 	Params      map[string]any `yaml:"params"`
-	// Environments are stored (created, or replaced when they exist)
-	// before the start, for params {"env": "<name>"}. Names are unique
-	// across the corpus, as workflow names are.
-	Environments []Environment `yaml:"environments"`
 	Callbacks   []Callback     `yaml:"callbacks"`
 	Expect      *Result        `yaml:"expect"`
 	// Differs says why Sirocco deliberately differs from Mistral here; then
 	// Expect holds Sirocco's value and Mistral what Mistral gave.
 	Differs string  `yaml:"differs"`
 	Mistral *Result `yaml:"mistral"`
+
+	// Environments are stored (created, or replaced when they exist)
+	// before the start, for params {"env": "<name>"}. Names are unique
+	// across the corpus, as workflow names are.
+	Environments []Environment `yaml:"environments"`
 }
 
 // Environment is a stored environment a case needs.
