@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -136,5 +137,63 @@ func TestStartEnvErrors(t *testing.T) {
 		if got := jsonOf(t, ex.ParamsJSON).(map[string]any)["env"]; !reflect.DeepEqual(got, c.env) {
 			t.Errorf("start with params %v: env %v, want %v", c.params, got, c.env)
 		}
+	}
+}
+
+// TestSubworkflowEnvFollowsRoot: a sub-workflow's env() reads its root's
+// environment when it runs, so a change of the root's env (execution-update
+// --env) while the sub-workflow waits is what it sees, as in Mistral.
+func TestSubworkflowEnvFollowsRoot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	if _, err := e.CreateWorkflows(ctx, nil, `version: '2.0'
+env_root:
+  output:
+    child: <% $.child %>
+  tasks:
+    sub:
+      workflow: env_waiting_child
+      publish:
+        child: <% task().result %>
+env_waiting_child:
+  output:
+    region: <% $.region %>
+  tasks:
+    wait:
+      action: std.async_noop
+      publish:
+        region: <% env().region %>
+`, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "env_root", Params: map[string]any{"env": map[string]any{"region": "r1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a *engine.ActionExecution
+	deadline := time.Now().Add(10 * time.Second)
+	for a == nil { // the sub-workflow starts in the background
+		subs, err := e.ListExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "root_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) == 1 {
+			a = pendingAction(t, e, subs[0].ID, "wait")
+		}
+		if a == nil && time.Now().After(deadline) {
+			t.Fatalf("no pending action in a sub-workflow of %s", ex.ID)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := e.UpdateExecution(ctx, ex.ID, engine.ExecutionUpdate{Env: map[string]any{"region": "r2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Output: int64(1), HasOutput: true}); err != nil {
+		t.Fatal(err)
+	}
+	ex = settle(t, e, ex.ID, "")
+	if got := jsonOf(t, ex.OutputJSON); !reflect.DeepEqual(got, map[string]any{"child": map[string]any{"region": "r2"}}) {
+		t.Errorf("output = %v (%s), want the root's environment as changed", got, ex.State)
 	}
 }
