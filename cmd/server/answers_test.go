@@ -37,16 +37,16 @@ func TestAnswersNotARoutesOwn(t *testing.T) {
 		allow                string // the Allow header of a 405
 	}{
 		// /v2: authentication first, then 404 or 405, always a faultstring.
-		{"GET", "/v2/environments", "", "", http.StatusUnauthorized, fault, ""},
-		{"GET", "/v2/environments", "", "token", http.StatusNotFound, fault, ""},
-		{"GET", "/v2/environments", browser, "", http.StatusUnauthorized, fault, ""},
-		{"GET", "/v2/environments", "application/json", "token", http.StatusNotFound, fault, ""},
-		{"GET", "/v2/environments", "", "session", http.StatusUnauthorized, fault, ""}, // the API takes tokens, not sessions
+		{"GET", "/v2/no_such_resource", "", "", http.StatusUnauthorized, fault, ""},
+		{"GET", "/v2/no_such_resource", "", "token", http.StatusNotFound, fault, ""},
+		{"GET", "/v2/no_such_resource", browser, "", http.StatusUnauthorized, fault, ""},
+		{"GET", "/v2/no_such_resource", "application/json", "token", http.StatusNotFound, fault, ""},
+		{"GET", "/v2/no_such_resource", "", "session", http.StatusUnauthorized, fault, ""}, // the API takes tokens, not sessions
 		{"POST", "/v2/cron_triggers", "application/json", "", http.StatusUnauthorized, fault, ""},
 		{"PATCH", "/v2/workflows", "", "", http.StatusUnauthorized, fault, ""},
 		{"PATCH", "/v2/workflows", "", "token", http.StatusMethodNotAllowed, fault, "OPTIONS, GET, POST, PUT"},
 		{"DELETE", "/v2/executions", "", "token", http.StatusMethodNotAllowed, fault, "OPTIONS, GET, POST"},
-		{"HEAD", "/v2/environments", "", "token", http.StatusNotFound, empty, ""},
+		{"HEAD", "/v2/no_such_resource", "", "token", http.StatusNotFound, empty, ""},
 		// /v3: Keystone's body.
 		{"GET", "/v3/projects", "application/json", "", http.StatusUnauthorized, keystone, ""},
 		{"GET", "/v3/projects", "application/json", "token", http.StatusNotFound, keystone, ""},
@@ -122,13 +122,14 @@ func TestAnswersNotARoutesOwn(t *testing.T) {
 }
 
 // TestMistralCLIUnknownRoute: what the mistral CLI prints when Sirocco
-// lacks a route (environments, cron triggers) is the faultstring, not
-// "ERROR (app) None", logged in with a token or not.
+// lacks a route (here under a Mistral URL with a path Sirocco does not
+// serve) is the faultstring, not "ERROR (app) None", logged in with a
+// token or not.
 func TestMistralCLIUnknownRoute(t *testing.T) {
 	t.Parallel()
 	cli := newMistralCLI(t)
 	s := startAuthServer(t)
-	r := cli.keystone(t, s.URL, "admin", testAdminPassword, "environment-list")
+	r := cli.keystone(t, s.URL, "admin", testAdminPassword, "--os-mistral-url", s.URL+"/v2/no_such_resource", "environment-list")
 	if r.code == 0 || !strings.Contains(r.stderr, "Not Found") || strings.Contains(r.stderr, "None") || strings.Contains(r.stderr, "/login") {
 		t.Errorf("environment-list logged in: exit %d, stderr %q; want the faultstring of a 404", r.code, r.stderr)
 	}

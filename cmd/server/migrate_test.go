@@ -75,6 +75,10 @@ func TestMigrateTo(t *testing.T) {
 	if r := s.req(t, "POST", "/v2/workflows", admin, migrateWorkflows(svc.URL), nil); r.Status != http.StatusCreated {
 		t.Fatalf("create workflows: %d %s", r.Status, r.Raw)
 	}
+	envBefore := s.req(t, "POST", "/v2/environments", admin, map[string]any{"name": "moved_env", "variables": `{"k": [1, "v"]}`}, nil)
+	if envBefore.Status != http.StatusCreated {
+		t.Fatalf("create an environment: %d %s", envBefore.Status, envBefore.Raw)
+	}
 	callEx := str(t, s.req(t, "POST", "/v2/executions", admin, map[string]any{"workflow_name": "move_call"}, nil).JSON, "id")
 	actionID := str(t, s.runningAction(t, callEx), "id")
 	var cbToken string
@@ -136,6 +140,11 @@ func TestMigrateTo(t *testing.T) {
 	after := p.req(t, "GET", "/v2/audit?limit=1000", admin, nil, nil)
 	if after.Status != http.StatusOK || !reflect.DeepEqual(before.JSON, after.JSON) {
 		t.Errorf("audit trail after the move (%d) differs:\nbefore %.600s\nafter  %.600s", after.Status, before.Raw, after.Raw)
+	}
+	// The environment, id and all.
+	if r := p.req(t, "GET", "/v2/environments/moved_env", admin, nil, nil); r.Status != http.StatusOK ||
+		r.JSON["id"] != envBefore.JSON["id"] || r.JSON["variables"] != `{"k": [1, "v"]}` {
+		t.Errorf("the environment after the move: %d %s, want %s", r.Status, r.Raw, envBefore.Raw)
 	}
 	// The web service completes its action with the token it got before.
 	done := map[string]any{"state": "SUCCESS", "output": 42}

@@ -35,6 +35,18 @@ type Case struct {
 	// Expect holds Sirocco's value and Mistral what Mistral gave.
 	Differs string  `yaml:"differs"`
 	Mistral *Result `yaml:"mistral"`
+
+	// Environments are stored (created, or replaced when they exist)
+	// before the start, for params {"env": "<name>"}. Names are unique
+	// across the corpus, as workflow names are.
+	Environments []Environment `yaml:"environments"`
+}
+
+// Environment is a stored environment a case needs.
+type Environment struct {
+	Name        string         `yaml:"name"`
+	Description string         `yaml:"description"`
+	Variables   map[string]any `yaml:"variables"`
 }
 
 // Callback is one step delivered in order after the start: a result for (or
@@ -149,6 +161,12 @@ func Load(dir string) ([]*Case, error) {
 			}
 			owner[n] = c.Name
 		}
+		for _, env := range c.Environments {
+			if o, ok := owner["env "+env.Name]; ok {
+				return nil, fmt.Errorf("%s: environment %q is also defined by case %s", f, env.Name, o)
+			}
+			owner["env "+env.Name] = c.Name
+		}
 		cases = append(cases, c)
 	}
 	return cases, nil
@@ -173,6 +191,9 @@ func LoadFile(path string) (*Case, error) {
 	}
 	c.Input, _ = Canonical(c.Input).(map[string]any)
 	c.Params, _ = Canonical(c.Params).(map[string]any)
+	for i := range c.Environments {
+		c.Environments[i].Variables, _ = Canonical(c.Environments[i].Variables).(map[string]any)
+	}
 	for i := range c.Callbacks {
 		c.Callbacks[i].Output = Canonical(c.Callbacks[i].Output)
 	}

@@ -103,6 +103,11 @@ func (r *Runner) Run(ctx context.Context, c *Case) (*Outcome, error) {
 			return nil, fmt.Errorf("update: %w", err)
 		}
 	}
+	for _, env := range c.Environments {
+		if err := r.putEnvironment(ctx, env); err != nil {
+			return nil, err
+		}
+	}
 	start := map[string]any{"workflow_name": names[0], "description": "conformance " + c.Name}
 	if c.Input != nil {
 		start["input"] = EncodeJSON(c.Input)
@@ -134,6 +139,27 @@ func (r *Runner) Run(ctx context.Context, c *Case) (*Outcome, error) {
 	}
 	out.Result, err = r.collect(ctx, final)
 	return out, err
+}
+
+// putEnvironment stores env as the CLI sends it (variables as a JSON
+// string), replacing the one an earlier run stored.
+func (r *Runner) putEnvironment(ctx context.Context, env Environment) error {
+	vars := env.Variables
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	body := map[string]any{"name": env.Name, "variables": EncodeJSON(vars)}
+	if env.Description != "" {
+		body["description"] = env.Description
+	}
+	_, err := r.call(ctx, http.MethodPost, "/environments", "application/json", EncodeJSON(body))
+	if ae, ok := err.(*apiError); ok && ae.status == http.StatusConflict {
+		_, err = r.call(ctx, http.MethodPut, "/environments", "application/json", EncodeJSON(body))
+	}
+	if err != nil {
+		return fmt.Errorf("environment %s: %w", env.Name, err)
+	}
+	return nil
 }
 
 // until polls f until it says done, or the wait runs out.

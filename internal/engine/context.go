@@ -113,7 +113,17 @@ func (f *mistralFuncs) global(args ...any) (any, error) {
 }
 
 func (f *mistralFuncs) env(args ...any) (any, error) {
-	env := decodeObject(f.ex.ParamsJSON)["env"]
+	params := f.ex.ParamsJSON
+	if root := f.ex.RootExecutionID; root != nil {
+		// A sub-workflow sees its root's environment, as in Mistral
+		// (execution-update may have changed it since the start).
+		r, err := f.w.tx.GetExecution(f.w.ctx, *root)
+		if err != nil {
+			return nil, fmt.Errorf("env(): read the root execution: %w", err)
+		}
+		params = r.ParamsJSON
+	}
+	env := decodeObject(params)["env"]
 	if env == nil {
 		return map[string]any{}, nil
 	}

@@ -93,6 +93,9 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 		return nil, err
 	}
 	params := merge(map[string]any{"namespace": wf.Namespace, "env": map[string]any{}}, req.Params)
+	if err := resolveEnv(ctx, e.store, params); err != nil {
+		return nil, err
+	}
 	if err := e.checkNotify(params); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ type Store interface {
 // Reader holds the read queries of the API and the dashboard. Get methods
 // return an error with code fault.ENOTFOUND for unknown ids.
 type Reader interface {
+	EnvironmentReader
 	// GetWorkflow finds a workflow by id, or by name within namespace.
 	GetWorkflow(ctx context.Context, idOrName, namespace string) (*Workflow, error)
 	ListWorkflows(ctx context.Context, q ListQuery) ([]*Workflow, error)
@@ -82,6 +83,7 @@ type Tx interface {
 	DeliveryTx
 	CronTx
 	RetentionTx
+	EnvironmentTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

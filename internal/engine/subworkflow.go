@@ -47,13 +47,12 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 	if ex.RootExecutionID != nil {
 		root = *ex.RootExecutionID
 	}
-	params := decodeObject(ex.ParamsJSON)
-	childParams := map[string]any{"namespace": wf.Namespace, "env": params["env"]}
-	if n, ok := params[notifyParam]; ok {
+	// Mistral's params of a sub-workflow: its place in the tree, and an
+	// empty env; env() in it reads its root's (mistralFuncs.env).
+	childParams := map[string]any{"root_execution_id": root, "task_execution_id": t.ID, "index": int64(0),
+		"namespace": wf.Namespace, "env": map[string]any{}}
+	if n, ok := decodeObject(ex.ParamsJSON)[notifyParam]; ok {
 		childParams[notifyParam] = n // its receivers hear of the sub-workflow too, as in Mistral
-	}
-	if childParams["env"] == nil {
-		childParams["env"] = map[string]any{}
 	}
 	now := w.e.now()
 	child := &Execution{

@@ -113,6 +113,11 @@ var Policy = []Rule{
 	{"GET", "/v2/cron_triggers", Viewer, API, false},
 	{"GET", "/v2/cron_triggers/:id", Viewer, API, false},
 	{"DELETE", "/v2/cron_triggers/:id", Requester, API, false},
+	{"GET", "/v2/environments", Viewer, API, false},
+	{"GET", "/v2/environments/:name", Viewer, API, false},
+	{"POST", "/v2/environments", Admin, API, false},
+	{"PUT", "/v2/environments", Admin, API, false},
+	{"DELETE", "/v2/environments/:name", Admin, API, false},
 
 	// Operations: probes are open (they tell only up or down); metrics
 	// need a viewer token (Prometheus: authorization.credentials).

@@ -38,7 +38,7 @@ var skipImport = map[string]bool{"replicas": true}
 func (s *Store) Import(ctx context.Context, tables func(fn func(*ImportTable) error) error) (map[string]int64, error) {
 	copied := map[string]int64{}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		for _, t := range []string{"workflow_definitions", "workflow_executions", "action_executions", "users", "audit", "action_definitions", "workbooks"} {
+		for _, t := range []string{"workflow_definitions", "workflow_executions", "action_executions", "users", "audit", "action_definitions", "workbooks", "environments"} {
 			var any bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+pgx.Identifier{t}.Sanitize()+`)`).Scan(&any); err != nil {
 				return fmt.Errorf("import: %w", err)

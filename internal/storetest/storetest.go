@@ -79,6 +79,7 @@ func Run(t *testing.T, h Harness) {
 		{"VersionGuard", testVersionGuard},
 		{"NotFound", testNotFound},
 		{"Definitions", testDefinitions},
+		{"Environments", testEnvironments},
 		{"FailedUpdateLeavesNothing", testFailedUpdateLeavesNothing},
 		{"ConcurrentUpdatesSucceedOrFailAlone", testConcurrentUpdates},
 		{"UpdateAfterClose", testUpdateAfterClose},
