@@ -411,18 +411,24 @@ func (e *Engine) Timeline(ctx context.Context, id string) ([]Event, error) {
 	return e.store.StateChanges(ctx, id)
 }
 
-// GetActionExecution returns an action execution.
+// GetActionExecution returns an action execution, its secret input
+// masked (maskInput).
 func (e *Engine) GetActionExecution(ctx context.Context, id string) (*ActionExecution, error) {
 	a, err := e.store.GetActionExecution(ctx, id)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, fault.Errorf(fault.ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
-	return a, err
+	return masked(a), err
 }
 
-// ListActionExecutions lists action executions.
+// ListActionExecutions lists action executions, their secret input
+// masked (maskInput).
 func (e *Engine) ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error) {
-	return e.store.ListActionExecutions(ctx, q)
+	list, err := e.store.ListActionExecutions(ctx, q)
+	for i, a := range list {
+		list[i] = masked(a)
+	}
+	return list, err
 }
 
 // GetTask returns a task execution.
@@ -521,12 +527,12 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		if err != nil {
 			return nil, err
 		}
-		return a, nil
+		return masked(a), nil
 	}
 	state, result := e.invoke(ctx, act, a, full)
 	out := encodeOrNull(map[string]any{"result": result})
 	a.State, a.OutputJSON = state, &out
-	return a, nil
+	return masked(a), nil
 }
 
 // invoke runs a synchronous action and maps its outcome to a state and result.

@@ -101,6 +101,10 @@ type Config struct {
 	// starts a job it claimed and when the job ends: a trace of which
 	// replica ran which job when (the fault tests check it).
 	JobLog io.Writer
+	// SSH configures std.ssh and std.ssh_proxied.
+	SSH SSHConfig
+	// JSTimeout bounds one run of std.javascript (DefaultJSTimeout).
+	JSTimeout time.Duration
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -126,6 +130,8 @@ type Engine struct {
 	self      Replica
 	heartbeat time.Duration
 	jobLog    *jobLog
+	ssh       SSHConfig
+	jsTimeout time.Duration
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -159,6 +165,8 @@ func New(cfg Config) *Engine {
 		cbTokens:  cfg.CallbackTokens,
 		maxTasks:  cfg.MaxTasksPerExecution,
 		heartbeat: cfg.HeartbeatInterval,
+		ssh:       cfg.SSH,
+		jsTimeout: cfg.JSTimeout,
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),
