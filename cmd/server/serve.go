@@ -66,6 +66,8 @@ type config struct {
 	// jobLog, when set, is a file the job worker appends a JSON line to
 	// for each job it starts and ends (a trace for debugging and tests).
 	jobLog string
+	// ssh configures std.ssh: the key directory, known_hosts, time bound.
+	ssh engine.SSHConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -114,6 +116,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&cfg.jobLease, "job-lease", envDuration("SIROCCO_JOB_LEASE", engine.DefaultJobLease), "how long a job a replica claimed is reserved for it; a running job renews it, and when a replica dies its jobs run elsewhere once it ends (env SIROCCO_JOB_LEASE)")
 	fs.StringVar(&cfg.jobLog, "job-log", env("SIROCCO_JOB_LOG", ""), "append a JSON line to this file for each job the worker starts and ends: job id, kind, ref, lease owner, time (a trace for debugging; it grows without bound) (env SIROCCO_JOB_LOG)")
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
+	fs.StringVar(&cfg.ssh.KeyDir, "ssh-key-dir", env("SIROCCO_SSH_KEY_DIR", ""), "directory of the private keys std.ssh's private_key_filename may name; no file outside it is read (env SIROCCO_SSH_KEY_DIR; default none: private_key_filename is refused)")
+	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
+	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -135,6 +140,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.maxTasks <= 0 {
 		return nil, usageError{"-max-tasks-per-execution must be positive"}
+	}
+	if err := checkSSHConfig(cfg.ssh); err != nil {
+		return nil, err
 	}
 	switch cfg.auth {
 	case "on", "off":
@@ -283,6 +291,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		Replica:              engine.Replica{Version: version()},
 		JobLease:             s.cfg.jobLease,
 		JobLog:               s.jobLog,
+		SSH:                  s.cfg.ssh,
 	})
 	if s.cfg.seed {
 		return seedExamples(ctx, s.engine, s.log)
