@@ -462,3 +462,55 @@ func TestStdActionsListed(t *testing.T) {
 		}
 	}
 }
+
+// TestAdhocSecretMasked: an ad-hoc action over std.ssh has its inputs
+// masked that feed the base's password (or are named like it), in the
+// engine's answers, while it runs with them.
+func TestAdhocSecretMasked(t *testing.T) {
+	t.Parallel()
+	p := startSSHPeers(t)
+	e := newEngine(t, engine.Config{})
+	ctx := context.Background()
+	defs := `version: '2.0'
+remote_whoami:
+  input: [host, secret, note]
+  base: std.ssh
+  base-input:
+    cmd: whoami
+    host: <% $.host %>
+    username: alice
+    password: '{{ _.secret }}'
+named_password:
+  input: [host, password]
+  base: remote_whoami
+  base-input: {host: <% $.host %>, secret: <% $.password %>, note: none}
+`
+	if _, err := e.CreateActions(ctx, nil, defs, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for name, input := range map[string]map[string]any{
+		"remote_whoami":  {"host": p.target.Addr, "secret": "pw1", "note": "shown"},
+		"named_password": {"host": p.target.Addr, "password": "pw1"},
+	} {
+		a, err := e.RunAction(ctx, engine.RunRequest{Name: name, Input: input, SaveResult: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !a.State.Completed() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not finish", name)
+			}
+			time.Sleep(2 * time.Millisecond)
+			if a, err = e.GetActionExecution(ctx, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a.State != engine.StateSuccess || strings.Contains(a.InputJSON, "pw1") || !strings.Contains(a.InputJSON, `"***"`) || !strings.Contains(a.InputJSON, p.target.Addr) {
+			t.Errorf("%s: %s, input %s, output %s", name, a.State, a.InputJSON, deref(a.OutputJSON))
+		}
+		if name == "remote_whoami" && !strings.Contains(a.InputJSON, `"note": "shown"`) {
+			t.Errorf("%s: an input that is no secret is masked: %s", name, a.InputJSON)
+		}
+	}
+}
