@@ -2,6 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -39,14 +43,24 @@ type sshPeers struct {
 	target, gateway *sshtest.Peer
 	key, encrypted  sshtest.Key
 	stranger        sshtest.Key // a key nobody authorized
+	rsa             string      // an RSA key in PKCS #1 PEM ("BEGIN RSA PRIVATE KEY")
 	keyDir          string
 }
 
 func startSSHPeers(t *testing.T) *sshPeers {
 	t.Helper()
 	p := &sshPeers{key: sshtest.NewKey(t, ""), encrypted: sshtest.NewKey(t, "s3cret"), stranger: sshtest.NewKey(t, "")}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaPub, err := ssh.NewPublicKey(&rsaKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.rsa = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
 	p.target = sshtest.Start(t, sshtest.Options{Name: "target", User: "alice", Password: "pw1",
-		AuthorizedKeys: []ssh.PublicKey{p.key.Public, p.encrypted.Public}})
+		AuthorizedKeys: []ssh.PublicKey{p.key.Public, p.encrypted.Public, rsaPub}})
 	p.gateway = sshtest.Start(t, sshtest.Options{Name: "gateway", User: "gw", Forwarding: true,
 		AuthorizedKeys: []ssh.PublicKey{p.key.Public, p.encrypted.Public}})
 	// The key directory holds the key, and a link to a key outside it.
@@ -89,6 +103,7 @@ func TestSSHAction(t *testing.T) {
 	}{
 		{name: "password", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "password": "pw1"}, want: "alice\n"},
 		{name: "private key", input: map[string]any{"cmd": "echo hi", "host": host, "username": "alice", "private_key": p.key.PEM}, want: "hi\n"},
+		{name: "RSA key in PKCS #1 PEM, as Mistral's paramiko reads", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key": p.rsa}, want: "alice\n"},
 		{name: "encrypted key, password as passphrase", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key": p.encrypted.PEM, "password": "s3cret"}, want: "alice\n"},
 		{name: "key file in the key directory", cfg: engine.SSHConfig{KeyDir: p.keyDir},
 			input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key_filename": "id_alice"}, want: "alice\n"},
