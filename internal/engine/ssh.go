@@ -196,7 +196,16 @@ func (e *Engine) sshAuth(in map[string]any, password string, withPassword bool) 
 		auth = append(auth, ssh.PublicKeys(signer))
 	}
 	if withPassword && password != "" {
-		auth = append(auth, ssh.Password(password))
+		// A server that leaves passwords to PAM asks by keyboard-interactive
+		// instead; the password answers each question, as paramiko does.
+		answer := func(_, _ string, questions []string, _ []bool) ([]string, error) {
+			answers := make([]string, len(questions))
+			for i := range answers {
+				answers[i] = password
+			}
+			return answers, nil
+		}
+		auth = append(auth, ssh.Password(password), ssh.KeyboardInteractive(answer))
 	}
 	if len(auth) == 0 {
 		if withPassword {

@@ -90,6 +90,8 @@ func TestSSHAction(t *testing.T) {
 	if err := os.WriteFile(knownBad, []byte(knownhosts.Line([]string{knownhosts.Normalize(host)}, p.gateway.HostKey)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A server that asks for the password by keyboard-interactive only.
+	pam := sshtest.Start(t, sshtest.Options{User: "alice", Password: "pw1", KeyboardInteractive: true})
 	failed := func(cmd string) string {
 		return "The action raised an exception [action=std.ssh, action_ex_id=None, msg='Failed to execute ssh cmd '" + cmd + "' on ['" + host + "']"
 	}
@@ -102,6 +104,8 @@ func TestSSHAction(t *testing.T) {
 		errHas string // the error contains this, on ERROR
 	}{
 		{name: "password", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "password": "pw1"}, want: "alice\n"},
+		{name: "password asked by keyboard-interactive", input: map[string]any{"cmd": "whoami", "host": pam.Addr, "username": "alice", "password": "pw1"}, want: "alice\n"},
+		{name: "wrong password asked by keyboard-interactive", input: map[string]any{"cmd": "whoami", "host": pam.Addr, "username": "alice", "password": "nope"}, errHas: "unable to authenticate"},
 		{name: "private key", input: map[string]any{"cmd": "echo hi", "host": host, "username": "alice", "private_key": p.key.PEM}, want: "hi\n"},
 		{name: "RSA key in PKCS #1 PEM, as Mistral's paramiko reads", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key": p.rsa}, want: "alice\n"},
 		{name: "encrypted key, password as passphrase", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key": p.encrypted.PEM, "password": "s3cret"}, want: "alice\n"},

@@ -32,6 +32,10 @@ type Options struct {
 	User           string
 	Password       string
 	AuthorizedKeys []ssh.PublicKey
+	// KeyboardInteractive asks for Password by keyboard-interactive
+	// authentication instead of the password method, as an OpenSSH server
+	// that leaves passwords to PAM does.
+	KeyboardInteractive bool
 	// Forwarding lets clients open TCP connections through this server
 	// (direct-tcpip, what ssh -J uses): a gateway.
 	Forwarding bool
@@ -77,6 +81,13 @@ func Start(t testing.TB, o Options) *Peer {
 			}
 			return false
 		},
+	}
+	if o.KeyboardInteractive {
+		srv.PasswordHandler = nil
+		srv.KeyboardInteractiveHandler = func(ctx gssh.Context, ask ssh.KeyboardInteractiveChallenge) bool {
+			answers, err := ask(ctx.User(), "", []string{"Password: "}, []bool{false})
+			return err == nil && o.Password != "" && ctx.User() == o.User && len(answers) == 1 && answers[0] == o.Password
+		}
 	}
 	if o.Forwarding {
 		srv.LocalPortForwardingCallback = func(_ gssh.Context, host string, port uint32) bool {
