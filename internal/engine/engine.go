@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,6 +133,9 @@ type Engine struct {
 	jobLog    *jobLog
 	ssh       SSHConfig
 	jsTimeout time.Duration
+	// jsSlots bounds the std.javascript scripts running at once, so that
+	// scripts that spin use a few cores, not all the job workers' share.
+	jsSlots chan struct{}
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -167,6 +171,7 @@ func New(cfg Config) *Engine {
 		heartbeat: cfg.HeartbeatInterval,
 		ssh:       cfg.SSH,
 		jsTimeout: cfg.JSTimeout,
+		jsSlots:   make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)),
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),

@@ -9,3 +9,16 @@ func SetAfter(e *Engine, f func(time.Duration) <-chan time.Time) { e.after = f }
 
 // MaxIdleWait is the longest the job worker waits without looking for jobs.
 const MaxIdleWait = maxIdleWait
+
+// HoldJSSlots takes every std.javascript slot of e, as scripts running
+// would; the returned function gives them back.
+func HoldJSSlots(e *Engine) (release func()) {
+	for range cap(e.jsSlots) {
+		e.jsSlots <- struct{}{}
+	}
+	return func() {
+		for range cap(e.jsSlots) {
+			<-e.jsSlots
+		}
+	}
+}

@@ -67,6 +67,13 @@ func runJavaScript(ctx context.Context, e *Engine, a *ActionExecution, in map[st
 	if timeout <= 0 {
 		timeout = DefaultJSTimeout
 	}
+	// The time bound starts once a slot is had: waiting is not running.
+	select {
+	case e.jsSlots <- struct{}{}:
+		defer func() { <-e.jsSlots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(maxJSCallDepth)
 	// Taken before the script runs, which may replace them.

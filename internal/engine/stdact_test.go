@@ -533,3 +533,24 @@ named_password:
 		}
 	}
 }
+
+// TestJavaScriptSlots: while every slot is taken, a script waits (here
+// until its context ends) instead of running; once one is free, it runs.
+func TestJavaScriptSlots(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, engine.Config{})
+	release := engine.HoldJSSlots(e)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.js", Input: map[string]any{"script": "return 1"}, RunSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != engine.StateError || !strings.Contains(*a.OutputJSON, "context canceled") {
+		t.Errorf("with every slot taken: %s %s, want the wait ended by the context", a.State, *a.OutputJSON)
+	}
+	release()
+	if state, res := runSync(t, e, "std.js", map[string]any{"script": "return 1"}); state != engine.StateSuccess || res != int64(1) {
+		t.Errorf("with a slot free: %s %v", state, res)
+	}
+}
