@@ -104,3 +104,18 @@ func TestSecretInputMaskedOnPut(t *testing.T) {
 		t.Errorf("PUT: %d %s", status, raw)
 	}
 }
+
+// TestActionInputNotQueried: filtering or sorting action executions on
+// their input would be an oracle for the masked values; it is refused.
+func TestActionInputNotQueried(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	for _, q := range []string{"input=has:pw", "input=lt:%7B%22password%22", "sort_keys=input", "input=null"} {
+		status, raw := s.do(http.MethodGet, "/v2/action_executions?"+q, "", "")
+		if status != http.StatusBadRequest || !strings.Contains(raw, "cannot be filtered or sorted on input") {
+			t.Errorf("GET /v2/action_executions?%s: %d %s", q, status, raw)
+		}
+	}
+	// Other fields still filter.
+	s.must(http.MethodGet, "/v2/action_executions?name=std.ssh&sort_keys=created_at", "", 200)
+}

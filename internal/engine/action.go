@@ -424,6 +424,9 @@ func (e *Engine) GetActionExecution(ctx context.Context, id string) (*ActionExec
 // ListActionExecutions lists action executions, their secret input
 // masked (maskInput).
 func (e *Engine) ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error) {
+	if err := checkNoInputQuery(q); err != nil {
+		return nil, err
+	}
 	list, err := e.store.ListActionExecutions(ctx, q)
 	m := e.masker(ctx)
 	for i, a := range list {

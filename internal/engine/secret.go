@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
@@ -144,4 +145,16 @@ func (a *ActionExecution) withInput(inputJSON string) *ActionExecution {
 	c := *a
 	c.InputJSON = inputJSON
 	return &c
+}
+
+// checkNoInputQuery refuses to filter or sort action executions on their
+// input: each comparison (has:, lt:, an order) would tell something of a
+// value that answers mask.
+func checkNoInputQuery(q ListQuery) error {
+	inInput := slices.Contains(q.SortKeys, "input") || slices.Contains(q.Nulls, "input") ||
+		slices.ContainsFunc(q.Filters, func(f Filter) bool { return f.Field == "input" })
+	if inInput {
+		return fault.Errorf(fault.EINVALID, "Action executions cannot be filtered or sorted on input: it may hold secrets (std.ssh's password, private_key), which are shown masked.")
+	}
+	return nil
 }
