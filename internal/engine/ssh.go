@@ -118,8 +118,12 @@ func (e *Engine) runSSH(ctx context.Context, a *ActionExecution, in map[string]a
 		}
 		return crash(a, msg)
 	}
+	gwHost, _ := in["gateway_host"].(string)
 	if proxied && in["proxy_command"] != nil {
 		return nil, fail(errProxyCommand)
+	}
+	if proxied && gwHost == "" {
+		return nil, fail(errors.New("gateway_host must be a host name"))
 	}
 	user, _ := in["username"].(string)
 	password, _ := in["password"].(string)
@@ -146,7 +150,6 @@ func (e *Engine) runSSH(ctx context.Context, a *ActionExecution, in map[string]a
 		}
 		gateway = &g
 	}
-	gwHost, _ := in["gateway_host"].(string)
 	results := make([]any, 0, len(hosts))
 	for _, host := range hosts {
 		out, status, err := e.sshRun(ctx, host, gwHost, client, gateway, cmd)

@@ -192,6 +192,8 @@ func TestSSHProxiedAction(t *testing.T) {
 			errHas: "msg='Failed to execute ssh cmd 'exit 1' on ['" + host + "']']"},
 		{name: "password alone is no login", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key_filename": nil,
 			"password": "pw1", "gateway_host": p.gateway.Addr, "gateway_username": "gw"}, errHas: "give private_key or private_key_filename"},
+		{name: "no gateway", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key_filename": nil,
+			"private_key": p.key.PEM, "gateway_host": nil}, errHas: "gateway_host must be a host name"},
 		{name: "proxy_command refused", input: map[string]any{"cmd": "whoami", "host": host, "username": "alice", "private_key_filename": nil,
 			"private_key": p.key.PEM, "gateway_host": p.gateway.Addr, "proxy_command": "nc gw 22"}, errHas: "proxy_command is not supported"},
 		{name: "target refuses forwarding", input: map[string]any{"cmd": "whoami", "host": p.gateway.Addr, "username": "gw", "private_key_filename": nil,
