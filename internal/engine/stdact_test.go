@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,18 +48,31 @@ type sshPeers struct {
 	keyDir          string
 }
 
+// clientKeys are made once for the package: an encrypted key costs a
+// bcrypt, an RSA key a prime search, both slow under -race.
+var clientKeys struct {
+	once                     sync.Once
+	key, encrypted, stranger sshtest.Key
+	rsa                      string
+	rsaPub                   ssh.PublicKey
+}
+
 func startSSHPeers(t *testing.T) *sshPeers {
 	t.Helper()
-	p := &sshPeers{key: sshtest.NewKey(t, ""), encrypted: sshtest.NewKey(t, "s3cret"), stranger: sshtest.NewKey(t, "")}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rsaPub, err := ssh.NewPublicKey(&rsaKey.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.rsa = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
+	k := &clientKeys
+	k.once.Do(func() {
+		k.key, k.encrypted, k.stranger = sshtest.NewKey(t, ""), sshtest.NewKey(t, "s3cret"), sshtest.NewKey(t, "")
+		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.rsaPub, err = ssh.NewPublicKey(&rsaKey.PublicKey); err != nil {
+			t.Fatal(err)
+		}
+		k.rsa = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
+	})
+	p := &sshPeers{key: k.key, encrypted: k.encrypted, stranger: k.stranger, rsa: k.rsa}
+	rsaPub := k.rsaPub
 	p.target = sshtest.Start(t, sshtest.Options{Name: "target", User: "alice", Password: "pw1",
 		AuthorizedKeys: []ssh.PublicKey{p.key.Public, p.encrypted.Public, rsaPub}})
 	p.gateway = sshtest.Start(t, sshtest.Options{Name: "gateway", User: "gw", Forwarding: true,
