@@ -71,6 +71,8 @@ type config struct {
 	notify engine.NotifyConfig
 	// retention purges finished executions (-retention); nil: never.
 	retention *engine.Retention
+	// ssh configures std.ssh: the key directory, known_hosts, time bound.
+	ssh engine.SSHConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -122,6 +124,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
 	notifyURL := fs.String("notify-url", env("SIROCCO_NOTIFY_URL", ""), "URL that gets every workflow and task event of every execution as Mistral's webhook bodies, besides the receivers of each execution's params.notify (env SIROCCO_NOTIFY_URL; default none)")
 	notifyAllow := fs.String("notify-allow", env("SIROCCO_NOTIFY_ALLOW", ""), "comma-separated destinations params.notify may send to: host, host:port, *.domain or URL prefix https://host/path/; others are refused when the execution is created (env SIROCCO_NOTIFY_ALLOW; default anywhere)")
+	fs.StringVar(&cfg.ssh.KeyDir, "ssh-key-dir", env("SIROCCO_SSH_KEY_DIR", ""), "directory of the private keys std.ssh's private_key_filename may name; no file outside it is read (env SIROCCO_SSH_KEY_DIR; default none: private_key_filename is refused)")
+	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
+	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -143,6 +148,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.maxTasks <= 0 {
 		return nil, usageError{"-max-tasks-per-execution must be positive"}
+	}
+	if err := checkSSHConfig(cfg.ssh); err != nil {
+		return nil, err
 	}
 	switch cfg.auth {
 	case "on", "off":
@@ -301,6 +309,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		JobLog:               s.jobLog,
 		Notify:               s.cfg.notify,
 		Retention:            s.cfg.retention,
+		SSH:                  s.cfg.ssh,
 	})
 	if r := s.cfg.retention; r != nil {
 		s.log.Info("retention: " + r.String())

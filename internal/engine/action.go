@@ -136,7 +136,7 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 	if refused != nil {
 		return nil, false, refused // a vote refused: its audit record is committed
 	}
-	return out, repeated, nil
+	return e.masker(ctx).mask(out), repeated, nil
 }
 
 func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {
@@ -414,18 +414,28 @@ func (e *Engine) Timeline(ctx context.Context, id string) ([]Event, error) {
 	return e.store.StateChanges(ctx, id)
 }
 
-// GetActionExecution returns an action execution.
+// GetActionExecution returns an action execution, its secret input
+// masked (maskInput).
 func (e *Engine) GetActionExecution(ctx context.Context, id string) (*ActionExecution, error) {
 	a, err := e.store.GetActionExecution(ctx, id)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, fault.Errorf(fault.ENOTFOUND, "ActionExecution not found [id=%s]", id)
 	}
-	return a, err
+	return e.masker(ctx).mask(a), err
 }
 
-// ListActionExecutions lists action executions.
+// ListActionExecutions lists action executions, their secret input
+// masked (maskInput).
 func (e *Engine) ListActionExecutions(ctx context.Context, q ListQuery) ([]*ActionExecution, error) {
-	return e.store.ListActionExecutions(ctx, q)
+	if err := checkNoInputQuery(q); err != nil {
+		return nil, err
+	}
+	list, err := e.store.ListActionExecutions(ctx, q)
+	m := e.masker(ctx)
+	for i, a := range list {
+		list[i] = m.mask(a)
+	}
+	return list, err
 }
 
 // GetTask returns a task execution.
@@ -524,12 +534,12 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		if err != nil {
 			return nil, err
 		}
-		return a, nil
+		return a.masked(act), nil
 	}
 	state, result := e.invoke(ctx, act, a, full)
 	out := encodeOrNull(map[string]any{"result": result})
 	a.State, a.OutputJSON = state, &out
-	return a, nil
+	return a.masked(act), nil
 }
 
 // invoke runs a synchronous action and maps its outcome to a state and result.

@@ -41,6 +41,9 @@ type param struct {
 	name     string
 	def      any
 	required bool
+	// secret values (a password, a private key) are masked wherever an
+	// action's input is shown (maskInput).
+	secret bool
 }
 
 // actionError is an action's error result (as opposed to a crash): the
@@ -69,6 +72,11 @@ func init() {
 		{name: "std.sleep", class: "SleepAction", params: []param{{name: "seconds", def: int64(1)}}, run: runSleep},
 		{name: "std.http", class: "HTTPAction", params: httpParams, run: runHTTP},
 		{name: "std.mistral_http", class: "MistralHTTPAction", async: true, params: httpParams, run: runMistralHTTP},
+		{name: "std.ssh", class: "SSHAction", params: sshParams, run: runSSH},
+		{name: "std.ssh_proxied", class: "SSHProxiedAction", params: sshProxiedParams, run: runSSHProxied},
+		{name: "std.javascript", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
+		{name: "std.js", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
+		{name: "std.test_dict", class: "TestDictAction", params: testDictParams, run: runTestDict},
 	} {
 		actions[a.name] = a
 	}

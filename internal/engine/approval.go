@@ -266,12 +266,12 @@ func holdsExpr(v any) bool {
 
 // checkDefinitionInput is the dsl.InputCheck of definitions the engine
 // stores or validates: the input of the actions it can check before they
-// run (today std.approval's).
+// run (std.approval's, and those of stdliteral.go).
 func checkDefinitionInput(action string, in map[string]any) error {
 	if BuiltinAction(action) == ApprovalAction {
 		return checkApprovalLiteral(in)
 	}
-	return nil
+	return checkStdLiteral(BuiltinAction(action), in)
 }
 
 // encode writes the request as stored (ActionExecution.ApprovalJSON).

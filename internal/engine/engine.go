@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +109,10 @@ type Config struct {
 	Creators CreatorCheck
 	// Retention, when set, purges finished executions (-retention).
 	Retention *Retention
+	// SSH configures std.ssh and std.ssh_proxied.
+	SSH SSHConfig
+	// JSTimeout bounds one run of std.javascript (DefaultJSTimeout).
+	JSTimeout time.Duration
 }
 
 // DefaultMaxTasksPerExecution is the default bound on the task executions
@@ -141,6 +146,11 @@ type Engine struct {
 	creators  CreatorCheck
 	retention *Retention
 	purged    retentionCounters
+	ssh       SSHConfig
+	jsTimeout time.Duration
+	// jsSlots bounds the std.javascript scripts running at once, so that
+	// scripts that spin use a few cores, not all the job workers' share.
+	jsSlots chan struct{}
 	// after is time.After; tests replace it to drive the worker's waits.
 	after func(time.Duration) <-chan time.Time
 	// owner is this engine's random id, recorded as the lease owner of
@@ -176,6 +186,9 @@ func New(cfg Config) *Engine {
 		retention: cfg.Retention,
 		heartbeat: cfg.HeartbeatInterval,
 		creators:  cfg.Creators,
+		ssh:       cfg.SSH,
+		jsTimeout: cfg.JSTimeout,
+		jsSlots:   make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)),
 		after:     time.After,
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),
