@@ -70,7 +70,7 @@ func TestMistralCLIReports(t *testing.T) {
 		[]string{"execution-get-report", root, "--statistics-only", "--no-errors-only"},
 	)
 	for _, tc := range []struct {
-		r         cliResult
+		r          cliResult
 		has, lacks []string
 	}{
 		{reports[0], // errors only, the CLI's default: the failed path, down to the retried task
