@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -249,5 +251,58 @@ func TestExecutionTree(t *testing.T) {
 	}
 	if got := subs(base + "?max_depth=0"); got != "root_wf" { // the root, its 3 tasks, the 2 executions they started
 		t.Errorf("within the bound: %s", got)
+	}
+}
+
+// TestReportsMatchMistral runs testdata/reports/tree.yaml and compares
+// its reports and sub-execution lists with those Mistral 15.0.0 gave for
+// the same workflow (testdata/reports/mistral.json): the same fields, in
+// the same order, with the same values but ids and times — and
+// last_heartbeat, which Sirocco leaves null (README, differences).
+func TestReportsMatchMistral(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	tree, err := os.ReadFile(filepath.Join("testdata", "reports", "tree.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "reports", "mistral.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded struct {
+		Reports       map[string]json.RawMessage `json:"reports"`
+		SubExecutions map[string][]string        `json:"sub_executions"`
+	}
+	if err := json.Unmarshal(raw, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	s.must(http.MethodPost, "/v2/workflows", string(tree), 201)
+	root := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "root_wf"}`, 201)["id"].(string)
+	s.waitState("/v2/executions/"+root, "SUCCESS")
+	heartbeat := regexp.MustCompile(`"last_heartbeat":"<t>"`)
+	for query, want := range recorded.Reports {
+		var b bytes.Buffer
+		if err := json.Compact(&b, want); err != nil {
+			t.Fatal(err)
+		}
+		_, got := s.do(http.MethodGet, "/v2/executions/"+root+"/report"+query, "", "")
+		if w := heartbeat.ReplaceAllString(shape(b.String()), `"last_heartbeat":null`); shape(got) != w {
+			t.Errorf("report%s:\n got %s\nwant %s", query, shape(got), w)
+		}
+	}
+	taskID := map[string]string{"root": root}
+	for _, raw := range s.must(http.MethodGet, "/v2/executions/"+root+"/tasks", "", 200)["tasks"].([]any) {
+		tk := raw.(map[string]any)
+		taskID[tk["name"].(string)] = tk["id"].(string)
+	}
+	for path, want := range recorded.SubExecutions {
+		// "/executions/root?…" or "/tasks/<task name>?…"
+		kind, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		name, query, _ := strings.Cut(rest, "?")
+		got := workflowNames(s.must(http.MethodGet, "/v2/"+kind+"/"+taskID[name]+"/executions?"+query, "", 200)["executions"].([]any))
+		if got != strings.Join(want, " ") {
+			t.Errorf("%s: %q, want %q", path, got, strings.Join(want, " "))
+		}
 	}
 }
