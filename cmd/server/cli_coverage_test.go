@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The coverage test runs every command of the installed mistral client
@@ -380,6 +381,9 @@ var coverageRows = []cliRow{
 // no command printed (ids read over HTTP, an execution waited for).
 var coverageSetup = map[int]func(t *testing.T, c *coverage){
 	2: func(t *testing.T, c *coverage) {
+		if c.id("ex") == "" {
+			t.Fatal("execution-create gave no execution: the phases after it cannot run")
+		}
 		waitState(t, c.v2("/executions/"+c.id("ex")), "SUCCESS")
 		for _, raw := range mustDo(t, http.StatusOK, http.MethodGet, c.v2("/executions/"+c.id("ex")+"/tasks"), nil)["tasks"].([]any) {
 			tk := raw.(map[string]any)
@@ -407,8 +411,12 @@ var coverageSetup = map[int]func(t *testing.T, c *coverage){
 }
 
 // coverageRuns bounds the CLI processes run at once: Python starting
-// takes a core for a while.
-const coverageRuns = 4
+// takes a core for a while, and CI machines have two.
+const coverageRuns = 2
+
+// coverageTimeout bounds one run of the CLI: the test starts 80 of them
+// beside other packages' tests, on a loaded machine a start can take long.
+const coverageTimeout = time.Minute
 
 // cliCommands lists the commands of the installed client, from its own
 // completion script, so that a command a newer client adds fails the test
@@ -424,10 +432,12 @@ func cliCommands(t *testing.T, cli *mistralCLI) []string {
 }
 
 // TestMistralCLICoverage runs every command of the installed mistral
-// client against Sirocco.
+// client against Sirocco. It is not parallel: its 80 Python starts beside
+// the package's other CLI tests would starve them past their timeouts on
+// a two-core machine.
 func TestMistralCLICoverage(t *testing.T) {
-	t.Parallel()
 	cli := newMistralCLI(t)
+	cli.timeout = coverageTimeout
 	srv := startServer(t)
 	cli.url = srv.URL + "/v2"
 	c := &coverage{cli: cli, srv: srv, dir: t.TempDir(), ids: map[string]string{}}
