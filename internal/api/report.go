@@ -192,8 +192,8 @@ func parseTreeOptions(c echo.Context, report bool) (treeOptions, bool, error) {
 		return o, false, err
 	}
 	includeOutput := false
-	for key, vals := range q {
-		v := vals[len(vals)-1]
+	for _, key := range sortedParamKeys(q) { // the first unknown one named, always the same
+		v := q[key][len(q[key])-1]
 		var err error
 		switch {
 		case key == "errors_only":
