@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/api"
+	"github.com/sirocco-project/sirocco/internal/engine"
 )
 
 var (
@@ -304,5 +306,39 @@ func TestReportsMatchMistral(t *testing.T) {
 		if got != strings.Join(want, " ") {
 			t.Errorf("%s: %q, want %q", path, got, strings.Join(want, " "))
 		}
+	}
+}
+
+// TestReportEstimatedTime: a running execution's report estimates what it
+// has left from its workflow's earlier successful runs, on the engine's
+// clock: -1 with none to go by, the mean run time less its own so far, 1
+// once past it; 0 for an execution that is not running.
+func TestReportEstimatedTime(t *testing.T) {
+	t.Parallel()
+	clock := &stepClock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	s := newServer(t, func(c *engine.Config) { c.Clock = clock })
+	estimate := func(id string) any {
+		t.Helper()
+		return s.must(http.MethodGet, "/v2/executions/"+id+"/report?statistics_only=true", "", 200)["statistics"].(map[string]any)["estimated_time"]
+	}
+	first, action := s.startAsync()
+	if got := estimate(first); got != -1.0 {
+		t.Errorf("with no earlier run: estimated_time %v, want -1", got)
+	}
+	clock.advance(100 * time.Second)
+	s.must(http.MethodPut, "/v2/action_executions/"+action, `{"state": "SUCCESS", "output": "done"}`, 200)
+	s.waitState("/v2/executions/"+first, "SUCCESS")
+	if got := estimate(first); got != 0.0 {
+		t.Errorf("a finished execution: estimated_time %v, want 0", got)
+	}
+	clock.advance(100 * time.Second)
+	second := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "async_wf", "input": {"name": "Al"}}`, 201)["id"].(string)
+	clock.advance(30 * time.Second)
+	if got := estimate(second); got != 70.0 {
+		t.Errorf("30 s into a run that took 100 s before: estimated_time %v, want 70", got)
+	}
+	clock.advance(100 * time.Second)
+	if got := estimate(second); got != 1.0 {
+		t.Errorf("past the mean: estimated_time %v, want 1", got)
 	}
 }
