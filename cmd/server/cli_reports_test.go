@@ -49,6 +49,7 @@ leaf_wf:
 func TestMistralCLIReports(t *testing.T) {
 	t.Parallel()
 	cli := newMistralCLI(t)
+	cli.timeout = coverageTimeout // nine CLI runs, three at a time, beside the other CLI tests
 	srv := startServer(t)
 	cli.url = srv.URL + "/v2"
 	file := t.TempDir() + "/tree.yaml"
@@ -102,14 +103,15 @@ func TestMistralCLIReports(t *testing.T) {
 		}
 	}
 
-	lists := cli.all(t,
+	lists := append(cli.all(t,
 		[]string{"execution-get-sub-executions", root, "-f", "json"},
 		[]string{"execution-get-sub-executions", root, "--errors-only", "-f", "json"},
 		[]string{"execution-get-sub-executions", root, "--max-depth", "1", "-f", "json"},
+	), cli.all(t,
 		[]string{"task-get-sub-executions", taskID["bad_call"], "--errors-only", "-f", "json"},
 		[]string{"task-get-sub-executions", taskID["good_call"], "--errors-only", "-f", "json"},
 		[]string{"task-get-sub-executions", taskID["good_call"], "--max-depth", "0", "-f", "json"},
-	)
+	)...)
 	for i, want := range [][]string{
 		{"root_wf", "good_wf", "leaf_wf", "bad_wf", "leaf_wf"},
 		{"root_wf", "bad_wf"},
