@@ -13,12 +13,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // mistralCLI runs the real python-mistralclient CLI against one server, with
 // a clean environment: no OS_AUTH_URL, so it sends no auth (reference §5.1).
 type mistralCLI struct {
 	bin, home, url string
+	// timeout bounds one run; zero means waitTimeout.
+	timeout time.Duration
 }
 
 // newMistralCLI finds the CLI, or skips the test; set url before use.
@@ -44,7 +47,11 @@ type cliResult struct {
 
 // exec runs the CLI; it is safe to call from any goroutine.
 func (m *mistralCLI) exec(args ...string) cliResult {
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	timeout := m.timeout
+	if timeout == 0 {
+		timeout = waitTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, m.bin, args...)
 	cmd.Dir = m.home

@@ -490,7 +490,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			status := c.Response().Status
 			level := slog.LevelDebug
-			if status >= 500 {
+			if status >= 500 && status != http.StatusNotImplemented { // 501: a resource Sirocco does not offer, no failure
 				level = slog.LevelError
 			}
 			if ctx := c.Request().Context(); log.Enabled(ctx, level) { // spare building the record when it is dropped

@@ -284,23 +284,6 @@ func adhocActionJSON(d *engine.ActionDefinition) object {
 		{"updated_at", fmtTimePtr(d.UpdatedAt)}}
 }
 
-// listActions lists the built-in actions, then the ad-hoc ones
-// (GET /v2/actions).
-func (a *API) listActions(c echo.Context) error {
-	var items []object
-	for _, name := range engine.ActionNames() {
-		items = append(items, builtinActionJSON(name))
-	}
-	defs, err := a.engine.ListActionDefinitions(c.Request().Context())
-	if err != nil {
-		return a.fault(c, err)
-	}
-	for _, d := range defs {
-		items = append(items, adhocActionJSON(d))
-	}
-	return writeJSON(c, http.StatusOK, object{{"actions", items}})
-}
-
 // getAction reads one action, built-in or ad-hoc (GET /v2/actions/<name>).
 func (a *API) getAction(c echo.Context) error {
 	name := c.Param("name")

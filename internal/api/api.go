@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
@@ -42,6 +43,8 @@ type API struct {
 	// claimed, when set, runs when a request has claimed its
 	// Idempotency-Key, before its handler (tests hold keys with it).
 	claimed func()
+	// maxTree, when set, replaces MaxTreeEntries (tests).
+	maxTree atomic.Int64
 }
 
 // SetBaseURL sets the public URL the documents link to (the root and /v2/

@@ -24,6 +24,7 @@ type server struct {
 	t   *testing.T
 	url string
 	eng *engine.Engine
+	api *api.API
 }
 
 func newServer(t *testing.T, opts ...func(*engine.Config)) *server {
@@ -51,7 +52,7 @@ func newServer(t *testing.T, opts ...func(*engine.Config)) *server {
 		<-done
 		st.Close()
 	})
-	return &server{t: t, url: ts.URL, eng: eng}
+	return &server{t: t, url: ts.URL, eng: eng, api: a}
 }
 
 // do sends a request and returns the status and the raw body.

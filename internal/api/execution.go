@@ -75,40 +75,6 @@ func (a *API) listExecutions(c echo.Context) error {
 	return a.renderExecutions(c, nil)
 }
 
-// listSubExecutions serves GET /v2/executions/<id>/executions: below a
-// root execution, every sub-workflow execution at any depth; below a
-// sub-workflow execution, those its own tasks started.
-func (a *API) listSubExecutions(c echo.Context) error {
-	ctx := c.Request().Context()
-	id := c.Param("id")
-	ex, err := a.engine.GetExecution(ctx, id)
-	if err != nil {
-		return a.fault(c, err)
-	}
-	if ex.RootExecutionID == nil {
-		return a.renderExecutions(c, &engine.Filter{Field: "root_execution_id", Op: engine.OpEq, Values: []string{id}})
-	}
-	tasks, err := a.engine.ListTasks(ctx, engine.ListQuery{Filters: []engine.Filter{{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{id}}}})
-	if err != nil {
-		return a.fault(c, err)
-	}
-	ids := []string{""} // matches nothing when there are no tasks
-	for _, t := range tasks {
-		ids = append(ids, t.ID)
-	}
-	return a.renderExecutions(c, &engine.Filter{Field: "task_execution_id", Op: engine.OpIn, Values: ids})
-}
-
-// listTaskExecutions serves GET /v2/tasks/<id>/executions: the
-// sub-workflow execution a workflow task started.
-func (a *API) listTaskExecutions(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := a.engine.GetTask(c.Request().Context(), id); err != nil {
-		return a.fault(c, err)
-	}
-	return a.renderExecutions(c, &engine.Filter{Field: "task_execution_id", Op: engine.OpEq, Values: []string{id}})
-}
-
 func (a *API) renderExecutions(c echo.Context, scope *engine.Filter) error {
 	p, err := parseList(c, executionFields)
 	if err != nil {

@@ -138,33 +138,43 @@ grandchild:
 	root := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "parent"}`, 201)["id"].(string)
 	var all []any
 	deadline := time.Now().Add(10 * time.Second)
-	for len(all) < 2 {
+	for len(all) < 3 {
 		all = s.must(http.MethodGet, "/v2/executions/"+root+"/executions", "", 200)["executions"].([]any)
 		if time.Now().After(deadline) {
 			t.Fatalf("sub-executions of the root: %v", all)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	byName := map[string]map[string]any{}
-	for _, raw := range all {
-		ex := raw.(map[string]any)
-		byName[ex["workflow_name"].(string)] = ex
+	// As Mistral: the execution itself, then depth first what is below it.
+	if got := workflowNames(all); got != "parent child grandchild" {
+		t.Fatalf("sub-executions of the root: %s", got)
+	}
+	child, grand := all[1].(map[string]any), all[2].(map[string]any)
+	for _, ex := range []map[string]any{child, grand} {
 		if ex["root_execution_id"] != root {
 			t.Errorf("%v: root_execution_id %v, want %s", ex["workflow_name"], ex["root_execution_id"], root)
 		}
-	}
-	child, grand := byName["child"], byName["grandchild"]
-	if child == nil || grand == nil {
-		t.Fatalf("sub-executions: %v", all)
+		if _, ok := ex["output"]; ok {
+			t.Errorf("%v: output without include_output", ex["workflow_name"])
+		}
 	}
 	under := s.must(http.MethodGet, "/v2/executions/"+child["id"].(string)+"/executions", "", 200)["executions"].([]any)
-	if len(under) != 1 || under[0].(map[string]any)["id"] != grand["id"] {
-		t.Errorf("under the child: %v, want the grandchild only", under)
+	if got := workflowNames(under); got != "child grandchild" || under[1].(map[string]any)["id"] != grand["id"] {
+		t.Errorf("under the child: %v, want the child and the grandchild", under)
 	}
 	byTask := s.must(http.MethodGet, "/v2/tasks/"+child["task_execution_id"].(string)+"/executions", "", 200)["executions"].([]any)
-	if len(byTask) != 1 || byTask[0].(map[string]any)["id"] != child["id"] {
-		t.Errorf("the call task's executions: %v, want the child", byTask)
+	if got := workflowNames(byTask); got != "child grandchild" || byTask[0].(map[string]any)["id"] != child["id"] {
+		t.Errorf("the call task's executions: %v, want the child, then the grandchild", byTask)
 	}
+}
+
+// workflowNames lists the workflow names of executions, space-separated.
+func workflowNames(list []any) string {
+	names := make([]string, len(list))
+	for i, ex := range list {
+		names[i], _ = ex.(map[string]any)["workflow_name"].(string)
+	}
+	return strings.Join(names, " ")
 }
 
 func TestRerunTask(t *testing.T) {

@@ -29,6 +29,66 @@ func (e *Engine) UpdateActions(ctx context.Context, by *Decider, definition, nam
 	return e.saveActions(ctx, by, definition, namespace, scope, true)
 }
 
+// ValidateActions checks a document of ad-hoc actions without storing it
+// (action-validate).
+func (e *Engine) ValidateActions(definition string) error {
+	specs, err := dsl.ParseActionsChecked([]byte(definition), checkDefinitionInput)
+	if err != nil {
+		return invalidDSL(err)
+	}
+	for _, spec := range specs {
+		if err := checkDefined(spec.Name, spec.InputString(), spec.Description, spec.Tags); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateActionByID replaces the definition of the stored ad-hoc action
+// idOrName names (action-update --id): the document defines exactly that
+// one action. Mistral would also rename it; Sirocco refuses a different
+// name rather than change an action other definitions refer to by name.
+func (e *Engine) UpdateActionByID(ctx context.Context, by *Decider, idOrName, definition, namespace, scope string) ([]*ActionDefinition, error) {
+	if scope == "" {
+		scope = ScopePrivate
+	}
+	if scope != ScopePrivate && scope != ScopePublic {
+		return nil, fault.Errorf(fault.EINVALID, "Scope must be one of the following: private, public; actual: %s", scope)
+	}
+	if err := checkTexts("definition", definition, "namespace", namespace, "identifier", idOrName); err != nil {
+		return nil, err
+	}
+	specs, err := dsl.ParseActionsChecked([]byte(definition), checkDefinitionInput)
+	if err != nil {
+		return nil, invalidDSL(err)
+	}
+	if len(specs) != 1 {
+		return nil, fault.Errorf(fault.EINVALID, "More than one actions are not supported for update with identifier. [identifier: %s]", idOrName)
+	}
+	var out []*ActionDefinition
+	err = e.update(ctx, func(w *work) error {
+		old, err := w.tx.GetActionDefinition(ctx, idOrName, namespace)
+		if fault.Code(err) == fault.ENOTFOUND {
+			return fault.Errorf(fault.ENOTFOUND, "Action not found [name=%s, namespace=%s]", idOrName, namespace)
+		}
+		if err != nil {
+			return err
+		}
+		if old.Name != specs[0].Name {
+			return fault.Errorf(fault.EINVALID, "The definition names action %s, but %s is action %s: an update by identifier keeps the name (create %s, then delete %s, to rename it).",
+				specs[0].Name, idOrName, old.Name, specs[0].Name, old.Name)
+		}
+		if out, err = w.saveActions(specs, old.Namespace, scope, true); err != nil {
+			return err
+		}
+		return w.auditDefinition(by, "actions", []string{old.Name}, old.Namespace, scope, true, definition)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (e *Engine) saveActions(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool) ([]*ActionDefinition, error) {
 	if scope == "" {
 		scope = ScopePrivate
