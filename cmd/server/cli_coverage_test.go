@@ -254,7 +254,7 @@ var coverageRows = []cliRow{
 		check: showFields(map[string]any{"Name": "cov_wb", "Scope": "private"})},
 	{cmd: "action-create", args: func(c *coverage) []string { return []string{c.file("action.yaml"), "-f", "json"} },
 		check: saveID("action", listNames("Name", "cov_greet"))},
-	{cmd: "environment-create", pending: "env", args: func(c *coverage) []string { return []string{c.file("env.json"), "-f", "json"} },
+	{cmd: "environment-create", args: func(c *coverage) []string { return []string{c.file("env.json"), "-f", "json"} },
 		check: showFields(map[string]any{"Name": "cov_env", "Description": "coverage", "Scope": "private"})},
 	{cmd: "event-trigger-create", refused: noEventTriggers, args: static("cov_et", "cov_parent", "openstack", "notifications", "compute.instance.create.end")},
 	{cmd: "event-trigger-list", refused: noEventTriggers, args: static()},
@@ -311,8 +311,8 @@ var coverageRows = []cliRow{
 	{cmd: "run-action", phase: 1, args: static("cov_greet", `{"who": "Bob"}`), check: jsonOutput(`{"result": "hello Bob"}`)},
 	{cmd: "execution-create", phase: 1, args: static("cov_parent", "-d", "coverage run", "-f", "json"),
 		check: saveID("ex", showFields(map[string]any{"Workflow name": "cov_parent", "Description": "coverage run", "State": "RUNNING"}))},
-	{cmd: "environment-list", phase: 1, pending: "env", args: static("-f", "json"), check: listNames("Name", "cov_env")},
-	{cmd: "environment-get", phase: 1, pending: "env", args: static("cov_env", "-f", "json"), check: showFields(map[string]any{"Name": "cov_env", "Description": "coverage"})},
+	{cmd: "environment-list", phase: 1, args: static("-f", "json"), check: listNames("Name", "cov_env")},
+	{cmd: "environment-get", phase: 1, args: static("cov_env", "-f", "json"), check: showFields(map[string]any{"Name": "cov_env", "Description": "coverage"})},
 
 	// Phase 2: read the finished execution, its tasks and actions; fail
 	// the waiting one of cov_flaky.
@@ -355,17 +355,17 @@ var coverageRows = []cliRow{
 	{cmd: "action-execution-update", phase: 2, args: func(c *coverage) []string {
 		return []string{c.id("flakyAction"), "--state", "ERROR", "--output", `"boom"`, "-f", "json"}
 	}, check: showFields(map[string]any{"State": "ERROR", "Accepted": true})},
-	{cmd: "environment-update", phase: 2, pending: "env", args: func(c *coverage) []string { return []string{c.file("env2.json"), "-f", "json"} },
+	{cmd: "environment-update", phase: 2, args: func(c *coverage) []string { return []string{c.file("env2.json"), "-f", "json"} },
 		check: showFields(map[string]any{"Name": "cov_env", "Description": "coverage, updated"})},
-	{cmd: "cron-trigger-create", phase: 2, pending: "cron", args: static("cov_ct", "cov_spare", "--pattern", "0 5 * * *", "--count", "2", "-f", "json"),
+	{cmd: "cron-trigger-create", phase: 2, args: static("cov_ct", "cov_spare", "--pattern", "0 5 * * *", "--count", "2", "-f", "json"),
 		check: showFields(map[string]any{"Name": "cov_ct", "Workflow": "cov_spare", "Pattern": "0 5 * * *", "Remaining executions": 2.0})},
 
 	// Phase 3: rerun the failed task; what Mistral 15 refuses by default.
 	{cmd: "task-rerun", phase: 3, args: func(c *coverage) []string { return []string{c.id("flakyTask"), "-f", "json"} },
 		check: showFields(map[string]any{"Name": "wait", "Workflow name": "cov_flaky", "State": "RUNNING"})},
 	{cmd: "action-execution-delete", phase: 3, refused: noDeletion, args: func(c *coverage) []string { return []string{c.id("echoAction")} }},
-	{cmd: "cron-trigger-list", phase: 3, pending: "cron", args: static("-f", "json"), check: listNames("Name", "cov_ct")},
-	{cmd: "cron-trigger-get", phase: 3, pending: "cron", args: static("cov_ct", "-f", "json"), check: showFields(map[string]any{"Name": "cov_ct", "Pattern": "0 5 * * *"})},
+	{cmd: "cron-trigger-list", phase: 3, args: static("-f", "json"), check: listNames("Name", "cov_ct")},
+	{cmd: "cron-trigger-get", phase: 3, args: static("cov_ct", "-f", "json"), check: showFields(map[string]any{"Name": "cov_ct", "Pattern": "0 5 * * *"})},
 
 	// Phase 4: deletes.
 	{cmd: "execution-delete", phase: 4, args: func(c *coverage) []string { return []string{c.id("ex")} },
@@ -373,8 +373,8 @@ var coverageRows = []cliRow{
 	{cmd: "action-delete", phase: 4, args: static("cov_greet"), check: gone("/actions/cov_greet")},
 	{cmd: "workbook-delete", phase: 4, args: static("cov_wb"), check: gone("/workbooks/cov_wb")},
 	{cmd: "workflow-delete", phase: 4, args: static("cov_spare"), check: gone("/workflows/cov_spare")},
-	{cmd: "cron-trigger-delete", phase: 4, pending: "cron", args: static("cov_ct"), check: gone("/cron_triggers/cov_ct")},
-	{cmd: "environment-delete", phase: 4, pending: "env", args: static("cov_env"), check: gone("/environments/cov_env")},
+	{cmd: "cron-trigger-delete", phase: 4, args: static("cov_ct"), check: gone("/cron_triggers/cov_ct")},
+	{cmd: "environment-delete", phase: 4, args: static("cov_env"), check: gone("/environments/cov_env")},
 }
 
 // coverageSetup runs before a phase: what the phase's arguments need that
