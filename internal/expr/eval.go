@@ -466,10 +466,10 @@ func (e *evaluator) args(fn string, nodes []node) ([]any, error) {
 		if !ok {
 			return nil, errorf("%s(): a keyword argument needs a name before \"=>\"", fn)
 		}
-		i := slices.Index(names, key)
+		i := e.paramIndex(names, key)
 		switch {
 		case i < 0:
-			return nil, errorf("%s() has no parameter '%s' (parameters: %s)", fn, key, strings.Join(names, ", "))
+			return nil, errorf("%s() has no parameter '%s' (parameters: %s)", fn, key, strings.Join(e.paramNames(names), ", "))
 		case i < positional || named&(1<<i) != 0:
 			return nil, errorf("%s() got two values for '%s'", fn, key)
 		}
@@ -493,6 +493,56 @@ func (e *evaluator) params(fn string) []string {
 		return e.ctx.Params[fn]
 	}
 	return builtinParams[fn]
+}
+
+// paramIndex finds the parameter a keyword argument names. YAQL spells
+// Python's parameter names in camelCase (workflowExecutionId, taskName),
+// as Mistral's YAQL does; the Python names are accepted there too, as
+// Sirocco always did. Jinja takes the Python names only.
+func (e *evaluator) paramIndex(names []string, key string) int {
+	if i := slices.Index(names, key); i >= 0 || e.lang != langYAQL {
+		return i
+	}
+	for i, n := range names {
+		if camelCase(n) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// paramNames are the names a message offers: camelCase in YAQL.
+func (e *evaluator) paramNames(names []string) []string {
+	if e.lang != langYAQL {
+		return names
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = camelCase(n)
+	}
+	return out
+}
+
+// camelCase is YAQL's spelling of a Python name: workflow_execution_id
+// is workflowExecutionId.
+func camelCase(name string) string {
+	if !strings.Contains(name, "_") {
+		return name
+	}
+	var b strings.Builder
+	up := false
+	for _, r := range name {
+		switch {
+		case r == '_' && b.Len() > 0:
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // keywordName is the name of a keyword argument: a bare name (YAQL
