@@ -123,8 +123,11 @@ type taskEnd struct {
 	info   *string
 	result any
 	// publish runs publish (on SUCCESS) or publish-on-error (on ERROR).
-	// A fail-on failure publishes nothing, as in Mistral.
 	publish bool
+	// publishAs, when set, is the state publishing sees instead of state
+	// (in the publish chosen and in task()): a fail-on failure publishes
+	// as the success it was, as Mistral 15 does.
+	publishAs State
 }
 
 func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) error {
@@ -136,12 +139,18 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	t.ResultJSON = encodeOrNull(end.result)
 
 	var branch, global map[string]any
+	view := t
+	if end.publishAs != "" {
+		v := *t
+		v.State, v.StateInfo = end.publishAs, nil
+		view = &v
+	}
 	if end.publish {
-		branch, global = publishFor(ts, end.state)
+		branch, global = publishFor(ts, view.State)
 	}
 	published := map[string]any{}
 	if branch != nil || global != nil {
-		ectx := w.exprContext(ex, decodeObject(t.InContextJSON), t)
+		ectx := w.exprContext(ex, decodeObject(t.InContextJSON), view)
 		v, err := expr.Eval(branch, ectx)
 		var g any
 		if err == nil && global != nil {
