@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -88,7 +89,18 @@ func (a *API) validateWorkflows(c echo.Context) error {
 		}
 		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", fault.Message(err)}})
 	}
-	return writeJSON(c, http.StatusOK, object{{"valid", true}})
+	return writeJSON(c, http.StatusOK, validAnswer(body))
+}
+
+// validAnswer is the answer for a valid definition: Mistral's
+// {"valid": true}, and "warnings" when a string of it changed type under
+// the interpolation rule (Mistral has no such field; its CLI ignores it).
+func validAnswer(definition []byte) object {
+	o := object{{"valid", true}}
+	if w := dsl.TypeWarnings(definition); len(w) > 0 {
+		o = append(o, field{"warnings", w})
+	}
+	return o
 }
 
 func renderWorkflows(wfs []*engine.Workflow, shape workflowShape) []object {

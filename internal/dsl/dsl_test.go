@@ -480,3 +480,17 @@ workflows:
 		}
 	}
 }
+
+func TestTypeWarnings(t *testing.T) {
+	t.Parallel()
+	src := "version: '2.0'\nwf:\n  output:\n    a: \" <% $.n %>\"\n    b: <% $.n %>\n    c: \"n=<% $.n %>\"\n    d: |\n      {{ _.n }}\n  tasks:\n    t:\n      action: std.noop\n"
+	got := TypeWarnings([]byte(src))
+	if len(got) != 2 {
+		t.Fatalf("TypeWarnings = %q, want two warnings (a and d)", got)
+	}
+	for i, want := range []string{"line 4, column 8: \" <% $.n %>\"", `line 7, column 8: "{{ _.n }}\n"`} {
+		if !strings.HasPrefix(got[i], want) {
+			t.Errorf("warning %d = %q, want it to start with %q", i, got[i], want)
+		}
+	}
+}
