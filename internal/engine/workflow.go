@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // Workflow scopes.
@@ -39,8 +38,8 @@ func invalidDSL(err error) error {
 
 func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 	var outputs []any
-	if m, ok := spec.Output.(map[string]any); ok {
-		for _, k := range slices.Sorted(maps.Keys(m)) {
+	if m, ok := jsonvalue.AsObject(spec.Output); ok {
+		for _, k := range m.Keys() { // in the definition's order, as Mistral
 			outputs = append(outputs, k)
 		}
 	}

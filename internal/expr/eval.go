@@ -106,8 +106,8 @@ func (e *evaluator) chargeSize(v any, err error) (any, error) {
 		err = e.charge(len(x) / 8)
 	case []any:
 		err = e.charge(len(x))
-	case map[string]any:
-		err = e.charge(len(x))
+	case *jsonvalue.Object:
+		err = e.charge(x.Len())
 	}
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 		}
 		return out, nil
 	case dictNode:
-		out := make(map[string]any, len(n.keys))
+		out := jsonvalue.NewObject(len(n.keys))
 		for i := range n.keys {
 			if err := e.setPair(out, n.keys[i], n.vals[i]); err != nil {
 				return nil, err
@@ -172,8 +172,8 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 		if _, root := n.x.(dataNode); root && e.lang == langYAQL && !e.lambda {
 			// Mistral's `$` is a context view whose missing keys raise
 			// KeyError, unlike the plain dicts inside it.
-			if m, ok := x.(map[string]any); ok {
-				if _, found := m[n.name]; !found {
+			if isDict(x) {
+				if _, found := dictGet(x, n.name); !found {
 					return nil, errorf("%s", Str([]any{n.name})[1:len(Str([]any{n.name}))-1])
 				}
 			}
@@ -230,8 +230,8 @@ func (e *evaluator) ident(name string) any {
 	if v, ok := e.vars.lookup(name); ok {
 		return v
 	}
-	if m, ok := canon(e.ctx.Data).(map[string]any); ok && len(name) > 2 && name[:2] == "__" {
-		if v, ok := m[name]; ok {
+	if len(name) > 2 && name[:2] == "__" {
+		if v, ok := dictGet(canon(e.ctx.Data), name); ok {
 			return canon(v)
 		}
 	}
@@ -239,7 +239,7 @@ func (e *evaluator) ident(name string) any {
 }
 
 // setPair evaluates one key => value into m; keys must be strings.
-func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
+func (e *evaluator) setPair(m *jsonvalue.Object, kn, vn node) error {
 	k, err := e.eval(kn)
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
 	if err != nil {
 		return err
 	}
-	m[ks] = v
+	m.Set(ks, v)
 	return nil
 }
 
@@ -260,8 +260,8 @@ func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
 // a list maps the access over its items; in Jinja these are undefined.
 func (e *evaluator) attr(x any, name string) (any, error) {
 	switch m := x.(type) {
-	case map[string]any:
-		if v, ok := m[name]; ok {
+	case *jsonvalue.Object, map[string]any:
+		if v, ok := dictGet(m, name); ok {
 			return canon(v), nil
 		}
 		if e.lang == langJinja {
@@ -324,9 +324,9 @@ func (e *evaluator) index(x, idx any) (any, error) {
 			return nil, errorf("string index out of range")
 		}
 		return string([]rune(c)[i]), nil
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		if k, isStr := idx.(string); isStr {
-			if v, ok := c[k]; ok {
+			if v, ok := dictGet(c, k); ok {
 				return canon(v), nil
 			}
 		}

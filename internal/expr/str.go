@@ -18,7 +18,7 @@ const maxNesting = 10000
 // when it interpolates an expression into a longer string: True/False/None,
 // floats always with a fraction or exponent (5.0, 1e+16), and containers in
 // repr form ({'a': 1, 'b': [1, 2]}). A top-level string is returned bare.
-// Dict keys are sorted (maps carry no insertion order).
+// Dict keys come in insertion order (a Go map's sorted).
 func Str(v any) string {
 	if s, ok := v.(string); ok {
 		return s
@@ -86,15 +86,16 @@ func writeRepr(b *strings.Builder, v any, depth int, tuples bool) {
 			b.WriteByte(',')
 		}
 		b.WriteByte(closing)
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
+		o, _ := asDict(x)
 		b.WriteByte('{')
-		for i, k := range jsonvalue.SortedKeys(x) {
+		for i, m := range o.Members() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(reprString(k))
+			b.WriteString(reprString(m.Key))
 			b.WriteString(": ")
-			writeRepr(b, x[k], depth+1, tuples)
+			writeRepr(b, m.Value, depth+1, tuples)
 		}
 		b.WriteByte('}')
 	case undefined:

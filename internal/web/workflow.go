@@ -141,12 +141,14 @@ func (s *Server) start(c echo.Context) error {
 			form.Error = fmt.Sprintf("Input is not valid JSON: %v. Nothing was started.", err)
 			return s.rerenderStart(c, name, ns, form)
 		}
-		m, ok := in.(map[string]any)
+		o, ok := in.(*jsonvalue.Object)
 		if !ok && in != nil {
 			form.Error = "Input must be a JSON object, e.g. {\"name\": \"value\"}. Nothing was started."
 			return s.rerenderStart(c, name, ns, form)
 		}
-		req.Input = m
+		if o != nil {
+			req.Input = o.Map() // the values inside keep their order
+		}
 	}
 	ex, err := s.engine.StartExecution(c.Request().Context(), req)
 	switch fault.Code(err) {
