@@ -18,6 +18,7 @@ type encoder struct {
 	lines     bool   // every element on its own line, indented by indent per level
 	indent    string
 	sorted    bool // keys sorted (Canonical) rather than in insertion order
+	utf8      bool // strings as AppendString writes them, non-ASCII kept
 }
 
 var (
@@ -48,6 +49,19 @@ func Append(dst []byte, v any) ([]byte, error) {
 	b, err := python.append(dst, v, 0)
 	if err != nil {
 		return dst, err
+	}
+	return b, nil
+}
+
+// EncodeUTF8 is Encode with non-ASCII characters kept as they are
+// (AppendString's form): JSON for people to read and edit, such as the
+// dashboard's start form.
+func EncodeUTF8(v any) ([]byte, error) {
+	e := python
+	e.utf8 = true
+	b, err := e.append(nil, v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
 	}
 	return b, nil
 }
@@ -132,7 +146,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 		}
 		b = append(b, FormatFloat(x)...)
 	case string:
-		b = AppendStringASCII(b, x)
+		b = e.str(b, x)
 	case []any:
 		if len(x) == 0 {
 			return append(b, "[]"...), nil
@@ -166,7 +180,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 				b = append(b, e.item...)
 			}
 			b = e.newline(b, depth+1)
-			b = AppendStringASCII(b, m.Key)
+			b = e.str(b, m.Key)
 			b = append(b, e.key...)
 			if b, err = e.append(b, m.Value, depth+1); err != nil {
 				return b, err
@@ -184,7 +198,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 				b = append(b, e.item...)
 			}
 			b = e.newline(b, depth+1)
-			b = AppendStringASCII(b, k)
+			b = e.str(b, k)
 			b = append(b, e.key...)
 			if b, err = e.append(b, x[k], depth+1); err != nil {
 				return b, err
@@ -200,6 +214,13 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 		return e.append(b, n, depth+1)
 	}
 	return b, nil
+}
+
+func (e *encoder) str(b []byte, s string) []byte {
+	if e.utf8 {
+		return AppendString(b, s)
+	}
+	return AppendStringASCII(b, s)
 }
 
 func (e *encoder) newline(b []byte, level int) []byte {

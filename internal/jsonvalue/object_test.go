@@ -86,3 +86,16 @@ func TestDecodeMap(t *testing.T) {
 		t.Error("DecodeMap of broken JSON: no error")
 	}
 }
+
+// TestEncodeUTF8 keeps non-ASCII characters that Encode escapes.
+func TestEncodeUTF8(t *testing.T) {
+	t.Parallel()
+	v := ObjectOf("caf\u00e9", []any{"\u00e9t\u00e9", "\u2028"})
+	b, err := EncodeUTF8(v)
+	if err != nil || string(b) != `{"café": ["été", "\u2028"]}` {
+		t.Errorf("EncodeUTF8 = %s, %v", b, err)
+	}
+	if b, _ := Encode(v); string(b) != `{"caf\u00e9": ["\u00e9t\u00e9", "\u2028"]}` {
+		t.Errorf("Encode = %s", b)
+	}
+}

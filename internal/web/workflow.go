@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -95,26 +94,26 @@ func (s *Server) workflowView(c echo.Context, name, ns string) (templates.Workfl
 }
 
 // defaultInput pre-fills the start form: every input with its default,
-// null for the required ones.
+// null for the required ones, in the order the workflow declares them.
 func defaultInput(interfaceJSON string) string {
-	var iface struct {
-		Input []any `json:"input"`
-	}
-	if json.Unmarshal([]byte(interfaceJSON), &iface) != nil || len(iface.Input) == 0 {
+	v, err := jsonvalue.Decode([]byte(interfaceJSON))
+	iface, _ := v.(*jsonvalue.Object)
+	params, _ := iface.Value("input").([]any)
+	if err != nil || len(params) == 0 {
 		return "{}"
 	}
-	in := map[string]any{}
-	for _, p := range iface.Input {
+	in := jsonvalue.NewObject(len(params))
+	for _, p := range params {
 		switch p := p.(type) {
 		case string:
-			in[p] = nil
-		case map[string]any:
-			for k, def := range p {
-				in[k] = def
+			in.Set(p, nil)
+		case *jsonvalue.Object:
+			for k, def := range p.All() {
+				in.Set(k, def)
 			}
 		}
 	}
-	b, err := json.Marshal(in)
+	b, err := jsonvalue.EncodeUTF8(in)
 	if err != nil {
 		return "{}"
 	}
