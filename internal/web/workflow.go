@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -113,17 +115,18 @@ func defaultInput(interfaceJSON string) string {
 			}
 		}
 	}
-	b, err := jsonvalue.EncodeUTF8(in)
-	if err != nil {
+	text, err := jsonvalue.EncodeUTF8(in)
+	var b bytes.Buffer
+	if err != nil || json.Compact(&b, text) != nil {
 		return "{}"
 	}
 	// The form needs the value whole: indented if that fits the bound,
 	// else on one line (json.MarshalIndent would cost the square of the
 	// nesting depth).
-	if v := jsonview.Format(string(b), jsonview.Block); !v.Shortened() {
+	if v := jsonview.Format(b.String(), jsonview.Block); !v.Shortened() {
 		return v.Text
 	}
-	return string(b)
+	return b.String()
 }
 
 // start serves POST /workflows/<name>/executions: it starts an execution
