@@ -208,8 +208,8 @@ func objectField(m map[string]json.RawMessage, key string) (map[string]any, erro
 	switch x := v.(type) {
 	case nil:
 		return map[string]any{}, nil
-	case map[string]any:
-		return x, nil
+	case *jsonvalue.Object:
+		return x.Map(), nil // the values inside keep their order
 	}
 	return nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
 }

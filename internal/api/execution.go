@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/guard"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 var executionFields = []string{"id", "workflow_id", "workflow_name", "workflow_namespace", "description", "tags", "params",
@@ -130,11 +131,11 @@ func (a *API) updateExecution(c echo.Context) error {
 			return a.fault(c, err)
 		}
 		if env, ok := params["env"]; ok {
-			envMap, ok := env.(map[string]any)
+			envObj, ok := env.(*jsonvalue.Object)
 			if !ok {
 				return a.fault(c, invalid("The property env must be a dictionary."))
 			}
-			u.Env = envMap
+			u.Env = envObj.Map()
 		}
 	}
 	u.By = actor(c)

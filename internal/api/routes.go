@@ -16,7 +16,7 @@ func (a *API) Register(e *echo.Echo) {
 
 	e.POST("/v2/workflows", a.createWorkflows)            // workflow-create (text/plain YAML)
 	e.PUT("/v2/workflows", a.updateWorkflows)             // workflow-update
-	e.PUT("/v2/workflows/:id", a.updateWorkflows)         // workflow-update by id (the body names the workflows)
+	e.PUT("/v2/workflows/:id", a.updateWorkflows)         // workflow-update --id (one workflow, may rename it)
 	e.POST("/v2/workflows/validate", a.validateWorkflows) // workflow-validate
 	e.GET("/v2/workflows", a.listWorkflows)               // workflow-list
 	e.GET("/v2/workflows/:id", a.getWorkflow)             // workflow-get (name or id)

@@ -68,7 +68,7 @@ func (a *API) validateWorkbook(c echo.Context) error {
 		}
 		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", fault.Message(err)}})
 	}
-	return writeJSON(c, http.StatusOK, object{{"valid", true}})
+	return writeJSON(c, http.StatusOK, validAnswer(body))
 }
 
 func (a *API) deleteWorkbook(c echo.Context) error {

@@ -4,18 +4,27 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 var workflowFields = []string{"id", "name", "namespace", "input", "interface", "definition", "tags", "scope", "project_id", "created_at", "updated_at"}
 
-// workflowJSON renders a workflow. The create and update responses carry
-// "interface" as an object and no updated_at (Mistral builds them on
-// another code path); GET and list carry it as a JSON string.
-func workflowJSON(w *engine.Workflow, created bool) object {
+// workflowShape is where a workflow is rendered: Mistral builds the
+// create and update responses on another code path than GET and list.
+type workflowShape int
+
+const (
+	workflowStored  workflowShape = iota // GET and list: "interface" as a JSON string
+	workflowCreated                      // create: "interface" as an object, no updated_at
+	workflowUpdated                      // update: "interface" as an object, with updated_at
+)
+
+// workflowJSON renders a workflow in the given shape.
+func workflowJSON(w *engine.Workflow, shape workflowShape) object {
 	var iface any = w.InterfaceJSON
-	if created {
+	if shape != workflowStored {
 		iface = rawJSON(w.InterfaceJSON)
 	}
 	o := object{
@@ -23,7 +32,7 @@ func workflowJSON(w *engine.Workflow, created bool) object {
 		{"interface", iface}, {"definition", w.Definition}, {"tags", w.Tags}, {"scope", w.Scope},
 		{"project_id", w.ProjectID}, {"created_at", fmtTime(w.CreatedAt)},
 	}
-	if !created {
+	if shape != workflowCreated {
 		o = append(o, field{"updated_at", fmtTimePtr(w.UpdatedAt)})
 	}
 	return o
@@ -44,7 +53,7 @@ func (a *API) createWorkflows(c echo.Context) error {
 	if err != nil {
 		return a.plainFault(c, err)
 	}
-	return writeJSON(c, http.StatusCreated, object{{"workflows", renderWorkflows(wfs, true)}})
+	return writeJSON(c, http.StatusCreated, object{{"workflows", renderWorkflows(wfs, workflowCreated)}})
 }
 
 func (a *API) updateWorkflows(c echo.Context) error {
@@ -53,11 +62,19 @@ func (a *API) updateWorkflows(c echo.Context) error {
 		return a.plainFault(c, err)
 	}
 	defer done()
+	if id := c.Param("id"); id != "" {
+		// workflow-update --id: one workflow, answered as itself.
+		wf, err := a.engine.UpdateWorkflowByID(c.Request().Context(), actor(c), id, string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
+		if err != nil {
+			return a.plainFault(c, err)
+		}
+		return writeJSON(c, http.StatusOK, workflowJSON(wf, workflowUpdated))
+	}
 	wfs, err := a.engine.UpdateWorkflows(c.Request().Context(), actor(c), string(body), c.QueryParam("namespace"), c.QueryParam("scope"))
 	if err != nil {
 		return a.plainFault(c, err)
 	}
-	return writeJSON(c, http.StatusOK, object{{"workflows", renderWorkflows(wfs, true)}})
+	return writeJSON(c, http.StatusOK, object{{"workflows", renderWorkflows(wfs, workflowUpdated)}})
 }
 
 func (a *API) validateWorkflows(c echo.Context) error {
@@ -72,13 +89,24 @@ func (a *API) validateWorkflows(c echo.Context) error {
 		}
 		return writeJSON(c, http.StatusOK, object{{"valid", false}, {"error", fault.Message(err)}})
 	}
-	return writeJSON(c, http.StatusOK, object{{"valid", true}})
+	return writeJSON(c, http.StatusOK, validAnswer(body))
 }
 
-func renderWorkflows(wfs []*engine.Workflow, created bool) []object {
+// validAnswer is the answer for a valid definition: Mistral's
+// {"valid": true}, and "warnings" when a string of it changed type under
+// the interpolation rule (Mistral has no such field; its CLI ignores it).
+func validAnswer(definition []byte) object {
+	o := object{{"valid", true}}
+	if w := dsl.TypeWarnings(definition); len(w) > 0 {
+		o = append(o, field{"warnings", w})
+	}
+	return o
+}
+
+func renderWorkflows(wfs []*engine.Workflow, shape workflowShape) []object {
 	out := make([]object, len(wfs))
 	for i, w := range wfs {
-		out[i] = workflowJSON(w, created)
+		out[i] = workflowJSON(w, shape)
 	}
 	return out
 }
@@ -88,7 +116,7 @@ func (a *API) getWorkflow(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	return writeJSON(c, http.StatusOK, workflowJSON(w, false))
+	return writeJSON(c, http.StatusOK, workflowJSON(w, workflowStored))
 }
 
 func (a *API) listWorkflows(c echo.Context) error {
@@ -103,7 +131,7 @@ func (a *API) listWorkflows(c echo.Context) error {
 	items := make([]object, len(wfs))
 	last := ""
 	for i, w := range wfs {
-		items[i] = workflowJSON(w, false).only(p.fields)
+		items[i] = workflowJSON(w, workflowStored).only(p.fields)
 		last = w.ID
 	}
 	return a.page(c, "workflows", p, items, last)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -17,8 +18,8 @@ type Action struct {
 	Base string
 	// BaseInput is the base's input, expressions over this action's input
 	// ($); the base line's inline parameters win over 'base-input'.
-	BaseInput map[string]any `json:",omitempty"`
-	Input     []Param        `json:",omitempty"`
+	BaseInput *jsonvalue.Object `json:",omitempty"`
+	Input     []Param           `json:",omitempty"`
 	// Output transforms the base's result ($); nil keeps it.
 	Output       any    `json:",omitempty"`
 	Source       string `json:"-"`
@@ -140,12 +141,12 @@ func (p *parser) action(e pair) (*Action, error) {
 	if err := p.checkInput(a.Base, a.BaseInput, t.InlineInput, inputNode, base.Value, e.KeyNode); err != nil {
 		return nil, err
 	}
-	if len(t.InlineInput) > 0 {
+	if t.InlineInput.Len() > 0 {
 		if a.BaseInput == nil {
-			a.BaseInput = make(map[string]any, len(t.InlineInput))
+			a.BaseInput = jsonvalue.NewObject(t.InlineInput.Len())
 		}
-		for k, v := range t.InlineInput {
-			a.BaseInput[k] = v
+		for k, v := range t.InlineInput.All() {
+			a.BaseInput.Set(k, v)
 		}
 	}
 	return a, nil

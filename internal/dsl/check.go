@@ -3,6 +3,7 @@ package dsl
 import (
 	"strconv"
 
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -48,23 +49,17 @@ func ParseWorkbookChecked(src []byte, check InputCheck) (*Workbook, error) {
 // the input block was written (nil when there is none), line the node of
 // the action line whose inline parameters are part of the input, and at
 // the node blamed when nothing nearer is known.
-func (p *parser) checkInput(action string, input any, inline map[string]any, inputNode, line, at *yaml.Node) error {
+func (p *parser) checkInput(action string, input any, inline *jsonvalue.Object, inputNode, line, at *yaml.Node) error {
 	if p.check == nil || action == "" || hasExpr(action) {
 		return nil
 	}
-	m, ok := input.(map[string]any)
+	o, ok := input.(*jsonvalue.Object)
 	if !ok && input != nil {
 		return nil // an expression: known only when the task runs
 	}
-	if len(inline) > 0 {
-		merged := make(map[string]any, len(m)+len(inline))
-		for k, v := range m {
-			merged[k] = v
-		}
-		for k, v := range inline { // inline parameters win, as at run time
-			merged[k] = v
-		}
-		m = merged
+	m := o.Map()
+	for k, v := range inline.All() { // inline parameters win, as at run time
+		m[k] = v
 	}
 	err := p.check(action, m)
 	if err == nil {
@@ -76,7 +71,7 @@ func (p *parser) checkInput(action string, input any, inline map[string]any, inp
 	}
 	if len(ve.Path) > 0 {
 		if key, ok := ve.Path[0].(string); ok {
-			if _, ok := inline[key]; ok && line != nil {
+			if inline.Has(key) && line != nil {
 				return p.inlineValueErr(line, key, ve.Msg)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // Document is a parsed workflow-definition document: `version: '2.0'` plus
@@ -30,10 +32,10 @@ type Workflow struct {
 	Input []Param `json:",omitempty"`
 	// InputRaw is the `input` list exactly as written (strings and one-key
 	// maps), which the API reports as the workflow's "interface".
-	InputRaw      []any          `json:",omitempty"`
-	Output        any            `json:",omitempty"` // nil when absent
-	OutputOnError any            `json:",omitempty"` // nil when absent
-	Vars          map[string]any `json:",omitempty"`
+	InputRaw      []any             `json:",omitempty"`
+	Output        any               `json:",omitempty"` // nil when absent
+	OutputOnError any               `json:",omitempty"` // nil when absent
+	Vars          *jsonvalue.Object `json:",omitempty"`
 	Tasks         map[string]*Task
 	TaskOrder     []string // task names in document order
 	// Source is "---\nversion: '2.0'\n\n" followed by the exact YAML text of
@@ -59,13 +61,13 @@ type Task struct {
 	Action string
 	// Workflow is the sub-workflow name (first word of the `workflow:` line).
 	Workflow string `json:",omitempty"`
-	// Input is the `input:` block: a map[string]any, an expression string, or nil.
+	// Input is the `input:` block: a *jsonvalue.Object, an expression string, or nil.
 	Input any `json:",omitempty"`
 	// InlineInput holds the key=value pairs of the action/workflow line; they
 	// win over Input on conflicts, as in Mistral 15.
-	InlineInput    map[string]any `json:",omitempty"`
-	Publish        map[string]any `json:",omitempty"`
-	PublishOnError map[string]any `json:",omitempty"`
+	InlineInput    *jsonvalue.Object `json:",omitempty"`
+	Publish        *jsonvalue.Object `json:",omitempty"`
+	PublishOnError *jsonvalue.Object `json:",omitempty"`
 	// OnSuccess, OnError and OnComplete hold the task's own clause or, when
 	// the task has none of that kind, the task-defaults' clause without
 	// transitions to the task itself (what Mistral 15's get_on_*_clause does).
@@ -105,9 +107,9 @@ type Task struct {
 // task's own publish goes; Global ones to the whole workflow execution.
 // Atomic is accepted and, as in Mistral 15, not used.
 type Publish struct {
-	Branch map[string]any `json:",omitempty"`
-	Global map[string]any `json:",omitempty"`
-	Atomic map[string]any `json:",omitempty"`
+	Branch *jsonvalue.Object `json:",omitempty"`
+	Global *jsonvalue.Object `json:",omitempty"`
+	Atomic *jsonvalue.Object `json:",omitempty"`
 }
 
 // Transition is one item of an on-success, on-error or on-complete clause.

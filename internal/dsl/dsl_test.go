@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -134,10 +135,10 @@ func TestSeed(t *testing.T) {
 	if task.Action != "mistral_http" {
 		t.Errorf("Action = %q, want mistral_http", task.Action)
 	}
-	if want := map[string]any{"url": "http://my.webservice.com"}; !reflect.DeepEqual(task.InlineInput, want) {
+	if want := jsonvalue.ObjectOf("url", "http://my.webservice.com"); !reflect.DeepEqual(task.InlineInput, want) {
 		t.Errorf("InlineInput = %#v, want %#v", task.InlineInput, want)
 	}
-	want := map[string]any{"params": map[string]any{"a": int64(1), "b": int64(2)}}
+	want := jsonvalue.ObjectOf("params", jsonvalue.ObjectOf("a", int64(1), "b", int64(2)))
 	if !reflect.DeepEqual(task.Input, want) {
 		t.Errorf("Input = %#v, want %#v", task.Input, want)
 	}
@@ -237,7 +238,7 @@ func TestInlineValues(t *testing.T) {
 		{`false`, false},
 		{`null`, nil},
 		{`[1, "a"]`, []any{int64(1), "a"}},
-		{`{"a": {"b": 2}}`, map[string]any{"a": map[string]any{"b": int64(2)}}},
+		{`{"b": {"c": 2}, "a": 1}`, jsonvalue.ObjectOf("b", jsonvalue.ObjectOf("c", int64(2)), "a", int64(1))},
 		{`[1,`, "[1,"},
 		{`01`, "01"},
 		{`trueish`, "trueish"},
@@ -393,13 +394,13 @@ notify:
 		t.Fatalf("actions = %+v", acts)
 	}
 	g := acts[0]
-	if g.Base != "std.echo" || g.BaseInput["output"] != "Hello, <% $.name %>" || g.Output != "<% $ + $.punct %>" || g.InputString() != `name, punct="!"` || g.Description != "Say hello" {
+	if g.Base != "std.echo" || g.BaseInput.Value("output") != "Hello, <% $.name %>" || g.Output != "<% $ + $.punct %>" || g.InputString() != `name, punct="!"` || g.Description != "Say hello" {
 		t.Errorf("greet = %+v (input %q)", g, g.InputString())
 	}
 	if !strings.HasPrefix(g.Source, "---\nversion: '2.0'\n\ngreet:") || strings.Contains(g.Source, "notify") {
 		t.Errorf("greet source = %q", g.Source)
 	}
-	if n := acts[1]; n.Base != "std.mistral_http" || n.BaseInput["method"] != "POST" {
+	if n := acts[1]; n.Base != "std.mistral_http" || n.BaseInput.Value("method") != "POST" {
 		t.Errorf("notify = %+v", n)
 	}
 	for _, tc := range []struct{ src, want string }{
@@ -477,6 +478,20 @@ workflows:
 	} {
 		if _, err := ParseWorkbook([]byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseWorkbook(%q) = %v, want an error containing %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestTypeWarnings(t *testing.T) {
+	t.Parallel()
+	src := "version: '2.0'\nwf:\n  output:\n    a: \" <% $.n %>\"\n    b: <% $.n %>\n    c: \"n=<% $.n %>\"\n    d: |\n      {{ _.n }}\n  tasks:\n    t:\n      action: std.noop\n"
+	got := TypeWarnings([]byte(src))
+	if len(got) != 2 {
+		t.Fatalf("TypeWarnings = %q, want two warnings (a and d)", got)
+	}
+	for i, want := range []string{"line 4, column 8: \" <% $.n %>\"", `line 7, column 8: "{{ _.n }}\n"`} {
+		if !strings.HasPrefix(got[i], want) {
+			t.Errorf("warning %d = %q, want it to start with %q", i, got[i], want)
 		}
 	}
 }

@@ -1,12 +1,12 @@
 package dsl
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // token is one whitespace-separated word of an inline ("short") line, with
@@ -134,35 +134,10 @@ func parseInlineValue(v string) any {
 }
 
 // decodeJSON decodes a JSON text into canonical values (int64 for integer
-// literals, float64 otherwise).
+// literals, float64 otherwise, objects in their keys' order).
 func decodeJSON(s string) (any, bool) {
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return nil, false
-	}
-	return canonJSON(v), true
-}
-
-func canonJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil && !strings.ContainsAny(string(x), ".eE") {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = canonJSON(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = canonJSON(x[k])
-		}
-	}
-	return v
+	v, err := jsonvalue.Decode([]byte(s))
+	return v, err == nil
 }
 
 // splitCommand splits an inline line into its first word (the action,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -291,7 +292,7 @@ func (p *parser) stringList(f pair, what string, single bool) ([]string, error) 
 }
 
 // mapping reads an optional mapping property (null reads as nil).
-func (p *parser) mapping(f pair, check bool, where string) (map[string]any, error) {
+func (p *parser) mapping(f pair, check bool, where string) (*jsonvalue.Object, error) {
 	if isNull(f.Value) {
 		return nil, nil
 	}
@@ -302,7 +303,7 @@ func (p *parser) mapping(f pair, check bool, where string) (map[string]any, erro
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[string]any), nil
+	return v.(*jsonvalue.Object), nil
 }
 
 func (p *parser) workflowInput(wf *Workflow, f pair, what string) error {
@@ -666,7 +667,7 @@ func (p *parser) taskCommand(t *Task, f pair, what string) error {
 		t.Workflow = name
 	}
 	if len(params) > 0 {
-		t.InlineInput = make(map[string]any, len(params))
+		t.InlineInput = jsonvalue.NewObject(len(params))
 	}
 	for _, prm := range params {
 		if s, ok := prm.Value.(string); ok {
@@ -674,7 +675,7 @@ func (p *parser) taskCommand(t *Task, f pair, what string) error {
 				return err
 			}
 		}
-		t.InlineInput[prm.Key] = prm.Value
+		t.InlineInput.Set(prm.Key, prm.Value)
 	}
 	return nil
 }
@@ -792,7 +793,7 @@ func (p *parser) retry(f pair, where string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m = v.(map[string]any)
+		m = v.(*jsonvalue.Object).Map() // a policy: its keys' order does not matter
 		at = func(key string) *yaml.Node {
 			if e, ok := lookup(entries, key); ok {
 				return e.Value
@@ -937,7 +938,7 @@ func (p *parser) clausePublish(f pair, where string) (*Publish, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(m) == 0 {
+		if m.Len() == 0 {
 			return nil, errAt(e.Value, "%s '%s' must be a non-empty mapping", where, e.Key)
 		}
 		switch e.Key {

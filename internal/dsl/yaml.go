@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sirocco-project/sirocco/internal/expr"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/yamlscan"
 )
 
@@ -451,7 +452,7 @@ func (p *parser) mergeSources(v *yaml.Node, depth int) ([]pair, error) {
 }
 
 // convert turns a YAML node into a canonical Go value: nil, bool, int64,
-// float64, string, []any or map[string]any. When check is set, strings
+// float64, string, []any or *jsonvalue.Object. When check is set, strings
 // holding expressions are syntax-checked; where names the property for
 // error messages.
 func (p *parser) convert(n *yaml.Node, check bool, where string) (any, error) {
@@ -494,13 +495,20 @@ func (p *parser) convert(n *yaml.Node, check bool, where string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]any, len(ps))
-		for _, e := range ps {
-			v, err := p.convert(e.Value, check, where)
-			if err != nil {
-				return nil, err
+		// Keys merged in with << come first, as PyYAML (Mistral's loader)
+		// orders them, then the mapping's own.
+		out := jsonvalue.NewObject(len(ps))
+		for _, merged := range []bool{true, false} {
+			for _, e := range ps {
+				if e.fromMerg != merged {
+					continue
+				}
+				v, err := p.convert(e.Value, check, where)
+				if err != nil {
+					return nil, err
+				}
+				out.Set(e.Key, v)
 			}
-			out[e.Key] = v
 		}
 		return out, nil
 	case yaml.ScalarNode:

@@ -231,7 +231,7 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 	if m, ok := in["method"].(string); ok && m != "" {
 		method = strings.ToUpper(m)
 	}
-	if params, ok := in["params"].(map[string]any); ok {
+	if params, ok := mapOf(in["params"]); ok {
 		q := u.Query()
 		for _, k := range slices.Sorted(maps.Keys(params)) {
 			switch v := params[k].(type) {
@@ -277,12 +277,12 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if h, ok := in["headers"].(map[string]any); ok {
+	if h, ok := mapOf(in["headers"]); ok {
 		for k, v := range h {
 			req.Header.Set(k, expr.Str(v))
 		}
 	}
-	if c, ok := in["cookies"].(map[string]any); ok {
+	if c, ok := mapOf(in["cookies"]); ok {
 		for k, v := range c {
 			req.AddCookie(&http.Cookie{Name: k, Value: expr.Str(v)})
 		}

@@ -134,6 +134,7 @@ func TestHTTPResult(t *testing.T) {
 		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
 	}
 	out, err := jsonvalue.Decode([]byte(got.OutputJSON))
+	out = jsonvalue.Unordered(out) // looked up by key
 	if err != nil {
 		t.Fatal(err)
 	}

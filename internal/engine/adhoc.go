@@ -292,11 +292,7 @@ func (d *actionDef) baseInput(in map[string]any) (map[string]any, error) {
 	if err != nil {
 		return nil, fault.Errorf(fault.EINVALID, "Failed to evaluate the base input of action %s: %v", d.name, err)
 	}
-	baseIn, _ := v.(map[string]any)
-	if baseIn == nil {
-		baseIn = map[string]any{}
-	}
-	return d.base.check(baseIn)
+	return d.base.check(asObject(v))
 }
 
 // transformOwn applies this action's output transformation to its base's
@@ -365,7 +361,7 @@ func (e *Engine) DescribeAction(d *ActionDefinition) (AdhocSpec, error) {
 		return AdhocSpec{}, fmt.Errorf("action %q: %w", d.Name, err)
 	}
 	out := AdhocSpec{Base: spec.Base}
-	if len(spec.BaseInput) > 0 {
+	if spec.BaseInput.Len() > 0 {
 		out.BaseInputJSON = encodeOrNull(spec.BaseInput)
 	}
 	if spec.Output != nil {

@@ -129,7 +129,7 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 		if v == nil {
 			return nil
 		}
-		if _, err := schemaform.Compile(v); err != nil {
+		if _, err := schemaform.Compile(jsonvalue.Unordered(v)); err != nil {
 			path := at
 			var se *schemaform.SchemaError
 			if errors.As(err, &se) {
@@ -254,6 +254,12 @@ func holdsExpr(v any) bool {
 		return expr.Contains(v)
 	case []any:
 		return slices.ContainsFunc(v, holdsExpr)
+	case *jsonvalue.Object:
+		for k, x := range v.All() {
+			if expr.Contains(k) || holdsExpr(x) {
+				return true
+			}
+		}
 	case map[string]any:
 		for k, x := range v {
 			if expr.Contains(k) || holdsExpr(x) {
@@ -299,7 +305,7 @@ func ParseApproval(text string) (*Approval, error) {
 	if err != nil {
 		return nil, fmt.Errorf("approval request: %w", err)
 	}
-	m, ok := v.(map[string]any)
+	m, ok := mapOf(v)
 	if !ok {
 		return nil, fmt.Errorf("approval request: not an object")
 	}
@@ -364,7 +370,7 @@ func (ap *Approval) AnswerSchema() (*schemaform.Schema, error) {
 	if ok {
 		return s, nil
 	}
-	s, err := schemaform.Compile(ap.Schema)
+	s, err := schemaform.Compile(jsonvalue.Unordered(ap.Schema)) // schemaform looks keys up in Go maps
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func result(t *testing.T, a *engine.ActionExecution) any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v.(map[string]any)["result"]
+	return jsonvalue.Unordered(v).(map[string]any)["result"] // looked up by key
 }
 
 // voteRules maps each voter in an approved result to the rule it counted for.

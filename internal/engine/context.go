@@ -105,7 +105,7 @@ func (f *mistralFuncs) global(args ...any) (any, error) {
 	}
 	// Mistral's workflow context holds the vars too.
 	if spec, err := w.e.specs.get(ex.Definition); err == nil && spec.Vars != nil {
-		if _, isVar := spec.Vars[name]; isVar {
+		if spec.Vars.Has(name) {
 			return decodeObject(ex.ContextJSON)[name], nil
 		}
 	}
@@ -236,7 +236,7 @@ func taskDict(t *Task) map[string]any {
 		"state":                 string(t.State),
 		"state_info":            info,
 		"result":                result,
-		"published":             decodeObject(t.PublishedJSON),
+		"published":             decodeOrdered(t.PublishedJSON),
 		"type":                  t.Type,
 		"workflow_execution_id": t.WorkflowExecutionID,
 		"created_at":            t.CreatedAt.Format(timeLayout),

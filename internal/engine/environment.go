@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // EnvironmentInput is what a create or an update of an environment says.
@@ -185,13 +186,18 @@ func resolveEnv(ctx context.Context, r EnvironmentReader, params map[string]any)
 	if m, ok := env.(map[string]any); ok && len(m) == 0 {
 		return nil // the usual start: nothing to look up or evaluate
 	}
+	if o, ok := env.(*jsonvalue.Object); ok && o.Len() == 0 {
+		return nil
+	}
 	if !expr.Truthy(env) { // Python's `if not env`: null, "", 0, false, []
 		params["env"] = map[string]any{}
 		return nil
 	}
-	var vars map[string]any
+	var vars any
 	switch x := env.(type) {
 	case map[string]any:
+		vars = x
+	case *jsonvalue.Object:
 		vars = x
 	case string:
 		stored, err := r.GetEnvironment(ctx, x)
@@ -229,7 +235,7 @@ func pyType(v any) string {
 		return "str"
 	case []any:
 		return "list"
-	case map[string]any:
+	case map[string]any, *jsonvalue.Object:
 		return "dict"
 	case int64:
 		return "int"

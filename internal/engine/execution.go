@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // StartRequest asks to start a workflow execution.
@@ -132,7 +133,7 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 	}
 	err = e.update(ctx, func(w *work) error {
 		c := *ex // a retried transaction starts from the original
-		if err := w.startWorkflow(&c, spec, input); err != nil {
+		if err := w.startWorkflow(&c, spec, input.Map()); err != nil {
 			return err
 		}
 		if req.inTx != nil {
@@ -158,16 +159,17 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 }
 
 // checkInput fills defaults and rejects unknown or missing inputs, as Mistral does.
-func checkInput(spec *dsl.Workflow, given map[string]any) (map[string]any, error) {
-	input := make(map[string]any, len(spec.Input))
+// The input lists the parameters in the order the workflow declares them.
+func checkInput(spec *dsl.Workflow, given map[string]any) (*jsonvalue.Object, error) {
+	input := jsonvalue.NewObject(len(spec.Input))
 	known := make(map[string]bool, len(spec.Input))
 	var missing, unexpected []string
 	for _, p := range spec.Input {
 		known[p.Name] = true
 		if v, ok := given[p.Name]; ok {
-			input[p.Name] = v
+			input.Set(p.Name, v)
 		} else if p.HasDefault {
-			input[p.Name] = p.Default
+			input.Set(p.Name, p.Default)
 		} else {
 			missing = append(missing, p.Name)
 		}
@@ -349,9 +351,29 @@ func executionChange(ex *Execution, u ExecutionUpdate) string {
 	return what
 }
 
+// asObject returns v's members as a Go map when v is an object (an
+// *jsonvalue.Object or a map), else an empty map.
 func asObject(v any) map[string]any {
-	if m, ok := v.(map[string]any); ok {
-		return m
+	switch x := v.(type) {
+	case map[string]any:
+		return x
+	case *jsonvalue.Object:
+		if x != nil {
+			return x.Map()
+		}
 	}
 	return map[string]any{}
+}
+
+// mapOf is asObject that tells whether v was an object.
+func mapOf(v any) (map[string]any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return x, true
+	case *jsonvalue.Object:
+		if x != nil {
+			return x.Map(), true
+		}
+	}
+	return nil, false
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/expr"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // This file is the direct-workflow algorithm. Every function here runs
@@ -75,14 +76,14 @@ func (w *work) taskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, erro
 			return nil, err
 		}
 		switch m := v.(type) {
-		case map[string]any:
-			input = m
+		case *jsonvalue.Object, map[string]any:
+			input = asObject(m)
 		case nil:
 		default:
 			return nil, fmt.Errorf("task input must be a dictionary, got %s", expr.Str(v))
 		}
 	}
-	if len(ts.InlineInput) > 0 {
+	if ts.InlineInput.Len() > 0 {
 		v, err := expr.Eval(ts.InlineInput, ectx)
 		if err != nil {
 			return nil, err
@@ -126,8 +127,11 @@ type taskEnd struct {
 	info   *string
 	result any
 	// publish runs publish (on SUCCESS) or publish-on-error (on ERROR).
-	// A fail-on failure publishes nothing, as in Mistral.
 	publish bool
+	// publishAs, when set, is the state publishing sees instead of state
+	// (in the publish chosen and in task()): a fail-on failure publishes
+	// as the success it was, as Mistral 15 does.
+	publishAs State
 }
 
 func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) error {
@@ -138,13 +142,19 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 	t.FinishedAt, t.UpdatedAt = &now, now
 	t.ResultJSON = encodeOrNull(end.result)
 
-	var branch, global map[string]any
-	if end.publish {
-		branch, global = publishFor(ts, end.state)
+	var branch, global *jsonvalue.Object
+	view := t
+	if end.publishAs != "" {
+		v := *t
+		v.State, v.StateInfo = end.publishAs, nil
+		view = &v
 	}
-	published := map[string]any{}
+	if end.publish {
+		branch, global = publishFor(ts, view.State)
+	}
+	published := jsonvalue.NewObject(0)
 	if branch != nil || global != nil {
-		ectx := w.exprContext(ex, decodeObject(t.InContextJSON), t)
+		ectx := w.exprContext(ex, decodeObject(t.InContextJSON), view)
 		v, err := expr.Eval(branch, ectx)
 		var g any
 		if err == nil && global != nil {
@@ -157,9 +167,9 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 			t.State, t.StateInfo, t.FinishedAt = from, nil, nil
 			return w.abortTask(ex, spec, t, info, end.result)
 		}
-		published = asObject(v)
+		published = objectOf(v)
 		if g != nil {
-			ex.PublishedGlobalJSON = encodeOrNull(deepMerge(decodeObject(ex.PublishedGlobalJSON), asObject(g)))
+			ex.PublishedGlobalJSON = encodeOrNull(deepMerge(decodeOrdered(ex.PublishedGlobalJSON), objectOf(g)))
 			ex.UpdatedAt = now
 			if err := w.writeExecution(ex, ex.State); err != nil {
 				return fmt.Errorf("publish global variables of task %q: %w", t.Name, err)
@@ -192,8 +202,8 @@ func (w *work) endTask(ex *Execution, spec *dsl.Workflow, t *Task, end taskEnd) 
 // decides it: the task's publish (SUCCESS) or publish-on-error (ERROR) as
 // branch variables; on-complete's publish merged over them; and that merged
 // over the on-success or on-error clause's publish.
-func publishFor(ts *dsl.Task, state State) (branch, global map[string]any) {
-	var own map[string]any
+func publishFor(ts *dsl.Task, state State) (branch, global *jsonvalue.Object) {
+	var own *jsonvalue.Object
 	var clause *dsl.Publish
 	switch state {
 	case StateSuccess:
@@ -214,24 +224,24 @@ func publishFor(ts *dsl.Task, state State) (branch, global map[string]any) {
 }
 
 // deepMerge returns a copy of a with b merged in: b's values win, objects
-// present in both are merged key by key (Mistral's merge_dicts). nil when
-// both are empty.
-func deepMerge(a, b map[string]any) map[string]any {
-	if len(a) == 0 && len(b) == 0 {
+// present in both are merged key by key (Mistral's merge_dicts); a's keys
+// keep their places, b's new ones follow. nil when both are empty.
+func deepMerge(a, b *jsonvalue.Object) *jsonvalue.Object {
+	if a.Len() == 0 && b.Len() == 0 {
 		return nil
 	}
-	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
+	out := jsonvalue.NewObject(a.Len() + b.Len())
+	for k, v := range a.All() {
+		out.Set(k, v)
 	}
-	for k, v := range b {
-		am, aok := out[k].(map[string]any)
-		bm, bok := v.(map[string]any)
+	for k, v := range b.All() {
+		am, aok := jsonvalue.AsObject(out.Value(k))
+		bm, bok := jsonvalue.AsObject(v)
 		if aok && bok {
-			out[k] = deepMerge(am, bm)
+			out.Set(k, deepMerge(am, bm))
 			continue
 		}
-		out[k] = v
+		out.Set(k, v)
 	}
 	return out
 }
@@ -521,16 +531,16 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 		a, b := tasks[i].FinishedAt, tasks[j].FinishedAt
 		return a != nil && (b == nil || a.Before(*b))
 	})
-	published := map[string]any{}
+	published := jsonvalue.NewObject(0)
 	for _, t := range tasks {
 		if how.trigger != nil && t.ID == how.trigger.ID {
 			continue
 		}
-		for k, v := range decodeObject(t.PublishedJSON) {
-			published[k] = v
+		for k, v := range decodeOrdered(t.PublishedJSON).All() {
+			published.Set(k, v)
 		}
 	}
-	data := merge(decodeObject(ex.ContextJSON), published)
+	data := merge(decodeObject(ex.ContextJSON), published.Map())
 	var output any
 	switch state {
 	case StateSuccess:
@@ -543,7 +553,7 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 				return w.abortTask(ex, spec, t, w.completionFailure(ex, spec, t, err), decodeOrNil(t.ResultJSON))
 			case err != nil:
 				state, info = StateError, strPtr(fmt.Sprintf("Failed to check and complete [wf_ex_id=%s, wf_name=%s]: %s", ex.ID, ex.WorkflowName, err.Error()))
-				output = map[string]any{"result": *info}
+				output = jsonvalue.ObjectOf("result", *info)
 			default:
 				output = v
 			}
@@ -553,13 +563,16 @@ func (w *work) endExecution(ex *Execution, spec *dsl.Workflow, state State, info
 		if info != nil {
 			result = *info
 		}
-		out := map[string]any{"result": result}
+		out := jsonvalue.NewObject(1)
 		if how.keepPublished {
-			out = merge(published, out)
+			out = published.Clone()
 		}
+		out.Set("result", result)
 		if state == StateError && spec.OutputOnError != nil {
 			if v, err := expr.Eval(spec.OutputOnError, w.exprContext(ex, data, nil)); err == nil {
-				out = merge(out, asObject(v))
+				for k, val := range objectOf(v).All() {
+					out.Set(k, val)
+				}
 			}
 		}
 		output = out

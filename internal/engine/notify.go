@@ -361,7 +361,8 @@ func object(kv ...any) []byte {
 // "event_types"; both are read). check, when not nil, vets each URL. The
 // errors name the field.
 func parseNotify(v any, check func(string) error) ([]Webhook, error) {
-	list, ok := v.([]any)
+	// Decoded params hold ordered objects; only keys are looked up here.
+	list, ok := jsonvalue.Unordered(v).([]any)
 	if !ok {
 		if v == nil {
 			return nil, nil
@@ -485,7 +486,8 @@ func MaskParams(paramsJSON string) string {
 		return paramsJSON
 	}
 	params := decodeObject(paramsJSON)
-	list, _ := params[notifyParam].([]any)
+	list, _ := jsonvalue.Unordered(params[notifyParam]).([]any)
+	params[notifyParam] = list
 	masked := false
 	for _, item := range list {
 		m, _ := item.(map[string]any)

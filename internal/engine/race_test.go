@@ -234,7 +234,7 @@ func checkAction(t *testing.T, round int, a *engine.ActionExecution, via string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]any{"result": result}; !reflect.DeepEqual(got, want) {
+	if want := map[string]any{"result": result}; !jsonvalue.Equal(got, want) {
 		t.Errorf("round %d: action %s output = %s, want %v", round, a.State, *a.OutputJSON, want)
 	}
 }
@@ -296,7 +296,7 @@ func TestSameCompletionConcurrently(t *testing.T) {
 	if final.State != engine.StateSuccess {
 		t.Errorf("execution %s (%s), want SUCCESS", final.State, deref(final.StateInfo))
 	}
-	if got, _ := jsonvalue.Decode([]byte(final.OutputJSON)); !reflect.DeepEqual(got, map[string]any{"r": out}) {
+	if got, _ := jsonvalue.Decode([]byte(final.OutputJSON)); !jsonvalue.Equal(got, map[string]any{"r": out}) {
 		t.Errorf("execution output %s, want {\"r\": %v}", final.OutputJSON, out)
 	}
 	timeline, err := e.Timeline(ctx, ex.ID)

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // oldRow is a runtime context as stored before it became a struct, with
@@ -50,13 +52,13 @@ func TestRuntimeContextReadsOldRow(t *testing.T) {
 		Timeout:         1.5,
 		TimedOut:        true,
 		RetryNo:         4,
-		PendingOutcome:  &heldOutcome{State: StateError, Info: &boom, Result: map[string]any{"a": []any{int64(1), 2.5, nil}}},
+		PendingOutcome:  &heldOutcome{State: StateError, Info: &boom, Result: jsonvalue.ObjectOf("a", []any{int64(1), 2.5, nil})},
 		TimerFired:      JobTaskWaitAfter,
 		TransitionsDone: 2,
 		WithItems:       &itemsProgress{Count: 2, Capacity: 2},
 		Items:           []map[string]any{{"x": int64(1)}, {"x": "two"}},
 		Concurrency:     &two,
-		extra:           map[string]any{"unknown_key": map[string]any{"kept": []any{"as", "is"}}},
+		extra:           map[string]any{"unknown_key": jsonvalue.ObjectOf("kept", []any{"as", "is"})},
 	}
 	if !reflect.DeepEqual(rc, want) {
 		t.Errorf("old row read as\n%#v\nwant\n%#v", rc, want)

@@ -112,7 +112,7 @@ func (rc *runtimeContext) set(k string, v any) bool {
 		}
 		out := make([]trigger, len(list))
 		for i, e := range list {
-			m, ok := e.(map[string]any)
+			m, ok := mapOf(e)
 			if !ok || len(m) != 2 {
 				return false
 			}
@@ -149,10 +149,10 @@ func (rc *runtimeContext) set(k string, v any) bool {
 	case "timed_out":
 		return setTrue(&rc.TimedOut, v)
 	case "retry_task_policy":
-		m, ok := v.(map[string]any)
+		m, ok := mapOf(v)
 		return ok && len(m) == 1 && setInt(&rc.RetryNo, m["retry_no"])
 	case "pending_outcome":
-		m, ok := v.(map[string]any)
+		m, ok := mapOf(v)
 		if !ok {
 			return false
 		}
@@ -182,7 +182,7 @@ func (rc *runtimeContext) set(k string, v any) bool {
 	case "transitions_done":
 		return setInt(&rc.TransitionsDone, v)
 	case "with_items":
-		m, ok := v.(map[string]any)
+		m, ok := mapOf(v)
 		p := &itemsProgress{}
 		if !ok || len(m) != 2 || !setCount(&p.Count, m["count"]) || !setCount(&p.Capacity, m["capacity"]) {
 			return false
@@ -195,7 +195,7 @@ func (rc *runtimeContext) set(k string, v any) bool {
 		}
 		items := make([]map[string]any, len(list))
 		for i, e := range list {
-			if items[i], ok = e.(map[string]any); !ok {
+			if items[i], ok = mapOf(e); !ok {
 				return false
 			}
 		}

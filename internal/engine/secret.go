@@ -42,7 +42,7 @@ func (d *actionDef) secretNames() []string {
 		}
 		ref := regexp.MustCompile(`[$_]\.` + regexp.QuoteMeta(p.name) + `\b`)
 		for _, k := range base {
-			if v, ok := d.spec.BaseInput[k]; ok && mentions(v, ref) {
+			if v, ok := d.spec.BaseInput.Get(k); ok && mentions(v, ref) {
 				out = append(out, p.name)
 				break
 			}
@@ -64,6 +64,12 @@ func mentions(v any, re *regexp.Regexp) bool {
 				return true
 			}
 		}
+	case *jsonvalue.Object:
+		for _, x := range v.All() {
+			if mentions(x, re) {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -76,20 +82,29 @@ func maskInput(secret []string, inputJSON string) string {
 		return inputJSON
 	}
 	v, err := jsonvalue.Decode([]byte(inputJSON))
-	in, ok := v.(map[string]any)
-	if err != nil || !ok {
+	if err != nil {
 		return inputJSON
 	}
 	changed := false
-	for _, k := range secret {
-		if x, ok := in[k]; ok && x != nil && x != "" {
-			in[k], changed = Masked, true
+	switch in := v.(type) {
+	case *jsonvalue.Object: // as decoded: the input keeps its order
+		for _, k := range secret {
+			if x, ok := in.Get(k); ok && x != nil && x != "" {
+				in.Set(k, Masked)
+				changed = true
+			}
+		}
+	case map[string]any:
+		for _, k := range secret {
+			if x, ok := in[k]; ok && x != nil && x != "" {
+				in[k], changed = Masked, true
+			}
 		}
 	}
 	if !changed {
 		return inputJSON
 	}
-	return encodeOrNull(in)
+	return encodeOrNull(v)
 }
 
 // masker masks the inputs of the action executions the engine hands out;

@@ -118,18 +118,35 @@ func decode(s string) (any, error) {
 	return jsonvalue.Decode([]byte(s))
 }
 
-// decodeObject parses stored JSON text that holds an object; anything else
-// (null included) is an empty object.
+// decodeObject parses stored JSON text that holds an object into a Go map,
+// for the engine's own use of its keys (a data context's variables,
+// params, a runtime context): the members' values keep their order, the
+// map forgets its own. Anything else (null included) is an empty map.
 func decodeObject(s string) map[string]any {
-	v, err := decode(s)
-	if err != nil {
-		return map[string]any{}
-	}
-	m, ok := v.(map[string]any)
-	if !ok || m == nil {
+	m, ok, _ := jsonvalue.DecodeMap([]byte(s))
+	if !ok {
 		return map[string]any{}
 	}
 	return m
+}
+
+// decodeOrdered parses stored JSON text that holds an object a user sees
+// (what a task published, an output), keeping its keys' order. Anything
+// else is an empty object.
+func decodeOrdered(s string) *jsonvalue.Object {
+	v, err := decode(s)
+	if err != nil {
+		return jsonvalue.NewObject(0)
+	}
+	return objectOf(v)
+}
+
+// objectOf returns v as an ordered object: an empty one when v is none.
+func objectOf(v any) *jsonvalue.Object {
+	if o, ok := jsonvalue.AsObject(v); ok {
+		return o
+	}
+	return jsonvalue.NewObject(0)
 }
 
 // merge returns a new map with the keys of each map in turn, later ones winning.

@@ -35,7 +35,7 @@ func runSync(t *testing.T, e *engine.Engine, name string, input map[string]any) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a.State, out.(map[string]any)["result"]
+	return a.State, jsonvalue.Unordered(out).(map[string]any)["result"]
 }
 
 // sshPeers are a target that takes a password or a key, and a gateway
@@ -388,7 +388,8 @@ std_wf:
 	if got.State != engine.StateSuccess {
 		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
 	}
-	out, _ := jsonvalue.Decode([]byte(got.OutputJSON))
+	decoded, _ := jsonvalue.Decode([]byte(got.OutputJSON))
+	out := jsonvalue.Unordered(decoded)
 	want := map[string]any{"who": "alice\n", "via": "target\n", "dict": map[string]any{"n0": int64(1), "n1": int64(1), "n2": int64(1)}, "sum": int64(3)}
 	if !reflect.DeepEqual(out, want) {
 		t.Errorf("output %#v, want %#v", out, want)
@@ -434,12 +435,12 @@ func TestStdActionsMaskedSaved(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.State.Completed() {
-			if out, _ := jsonvalue.Decode([]byte(*got.OutputJSON)); got.State != engine.StateSuccess || !reflect.DeepEqual(out, map[string]any{"result": "alice\n"}) {
+			if out, _ := jsonvalue.Decode([]byte(*got.OutputJSON)); got.State != engine.StateSuccess || !reflect.DeepEqual(jsonvalue.Unordered(out), map[string]any{"result": "alice\n"}) {
 				t.Fatalf("%s %s", got.State, *got.OutputJSON)
 			}
 			in, _ := jsonvalue.Decode([]byte(got.InputJSON))
 			want := map[string]any{"cmd": "whoami", "host": p.target.Addr, "password": "***", "private_key": "***", "username": "alice"}
-			if !reflect.DeepEqual(in, want) {
+			if !reflect.DeepEqual(jsonvalue.Unordered(in), want) {
 				t.Errorf("input shown: %s", got.InputJSON)
 			}
 			return

@@ -39,7 +39,7 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	input, err = checkInput(childSpec, input)
+	childInput, err := checkInput(childSpec, input)
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
@@ -66,7 +66,7 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		TaskExecutionID:   strPtr(t.ID),
 		RootExecutionID:   strPtr(root),
 		State:             StateRunning,
-		InputJSON:         encodeOrNull(input),
+		InputJSON:         encodeOrNull(childInput),
 		OutputJSON:        "{}",
 		ContextJSON:       "{}",
 		Definition:        wf.Definition,
@@ -75,7 +75,7 @@ func (w *work) startSubworkflow(ex *Execution, spec *dsl.Workflow, t *Task, ectx
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
-	return w.startWorkflow(child, childSpec, input)
+	return w.startWorkflow(child, childSpec, childInput.Map())
 }
 
 // subworkflowDone completes the parent task of a finished sub-workflow.

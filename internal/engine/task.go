@@ -418,9 +418,10 @@ func (w *work) taskOutcome(ex *Execution, spec *dsl.Workflow, t *Task, state Sta
 			return w.finishTask(ex, spec, t, StateError, strPtr(err.Error()), result)
 		}
 		if fail {
-			// Mistral publishes nothing for a fail-on failure, not even
-			// publish-on-error, and retries do not apply.
-			return w.endTask(ex, spec, t, taskEnd{state: StateError, info: strPtr("Failed by 'fail-on' policy"), result: result})
+			// Mistral 15 publishes as for the success the action had (its
+			// fail-on runs after publishing), never publish-on-error; and
+			// retries do not apply.
+			return w.endTask(ex, spec, t, taskEnd{state: StateError, info: strPtr("Failed by 'fail-on' policy"), result: result, publish: true, publishAs: StateSuccess})
 		}
 	}
 	rc := runtimeOf(t)

@@ -158,7 +158,7 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		if err != nil {
 			return nil, false, err
 		}
-		if errs := schema.Validate(answer); len(errs) > 0 {
+		if errs := schema.Validate(jsonvalue.Unordered(answer)); len(errs) > 0 {
 			return refuse(schemaform.Err(errs))
 		}
 	}
@@ -222,7 +222,7 @@ func (w *work) override(a *ActionExecution, t *Task, ex *Execution, c Completion
 		if err != nil {
 			return nil, false, err
 		}
-		if errs := schema.Validate(answer); len(errs) > 0 {
+		if errs := schema.Validate(jsonvalue.Unordered(answer)); len(errs) > 0 {
 			return refuse(schemaform.Err(errs))
 		}
 		if answer == nil {
@@ -355,7 +355,7 @@ func rejectReason(c Completion) string {
 	if s, ok := c.Output.(string); ok && strings.TrimSpace(s) != "" {
 		return strings.TrimSpace(s)
 	}
-	if m, ok := c.Output.(map[string]any); ok {
+	if m, ok := mapOf(c.Output); ok {
 		if s, ok := m["reason"].(string); ok && strings.TrimSpace(s) != "" {
 			return strings.TrimSpace(s)
 		}

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // Workflow scopes.
@@ -39,8 +38,8 @@ func invalidDSL(err error) error {
 
 func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 	var outputs []any
-	if m, ok := spec.Output.(map[string]any); ok {
-		for _, k := range slices.Sorted(maps.Keys(m)) {
+	if m, ok := jsonvalue.AsObject(spec.Output); ok {
+		for _, k := range m.Keys() { // in the definition's order, as Mistral
 			outputs = append(outputs, k)
 		}
 	}
@@ -71,16 +70,27 @@ func newWorkflowRecord(spec *dsl.Workflow, namespace, scope string) *Workflow {
 // the server itself) in the audit trail. A name that already exists in
 // the namespace is a conflict; nothing is created then.
 func (e *Engine) CreateWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*Workflow, error) {
-	return e.saveWorkflows(ctx, by, definition, namespace, scope, false)
+	return e.saveWorkflows(ctx, by, definition, namespace, scope, false, "")
 }
 
 // UpdateWorkflows replaces the definitions of the workflows a document
 // names; each must exist.
 func (e *Engine) UpdateWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string) ([]*Workflow, error) {
-	return e.saveWorkflows(ctx, by, definition, namespace, scope, true)
+	return e.saveWorkflows(ctx, by, definition, namespace, scope, true, "")
 }
 
-func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool) ([]*Workflow, error) {
+// UpdateWorkflowByID replaces the definition of the workflow id names (an
+// id or a name, as GetWorkflow takes) with a document holding exactly one
+// workflow, which may rename it, as Mistral's `workflow-update --id` does.
+func (e *Engine) UpdateWorkflowByID(ctx context.Context, by *Decider, id, definition, namespace, scope string) (*Workflow, error) {
+	wfs, err := e.saveWorkflows(ctx, by, definition, namespace, scope, true, id)
+	if err != nil {
+		return nil, err
+	}
+	return wfs[0], nil
+}
+
+func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, namespace, scope string, replace bool, id string) ([]*Workflow, error) {
 	if scope == "" {
 		scope = ScopePrivate
 	}
@@ -94,11 +104,19 @@ func (e *Engine) saveWorkflows(ctx context.Context, by *Decider, definition, nam
 	if err != nil {
 		return nil, err
 	}
+	if id != "" && len(doc.Workflows) != 1 {
+		return nil, fault.Errorf(fault.EINVALID, "More than one workflows are not supported for update with identifier. [identifier: %s]", id)
+	}
 	var out []*Workflow
 	defer e.wfs.clear()
 	err = e.update(ctx, func(w *work) error {
 		var err error
-		if out, err = w.saveWorkflows(doc.Workflows, namespace, scope, replace); err != nil {
+		if id != "" {
+			out, err = w.saveWorkflowByID(doc.Workflows[0], id, namespace, scope)
+		} else {
+			out, err = w.saveWorkflows(doc.Workflows, namespace, scope, replace)
+		}
+		if err != nil {
 			return err
 		}
 		names := make([]string, len(out))
@@ -152,6 +170,42 @@ func (w *work) saveWorkflows(specs []*dsl.Workflow, namespace, scope string, rep
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// saveWorkflowByID stores spec as the new definition of the workflow id
+// names, under spec's name.
+func (w *work) saveWorkflowByID(spec *dsl.Workflow, id, namespace, scope string) ([]*Workflow, error) {
+	rec := newWorkflowRecord(spec, namespace, scope)
+	if err := checkDefined(rec.Name, rec.Input, "", rec.Tags); err != nil {
+		return nil, err
+	}
+	for _, name := range spec.TaskOrder {
+		if err := checkDefined(name, "", "", spec.Tasks[name].Tags); err != nil {
+			return nil, fault.Errorf(fault.EINVALID, "task of workflow %s: %s", rec.Name, fault.Message(err))
+		}
+	}
+	old, err := w.tx.GetWorkflow(w.ctx, id, namespace)
+	if fault.Code(err) == fault.ENOTFOUND {
+		return nil, fault.Errorf(fault.ENOTFOUND, "Workflow not found [workflow_identifier=%s, namespace=%s]", id, namespace)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if old.Name != rec.Name {
+		// The new name must be free in the namespace, as on create.
+		if _, err := w.tx.GetWorkflow(w.ctx, rec.Name, namespace); err == nil {
+			return nil, fault.Errorf(fault.ECONFLICT, "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: %s, %s, None", rec.Name, namespace)
+		} else if fault.Code(err) != fault.ENOTFOUND {
+			return nil, err
+		}
+	}
+	now := w.e.now()
+	w.defs = true
+	rec.ID, rec.CreatedAt, rec.UpdatedAt, rec.Version = old.ID, old.CreatedAt, &now, old.Version
+	if err := w.tx.UpdateWorkflow(w.ctx, rec); err != nil {
+		return nil, fmt.Errorf("update workflow %q: %w", id, err)
+	}
+	return []*Workflow{rec}, nil
 }
 
 // ValidateWorkflows parses a document without storing it.

@@ -89,7 +89,7 @@ func init() {
 		"is_empty":    fnIsEmpty,
 		"isString":    typeTest("isString", func(v any) bool { _, ok := v.(string); return ok }),
 		"isList":      typeTest("isList", func(v any) bool { _, ok := v.([]any); return ok }),
-		"isDict":      typeTest("isDict", func(v any) bool { _, ok := v.(map[string]any); return ok }),
+		"isDict":      typeTest("isDict", isDict),
 		"isInteger":   typeTest("isInteger", func(v any) bool { _, ok := v.(int64); return ok }),
 		"isNumber":    typeTest("isNumber", func(v any) bool { _, _, ok := number(v); return ok }),
 		"isBoolean":   typeTest("isBoolean", func(v any) bool { _, ok := v.(bool); return ok }),
@@ -108,7 +108,7 @@ func init() {
 		"d":           fnDefault,
 		"unique":      fnDistinct,
 		"is_list":     typeTest("is_list", func(v any) bool { _, ok := v.([]any); return ok }),
-		"is_dict":     typeTest("is_dict", func(v any) bool { _, ok := v.(map[string]any); return ok }),
+		"is_dict":     typeTest("is_dict", isDict),
 		"is_string":   typeTest("is_string", func(v any) bool { _, ok := v.(string); return ok }),
 		"not_null":    func(_ *evaluator, a []any) (any, error) { return len(a) > 0 && a[0] != nil, nil },
 		"isNull":      func(_ *evaluator, a []any) (any, error) { return len(a) == 0 || a[0] == nil, nil },
@@ -167,11 +167,11 @@ func iterate(fn string, v any) ([]any, error) {
 	switch x := v.(type) {
 	case []any:
 		return x, nil
-	case map[string]any:
-		keys := jsonvalue.SortedKeys(x)
-		out := make([]any, len(keys))
-		for i, k := range keys {
-			out[i] = k
+	case *jsonvalue.Object, map[string]any:
+		o, _ := asDict(x)
+		out := make([]any, o.Len())
+		for i, m := range o.Members() {
+			out[i] = m.Key
 		}
 		return out, nil
 	case string:
@@ -193,8 +193,8 @@ func fnLen(_ *evaluator, a []any) (any, error) {
 		return int64(utf8.RuneCountInString(x)), nil
 	case []any:
 		return int64(len(x)), nil
-	case map[string]any:
-		return int64(len(x)), nil
+	case *jsonvalue.Object, map[string]any:
+		return int64(dictLen(x)), nil
 	}
 	return nil, errorf("object of type '%s' has no len()", typeName(a[0]))
 }
@@ -322,12 +322,13 @@ func fnJSONDump(_ *evaluator, a []any) (any, error) {
 	return string(b), nil
 }
 
-// fnToJSON is Jinja's tojson filter, compact form.
+// fnToJSON is Jinja's tojson filter, compact form; Jinja sorts the keys
+// (its json.dumps_kwargs policy).
 func fnToJSON(_ *evaluator, a []any) (any, error) {
 	if err := arity("tojson", a, 1, 2); err != nil {
 		return nil, err
 	}
-	b, err := jsonvalue.Encode(a[0])
+	b, err := jsonvalue.AppendSorted(nil, a[0])
 	if err != nil {
 		return nil, errorf("tojson(): %v", err)
 	}

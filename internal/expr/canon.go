@@ -8,7 +8,7 @@ import "github.com/sirocco-project/sirocco/internal/jsonvalue"
 // cannot be).
 func canon(v any) any {
 	switch v.(type) {
-	case nil, bool, int64, float64, string, []any, map[string]any:
+	case nil, bool, int64, float64, string, []any, *jsonvalue.Object, map[string]any:
 		return v
 	}
 	if n, err := jsonvalue.Normalize(v); err == nil {

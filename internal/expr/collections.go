@@ -9,8 +9,8 @@ import (
 
 // Collection and math built-ins.
 
-func wantDict(fn string, v any) (map[string]any, error) {
-	m, ok := v.(map[string]any)
+func wantDict(fn string, v any) (*jsonvalue.Object, error) {
+	m, ok := asDict(v)
 	if !ok {
 		return nil, errorf("%s() expects a dict, not '%s'", fn, typeName(v))
 	}
@@ -36,9 +36,9 @@ func fnValues(_ *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, len(m))
-	for _, k := range jsonvalue.SortedKeys(m) {
-		out = append(out, canon(m[k]))
+	out := make([]any, 0, m.Len())
+	for _, e := range m.Members() {
+		out = append(out, canon(e.Value))
 	}
 	return out, nil
 }
@@ -51,9 +51,9 @@ func fnItems(_ *evaluator, a []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, len(m))
-	for _, k := range jsonvalue.SortedKeys(m) {
-		out = append(out, []any{k, canon(m[k])})
+	out := make([]any, 0, m.Len())
+	for _, e := range m.Members() {
+		out = append(out, []any{e.Key, canon(e.Value)})
 	}
 	return out, nil
 }
@@ -68,9 +68,9 @@ func fnGet(_ *evaluator, a []any) (any, error) {
 		dflt = a[2]
 	}
 	switch c := a[0].(type) {
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		if k, ok := a[1].(string); ok {
-			if v, ok := c[k]; ok {
+			if v, ok := dictGet(c, k); ok {
 				return canon(v), nil
 			}
 		}
@@ -437,14 +437,14 @@ func fnUnion(e *evaluator, a []any) (any, error) {
 
 // fnMerge merges dicts left to right (later keys win).
 func fnMerge(_ *evaluator, a []any) (any, error) {
-	out := map[string]any{}
+	out := jsonvalue.NewObject(0)
 	for _, x := range a {
 		m, err := wantDict("merge_with", x)
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range m {
-			out[k] = v
+		for _, e := range m.Members() {
+			out.Set(e.Key, e.Value)
 		}
 	}
 	return out, nil

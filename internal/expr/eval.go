@@ -106,8 +106,8 @@ func (e *evaluator) chargeSize(v any, err error) (any, error) {
 		err = e.charge(len(x) / 8)
 	case []any:
 		err = e.charge(len(x))
-	case map[string]any:
-		err = e.charge(len(x))
+	case *jsonvalue.Object:
+		err = e.charge(x.Len())
 	}
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 		}
 		return out, nil
 	case dictNode:
-		out := make(map[string]any, len(n.keys))
+		out := jsonvalue.NewObject(len(n.keys))
 		for i := range n.keys {
 			if err := e.setPair(out, n.keys[i], n.vals[i]); err != nil {
 				return nil, err
@@ -172,8 +172,8 @@ func (e *evaluator) evalRaw(n node) (any, error) {
 		if _, root := n.x.(dataNode); root && e.lang == langYAQL && !e.lambda {
 			// Mistral's `$` is a context view whose missing keys raise
 			// KeyError, unlike the plain dicts inside it.
-			if m, ok := x.(map[string]any); ok {
-				if _, found := m[n.name]; !found {
+			if isDict(x) {
+				if _, found := dictGet(x, n.name); !found {
 					return nil, errorf("%s", Str([]any{n.name})[1:len(Str([]any{n.name}))-1])
 				}
 			}
@@ -230,8 +230,8 @@ func (e *evaluator) ident(name string) any {
 	if v, ok := e.vars.lookup(name); ok {
 		return v
 	}
-	if m, ok := canon(e.ctx.Data).(map[string]any); ok && len(name) > 2 && name[:2] == "__" {
-		if v, ok := m[name]; ok {
+	if len(name) > 2 && name[:2] == "__" {
+		if v, ok := dictGet(canon(e.ctx.Data), name); ok {
 			return canon(v)
 		}
 	}
@@ -239,7 +239,7 @@ func (e *evaluator) ident(name string) any {
 }
 
 // setPair evaluates one key => value into m; keys must be strings.
-func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
+func (e *evaluator) setPair(m *jsonvalue.Object, kn, vn node) error {
 	k, err := e.eval(kn)
 	if err != nil {
 		return err
@@ -252,7 +252,7 @@ func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
 	if err != nil {
 		return err
 	}
-	m[ks] = v
+	m.Set(ks, v)
 	return nil
 }
 
@@ -260,8 +260,8 @@ func (e *evaluator) setPair(m map[string]any, kn, vn node) error {
 // a list maps the access over its items; in Jinja these are undefined.
 func (e *evaluator) attr(x any, name string) (any, error) {
 	switch m := x.(type) {
-	case map[string]any:
-		if v, ok := m[name]; ok {
+	case *jsonvalue.Object, map[string]any:
+		if v, ok := dictGet(m, name); ok {
 			return canon(v), nil
 		}
 		if e.lang == langJinja {
@@ -324,9 +324,9 @@ func (e *evaluator) index(x, idx any) (any, error) {
 			return nil, errorf("string index out of range")
 		}
 		return string([]rune(c)[i]), nil
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		if k, isStr := idx.(string); isStr {
-			if v, ok := c[k]; ok {
+			if v, ok := dictGet(c, k); ok {
 				return canon(v), nil
 			}
 		}
@@ -466,10 +466,10 @@ func (e *evaluator) args(fn string, nodes []node) ([]any, error) {
 		if !ok {
 			return nil, errorf("%s(): a keyword argument needs a name before \"=>\"", fn)
 		}
-		i := slices.Index(names, key)
+		i := e.paramIndex(names, key)
 		switch {
 		case i < 0:
-			return nil, errorf("%s() has no parameter '%s' (parameters: %s)", fn, key, strings.Join(names, ", "))
+			return nil, errorf("%s() has no parameter '%s' (parameters: %s)", fn, key, strings.Join(e.paramNames(names), ", "))
 		case i < positional || named&(1<<i) != 0:
 			return nil, errorf("%s() got two values for '%s'", fn, key)
 		}
@@ -493,6 +493,56 @@ func (e *evaluator) params(fn string) []string {
 		return e.ctx.Params[fn]
 	}
 	return builtinParams[fn]
+}
+
+// paramIndex finds the parameter a keyword argument names. YAQL spells
+// Python's parameter names in camelCase (workflowExecutionId, taskName),
+// as Mistral's YAQL does; the Python names are accepted there too, as
+// Sirocco always did. Jinja takes the Python names only.
+func (e *evaluator) paramIndex(names []string, key string) int {
+	if i := slices.Index(names, key); i >= 0 || e.lang != langYAQL {
+		return i
+	}
+	for i, n := range names {
+		if camelCase(n) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// paramNames are the names a message offers: camelCase in YAQL.
+func (e *evaluator) paramNames(names []string) []string {
+	if e.lang != langYAQL {
+		return names
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = camelCase(n)
+	}
+	return out
+}
+
+// camelCase is YAQL's spelling of a Python name: workflow_execution_id
+// is workflowExecutionId.
+func camelCase(name string) string {
+	if !strings.Contains(name, "_") {
+		return name
+	}
+	var b strings.Builder
+	up := false
+	for _, r := range name {
+		switch {
+		case r == '_' && b.Len() > 0:
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // keywordName is the name of a keyword argument: a bare name (YAQL

@@ -4,7 +4,8 @@
 // value while any other string is interpolated with Python's str().
 //
 // Values are canonical JSON-like Go values throughout: nil, bool, int64,
-// float64, string, []any and map[string]any. Integers and floats are kept
+// float64, string, []any and *jsonvalue.Object (whose keys keep their
+// insertion order; a caller may also pass Go maps). Integers and floats are kept
 // apart because Mistral follows Python (7 / 2 is 3, 2.5 * 2 is 5.0), and the
 // package also holds the JSON codec the server uses so that values print as
 // Python would print them.
@@ -17,6 +18,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"strings"
 )
 
@@ -87,14 +89,15 @@ func evalValue(v any, ctx *Context, depth int) (any, error) {
 			out[i] = r
 		}
 		return out, nil
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, it := range x {
-			r, err := evalValue(it, ctx, depth+1)
+	case *jsonvalue.Object, map[string]any:
+		o, _ := asDict(x)
+		out := jsonvalue.NewObject(o.Len())
+		for _, m := range o.Members() {
+			r, err := evalValue(m.Value, ctx, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = r
+			out.Set(m.Key, r)
 		}
 		return out, nil
 	default:

@@ -190,8 +190,8 @@ func formatAccess(v any, rest string) (any, error) {
 			return nil, errorf("Only '.' or '[' may follow ']' in format field specifier")
 		}
 		switch x := canon(v).(type) {
-		case map[string]any:
-			val, ok := x[key]
+		case *jsonvalue.Object, map[string]any:
+			val, ok := dictGet(x, key)
 			if !ok {
 				return nil, errorf("format(): no key '%s'", key)
 			}

@@ -53,9 +53,10 @@ func testContext(t testing.TB) *Context {
 			"env":   func(args ...any) (any, error) { return map[string]any{"region": "r1"}, nil },
 			"fail":  func(args ...any) (any, error) { return nil, errBoom },
 			"echo":  func(args ...any) (any, error) { return args, nil },
+			"tasks": func(args ...any) (any, error) { return args, nil },
 			"shout": func(args ...any) (any, error) { return "LOUD", nil },
 		},
-		Params: map[string][]string{"task": {"task_name"}},
+		Params: map[string][]string{"task": {"task_name"}, "tasks": {"workflow_execution_id", "recursive", "state", "flat"}},
 	}
 }
 

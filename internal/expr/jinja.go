@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"slices"
 	"strconv"
 	"strings"
@@ -231,8 +232,8 @@ func attribute(item any, attr any) (any, bool, error) {
 	v := canon(item)
 	for _, part := range strings.Split(path, ".") {
 		switch x := v.(type) {
-		case map[string]any:
-			if v, ok = x[part]; !ok {
+		case *jsonvalue.Object, map[string]any:
+			if v, ok = dictGet(x, part); !ok {
 				return nil, false, nil
 			}
 		case []any:
@@ -325,11 +326,10 @@ func jinjaTest(name string, x any, args []any) (bool, error) {
 	case "false":
 		return x == false, nil
 	case "mapping":
-		_, ok := x.(map[string]any)
-		return ok, nil
+		return isDict(x), nil
 	case "sequence", "iterable":
 		switch x.(type) {
-		case []any, map[string]any, string:
+		case []any, *jsonvalue.Object, map[string]any, string:
 			return true, nil
 		}
 		return false, nil

@@ -48,7 +48,7 @@ func lmToDict(e *evaluator, recv any, args []node) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(items))
+	out := jsonvalue.NewObject(len(items))
 	for _, it := range items {
 		it = canon(it)
 		k, err := e.with(it).eval(args[0])
@@ -65,7 +65,7 @@ func lmToDict(e *evaluator, recv any, args []node) (any, error) {
 				return nil, err
 			}
 		}
-		out[key] = v
+		out.Set(key, v)
 	}
 	return out, nil
 }
@@ -137,7 +137,7 @@ func sfSwitch(e *evaluator, args []node) (any, error) {
 // sfDict is dict(k => v, ...); a bare name as key is the name itself. A
 // dict argument is merged in, a list of [key, value] pairs added.
 func sfDict(e *evaluator, args []node) (any, error) {
-	out := map[string]any{}
+	out := jsonvalue.NewObject(len(args))
 	for _, a := range args {
 		if p, ok := a.(pairNode); ok {
 			key := p.key
@@ -154,9 +154,10 @@ func sfDict(e *evaluator, args []node) (any, error) {
 			return nil, err
 		}
 		switch x := v.(type) {
-		case map[string]any:
-			for k, val := range x {
-				out[k] = val
+		case *jsonvalue.Object, map[string]any:
+			o, _ := asDict(x)
+			for _, m := range o.Members() {
+				out.Set(m.Key, m.Value)
 			}
 		case []any:
 			for _, it := range x {
@@ -168,7 +169,7 @@ func sfDict(e *evaluator, args []node) (any, error) {
 				if !ok {
 					return nil, errorf("dict keys must be strings, not '%s'", typeName(kv[0]))
 				}
-				out[k] = kv[1]
+				out.Set(k, kv[1])
 			}
 		default:
 			return nil, errorf("dict() cannot convert '%s'", typeName(v))

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"strings"
 )
 
@@ -25,7 +26,7 @@ func typeName(v any) string {
 		return "str"
 	case []any:
 		return "list"
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		return "dict"
 	case undefined:
 		return "Undefined"
@@ -52,8 +53,8 @@ func truthy(v any) bool {
 		return x != ""
 	case []any:
 		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
+	case *jsonvalue.Object, map[string]any:
+		return dictLen(x) > 0
 	case undefined:
 		return false
 	}
@@ -109,14 +110,15 @@ func equalDepth(a, b any, depth int) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *jsonvalue.Object, map[string]any:
+		// Dicts are equal whatever the order of their keys, as in Python.
+		xo, _ := asDict(x)
+		if !isDict(b) || xo.Len() != dictLen(b) {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !equalDepth(v, w, depth+1) {
+		for _, m := range xo.Members() {
+			w, ok := dictGet(b, m.Key)
+			if !ok || !equalDepth(m.Value, w, depth+1) {
 				return false
 			}
 		}
@@ -221,12 +223,12 @@ func contains(x, coll any) (any, error) {
 			}
 		}
 		return false, nil
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		k, ok := x.(string)
 		if !ok {
 			return false, nil
 		}
-		_, found := c[k]
+		_, found := dictGet(c, k)
 		return found, nil
 	case string:
 		s, ok := x.(string)

@@ -117,21 +117,38 @@ func skipQuoted(s string, i int) int {
 	return -1
 }
 
-// whole reports whether the segments form exactly one expression, give or
-// take surrounding whitespace; it returns that expression's index.
+// whole reports whether the segments form exactly one expression and
+// nothing else; it returns that expression's index. Text around it, even
+// a space or a newline, makes the string interpolated, as Mistral compares
+// the expression's length with the whole string's.
 func whole(segs []segment) (int, bool) {
+	if len(segs) != 1 || segs[0].lang == langText || segs[0].lang == langStmt {
+		return 0, false // a statement alone renders as a template
+	}
+	return 0, true
+}
+
+// TypeChanges reports whether s is one expression with only whitespace
+// around it: Sirocco used to give such a string the expression's typed
+// value, and the interpolation rule (Mistral's) now makes it a string.
+// Definitions are checked with it so that their authors are warned.
+func TypeChanges(s string) bool {
+	segs := splitSegments(s)
+	if len(segs) < 2 {
+		return false
+	}
 	idx := -1
 	for i, sg := range segs {
 		if sg.lang == langText {
 			if strings.TrimSpace(sg.text) != "" {
-				return 0, false
+				return false
 			}
 			continue
 		}
 		if idx >= 0 || sg.lang == langStmt {
-			return 0, false // a statement alone renders as a template
+			return false
 		}
 		idx = i
 	}
-	return idx, idx >= 0
+	return idx >= 0
 }

@@ -18,18 +18,19 @@ const maxNesting = 10000
 // when it interpolates an expression into a longer string: True/False/None,
 // floats always with a fraction or exponent (5.0, 1e+16), and containers in
 // repr form ({'a': 1, 'b': [1, 2]}). A top-level string is returned bare.
-// Dict keys are sorted (maps carry no insertion order).
+// Dict keys come in insertion order (a Go map's sorted).
 func Str(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
 	var b strings.Builder
-	writeRepr(&b, v, 0)
+	writeRepr(&b, v, 0, false)
 	return b.String()
 }
 
 // yaqlStr is YAQL's str() function, which differs from Python's for the
-// top-level scalars null, true and false.
+// top-level scalars null, true and false, and prints lists as the tuples
+// YAQL holds them in: (1, 'a', True, None), (1,) and ().
 func yaqlStr(v any) string {
 	switch v {
 	case nil:
@@ -39,11 +40,17 @@ func yaqlStr(v any) string {
 	case false:
 		return "false"
 	}
-	return Str(v)
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var b strings.Builder
+	writeRepr(&b, v, 0, true)
+	return b.String()
 }
 
-// writeRepr writes Python's repr() of v.
-func writeRepr(b *strings.Builder, v any, depth int) {
+// writeRepr writes Python's repr() of v; tuples writes lists as Python
+// tuples.
+func writeRepr(b *strings.Builder, v any, depth int, tuples bool) {
 	if depth > maxNesting {
 		b.WriteString("...")
 		return
@@ -64,23 +71,31 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case string:
 		b.WriteString(reprString(x))
 	case []any:
-		b.WriteByte('[')
+		open, closing := byte('['), byte(']')
+		if tuples {
+			open, closing = '(', ')'
+		}
+		b.WriteByte(open)
 		for i, e := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeRepr(b, e, depth+1)
+			writeRepr(b, e, depth+1, tuples)
 		}
-		b.WriteByte(']')
-	case map[string]any:
+		if tuples && len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(closing)
+	case *jsonvalue.Object, map[string]any:
+		o, _ := asDict(x)
 		b.WriteByte('{')
-		for i, k := range jsonvalue.SortedKeys(x) {
+		for i, m := range o.Members() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(reprString(k))
+			b.WriteString(reprString(m.Key))
 			b.WriteString(": ")
-			writeRepr(b, x[k], depth+1)
+			writeRepr(b, m.Value, depth+1, tuples)
 		}
 		b.WriteByte('}')
 	case undefined:
@@ -91,7 +106,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			fmt.Fprintf(b, "%v", v)
 			return
 		}
-		writeRepr(b, n, depth+1)
+		writeRepr(b, n, depth+1, tuples)
 	}
 }
 

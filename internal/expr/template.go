@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -741,10 +742,10 @@ func (r *renderer) loop(n forNode, sc *scope) error {
 }
 
 // iterable lists what Python's iter() yields: list items, dict keys (in
-// the package's sorted order), the characters of a string.
+// insertion order), the characters of a string.
 func iterable(v any) ([]any, error) {
 	switch v.(type) {
-	case []any, map[string]any, string:
+	case []any, *jsonvalue.Object, map[string]any, string:
 		return iterate("", v)
 	}
 	return nil, errorf("'%s' object is not iterable", typeName(v))
@@ -763,7 +764,7 @@ func unpack(targets []string, v any) ([]any, error) {
 		return nil, errorf("%s", u.msg)
 	}
 	switch v.(type) {
-	case []any, map[string]any, string:
+	case []any, *jsonvalue.Object, map[string]any, string:
 	default:
 		return nil, errorf("cannot unpack non-iterable %s object", typeName(v))
 	}

@@ -109,8 +109,8 @@ func yamlValue(n *yaml.Node, budget *int, depth int) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		out := map[string]any{}
-		var merges []map[string]any
+		own := jsonvalue.NewObject(len(n.Content) / 2)
+		var merges []*jsonvalue.Object
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, vn := n.Content[i], n.Content[i+1]
 			v, err := yamlValue(vn, budget, depth+1)
@@ -120,11 +120,11 @@ func yamlValue(n *yaml.Node, budget *int, depth int) (any, error) {
 			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
 				// << merges a mapping (or a list of them) under the keys given here.
 				switch m := v.(type) {
-				case map[string]any:
+				case *jsonvalue.Object:
 					merges = append(merges, m)
 				case []any:
 					for _, x := range m {
-						if xm, ok := x.(map[string]any); ok {
+						if xm, ok := x.(*jsonvalue.Object); ok {
 							merges = append(merges, xm)
 						}
 					}
@@ -139,14 +139,21 @@ func yamlValue(n *yaml.Node, budget *int, depth int) (any, error) {
 			if !ok {
 				ks = Str(key) // JSON keys are strings, as json.dumps makes them
 			}
-			out[ks] = v
+			own.Set(ks, v)
 		}
-		for _, m := range merges {
-			for k, v := range m {
-				if _, ok := out[k]; !ok {
-					out[k] = v
-				}
+		if len(merges) == 0 {
+			return own, nil
+		}
+		// As PyYAML: merged keys come first, the last mapping of a merge
+		// list first of all; the keys given here win, then earlier merges.
+		out := jsonvalue.NewObject(own.Len())
+		for i := len(merges) - 1; i >= 0; i-- {
+			for _, m := range merges[i].Members() {
+				out.Set(m.Key, m.Value)
 			}
+		}
+		for _, m := range own.Members() {
+			out.Set(m.Key, m.Value)
 		}
 		return out, nil
 	case yaml.ScalarNode:

@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,14 +96,18 @@ func (em *yamlEmitter) node(v any, depth int, root, sequence, mapping, simpleKey
 		}
 		em.popIndent()
 		return nil
-	case map[string]any:
-		if len(x) == 0 {
+	case *jsonvalue.Object, map[string]any:
+		o, _ := asDict(x)
+		if o.Len() == 0 {
 			em.writeIndicator("{", true, true, false)
 			em.writeIndicator("}", false, false, false)
 			return nil
 		}
 		em.increaseIndent(false, false)
-		for _, k := range jsonvalue.SortedKeys(x) {
+		// PyYAML's safe_dump sorts keys (sort_keys=True), whatever their order.
+		keys := o.Keys()
+		slices.Sort(keys)
+		for _, k := range keys {
 			em.writeIndent()
 			// check_simple_key: shorter than 128 characters counting the
 			// tag PyYAML prepares ("!!str"), on one line, not empty.
@@ -115,7 +120,7 @@ func (em *yamlEmitter) node(v any, depth int, root, sequence, mapping, simpleKey
 				em.writeIndent()
 				em.writeIndicator(":", true, false, true)
 			}
-			if err := em.node(canon(x[k]), depth+1, false, false, true, false); err != nil {
+			if err := em.node(canon(o.Value(k)), depth+1, false, false, true, false); err != nil {
 				return err
 			}
 		}

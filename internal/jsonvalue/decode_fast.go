@@ -25,8 +25,9 @@ func decodeFast(b []byte) (any, bool) {
 }
 
 type jsonDecoder struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	stack []Member // members of the objects being read, innermost last
 }
 
 func (d *jsonDecoder) space() {
@@ -72,7 +73,8 @@ func (d *jsonDecoder) value(depth int) (any, bool) {
 	return nil, false
 }
 
-func (d *jsonDecoder) object(depth int) (any, bool) {
+// objectMap reads an object into a Go map: DecodeMap's top level.
+func (d *jsonDecoder) objectMap() (map[string]any, bool) {
 	d.i++ // {
 	m := map[string]any{}
 	d.space()
@@ -95,15 +97,54 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 		}
 		d.i++
 		d.space()
-		v, ok := d.value(depth + 1)
+		v, ok := d.value(1)
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v // a repeated key: the last one wins, as in encoding/json
+		m[k.(string)] = v
 		if more, ok := d.next('}'); !ok {
 			return nil, false
 		} else if !more {
 			return m, true
+		}
+	}
+}
+
+func (d *jsonDecoder) object(depth int) (any, bool) {
+	d.i++ // {
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		return &Object{}, true
+	}
+	// Members gather on the decoder's stack (nested objects above them)
+	// and are copied out once: one allocation for the object's slice.
+	start := len(d.stack)
+	defer func() { d.stack = d.stack[:start] }()
+	for {
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return nil, false
+		}
+		k, ok := d.string()
+		if !ok {
+			return nil, false
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return nil, false
+		}
+		d.i++
+		d.space()
+		v, ok := d.value(depth + 1)
+		if !ok {
+			return nil, false
+		}
+		d.stack = append(d.stack, Member{k.(string), v})
+		if more, ok := d.next('}'); !ok {
+			return nil, false
+		} else if !more {
+			return newObjectOf(d.stack[start:]), true
 		}
 	}
 }

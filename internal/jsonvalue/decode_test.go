@@ -20,10 +20,13 @@ func TestDecode(t *testing.T) {
 		{`9223372036854775808`, 9223372036854775808.0},
 		{`"x\u00e9"`, "xé"},
 		{`null`, nil},
-		{`{}`, map[string]any{}},
+		{`{}`, &Object{}},
 		{`[]`, []any{}},
-		{` [1, 2.5, "a", true, null, {}] `, []any{int64(1), 2.5, "a", true, nil, map[string]any{}}},
-		{`{"a": {"b": [1]}}`, map[string]any{"a": map[string]any{"b": []any{int64(1)}}}},
+		{` [1, 2.5, "a", true, null, {}] `, []any{int64(1), 2.5, "a", true, nil, &Object{}}},
+		{`{"a": {"b": [1]}}`, ObjectOf("a", ObjectOf("b", []any{int64(1)}))},
+		// Keys keep their order; a repeated key keeps its first place and its last value.
+		{`{"z": 1, "a": 2, "m": {"y": 1, "b": 2}}`, ObjectOf("z", int64(1), "a", int64(2), "m", ObjectOf("y", int64(1), "b", int64(2)))},
+		{`{"b": 1, "a": 2, "b": 3}`, ObjectOf("b", int64(3), "a", int64(2))},
 	}
 	for _, tt := range tests {
 		got, err := Decode([]byte(tt.in))
@@ -49,6 +52,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, s := range []string{
 		`5`, `5.0`, `-2.5`, `1e+16`, `[1, 1.0, "1"]`, `{"a": 1, "b": 1.0}`,
 		`{"a": [], "b": {}, "c": null, "d": true, "e": "\u00e9\n\"\\"}`,
+		`{"zeta": 1, "alpha": {"y": [], "b": 2.0}}`, // insertion order kept
 		`[9223372036854775807, -9223372036854775808]`,
 	} {
 		v, err := Decode([]byte(s))
@@ -83,7 +87,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"a":{"b":{"c":[[[]]]}}}`, `"\u00e9\ud83d\ude00\n\t\"\\\/"`, `"\ud800"`, `"\udc00\ud800"`,
 		`123456789012345678`, `1234567890123456789`, `-9223372036854775808`, `9223372036854775808`,
 		`1e400`, `-`, `01`, `1.`, `.5`, `1e`, `{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":1}x`, "\"\xff\"",
-		"\"a\x01\"", `{"a":1,"a":2}`, `tru`, `nul`, `"\x"`, `"\u12"`, "\ufeff{}", `[1 2]`,
+		"\"a\x01\"", `{"a":1,"a":2}`, `{"b":1,"a":2,"b":3}`, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"a":11,"k":12,"l":13}`,
+		`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"b":14,"n":{"x":1,"x":2}}`, "{\"z\":\"\xff\",\"a\":1}", `tru`, `nul`, `"\x"`, `"\u12"`, "\ufeff{}", `[1 2]`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -61,6 +61,15 @@ func valueDepth(v any, depth int) int {
 		if len(x) == 0 && depth+1 > max {
 			max = depth + 1
 		}
+	case *Object:
+		for _, m := range x.Members() {
+			if d := valueDepth(m.Value, depth+1); d > max {
+				max = d
+			}
+		}
+		if x.Len() == 0 && depth+1 > max {
+			max = depth + 1
+		}
 	case map[string]any:
 		for _, e := range x {
 			if d := valueDepth(e, depth+1); d > max {

@@ -10,27 +10,30 @@ import (
 	"strings"
 )
 
-// encoder is one of the forms values are written in. All of them sort
-// object keys and escape strings as Python's ensure_ascii does; they
-// differ in the spacing.
+// encoder is one of the forms values are written in. All of them escape
+// strings as Python's ensure_ascii does; they differ in the spacing and in
+// whether object keys are sorted.
 type encoder struct {
 	item, key string // separators between array items or object members, and after a key
 	lines     bool   // every element on its own line, indented by indent per level
 	indent    string
+	sorted    bool // keys sorted (Canonical) rather than in insertion order
+	utf8      bool // strings as AppendString writes them, non-ASCII kept
 }
 
 var (
 	// python is json.dumps(v): what the engine stores and the API returns.
 	python = encoder{item: ", ", key: ": "}
 	// canonical is json.dumps(v, sort_keys=True, separators=(",", ":")).
-	canonical = encoder{item: ",", key: ":"}
+	canonical = encoder{item: ",", key: ":", sorted: true}
 )
 
 // Encode encodes v like Python's json.dumps with default arguments:
 // ", " and ": " separators, non-ASCII escaped as \uXXXX, floats always with
-// a fraction or an exponent (5.0, 1e+16). Map keys are sorted. NaN and
-// infinities are an error (they are not JSON). Values other than Decode's
-// go through Normalize.
+// a fraction or an exponent (5.0, 1e+16). NaN and
+// infinities are an error (they are not JSON). An *Object's keys are
+// written in insertion order; a Go map's sorted (it has no order). Values
+// other than Decode's go through Normalize.
 func Encode(v any) ([]byte, error) {
 	// 64 bytes is where bytes.Buffer starts: most stored values fit.
 	b, err := python.append(make([]byte, 0, 64), v, 0)
@@ -44,6 +47,32 @@ func Encode(v any) ([]byte, error) {
 // as it was, and the error carries no prefix.
 func Append(dst []byte, v any) ([]byte, error) {
 	b, err := python.append(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
+
+// EncodeUTF8 is Encode with non-ASCII characters kept as they are
+// (AppendString's form): JSON for people to read and edit, such as the
+// dashboard's start form.
+func EncodeUTF8(v any) ([]byte, error) {
+	e := python
+	e.utf8 = true
+	b, err := e.append(nil, v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return b, nil
+}
+
+// AppendSorted appends v as json.dumps(v, sort_keys=True) writes it:
+// Encode's text with every object's keys sorted (Jinja's tojson filter).
+// Errors are as Append's.
+func AppendSorted(dst []byte, v any) ([]byte, error) {
+	e := python
+	e.sorted = true
+	b, err := e.append(dst, v, 0)
 	if err != nil {
 		return dst, err
 	}
@@ -117,7 +146,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 		}
 		b = append(b, FormatFloat(x)...)
 	case string:
-		b = AppendStringASCII(b, x)
+		b = e.str(b, x)
 	case []any:
 		if len(x) == 0 {
 			return append(b, "[]"...), nil
@@ -134,6 +163,31 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 		}
 		b = e.newline(b, depth)
 		b = append(b, ']')
+	case *Object:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		if len(x.members) == 0 {
+			return append(b, "{}"...), nil
+		}
+		ms := x.members
+		if e.sorted {
+			ms = x.sortedMembers()
+		}
+		b = append(b, '{')
+		for i, m := range ms {
+			if i > 0 {
+				b = append(b, e.item...)
+			}
+			b = e.newline(b, depth+1)
+			b = e.str(b, m.Key)
+			b = append(b, e.key...)
+			if b, err = e.append(b, m.Value, depth+1); err != nil {
+				return b, err
+			}
+		}
+		b = e.newline(b, depth)
+		b = append(b, '}')
 	case map[string]any:
 		if len(x) == 0 {
 			return append(b, "{}"...), nil
@@ -144,7 +198,7 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 				b = append(b, e.item...)
 			}
 			b = e.newline(b, depth+1)
-			b = AppendStringASCII(b, k)
+			b = e.str(b, k)
 			b = append(b, e.key...)
 			if b, err = e.append(b, x[k], depth+1); err != nil {
 				return b, err
@@ -160,6 +214,13 @@ func (e *encoder) append(b []byte, v any, depth int) ([]byte, error) {
 		return e.append(b, n, depth+1)
 	}
 	return b, nil
+}
+
+func (e *encoder) str(b []byte, s string) []byte {
+	if e.utf8 {
+		return AppendString(b, s)
+	}
+	return AppendStringASCII(b, s)
 }
 
 func (e *encoder) newline(b []byte, level int) []byte {

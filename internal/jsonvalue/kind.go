@@ -15,7 +15,7 @@ func Kind(v any) string {
 		return "a number"
 	case []any:
 		return "a list"
-	case map[string]any:
+	case *Object, map[string]any:
 		return "an object"
 	}
 	return "a value of an unexpected type"

@@ -11,8 +11,8 @@ import (
 // Normalize converts a value produced by another decoder (yaml.v3,
 // encoding/json without UseNumber, hand-built Go values) into the plain
 // values Decode returns: nil, bool, int64, float64, string, []any,
-// map[string]any. Maps
-// must have string keys; structs and other json.Marshaler values go through
+// *Object. Maps become objects with their keys sorted (a Go map has no
+// order) and must have string keys; structs and other json.Marshaler values go through
 // their JSON encoding (which loses the float-ness of whole floats: a struct
 // field 2.0 comes back as the int 2).
 func Normalize(v any) (any, error) {
@@ -46,15 +46,33 @@ func normalize(v any, depth int) (any, error) {
 			out[i] = n
 		}
 		return out, nil
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			n, err := normalize(e, depth+1)
+	case *Object:
+		if x == nil {
+			return nil, nil
+		}
+		out := &Object{}
+		if len(x.members) > 0 {
+			out.members = make([]Member, len(x.members))
+		}
+		for i, m := range x.members {
+			n, err := normalize(m.Value, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = n
+			out.members[i] = Member{m.Key, n}
 		}
+		out.reindex()
+		return out, nil
+	case map[string]any:
+		out := NewObject(len(x))
+		for _, k := range SortedKeys(x) {
+			n, err := normalize(x[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.members = append(out.members, Member{k, n})
+		}
+		out.reindex()
 		return out, nil
 	case json.Marshaler:
 		return normalizeViaJSON(v)
@@ -107,13 +125,9 @@ func normalizeReflect(rv reflect.Value, depth int) (any, error) {
 			if !k.IsValid() || k.Kind() != reflect.String {
 				return nil, fmt.Errorf("map key %v is not a string", it.Key().Interface())
 			}
-			n, err := normalize(it.Value().Interface(), depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k.String()] = n
+			out[k.String()] = it.Value().Interface()
 		}
-		return out, nil
+		return normalize(out, depth) // keys sorted: a Go map has no order
 	case reflect.Struct:
 		return normalizeViaJSON(rv.Interface())
 	}

@@ -80,9 +80,9 @@ func (t *tx) CreateWorkflow(ctx context.Context, w *engine.Workflow) error {
 }
 
 func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
-	tag, err := t.q.Exec(ctx, `UPDATE workflow_definitions SET definition = $1, input = $2, interface = $3, tags = $4, scope = $5, updated_at = $6,
-		version = version + 1 WHERE id = $7 AND version = $8`,
-		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, utcPtr(w.UpdatedAt), w.ID, w.Version)
+	tag, err := t.q.Exec(ctx, `UPDATE workflow_definitions SET name = $1, definition = $2, input = $3, interface = $4, tags = $5, scope = $6, updated_at = $7,
+		version = version + 1 WHERE id = $8 AND version = $9`,
+		w.Name, w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, utcPtr(w.UpdatedAt), w.ID, w.Version)
 	return bumped(&w.Version, tag, err, "update workflow")
 }
 

@@ -88,7 +88,7 @@ func checkName(name string) *fault.Error {
 // hold. count defaults to 1. A bad value is an EINVALID *fault.Error
 // naming the entry.
 func ParseRequired(v any) ([]Rule, error) {
-	switch v := v.(type) {
+	switch v := jsonvalue.Unordered(v).(type) {
 	case nil:
 		return []Rule{{Count: 1}}, nil
 	case []any:

@@ -71,9 +71,9 @@ func (t *tx) CreateWorkflow(ctx context.Context, w *engine.Workflow) error {
 }
 
 func (t *tx) UpdateWorkflow(ctx context.Context, w *engine.Workflow) error {
-	res, err := t.db.ExecContext(ctx, `UPDATE workflow_definitions SET definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ?,
+	res, err := t.db.ExecContext(ctx, `UPDATE workflow_definitions SET name = ?, definition = ?, input = ?, interface = ?, tags = ?, scope = ?, updated_at = ?,
 		version = version + 1 WHERE id = ? AND version = ?`,
-		w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, fmtTimePtr(w.UpdatedAt), w.ID, w.Version)
+		w.Name, w.Definition, w.Input, w.InterfaceJSON, tagsJSON(w.Tags), w.Scope, fmtTimePtr(w.UpdatedAt), w.ID, w.Version)
 	return bumped(&w.Version, res, err, "update workflow")
 }
 

@@ -509,19 +509,19 @@ func (b *contextBuilder) finish(t *templates.ContextTable, v any, rawURL string)
 
 func (b *contextBuilder) node(v any, depth int) templates.ContextNode {
 	switch x := v.(type) {
-	case map[string]any:
-		n := templates.ContextNode{Kind: templates.NodeObject, Size: len(x)}
+	case *jsonvalue.Object, map[string]any:
+		o, _ := jsonvalue.AsObject(x) // in its order; a Go map's keys sorted
+		n := templates.ContextNode{Kind: templates.NodeObject, Size: o.Len()}
 		if !b.open(&n, depth) {
 			return n
 		}
-		keys := jsonvalue.SortedKeys(x)
-		for i, k := range keys {
+		for i, m := range o.Members() {
 			if i == contextMaxRows || b.cells == contextMaxCells {
-				n.More, b.shortened = len(keys)-i, true
+				n.More, b.shortened = o.Len()-i, true
 				break
 			}
 			b.cells++
-			n.Rows = append(n.Rows, templates.ContextRow{Key: clip(k, contextMaxKey), Value: b.node(x[k], depth+1)})
+			n.Rows = append(n.Rows, templates.ContextRow{Key: clip(m.Key, contextMaxKey), Value: b.node(m.Value, depth+1)})
 		}
 		return n
 	case []any:

@@ -111,7 +111,9 @@ func (s *Server) approvalRequestOf(ctx context.Context, id string) (approvalRequ
 	}
 	if st.ProposalJSON != "" {
 		if p, err := jsonvalue.Decode([]byte(st.ProposalJSON)); err == nil {
-			r.Proposal, _ = p.(map[string]any)
+			if o, ok := p.(*jsonvalue.Object); ok {
+				r.Proposal = o.Map()
+			}
 		}
 	}
 	return r, nil

@@ -204,7 +204,7 @@ func TestDeepDefaultInputBounded(t *testing.T) {
 	if n := len(p.body); n > 300<<10 {
 		t.Errorf("page is %d bytes, want at most 300 KiB", n)
 	}
-	want := `{"nested":` + deep + `,"shallow":{"a":[1]}}`
+	want := `{"shallow":{"a":[1]},"nested":` + deep + `}` // in the order declared
 	if got := p.doc.Find(`textarea[name="input"]`).Text(); got != want {
 		t.Errorf("pre-filled input: %.80q…, want the defaults whole on one line", got)
 	}

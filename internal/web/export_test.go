@@ -47,7 +47,7 @@ func compileSchema(t testing.TB, text string) *schemaform.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := schemaform.Compile(doc)
+	s, err := schemaform.Compile(jsonvalue.Unordered(doc)) // schemaform reads Go maps
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -95,36 +96,37 @@ func (s *Server) workflowView(c echo.Context, name, ns string) (templates.Workfl
 }
 
 // defaultInput pre-fills the start form: every input with its default,
-// null for the required ones.
+// null for the required ones, in the order the workflow declares them.
 func defaultInput(interfaceJSON string) string {
-	var iface struct {
-		Input []any `json:"input"`
-	}
-	if json.Unmarshal([]byte(interfaceJSON), &iface) != nil || len(iface.Input) == 0 {
+	v, err := jsonvalue.Decode([]byte(interfaceJSON))
+	iface, _ := v.(*jsonvalue.Object)
+	params, _ := iface.Value("input").([]any)
+	if err != nil || len(params) == 0 {
 		return "{}"
 	}
-	in := map[string]any{}
-	for _, p := range iface.Input {
+	in := jsonvalue.NewObject(len(params))
+	for _, p := range params {
 		switch p := p.(type) {
 		case string:
-			in[p] = nil
-		case map[string]any:
-			for k, def := range p {
-				in[k] = def
+			in.Set(p, nil)
+		case *jsonvalue.Object:
+			for k, def := range p.All() {
+				in.Set(k, def)
 			}
 		}
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
+	text, err := jsonvalue.EncodeUTF8(in)
+	var b bytes.Buffer
+	if err != nil || json.Compact(&b, text) != nil {
 		return "{}"
 	}
 	// The form needs the value whole: indented if that fits the bound,
 	// else on one line (json.MarshalIndent would cost the square of the
 	// nesting depth).
-	if v := jsonview.Format(string(b), jsonview.Block); !v.Shortened() {
+	if v := jsonview.Format(b.String(), jsonview.Block); !v.Shortened() {
 		return v.Text
 	}
-	return string(b)
+	return b.String()
 }
 
 // start serves POST /workflows/<name>/executions: it starts an execution
@@ -141,12 +143,14 @@ func (s *Server) start(c echo.Context) error {
 			form.Error = fmt.Sprintf("Input is not valid JSON: %v. Nothing was started.", err)
 			return s.rerenderStart(c, name, ns, form)
 		}
-		m, ok := in.(map[string]any)
+		o, ok := in.(*jsonvalue.Object)
 		if !ok && in != nil {
 			form.Error = "Input must be a JSON object, e.g. {\"name\": \"value\"}. Nothing was started."
 			return s.rerenderStart(c, name, ns, form)
 		}
-		req.Input = m
+		if o != nil {
+			req.Input = o.Map() // the values inside keep their order
+		}
 	}
 	ex, err := s.engine.StartExecution(c.Request().Context(), req)
 	switch fault.Code(err) {
