@@ -372,7 +372,8 @@ var coverageRows = []cliRow{
 		check: func(t *testing.T, c *coverage, r cliResult) { gone("/executions/"+c.id("ex"))(t, c, r) }},
 	{cmd: "action-delete", phase: 4, args: static("cov_greet"), check: gone("/actions/cov_greet")},
 	{cmd: "workbook-delete", phase: 4, args: static("cov_wb"), check: gone("/workbooks/cov_wb")},
-	{cmd: "workflow-delete", phase: 4, args: static("cov_spare"), check: gone("/workflows/cov_spare")},
+	// After cron-trigger-delete: a workflow a trigger starts cannot be deleted.
+	{cmd: "workflow-delete", phase: 5, args: static("cov_spare"), check: gone("/workflows/cov_spare")},
 	{cmd: "cron-trigger-delete", phase: 4, args: static("cov_ct"), check: gone("/cron_triggers/cov_ct")},
 	{cmd: "environment-delete", phase: 4, args: static("cov_env"), check: gone("/environments/cov_env")},
 }
