@@ -181,3 +181,34 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestCronTriggerNotifyParams: a cron trigger's params.notify is checked
+// when the trigger is created (not first at a firing), and its headers are
+// masked wherever the trigger is shown.
+func TestCronTriggerNotifyParams(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	admin, requester := s.tokens["admin"], s.tokens["requester"]
+	if r := s.req(t, "POST", "/v2/workflows", admin, "version: '2.0'\nnotified_wf:\n  tasks:\n    t:\n      action: std.noop\n", nil); r.Status != http.StatusCreated {
+		t.Fatalf("create workflow: %d %s", r.Status, r.Raw)
+	}
+	trigger := func(name, notify string) response {
+		return s.req(t, "POST", "/v2/cron_triggers", requester, map[string]any{"name": name, "workflow_name": "notified_wf",
+			"pattern": "0 5 * * *", "workflow_params": `{"notify": ` + notify + `}`}, nil)
+	}
+	if r := trigger("bad", `[{"type": "webhook", "url": "http://127.0.0.1/", "events": ["WORKFLOW_DONE"]}]`); r.Status != http.StatusBadRequest ||
+		!strings.Contains(r.Raw, `params.notify[0].events: unknown event`) {
+		t.Errorf("a trigger with an unknown notify event: %d %s; want a 400 naming the field", r.Status, r.Raw)
+	}
+	created := trigger("good", `[{"type": "webhook", "url": "http://127.0.0.1/", "headers": {"Authorization": "Bearer s3cret"}}]`)
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
+	}
+	got := s.req(t, "GET", "/v2/cron_triggers/good", requester, nil, nil)
+	list := s.req(t, "GET", "/v2/cron_triggers", requester, nil, nil)
+	for _, r := range []response{created, got, list} {
+		if strings.Contains(r.Raw, "s3cret") || !strings.Contains(r.Raw, `\"Authorization\": \"***\"`) {
+			t.Errorf("trigger shown: %s; want the header's value masked", r.Raw)
+		}
+	}
+}

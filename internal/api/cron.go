@@ -49,7 +49,7 @@ func cronJSON(c *engine.CronTrigger) object {
 		last = append(last, object{{"id", x.ID}, {"at", fmtTime(x.At)}})
 	}
 	return object{{"id", c.ID}, {"name", c.Name}, {"workflow_name", c.WorkflowName}, {"workflow_id", c.WorkflowID},
-		{"workflow_input", c.WorkflowInputJSON}, {"workflow_params", c.WorkflowParamsJSON}, {"project_id", c.ProjectID},
+		{"workflow_input", c.WorkflowInputJSON}, {"workflow_params", engine.MaskParams(c.WorkflowParamsJSON)}, {"project_id", c.ProjectID},
 		{"scope", c.Scope}, {"pattern", pattern}, {"remaining_executions", remaining},
 		{"first_execution_time", fmtTimePtr(c.FirstExecutionTime)}, {"next_execution_time", fmtTime(c.NextExecutionTime)},
 		{"created_at", fmtTime(c.CreatedAt)}, {"updated_at", fmtTimePtr(c.UpdatedAt)},

@@ -179,6 +179,10 @@ func (e *Engine) CreateCronTrigger(ctx context.Context, by *Decider, req CronReq
 	if err != nil {
 		return nil, err
 	}
+	// Its receivers are checked now too, not at each firing.
+	if err := e.checkNotify(req.WorkflowParams); err != nil {
+		return nil, err
+	}
 	paramsJSON, err := encode(objectOrEmpty(req.WorkflowParams))
 	if err != nil {
 		return nil, err
