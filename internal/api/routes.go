@@ -60,7 +60,7 @@ func (a *API) Register(e *echo.Echo) {
 	e.DELETE("/v2/actions/:name/", a.deleteAction)               // same, as the CLI spells it
 	e.DELETE("/v2/actions/:name/:namespace", a.deleteAction)     // action-delete --namespace
 
-	a.registerCron(e) // /v2/cron_triggers (cron.go)
+	a.registerCron(e)         // /v2/cron_triggers (cron.go)
 	a.registerEnvironments(e) // /v2/environments
 
 	e.GET("/v2/audit", a.listAudit)       // the audit trail, JSON or CSV (a Sirocco extension)

@@ -12,6 +12,7 @@ const MaxIdleWait = maxIdleWait
 
 // StoreOf is the store e works on.
 func StoreOf(e *Engine) Store { return e.store }
+
 // HoldJSSlots takes every std.javascript slot of e, as scripts running
 // would; the returned function gives them back.
 func HoldJSSlots(e *Engine) (release func()) {
