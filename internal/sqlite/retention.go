@@ -125,12 +125,11 @@ func (t *tx) PurgeExecutions(ctx context.Context, q engine.PurgeQuery) (engine.P
 	}
 	// A tree's notifications go with it, and their delivery jobs (Ref is
 	// the delivery's id).
-	n, err := t.affected(ctx, "purge: delete delivery jobs", `DELETE FROM jobs WHERE kind = 'deliver_notification' AND ref IN
-		(SELECT id FROM deliveries WHERE root_execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, rootList, budget)
-	if err != nil {
+	if _, err := t.affected(ctx, "purge: delete delivery jobs", `DELETE FROM jobs WHERE kind = 'deliver_notification' AND ref IN
+		(SELECT id FROM deliveries WHERE root_execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, rootList, budget); err != nil {
 		return res, err
 	}
-	n, err = t.affected(ctx, "purge: delete deliveries", `DELETE FROM deliveries WHERE id IN
+	n, err := t.affected(ctx, "purge: delete deliveries", `DELETE FROM deliveries WHERE id IN
 		(SELECT id FROM deliveries WHERE root_execution_id IN (SELECT value FROM json_each(?)) LIMIT ?)`, rootList, budget)
 	if err != nil || !step(n) {
 		return res, err
