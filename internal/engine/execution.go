@@ -315,15 +315,62 @@ func (e *Engine) DeleteExecution(ctx context.Context, by *Decider, id string, fo
 		if !ex.State.Completed() && !force {
 			return fault.Errorf(fault.EFORBIDDEN, "Only completed executions can be deleted; execution %s is %s (use force to delete it anyway).", id, ex.State)
 		}
+		// As in Mistral, deleting an execution deletes its sub-workflow
+		// executions too (its tasks take them along): none is left
+		// orphaned, deepest first.
+		subs, err := w.descendants(ctx, id)
+		if err != nil {
+			return err
+		}
+		for i := len(subs) - 1; i >= 0; i-- {
+			if err := w.tx.DeleteExecution(ctx, subs[i]); err != nil {
+				return fmt.Errorf("delete sub-execution %s: %w", subs[i], err)
+			}
+		}
 		if err := w.tx.DeleteExecution(ctx, id); err != nil {
 			return err
 		}
 		what := fmt.Sprintf("delete execution %s (workflow %s, state %s)", id, ex.WorkflowName, ex.State)
+		if len(subs) > 0 {
+			what += fmt.Sprintf(" with %d sub-executions", len(subs))
+		}
 		if !ex.State.Completed() {
 			what += ", forced"
 		}
 		return w.auditAdmin(by, "", "", what)
 	})
+}
+
+// descendants lists the sub-workflow executions below id, level by
+// level (parents before their children), read in the transaction.
+func (w *work) descendants(ctx context.Context, id string) ([]string, error) {
+	const chunk = 500 // ids per IN list
+	var out []string
+	for level := []string{id}; len(level) > 0; {
+		var next []string
+		for i := 0; i < len(level); i += chunk {
+			tasks, err := w.tx.ListTasks(ctx, ListQuery{Filters: []Filter{{Field: "workflow_execution_id", Op: OpIn, Values: level[i:min(i+chunk, len(level))]}}})
+			if err != nil {
+				return nil, fmt.Errorf("list the tasks of %d executions: %w", len(level), err)
+			}
+			taskIDs := make([]string, len(tasks))
+			for k, t := range tasks {
+				taskIDs[k] = t.ID
+			}
+			for j := 0; j < len(taskIDs); j += chunk {
+				children, err := w.tx.ListExecutions(ctx, ListQuery{Filters: []Filter{{Field: "task_execution_id", Op: OpIn, Values: taskIDs[j:min(j+chunk, len(taskIDs))]}}})
+				if err != nil {
+					return nil, fmt.Errorf("list sub-executions: %w", err)
+				}
+				for _, c := range children {
+					next = append(next, c.ID)
+				}
+			}
+		}
+		out = append(out, next...)
+		level = next
+	}
+	return out, nil
 }
 
 // executionChange says what an update of an execution's state or
