@@ -69,28 +69,58 @@ func (w *work) startWorkflow(ex *Execution, spec *dsl.Workflow, input map[string
 // taskInput evaluates a task's input block and its inline parameters,
 // which win on conflicts.
 func (w *work) taskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, error) {
+	input, _, err := w.orderedTaskInput(ts, ectx)
+	return input, err
+}
+
+// orderedTaskInput is taskInput that also gives the input in the order it
+// is written (the task's input, then its inline parameters), as the
+// action execution shows it.
+func (w *work) orderedTaskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, *jsonvalue.Object, error) {
 	input := map[string]any{}
+	var ordered *jsonvalue.Object
 	if ts.Input != nil {
 		v, err := expr.Eval(ts.Input, ectx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch m := v.(type) {
-		case *jsonvalue.Object, map[string]any:
-			input = asObject(m)
+		case *jsonvalue.Object:
+			input, ordered = m.Map(), m
+		case map[string]any:
+			input, ordered = m, jsonvalue.FromMap(m)
 		case nil:
 		default:
-			return nil, fmt.Errorf("task input must be a dictionary, got %s", expr.Str(v))
+			return nil, nil, fmt.Errorf("task input must be a dictionary, got %s", expr.Str(v))
 		}
 	}
 	if ts.InlineInput.Len() > 0 {
 		v, err := expr.Eval(ts.InlineInput, ectx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		input = merge(input, asObject(v))
+		inline := asObject(v)
+		input = merge(input, inline)
+		if o, ok := v.(*jsonvalue.Object); ok && ordered == nil {
+			ordered = o
+		} else {
+			if ordered == nil {
+				ordered = jsonvalue.NewObject(len(inline))
+			} else {
+				ordered = ordered.Clone()
+			}
+			if o, ok := v.(*jsonvalue.Object); ok {
+				for k, x := range o.All() {
+					ordered.Set(k, x)
+				}
+			} else {
+				for _, k := range jsonvalue.SortedKeys(inline) {
+					ordered.Set(k, inline[k])
+				}
+			}
+		}
 	}
-	return input, nil
+	return input, ordered, nil
 }
 
 // failTask ends a task that could not start its work (an expression

@@ -332,7 +332,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if !ok {
 		return w.failTask(ex, spec, t, fmt.Sprintf("Action name must be a string, got %s", expr.Str(actionName)))
 	}
-	input, err := w.taskInput(ts, ectx)
+	input, ordered, err := w.orderedTaskInput(ts, ectx)
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
@@ -343,7 +343,13 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if _, err := act.check(input); err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	inputJSON, err := encode(input)
+	// Shown in the order written; the map above is what the action reads.
+	var inputJSON string
+	if ordered != nil {
+		inputJSON, err = encode(ordered)
+	} else {
+		inputJSON, err = encode(input)
+	}
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}

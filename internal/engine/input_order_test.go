@@ -1,0 +1,50 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// TestActionInputInWrittenOrder: an action execution's input keeps the
+// order its task wrote it in (the input block, then inline parameters),
+// as Mistral shows it; it was sorted.
+func TestActionInputInWrittenOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	if _, err := e.CreateWorkflows(ctx, nil, `version: '2.0'
+ordered_input:
+  tasks:
+    block:
+      action: std.http
+      input:
+        url: http://127.0.0.1:1/
+        method: <% "GE" + "T" %>
+        headers: {Z-Last: "1", A-First: "2"}
+    inline:
+      action: std.http url="http://127.0.0.1:1/" method="GET" timeout=1
+`, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "ordered_input"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, ex.ID, "") // the request fails: only the input matters here
+	for task, want := range map[string]string{
+		"block":  `{"url": "http://127.0.0.1:1/", "method": "GET", "headers": {"Z-Last": "1", "A-First": "2"}}`,
+		"inline": `{"url": "http://127.0.0.1:1/", "method": "GET", "timeout": 1}`,
+	} {
+		list, err := e.ListActionExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{
+			{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}},
+			{Field: "task_name", Op: engine.OpEq, Values: []string{task}}}})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s task's action: %v %v", task, list, err)
+		}
+		if list[0].InputJSON != want {
+			t.Errorf("input of the %s task's action: %s, want %s", task, list[0].InputJSON, want)
+		}
+	}
+}
