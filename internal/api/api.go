@@ -189,27 +189,34 @@ func stringField(m map[string]json.RawMessage, key string) (string, bool, error)
 // objectField reads a JSON-typed attribute: an object, or a string holding
 // a JSON object; empty values become an empty object (reference §1.1).
 func objectField(m map[string]json.RawMessage, key string) (map[string]any, error) {
+	v, _, err := orderedObjectField(m, key)
+	return v, err
+}
+
+// orderedObjectField is objectField that also gives the object's keys in
+// the order the client wrote them.
+func orderedObjectField(m map[string]json.RawMessage, key string) (map[string]any, []string, error) {
 	raw, ok := m[key]
 	if !ok {
-		return nil, nil
+		return nil, nil, nil
 	}
 	v, err := jsonvalue.Decode(raw)
 	if err != nil {
-		return nil, invalid("Invalid input for field/attribute %s: %v", key, err)
+		return nil, nil, invalid("Invalid input for field/attribute %s: %v", key, err)
 	}
 	if s, ok := v.(string); ok {
 		if strings.TrimSpace(s) == "" {
-			return map[string]any{}, nil
+			return map[string]any{}, nil, nil
 		}
 		if v, err = jsonvalue.DecodeInput([]byte(s)); err != nil {
-			return nil, invalid("Invalid input for field/attribute %s. Value: '%s'. %v", key, s, err)
+			return nil, nil, invalid("Invalid input for field/attribute %s. Value: '%s'. %v", key, s, err)
 		}
 	}
 	switch x := v.(type) {
 	case nil:
-		return map[string]any{}, nil
+		return map[string]any{}, nil, nil
 	case *jsonvalue.Object:
-		return x.Map(), nil // the values inside keep their order
+		return x.Map(), x.Keys(), nil // the values inside keep their order
 	}
-	return nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
+	return nil, nil, invalid("JsonType field value must be a dictionary [actual=%s]", expr.Str(v))
 }

@@ -49,7 +49,7 @@ func (a *API) createExecution(c echo.Context) error {
 	if req.Input, err = objectField(m, "input"); err != nil {
 		return a.fault(c, err)
 	}
-	if req.Params, err = objectField(m, "params"); err != nil {
+	if req.Params, req.ParamsOrder, err = orderedObjectField(m, "params"); err != nil {
 		return a.fault(c, err)
 	}
 	req.CreatedBy = guard.FromContext(c).Name()

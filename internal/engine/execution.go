@@ -17,13 +17,16 @@ import (
 type StartRequest struct {
 	// ID is an optional client-chosen id; starting with an id that exists
 	// returns that execution (Mistral's idempotent start).
-	ID                string
-	WorkflowID        string
-	WorkflowName      string
-	Namespace         string
-	Description       string
-	Input             map[string]any
-	Params            map[string]any
+	ID           string
+	WorkflowID   string
+	WorkflowName string
+	Namespace    string
+	Description  string
+	Input        map[string]any
+	Params       map[string]any
+	// ParamsOrder, when set, is the order the client wrote Params' keys
+	// in: the execution shows them so, then the ones the engine adds.
+	ParamsOrder       []string
 	SourceExecutionID string
 	// CreatedBy is who starts it: the account's name, "" when
 	// authentication is off or for an in-process start.
@@ -104,7 +107,7 @@ func (e *Engine) StartExecution(ctx context.Context, req StartRequest) (*Executi
 	if err != nil {
 		return nil, err
 	}
-	paramsJSON, err := encode(params)
+	paramsJSON, err := encode(orderedParams(params, req.ParamsOrder))
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +342,27 @@ func (e *Engine) DeleteExecution(ctx context.Context, by *Decider, id string, fo
 		}
 		return w.auditAdmin(by, "", "", what)
 	})
+}
+
+// orderedParams gives params in the order the client wrote them (order),
+// then the keys the engine added, as Mistral shows them (it appends
+// namespace); without an order, params as they are (sorted when encoded).
+func orderedParams(params map[string]any, order []string) any {
+	if len(order) == 0 {
+		return params
+	}
+	o := jsonvalue.NewObject(len(params))
+	for _, k := range order {
+		if v, ok := params[k]; ok {
+			o.Set(k, v)
+		}
+	}
+	for _, k := range jsonvalue.SortedKeys(params) {
+		if !o.Has(k) {
+			o.Set(k, params[k])
+		}
+	}
+	return o
 }
 
 // descendants lists the sub-workflow executions below id, level by

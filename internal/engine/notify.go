@@ -485,15 +485,20 @@ func MaskParams(paramsJSON string) string {
 	if !strings.Contains(paramsJSON, `"headers"`) {
 		return paramsJSON
 	}
-	params := decodeObject(paramsJSON)
-	list, _ := jsonvalue.Unordered(params[notifyParam]).([]any)
-	params[notifyParam] = list
+	// Decoded in order, so that what is shown keeps the params' order.
+	v, err := jsonvalue.Decode([]byte(paramsJSON))
+	params, ok := v.(*jsonvalue.Object)
+	if err != nil || !ok {
+		return paramsJSON
+	}
+	list, _ := params.Value(notifyParam).([]any)
 	masked := false
 	for _, item := range list {
-		m, _ := item.(map[string]any)
-		h, _ := m["headers"].(map[string]any)
-		for k := range h {
-			h[k], masked = MaskHeaders, true
+		m, _ := item.(*jsonvalue.Object)
+		h, _ := m.Value("headers").(*jsonvalue.Object)
+		for _, k := range h.Keys() {
+			h.Set(k, MaskHeaders)
+			masked = true
 		}
 	}
 	if !masked {

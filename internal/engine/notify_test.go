@@ -611,13 +611,13 @@ func TestNotifyParamsChecked(t *testing.T) {
 }
 
 // TestMaskParams: the values of params.notify's headers are masked; the
-// rest of the params, and params without headers, are kept.
+// rest of the params, and params without headers, are kept, in their order.
 func TestMaskParams(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{`{"env": {}, "namespace": ""}`, `{"env": {}, "namespace": ""}`},
 		{`{"notify": [{"type": "webhook", "url": "http://x", "headers": {"Authorization": "Bearer s3cret", "X-A": "b"}}], "env": {"headers": "kept"}}`,
-			`{"env": {"headers": "kept"}, "notify": [{"headers": {"Authorization": "***", "X-A": "***"}, "type": "webhook", "url": "http://x"}]}`},
+			`{"notify": [{"type": "webhook", "url": "http://x", "headers": {"Authorization": "***", "X-A": "***"}}], "env": {"headers": "kept"}}`},
 		{`{"env": {"headers": {"a": "kept"}}}`, `{"env": {"headers": {"a": "kept"}}}`},
 	} {
 		if got := engine.MaskParams(tt.in); got != tt.want {
