@@ -305,7 +305,7 @@ func buildRequest(ctx context.Context, in map[string]any) (*http.Request, time.D
 }
 
 // doHTTP sends a std.http request and returns Mistral's result dict.
-func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, error) {
+func doHTTP(ctx context.Context, e *Engine, in map[string]any) (*jsonvalue.Object, error) {
 	req, timeout, err := buildRequest(ctx, in)
 	if err != nil {
 		return nil, err
@@ -350,17 +350,18 @@ func doHTTP(ctx context.Context, e *Engine, in map[string]any) (map[string]any, 
 	if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && params["charset"] != "" {
 		encoding = params["charset"]
 	}
-	return map[string]any{
-		"content":  content,
-		"status":   int64(resp.StatusCode),
-		"headers":  headers,
-		"url":      resp.Request.URL.String(),
-		"history":  []any{},
-		"encoding": encoding,
-		"reason":   strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
-		"cookies":  cookies,
-		"elapsed":  time.Since(start).Seconds(),
-	}, nil
+	// In Mistral's order (a user sees the result as it is).
+	return jsonvalue.ObjectOf(
+		"content", content,
+		"status", int64(resp.StatusCode),
+		"headers", headers,
+		"url", resp.Request.URL.String(),
+		"history", []any{},
+		"encoding", encoding,
+		"reason", strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode))),
+		"cookies", cookies,
+		"elapsed", time.Since(start).Seconds(),
+	), nil
 }
 
 // okStatus is Mistral's success range for std.http.
@@ -380,7 +381,7 @@ func runHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[string]a
 	if err != nil {
 		return nil, crash(a, httpFailure(err))
 	}
-	if !okStatus(res["status"].(int64)) {
+	if !okStatus(res.Value("status").(int64)) {
 		return nil, &actionError{value: res}
 	}
 	return res, nil
@@ -414,7 +415,7 @@ func runMistralHTTP(ctx context.Context, e *Engine, a *ActionExecution, in map[s
 	if err != nil {
 		return nil, crash(a, httpFailure(err))
 	}
-	if !okStatus(res["status"].(int64)) {
+	if !okStatus(res.Value("status").(int64)) {
 		return nil, &actionError{value: res}
 	}
 	return res, nil

@@ -2,6 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -46,5 +50,32 @@ ordered_input:
 		if list[0].InputJSON != want {
 			t.Errorf("input of the %s task's action: %s, want %s", task, list[0].InputJSON, want)
 		}
+	}
+}
+
+// TestHTTPResultInMistralsOrder: std.http's result lists content, status,
+// headers, url, history, encoding, reason, cookies and elapsed in that
+// order, as Mistral builds it; it was sorted.
+func TestHTTPResultInMistralsOrder(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"z": 1, "a": 2}`)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	e := newEngine(t, engine.Config{})
+	a, err := e.RunAction(ctx, engine.RunRequest{Name: "std.http", Input: map[string]any{"url": srv.URL}, RunSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := deref(a.OutputJSON)
+	at := -1
+	for _, k := range []string{`{"result": {"content": {"z": 1, "a": 2}, "status": 200, "headers"`, `"url"`, `"history"`, `"encoding"`, `"reason"`, `"cookies"`, `"elapsed"`} {
+		i := strings.Index(out, k)
+		if i <= at {
+			t.Fatalf("std.http result: %s missing or out of Mistral's order in %s", k, out)
+		}
+		at = i
 	}
 }
