@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,6 +69,18 @@ func TestRetentionServed(t *testing.T) {
 	poll(t, "the retention policy to purge 2 executions", func() (bool, string) {
 		r := do(t, http.MethodGet, s.URL+"/metrics", nil)
 		return strings.Contains(string(r.Raw), "\nsirocco_retention_purged_executions_total 2\n"), metricLines(string(r.Raw), "sirocco_retention_")
+	})
+	// The metric counts each batch as it commits; the run's audit record
+	// commits at its end, before its "run done" line: wait for the runs
+	// that purged them to end (stopping sooner would cut one short).
+	done := regexp.MustCompile(`msg="retention: run done" executions=(\d+)`)
+	poll(t, "the runs that purged them to end", func() (bool, string) {
+		n := 0
+		for _, m := range done.FindAllStringSubmatch(s.stderr.String(), -1) {
+			k, _ := strconv.Atoi(m[1])
+			n += k
+		}
+		return n == 2, fmt.Sprintf("%d executions in the runs ended so far", n)
 	})
 	list := mustDo(t, http.StatusOK, http.MethodGet, s.URL+"/v2/executions", nil)
 	if got, _ := list["executions"].([]any); len(got) != 1 || got[0].(map[string]any)["id"] != ids[2] {
