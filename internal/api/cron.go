@@ -78,10 +78,10 @@ func (a *API) createCronTrigger(c echo.Context) error {
 		}
 		req.RemainingExecutions = &n
 	}
-	if req.WorkflowInput, err = cronObjectField(m, "workflow_input"); err != nil {
+	if req.WorkflowInput, req.WorkflowInputOrder, err = cronObjectField(m, "workflow_input"); err != nil {
 		return a.fault(c, err)
 	}
-	if req.WorkflowParams, err = cronObjectField(m, "workflow_params"); err != nil {
+	if req.WorkflowParams, req.WorkflowParamsOrder, err = cronObjectField(m, "workflow_params"); err != nil {
 		return a.fault(c, err)
 	}
 	if req.WorkflowNamespace == "" {
@@ -106,12 +106,12 @@ func (a *API) createCronTrigger(c echo.Context) error {
 
 // cronObjectField is objectField whose refusals name the field (WSME's
 // "JsonType field value must be a dictionary" does not).
-func cronObjectField(m map[string]json.RawMessage, key string) (map[string]any, error) {
-	v, err := objectField(m, key)
+func cronObjectField(m map[string]json.RawMessage, key string) (map[string]any, []string, error) {
+	v, order, err := orderedObjectField(m, key)
 	if err != nil && !strings.Contains(fault.Message(err), key) {
-		return nil, invalid("Invalid input for field/attribute %s. %s", key, fault.Message(err))
+		return nil, nil, invalid("Invalid input for field/attribute %s. %s", key, fault.Message(err))
 	}
-	return v, err
+	return v, order, err
 }
 
 func (a *API) getCronTrigger(c echo.Context) error {

@@ -35,6 +35,10 @@ type CronRequest struct {
 	WorkflowNamespace   string
 	WorkflowInput       map[string]any
 	WorkflowParams      map[string]any
+	// WorkflowInputOrder and WorkflowParamsOrder, when set, are the
+	// orders the client wrote those keys in: the trigger shows them so.
+	WorkflowInputOrder  []string
+	WorkflowParamsOrder []string
 	Scope               string
 	// CreatedBy is who creates it, and so whose its executions are.
 	CreatedBy string
@@ -175,7 +179,7 @@ func (e *Engine) CreateCronTrigger(ctx context.Context, by *Decider, req CronReq
 	if _, err := checkInput(spec, req.WorkflowInput); err != nil {
 		return nil, err
 	}
-	inputJSON, err := encode(objectOrEmpty(req.WorkflowInput))
+	inputJSON, err := encode(orderedParams(objectOrEmpty(req.WorkflowInput), req.WorkflowInputOrder))
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +187,7 @@ func (e *Engine) CreateCronTrigger(ctx context.Context, by *Decider, req CronReq
 	if err := e.checkNotify(req.WorkflowParams); err != nil {
 		return nil, err
 	}
-	paramsJSON, err := encode(objectOrEmpty(req.WorkflowParams))
+	paramsJSON, err := encode(orderedParams(objectOrEmpty(req.WorkflowParams), req.WorkflowParamsOrder))
 	if err != nil {
 		return nil, err
 	}

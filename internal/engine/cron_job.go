@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // JobCronFire fires a cron trigger; Ref is "<trigger id> <due time>"
@@ -66,6 +67,7 @@ func (e *Engine) fireCron(ctx context.Context, j *Job) error {
 		Description: cronDescription(c),
 		Input:       decodeObject(c.WorkflowInputJSON),
 		Params:      decodeObject(c.WorkflowParamsJSON),
+		ParamsOrder: objectKeys(c.WorkflowParamsJSON),
 		CreatedBy:   c.CreatedBy,
 		inTx: func(w *work, ex *Execution) error {
 			if j.ID != 0 {
@@ -184,4 +186,15 @@ func (e *Engine) stopCron(ctx context.Context, j *Job, c *CronTrigger, reason st
 		e.log.Warn("cron trigger stopped", "trigger", c.Name, "reason", reason)
 	}
 	return err
+}
+
+// objectKeys lists the keys of a stored JSON object in their order (nil
+// for anything else).
+func objectKeys(s string) []string {
+	if v, err := decode(s); err == nil {
+		if o, ok := v.(*jsonvalue.Object); ok {
+			return o.Keys()
+		}
+	}
+	return nil
 }

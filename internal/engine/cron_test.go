@@ -497,3 +497,30 @@ func TestCronResumeFirstTimeOnly(t *testing.T) {
 		t.Errorf("the one-time trigger is still there (%v)", err)
 	}
 }
+
+// TestCronKeepsKeyOrder: a trigger keeps its workflow input and params in
+// the order they were written, and so does the execution it starts.
+func TestCronKeepsKeyOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &manualClock{now: cronT0}
+	e, _ := cronEngine(t, "sqlite", clk, nil)
+	c, err := e.CreateCronTrigger(ctx, nil, engine.CronRequest{Name: "ordered", Pattern: "* * * * *", WorkflowName: "ticked",
+		WorkflowParams: map[string]any{"evaluate_env": false, "env": map[string]any{}}, WorkflowParamsOrder: []string{"evaluate_env", "env"},
+		CreatedBy: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"evaluate_env": false, "env": {}}`; c.WorkflowParamsJSON != want {
+		t.Errorf("trigger params %s, want %s", c.WorkflowParamsJSON, want)
+	}
+	clk.set(c.NextExecutionTime)
+	runDue(t, e)
+	got := triggered(t, e)
+	if len(got) != 1 {
+		t.Fatalf("%d executions, want 1", len(got))
+	}
+	if want := `{"evaluate_env": false, "env": {}, "namespace": ""}`; got[0].ParamsJSON != want {
+		t.Errorf("execution params %s, want %s", got[0].ParamsJSON, want)
+	}
+}
