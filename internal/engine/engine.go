@@ -146,8 +146,11 @@ type Engine struct {
 	creators  CreatorCheck
 	retention *Retention
 	purged    retentionCounters
-	ssh       SSHConfig
-	jsTimeout time.Duration
+	// purgeBatchDone, when set (tests), runs after each committed batch
+	// of a retention run.
+	purgeBatchDone atomic.Pointer[func()]
+	ssh            SSHConfig
+	jsTimeout      time.Duration
 	// jsSlots bounds the std.javascript scripts running at once, so that
 	// scripts that spin use a few cores, not all the job workers' share.
 	jsSlots chan struct{}

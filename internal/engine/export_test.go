@@ -25,3 +25,7 @@ func HoldJSSlots(e *Engine) (release func()) {
 		}
 	}
 }
+
+// OnPurgeBatch makes f run after each committed batch of e's retention
+// runs.
+func OnPurgeBatch(e *Engine, f func()) { e.purgeBatchDone.Store(&f) }

@@ -246,6 +246,9 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 		total.Records += res.Records
 		e.purged.executions.Add(uint64(res.Executions))
 		e.purged.records.Add(uint64(res.Records))
+		if hook := e.purgeBatchDone.Load(); hook != nil {
+			(*hook)()
+		}
 		if res.Records == 0 {
 			break
 		}
@@ -259,6 +262,18 @@ func (e *Engine) runRetentionJob(ctx context.Context, j *Job) error {
 		rest.Stop()
 	}
 	if err := ctx.Err(); err != nil {
+		// Stopped between batches (a shutdown, a lost lease): what went is
+		// still recorded, as the trail outlives the executions. The job
+		// is left for the next run.
+		if total.Executions > 0 {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if aerr := e.update(actx, func(w *work) error {
+				return w.auditAdmin(nil, "", "", fmt.Sprintf("retention: executions purged: %d (records: %d), cut short; policy: %s", total.Executions, total.Records, r))
+			}); aerr != nil {
+				e.log.Warn("retention: could not record what a run cut short purged", "executions", total.Executions, "err", aerr)
+			}
+		}
 		return err
 	}
 	next := e.now().Add(r.Every)

@@ -399,3 +399,43 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestRetentionCutShortIsRecorded: a run stopped between two batches (the
+// server shutting down) still records in the audit trail what it purged,
+// and leaves its job for the next run.
+func TestRetentionCutShortIsRecorded(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{Sync: sqlite.SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := &manualClock{now: time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)}
+	finishedTrees(t, st, "old", 5, clock.Now().Add(-2*time.Hour))
+	// Batches of 3 records: the first executions go in the third batch,
+	// two trees are left.
+	r := &engine.Retention{OlderThan: time.Hour, Every: 10 * time.Minute, Batch: 3}
+	e := engine.New(engine.Config{Store: st, Clock: clock, Retention: r})
+	engine.OnPurgeBatch(e, func() {
+		if e.RetentionStats().Executions > 0 {
+			cancel() // the shutdown comes right after
+		}
+	})
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	<-done
+	s := e.RetentionStats()
+	if s.Executions == 0 || s.Executions == 5 || s.Runs != 0 {
+		t.Fatalf("stats %+v, want some of the 5 executions purged by a run that did not end", s)
+	}
+	recs := adminRecords(t, e)
+	want := fmt.Sprintf("retention: executions purged: %d (records: %d), cut short; policy: ", s.Executions, s.Records)
+	if len(recs) == 0 || !strings.HasPrefix(recs[len(recs)-1].Reason, want) {
+		t.Errorf("admin records %+v, want the last to begin %q", recs, want)
+	}
+	if _, ok, err := st.NextJobDue(context.Background()); err != nil || !ok {
+		t.Errorf("the retention job after a cut-short run: %v, %v; want it kept", ok, err)
+	}
+}
