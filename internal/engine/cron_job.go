@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
-	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // JobCronFire fires a cron trigger; Ref is "<trigger id> <due time>"
@@ -61,13 +60,14 @@ func (e *Engine) fireCron(ctx context.Context, j *Job) error {
 			return e.stopCron(ctx, j, c, reason)
 		}
 	}
+	params := decodeOrdered(c.WorkflowParamsJSON)
 	req := StartRequest{
 		WorkflowID:  c.WorkflowID,
 		Namespace:   c.WorkflowNamespace,
 		Description: cronDescription(c),
 		Input:       decodeObject(c.WorkflowInputJSON),
-		Params:      decodeObject(c.WorkflowParamsJSON),
-		ParamsOrder: objectKeys(c.WorkflowParamsJSON),
+		Params:      params.Map(),
+		ParamsOrder: params.Keys(),
 		CreatedBy:   c.CreatedBy,
 		inTx: func(w *work, ex *Execution) error {
 			if j.ID != 0 {
@@ -186,15 +186,4 @@ func (e *Engine) stopCron(ctx context.Context, j *Job, c *CronTrigger, reason st
 		e.log.Warn("cron trigger stopped", "trigger", c.Name, "reason", reason)
 	}
 	return err
-}
-
-// objectKeys lists the keys of a stored JSON object in their order (nil
-// for anything else).
-func objectKeys(s string) []string {
-	if v, err := decode(s); err == nil {
-		if o, ok := v.(*jsonvalue.Object); ok {
-			return o.Keys()
-		}
-	}
-	return nil
 }

@@ -77,50 +77,32 @@ func (w *work) taskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, erro
 // is written (the task's input, then its inline parameters), as the
 // action execution shows it.
 func (w *work) orderedTaskInput(ts *dsl.Task, ectx *expr.Context) (map[string]any, *jsonvalue.Object, error) {
-	input := map[string]any{}
-	var ordered *jsonvalue.Object
+	ordered := jsonvalue.NewObject(0)
 	if ts.Input != nil {
 		v, err := expr.Eval(ts.Input, ectx)
 		if err != nil {
 			return nil, nil, err
 		}
-		switch m := v.(type) {
-		case *jsonvalue.Object:
-			input, ordered = m.Map(), m
-		case map[string]any:
-			input, ordered = m, jsonvalue.FromMap(m)
-		case nil:
-		default:
+		if _, ok := jsonvalue.AsObject(v); !ok && v != nil {
 			return nil, nil, fmt.Errorf("task input must be a dictionary, got %s", expr.Str(v))
 		}
+		ordered = objectOf(v)
 	}
 	if ts.InlineInput.Len() > 0 {
 		v, err := expr.Eval(ts.InlineInput, ectx)
 		if err != nil {
 			return nil, nil, err
 		}
-		inline := asObject(v)
-		input = merge(input, inline)
-		if o, ok := v.(*jsonvalue.Object); ok && ordered == nil {
-			ordered = o
+		if ordered.Len() == 0 {
+			ordered = objectOf(v)
 		} else {
-			if ordered == nil {
-				ordered = jsonvalue.NewObject(len(inline))
-			} else {
-				ordered = ordered.Clone()
-			}
-			if o, ok := v.(*jsonvalue.Object); ok {
-				for k, x := range o.All() {
-					ordered.Set(k, x)
-				}
-			} else {
-				for _, k := range jsonvalue.SortedKeys(inline) {
-					ordered.Set(k, inline[k])
-				}
+			ordered = ordered.Clone()
+			for k, x := range objectOf(v).All() {
+				ordered.Set(k, x)
 			}
 		}
 	}
-	return input, ordered, nil
+	return ordered.Map(), ordered, nil
 }
 
 // failTask ends a task that could not start its work (an expression

@@ -343,13 +343,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if _, err := act.check(input); err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	// Shown in the order written; the map above is what the action reads.
-	var inputJSON string
-	if ordered != nil {
-		inputJSON, err = encode(ordered)
-	} else {
-		inputJSON, err = encode(input)
-	}
+	inputJSON, err := encode(ordered) // in the order written; the action reads the map
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
