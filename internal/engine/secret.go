@@ -85,26 +85,21 @@ func maskInput(secret []string, inputJSON string) string {
 	if err != nil {
 		return inputJSON
 	}
+	in, ok := v.(*jsonvalue.Object) // decoded in order, so the input keeps it
+	if !ok {
+		return inputJSON
+	}
 	changed := false
-	switch in := v.(type) {
-	case *jsonvalue.Object: // as decoded: the input keeps its order
-		for _, k := range secret {
-			if x, ok := in.Get(k); ok && x != nil && x != "" {
-				in.Set(k, Masked)
-				changed = true
-			}
-		}
-	case map[string]any:
-		for _, k := range secret {
-			if x, ok := in[k]; ok && x != nil && x != "" {
-				in[k], changed = Masked, true
-			}
+	for _, k := range secret {
+		if x, ok := in.Get(k); ok && x != nil && x != "" {
+			in.Set(k, Masked)
+			changed = true
 		}
 	}
 	if !changed {
 		return inputJSON
 	}
-	return encodeOrNull(v)
+	return encodeOrNull(in)
 }
 
 // masker masks the inputs of the action executions the engine hands out;
