@@ -3,44 +3,23 @@ package main
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// reportTree: a root whose tasks call a workflow that succeeds and one
-// that fails (handled), each calling a leaf; the failing one retries its
-// failed task once first.
-const reportTree = `version: '2.0'
-root_wf:
-  tasks:
-    good_call:
-      workflow: good_wf
-      on-success: [bad_call]
-    bad_call:
-      workflow: bad_wf
-      on-error: [handled]
-    handled:
-      action: std.noop
-good_wf:
-  tasks:
-    leaf_call:
-      workflow: leaf_wf
-bad_wf:
-  tasks:
-    leaf_call:
-      workflow: leaf_wf
-      on-success: [boom]
-    boom:
-      action: std.fail
-      retry:
-        count: 1
-        delay: 0
-leaf_wf:
-  tasks:
-    echo:
-      action: std.echo output=1
-`
+// reportTree reads the workflows whose reports internal/api recorded from
+// Mistral: a root calling a workflow that succeeds and one that fails
+// (handled), each calling a leaf.
+func reportTree(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "api", "testdata", "reports", "tree.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // TestMistralCLIReports drives execution-get-report (--errors-only, the
 // default, --no-errors-only, --max-depth, --statistics-only) and the
@@ -53,7 +32,7 @@ func TestMistralCLIReports(t *testing.T) {
 	srv := startServer(t)
 	cli.url = srv.URL + "/v2"
 	file := t.TempDir() + "/tree.yaml"
-	if err := os.WriteFile(file, []byte(reportTree), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(reportTree(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cli.ok(t, "workflow-create", file)

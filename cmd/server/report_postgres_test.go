@@ -14,7 +14,7 @@ func TestPostgresReports(t *testing.T) {
 	t.Parallel()
 	dsn, _ := secretDSN(t)
 	s := startServer(t, "-db", dsn)
-	createWorkflow(t, s.URL, reportTree)
+	createWorkflow(t, s.URL, reportTree(t))
 	root := startExecution(t, s.URL, map[string]any{"workflow_name": "root_wf"})
 	waitState(t, s.URL+"/v2/executions/"+root, "SUCCESS")
 

@@ -125,46 +125,25 @@ func TestExecutionReport(t *testing.T) {
 	}
 }
 
-// treeWorkflows: a root whose tasks call a workflow that succeeds and one
-// that fails (handled), each calling a leaf; the failing one retries its
-// failed task once first.
-const treeWorkflows = `version: '2.0'
-root_wf:
-  tasks:
-    good_call:
-      workflow: good_wf
-      on-success: [bad_call]
-    bad_call:
-      workflow: bad_wf
-      on-error: [handled]
-    handled:
-      action: std.noop
-good_wf:
-  tasks:
-    leaf_call:
-      workflow: leaf_wf
-bad_wf:
-  tasks:
-    leaf_call:
-      workflow: leaf_wf
-      on-success: [boom]
-    boom:
-      action: std.fail
-      retry:
-        count: 1
-        delay: 0
-leaf_wf:
-  tasks:
-    echo:
-      action: std.echo output=1
-`
+// treeWorkflows reads testdata/reports/tree.yaml: a root whose tasks call
+// a workflow that succeeds and one that fails (handled), each calling a
+// leaf; the failing one retries its failed task once first. Its reports
+// were recorded from Mistral (TestReportsMatchMistral).
+func treeWorkflows(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "reports", "tree.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // TestExecutionTree: max_depth and errors_only on reports and on both
 // sub-execution lists, as Mistral walks the tree; and its bound.
 func TestExecutionTree(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	s.must(http.MethodPost, "/v2/workflows", treeWorkflows, 201)
+	s.must(http.MethodPost, "/v2/workflows", treeWorkflows(t), 201)
 	root := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "root_wf"}`, 201)["id"].(string)
 	s.waitState("/v2/executions/"+root, "SUCCESS")
 
@@ -264,10 +243,7 @@ func TestExecutionTree(t *testing.T) {
 func TestReportsMatchMistral(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	tree, err := os.ReadFile(filepath.Join("testdata", "reports", "tree.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := treeWorkflows(t)
 	raw, err := os.ReadFile(filepath.Join("testdata", "reports", "mistral.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +255,7 @@ func TestReportsMatchMistral(t *testing.T) {
 	if err := json.Unmarshal(raw, &recorded); err != nil {
 		t.Fatal(err)
 	}
-	s.must(http.MethodPost, "/v2/workflows", string(tree), 201)
+	s.must(http.MethodPost, "/v2/workflows", tree, 201)
 	root := s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "root_wf"}`, 201)["id"].(string)
 	s.waitState("/v2/executions/"+root, "SUCCESS")
 	heartbeat := regexp.MustCompile(`"last_heartbeat":"<t>"`)
