@@ -302,6 +302,8 @@ func (s *server) newEngine(ctx context.Context) error {
 		CallbackTokens: s.accounts,
 		// A cron trigger fires only while its creator may start executions.
 		Creators: s.accounts,
+		// Approval channels reach the accounts an approval names.
+		People: people{s.accounts},
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
 		Replica:              engine.Replica{Version: version()},

@@ -521,7 +521,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 				return err
 			}
 			if approval != nil {
-				if err := w.startApproval(a, approval); err != nil {
+				if err := w.startApproval(a, approval, nil); err != nil {
 					return err
 				}
 			}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/dsl"
@@ -44,7 +46,25 @@ var approvalParams = []param{
 	{name: "required"},
 	{name: "allow_self_approval", def: false},
 	{name: "reject_reason_required", def: true},
+	// The timeout ladder (approval_ladder.go): reminders, escalation and
+	// a timeout decision, each a job row.
+	{name: "remind_after"},
+	{name: "remind_every"},
+	{name: "remind_max", def: DefaultRemindMax},
+	{name: "escalate_after"},
+	{name: "escalate_to"},
+	{name: "escalate_required"},
+	{name: "timeout"},
+	{name: "on_timeout"},
+	// Channels: bulk decisions from the inbox, and whether a decision
+	// link needs the person's login.
+	{name: "allow_bulk", def: false},
+	{name: "require_login", def: true},
 }
+
+// DefaultRemindMax bounds the reminders of an approval that sets
+// remind_every without remind_max.
+const DefaultRemindMax = 3
 
 func init() {
 	actions[ApprovalAction] = &actionDef{name: ApprovalAction, class: "ApprovalAction", async: true, params: approvalParams}
@@ -75,6 +95,34 @@ type Approval struct {
 	Rules                []quorum.Rule
 	AllowSelfApproval    bool
 	RejectReasonRequired bool
+
+	// The timeout ladder; zero durations are rungs not asked for.
+	RemindAfter, RemindEvery time.Duration
+	RemindMax                int
+	EscalateAfter            time.Duration
+	// EscalateTo are the approvers (user:<name>, group:<name>) the
+	// decision passes to at escalation, under EscalateRules
+	// (escalate_required as given: EscalateRequired).
+	EscalateTo       []string
+	EscalateRequired any
+	EscalateRules    []quorum.Rule
+	Timeout          time.Duration
+	// OnTimeout is the decision applied when Timeout passes; nil leaves
+	// the task's own timeout policy to act.
+	OnTimeout *TimeoutDecision
+
+	// AllowBulk lets the inbox decide it with others at once.
+	AllowBulk bool
+	// RequireLogin makes its decision links ask for the person's login
+	// too (the default).
+	RequireLogin bool
+}
+
+// TimeoutDecision is on_timeout: the state and output an approval gets
+// when its timeout passes undecided.
+type TimeoutDecision struct {
+	State  State // StateSuccess or StateError
+	Output any   // nil when none
 }
 
 // approvalError is a refusal of one value of an approval's input, with
@@ -157,15 +205,151 @@ func approvalField(ap *Approval, key string, v any) *approvalError {
 			return quorumErr(err, at)
 		}
 		ap.Required, ap.Rules = v, rules
-	case "allow_self_approval", "reject_reason_required":
+	case "allow_self_approval", "reject_reason_required", "allow_bulk", "require_login":
 		b, ok := v.(bool)
 		if !ok {
 			return approvalErr(at, "std.approval: %s must be true or false, got %s", key, jsonvalue.Kind(v))
 		}
-		if key == "allow_self_approval" {
+		switch key {
+		case "allow_self_approval":
 			ap.AllowSelfApproval = b
-		} else {
+		case "reject_reason_required":
 			ap.RejectReasonRequired = b
+		case "allow_bulk":
+			ap.AllowBulk = b
+		default:
+			ap.RequireLogin = b
+		}
+	case "remind_after", "remind_every", "escalate_after", "timeout":
+		if v == nil {
+			return nil
+		}
+		d, err := ParseApprovalDuration(v)
+		if err != nil {
+			return approvalErr(at, "std.approval: %s: %v", key, err)
+		}
+		switch key {
+		case "remind_after":
+			ap.RemindAfter = d
+		case "remind_every":
+			ap.RemindEvery = d
+		case "escalate_after":
+			ap.EscalateAfter = d
+		default:
+			ap.Timeout = d
+		}
+	case "remind_max":
+		n, ok := jsonvalue.Int(v)
+		if !ok || n < 0 || n > 100 {
+			return approvalErr(at, "std.approval: remind_max must be a whole number from 0 to 100, got %s", encodeOrNull(v))
+		}
+		ap.RemindMax = int(n)
+	case "escalate_to":
+		if v == nil {
+			return nil
+		}
+		list, ok := v.([]any)
+		if !ok || len(list) == 0 {
+			return approvalErr(at, "std.approval: escalate_to must be a non-empty list of user:<name> and group:<name>, got %s", jsonvalue.Kind(v))
+		}
+		to, err := quorum.ParseApprovers(list)
+		if err != nil {
+			return renamed(quorumErr(err, at), "approvers", key)
+		}
+		ap.EscalateTo = to
+	case "escalate_required":
+		if v == nil {
+			return nil
+		}
+		rules, err := quorum.ParseRequired(v)
+		if err != nil {
+			return renamed(quorumErr(err, at), "required", key)
+		}
+		ap.EscalateRequired, ap.EscalateRules = v, rules
+	case "on_timeout":
+		if v == nil {
+			return nil
+		}
+		d, aerr := parseTimeoutDecision(v, at)
+		if aerr != nil {
+			return aerr
+		}
+		ap.OnTimeout = d
+	}
+	return nil
+}
+
+// parseTimeoutDecision reads on_timeout: {state: SUCCESS|ERROR, output}.
+func parseTimeoutDecision(v any, at []any) (*TimeoutDecision, *approvalError) {
+	m, ok := mapOf(v)
+	if !ok {
+		return nil, approvalErr(at, `std.approval: on_timeout must be an object such as {"state": "ERROR", "output": "nobody decided"}, got %s`, jsonvalue.Kind(v))
+	}
+	for k := range m {
+		if k != "state" && k != "output" {
+			return nil, approvalErr(append(at, k), "std.approval: on_timeout has no field '%s'; it takes state and output", k)
+		}
+	}
+	st, _ := m["state"].(string)
+	if st != string(StateSuccess) && st != string(StateError) {
+		return nil, approvalErr(append(at, "state"), "std.approval: on_timeout.state must be SUCCESS or ERROR, got %s", encodeOrNull(m["state"]))
+	}
+	return &TimeoutDecision{State: State(st), Output: m["output"]}, nil
+}
+
+// ParseApprovalDuration reads a ladder duration: a number of seconds, or
+// a string such as "90", "30m", "4h", "2d" or "1h30m". It must be at
+// least a second and at most a year.
+func ParseApprovalDuration(v any) (time.Duration, error) {
+	var d time.Duration
+	switch x := v.(type) {
+	case string:
+		s := strings.TrimSpace(x)
+		switch n, err := strconv.ParseInt(strings.TrimSuffix(s, "d"), 10, 64); {
+		case err == nil && strings.HasSuffix(s, "d"):
+			d = time.Duration(min(n, 1000)) * 24 * time.Hour
+		case err == nil:
+			d = time.Duration(min(n, 1<<32)) * time.Second
+		default:
+			var perr error
+			if d, perr = time.ParseDuration(s); perr != nil {
+				return 0, fmt.Errorf(`%q is not a duration: write seconds, or a number with s, m, h or d ("30m", "4h", "2d")`, x)
+			}
+		}
+	default:
+		n, ok := jsonvalue.Int(v)
+		if !ok {
+			return 0, fmt.Errorf(`must be a duration ("30m", "4h", "2d") or a number of seconds, got %s`, jsonvalue.Kind(v))
+		}
+		d = time.Duration(min(max(n, -1), 1<<32)) * time.Second
+	}
+	if d < time.Second || d > 366*24*time.Hour {
+		return 0, fmt.Errorf("must be from 1 second to 366 days, got %s", encodeOrNull(v))
+	}
+	return d, nil
+}
+
+// checkLadder checks what the ladder's fields say together, once all are
+// read: rungs that need another field, and on_timeout's output against the
+// answer schema (so that a timeout never decides what no person could).
+func (ap *Approval) checkLadder() *approvalError {
+	switch {
+	case ap.EscalateAfter > 0 && len(ap.EscalateTo) == 0:
+		return approvalErr([]any{"escalate_to"}, "std.approval: escalate_after needs escalate_to: who the decision passes to")
+	case len(ap.EscalateTo) > 0 && ap.EscalateAfter == 0:
+		return approvalErr([]any{"escalate_after"}, "std.approval: escalate_to needs escalate_after: when the decision passes to them")
+	case ap.OnTimeout != nil && ap.Timeout == 0:
+		return approvalErr([]any{"timeout"}, "std.approval: on_timeout needs timeout: how long to wait for a decision")
+	case ap.Timeout > 0 && ap.EscalateAfter >= ap.Timeout:
+		return approvalErr([]any{"escalate_after"}, "std.approval: escalate_after must come before timeout")
+	}
+	if ap.OnTimeout != nil && ap.OnTimeout.State == StateSuccess {
+		schema, err := ap.AnswerSchema()
+		if err != nil {
+			return approvalErr([]any{"schema"}, "std.approval: %s", fault.Message(err))
+		}
+		if errs := schema.Validate(jsonvalue.Unordered(ap.OnTimeout.Output)); len(errs) > 0 {
+			return approvalErr([]any{"on_timeout", "output"}, "std.approval: on_timeout.output does not match the schema: %s", fault.Message(schemaform.Err(errs)))
 		}
 	}
 	return nil
@@ -180,6 +364,16 @@ func quorumErr(err error, at []any) *approvalError {
 		path = ie.Path
 	}
 	return approvalErr(path, "std.approval: %s", fault.Message(err))
+}
+
+// renamed words a refusal of quorum's parsers about parameter from (which
+// they name) as one about parameter to, which takes the same values.
+func renamed(e *approvalError, from, to string) *approvalError {
+	if len(e.path) > 0 && e.path[0] == from {
+		e.path = append([]any{to}, e.path[1:]...)
+	}
+	e.msg = strings.Replace(e.msg, "std.approval: "+from, "std.approval: "+to, 1)
+	return e
 }
 
 // pointerPath splits a JSON pointer ("/properties/cores") into its
@@ -200,11 +394,15 @@ func pointerPath(ptr string) []any {
 // defaults filled in) and makes its request. startedBy is who started the
 // execution; it is who asks unless requested_by says otherwise.
 func newApproval(in map[string]any, startedBy string) (*Approval, error) {
-	ap := &Approval{StartedBy: startedBy, RejectReasonRequired: true, Rules: []quorum.Rule{{Count: 1}}}
+	ap := &Approval{StartedBy: startedBy, RejectReasonRequired: true, RequireLogin: true, Rules: []quorum.Rule{{Count: 1}},
+		RemindMax: DefaultRemindMax, EscalateRules: []quorum.Rule{{Count: 1}}}
 	for _, p := range approvalParams {
 		if err := approvalField(ap, p.name, in[p.name]); err != nil {
 			return nil, fault.Errorf(fault.EINVALID, "%s", err.msg)
 		}
+	}
+	if err := ap.checkLadder(); err != nil {
+		return nil, fault.Errorf(fault.EINVALID, "%s", err.msg)
 	}
 	if ap.RequestedBy == "" {
 		ap.RequestedBy = startedBy
@@ -234,13 +432,24 @@ func checkApprovalLiteral(in map[string]any) error {
 	if _, ok := in["title"]; !ok {
 		return &dsl.ValueError{Msg: "std.approval needs a title (one line, shown in the inbox)"}
 	}
-	var ap Approval
+	ap := Approval{EscalateRules: []quorum.Rule{{Count: 1}}}
+	literal := true
 	for _, p := range approvalParams {
 		v, ok := in[p.name]
-		if !ok || holdsExpr(v) {
+		if !ok {
+			continue
+		}
+		if holdsExpr(v) {
+			literal = false
 			continue
 		}
 		if err := approvalField(&ap, p.name, v); err != nil {
+			return &dsl.ValueError{Path: err.path, Msg: err.msg}
+		}
+	}
+	if literal {
+		// The fields that depend on each other, when all are known.
+		if err := ap.checkLadder(); err != nil {
 			return &dsl.ValueError{Path: err.path, Msg: err.msg}
 		}
 	}
@@ -287,9 +496,27 @@ func (ap *Approval) encode() (string, error) {
 		"requested_by": ap.RequestedBy, "started_by": ap.StartedBy, "schema": ap.Schema,
 		"approvers": ap.Approvers, "required": ap.Required,
 		"allow_self_approval": ap.AllowSelfApproval, "reject_reason_required": ap.RejectReasonRequired,
+		"allow_bulk": ap.AllowBulk, "require_login": ap.RequireLogin,
 	}
 	if m["approvers"] == nil || len(ap.Approvers) == 0 {
 		m["approvers"] = []any{}
+	}
+	// The ladder, in seconds; absent rungs are left out, so that requests
+	// stored before the ladder read back the same.
+	for k, d := range map[string]time.Duration{"remind_after": ap.RemindAfter, "remind_every": ap.RemindEvery,
+		"escalate_after": ap.EscalateAfter, "timeout": ap.Timeout} {
+		if d > 0 {
+			m[k] = int64(d / time.Second)
+		}
+	}
+	if ap.RemindEvery > 0 {
+		m["remind_max"] = ap.RemindMax
+	}
+	if len(ap.EscalateTo) > 0 {
+		m["escalate_to"], m["escalate_required"] = ap.EscalateTo, ap.EscalateRequired
+	}
+	if ap.OnTimeout != nil {
+		m["on_timeout"] = map[string]any{"state": string(ap.OnTimeout.State), "output": ap.OnTimeout.Output}
 	}
 	b, err := jsonvalue.Canonical(m)
 	if err != nil {
@@ -313,6 +540,11 @@ func ParseApproval(text string) (*Approval, error) {
 		Description: str(m["description"]), Context: m["context"], Schema: m["schema"], Required: m["required"]}
 	ap.AllowSelfApproval, _ = m["allow_self_approval"].(bool)
 	ap.RejectReasonRequired, _ = m["reject_reason_required"].(bool)
+	ap.AllowBulk, _ = m["allow_bulk"].(bool)
+	ap.RequireLogin = true
+	if b, ok := m["require_login"].(bool); ok {
+		ap.RequireLogin = b
+	}
 	if list, ok := m["approvers"].([]any); ok {
 		for _, a := range list {
 			ap.Approvers = append(ap.Approvers, str(a))
@@ -320,6 +552,27 @@ func ParseApproval(text string) (*Approval, error) {
 	}
 	if ap.Rules, err = quorum.ParseRequired(ap.Required); err != nil {
 		return nil, fmt.Errorf("approval request: %w", err)
+	}
+	seconds := func(k string) time.Duration {
+		n, _ := jsonvalue.Int(m[k])
+		return time.Duration(n) * time.Second
+	}
+	ap.RemindAfter, ap.RemindEvery, ap.EscalateAfter, ap.Timeout = seconds("remind_after"), seconds("remind_every"), seconds("escalate_after"), seconds("timeout")
+	ap.RemindMax = DefaultRemindMax
+	if n, ok := jsonvalue.Int(m["remind_max"]); ok {
+		ap.RemindMax = int(n)
+	}
+	if list, ok := m["escalate_to"].([]any); ok {
+		for _, a := range list {
+			ap.EscalateTo = append(ap.EscalateTo, str(a))
+		}
+	}
+	ap.EscalateRequired = m["escalate_required"]
+	if ap.EscalateRules, err = quorum.ParseRequired(ap.EscalateRequired); err != nil {
+		return nil, fmt.Errorf("approval request: escalate_required: %w", err)
+	}
+	if ot, ok := mapOf(m["on_timeout"]); ok {
+		ap.OnTimeout = &TimeoutDecision{State: State(str(ot["state"])), Output: ot["output"]}
 	}
 	return ap, nil
 }
@@ -440,12 +693,13 @@ func (ap *Approval) entry(a *ActionExecution, votes []*ApprovalVote, res quorum.
 }
 
 // startApproval records, in the transaction that creates approval a, who
-// may decide it, for the inbox.
-func (w *work) startApproval(a *ActionExecution, ap *Approval) error {
+// may decide it, for the inbox, and tells them (approval.requested). ex is
+// its workflow execution; nil for an action run on its own.
+func (w *work) startApproval(a *ActionExecution, ap *Approval, ex *Execution) error {
 	if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, nil, quorum.Tally(ap.Spec(), nil))); err != nil {
 		return fmt.Errorf("approval %s: %w", a.ID, err)
 	}
-	return nil
+	return w.approvalEvent(&approvalNotice{Event: ApprovalRequested, Action: a, Request: ap, Exec: ex})
 }
 
 // ApprovalStatus is where an approval stands: its request, the votes so

@@ -517,6 +517,16 @@ func TestApprovalDefinitionErrors(t *testing.T) {
 		{"unknown input", wf("        title: T\n        titel: T\n"), false, "line 8, column 16: std.approval has no input 'titel'"},
 		{"no title", wf("        description: D\n"), false, "line 7, column 9: std.approval needs a title"},
 		{"alias and inline", "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: approval title=T required=zero\n", false, "line 5, column 41: std.approval: required"},
+		{"duration", wf("        title: T\n        remind_after: soon\n"), false, `line 8, column 23: std.approval: remind_after: "soon" is not a duration`},
+		{"duration zero", wf("        title: T\n        timeout: 0\n"), false, "line 8, column 18: std.approval: timeout: must be from 1 second"},
+		{"escalate without whom", wf("        title: T\n        escalate_after: 4h\n"), false, "std.approval: escalate_after needs escalate_to"},
+		{"escalate_to entry", wf("        title: T\n        escalate_after: 4h\n        escalate_to: [boss]\n"), false, `line 9, column 23: std.approval: escalate_to[0]`},
+		{"on_timeout without timeout", wf("        title: T\n        on_timeout: {state: ERROR}\n"), false, "std.approval: on_timeout needs timeout"},
+		{"on_timeout state", wf("        title: T\n        timeout: 2d\n        on_timeout: {state: MAYBE}\n"), false, "line 9, column 29: std.approval: on_timeout.state must be SUCCESS or ERROR"},
+		{"on_timeout output", wf("        title: T\n        schema: {type: object, required: [cores], properties: {cores: {type: integer}}}\n        timeout: 2d\n        on_timeout: {state: SUCCESS, output: {cores: many}}\n"),
+			false, "std.approval: on_timeout.output does not match the schema"},
+		{"escalate after timeout", wf("        title: T\n        timeout: 1h\n        escalate_after: 2h\n        escalate_to: [user:boss]\n"), false, "escalate_after must come before timeout"},
+		{"remind_max", wf("        title: T\n        remind_every: 1h\n        remind_max: -1\n"), false, "line 9, column 21: std.approval: remind_max must be a whole number"},
 		{"ad-hoc base input", "version: '2.0'\nrequest_vm:\n  base: std.approval\n  base-input:\n    title: VM\n    approvers: user:ann\n", true, "line 6, column 16: std.approval: approvers must be a list"},
 	}
 	for _, tt := range tests {
@@ -537,6 +547,10 @@ func TestApprovalDefinitionErrors(t *testing.T) {
 	ok := wf("        title: <% $.title %>\n        schema: <% $.schema %>\n        approvers: [<% $.who %>]\n        required: <% $.n %>\n")
 	if err := e.ValidateWorkflows(ok); err != nil {
 		t.Errorf("expressions: %v", err)
+	}
+	ladder := wf("        title: T\n        remind_after: 30m\n        remind_every: 4h\n        escalate_after: 1d\n        escalate_to: [group:leads]\n        escalate_required: 2\n        timeout: 172800\n        on_timeout: {state: ERROR, output: nobody decided}\n        allow_bulk: true\n        require_login: false\n")
+	if err := e.ValidateWorkflows(ladder); err != nil {
+		t.Errorf("ladder: %v", err)
 	}
 }
 

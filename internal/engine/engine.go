@@ -107,6 +107,9 @@ type Config struct {
 	// Creators, when set, is asked before a cron trigger fires whether its
 	// creator may still start executions (CreatorCheck).
 	Creators CreatorCheck
+	// People, when set, finds who an approval's channels (mail, decision
+	// links) reach.
+	People People
 	// Retention, when set, purges finished executions (-retention).
 	Retention *Retention
 	// SSH configures std.ssh and std.ssh_proxied.
@@ -144,6 +147,7 @@ type Engine struct {
 	// sending holds a token per notification being sent (sendingSlots).
 	sending   chan struct{}
 	creators  CreatorCheck
+	people    People
 	retention *Retention
 	purged    retentionCounters
 	// purgeBatchDone, when set (tests), runs after each committed batch
@@ -189,6 +193,7 @@ func New(cfg Config) *Engine {
 		retention: cfg.Retention,
 		heartbeat: cfg.HeartbeatInterval,
 		creators:  cfg.Creators,
+		people:    cfg.People,
 		ssh:       cfg.SSH,
 		jsTimeout: cfg.JSTimeout,
 		jsSlots:   make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)),

@@ -376,7 +376,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 		return fmt.Errorf("create action execution for task %q: %w", t.Name, err)
 	}
 	if approval != nil {
-		if err := w.startApproval(a, approval); err != nil {
+		if err := w.startApproval(a, approval, ex); err != nil {
 			return err
 		}
 	}

@@ -256,6 +256,9 @@ func (w *work) override(a *ActionExecution, t *Task, ex *Execution, c Completion
 // decide completes an approval with result (the approval's result, or a
 // rejection's reason), then moves its task on, as any completion does.
 func (w *work) decide(a *ActionExecution, t *Task, ex *Execution, state State, result any, c Completion) error {
+	if err := w.decidedEvent(a, ex, state, c); err != nil {
+		return err
+	}
 	done := Completion{State: state, Output: result, HasOutput: true}
 	outJSON, err := encode(map[string]any{"result": result})
 	if err != nil {
@@ -269,6 +272,20 @@ func (w *work) decide(a *ActionExecution, t *Task, ex *Execution, state State, r
 		}
 	}
 	return w.completeActionIn(a, t, ex, done.State, outJSON, c.Via, c.note())
+}
+
+// decidedEvent tells the approval's channels how it was decided
+// (approval.decided).
+func (w *work) decidedEvent(a *ActionExecution, ex *Execution, state State, c Completion) error {
+	ap, err := ParseApproval(*a.ApprovalJSON)
+	if err != nil {
+		return err
+	}
+	n := &approvalNotice{Event: ApprovalDecided, Action: a, Request: ap, Exec: ex, State: state, Via: c.Via}
+	if c.Decider != nil {
+		n.By = c.Decider.User
+	}
+	return w.approvalEvent(n)
 }
 
 // voteCounted records a vote that left the approval waiting: the action is

@@ -1,5 +1,10 @@
 package jsonvalue
 
+import (
+	"encoding/json"
+	"math"
+)
+
 // Kind names v's JSON type for messages to people: "null", "a string",
 // "a boolean", "a number", "a list", "an object". Go numbers of any size
 // are numbers, as decoders other than Decode may make them.
@@ -19,4 +24,31 @@ func Kind(v any) string {
 		return "an object"
 	}
 	return "a value of an unexpected type"
+}
+
+// Int returns v as an integer if it is a whole number: Go integers from YAML
+// and expressions, float64 and json.Number from JSON.
+func Int(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int64:
+		return v, true
+	case int32:
+		return int64(v), true
+	case uint64:
+		if v > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(v), true
+	case float64:
+		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
+			return 0, false
+		}
+		return int64(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return n, err == nil
+	}
+	return 0, false
 }

@@ -3,7 +3,6 @@ package quorum
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -96,7 +95,7 @@ func ParseRequired(v any) ([]Rule, error) {
 	case map[string]any:
 		return nil, inputErr([]any{"required"}, "required: want a number or a list of rules; put this rule in a list: [{...}]")
 	}
-	n, ok := wholeNumber(v)
+	n, ok := jsonvalue.Int(v)
 	if !ok {
 		return nil, inputErr([]any{"required"}, "required: want a whole number or a list of rules, got %s", describe(v))
 	}
@@ -157,7 +156,7 @@ func parseRule(i int, m map[string]any) (Rule, error) {
 		return r, inputErr([]any{"required", i}, "required[%d]: a rule names a group or a user, not both", i)
 	}
 	if v, ok := m["count"]; ok {
-		n, ok := wholeNumber(v)
+		n, ok := jsonvalue.Int(v)
 		if !ok {
 			return r, inputErr([]any{"required", i, "count"}, "required[%d].count: want a whole number, got %s", i, describe(v))
 		}
@@ -170,33 +169,6 @@ func parseRule(i int, m map[string]any) (Rule, error) {
 		return r, inputErr([]any{"required", i, "count"}, "required[%d].count: a user rule counts one person, got %d", i, r.Count)
 	}
 	return r, nil
-}
-
-// wholeNumber returns v as an integer if it is one: Go integers from YAML
-// and expressions, float64 and json.Number from JSON.
-func wholeNumber(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int:
-		return int64(v), true
-	case int64:
-		return v, true
-	case int32:
-		return int64(v), true
-	case uint64:
-		if v > math.MaxInt64 {
-			return 0, false
-		}
-		return int64(v), true
-	case float64:
-		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
-			return 0, false
-		}
-		return int64(v), true
-	case json.Number:
-		n, err := v.Int64()
-		return n, err == nil
-	}
-	return 0, false
 }
 
 // describe names a value in an error: its JSON type, and the value when
