@@ -23,9 +23,13 @@ import (
 // process's resident set (after a GC that returns freed memory to the
 // system) from the empty server to the 10,000 waiting, then with a rung
 // fired for each; job-rows is the job rows they hold (one each: the next
-// rung); rungs/s how fast the first rung of all of them fires.
+// rung); rungs/s how fast the first rung of all of them fires. "none" is
+// the same approvals without a ladder, for comparison. Run each alone:
+// the first run in a process also pays for warming the heap and SQLite's
+// caches, which a second run finds ready.
 //
-//	go test ./internal/engine -run '^$' -bench PendingLadders -benchtime 1x
+//	go test ./internal/engine -run '^$' -bench 'PendingLadders/ladder' -benchtime 1x
+//	go test ./internal/engine -run '^$' -bench 'PendingLadders/none' -benchtime 1x
 func BenchmarkPendingLadders(b *testing.B) {
 	const pending = 10_000
 	const flow = `version: '2.0'
