@@ -87,7 +87,7 @@ func TestLadderAcrossKill(t *testing.T) {
 	// The outage lasts past the timeout. created_at has whole seconds, so
 	// the timeout is due by created+5s at the latest.
 	time.Sleep(time.Until(created.Add(5 * time.Second)))
-	p = startProcess(t, bin, "-addr", strings.TrimPrefix(base, "http://"), "-db", db, "-seed=false")
+	startProcess(t, bin, "-addr", strings.TrimPrefix(base, "http://"), "-db", db, "-seed=false")
 	ex := waitState(t, base+"/v2/executions/"+exID, "SUCCESS")
 	if got := str(t, ex, "output"); got != `{"why": "handled"}` {
 		t.Errorf("execution output %s", got)
