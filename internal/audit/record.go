@@ -20,6 +20,10 @@ const (
 	KindOverride Kind = "override" // an admin deciding an approval alone
 	KindTimeout  Kind = "timeout"  // a timeout deciding an action
 	KindAdmin    Kind = "admin"    // an admin changing users, groups, tokens, definitions, executions
+	// An approval's timeout ladder: a reminder sent to its deciders, and
+	// the decision passing to others (escalate_to).
+	KindReminder   Kind = "reminder"
+	KindEscalation Kind = "escalation"
 )
 
 // Outcome says whether the attempt was carried out.
@@ -175,7 +179,7 @@ var stringMembers = []string{"actor", "channel", "addr", "kind", "action_executi
 // writer sealed passed it; a changed one fails its hash).
 func (r *Record) Validate() error {
 	switch r.Kind {
-	case KindDecision, KindOverride, KindTimeout, KindAdmin:
+	case KindDecision, KindOverride, KindTimeout, KindAdmin, KindReminder, KindEscalation:
 	default:
 		return fault.Errorf(fault.EINVALID, "audit record: unknown kind %q", r.Kind)
 	}

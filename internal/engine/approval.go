@@ -110,6 +110,10 @@ type Approval struct {
 	// OnTimeout is the decision applied when Timeout passes; nil leaves
 	// the task's own timeout policy to act.
 	OnTimeout *TimeoutDecision
+	// Escalated is set, when the request is read with its ladder
+	// (withLadder), once the decision passed to EscalateTo: Approvers,
+	// Rules and Required are then the escalated ones.
+	Escalated bool
 
 	// AllowBulk lets the inbox decide it with others at once.
 	AllowBulk bool
@@ -699,6 +703,9 @@ func (w *work) startApproval(a *ActionExecution, ap *Approval, ex *Execution) er
 	if err := w.tx.PutApprovalEntry(w.ctx, ap.entry(a, nil, quorum.Tally(ap.Spec(), nil))); err != nil {
 		return fmt.Errorf("approval %s: %w", a.ID, err)
 	}
+	if err := w.scheduleLadder(a, ap); err != nil {
+		return fmt.Errorf("approval %s: %w", a.ID, err)
+	}
 	return w.approvalEvent(&approvalNotice{Event: ApprovalRequested, Action: a, Request: ap, Exec: ex})
 }
 
@@ -714,6 +721,9 @@ type ApprovalStatus struct {
 	// ProposalJSON is the answer the first approval proposed, as
 	// canonical JSON; "" before any approval.
 	ProposalJSON string
+	// Ladder is where its timeout ladder stands; nil when it has none.
+	// Request is as the ladder left it (escalated or not).
+	Ladder *Ladder
 }
 
 // ApprovalStatus reads an approval with its votes. An action that is no
@@ -734,7 +744,19 @@ func (e *Engine) ApprovalStatus(ctx context.Context, id string) (*ApprovalStatus
 	if err != nil {
 		return nil, err
 	}
-	st := &ApprovalStatus{Action: a, Request: ap, Votes: votes, Tally: quorum.Tally(ap.Spec(), approvals(votes))}
+	st := &ApprovalStatus{Action: a, Request: ap, Votes: votes}
+	if ap.HasLadder() {
+		recs, err := e.store.AuditRecords(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		ls := readLadder(recs)
+		if ls.escalated {
+			ap.escalate()
+		}
+		st.Ladder = ap.ladderOf(a, ls)
+	}
+	st.Tally = ap.tally(votes)
 	if p := proposal(votes); p != nil {
 		st.ProposalJSON = answerText(p)
 	}

@@ -106,9 +106,9 @@ func (e *Engine) ListAudit(ctx context.Context, q AuditQuery) ([]*AuditRecord, e
 		return nil, fault.Errorf(fault.EINVALID, "outcome: %q is not accepted or refused", q.Outcome)
 	}
 	switch q.Kind {
-	case "", AuditDecision, AuditOverride, AuditTimeout, AuditAdmin:
+	case "", AuditDecision, AuditOverride, AuditTimeout, AuditAdmin, AuditReminder, AuditEscalation:
 	default:
-		return nil, fault.Errorf(fault.EINVALID, "kind: %q is not decision, override, timeout or admin", q.Kind)
+		return nil, fault.Errorf(fault.EINVALID, "kind: %q is not decision, override, timeout, admin, reminder or escalation", q.Kind)
 	}
 	if q.Limit < 0 || q.Limit > MaxAuditPage {
 		return nil, fault.Errorf(fault.EINVALID, "limit: %d is not between 1 and %d", q.Limit, MaxAuditPage)

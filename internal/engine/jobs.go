@@ -204,6 +204,8 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		return e.runCronJob(ctx, j)
 	case JobRetention:
 		return e.runRetentionJob(ctx, j)
+	case JobApprovalRung:
+		return e.runRungJob(ctx, j)
 	}
 	e.log.Warn("unknown job kind; dropping it", "kind", j.Kind, "ref", j.Ref)
 	return e.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(ctx, j.ID, e.owner) })

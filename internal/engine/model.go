@@ -238,6 +238,10 @@ const (
 	AuditOverride = "override" // an admin deciding an approval alone
 	AuditTimeout  = "timeout"  // a timeout ended the wait
 	AuditAdmin    = "admin"    // an administrative act
+	// The rungs of an approval's timeout ladder (approval_ladder.go)
+	// that decide nothing; its timeout decision is an AuditTimeout.
+	AuditReminder   = "reminder"   // a reminder sent to its deciders
+	AuditEscalation = "escalation" // the decision passed to escalate_to
 )
 
 // Outcomes of audit records.
@@ -261,7 +265,7 @@ type AuditRecord struct {
 	Actor      string    // the account; "" for the local admin when authentication is off
 	Channel    string    // dashboard, api, cli, timeout…
 	Addr       string    // the client's address, when known
-	Kind       string    // AuditDecision, AuditOverride, AuditTimeout or AuditAdmin
+	Kind       string    // AuditDecision, AuditOverride, AuditTimeout, AuditAdmin, AuditReminder or AuditEscalation
 	// ActionExecutionID is the action decided on ("" for admin records
 	// about no action).
 	ActionExecutionID string

@@ -57,6 +57,9 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 	if err != nil {
 		return nil, false, err
 	}
+	if _, err := w.withLadder(a, ap); err != nil {
+		return nil, false, err
+	}
 	d := c.Decider
 	now := w.e.now()
 	rec := &AuditRecord{At: now, Channel: c.Via, Kind: AuditDecision, ActionExecutionID: a.ID, State: c.State,
@@ -170,7 +173,7 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 			answerText(prop), prop.User, prop.CreatedAt.Format(timeLayout), prop.Channel))
 	}
 	votes = append(votes, v)
-	res := quorum.Tally(ap.Spec(), approvals(votes))
+	res := ap.tally(votes)
 	if err := w.putRules(votes, v, res); err != nil {
 		return nil, false, err
 	}
@@ -249,7 +252,7 @@ func (w *work) override(a *ActionExecution, t *Task, ex *Execution, c Completion
 		}
 	}
 	kept = append(kept, v)
-	res := quorum.Tally(ap.Spec(), approvals(kept))
+	res := ap.tally(kept)
 	return a, false, w.decide(a, t, ex, StateSuccess, approvedResult(ap, answer, kept, res), c)
 }
 
@@ -279,6 +282,9 @@ func (w *work) decide(a *ActionExecution, t *Task, ex *Execution, state State, r
 func (w *work) decidedEvent(a *ActionExecution, ex *Execution, state State, c Completion) error {
 	ap, err := ParseApproval(*a.ApprovalJSON)
 	if err != nil {
+		return err
+	}
+	if _, err := w.withLadder(a, ap); err != nil {
 		return err
 	}
 	n := &approvalNotice{Event: ApprovalDecided, Action: a, Request: ap, Exec: ex, State: state, Via: c.Via}

@@ -101,6 +101,7 @@ func Run(t *testing.T, h Harness) {
 		{"AuditChain", testAuditChain},
 		{"ListAudit", testListAudit},
 		{"AuditOutlivesItsSubjects", testAuditOutlivesItsSubjects},
+		{"LadderRecords", testLadderRecords},
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},

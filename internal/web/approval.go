@@ -46,6 +46,7 @@ type approvalRequest struct {
 	// had none).
 	Proposal             map[string]any
 	RejectReasonRequired bool
+	Ladder               *templates.LadderView // nil: no timeout ladder (ladder.go)
 }
 
 // rules are the request's rules, with quorum's default: one person.
@@ -174,6 +175,7 @@ func approvalView(r approvalRequest, who quorum.Voter, csrf string, posted url.V
 		Context:     contextTable(r.Context, r.ContextRawURL),
 		Progress:    approvalProgress(r.Spec, r.Result),
 		Votes:       voteRows(r.rules(), r.Result, r.Votes),
+		Ladder:      r.Ladder,
 	}
 	if r.Pending && r.Proposal != nil {
 		if first := proposer(r.Votes); first != nil {

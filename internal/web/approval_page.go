@@ -104,6 +104,7 @@ func (s *Server) approvalRequestOf(ctx context.Context, id string) (approvalRequ
 		Title: ap.Title, Description: ap.Description, RequestedBy: ap.RequestedBy,
 		Context: ap.Context, ContextRawURL: rawURL("actions", id, "context.json"),
 		Schema: schema, Spec: ap.Spec(), Result: st.Tally, RejectReasonRequired: ap.RejectReasonRequired,
+		Ladder: ladderView(st.Ladder, !st.Action.State.Completed()),
 	}
 	for _, v := range st.Votes {
 		r.Votes = append(r.Votes, templates.Vote{User: v.User, Approve: v.Approve, Override: v.Override, Rule: v.Rule,

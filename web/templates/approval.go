@@ -44,6 +44,7 @@ type ApprovalView struct {
 	// MyVote is the viewer's own vote, if they voted.
 	MyVote *VoteRow
 	Form   ApprovalForm
+	Ladder *LadderView // nil: no timeout ladder (ladder.go)
 }
 
 // Proposal is the answer the first approver gave.
