@@ -196,7 +196,9 @@ type Delivery struct {
 }
 
 // KindNotification is the Event.Kind of a delivery's outcome (a Detail
-// event: the execution's page changes, its timeline does not).
+// event: the execution's page changes, its timeline does not). For an
+// approval's event (Approval set) its ID is the action's, whose page
+// lists it; else the delivery's.
 const KindNotification = "notification"
 
 // JobDeliver sends a Delivery; Ref is the delivery's id.
@@ -207,13 +209,21 @@ type NotifyStats struct {
 	Delivered uint64 // notifications a receiver accepted
 	Retried   uint64 // attempts that failed and will be retried
 	Failed    uint64 // notifications given up after their last attempt
+	// The same outcomes of the approval events alone (counted above too):
+	// an approver who is never told is the failure that matters most.
+	ApprovalDelivered, ApprovalRetried, ApprovalFailed uint64
 }
 
-type notifyCounters struct{ delivered, retried, failed atomic.Uint64 }
+type notifyCounters struct {
+	delivered, retried, failed                         atomic.Uint64
+	approvalDelivered, approvalRetried, approvalFailed atomic.Uint64
+}
 
 // NotifyStats returns the notifier's counts.
 func (e *Engine) NotifyStats() NotifyStats {
-	return NotifyStats{Delivered: e.notifyCount.delivered.Load(), Retried: e.notifyCount.retried.Load(), Failed: e.notifyCount.failed.Load()}
+	c := &e.notifyCount
+	return NotifyStats{Delivered: c.delivered.Load(), Retried: c.retried.Load(), Failed: c.failed.Load(),
+		ApprovalDelivered: c.approvalDelivered.Load(), ApprovalRetried: c.approvalRetried.Load(), ApprovalFailed: c.approvalFailed.Load()}
 }
 
 // notifyParam is the key of the receivers in an execution's params.
