@@ -31,7 +31,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		Writer: func() ops.WriterStats {
 			return ops.WriterStats{Batches: 4, Updates: 10, Reruns: 3, Busy: 1500 * time.Millisecond, Commit: 250 * time.Millisecond}
 		},
-		Notifications: func() ops.NotifyStats { return ops.NotifyStats{Delivered: 9, Retried: 5, Failed: 2, ApprovalDelivered: 4, ApprovalRetried: 3, ApprovalFailed: 1} },
+		Notifications: func() ops.NotifyStats {
+			return ops.NotifyStats{Delivered: 9, Retried: 5, Failed: 2, ApprovalDelivered: 4, ApprovalRetried: 3, ApprovalFailed: 1}
+		},
 	})
 	e := echo.New()
 	e.Use(m.Middleware())
