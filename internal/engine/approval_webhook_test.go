@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,5 +276,40 @@ func TestApprovalNotifyNeverBlocksDecision(t *testing.T) {
 	}
 	if !slices.Equal(events, []string{"approval.requested PENDING", "approval.decided PENDING"}) {
 		t.Errorf("the action's deliveries: %v; want both PENDING while the receiver holds the first", events)
+	}
+}
+
+// TestApprovalNotifyFailure: an approval event a receiver refuses to the
+// last attempt is FAILED on the action's list, counted among the approval
+// notifications' failures, and logged with the action's id.
+func TestApprovalNotifyFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	down := newReceiver(t)
+	down.status.Store(http.StatusBadGateway)
+	var logs strings.Builder
+	var logMu sync.Mutex
+	e := newEngine(t, engine.Config{Logger: newTestLogger(&logs, &logMu), Notify: engine.NotifyConfig{Sender: signedSender(),
+		Receivers: []engine.Webhook{{URL: down.URL, Events: []engine.EventType{engine.ApprovalRequested}}}, MaxAttempts: 1}})
+	if _, err := e.CreateWorkflows(ctx, nil, approvalWF, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", CreatedBy: "rita"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := pendingAction(t, e, ex.ID, "ask")
+	waitStats(t, e, engine.NotifyStats{Failed: 1, ApprovalFailed: 1})
+	list, err := e.ActionDeliveries(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].State != engine.DeliveryFailed || list[0].LastError == nil || !strings.Contains(*list[0].LastError, "502") {
+		t.Fatalf("the action's deliveries: %+v; want one FAILED with the 502", list)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "no more attempts") || !strings.Contains(logs.String(), "action="+a.ID) {
+		t.Errorf("the log does not name the action of the failed notification:\n%s", logs.String())
 	}
 }
