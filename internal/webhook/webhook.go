@@ -73,6 +73,9 @@ func New(timeout time.Duration, allow *Allowlist) *Sender {
 // call it before the first Send.
 func (s *Sender) SetSecret(secret []byte) { s.secret = secret }
 
+// SetClock sets the clock s signs with (time.Now by default).
+func (s *Sender) SetClock(now func() time.Time) { s.now = now }
+
 // Signed reports whether s signs its notifications.
 func (s *Sender) Signed() bool { return len(s.secret) > 0 }
 
