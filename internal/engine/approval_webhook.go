@@ -40,7 +40,11 @@ func (w *work) notifyApproval(n *approvalNotice) error {
 			}
 		}
 	}
-	hooks = append(hooks, server...)
+	for _, h := range server {
+		if h.wants(n.Event) {
+			hooks = append(hooks, h)
+		}
+	}
 	if len(hooks) == 0 {
 		return nil
 	}
