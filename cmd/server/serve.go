@@ -124,6 +124,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	auditKeyFile := fs.String("audit-key-file", env("SIROCCO_AUDIT_KEY_FILE", ""), "file holding the audit key, 32 bytes or more in hex or base64, which anchors the audit trail's head (env SIROCCO_AUDIT_KEY_FILE; or the key itself in SIROCCO_AUDIT_KEY; make one with: openssl rand -hex 32)")
 	notifyURL := fs.String("notify-url", env("SIROCCO_NOTIFY_URL", ""), "URL that gets every workflow and task event of every execution as Mistral's webhook bodies, besides the receivers of each execution's params.notify (env SIROCCO_NOTIFY_URL; default none)")
 	notifyAllow := fs.String("notify-allow", env("SIROCCO_NOTIFY_ALLOW", ""), "comma-separated destinations params.notify may send to: host, host:port, *.domain or URL prefix https://host/path/; others are refused when the execution is created (env SIROCCO_NOTIFY_ALLOW; default anywhere)")
+	notifySecretFile := fs.String("notify-secret-file", env("SIROCCO_NOTIFY_SECRET_FILE", ""), "file holding the secret (16 bytes or more) that signs every webhook notification (Sirocco-Signature: HMAC-SHA256 over time and body) (env SIROCCO_NOTIFY_SECRET_FILE; or the secret itself in SIROCCO_NOTIFY_SECRET, never on the command line; make one with: openssl rand -hex 32; default none: unsigned)")
+	notifyLinks := fs.Bool("notify-links", env("SIROCCO_NOTIFY_LINKS", "") == "true", "put the approvers' decision links in approval events sent to webhooks; off by default since a chat channel is read by more than the person a link is for (env SIROCCO_NOTIFY_LINKS=true)")
 	fs.StringVar(&cfg.ssh.KeyDir, "ssh-key-dir", env("SIROCCO_SSH_KEY_DIR", ""), "directory of the private keys std.ssh's private_key_filename may name; no file outside it is read (env SIROCCO_SSH_KEY_DIR; default none: private_key_filename is refused)")
 	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
 	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
@@ -173,7 +175,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if err := checkBaseURL(cfg.baseURL, cfg.addr); err != nil {
 		return nil, err
 	}
-	if cfg.notify, err = notifyConfig(*notifyURL, *notifyAllow); err != nil {
+	if cfg.notify, err = notifyConfig(notifyFlags{url: *notifyURL, allow: *notifyAllow, secretFile: *notifySecretFile,
+		secretEnv: getenv(notifySecretEnv), links: *notifyLinks}); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -216,6 +219,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := startAudit(ctx, st, cfg, log); err != nil {
 		return err
 	}
+	logNotify(log, cfg.notify)
 	s := &server{cfg: cfg, log: log, store: st,
 		// The hub hears the engine's events after each commit, and of
 		// ended sessions from the accounts; it pushes them to dashboard

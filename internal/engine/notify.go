@@ -119,6 +119,10 @@ func (h *Webhook) wants(ev EventType) bool {
 	return len(h.Events) == 0 || slices.Contains(h.Events, ev)
 }
 
+// isApprovalEvent reports whether ev is one of Sirocco's approval events,
+// which a receiver of params.notify gets only when its events name it.
+func isApprovalEvent(ev EventType) bool { return slices.Contains(ApprovalEventTypes, ev) }
+
 // WebhookSender sends notifications (internal/webhook.Sender).
 type WebhookSender interface {
 	// Check reports whether a workflow may send notifications to url.
@@ -133,8 +137,13 @@ type NotifyConfig struct {
 	// Sender sends the notifications; without one, params.notify is
 	// refused and Receivers are ignored.
 	Sender WebhookSender
-	// Receivers get every event of every execution (-notify-url).
+	// Receivers get every event of every execution (-notify-url), and
+	// every approval event.
 	Receivers []Webhook
+	// Links puts the people's decision links in approval events
+	// (-notify-links): off by default, since a chat channel a webhook
+	// posts to is read by more people than the one a link is for.
+	Links bool
 	// MaxAttempts bounds the sends of one notification
 	// (DefaultNotifyAttempts); then it is FAILED.
 	MaxAttempts int
@@ -169,12 +178,15 @@ type Delivery struct {
 	// RootExecutionID the root of its tree ("" for none).
 	ExecutionID     string
 	RootExecutionID string
-	URL             string
-	HeadersJSON     string
-	Body            string
-	State           string
-	Attempts        int
-	LastError       *string
+	// ActionID is the action execution the event concerns (an approval's
+	// events); "" for none. Its page shows the deliveries.
+	ActionID    string
+	URL         string
+	HeadersJSON string
+	Body        string
+	State       string
+	Attempts    int
+	LastError   *string
 	// NextAttemptAt is when a pending delivery is sent next.
 	NextAttemptAt *time.Time
 	CreatedAt     time.Time
@@ -184,7 +196,9 @@ type Delivery struct {
 }
 
 // KindNotification is the Event.Kind of a delivery's outcome (a Detail
-// event: the execution's page changes, its timeline does not).
+// event: the execution's page changes, its timeline does not). For an
+// approval's event (Approval set) its ID is the action's, whose page
+// lists it; else the delivery's.
 const KindNotification = "notification"
 
 // JobDeliver sends a Delivery; Ref is the delivery's id.
@@ -195,13 +209,21 @@ type NotifyStats struct {
 	Delivered uint64 // notifications a receiver accepted
 	Retried   uint64 // attempts that failed and will be retried
 	Failed    uint64 // notifications given up after their last attempt
+	// The same outcomes of the approval events alone (counted above too):
+	// an approver who is never told is the failure that matters most.
+	ApprovalDelivered, ApprovalRetried, ApprovalFailed uint64
 }
 
-type notifyCounters struct{ delivered, retried, failed atomic.Uint64 }
+type notifyCounters struct {
+	delivered, retried, failed                         atomic.Uint64
+	approvalDelivered, approvalRetried, approvalFailed atomic.Uint64
+}
 
 // NotifyStats returns the notifier's counts.
 func (e *Engine) NotifyStats() NotifyStats {
-	return NotifyStats{Delivered: e.notifyCount.delivered.Load(), Retried: e.notifyCount.retried.Load(), Failed: e.notifyCount.failed.Load()}
+	c := &e.notifyCount
+	return NotifyStats{Delivered: c.delivered.Load(), Retried: c.retried.Load(), Failed: c.failed.Load(),
+		ApprovalDelivered: c.approvalDelivered.Load(), ApprovalRetried: c.approvalRetried.Load(), ApprovalFailed: c.approvalFailed.Load()}
 }
 
 // notifyParam is the key of the receivers in an execution's params.
@@ -267,9 +289,19 @@ func (w *work) notifyTask(ex *Execution, t *Task, from State) error {
 // once, if any does. An event about no execution goes to the server-wide
 // receivers only (ex nil).
 func (w *work) deliver(ex *Execution, ev EventType, body func() []byte) error {
-	hooks, exID, root := w.e.notify.Receivers, "", ""
+	hooks := w.e.notify.Receivers
 	if ex != nil {
-		hooks, exID, root = w.receivers(ex), ex.ID, rootOf(ex)
+		hooks = w.receivers(ex)
+	}
+	return w.deliverTo(hooks, ex, "", ev, func(string) []byte { return body() })
+}
+
+// deliverTo is deliver to the receivers of hooks that want ev, about
+// action actionID ("" for none); body gets the event's id.
+func (w *work) deliverTo(hooks []Webhook, ex *Execution, actionID string, ev EventType, body func(eventID string) []byte) error {
+	var exID, root string
+	if ex != nil {
+		exID, root = ex.ID, rootOf(ex)
 	}
 	var b []byte
 	var eventID string
@@ -280,9 +312,10 @@ func (w *work) deliver(ex *Execution, ev EventType, body func() []byte) error {
 			continue
 		}
 		if b == nil {
-			b, eventID = body(), newID()
+			eventID = newID()
+			b = body(eventID)
 		}
-		d := &Delivery{ID: newID(), EventID: eventID, Event: ev, ExecutionID: exID, RootExecutionID: root,
+		d := &Delivery{ID: newID(), EventID: eventID, Event: ev, ExecutionID: exID, RootExecutionID: root, ActionID: actionID,
 			URL: h.URL, HeadersJSON: encodeHeaders(h.Headers), Body: string(b), State: DeliveryPending,
 			NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := w.tx.AddDelivery(w.ctx, d); err != nil {
@@ -424,7 +457,7 @@ func parseNotify(v any, check func(string) error) ([]Webhook, error) {
 			}
 			for _, e := range evs {
 				s, _ := e.(string)
-				if !slices.Contains(EventTypes, EventType(s)) {
+				if !slices.Contains(EventTypes, EventType(s)) && !isApprovalEvent(EventType(s)) {
 					return nil, fault.Errorf(fault.EINVALID, "%s.%s: unknown event %s; the events are %s", field, key, encodeOrNull(e), eventNames())
 				}
 				h.Events = append(h.Events, EventType(s))
@@ -436,9 +469,9 @@ func parseNotify(v any, check func(string) error) ([]Webhook, error) {
 }
 
 func eventNames() string {
-	s := make([]string, len(EventTypes))
-	for i, e := range EventTypes {
-		s[i] = string(e)
+	s := make([]string, 0, len(EventTypes)+len(ApprovalEventTypes))
+	for _, e := range slices.Concat(EventTypes, ApprovalEventTypes) {
+		s = append(s, string(e))
 	}
 	return strings.Join(s, ", ")
 }
@@ -455,7 +488,7 @@ func validHeader(name, value string) bool {
 		}
 	}
 	switch strings.ToLower(name) {
-	case "content-length", "host", "transfer-encoding", "sirocco-event-id", "sirocco-event":
+	case "content-length", "host", "transfer-encoding", "sirocco-event-id", "sirocco-event", "sirocco-signature":
 		return false
 	}
 	return true
@@ -510,4 +543,10 @@ func MaskParams(paramsJSON string) string {
 // Deliveries lists the notifications about an execution, oldest first.
 func (e *Engine) Deliveries(ctx context.Context, executionID string) ([]*Delivery, error) {
 	return e.store.Deliveries(ctx, executionID)
+}
+
+// ActionDeliveries lists the notifications about an action execution (an
+// approval's events), oldest first.
+func (e *Engine) ActionDeliveries(ctx context.Context, actionID string) ([]*Delivery, error) {
+	return e.store.ActionDeliveries(ctx, actionID)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -60,7 +61,11 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 		now := e.now()
 		d.Attempts++
 		d.UpdatedAt = now
-		if d.ExecutionID != "" {
+		switch {
+		case d.ActionID != "":
+			// The action's page shows its notifications (an approval's).
+			w.publish(Event{Kind: KindNotification, ID: d.ActionID, ExecutionID: d.ExecutionID, Detail: true, Approval: true})
+		case d.ExecutionID != "":
 			// The execution's page shows its notifications.
 			w.publish(Event{Kind: KindNotification, ID: d.ID, ExecutionID: d.ExecutionID, Detail: true})
 		}
@@ -87,17 +92,29 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
+	approval := isApprovalEvent(d.Event)
+	count := func(all, ofApprovals *atomic.Uint64) {
+		all.Add(1)
+		if approval {
+			ofApprovals.Add(1)
+		}
+	}
+	c := &e.notifyCount
+	// The action is named for an approval's events: its page lists them.
+	attrs := []any{"event", d.Event, "event_id", d.EventID, "execution", d.ExecutionID}
+	if d.ActionID != "" {
+		attrs = append(attrs, "action", d.ActionID)
+	}
+	attrs = append(attrs, "receiver", origin(d.URL))
 	switch outcome {
 	case DeliveryDelivered:
-		e.notifyCount.delivered.Add(1)
+		count(&c.delivered, &c.approvalDelivered)
 	case DeliveryFailed:
-		e.notifyCount.failed.Add(1)
-		e.log.Error("notification failed; no more attempts", "event", d.Event, "event_id", d.EventID, "execution", d.ExecutionID,
-			"receiver", origin(d.URL), "attempts", d.Attempts+1, "err", sendErr)
+		count(&c.failed, &c.approvalFailed)
+		e.log.Error("notification failed; no more attempts", append(attrs, "attempts", d.Attempts+1, "err", sendErr)...)
 	case DeliveryPending:
-		e.notifyCount.retried.Add(1)
-		e.log.Warn("notification failed; it will be retried", "event", d.Event, "event_id", d.EventID, "execution", d.ExecutionID,
-			"receiver", origin(d.URL), "attempt", d.Attempts+1, "err", sendErr)
+		count(&c.retried, &c.approvalRetried)
+		e.log.Warn("notification failed; it will be retried", append(attrs, "attempt", d.Attempts+1, "err", sendErr)...)
 	}
 	return nil
 }

@@ -7,6 +7,9 @@ type DeliveryReader interface {
 	// Deliveries lists the deliveries about an execution (its
 	// ExecutionID), oldest first.
 	Deliveries(ctx context.Context, executionID string) ([]*Delivery, error)
+	// ActionDeliveries lists the deliveries about an action execution
+	// (its ActionID: an approval's events), oldest first.
+	ActionDeliveries(ctx context.Context, actionID string) ([]*Delivery, error)
 	// GetDelivery finds a delivery by id.
 	GetDelivery(ctx context.Context, id string) (*Delivery, error)
 }

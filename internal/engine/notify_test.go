@@ -588,6 +588,9 @@ func TestNotifyParamsChecked(t *testing.T) {
 		{"header not a string", hook("headers", map[string]any{"X-N": 1}), "params.notify[0].headers.X-N must be"},
 		{"header with a line break", hook("headers", map[string]any{"X-N": "a\r\nHost: evil"}), "params.notify[0].headers.X-N must be"},
 		{"event id header", hook("headers", map[string]any{"Sirocco-Event-Id": "x"}), "params.notify[0].headers.Sirocco-Event-Id must be"},
+		{"signature header", hook("headers", map[string]any{"sirocco-signature": "t=1,v1=00"}), "params.notify[0].headers.sirocco-signature must be"},
+		{"approval events", hook("events", []any{"approval.requested", "approval.decided", "TASK_FAILED"}), ""},
+		{"unknown approval event", hook("events", []any{"approval.approved"}), `params.notify[0].events: unknown event "approval.approved"; the events are WORKFLOW_LAUNCHED`},
 		{"unknown field", hook("method", "PUT"), "params.notify[0].method is not a notifier field"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -211,6 +211,11 @@ func Topics(ev engine.Event) []string {
 		t = append(t, "action:"+ev.ID)
 	case "execution":
 		t = append(t, "executions")
+	case engine.KindNotification:
+		if ev.Approval {
+			// An approval's notification: its ID is the action's.
+			t = append(t, "action:"+ev.ID)
+		}
 	}
 	if ev.ExecutionID != "" {
 		t = append(t, "execution:"+ev.ExecutionID)

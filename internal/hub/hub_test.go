@@ -28,6 +28,10 @@ func TestTopics(t *testing.T) {
 		{engine.Event{Kind: "action_execution", ID: "a", ExecutionID: "x", Async: true, Approval: true}, []string{"inbox", "approvals", "action:a", "execution:x"}},
 		{engine.Event{Kind: "task", ID: "t", ExecutionID: "x"}, []string{"execution:x"}},
 		{engine.Event{Kind: "execution", ID: "x", ExecutionID: "x"}, []string{"executions", "execution:x"}},
+		// A notification's outcome: an approval's goes to its action's page.
+		{engine.Event{Kind: engine.KindNotification, ID: "a", ExecutionID: "x", Detail: true, Approval: true}, []string{"action:a", "execution:x"}},
+		{engine.Event{Kind: engine.KindNotification, ID: "a", Detail: true, Approval: true}, []string{"action:a"}},
+		{engine.Event{Kind: engine.KindNotification, ID: "d", ExecutionID: "x", Detail: true}, []string{"execution:x"}},
 	} {
 		if got := Topics(tc.ev); !slices.Equal(got, tc.want) {
 			t.Errorf("Topics(%+v) = %v, want %v", tc.ev, got, tc.want)

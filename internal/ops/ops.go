@@ -39,6 +39,8 @@ type NotifyStats struct {
 	Delivered uint64 // notifications a receiver accepted
 	Retried   uint64 // attempts that failed and are retried later
 	Failed    uint64 // notifications given up after their last attempt
+	// The same of the approval events alone (counted above too).
+	ApprovalDelivered, ApprovalRetried, ApprovalFailed uint64
 }
 
 // RetentionStats are the retention policy's cumulative figures.
@@ -140,6 +142,20 @@ func New(src Sources) *Metrics {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name:        "sirocco_notifications_total",
 				Help:        "Webhook notifications by outcome: delivered (a receiver accepted it), retried (an attempt failed; another follows with backoff), failed (its last attempt failed; it is not sent again).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.value(src.Notifications())) }))
+		}
+		for _, c := range []struct {
+			outcome string
+			value   func(NotifyStats) uint64
+		}{
+			{"delivered", func(n NotifyStats) uint64 { return n.ApprovalDelivered }},
+			{"retried", func(n NotifyStats) uint64 { return n.ApprovalRetried }},
+			{"failed", func(n NotifyStats) uint64 { return n.ApprovalFailed }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "sirocco_approval_notifications_total",
+				Help:        "The approval events' webhook notifications (also in sirocco_notifications_total) by outcome: an approver a receiver should have told and did not.",
 				ConstLabels: prometheus.Labels{"outcome": c.outcome},
 			}, func() float64 { return float64(c.value(src.Notifications())) }))
 		}

@@ -31,7 +31,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		Writer: func() ops.WriterStats {
 			return ops.WriterStats{Batches: 4, Updates: 10, Reruns: 3, Busy: 1500 * time.Millisecond, Commit: 250 * time.Millisecond}
 		},
-		Notifications: func() ops.NotifyStats { return ops.NotifyStats{Delivered: 9, Retried: 5, Failed: 2} },
+		Notifications: func() ops.NotifyStats {
+			return ops.NotifyStats{Delivered: 9, Retried: 5, Failed: 2, ApprovalDelivered: 4, ApprovalRetried: 3, ApprovalFailed: 1}
+		},
 	})
 	e := echo.New()
 	e.Use(m.Middleware())
@@ -88,6 +90,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		`sirocco_notifications_total{outcome="delivered"} 9`,
 		`sirocco_notifications_total{outcome="retried"} 5`,
 		`sirocco_notifications_total{outcome="failed"} 2`,
+		`sirocco_approval_notifications_total{outcome="delivered"} 4`,
+		`sirocco_approval_notifications_total{outcome="retried"} 3`,
+		`sirocco_approval_notifications_total{outcome="failed"} 1`,
 		`sirocco_http_requests_total{code="409",method="PUT",route="/v2/action_executions/:id"} 1`,
 		`sirocco_http_request_duration_seconds_count{method="GET",route="/readyz"} 2`,
 		`go_goroutines`, `process_resident_memory_bytes`,

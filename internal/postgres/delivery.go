@@ -10,14 +10,14 @@ import (
 // The notifier's deliveries (engine.DeliveryReader, engine.DeliveryTx).
 
 const deliveryColumns = `id, event_id, event, execution_id, root_execution_id, url, headers, body, state, attempts,
-	last_error, next_attempt_at, created_at, updated_at, version`
+	last_error, next_attempt_at, created_at, updated_at, version, action_id`
 
 func scanDelivery(s pgxScanner) (*engine.Delivery, error) {
 	var d engine.Delivery
 	var event string
 	var next *time.Time
 	if err := s.Scan(&d.ID, &d.EventID, &event, &d.ExecutionID, &d.RootExecutionID, &d.URL, &d.HeadersJSON, &d.Body,
-		&d.State, &d.Attempts, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &d.Version); err != nil {
+		&d.State, &d.Attempts, &d.LastError, &next, &d.CreatedAt, &d.UpdatedAt, &d.Version, &d.ActionID); err != nil {
 		return nil, err
 	}
 	d.Event = engine.EventType(event)
@@ -51,11 +51,28 @@ func (r reader) Deliveries(ctx context.Context, executionID string) ([]*engine.D
 	return list, dbErr(rows.Err(), "list deliveries")
 }
 
+func (r reader) ActionDeliveries(ctx context.Context, actionID string) ([]*engine.Delivery, error) {
+	rows, err := r.db.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE action_id = $1 AND action_id <> '' ORDER BY created_at, id`, actionID)
+	if err != nil {
+		return nil, dbErr(err, "list action deliveries")
+	}
+	defer rows.Close()
+	var list []*engine.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, dbErr(err, "list action deliveries")
+		}
+		list = append(list, d)
+	}
+	return list, dbErr(rows.Err(), "list action deliveries")
+}
+
 func (t *tx) AddDelivery(ctx context.Context, d *engine.Delivery) error {
 	t.q.deferExec(`INSERT INTO deliveries (`+deliveryColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15)`,
 		d.ID, d.EventID, string(d.Event), d.ExecutionID, d.RootExecutionID, d.URL, d.HeadersJSON, d.Body, d.State, d.Attempts,
-		d.LastError, utcPtr(d.NextAttemptAt), utc(d.CreatedAt), utc(d.UpdatedAt))
+		d.LastError, utcPtr(d.NextAttemptAt), utc(d.CreatedAt), utc(d.UpdatedAt), d.ActionID)
 	d.Version = 0
 	return nil
 }

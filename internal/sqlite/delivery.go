@@ -10,14 +10,14 @@ import (
 // The notifier's deliveries (engine.DeliveryReader, engine.DeliveryTx).
 
 const deliveryColumns = `id, event_id, event, execution_id, root_execution_id, url, headers, body, state, attempts,
-	last_error, next_attempt_at, created_at, updated_at, version`
+	last_error, next_attempt_at, created_at, updated_at, version, action_id`
 
 func scanDelivery(s scanner) (*engine.Delivery, error) {
 	var d engine.Delivery
 	var event, created, updated string
 	var lastErr, next sql.NullString
 	if err := s.Scan(&d.ID, &d.EventID, &event, &d.ExecutionID, &d.RootExecutionID, &d.URL, &d.HeadersJSON, &d.Body,
-		&d.State, &d.Attempts, &lastErr, &next, &created, &updated, &d.Version); err != nil {
+		&d.State, &d.Attempts, &lastErr, &next, &created, &updated, &d.Version, &d.ActionID); err != nil {
 		return nil, err
 	}
 	d.Event = engine.EventType(event)
@@ -54,11 +54,28 @@ func (r reader) Deliveries(ctx context.Context, executionID string) ([]*engine.D
 	return list, dbErr(rows.Err(), "list deliveries")
 }
 
+func (r reader) ActionDeliveries(ctx context.Context, actionID string) ([]*engine.Delivery, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE action_id = ? AND action_id <> '' ORDER BY created_at, id`, actionID)
+	if err != nil {
+		return nil, dbErr(err, "list action deliveries")
+	}
+	defer rows.Close()
+	var list []*engine.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, dbErr(err, "list action deliveries")
+		}
+		list = append(list, d)
+	}
+	return list, dbErr(rows.Err(), "list action deliveries")
+}
+
 func (t *tx) AddDelivery(ctx context.Context, d *engine.Delivery) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO deliveries (`+deliveryColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 		d.ID, d.EventID, string(d.Event), d.ExecutionID, d.RootExecutionID, d.URL, d.HeadersJSON, d.Body, d.State, d.Attempts,
-		strOrNil(d.LastError), fmtTimePtr(d.NextAttemptAt), fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt))
+		strOrNil(d.LastError), fmtTimePtr(d.NextAttemptAt), fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt), d.ActionID)
 	if err != nil {
 		return dbErr(err, "add delivery")
 	}

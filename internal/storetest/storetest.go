@@ -112,6 +112,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
 		{"Deliveries", testDeliveries},
+		{"ActionDeliveries", testActionDeliveries},
 		{"CronTriggers", testCronTriggers},
 		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},

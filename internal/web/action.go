@@ -213,6 +213,9 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		}
 	}
 	v.Timeline = timelineEntries(kept, names)
+	if v.Notifications, err = s.actionNotifications(ctx, a.ID); err != nil {
+		return v, err
+	}
 	v.Live = &templates.Live{Topics: strings.Join(topics, " "), Src: actionURL(a.ID)}
 	if approval != nil {
 		av := approvalView(*approval, voterOf(c), v.CSRF, posted, problems)

@@ -14,6 +14,21 @@ func (s *Server) notifications(ctx context.Context, exID string) ([]templates.No
 	if err != nil {
 		return nil, err
 	}
+	return notificationRows(list), nil
+}
+
+// actionNotifications lists the webhook notifications about an action
+// (an approval's events) for its page, where an approver's receiver that
+// failed to tell them shows.
+func (s *Server) actionNotifications(ctx context.Context, actionID string) ([]templates.NotificationRow, error) {
+	list, err := s.engine.ActionDeliveries(ctx, actionID)
+	if err != nil {
+		return nil, err
+	}
+	return notificationRows(list), nil
+}
+
+func notificationRows(list []*engine.Delivery) []templates.NotificationRow {
 	rows := make([]templates.NotificationRow, 0, len(list))
 	for _, d := range list {
 		r := templates.NotificationRow{Event: string(d.Event), URL: d.URL, State: d.State, Attempts: d.Attempts, At: d.CreatedAt}
@@ -33,5 +48,5 @@ func (s *Server) notifications(ctx context.Context, exID string) ([]templates.No
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows
 }

@@ -1,8 +1,9 @@
 // Package webhook sends notifications as HTTP POST requests (Mistral's
-// webhook notifier) and decides where they may go: a URL must be an
-// absolute http or https URL without credentials, and, when an allowlist
-// is configured (-notify-allow), one of its destinations. It knows nothing
-// of workflows: the engine gives it a URL, headers and a body.
+// webhook notifier), signs them (sign.go) and decides where they may go:
+// a URL must be an absolute http or https URL without credentials, and,
+// when an allowlist is configured (-notify-allow), one of its
+// destinations. It knows nothing of workflows: the engine gives it a URL,
+// headers and a body.
 package webhook
 
 import (
@@ -49,6 +50,9 @@ const maxErrorBody = 256
 type Sender struct {
 	client *http.Client
 	allow  *Allowlist
+	// secret signs every request (SignatureHeader); nil: unsigned.
+	secret []byte
+	now    func() time.Time
 }
 
 // New returns a Sender whose requests time out after timeout and go only
@@ -57,12 +61,23 @@ type Sender struct {
 func New(timeout time.Duration, allow *Allowlist) *Sender {
 	return &Sender{
 		allow: allow,
+		now:   time.Now,
 		client: &http.Client{
 			Timeout:       timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
 }
+
+// SetSecret makes s sign every notification with secret (see Sign);
+// call it before the first Send.
+func (s *Sender) SetSecret(secret []byte) { s.secret = secret }
+
+// SetClock sets the clock s signs with (time.Now by default).
+func (s *Sender) SetClock(now func() time.Time) { s.now = now }
+
+// Signed reports whether s signs its notifications.
+func (s *Sender) Signed() bool { return len(s.secret) > 0 }
 
 // Check reports whether raw may receive notifications: an absolute http
 // or https URL without user:password, allowed by the allowlist. The
@@ -78,8 +93,9 @@ func (s *Sender) Check(raw string) error {
 	return nil
 }
 
-// Send posts body (JSON) to rawURL with headers, and EventIDHeader and
-// EventHeader set; a 2xx answer is success. The destination is checked
+// Send posts body (JSON) to rawURL with headers, and EventIDHeader,
+// EventHeader and (with a secret) SignatureHeader set, over the
+// receiver's headers; a 2xx answer is success. The destination is checked
 // again, so that a delivery stored before the allowlist was narrowed does
 // not leave.
 func (s *Sender) Send(ctx context.Context, rawURL string, headers map[string]string, eventID, event string, body []byte) error {
@@ -97,6 +113,10 @@ func (s *Sender) Send(ctx context.Context, rawURL string, headers map[string]str
 	req.Header.Set("User-Agent", "Sirocco-Notifier")
 	req.Header.Set(EventIDHeader, eventID)
 	req.Header.Set(EventHeader, event)
+	if len(s.secret) > 0 {
+		// Signed at each attempt: a retry carries the time it is sent.
+		req.Header.Set(SignatureHeader, Sign(s.secret, s.now(), body))
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		var uerr *url.Error

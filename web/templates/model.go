@@ -226,6 +226,9 @@ type ActionView struct {
 	// Approval is set for an approval (std.approval): its panels take the
 	// place of the generic decision and context sections.
 	Approval *ApprovalView
+	// Notifications are the webhook notifications about the action (an
+	// approval's events), failures first said in words.
+	Notifications []NotificationRow
 }
 
 // ExecutionRow is one line of the executions list.
