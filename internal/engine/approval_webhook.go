@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/sirocco-project/sirocco/internal/quorum"
 )
 
 // An approval's events go to the webhook notifier's receivers as bodies
@@ -55,7 +53,7 @@ func (w *work) notifyApproval(n *approvalNotice) error {
 		if err != nil {
 			return err
 		}
-		missing = strPtr(quorum.Tally(n.Request.Spec(), approvals(votes)).Describe())
+		missing = strPtr(n.Request.tally(votes).Describe()) // escalation-aware
 	}
 	return w.deliverTo(hooks, n.Exec, n.Action.ID, n.Event, func(eventID string) []byte {
 		return approvalBody(n, eventID, w.e.baseURL, missing, w.e.notify.Links, w.e.now())
