@@ -71,8 +71,8 @@ type mailMessage struct {
 	Text      string
 	HTML      string // "" for a text-only message
 	MessageID string // "" for a random one
-	// Auto marks the message automatic (Auto-Submitted: auto-generated),
-	// so that out-of-office replies stay away.
+	// Auto marks the message automatic (Auto-Submitted: auto-generated,
+	// X-Auto-Response-Suppress), so that out-of-office replies stay away.
 	Auto bool
 }
 
@@ -115,6 +115,7 @@ func (e *Engine) sendMail(ctx context.Context, c smtpConn, m *mailMessage) error
 	}
 	if m.Auto {
 		msg.SetGenHeader("Auto-Submitted", "auto-generated")
+		msg.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
 	}
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	if m.HTML != "" {

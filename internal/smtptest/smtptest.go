@@ -12,9 +12,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"io"
 	"math/big"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -60,6 +62,25 @@ func (m Message) Header() mail.Header {
 		return nil
 	}
 	return msg.Header
+}
+
+// Text returns the body of a single-part message, decoded from its
+// transfer encoding (quoted-printable, base64); a multipart message's
+// body as sent.
+func (m Message) Text() string {
+	msg, err := mail.ReadMessage(strings.NewReader(m.Data))
+	if err != nil {
+		return ""
+	}
+	var r io.Reader = msg.Body
+	switch strings.ToLower(msg.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, r)
+	}
+	b, _ := io.ReadAll(r)
+	return string(b)
 }
 
 // Server is a running SMTP server.
