@@ -59,6 +59,12 @@ func (w *work) mailApprovers(n *approvalNotice) error {
 		return nil
 	}
 	persons, err := w.mailRecipients(n)
+	if errors.Is(err, errNoPeople) {
+		// The accounts could not be read: the event goes on without its
+		// mail rather than wait for them (a decision never waits on mail).
+		w.e.log.Error("approval mail not sent: the recipients could not be found", "event", n.Event, "action", n.Action.ID, "err", err)
+		return nil
+	}
 	if err != nil || len(persons) == 0 {
 		return err
 	}
@@ -100,7 +106,7 @@ func (w *work) mailRecipients(n *approvalNotice) ([]Person, error) {
 	}
 	persons, err := w.e.people.Deciders(w.ctx, entries)
 	if err != nil {
-		return nil, fmt.Errorf("approval %s: find who to mail: %w", n.Action.ID, err)
+		return nil, fmt.Errorf("%w: %w", errNoPeople, err)
 	}
 	skip := map[string]bool{}
 	switch n.Event {
@@ -184,6 +190,9 @@ func (e *Engine) approvalMail(n *approvalNotice, p Person, missing string) mailB
 	fmt.Fprintf(&b, "\n-- \nSirocco wrote to %s because you may decide this approval.\n", p.User)
 	return mailBody{To: p.Email, Subject: subject, Text: b.String()}
 }
+
+// errNoPeople is a failure of People: the accounts could not be read.
+var errNoPeople = errors.New("find who to mail")
 
 // errNoSMTP fails the mail deliveries of a server started without an SMTP
 // server after they were recorded.

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"slices"
 	"strings"
@@ -40,6 +41,13 @@ func (mailPeople) Deciders(_ context.Context, approvers []string) ([]engine.Pers
 	return out, nil
 }
 
+// brokenPeople cannot read the accounts.
+type brokenPeople struct{}
+
+func (brokenPeople) Deciders(context.Context, []string) ([]engine.Person, error) {
+	return nil, errors.New("accounts store unavailable")
+}
+
 const mailWorkflow = `version: '2.0'
 wf:
   tasks:
@@ -58,6 +66,10 @@ wf:
 // store, whose worker does not run: the test runs the due jobs at the
 // times clk says.
 func mailEngine(t *testing.T, store string, clk *manualClock, srv *smtptest.Server) *engine.Engine {
+	return mailEngineWith(t, store, clk, srv, mailPeople{})
+}
+
+func mailEngineWith(t *testing.T, store string, clk *manualClock, srv *smtptest.Server, people engine.People) *engine.Engine {
 	t.Helper()
 	var st engine.Store
 	for _, s := range stores {
@@ -65,7 +77,7 @@ func mailEngine(t *testing.T, store string, clk *manualClock, srv *smtptest.Serv
 			st = s.open(t)
 		}
 	}
-	e := engine.New(engine.Config{Store: storetest.CheckLocks(t, st), Clock: clk, People: mailPeople{}, BaseURL: "https://sirocco.example/",
+	e := engine.New(engine.Config{Store: storetest.CheckLocks(t, st), Clock: clk, People: people, BaseURL: "https://sirocco.example/",
 		Mail: engine.MailConfig{Server: srv.Addr, From: "sirocco@example.com", TLS: engine.MailNoTLS}})
 	if _, err := e.CreateWorkflows(context.Background(), nil, mailWorkflow, "", ""); err != nil {
 		t.Fatal(err)
@@ -257,7 +269,8 @@ func TestApprovalMailLinksAndLadder(t *testing.T) {
 
 // TestApprovalMailNeverBlocks: with the SMTP server down, the approval
 // starts and is decided all the same; its mail waits as pending
-// deliveries with the error, and without -smtp-* nothing is recorded.
+// deliveries with the error. When the accounts cannot be read, the
+// approval starts without mail; without -smtp-* nothing is recorded.
 func TestApprovalMailNeverBlocks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -281,6 +294,20 @@ func TestApprovalMailNeverBlocks(t *testing.T) {
 		Decider: &engine.Decider{User: "ann", Groups: []string{"finance"}, Role: "approver", MayDecide: true}}
 	if got, _, err := e.DeliverResult(ctx, a.ID, c); err != nil || got.State != engine.StateError {
 		t.Fatalf("decide while the SMTP server is down: %v %v", got, err)
+	}
+
+	srv := smtptest.Start(t, smtptest.Options{})
+	broken := mailEngineWith(t, "sqlite", clk, srv, brokenPeople{})
+	ex1, err := broken.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", CreatedBy: "rita"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDue(t, broken)
+	if pendingAction(t, broken, ex1.ID, "ask") == nil {
+		t.Fatal("the approval did not start while the accounts could not be read")
+	}
+	if d := deliveries(t, broken, ex1.ID); len(d) != 0 || len(srv.Messages()) != 0 {
+		t.Errorf("with no recipients: %d deliveries, %d messages", len(d), len(srv.Messages()))
 	}
 
 	off := newEngine(t, engine.Config{People: mailPeople{}})
