@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
 	"github.com/sirocco-project/sirocco/internal/smtptest"
 )
 
@@ -181,5 +182,35 @@ func TestApproverMail(t *testing.T) {
 	if text := m.Text(); m.Header().Get("Subject") != "Approval requested: Ship release 7" || !strings.Contains(text, "Requested by: requester1") ||
 		!strings.Contains(text, s.URL+"/actions/"+id) {
 		t.Errorf("the message:\n%s", m.Data)
+	}
+}
+
+// TestMigrateToKeepsEmail: migrate-to moves an account's email address
+// into PostgreSQL with the rest of the account.
+func TestMigrateToKeepsEmail(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	admin := s.tokens["admin"]
+	if r := s.req(t, "POST", "/auth/users", admin, map[string]any{"name": "gail", "role": "approver", "password": "gail-password-1",
+		"email": "gail@example.com"}, nil); r.Status != http.StatusCreated {
+		t.Fatalf("create gail: %d %s", r.Status, r.Raw)
+	}
+	dsn := pgtest.DSN(t)
+	s.Stop(t)
+	var out strings.Builder
+	if err := run(t.Context(), []string{"migrate-to", "-db", s.DB, dsn}, func(string) string { return "" }, &out, &out); err != nil {
+		t.Fatalf("migrate-to: %v\n%s", err, out.String())
+	}
+	p := &authServer{testServer: startServerEnv(t, map[string]string{"SIROCCO_AUTH": "on", "SIROCCO_ADMIN_PASSWORD": testAdminPassword}, "-db", dsn)}
+	r := p.req(t, "GET", "/auth/users", admin, nil, nil)
+	users, _ := r.JSON["users"].([]any)
+	found := false
+	for _, u := range users {
+		if m, _ := u.(map[string]any); m["name"] == "gail" {
+			found = m["email"] == "gail@example.com"
+		}
+	}
+	if r.Status != http.StatusOK || !found {
+		t.Errorf("GET /auth/users on PostgreSQL: %d %s", r.Status, r.Raw)
 	}
 }
