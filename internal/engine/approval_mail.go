@@ -22,7 +22,8 @@ import (
 //     names none), but those it excludes (its requester and starter,
 //     unless allow_self_approval);
 //   - approval.reminded: the same, but those who voted already;
-//   - approval.escalated: the escalate_to set, with the same exclusions;
+//   - approval.escalated: the escalate_to set, with the same exclusions
+//     (who voted already included);
 //   - approval.decided: the approvers but the decider, so that nobody
 //     opens a decided request or keeps a link that no longer works.
 //
@@ -112,10 +113,10 @@ func (w *work) mailRecipients(n *approvalNotice) ([]Person, error) {
 	switch n.Event {
 	case ApprovalDecided:
 		skip[n.By] = true
-	case ApprovalReminded:
+	case ApprovalReminded, ApprovalEscalated:
 		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
 		if err != nil {
-			return nil, fmt.Errorf("approval %s: votes for its reminder: %w", n.Action.ID, err)
+			return nil, fmt.Errorf("approval %s: votes for its %s mail: %w", n.Action.ID, n.Event, err)
 		}
 		for _, v := range votes {
 			skip[v.User] = true

@@ -15,15 +15,15 @@ import (
 )
 
 // mailPeople is engine.People over a fixed list: ann and bob are in
-// finance, carl too but without an address, rita asks, sec is in
-// security.
+// finance, carl too but without an address, rita asks; sec and ann are
+// in security.
 type mailPeople struct{}
 
 var mailPersons = []struct {
 	engine.Person
 	groups []string
 }{
-	{engine.Person{User: "ann", Email: "ann@example.com"}, []string{"finance"}},
+	{engine.Person{User: "ann", Email: "ann@example.com"}, []string{"finance", "security"}},
 	{engine.Person{User: "bob", Email: "bob@example.com"}, []string{"finance"}},
 	{engine.Person{User: "carl"}, []string{"finance"}},
 	{engine.Person{User: "rita", Email: "rita@example.com"}, []string{"finance"}},
@@ -200,8 +200,8 @@ func TestApprovalMail(t *testing.T) {
 
 // TestApprovalMailLinksAndLadder: each person's message carries their own
 // decision link and nobody else's; a reminder skips who voted; an
-// escalation mails escalate_to; the retried message keeps its
-// Message-ID.
+// escalation mails escalate_to but who voted; the retried message keeps
+// its Message-ID.
 func TestApprovalMailLinksAndLadder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -247,7 +247,7 @@ func TestApprovalMailLinksAndLadder(t *testing.T) {
 	runDue(t, e)
 	escalated := inbox(t, srv.Messages()[before:])
 	if want := []string{"sec@example.com"}; !slices.Equal(keys(escalated), want) {
-		t.Fatalf("the escalation went to %v, want %v", keys(escalated), want)
+		t.Fatalf("the escalation went to %v, want %v (ann, in security too, voted)", keys(escalated), want)
 	}
 	m = escalated["sec@example.com"]
 	if !strings.Contains(m.Text(), "SEC-TOKEN") || strings.Contains(m.Text(), "BOB-TOKEN") || m.Header().Get("Subject") != "Approval escalated to you: Open port 22 on db1" {
