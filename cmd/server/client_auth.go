@@ -104,6 +104,7 @@ func userList(ctx context.Context, args []string, getenv func(string) string, st
 			Name, Role    string
 			EffectiveRole string `json:"effective_role"`
 			Groups        []string
+			Email         string
 			CreatedAt     string `json:"created_at"`
 		}
 	}
@@ -112,9 +113,9 @@ func userList(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var rows [][]string
 	for _, u := range out.Users {
-		rows = append(rows, []string{u.Name, u.Role, u.EffectiveRole, strings.Join(u.Groups, ","), u.CreatedAt})
+		rows = append(rows, []string{u.Name, u.Role, u.EffectiveRole, strings.Join(u.Groups, ","), u.Email, u.CreatedAt})
 	}
-	return table(stdout, []string{"Name", "Role", "Effective role", "Groups", "Created at"}, rows)
+	return table(stdout, []string{"Name", "Role", "Effective role", "Groups", "Email", "Created at"}, rows)
 }
 
 // passwordOf reads a password from --password-env (the name of an
@@ -128,7 +129,7 @@ func passwordOf(flags map[string]string, getenv func(string) string) string {
 }
 
 func userCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "user-create <name> --role {viewer,requester,approver,admin} (password in $SIROCCO_NEW_PASSWORD or --password-env VAR)", "role", "password-env")
+	pos, flags, err := verbArgs(args, 1, "user-create <name> --role {viewer,requester,approver,admin} [--email ADDRESS] (password in $SIROCCO_NEW_PASSWORD or --password-env VAR)", "role", "password-env", "email")
 	if err != nil {
 		return err
 	}
@@ -137,7 +138,11 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 		return usageError{"user-create: set the password in SIROCCO_NEW_PASSWORD (or name a variable with --password-env)"}
 	}
 	var out map[string]any
-	if err := authCall(ctx, flags, getenv, http.MethodPost, "/auth/users", map[string]any{"name": pos[0], "role": flags["role"], "password": pw}, &out); err != nil {
+	body := map[string]any{"name": pos[0], "role": flags["role"], "password": pw}
+	if e, ok := flags["email"]; ok {
+		body["email"] = e
+	}
+	if err := authCall(ctx, flags, getenv, http.MethodPost, "/auth/users", body, &out); err != nil {
 		return fmt.Errorf("user-create %s: %w", pos[0], err)
 	}
 	fmt.Fprintf(stdout, "Created user %s (%s)\n", cell(out["name"]), cell(out["role"]))
@@ -145,7 +150,7 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func userUpdate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	pos, flags, err := verbArgs(args, 1, "user-update <name> [--role ROLE] [--password-env VAR]", "role", "password-env")
+	pos, flags, err := verbArgs(args, 1, "user-update <name> [--role ROLE] [--email ADDRESS (\"\" removes it)] [--password-env VAR]", "role", "password-env", "email")
 	if err != nil {
 		return err
 	}
@@ -155,6 +160,9 @@ func userUpdate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if _, ok := flags["password-env"]; ok {
 		body["password"] = passwordOf(flags, getenv)
+	}
+	if e, ok := flags["email"]; ok {
+		body["email"] = e
 	}
 	var out map[string]any
 	if err := authCall(ctx, flags, getenv, http.MethodPut, "/auth/users/"+url.PathEscape(pos[0]), body, &out); err != nil {

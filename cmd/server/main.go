@@ -71,7 +71,7 @@ Usage:
 
 Accounts (admin; pass --token TOKEN or SIROCCO_TOKEN, or SIROCCO_USERNAME and SIROCCO_PASSWORD):
   server whoami
-  server user-list | user-create <name> --role R | user-update <name> [--role R] [--password-env VAR] | user-delete <name>
+  server user-list | user-create <name> --role R [--email A] | user-update <name> [--role R] [--email A] [--password-env VAR] | user-delete <name>
          (user-create reads the password from SIROCCO_NEW_PASSWORD, or the variable named by --password-env)
   server group-list | group-create <name> --role R | group-delete <name>
   server group-add-user <group> <user> | group-remove-user <group> <user>

@@ -18,7 +18,7 @@ func (p people) Deciders(ctx context.Context, approvers []string) ([]engine.Pers
 	}
 	out := make([]engine.Person, len(users))
 	for i, u := range users {
-		out[i] = engine.Person{User: u.Name}
+		out[i] = engine.Person{User: u.Name, Email: u.Email}
 	}
 	return out, nil
 }

@@ -73,6 +73,8 @@ type config struct {
 	retention *engine.Retention
 	// ssh configures std.ssh: the key directory, known_hosts, time bound.
 	ssh engine.SSHConfig
+	// mail configures the approvers' mail and std.email (-smtp-*).
+	mail engine.MailConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -129,6 +131,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.ssh.KeyDir, "ssh-key-dir", env("SIROCCO_SSH_KEY_DIR", ""), "directory of the private keys std.ssh's private_key_filename may name; no file outside it is read (env SIROCCO_SSH_KEY_DIR; default none: private_key_filename is refused)")
 	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
 	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
+	smtp := addSMTPFlags(fs, env)
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -177,6 +180,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.notify, err = notifyConfig(notifyFlags{url: *notifyURL, allow: *notifyAllow, secretFile: *notifySecretFile,
 		secretEnv: getenv(notifySecretEnv), links: *notifyLinks}); err != nil {
+		return nil, err
+	}
+	if cfg.mail, err = smtp.config(getenv); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -316,7 +322,11 @@ func (s *server) newEngine(ctx context.Context) error {
 		Notify:               s.cfg.notify,
 		Retention:            s.cfg.retention,
 		SSH:                  s.cfg.ssh,
+		Mail:                 s.cfg.mail,
 	})
+	if m := s.cfg.mail; m.Server != "" {
+		s.log.Info("approvers' mail", "smtp_server", m.Server, "from", m.From, "tls", m.TLS, "login", m.User != "")
+	}
 	if r := s.cfg.retention; r != nil {
 		s.log.Info("retention: " + r.String())
 	}

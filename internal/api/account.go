@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
@@ -26,7 +27,7 @@ func userJSON(u *auth.User) object {
 		groups = append(groups, g.Name)
 	}
 	return object{{"name", u.Name}, {"role", u.Role}, {"effective_role", u.Effective()}, {"groups", groups},
-		{"created_at", fmtTime(u.CreatedAt)}}
+		{"email", u.Email}, {"created_at", fmtTime(u.CreatedAt)}}
 }
 
 func tokenJSON(t *auth.Token) object {
@@ -58,7 +59,7 @@ func (a *API) listUsers(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, object{{"users", items}})
 }
 
-var userAttrs = setOf("name", "role", "password")
+var userAttrs = setOf("name", "role", "password", "email")
 
 func (a *API) createUser(c echo.Context) error {
 	if err := a.needAuth(c); err != nil {
@@ -71,7 +72,8 @@ func (a *API) createUser(c echo.Context) error {
 	name, _, err1 := stringField(m, "name")
 	roleName, _, err2 := stringField(m, "role")
 	password, _, err3 := stringField(m, "password")
-	if err := firstErr(err1, err2, err3); err != nil {
+	email, _, err4 := stringField(m, "email")
+	if err := firstErr(err1, err2, err3, err4); err != nil {
 		return a.fault(c, err)
 	}
 	if roleName == "" {
@@ -81,7 +83,7 @@ func (a *API) createUser(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	u, err := a.auth.CreateUser(c.Request().Context(), guard.Actor(c, via(c)), name, role, password)
+	u, err := a.auth.CreateUserWithEmail(c.Request().Context(), guard.Actor(c, via(c)), name, role, password, email)
 	if err != nil {
 		return a.fault(c, err)
 	}
@@ -113,8 +115,21 @@ func (a *API) updateUser(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
+	// Checked before anything changes: a bad address changes nothing.
+	email, setEmail, err := stringField(m, "email")
+	if err == nil && setEmail {
+		err = auth.CheckEmail(strings.TrimSpace(email))
+	}
+	if err != nil {
+		return a.fault(c, err)
+	}
 	if err := a.auth.UpdateUser(ctx, guard.Actor(c, via(c)), u.Name, role, password); err != nil {
 		return a.fault(c, err)
+	}
+	if setEmail {
+		if err := a.auth.SetEmail(ctx, guard.Actor(c, via(c)), u.Name, email); err != nil {
+			return a.fault(c, err)
+		}
 	}
 	if u, err = a.auth.GetUser(ctx, u.Name); err != nil {
 		return a.fault(c, err)

@@ -67,8 +67,9 @@ var rules = []struct {
 	{pkg: "internal/audit", only: []string{"internal/fault", "internal/jsonvalue"}},
 	{pkg: "internal/schemaform", only: []string{"internal/fault"}},
 	{pkg: "internal/dsl", never: []string{"internal/engine", "net/http"}},
-	// The in-process SSH server is for tests: the binary never holds it.
-	{pkg: "cmd/server", never: []string{"internal/sshtest", "github.com/gliderlabs/ssh"}},
+	// The in-process SSH and SMTP servers are for tests: the binary never
+	// holds them.
+	{pkg: "cmd/server", never: []string{"internal/sshtest", "github.com/gliderlabs/ssh", "internal/smtptest", "github.com/emersion/go-smtp"}},
 	{pkg: "internal/expr", never: []string{"internal/engine", "net/http"}},
 }
 

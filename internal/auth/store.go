@@ -43,6 +43,7 @@ type Tx interface {
 	// password.
 	UpdateUser(ctx context.Context, name string, role Role, passwordHash string) error
 	DeleteUser(ctx context.Context, name string) error
+	EmailTx
 
 	CreateGroup(ctx context.Context, g *Group) error
 	DeleteGroup(ctx context.Context, name string) error

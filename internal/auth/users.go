@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
@@ -17,6 +18,8 @@ type User struct {
 	PasswordHash string
 	Groups       []Group // name and role of each group it belongs to
 	CreatedAt    time.Time
+	// Email is where the approvers' mail goes; "" for none (email.go).
+	Email string
 }
 
 // GroupNames lists the names of the user's groups.
@@ -51,7 +54,17 @@ func checkName(what, name string) error {
 
 // CreateUser adds an account, as by in the audit trail.
 func (s *Service) CreateUser(ctx context.Context, by Actor, name string, role Role, password string) (*User, error) {
+	return s.CreateUserWithEmail(ctx, by, name, role, password, "")
+}
+
+// CreateUserWithEmail is CreateUser for an account with an email address
+// ("" for none; see CheckEmail).
+func (s *Service) CreateUserWithEmail(ctx context.Context, by Actor, name string, role Role, password, email string) (*User, error) {
 	if err := checkName("user", name); err != nil {
+		return nil, err
+	}
+	email = strings.TrimSpace(email)
+	if err := CheckEmail(email); err != nil {
 		return nil, err
 	}
 	if role.rank() == 0 {
@@ -61,7 +74,7 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, name string, role Ro
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC()}
+	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC(), Email: email}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err

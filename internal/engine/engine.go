@@ -104,6 +104,8 @@ type Config struct {
 	JobLog io.Writer
 	// Notify configures the webhook notifier (params.notify, -notify-url).
 	Notify NotifyConfig
+	// Mail configures the approvers' mail (-smtp-*) and std.email.
+	Mail MailConfig
 	// Creators, when set, is asked before a cron trigger fires whether its
 	// creator may still start executions (CreatorCheck).
 	Creators CreatorCheck
@@ -142,6 +144,7 @@ type Engine struct {
 	heartbeat time.Duration
 	jobLog    *jobLog
 	notify    NotifyConfig
+	mail      MailConfig
 	// notifyCount counts the notifier's outcomes (NotifyStats).
 	notifyCount notifyCounters
 	// sending holds a token per notification being sent (sendingSlots).
@@ -201,6 +204,7 @@ func New(cfg Config) *Engine {
 		owner:     newID(),
 		wake:      make(chan struct{}, 1),
 		notify:    cfg.Notify,
+		mail:      cfg.Mail,
 	}
 	if e.notify.MaxAttempts <= 0 {
 		e.notify.MaxAttempts = DefaultNotifyAttempts

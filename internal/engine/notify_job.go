@@ -32,7 +32,7 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 		})
 	}
 	d, err := e.store.GetDelivery(ctx, j.Ref)
-	if fault.Code(err) == fault.ENOTFOUND || err == nil && d.State != DeliveryPending || e.notify.Sender == nil {
+	if fault.Code(err) == fault.ENOTFOUND || err == nil && d.State != DeliveryPending || e.notify.Sender == nil && !isMail(d) {
 		// Gone with its execution, or already settled.
 		return e.update(ctx, func(w *work) error { return w.tx.DeleteJob(ctx, j.ID, e.owner) })
 	}
@@ -45,7 +45,12 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 			headers[k] = s
 		}
 	}
-	sendErr := e.notify.Sender.Send(ctx, d.URL, headers, d.EventID, string(d.Event), []byte(d.Body))
+	var sendErr error
+	if isMail(d) { // an approver's mail (approval_mail.go)
+		sendErr = e.sendApprovalMail(ctx, d)
+	} else {
+		sendErr = e.notify.Sender.Send(ctx, d.URL, headers, d.EventID, string(d.Event), []byte(d.Body))
+	}
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: the job runs again after restart
 	}

@@ -56,15 +56,15 @@ func (r authReader) CountUsers(ctx context.Context) (int, error) {
 }
 
 func (tx *authTx) CreateUser(ctx context.Context, u *auth.User) error {
-	return tx.exec(ctx, "create user", false, `INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
-		u.Name, string(u.Role), u.PasswordHash, utc(u.CreatedAt))
+	return tx.exec(ctx, "create user", false, `INSERT INTO users (name, role, password_hash, created_at, email) VALUES ($1, $2, $3, $4, $5)`,
+		u.Name, string(u.Role), u.PasswordHash, utc(u.CreatedAt), u.Email)
 }
 
 func (r authReader) GetUser(ctx context.Context, name string) (*auth.User, error) {
 	var u auth.User
 	var role string
-	err := r.db.QueryRow(ctx, `SELECT name, role, password_hash, created_at FROM users WHERE name = $1`, name).
-		Scan(&u.Name, &role, &u.PasswordHash, &u.CreatedAt)
+	err := r.db.QueryRow(ctx, `SELECT name, role, password_hash, created_at, email FROM users WHERE name = $1`, name).
+		Scan(&u.Name, &role, &u.PasswordHash, &u.CreatedAt, &u.Email)
 	if err != nil {
 		return nil, dbErr(err, "get user")
 	}
@@ -81,7 +81,7 @@ func (r authReader) GetUser(ctx context.Context, name string) (*auth.User, error
 }
 
 func (r authReader) ListUsers(ctx context.Context) ([]*auth.User, error) {
-	rows, err := r.db.Query(ctx, `SELECT u.name, u.role, u.created_at, g.name, g.role FROM users u
+	rows, err := r.db.Query(ctx, `SELECT u.name, u.role, u.created_at, u.email, g.name, g.role FROM users u
 		LEFT JOIN group_members m ON m.user_name = u.name LEFT JOIN groups g ON g.name = m.group_name ORDER BY u.name, g.name`)
 	if err != nil {
 		return nil, dbErr(err, "list users")
@@ -89,14 +89,14 @@ func (r authReader) ListUsers(ctx context.Context) ([]*auth.User, error) {
 	defer rows.Close()
 	var out []*auth.User
 	for rows.Next() {
-		var name, role string
+		var name, role, email string
 		var created time.Time
 		var gname, grole *string
-		if err := rows.Scan(&name, &role, &created, &gname, &grole); err != nil {
+		if err := rows.Scan(&name, &role, &created, &email, &gname, &grole); err != nil {
 			return nil, dbErr(err, "list users")
 		}
 		if len(out) == 0 || out[len(out)-1].Name != name {
-			out = append(out, &auth.User{Name: name, Role: auth.Role(role), CreatedAt: created})
+			out = append(out, &auth.User{Name: name, Role: auth.Role(role), CreatedAt: created, Email: email})
 		}
 		if gname != nil {
 			u := out[len(out)-1]

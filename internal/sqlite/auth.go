@@ -64,15 +64,15 @@ func (r authReader) CountUsers(ctx context.Context) (int, error) {
 }
 
 func (tx *authTx) CreateUser(ctx context.Context, u *auth.User) error {
-	return tx.exec(ctx, "create user", false, `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-		u.Name, string(u.Role), u.PasswordHash, fmtTime(u.CreatedAt))
+	return tx.exec(ctx, "create user", false, `INSERT INTO users (name, role, password_hash, created_at, email) VALUES (?, ?, ?, ?, ?)`,
+		u.Name, string(u.Role), u.PasswordHash, fmtTime(u.CreatedAt), u.Email)
 }
 
 func (r authReader) GetUser(ctx context.Context, name string) (*auth.User, error) {
 	var u auth.User
 	var role, created string
-	err := r.db.QueryRowContext(ctx, `SELECT name, role, password_hash, created_at FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &role, &u.PasswordHash, &created)
+	err := r.db.QueryRowContext(ctx, `SELECT name, role, password_hash, created_at, email FROM users WHERE name = ?`, name).
+		Scan(&u.Name, &role, &u.PasswordHash, &created, &u.Email)
 	if err != nil {
 		return nil, dbErr(err, "get user")
 	}
@@ -96,7 +96,7 @@ func (r authReader) GetUser(ctx context.Context, name string) (*auth.User, error
 }
 
 func (r authReader) ListUsers(ctx context.Context) ([]*auth.User, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT u.name, u.role, u.created_at, g.name, g.role FROM users u
+	rows, err := r.db.QueryContext(ctx, `SELECT u.name, u.role, u.created_at, u.email, g.name, g.role FROM users u
 		LEFT JOIN group_members m ON m.user_name = u.name LEFT JOIN groups g ON g.name = m.group_name ORDER BY u.name, g.name`)
 	if err != nil {
 		return nil, dbErr(err, "list users")
@@ -104,13 +104,13 @@ func (r authReader) ListUsers(ctx context.Context) ([]*auth.User, error) {
 	defer rows.Close()
 	var out []*auth.User
 	for rows.Next() {
-		var name, role, created string
+		var name, role, created, email string
 		var gname, grole sql.NullString
-		if err := rows.Scan(&name, &role, &created, &gname, &grole); err != nil {
+		if err := rows.Scan(&name, &role, &created, &email, &gname, &grole); err != nil {
 			return nil, dbErr(err, "list users")
 		}
 		if len(out) == 0 || out[len(out)-1].Name != name {
-			out = append(out, &auth.User{Name: name, Role: auth.Role(role), CreatedAt: parseTime(created)})
+			out = append(out, &auth.User{Name: name, Role: auth.Role(role), CreatedAt: parseTime(created), Email: email})
 		}
 		if gname.Valid {
 			u := out[len(out)-1]

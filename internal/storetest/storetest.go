@@ -105,6 +105,7 @@ func Run(t *testing.T, h Harness) {
 		{"AuthStore", testAuthStore},
 		{"DeleteUserSessionsAndTokens", testDeleteUserSessionsAndTokens},
 		{"AuthTxReadsItsWrites", testAuthTxReadsItsWrites},
+		{"UserEmail", testUserEmail},
 		{"Idempotency", testIdempotency},
 		{"LoginFailures", testLoginFailures},
 		{"LoginFailuresSerialised", testLoginFailuresSerialised},

@@ -185,7 +185,7 @@ func (s *Server) adminView(c echo.Context) (templates.AdminView, error) {
 			groups = append(groups, g.Name)
 		}
 		base := "/admin/users/" + url.PathEscape(u.Name)
-		v.Users = append(v.Users, templates.AdminUser{Name: u.Name, Role: string(u.Role), Effective: string(u.Effective()),
+		v.Users = append(v.Users, templates.AdminUser{Name: u.Name, Role: string(u.Role), Effective: string(u.Effective()), Email: u.Email,
 			Groups: strings.Join(groups, ", "), CreatedAt: u.CreatedAt, UpdateURL: base, DeleteURL: base + "/delete"})
 	}
 	groups, err := s.auth.ListGroups(ctx)
@@ -232,7 +232,8 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
 	if err == nil {
-		_, err = s.auth.CreateUser(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), strings.TrimSpace(c.FormValue("name")), role, c.FormValue("password"))
+		_, err = s.auth.CreateUserWithEmail(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), strings.TrimSpace(c.FormValue("name")), role,
+			c.FormValue("password"), c.FormValue("email"))
 	}
 	return s.adminDone(c, err)
 }
@@ -242,8 +243,18 @@ func (s *Server) adminUpdateUser(c echo.Context) error {
 		return err
 	}
 	role, err := auth.ParseRole(c.FormValue("role"))
+	// A form without the email field leaves the address as it is; a bad
+	// one is refused before anything changes.
+	email, setEmail := c.Request().PostForm["email"]
+	if err == nil && setEmail {
+		err = auth.CheckEmail(strings.TrimSpace(email[0]))
+	}
+	ctx, by, name := c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name")
 	if err == nil {
-		err = s.auth.UpdateUser(c.Request().Context(), guard.Actor(c, engine.ViaDashboard), pathName(c, "name"), role, c.FormValue("password"))
+		err = s.auth.UpdateUser(ctx, by, name, role, c.FormValue("password"))
+	}
+	if err == nil && setEmail {
+		err = s.auth.SetEmail(ctx, by, name, email[0])
 	}
 	return s.adminDone(c, err)
 }

@@ -460,6 +460,7 @@ type AdminView struct {
 type AdminUser struct {
 	Name, Role, Effective string
 	Groups                string
+	Email                 string // "" for none
 	CreatedAt             time.Time
 	UpdateURL, DeleteURL  string
 }
