@@ -111,6 +111,7 @@ func Run(t *testing.T, h Harness) {
 		{"LoginFailuresCap", testLoginFailuresCap},
 		{"Replicas", testReplicas},
 		{"Deliveries", testDeliveries},
+		{"DecisionLinks", testDecisionLinks},
 		{"CronTriggers", testCronTriggers},
 		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},
