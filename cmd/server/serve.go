@@ -73,6 +73,8 @@ type config struct {
 	retention *engine.Retention
 	// ssh configures std.ssh: the key directory, known_hosts, time bound.
 	ssh engine.SSHConfig
+	// linkTTL is how long a decision link lives (-link-ttl).
+	linkTTL time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -127,6 +129,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.ssh.KeyDir, "ssh-key-dir", env("SIROCCO_SSH_KEY_DIR", ""), "directory of the private keys std.ssh's private_key_filename may name; no file outside it is read (env SIROCCO_SSH_KEY_DIR; default none: private_key_filename is refused)")
 	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
 	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
+	fs.DurationVar(&cfg.linkTTL, "link-ttl", envDuration("SIROCCO_LINK_TTL", engine.DefaultLinkTTL), "how long an approval's decision link stays valid, never past the approval's timeout (env SIROCCO_LINK_TTL)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -148,6 +151,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.maxTasks <= 0 {
 		return nil, usageError{"-max-tasks-per-execution must be positive"}
+	}
+	if cfg.linkTTL < time.Minute || cfg.linkTTL > 366*24*time.Hour {
+		return nil, usageError{fmt.Sprintf("-link-ttl must be from 1m to 8784h (366 days), got %s", cfg.linkTTL)}
 	}
 	if err := checkSSHConfig(cfg.ssh); err != nil {
 		return nil, err
@@ -304,6 +310,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		Creators: s.accounts,
 		// Approval channels reach the accounts an approval names.
 		People: people{s.accounts},
+		Links:  s.linkConfig(),
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
 		Replica:              engine.Replica{Version: version()},
@@ -481,7 +488,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			start := time.Now()
 			defer func() {
 				if p := recover(); p != nil {
-					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", p, "stack", string(debug.Stack()))
+					log.Error("handler panicked", "method", c.Request().Method, "path", guard.LogPath(c.Request()), "panic", p, "stack", string(debug.Stack()))
 					c.Error(echo.ErrInternalServerError)
 					err = nil
 				}
@@ -496,7 +503,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			if ctx := c.Request().Context(); log.Enabled(ctx, level) { // spare building the record when it is dropped
-				log.Log(ctx, level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+				log.Log(ctx, level, "request", "method", c.Request().Method, "path", guard.LogPath(c.Request()),
 					"status", status, "duration", time.Since(start))
 			}
 			return nil

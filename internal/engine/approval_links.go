@@ -92,6 +92,9 @@ func (l *DecisionLink) State(now time.Time) string {
 	return LinkLive
 }
 
+// LinkState is l's state now (DecisionLink.State on the engine's clock).
+func (e *Engine) LinkState(l *DecisionLink) string { return l.State(e.now()) }
+
 // refusal is why l cannot decide at now, nil when it can.
 func (l *DecisionLink) refusal(now time.Time) error {
 	switch l.State(now) {

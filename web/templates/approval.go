@@ -43,6 +43,8 @@ type ApprovalView struct {
 	Proposal *Proposal
 	// MyVote is the viewer's own vote, if they voted.
 	MyVote *VoteRow
+	// Links are its decision links, as the viewer may see them.
+	Links DecisionLinks
 	Form   ApprovalForm
 }
 
