@@ -43,9 +43,10 @@ type ApprovalView struct {
 	Proposal *Proposal
 	// MyVote is the viewer's own vote, if they voted.
 	MyVote *VoteRow
+	Form   ApprovalForm
+
 	// Links are its decision links, as the viewer may see them.
 	Links DecisionLinks
-	Form   ApprovalForm
 }
 
 // Proposal is the answer the first approver gave.
