@@ -290,3 +290,71 @@ func mapKeys(m map[string]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestDecisionLinksLater: a reminder carries each approver's live link
+// again and issues one to who has none yet (joined the group since),
+// never a second one, none to who voted and none in place of a revoked
+// link; an escalation issues links to the escalate_to set, whom later
+// reminders then reach.
+func TestDecisionLinksLater(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &manualClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	group := fakePeople{"group:finance": {"ann", "bob", "rita"}, "group:security": {"sec"}}
+	e := newEngine(t, engine.Config{Clock: clock, People: group, Links: engine.LinkConfig{Key: linkKey}})
+	def := "version: '2.0'\nwf:\n  tasks:\n    ask:\n      action: std.approval\n      input:\n        title: Deploy\n        approvers: [group:finance]\n        required: 3\n        escalate_after: 1h\n        escalate_to: [group:security]\n"
+	if _, err := e.CreateWorkflows(ctx, nil, def, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf", CreatedBy: "rita"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, ex.ID, "ask")
+	a := pendingAction(t, e, ex.ID, "ask")
+	first := tokens(t, e, a.ID)
+	if got := mapKeys(first); !slices.Equal(got, []string{"ann", "bob"}) {
+		t.Fatalf("links at the request: %v", got)
+	}
+	// ann votes (through the dashboard); bob's link is revoked; carl
+	// joins finance.
+	if _, err := e.UpdateActionExecution(ctx, a.ID, step{who: "ann", state: engine.StateSuccess, output: noOutput}.completion()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RevokeLink(ctx, linkOf(t, e, a.ID, "bob").ID, people["root"]); err != nil {
+		t.Fatal(err)
+	}
+	group["group:finance"] = append(group["group:finance"], "carl")
+	clock.advance(time.Minute)
+	got, err := engine.IssueLinks(ctx, e, a.ID, engine.ApprovalReminded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := mapKeys(got); !slices.Equal(keys, []string{"carl"}) {
+		t.Errorf("a reminder carries links for %v; want carl's alone (ann voted, bob's was revoked)", keys)
+	}
+	// A second reminder carries carl's link again, the same one.
+	again, _ := engine.IssueLinks(ctx, e, a.ID, engine.ApprovalReminded)
+	if again["carl"] != got["carl"] || len(again) != 1 {
+		t.Errorf("the second reminder: %v; want carl's same link %s", again, got["carl"])
+	}
+	if links, _ := e.DecisionLinks(ctx, a.ID); len(links) != 3 {
+		t.Errorf("%d links after the reminders; want 3 (ann, bob, carl): one per person", len(links))
+	}
+	// Escalated: sec gets one; the reminders then go to security.
+	esc, _ := engine.IssueLinks(ctx, e, a.ID, engine.ApprovalEscalated)
+	if keys := mapKeys(esc); !slices.Equal(keys, []string{"sec"}) {
+		t.Errorf("the escalation carries links for %v; want sec's", keys)
+	}
+	if l := linkOf(t, e, a.ID, "sec"); l.Event != engine.ApprovalEscalated {
+		t.Errorf("sec's link was issued with %s", l.Event)
+	}
+	after, _ := engine.IssueLinks(ctx, e, a.ID, engine.ApprovalReminded)
+	if keys := mapKeys(after); !slices.Equal(keys, []string{"sec"}) || after["sec"] != esc["sec"] {
+		t.Errorf("a reminder after the escalation carries %v; want sec's link again", after)
+	}
+	// Decided: no links.
+	if dec, _ := engine.IssueLinks(ctx, e, a.ID, engine.ApprovalDecided); dec != nil {
+		t.Errorf("approval.decided carries links: %v", dec)
+	}
+}
