@@ -152,10 +152,16 @@ func TestLinkPageDecidesNothing(t *testing.T) {
 			t.Errorf("Referrer-Policy of the redirect: %q", rp)
 		}
 		req, _ := http.NewRequest(http.MethodHead, e.url+path, nil)
-		scanner.do(req)
+		if p := scanner.do(req); p.status >= 500 {
+			t.Errorf("HEAD of a link: %d", p.status)
+		}
 	}
 	fin1 := e.as("fin1")
 	for range 3 {
+		req, _ := http.NewRequest(http.MethodHead, e.url+path, nil)
+		if p := fin1.do(req); p.status >= 500 {
+			t.Errorf("HEAD of a link as fin1: %d", p.status)
+		}
 		p := fin1.get(path)
 		if p.status != http.StatusOK {
 			t.Fatalf("GET as fin1: %d %s", p.status, p.text(`[data-testid="error-message"]`))
