@@ -75,6 +75,8 @@ type config struct {
 	ssh engine.SSHConfig
 	// mail configures the approvers' mail and std.email (-smtp-*).
 	mail engine.MailConfig
+	// linkTTL is how long a decision link lives (-link-ttl).
+	linkTTL time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -132,6 +134,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.ssh.KnownHosts, "ssh-known-hosts", env("SIROCCO_SSH_KNOWN_HOSTS", ""), "known_hosts file std.ssh checks host keys against (env SIROCCO_SSH_KNOWN_HOSTS; default none: any host key is accepted, as Mistral does)")
 	fs.DurationVar(&cfg.ssh.Timeout, "ssh-timeout", envDuration("SIROCCO_SSH_TIMEOUT", engine.DefaultSSHTimeout), "longest one run of std.ssh may take, connecting included (env SIROCCO_SSH_TIMEOUT)")
 	smtp := addSMTPFlags(fs, env)
+	fs.DurationVar(&cfg.linkTTL, "link-ttl", envDuration("SIROCCO_LINK_TTL", engine.DefaultLinkTTL), "how long an approval's decision link stays valid, never past the approval's timeout (env SIROCCO_LINK_TTL)")
 	cfg.adminPassword = getenv("SIROCCO_ADMIN_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -153,6 +156,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.maxTasks <= 0 {
 		return nil, usageError{"-max-tasks-per-execution must be positive"}
+	}
+	if cfg.linkTTL < time.Minute || cfg.linkTTL > 366*24*time.Hour {
+		return nil, usageError{fmt.Sprintf("-link-ttl must be from 1m to 8784h (366 days), got %s", cfg.linkTTL)}
 	}
 	if err := checkSSHConfig(cfg.ssh); err != nil {
 		return nil, err
@@ -314,6 +320,7 @@ func (s *server) newEngine(ctx context.Context) error {
 		Creators: s.accounts,
 		// Approval channels reach the accounts an approval names.
 		People: people{s.accounts},
+		Links:  s.linkConfig(),
 
 		MaxTasksPerExecution: s.cfg.maxTasks,
 		Replica:              engine.Replica{Version: version()},
@@ -495,7 +502,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			start := time.Now()
 			defer func() {
 				if p := recover(); p != nil {
-					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", p, "stack", string(debug.Stack()))
+					log.Error("handler panicked", "method", c.Request().Method, "path", guard.LogPath(c.Request()), "panic", p, "stack", string(debug.Stack()))
 					c.Error(echo.ErrInternalServerError)
 					err = nil
 				}
@@ -510,7 +517,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			if ctx := c.Request().Context(); log.Enabled(ctx, level) { // spare building the record when it is dropped
-				log.Log(ctx, level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+				log.Log(ctx, level, "request", "method", c.Request().Method, "path", guard.LogPath(c.Request()),
 					"status", status, "duration", time.Since(start))
 			}
 			return nil

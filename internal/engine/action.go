@@ -92,26 +92,10 @@ func (e *Engine) UpdateActionExecution(ctx context.Context, id string, c Complet
 // DeliverResult is UpdateActionExecution that also tells whether the
 // completion merely repeated one already recorded (and changed nothing).
 func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a *ActionExecution, repeated bool, err error) {
-	actual := string(c.State)
-	if actual == "" {
-		actual = "Unset"
-	}
-	if !validCallbackState(c.State) {
-		return nil, false, fault.Errorf(fault.EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
-	}
-	if err := checkTexts("comment", c.Comment, "reason", c.Reason, "note", c.Note); err != nil {
-		return nil, false, err
-	}
-	resJSON, err := encode(c.result())
+	outJSON, err := e.completionOutput(c)
 	if err != nil {
 		return nil, false, err
 	}
-	// The limit is on the output as encoded, not on the record it is
-	// stored in (what encode would make of {"result": output}).
-	if len(resJSON) > e.maxOutput {
-		return nil, false, fault.Errorf(fault.ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
-	}
-	outJSON := `{"result": ` + resJSON + `}`
 	if c.Via == "" {
 		c.Via = ViaAPI
 	}
@@ -137,6 +121,32 @@ func (e *Engine) DeliverResult(ctx context.Context, id string, c Completion) (a 
 		return nil, false, refused // a vote refused: its audit record is committed
 	}
 	return e.masker(ctx).mask(out), repeated, nil
+}
+
+// completionOutput checks what a completion carries (its state, its
+// texts, the size of its output) and returns the output as stored:
+// {"result": …}.
+func (e *Engine) completionOutput(c Completion) (string, error) {
+	actual := string(c.State)
+	if actual == "" {
+		actual = "Unset"
+	}
+	if !validCallbackState(c.State) {
+		return "", fault.Errorf(fault.EINVALID, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: %s", actual)
+	}
+	if err := checkTexts("comment", c.Comment, "reason", c.Reason, "note", c.Note); err != nil {
+		return "", err
+	}
+	resJSON, err := encode(c.result())
+	if err != nil {
+		return "", err
+	}
+	// The limit is on the output as encoded, not on the record it is
+	// stored in (what encode would make of {"result": output}).
+	if len(resJSON) > e.maxOutput {
+		return "", fault.Errorf(fault.ETOOLARGE, "Output is too large: %d bytes encoded, the limit is %d bytes.", len(resJSON), e.maxOutput)
+	}
+	return `{"result": ` + resJSON + `}`, nil
 }
 
 func (w *work) applyCompletion(id string, c Completion, outJSON string) (*ActionExecution, bool, error) {

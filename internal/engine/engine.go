@@ -112,6 +112,8 @@ type Config struct {
 	// People, when set, finds who an approval's channels (mail, decision
 	// links) reach.
 	People People
+	// Links configures decision links (approval_links.go).
+	Links LinkConfig
 	// Retention, when set, purges finished executions (-retention).
 	Retention *Retention
 	// SSH configures std.ssh and std.ssh_proxied.
@@ -151,6 +153,7 @@ type Engine struct {
 	sending   chan struct{}
 	creators  CreatorCheck
 	people    People
+	links     LinkConfig
 	retention *Retention
 	purged    retentionCounters
 	// purgeBatchDone, when set (tests), runs after each committed batch
@@ -197,6 +200,7 @@ func New(cfg Config) *Engine {
 		heartbeat: cfg.HeartbeatInterval,
 		creators:  cfg.Creators,
 		people:    cfg.People,
+		links:     cfg.Links,
 		ssh:       cfg.SSH,
 		jsTimeout: cfg.JSTimeout,
 		jsSlots:   make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)),

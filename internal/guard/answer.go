@@ -13,7 +13,7 @@ import (
 
 // apiPrefixes are the paths whose answers are JSON whatever the client
 // accepts: the Mistral API, Keystone, the account routes and the metrics.
-var apiPrefixes = []string{"/v2", "/v3", "/auth", "/metrics"}
+var apiPrefixes = []string{"/v2", "/v3", "/auth", "/metrics", "/sirocco"}
 
 // APIPath reports whether path is under /v2, /v3, /auth or /metrics.
 func APIPath(path string) bool {
@@ -93,7 +93,7 @@ func ErrorHandler(cfg Config, log *slog.Logger) echo.HTTPErrorHandler {
 				msg = s
 			}
 		default:
-			log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			log.Error("request failed", "method", r.Method, "path", LogPath(r), "err", err)
 		}
 		var werr error
 		switch {
@@ -105,7 +105,7 @@ func ErrorHandler(cfg Config, log *slog.Logger) echo.HTTPErrorHandler {
 			werr = cfg.PageError(c, status, msg)
 		}
 		if werr != nil {
-			log.Error("write error answer", "method", r.Method, "path", r.URL.Path, "err", werr)
+			log.Error("write error answer", "method", r.Method, "path", LogPath(r), "err", werr)
 		}
 	}
 }

@@ -178,6 +178,12 @@ var Policy = []Rule{
 	{"POST", "/auth/tokens", Admin, API, false},
 	{"DELETE", "/auth/tokens/:id", Admin, API, false},
 
+	// Decision links (a Sirocco extension): approvers list their own
+	// links, admins all; an admin or the link's person revokes one (the
+	// engine checks which).
+	{"GET", "/sirocco/approvals/:id/links", Approver, API, false},
+	{"DELETE", "/sirocco/links/:id", Approver, API, false},
+
 	// The dashboard.
 	{"GET", "/login", Public, Page, false},
 	{"POST", "/login", Public, Page, false},
@@ -216,6 +222,12 @@ var Policy = []Rule{
 	{"POST", "/admin/tokens/:id/revoke", Admin, Page, false},
 	{"GET", "/audit", Admin, Page, false},
 	{"GET", "/replicas", Admin, Page, false},
+	// A decision link is its own credential: its page checks the login
+	// the approval asks for (require_login) and decides as the link's
+	// person only.
+	{"GET", "/links/:token", Public, Page, false},
+	{"POST", "/links/:token", Public, Page, false},
+	{"POST", "/actions/:id/links/:link/revoke", Approver, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
 }
 

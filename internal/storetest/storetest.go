@@ -114,6 +114,7 @@ func Run(t *testing.T, h Harness) {
 		{"Replicas", testReplicas},
 		{"Deliveries", testDeliveries},
 		{"ActionDeliveries", testActionDeliveries},
+		{"DecisionLinks", testDecisionLinks},
 		{"CronTriggers", testCronTriggers},
 		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},

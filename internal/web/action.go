@@ -219,6 +219,7 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 	v.Live = &templates.Live{Topics: strings.Join(topics, " "), Src: actionURL(a.ID)}
 	if approval != nil {
 		av := approvalView(*approval, voterOf(c), v.CSRF, posted, problems)
+		av.Links = s.linksPanel(c, a.ID, v.CSRF)
 		v.Approval = &av
 	}
 	return v, nil

@@ -70,7 +70,12 @@ for_fin2:
 // viewer; ada an admin in no group. All have the password "<name>-password-1".
 func approvalEnv(t *testing.T) *env {
 	t.Helper()
-	e := newEnvAuth(t, testPassword)
+	return seedApprovalAccounts(t, newEnvAuth(t, testPassword))
+}
+
+// seedApprovalAccounts creates approvalEnv's accounts and workflows in e.
+func seedApprovalAccounts(t *testing.T, e *env) *env {
+	t.Helper()
 	ctx := context.Background()
 	a := e.accounts
 	for _, g := range []string{"finance", "security"} {

@@ -34,6 +34,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET("/workbooks", s.workbooks, mw...)                // workbooks
 	e.GET("/workbooks/:name", s.workbook, mw...)           // a workbook: text and links to its workflows and actions
 	s.registerTriggers(e, mw)                              // the Triggers page and its forms (trigger.go)
+	s.registerLinks(e, mw)                                 // decision links (/links/<token>) and their revocation (links.go)
 	e.GET("/static/*", echo.WrapHandler(static.Handler())) // embedded CSS and JS under content-hashed names, cached for a year
 
 	e.GET("/login", s.loginForm, mw...)                             // the login form

@@ -208,9 +208,9 @@ func (s *Server) fail(c echo.Context, err error) error {
 	case status == http.StatusServiceUnavailable:
 		// An outage (the database restarting) passes: retry, and warn.
 		c.Response().Header().Set("Retry-After", "1")
-		s.log.Warn("dashboard request refused for now", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.log.Warn("dashboard request refused for now", "method", c.Request().Method, "path", guard.LogPath(c.Request()), "err", err)
 	case status >= 500:
-		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.log.Error("dashboard request failed", "method", c.Request().Method, "path", guard.LogPath(c.Request()), "err", err)
 	}
 	return s.errorPage(c, status, fault.Message(err))
 }

@@ -45,6 +45,9 @@ type ApprovalView struct {
 	MyVote *VoteRow
 	Form   ApprovalForm
 	Ladder *LadderView // nil: no timeout ladder (ladder.go)
+
+	// Links are its decision links, as the viewer may see them.
+	Links DecisionLinks
 }
 
 // Proposal is the answer the first approver gave.
