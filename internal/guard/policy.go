@@ -217,6 +217,11 @@ var Policy = []Rule{
 	{"GET", "/audit", Admin, Page, false},
 	{"GET", "/replicas", Admin, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
+
+	// Bulk decisions, presence and claims (issue 16): each item is still
+	// a vote the engine checks against that approval's rules.
+	{"POST", "/sirocco/approvals/decide", Approver, API, false},
+	{"POST", "/approvals/decide", Approver, Page, false},
 }
 
 var policyIndex = func() map[string]Rule {
