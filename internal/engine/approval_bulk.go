@@ -35,8 +35,8 @@ type BulkVote struct {
 // check refuses the item unless its approval allows bulk decisions and is
 // the request the person saw; it marks the audit record as a bulk one.
 func (b *BulkVote) check(ap *Approval, rec *AuditRecord) error {
-	if b.Shown != "" {
-		rec.ShownDigest = b.Shown
+	if isDigest(b.Shown) {
+		rec.ShownDigest = b.Shown // what the row showed, even when it is not this request
 	}
 	if !ap.AllowBulk {
 		return fault.Errorf(fault.EFORBIDDEN, "This approval does not allow bulk decisions (allow_bulk is false): decide it on its own page.")
@@ -45,6 +45,19 @@ func (b *BulkVote) check(ap *Approval, rec *AuditRecord) error {
 		return fault.Errorf(fault.ECONFLICT, "This approval is not the request your list showed (its digest differs): open it and decide it on its own page.")
 	}
 	return nil
+}
+
+// isDigest reports whether s is a SHA-256 in hex, as ShownDigest makes.
+func isDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // bulkReason is an audit reason marked as part of a bulk decision.
