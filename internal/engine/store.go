@@ -74,6 +74,7 @@ type Reader interface {
 	AuditHead(ctx context.Context) (AuditHead, error)
 	DeliveryReader
 	CronReader
+	ClaimReader
 }
 
 // Tx is a write transaction.
@@ -84,6 +85,7 @@ type Tx interface {
 	CronTx
 	RetentionTx
 	EnvironmentTx
+	ClaimTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's
