@@ -222,6 +222,7 @@ var Policy = []Rule{
 	// a vote the engine checks against that approval's rules.
 	{"POST", "/sirocco/approvals/decide", Approver, API, false},
 	{"POST", "/approvals/decide", Approver, Page, false},
+	{"POST", "/actions/:id/claim", Approver, Page, false},
 }
 
 var policyIndex = func() map[string]Rule {

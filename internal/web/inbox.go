@@ -189,6 +189,7 @@ func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery
 		l.Rows = append(l.Rows, r)
 	}
 	s.markBulk(c, l.Rows)
+	s.markClaims(c, l.Rows)
 	return l
 }
 

@@ -44,6 +44,9 @@ type ApprovalView struct {
 	// MyVote is the viewer's own vote, if they voted.
 	MyVote *VoteRow
 	Form   ApprovalForm
+	// Handling is the claim and who else views the page (handling.templ);
+	// nil once decided.
+	Handling *HandlingView
 }
 
 // Proposal is the answer the first approver gave.
