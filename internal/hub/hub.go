@@ -333,8 +333,10 @@ func (h *Hub) Run(ctx context.Context) {
 			if c.session != "" {
 				perSession[c.session]++
 			}
-			c.admit(true)
+			// Presence first: once its handshake completes, the client
+			// is among the viewers every page draws.
 			present(h.presence.join(c, h.now()))
+			c.admit(true)
 		case c := <-h.beats:
 			if _, ok := clients[c]; ok {
 				present(h.presence.heartbeat(c, h.now()))
