@@ -97,3 +97,42 @@ func TestBulkDecideOverHTTP(t *testing.T) {
 		t.Errorf("audit of one: %s, want fin1's bulk decision", r.Raw)
 	}
 }
+
+// TestClaimOverHTTP: POST /sirocco/approvals/<id>/claim claims an
+// approval for a script or a chat bot (200 with who and until when);
+// another approver's claim is 409 naming the holder, a requester's 403,
+// an unknown id 404; DELETE releases it (204) and then another may claim.
+func TestClaimOverHTTP(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	tok := s.approvalPeople(t)
+	r := s.req(t, "POST", "/v2/executions", tok["rita"], map[string]any{"workflow_name": "request_vm"}, nil)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("start: %d %s", r.Status, r.Raw)
+	}
+	id := s.pendingAction(t, tok["fin1"], str(t, r.JSON, "id"))
+	path := "/sirocco/approvals/" + id + "/claim"
+
+	r = s.req(t, "POST", path, tok["fin1"], nil, nil)
+	if r.Status != http.StatusOK || r.JSON["user"] != "fin1" || r.JSON["id"] != id || r.JSON["expires_at"] == nil {
+		t.Fatalf("fin1 claims: %d %s", r.Status, r.Raw)
+	}
+	if r := s.req(t, "POST", path, tok["sec1"], nil, nil); r.Status != http.StatusConflict || !strings.Contains(r.Raw, "fin1 is handling this approval") {
+		t.Errorf("sec1 claims fin1's: %d %s, want 409 naming fin1", r.Status, r.Raw)
+	}
+	if r := s.req(t, "POST", path, tok["rita"], nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("rita (a requester) claims: %d %s, want 403", r.Status, r.Raw)
+	}
+	if r := s.req(t, "POST", "/sirocco/approvals/no-such-action/claim", tok["fin1"], nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("an unknown id: %d %s, want 404", r.Status, r.Raw)
+	}
+	if r := s.req(t, "DELETE", path, tok["sec1"], nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("sec1 releases fin1's claim: %d %s, want 403", r.Status, r.Raw)
+	}
+	if r := s.req(t, "DELETE", path, tok["fin1"], nil, nil); r.Status != http.StatusNoContent {
+		t.Errorf("fin1 releases: %d %s, want 204", r.Status, r.Raw)
+	}
+	if r := s.req(t, "POST", path, tok["sec1"], nil, nil); r.Status != http.StatusOK || r.JSON["user"] != "sec1" {
+		t.Errorf("sec1 claims after the release: %d %s", r.Status, r.Raw)
+	}
+}

@@ -17,9 +17,11 @@ import (
 // route, outside Mistral's /v2.
 const BulkDecidePath = "/sirocco/approvals/decide"
 
-// registerBulk adds the bulk decision route.
+// registerBulk adds the bulk decision and claim routes.
 func (a *API) registerBulk(e *echo.Echo) {
-	e.POST(BulkDecidePath, a.decideBulk) // approve or reject several approvals (allow_bulk) at once; 200 with a result per item
+	e.POST(BulkDecidePath, a.decideBulk)   // approve or reject several approvals (allow_bulk) at once; 200 with a result per item
+	e.POST(ClaimPath, a.claimApproval)     // "I am handling this": a soft lock that expires
+	e.DELETE(ClaimPath, a.releaseApproval) // release one's claim (an admin: anyone's)
 }
 
 var bulkAttrs = setOf("state", "comment", "output", "items")
@@ -135,4 +137,36 @@ func bulkResultJSON(r engine.BulkResult) object {
 		o = append(o, field{"outcome", "counted"}, field{"state", string(r.State)})
 	}
 	return o
+}
+
+// ClaimPath is the route of an approval's claim for scripts and chat bots.
+const ClaimPath = "/sirocco/approvals/:id/claim"
+
+// claimApproval serves POST /sirocco/approvals/<id>/claim: the caller
+// handles the approval (engine.ClaimApproval); 200 with the claim, 409
+// naming who holds it.
+func (a *API) claimApproval(c echo.Context) error {
+	cl, err := a.engine.ClaimApproval(c.Request().Context(), c.Param("id"), claimantOf(c))
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, object{{"id", cl.ActionExecutionID}, {"user", cl.User},
+		{"claimed_at", fmtTime(cl.ClaimedAt)}, {"expires_at", fmtTime(cl.ExpiresAt)}})
+}
+
+// releaseApproval serves DELETE /sirocco/approvals/<id>/claim: 204.
+func (a *API) releaseApproval(c echo.Context) error {
+	if err := a.engine.ReleaseApproval(c.Request().Context(), c.Param("id"), claimantOf(c)); err != nil {
+		return a.fault(c, err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// claimantOf is the person of an API request as claims see them.
+func claimantOf(c echo.Context) engine.Claimant {
+	d := guard.Decider(c, engine.ViaAPI)
+	if d == nil {
+		return engine.Claimant{}
+	}
+	return engine.Claimant{User: d.User, Admin: d.Admin, MayDecide: d.MayDecide}
 }

@@ -221,6 +221,8 @@ var Policy = []Rule{
 	// Bulk decisions, presence and claims (issue 16): each item is still
 	// a vote the engine checks against that approval's rules.
 	{"POST", "/sirocco/approvals/decide", Approver, API, false},
+	{"POST", "/sirocco/approvals/:id/claim", Approver, API, false},
+	{"DELETE", "/sirocco/approvals/:id/claim", Approver, API, false},
 	{"POST", "/approvals/decide", Approver, Page, false},
 	{"POST", "/actions/:id/claim", Approver, Page, false},
 }
