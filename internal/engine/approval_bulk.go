@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
@@ -139,23 +140,28 @@ type BulkChoice struct {
 // rows waiting for its viewer (a page, at most MaxInboxLimit).
 func (e *Engine) BulkChoices(ctx context.Context, ids []string) (map[string]BulkChoice, error) {
 	out := map[string]BulkChoice{}
-	for _, id := range ids {
-		a, err := e.store.GetActionExecution(ctx, id)
-		if fault.Code(err) == fault.ENOTFOUND {
-			continue // decided and deleted since the page was read
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bulk choices: %w", err)
-		}
-		if a.ApprovalJSON == nil || a.State.Completed() {
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// One read for the page, not one per row; ids decided and deleted
+	// since the page was read are simply not found.
+	list, err := e.store.ListActionExecutions(ctx, ListQuery{Filters: []Filter{{Field: "id", Op: OpIn, Values: ids}}})
+	if err != nil {
+		return nil, fmt.Errorf("bulk choices: %w", err)
+	}
+	for _, a := range list {
+		// The request is canonical JSON (Approval.encode): one that allows
+		// bulk decisions says so in these bytes, and the others (most)
+		// need not be parsed.
+		if a.ApprovalJSON == nil || a.State.Completed() || !strings.Contains(*a.ApprovalJSON, `"allow_bulk":true`) {
 			continue
 		}
 		ap, err := ParseApproval(*a.ApprovalJSON)
 		if err != nil {
-			return nil, fmt.Errorf("bulk choices: %s: %w", id, err)
+			return nil, fmt.Errorf("bulk choices: %s: %w", a.ID, err)
 		}
 		if ap.AllowBulk {
-			out[id] = BulkChoice{Shown: ap.ShownDigest()}
+			out[a.ID] = BulkChoice{Shown: ap.ShownDigest()}
 		}
 	}
 	return out, nil
