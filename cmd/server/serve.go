@@ -232,11 +232,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logNotify(log, cfg.notify)
-	s := &server{cfg: cfg, log: log, store: st,
-		// The hub hears the engine's events after each commit, and of
-		// ended sessions from the accounts; it pushes them to dashboard
-		// pages over /ws.
-		live: hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log})}
+	s := &server{cfg: cfg, log: log, store: st}
+	// The hub hears the engine's events after each commit, and of ended
+	// sessions from the accounts; it pushes them to dashboard pages over
+	// /ws. Presence reaches the other replicas' pages through the store's
+	// notices (s.engine is set before the hub runs).
+	s.live = hub.New(hub.Config{BaseURL: cfg.baseURL, Logger: log,
+		Announce: func(ctx context.Context, evs []engine.Event) error { return s.engine.AnnouncePresence(ctx, evs) }})
 	generated, err := s.openAccounts(ctx)
 	if err != nil {
 		return err

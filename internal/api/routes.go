@@ -67,6 +67,7 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/v2/services", a.listServices) // service-list: the live replicas
 	a.registerParity(e)                   // issue 15: reports, action validate/update by id/delete, what is not offered
 	a.registerLinks(e)                    // issue 16: decision links, listed and revoked (links.go)
+	a.registerBulk(e)                     // POST /sirocco/approvals/decide: bulk decisions for scripts (bulk.go)
 
 	// The callbacks. An Idempotency-Key makes a retry get the first answer
 	// (idempotency.go); wrapped once here, not per request as echo's

@@ -49,6 +49,9 @@ type Completion struct {
 	// the one rule for the API, the CLI and the dashboard). In-process
 	// callers (the engine, tests) leave it nil.
 	Authorize func(id string, async bool, to State) error
+	// Bulk, when set, makes the completion one of a bulk decision
+	// (approval_bulk.go): only approvals that allow it take it.
+	Bulk *BulkVote
 }
 
 // callbackStates are the states a completion may carry, in Mistral's order.
@@ -205,6 +208,9 @@ func (w *work) applyCompletion(id string, c Completion, outJSON string) (*Action
 			}
 		}
 		return a, repeated, nil
+	}
+	if c.Bulk != nil {
+		return refuse(fault.Errorf(fault.EINVALID, "Action execution %s is %s, not an approval: only approvals that allow it (allow_bulk) are decided in bulk.", a.ID, a.Name))
 	}
 	if c.Override {
 		return refuse(fault.Errorf(fault.EINVALID, "override: only an approval (std.approval) is decided by override; action execution %s is %s.", a.ID, a.Name))

@@ -75,6 +75,7 @@ type Reader interface {
 	DeliveryReader
 	CronReader
 	LinkReader
+	ClaimReader
 }
 
 // Tx is a write transaction.
@@ -86,6 +87,7 @@ type Tx interface {
 	RetentionTx
 	EnvironmentTx
 	LinkTx
+	ClaimTx
 
 	// LockExecution serialises work on one workflow execution: completions
 	// of parallel tasks must not both decide the workflow's end. SQLite's

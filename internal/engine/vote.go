@@ -81,8 +81,14 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		answerJSON = strPtr(string(text))
 		rec.AnswerJSON = *answerJSON
 	}
+	mark := func(reason string) string {
+		if c.Bulk != nil {
+			return bulkReason(reason, c.Bulk)
+		}
+		return reason
+	}
 	refuse := func(err error) (*ActionExecution, bool, error) {
-		rec.Outcome, rec.Reason = AuditRefused, fault.Message(err)
+		rec.Outcome, rec.Reason = AuditRefused, mark(fault.Message(err))
 		if err := w.tx.AppendAudit(w.ctx, rec); err != nil {
 			return nil, false, err
 		}
@@ -90,8 +96,13 @@ func (w *work) vote(a *ActionExecution, t *Task, ex *Execution, c Completion) (*
 		return nil, false, nil
 	}
 	accept := func(reason string) error {
-		rec.Outcome, rec.Reason = AuditAccepted, reason
+		rec.Outcome, rec.Reason = AuditAccepted, mark(reason)
 		return w.tx.AppendAudit(w.ctx, rec)
+	}
+	if c.Bulk != nil {
+		if err := c.Bulk.check(ap, rec); err != nil {
+			return refuse(err)
+		}
 	}
 
 	if c.Authorize != nil {

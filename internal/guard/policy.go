@@ -229,6 +229,14 @@ var Policy = []Rule{
 	{"POST", "/links/:token", Public, Page, false},
 	{"POST", "/actions/:id/links/:link/revoke", Approver, Page, false},
 	{"GET", "/ws", Viewer, Socket, false},
+
+	// Bulk decisions, presence and claims (issue 16): each item is still
+	// a vote the engine checks against that approval's rules.
+	{"POST", "/sirocco/approvals/decide", Approver, API, false},
+	{"POST", "/sirocco/approvals/:id/claim", Approver, API, false},
+	{"DELETE", "/sirocco/approvals/:id/claim", Approver, API, false},
+	{"POST", "/approvals/decide", Approver, Page, false},
+	{"POST", "/actions/:id/claim", Approver, Page, false},
 }
 
 var policyIndex = func() map[string]Rule {

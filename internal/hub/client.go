@@ -28,6 +28,12 @@ type client struct {
 	expires time.Time
 	// admitted, when set, receives whether the hub took the client in.
 	admitted chan bool
+	// user is the person who opened it ("" for none): they are shown
+	// viewing the actions it follows. beat is their last heartbeat and
+	// lapsed says it is older than the lapse (Run's goroutine only).
+	user   string
+	beat   time.Time
+	lapsed bool
 }
 
 // admit tells the handler whether the hub took the client in.
@@ -69,6 +75,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sess, ok := r.Context().Value(sessionKey{}).(session); ok {
 		c.session, c.expires = sess.key, sess.expires
 	}
+	c.user, _ = r.Context().Value(viewerKey{}).(string)
 	select {
 	case h.register <- c:
 	case <-h.done:
@@ -91,7 +98,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	go c.writePump(conn)
-	c.readPump(conn)
+	c.readPump(conn, h)
 }
 
 type sessionKey struct{}
@@ -109,14 +116,23 @@ func WithSession(ctx context.Context, key string, expires time.Time) context.Con
 	return context.WithValue(ctx, sessionKey{}, session{key: key, expires: expires})
 }
 
-// readPump reads (and discards) what the browser sends, to notice pongs
-// and a closed connection.
-func (c *client) readPump(conn *websocket.Conn) {
+// readPump reads what the browser sends, to notice pongs and a closed
+// connection; each message is a heartbeat of its page (presence.go).
+func (c *client) readPump(conn *websocket.Conn, h *Hub) {
 	conn.SetReadLimit(1024)
 	conn.SetReadDeadline(time.Now().Add(pongWait))
 	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	for {
 		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(pongWait))
+		if c.user == "" {
+			continue
+		}
+		select {
+		case h.beats <- c:
+		case <-h.done:
 			return
 		}
 	}

@@ -39,6 +39,18 @@ type Config struct {
 	// open (default DefaultMaxPerSession); past it a handshake is refused
 	// with 429, and the page retries later.
 	MaxPerSession int
+
+	// Presence (presence.go). Now tells the time (tests fix it; nil
+	// means time.Now); PresenceLapse is how long a viewer stays without a
+	// heartbeat (default DefaultPresenceLapse); PresenceTick, when set,
+	// drives the sweeps of lapsed viewers instead of a ticker every
+	// PresenceLapse/4 (tests send on it). Announce, when set, tells the
+	// other replicas of this one's viewers (engine.AnnouncePresence); it
+	// is called from a goroutine of its own, never from Run's.
+	Now           func() time.Time
+	PresenceLapse time.Duration
+	PresenceTick  <-chan time.Time
+	Announce      func(ctx context.Context, evs []engine.Event) error
 }
 
 // DefaultMaxPerSession is how many live connections (pages, tabs) one
@@ -68,6 +80,14 @@ type Hub struct {
 	sessionCheck  time.Duration
 	maxPerSession int
 	done          chan struct{}
+
+	presence *presence
+	// beats carries the clients' heartbeats to Run.
+	beats    chan *client
+	now      func() time.Time
+	tick     <-chan time.Time
+	announce func(ctx context.Context, evs []engine.Event) error
+	outbox   chan []engine.Event
 }
 
 var (
@@ -87,6 +107,15 @@ func New(cfg Config) *Hub {
 		kick:         make(chan struct{}, 1),
 		sessionCheck: cfg.SessionCheck,
 		done:         make(chan struct{}),
+		presence:     newPresence(cfg.PresenceLapse),
+		beats:        make(chan *client),
+		now:          cfg.Now,
+		tick:         cfg.PresenceTick,
+		announce:     cfg.Announce,
+		outbox:       make(chan []engine.Event, 64),
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	h.maxPerSession = cfg.MaxPerSession
 	if h.maxPerSession <= 0 {
@@ -154,7 +183,7 @@ func (h *Hub) Clients() int { return int(h.count.Load()) }
 // Publish queues an event for the clients. It never blocks: when the queue
 // is full the event is dropped and every client is told to resynchronise.
 func (h *Hub) Publish(ev engine.Event) {
-	if h.count.Load() == 0 {
+	if h.count.Load() == 0 && ev.Kind != engine.PresenceKind {
 		// Nobody follows: a page that connects later fetches what it shows
 		// after its socket opens, so it misses nothing dropped here.
 		return
@@ -248,6 +277,37 @@ func (h *Hub) Run(ctx context.Context) {
 		}
 	}
 	resync, _ := json.Marshal(message{Kind: "resync"})
+	// present sends the presence changes of actions ids to their
+	// watchers, and queues their announcement to the other replicas.
+	present := func(ids []string) {
+		if len(ids) == 0 {
+			return
+		}
+		msgs, evs := h.presence.changes(ids)
+		for id, msg := range msgs {
+			for c := range h.presence.watchers[id] {
+				send(c, msg)
+			}
+		}
+		h.queueAnnounce(evs)
+	}
+	drop0 := drop
+	drop = func(c *client) {
+		if _, ok := clients[c]; ok {
+			drop0(c)
+			present(h.presence.leave(c))
+		}
+	}
+	announced := make(chan struct{})
+	go func() { h.announcer(ctx); close(announced) }()
+	defer func() { <-announced }()
+	tick := h.tick
+	if tick == nil {
+		every := h.presence.lapse / 4
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
 	defer close(h.done)
 	check := h.sessionCheck
 	if check <= 0 {
@@ -278,7 +338,17 @@ func (h *Hub) Run(ctx context.Context) {
 			if c.session != "" {
 				perSession[c.session]++
 			}
+			// Presence first: once its handshake completes, the client
+			// is among the viewers every page draws.
+			present(h.presence.join(c, h.now()))
 			c.admit(true)
+		case c := <-h.beats:
+			if _, ok := clients[c]; ok {
+				present(h.presence.heartbeat(c, h.now()))
+			}
+		case <-tick:
+			present(h.presence.sweep(h.now()))
+			h.queueAnnounce(h.presence.everyone())
 		case c := <-h.unregister:
 			drop(c)
 		case <-h.kick: // the top of the loop sends the resync
@@ -295,6 +365,10 @@ func (h *Hub) Run(ctx context.Context) {
 				}
 			}
 		case ev := <-h.events:
+			if ev.Kind == engine.PresenceKind {
+				present(h.presence.fromReplica(ev, h.now()))
+				continue
+			}
 			if len(clients) == 0 {
 				continue
 			}
@@ -308,6 +382,33 @@ func (h *Hub) Run(ctx context.Context) {
 				if c.wants(topics) {
 					send(c, msg)
 				}
+			}
+		}
+	}
+}
+
+// queueAnnounce hands presence events to the announcer; when it lags,
+// they are dropped: the next sweep announces every viewer again.
+func (h *Hub) queueAnnounce(evs []engine.Event) {
+	if h.announce == nil || len(evs) == 0 {
+		return
+	}
+	select {
+	case h.outbox <- evs:
+	default:
+	}
+}
+
+// announcer tells the other replicas of this one's viewers until ctx
+// ends.
+func (h *Hub) announcer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case evs := <-h.outbox:
+			if err := h.announce(ctx, evs); err != nil && ctx.Err() == nil {
+				h.log.Warn("presence not announced to the other replicas", "err", err)
 			}
 		}
 	}

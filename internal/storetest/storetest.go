@@ -35,6 +35,8 @@
 //     version-guarded, deleted with their execution's tree.
 //   - replicas: heartbeats upsert, the live list is bounded by time and
 //     ordered, old rows are swept.
+//   - claims on approvals: one per action, version-guarded, only live
+//     ones listed, deleted with their execution.
 //   - the retention purge: finished root trees due by age or count, with
 //     everything hanging off them but their audit records, never a tree
 //     with a running sub-execution, at most Limit records a call, roots
@@ -116,6 +118,7 @@ func Run(t *testing.T, h Harness) {
 		{"ActionDeliveries", testActionDeliveries},
 		{"DecisionLinks", testDecisionLinks},
 		{"CronTriggers", testCronTriggers},
+		{"Claims", testClaims},
 		{"PurgeExecutions", testPurgeExecutions}, {"PurgeKeep", testPurgeKeep}, {"PurgeBatches", testPurgeBatches}, {"EnsureJob", testEnsureJob},
 		{"RacePublish", testRacePublish},
 		{"RaceSubworkflowEnd", testRaceSubworkflowEnd},

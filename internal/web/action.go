@@ -35,6 +35,10 @@ func (s *Server) action(c echo.Context) error {
 		v.Notice = &templates.Notice{Kind: "ok", Text: "Your vote was recorded; the approval waits for more."}
 	case "conflict":
 		v.Notice = &templates.Notice{Kind: "warn", Text: conflictNotice}
+	case "claimed":
+		v.Notice = &templates.Notice{Kind: "ok", Text: "You are handling this: the inbox says so to others until the claim expires. Anyone may still decide it."}
+	case "released":
+		v.Notice = &templates.Notice{Kind: "ok", Text: "The claim was released."}
 	}
 	return s.render(c, http.StatusOK, templates.ActionPage(v))
 }
@@ -220,6 +224,7 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 	if approval != nil {
 		av := approvalView(*approval, voterOf(c), v.CSRF, posted, problems)
 		av.Links = s.linksPanel(c, a.ID, v.CSRF)
+		av.Handling = s.handling(c, a.ID, v.CSRF, approval.Pending) // claim and presence (claim.go)
 		v.Approval = &av
 	}
 	return v, nil

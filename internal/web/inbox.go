@@ -145,6 +145,7 @@ func (s *Server) inbox(c echo.Context) error {
 		Filter: req.filter, Workflows: facets.Workflows, Actions: facets.Actions, Tasks: facets.Tasks,
 		List: list, Mine: mine,
 	}
+	v.Bulk = s.bulkPanel(c, &list, mine)
 	v.Live = &templates.Live{Topics: "inbox", Src: req.url(req.after, req.before)}
 	return s.render(c, http.StatusOK, templates.InboxPage(v))
 }
@@ -187,6 +188,8 @@ func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery
 		}
 		l.Rows = append(l.Rows, r)
 	}
+	s.markBulk(c, l.Rows)
+	s.markClaims(c, l.Rows)
 	return l
 }
 

@@ -171,6 +171,10 @@ func (s *Server) serveLive(c echo.Context) error {
 	r := c.Request()
 	if who := guard.FromContext(c); who != nil && who.Session != "" {
 		r = r.WithContext(hub.WithSession(r.Context(), who.Session, who.Expires))
+		if who.User != "" {
+			// The pages it follows show this person viewing them.
+			r = r.WithContext(hub.WithViewer(r.Context(), who.User))
+		}
 	}
 	s.live.ServeHTTP(c.Response(), r)
 	return nil

@@ -237,7 +237,19 @@
     status.textContent = text;
   }
 
+  // showPresence writes who else views the page ("alice is viewing this").
+  function showPresence(viewers) {
+    const el = document.querySelector("[data-presence]");
+    if (!el) return;
+    const others = viewers.filter(function (v) { return v !== el.dataset.me; });
+    let text = "";
+    if (others.length === 1) text = others[0] + " is viewing this";
+    else if (others.length > 1) text = others.slice(0, -1).join(", ") + " and " + others[others.length - 1] + " are viewing this";
+    el.textContent = text;
+  }
+
   let attempt = 0;
+  let beat = null;
   function connect() {
     const q = new URLSearchParams();
     if (main) {
@@ -254,6 +266,14 @@
     }
     ws.onopen = function () {
       attempt = 0;
+      // An action's page tells the hub, every 20 seconds, that it is
+      // still open and alive: others see this person viewing it until the
+      // heartbeats stop (a closed or frozen tab).
+      if (/(^|\s)action:/.test(main ? main.dataset.liveTopics : "")) {
+        beat = setInterval(function () {
+          if (ws.readyState === WebSocket.OPEN) ws.send('{"kind":"heartbeat"}');
+        }, 20000);
+      }
       setStatus("live", "Live");
       // Resynchronise: events may have passed while we were away, or
       // since the page was drawn.
@@ -267,6 +287,12 @@
       } catch (e) {
         return;
       }
+      if (ev.kind === "presence") {
+        // Who has this page open: drawn here, with no refetch, since
+        // every viewer gets each change.
+        showPresence(ev.viewers || []);
+        return;
+      }
       if (ev.kind === "action_execution" && (ev.state === "SUCCESS" || ev.state === "ERROR" || ev.state === "CANCELLED")) {
         done.set(ev.id, ev);
       }
@@ -274,6 +300,8 @@
       if (ev.approval || ev.kind === "resync") scheduleWaiting();
     };
     ws.onclose = function () {
+      if (beat) clearInterval(beat);
+      beat = null;
       setStatus("down", "Reconnecting…");
       retry();
     };

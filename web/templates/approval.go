@@ -48,6 +48,9 @@ type ApprovalView struct {
 
 	// Links are its decision links, as the viewer may see them.
 	Links DecisionLinks
+	// Handling is the claim and who else views the page (handling.templ);
+	// nil once decided.
+	Handling *HandlingView
 }
 
 // Proposal is the answer the first approver gave.

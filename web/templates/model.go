@@ -84,6 +84,9 @@ type InboxView struct {
 	// decides none, on later pages, with filters, and when List is
 	// itself what waits for the person).
 	Mine *InboxList
+	// Bulk is the bulk decision form; its Page empty when no row on the
+	// page may be decided in bulk.
+	Bulk BulkPanel
 }
 
 // InboxList is the live part of the inbox: counts, rows and pager.
@@ -136,6 +139,12 @@ type InboxApproval struct {
 	// rows. Override says the person may decide it by override alone.
 	Mine     bool
 	Override bool
+	// Bulk is the value of the row's checkbox in the bulk form (id and
+	// digest of the request shown, BulkValue); "" when the approval is
+	// not the person's or does not allow bulk decisions.
+	Bulk string
+	// ClaimedBy is who said they are handling it ("" for nobody).
+	ClaimedBy string
 }
 
 // rowKey changes when a row must be drawn again: its state, or an
@@ -144,7 +153,7 @@ func rowKey(r InboxRow) string {
 	if r.Approval == nil {
 		return r.State
 	}
-	return fmt.Sprintf("%s|%t|%s", r.State, r.Approval.Mine, r.Approval.Missing)
+	return fmt.Sprintf("%s|%t|%s|%s", r.State, r.Approval.Mine, r.Approval.Missing, r.Approval.ClaimedBy)
 }
 
 // JSONText is a stored JSON value as a page shows it: formatted within
