@@ -34,12 +34,12 @@ ladder_crash:
         why: <% task().result %>
 `
 
-// TestLadderAcrossKill: an approval's ladder survives kill -9. The
+// TestCrashLadder: an approval's ladder survives kill -9. The
 // reminder that fired before the kill is not sent again; the escalation
 // and the timeout, which fell due while no server ran, are handled once
 // when the next server starts: the timeout alone (it ends the wait), as a
 // decision with channel timeout, and the workflow goes on.
-func TestLadderAcrossKill(t *testing.T) {
+func TestCrashLadder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the server binary; skipped with -short")
 	}
