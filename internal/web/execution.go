@@ -116,6 +116,7 @@ func (s *Server) execution(c echo.Context) error {
 			names[ev.ID] = "action"
 		}
 	}
+	v.Graph = definitionGraph(ex.Definition, newRunState(tasks, waiting, s.now()))
 	v.Timeline = timelineEntries(events, names)
 	if v.Notifications, err = s.notifications(ctx, ex.ID); err != nil {
 		return s.fail(c, err)

@@ -1,0 +1,257 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/sirocco-project/sirocco/internal/engine"
+)
+
+// pictured is a workflow with every kind of transition the graph draws.
+const pictured = `---
+version: '2.0'
+child:
+  tasks:
+    one:
+      action: std.noop
+pictured:
+  input:
+    - go: false
+  tasks:
+    ask:
+      action: std.async_noop
+      on-success:
+        - fan: <% $.go %>
+        - finish
+      on-error:
+        - fix
+        - fail
+      on-complete:
+        - audit
+    fan:
+      with-items: x in <% [1, 2] %>
+      action: std.echo output=<% $.x %>
+      on-success:
+        - sub
+    sub:
+      workflow: child
+      on-success:
+        - finish
+      on-error:
+        - fan
+    fix:
+      action: std.noop
+      on-success:
+        - succeed
+    audit:
+      action: std.noop
+    finish:
+      join: all
+      action: std.noop
+`
+
+// graphOf reads the rendered graph: node classes and shapes by name,
+// edge classes by title.
+type drawn struct {
+	nodes map[string]*goquery.Selection // by label
+	edges map[string]string             // class by title
+	sel   *goquery.Selection
+}
+
+func graphOf(t *testing.T, doc *goquery.Selection) drawn {
+	t.Helper()
+	g := doc.Find(`[data-testid="graph"] svg`)
+	if g.Length() != 1 {
+		t.Fatalf("%d graphs on the page", g.Length())
+	}
+	d := drawn{nodes: map[string]*goquery.Selection{}, edges: map[string]string{}, sel: g}
+	g.Find(`[data-testid="graph-node"]`).Each(func(_ int, n *goquery.Selection) {
+		d.nodes[n.Find(".g-label").Text()] = n
+	})
+	g.Find(`[data-testid="graph-edge"]`).Each(func(_ int, e *goquery.Selection) {
+		d.edges[e.Find("title").Text()] = e.AttrOr("class", "")
+	})
+	// Legible: every text at least 12 px; the CSP: no style attribute.
+	g.Find("text").Each(func(_ int, s *goquery.Selection) {
+		if px, err := strconv.ParseFloat(s.AttrOr("font-size", ""), 64); err != nil || px < 12 {
+			t.Errorf("text %q has font-size %q", s.Text(), s.AttrOr("font-size", ""))
+		}
+	})
+	if n := g.Find("[style]").Length(); n != 0 {
+		t.Errorf("%d elements of the graph have a style attribute", n)
+	}
+	return d
+}
+
+func (d drawn) class(t *testing.T, label string) string {
+	t.Helper()
+	n, ok := d.nodes[label]
+	if !ok {
+		t.Fatalf("no node %q", label)
+	}
+	return n.AttrOr("class", "")
+}
+
+func TestWorkflowGraph(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.eng.CreateWorkflows(context.Background(), nil, pictured, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	p := e.get("/workflows/pictured")
+	d := graphOf(t, p.doc.Selection)
+	// Six tasks and the two engine commands, each a node of its own.
+	if len(d.nodes) != 8 {
+		t.Errorf("nodes %v, want 6 tasks and 2 commands", keys(d.nodes))
+	}
+	for label, want := range map[string][]string{
+		"fan":     {"k-items"},
+		"sub":     {"k-workflow"},
+		"finish":  {"k-join"},
+		"fail":    {"g-cmd", "cmd-fail"},
+		"succeed": {"g-cmd", "cmd-succeed"},
+	} {
+		for _, w := range want {
+			if c := d.class(t, label); !strings.Contains(c, w) {
+				t.Errorf("%s's class %q lacks %s", label, c, w)
+			}
+		}
+	}
+	if sub := d.nodes["fan"].Find(".g-sub").Text(); sub != "std.echo · with-items" {
+		t.Errorf("fan says %q", sub)
+	}
+	if sub := d.nodes["finish"].Find(".g-sub").Text(); sub != "std.noop · join all" {
+		t.Errorf("finish says %q", sub)
+	}
+	if href, _ := d.nodes["sub"].Find("a").Attr("href"); href != "/workflows/child" {
+		t.Errorf("the sub-workflow links to %q", href)
+	}
+	for title, want := range map[string]string{
+		"ask on-success → fan when <% $.go %>": "g-edge e-success guarded",
+		"ask on-success → finish":                     "g-edge e-success",
+		"ask on-error → fix":                          "g-edge e-error",
+		"ask on-error → fail":                         "g-edge e-error",
+		"ask on-complete → audit":                     "g-edge e-complete",
+		"sub on-error → fan":                          "g-edge e-error loop",
+		"fix on-success → succeed":                    "g-edge e-success",
+	} {
+		if got, ok := d.edges[title]; !ok || got != want {
+			t.Errorf("edge %q: class %q, want %q (edges %v)", title, got, want, d.edges)
+		}
+	}
+	// The workflow page is not an execution's: no states, no legend.
+	if n := p.doc.Find(`[data-testid="graph-node"][class*=" s-"], .graph-legend`).Length(); n != 0 {
+		t.Errorf("the workflow page shows %d state marks", n)
+	}
+}
+
+func TestExecutionGraph(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.eng.CreateWorkflows(ctx, nil, pictured, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.eng.StartExecution(ctx, engine.StartRequest{WorkflowName: "pictured", Input: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.eng.ListActionExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{
+		{Field: "workflow_execution_id", Op: engine.OpEq, Values: []string{ex.ID}}}})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("action executions of %s = %v, %v", ex.ID, list, err)
+	}
+	action := list[0].ID
+
+	p := e.get("/executions/" + ex.ID)
+	d := graphOf(t, p.doc.Selection)
+	ask := d.nodes["ask"]
+	if c := ask.AttrOr("class", ""); !strings.Contains(c, "s-running") || !strings.Contains(c, "waiting") {
+		t.Errorf("ask's class = %q, want running and waiting", c)
+	}
+	if s := ask.AttrOr("data-shape", ""); s != "hexagon" {
+		t.Errorf("running ask is a %s", s)
+	}
+	if href, _ := ask.Find("a").Attr("href"); href != "/actions/"+action {
+		t.Errorf("the waiting task links to %q, want its action", href)
+	}
+	if sub := ask.Find(".g-sub").Text(); !strings.HasPrefix(sub, "▶ running · ") || !strings.HasSuffix(sub, " · decide") {
+		t.Errorf("ask says %q, want its state, duration and decide", sub)
+	}
+	if c := d.class(t, "fix"); !strings.Contains(c, "s-none") {
+		t.Errorf("fix, not run, has class %q", c)
+	}
+	if p.doc.Find(".graph-legend").Length() != 1 {
+		t.Error("no legend on the execution's graph")
+	}
+	key := p.doc.Find(`[data-region="graph"]`).AttrOr("data-key", "")
+
+	if _, err := e.eng.UpdateActionExecution(ctx, action, engine.Completion{State: engine.StateSuccess, Output: "yes", HasOutput: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The live refresh's fragment carries the new picture, under a new key.
+	p = e.get("/executions/" + ex.ID + "?fragment=1")
+	if k := p.doc.Find(`[data-region="graph"]`).AttrOr("data-key", ""); k == key || k == "" {
+		t.Errorf("the graph's key %q did not change", k)
+	}
+	d = graphOf(t, p.doc.Selection)
+	ask = d.nodes["ask"]
+	if c := ask.AttrOr("class", ""); !strings.Contains(c, "s-success") || strings.Contains(c, "waiting") {
+		t.Errorf("ask's class = %q after success", c)
+	}
+	if s := ask.AttrOr("data-shape", ""); s != "pill" {
+		t.Errorf("successful ask is a %s", s)
+	}
+	if href, _ := ask.Find("a").Attr("href"); href != "#task-"+ask.AttrOr("data-node", "?") || p.doc.Find("tr#task-"+ask.AttrOr("data-node", "?")).Length() != 1 {
+		t.Errorf("ask links to %q, not to its row", href)
+	}
+	// The path taken: ask went on to finish and audit, not to fix; fan's
+	// guard was false.
+	for title, taken := range map[string]bool{
+		"ask on-success → finish":                     true,
+		"ask on-complete → audit":                     true,
+		"ask on-error → fix":                          false,
+		"ask on-success → fan when <% $.go %>": false,
+	} {
+		if got := strings.Contains(d.edges[title], "taken"); got != taken {
+			t.Errorf("%q taken = %v, want %v", title, got, taken)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// bigWorkflow is a definition of n tasks: a fan out in rows of ten with
+// joins and a retry loop every so often, as a large workflow has.
+func bigWorkflow(name string, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "---\nversion: '2.0'\n%s:\n  tasks:\n", name)
+	for i := range n {
+		fmt.Fprintf(&b, "    step_%03d_provision_host:\n      action: std.noop\n", i)
+		var next []string
+		if i%10 != 9 && i+1 < n {
+			next = append(next, fmt.Sprintf("step_%03d_provision_host", i+1))
+		}
+		if i+10 < n {
+			next = append(next, fmt.Sprintf("step_%03d_provision_host", i+10))
+		}
+		if len(next) > 0 {
+			b.WriteString("      on-success:\n")
+			for _, t := range next {
+				fmt.Fprintf(&b, "        - %s\n", t)
+			}
+		}
+		if i%17 == 5 && i > 20 {
+			fmt.Fprintf(&b, "      on-error:\n        - step_%03d_provision_host\n", i-20)
+		}
+	}
+	return b.String()
+}
