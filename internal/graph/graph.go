@@ -16,6 +16,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -25,14 +26,14 @@ type Shape string
 
 // Outlines.
 const (
-	Box       Shape = "box"       // a rectangle with rounded corners
-	Pill      Shape = "pill"      // fully rounded ends
-	Octagon   Shape = "octagon"   // corners cut
-	Hexagon   Shape = "hexagon"   // pointed left and right sides
-	Slant     Shape = "slant"     // a parallelogram
-	Notch     Shape = "notch"     // one corner cut
-	Terminal  Shape = "terminal"  // a small circle-ended box for engine commands
-	dummyNode Shape = "dummy"     // a long edge's bend point, never drawn
+	Box       Shape = "box"      // a rectangle with rounded corners
+	Pill      Shape = "pill"     // fully rounded ends
+	Octagon   Shape = "octagon"  // corners cut
+	Hexagon   Shape = "hexagon"  // pointed left and right sides
+	Slant     Shape = "slant"    // a parallelogram
+	Notch     Shape = "notch"    // one corner cut
+	Terminal  Shape = "terminal" // a small circle-ended box for engine commands
+	dummyNode Shape = "dummy"    // a long edge's bend point, never drawn
 )
 
 // Node is one box of the graph.
@@ -400,6 +401,15 @@ func place(vs []vertex, layers [][]int) {
 	}
 	for l := 1; l < len(layers); l++ {
 		pull(layers[l], in)
+	}
+	// Pulls only move boxes right of the margin; bring the leftmost back
+	// to it, so that the picture starts where its box does.
+	left := math.Inf(1)
+	for _, v := range vs {
+		left = min(left, v.x)
+	}
+	for i := range vs {
+		vs[i].x -= left - margin
 	}
 }
 

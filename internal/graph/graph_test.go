@@ -74,6 +74,15 @@ func TestNoOverlap(t *testing.T) {
 			if len(l.Nodes) != len(g.Nodes) || len(l.Edges) != len(g.Edges) {
 				t.Fatalf("%d nodes, %d edges laid out of %d, %d", len(l.Nodes), len(l.Edges), len(g.Nodes), len(g.Edges))
 			}
+			// The picture starts at its left edge (at most a long edge's
+			// bend to the left of the first box): its box opens on nodes.
+			left := l.Width
+			for _, n := range l.Nodes {
+				left = min(left, n.X)
+			}
+			if left > margin+dummyW+gapX {
+				t.Errorf("the leftmost node is at x=%v of %v", left, l.Width)
+			}
 			const gap = 8
 			for i, a := range l.Nodes {
 				if a.X < 0 || a.Y < 0 || a.X+a.W > l.Width || a.Y+a.H > l.Height {

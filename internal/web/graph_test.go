@@ -131,12 +131,12 @@ func TestWorkflowGraph(t *testing.T) {
 	}
 	for title, want := range map[string]string{
 		"ask on-success → fan when <% $.go %>": "g-edge e-success guarded",
-		"ask on-success → finish":                     "g-edge e-success",
-		"ask on-error → fix":                          "g-edge e-error",
-		"ask on-error → fail":                         "g-edge e-error",
-		"ask on-complete → audit":                     "g-edge e-complete",
-		"sub on-error → fan":                          "g-edge e-error loop",
-		"fix on-success → succeed":                    "g-edge e-success",
+		"ask on-success → finish":              "g-edge e-success",
+		"ask on-error → fix":                   "g-edge e-error",
+		"ask on-error → fail":                  "g-edge e-error",
+		"ask on-complete → audit":              "g-edge e-complete",
+		"sub on-error → fan":                   "g-edge e-error loop",
+		"fix on-success → succeed":             "g-edge e-success",
 	} {
 		if got, ok := d.edges[title]; !ok || got != want {
 			t.Errorf("edge %q: class %q, want %q (edges %v)", title, got, want, d.edges)
@@ -210,9 +210,9 @@ func TestExecutionGraph(t *testing.T) {
 	// The path taken: ask went on to finish and audit, not to fix; fan's
 	// guard was false.
 	for title, taken := range map[string]bool{
-		"ask on-success → finish":                     true,
-		"ask on-complete → audit":                     true,
-		"ask on-error → fix":                          false,
+		"ask on-success → finish":              true,
+		"ask on-complete → audit":              true,
+		"ask on-error → fix":                   false,
 		"ask on-success → fan when <% $.go %>": false,
 	} {
 		if got := strings.Contains(d.edges[title], "taken"); got != taken {
