@@ -2,13 +2,13 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/web"
 )
 
 // pictured is a workflow with every kind of transition the graph draws.
@@ -229,29 +229,5 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// bigWorkflow is a definition of n tasks: a fan out in rows of ten with
-// joins and a retry loop every so often, as a large workflow has.
-func bigWorkflow(name string, n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "---\nversion: '2.0'\n%s:\n  tasks:\n", name)
-	for i := range n {
-		fmt.Fprintf(&b, "    step_%03d_provision_host:\n      action: std.noop\n", i)
-		var next []string
-		if i%10 != 9 && i+1 < n {
-			next = append(next, fmt.Sprintf("step_%03d_provision_host", i+1))
-		}
-		if i+10 < n {
-			next = append(next, fmt.Sprintf("step_%03d_provision_host", i+10))
-		}
-		if len(next) > 0 {
-			b.WriteString("      on-success:\n")
-			for _, t := range next {
-				fmt.Fprintf(&b, "        - %s\n", t)
-			}
-		}
-		if i%17 == 5 && i > 20 {
-			fmt.Fprintf(&b, "      on-error:\n        - step_%03d_provision_host\n", i-20)
-		}
-	}
-	return b.String()
-}
+// bigWorkflow is web.BigWorkflow: the benchmark's definition.
+var bigWorkflow = web.BigWorkflow
