@@ -87,6 +87,13 @@ func TestBrowserGraph(t *testing.T) {
 		if os.Getenv("SIROCCO_SCREENSHOTS") == "1" {
 			screenshot(t, ctx, "graph.png")
 		}
+		// Scrolled to the right of its box (a phone's), the graph stays
+		// there when it is redrawn.
+		do(t, ctx, 10*time.Second, chromedp.EmulateViewport(400, 800))
+		scrolled := text(t, ctx, `(() => { const b = document.querySelector('[data-testid="graph"]'); b.scrollLeft = 200; return String(b.scrollLeft) })()`)
+		if scrolled == "0" {
+			t.Fatal("the graph's box does not scroll at 400 px")
+		}
 		if _, err := e.eng.UpdateActionExecution(bg, action, engine.Completion{State: engine.StateSuccess, Output: "yes", HasOutput: true, Via: engine.ViaAPI}); err != nil {
 			t.Fatal(err)
 		}
@@ -94,6 +101,9 @@ func TestBrowserGraph(t *testing.T) {
 			`[...document.querySelectorAll('[data-testid="graph-node"]')].some(n => n.querySelector(".g-label").textContent === "ask" && n.dataset.shape === "pill" && n.classList.contains("s-success"))`)
 		until(t, ctx, 5*time.Second, "the path taken is drawn",
 			`[...document.querySelectorAll('[data-testid="graph-edge"].taken')].some(e => e.textContent === "ask on-success → finish")`)
+		if got := text(t, ctx, `String(document.querySelector('[data-testid="graph"]').scrollLeft)`); got != scrolled {
+			t.Errorf("the redrawn graph is scrolled to %s, was %s", got, scrolled)
+		}
 		if got := text(t, ctx, graphChecks); got != "" {
 			t.Error(got)
 		}
