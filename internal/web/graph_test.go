@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/sirocco-project/sirocco/internal/engine"
@@ -218,6 +219,57 @@ func TestExecutionGraph(t *testing.T) {
 		if got := strings.Contains(d.edges[title], "taken"); got != taken {
 			t.Errorf("%q taken = %v, want %v", title, got, taken)
 		}
+	}
+}
+
+// TestExecutionGraphSubWorkflow: a sub-workflow task links to the
+// execution it started.
+func TestExecutionGraphSubWorkflow(t *testing.T) {
+	events := make(chan engine.Event, 1024)
+	e := newEnvWith(t, "", func(c *engine.Config) { c.Publisher = tee{c.Publisher, events} })
+	ctx := context.Background()
+	if _, err := e.eng.CreateWorkflows(ctx, nil, pictured, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.eng.StartExecution(ctx, engine.StartRequest{WorkflowName: "pictured", Input: map[string]any{"go": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.UpdateActionExecution(ctx, e.waitingAction(t, ex.ID), engine.Completion{State: engine.StateSuccess, Output: "yes", HasOutput: true}); err != nil {
+		t.Fatal(err)
+	}
+	// The engine's worker runs fan, then sub starts the child: its first
+	// event is the barrier.
+	var child string
+	timeout := time.After(10 * time.Second)
+	for child == "" {
+		select {
+		case ev := <-events:
+			if ev.Kind == "execution" && ev.ID != ex.ID {
+				child = ev.ID
+			}
+		case <-timeout:
+			t.Fatal("no sub-workflow execution started")
+		}
+	}
+	d := graphOf(t, e.get("/executions/"+ex.ID).doc.Selection)
+	if href, _ := d.nodes["sub"].Find("a").Attr("href"); href != "/executions/"+child {
+		t.Errorf("sub links to %q, want its execution %s", href, child)
+	}
+}
+
+// tee passes the engine's events on and copies them to a channel, for
+// tests to wait on; it never blocks the engine.
+type tee struct {
+	next engine.Publisher
+	c    chan<- engine.Event
+}
+
+func (p tee) Publish(ev engine.Event) {
+	p.next.Publish(ev)
+	select {
+	case p.c <- ev:
+	default:
 	}
 }
 

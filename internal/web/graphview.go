@@ -21,6 +21,8 @@ type runState struct {
 	taken   map[takenKey]bool
 	now     time.Time
 	actions map[string]templates.Link // waiting action by task execution id
+	// children are the sub-workflow executions' pages by task execution id.
+	children map[string]string
 }
 
 type taskRun struct {
@@ -193,6 +195,9 @@ func taskNode(t *dsl.Task, rs *runState) graph.Node {
 		sub += fmt.Sprintf(" · ×%d", run.runs)
 	}
 	n.URL = "#task-" + task.ID
+	if u, ok := rs.children[task.ID]; ok {
+		n.URL = u
+	}
 	if a, ok := rs.actions[task.ID]; ok {
 		sub += " · decide"
 		n.URL = a.URL
