@@ -107,5 +107,9 @@ func TestBrowserGraph(t *testing.T) {
 		if got := text(t, ctx, graphChecks); got != "" {
 			t.Error(got)
 		}
+		if os.Getenv("SIROCCO_SCREENSHOTS") == "1" {
+			do(t, ctx, 10*time.Second, chromedp.EmulateViewport(1280, 900))
+			screenshot(t, ctx, "graph-run.png")
+		}
 	})
 }
