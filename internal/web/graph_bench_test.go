@@ -39,6 +39,26 @@ func bigWorkflow(name string, n int) string {
 	return b.String()
 }
 
+// tangledWorkflow is n tasks whose on-success and on-complete go to one
+// to three tasks anywhere, loops included: the worst a layout meets
+// (long edges crossing many layers).
+func tangledWorkflow(name string, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "---\nversion: '2.0'\n%s:\n  tasks:\n", name)
+	r := uint64(1)
+	next := func() int { // a fixed linear congruential sequence: the same graph every run
+		r = r*6364136223846793005 + 1442695040888963407
+		return int(r >> 33 % uint64(n))
+	}
+	for i := range n {
+		fmt.Fprintf(&b, "    t%03d:\n      action: std.noop\n      on-complete:\n", i)
+		for range 1 + next()%3 {
+			fmt.Fprintf(&b, "        - t%03d\n", next())
+		}
+	}
+	return b.String()
+}
+
 // BenchmarkGraph200 is the server's work for the graph of a 200-task
 // workflow: parse the stored definition, build the picture, lay it out
 // and render its SVG; "execution" adds 200 task executions' states,
@@ -69,14 +89,16 @@ func BenchmarkGraph200(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name string
+		def  string
 		rs   func() *runState
 	}{
-		{"workflow", func() *runState { return nil }},
-		{"execution", func() *runState { return newRunState(tasks, nil, t0.Add(time.Hour)) }},
+		{"workflow", def, func() *runState { return nil }},
+		{"execution", def, func() *runState { return newRunState(tasks, nil, t0.Add(time.Hour)) }},
+		{"tangled", tangledWorkflow("tangled", 200), func() *runState { return nil }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				v := definitionGraph(def, c.rs())
+				v := definitionGraph(c.def, c.rs())
 				if v.Error != "" || len(v.Layout.Nodes) != 200 {
 					b.Fatalf("%d nodes: %s", len(v.Layout.Nodes), v.Error)
 				}

@@ -149,6 +149,37 @@ func TestWorkflowGraph(t *testing.T) {
 	}
 }
 
+// TestReverseWorkflowGraph: a reverse workflow's arrows go from what a
+// task requires to the task.
+func TestReverseWorkflowGraph(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.eng.CreateWorkflows(context.Background(), nil, `---
+version: '2.0'
+backwards:
+  type: reverse
+  tasks:
+    build:
+      action: std.noop
+    test:
+      action: std.noop
+      requires: [build]
+    ship:
+      action: std.noop
+      requires: [build, test]
+`, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	d := graphOf(t, e.get("/workflows/backwards").doc.Selection)
+	for _, title := range []string{"test requires build", "ship requires build", "ship requires test"} {
+		if c := d.edges[title]; c != "g-edge e-requires" {
+			t.Errorf("edge %q has class %q (edges %v)", title, c, d.edges)
+		}
+	}
+	if len(d.edges) != 3 {
+		t.Errorf("%d edges, want 3", len(d.edges))
+	}
+}
+
 func TestExecutionGraph(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
