@@ -26,14 +26,13 @@ type Shape string
 
 // Outlines.
 const (
-	Box       Shape = "box"      // a rectangle with rounded corners
-	Pill      Shape = "pill"     // fully rounded ends
-	Octagon   Shape = "octagon"  // corners cut
-	Hexagon   Shape = "hexagon"  // pointed left and right sides
-	Slant     Shape = "slant"    // a parallelogram
-	Notch     Shape = "notch"    // one corner cut
-	Terminal  Shape = "terminal" // a small circle-ended box for engine commands
-	dummyNode Shape = "dummy"    // a long edge's bend point, never drawn
+	Box      Shape = "box"      // a rectangle with rounded corners
+	Pill     Shape = "pill"     // fully rounded ends
+	Octagon  Shape = "octagon"  // corners cut
+	Hexagon  Shape = "hexagon"  // pointed left and right sides
+	Slant    Shape = "slant"    // a parallelogram
+	Notch    Shape = "notch"    // one corner cut
+	Terminal Shape = "terminal" // a small circle-ended box for engine commands
 )
 
 // Node is one box of the graph.
@@ -111,14 +110,13 @@ var (
 )
 
 type vertex struct {
-	w, h   float64
-	layer  int
-	order  int
-	x      float64
-	in     []int // predecessors in the layered (acyclic, unit-span) graph
-	out    []int
-	pos    float64 // barycentre during ordering
-	isReal bool
+	w, h  float64
+	layer int
+	order int
+	x     float64
+	in    []int // predecessors in the layered (acyclic, unit-span) graph
+	out   []int
+	pos   float64 // barycentre during ordering
 }
 
 // Lay lays g out. Nodes keep their order in g where nothing else decides,
@@ -131,7 +129,7 @@ func Lay(g Graph) (Layout, error) {
 			return Layout{}, fmt.Errorf("%w: %q", ErrDuplicate, n.ID)
 		}
 		idx[n.ID] = i
-		vs[i] = vertex{w: NodeWidth(n), h: nodeHeight(n), isReal: true}
+		vs[i] = vertex{w: NodeWidth(n), h: nodeHeight(n)}
 	}
 	type arc struct{ from, to int }
 	arcs := make([]arc, len(g.Edges))
