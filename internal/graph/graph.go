@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // Shape is the outline a node is drawn with. Together with its class (the
@@ -438,18 +439,44 @@ func Clip(s string) string {
 }
 
 func curve(pts [][2]float64) string {
-	b := make([]byte, 0, 64*len(pts))
-	b = fmt.Appendf(b, "M%.1f %.1f", pts[0][0], pts[0][1])
-	for i := 1; i < len(pts); i++ {
-		a, c := pts[i-1], pts[i]
+	// A long edge runs straight down through its bends' columns: points
+	// in line with their neighbours add nothing to draw.
+	kept := pts[:1]
+	for i := 1; i < len(pts)-1; i++ {
+		a, b, c := kept[len(kept)-1], pts[i], pts[i+1]
+		if a[0] == b[0] && b[0] == c[0] {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	if len(pts) > 1 {
+		kept = append(kept, pts[len(pts)-1])
+	}
+	b := make([]byte, 0, 48*len(kept))
+	b = append(b, 'M')
+	b = appendPoint(b, kept[0])
+	for i := 1; i < len(kept); i++ {
+		a, c := kept[i-1], kept[i]
 		if a[0] == c[0] {
-			b = fmt.Appendf(b, " L%.1f %.1f", c[0], c[1])
+			b = append(b, " L"...)
+			b = appendPoint(b, c)
 			continue
 		}
 		my := (a[1] + c[1]) / 2
-		b = fmt.Appendf(b, " C%.1f %.1f %.1f %.1f %.1f %.1f", a[0], my, c[0], my, c[0], c[1])
+		b = append(b, " C"...)
+		b = appendPoint(b, [2]float64{a[0], my})
+		b = append(b, ' ')
+		b = appendPoint(b, [2]float64{c[0], my})
+		b = append(b, ' ')
+		b = appendPoint(b, c)
 	}
 	return string(b)
+}
+
+func appendPoint(b []byte, p [2]float64) []byte {
+	b = strconv.AppendFloat(b, p[0], 'f', 1, 64)
+	b = append(b, ' ')
+	return strconv.AppendFloat(b, p[1], 'f', 1, 64)
 }
 
 // loopPath draws a back edge (or a self loop) from the right side of from

@@ -175,3 +175,20 @@ func BenchmarkLay200(b *testing.B) {
 		})
 	}
 }
+
+// TestCurve: an edge starts at its source's bottom and ends at its
+// target's top; a straight run through bends is one line.
+func TestCurve(t *testing.T) {
+	for _, c := range []struct {
+		pts  [][2]float64
+		want string
+	}{
+		{[][2]float64{{10, 0}, {10, 50}, {10, 100}, {10, 150}}, "M10.0 0.0 L10.0 150.0"},
+		{[][2]float64{{10, 0}, {30, 40}}, "M10.0 0.0 C10.0 20.0 30.0 20.0 30.0 40.0"},
+		{[][2]float64{{10, 0}, {30, 40}, {30, 80}, {30, 120}, {50, 160}}, "M10.0 0.0 C10.0 20.0 30.0 20.0 30.0 40.0 L30.0 120.0 C30.0 140.0 50.0 140.0 50.0 160.0"},
+	} {
+		if got := curve(c.pts); got != c.want {
+			t.Errorf("curve(%v) = %q, want %q", c.pts, got, c.want)
+		}
+	}
+}
