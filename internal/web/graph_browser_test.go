@@ -68,6 +68,17 @@ func TestBrowserGraph(t *testing.T) {
 		}
 	})
 
+	t.Run("a workflow's graph", func(t *testing.T) {
+		do(t, ctx, 20*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(e.url+"/workflows/pictured"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="graph"]`)))
+		if got := text(t, ctx, graphChecks); got != "" {
+			t.Error(got)
+		}
+		if os.Getenv("SIROCCO_SCREENSHOTS") == "1" {
+			screenshot(t, ctx, "graph-workflow.png")
+		}
+	})
+
 	t.Run("an execution's graph follows its tasks", func(t *testing.T) {
 		ex, err := e.eng.StartExecution(bg, engine.StartRequest{WorkflowName: "pictured", Input: map[string]any{}})
 		if err != nil {
