@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -116,6 +118,11 @@ func (s *Server) execution(c echo.Context) error {
 			names[ev.ID] = "action"
 		}
 	}
+	rs := newRunState(tasks, waiting, s.now())
+	if rs.children, err = s.subExecutions(ctx, tasks); err != nil {
+		return s.fail(c, err)
+	}
+	v.Graph = definitionGraph(ex.Definition, rs)
 	v.Timeline = timelineEntries(events, names)
 	if v.Notifications, err = s.notifications(ctx, ex.ID); err != nil {
 		return s.fail(c, err)
@@ -125,4 +132,30 @@ func (s *Server) execution(c echo.Context) error {
 	}
 	v.Live = &templates.Live{Topics: "execution:" + ex.ID, Src: executionURL(ex.ID)}
 	return s.render(c, http.StatusOK, templates.ExecutionPage(v))
+}
+
+// subExecutions finds the executions that tasks' sub-workflow tasks
+// started, by task execution id, for the graph to link.
+func (s *Server) subExecutions(ctx context.Context, tasks []*engine.Task) (map[string]string, error) {
+	var ids []string
+	for _, t := range tasks {
+		if t.Type == engine.TaskTypeWorkflow {
+			ids = append(ids, t.ID)
+		}
+	}
+	out := map[string]string{}
+	const chunk = 500 // well under SQLite's bound on a statement's variables
+	for i := 0; i < len(ids); i += chunk {
+		subs, err := s.engine.ListExecutions(ctx, engine.ListQuery{Filters: []engine.Filter{
+			{Field: "task_execution_id", Op: engine.OpIn, Values: ids[i:min(i+chunk, len(ids))]}}})
+		if err != nil {
+			return nil, fmt.Errorf("web: sub-workflow executions: %w", err)
+		}
+		for _, sub := range subs {
+			if sub.TaskExecutionID != nil {
+				out[*sub.TaskExecutionID] = executionURL(sub.ID)
+			}
+		}
+	}
+	return out, nil
 }

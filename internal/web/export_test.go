@@ -163,3 +163,6 @@ func ApprovalPreview(t testing.TB) http.Handler {
 	})
 	return mux
 }
+
+// BigWorkflow is a definition of n tasks, for the graph's tests.
+var BigWorkflow = bigWorkflow

@@ -79,6 +79,7 @@ func (s *Server) workflowView(c echo.Context, name, ns string) (templates.Workfl
 	if v.Input == "" {
 		v.Input = "none"
 	}
+	v.Graph = definitionGraph(w.Definition, nil)
 	recent, err := s.engine.ListExecutions(ctx, engine.ListQuery{
 		Limit: 5, SortKeys: []string{"created_at"}, SortDirs: []string{"desc"},
 		Filters: []engine.Filter{

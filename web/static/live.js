@@ -134,7 +134,13 @@
       if (cur.dataset.merge === "rows") {
         mergeRows(cur, fresh);
       } else if (cur.dataset.key === undefined || cur.dataset.key !== fresh.dataset.key) {
-        cur.replaceWith(document.adoptNode(fresh));
+        // A graph scrolled to a task stays there when it is redrawn.
+        const box = cur.querySelector(".graph-box");
+        const at = box && [box.scrollLeft, box.scrollTop];
+        const next = document.adoptNode(fresh);
+        cur.replaceWith(next);
+        const nbox = at && next.querySelector(".graph-box");
+        if (nbox) [nbox.scrollLeft, nbox.scrollTop] = at;
       }
     }
     tickTimes();

@@ -300,6 +300,8 @@ type ExecutionView struct {
 	// Notifications are its webhook notifications (none when it has no
 	// receivers).
 	Notifications []NotificationRow
+	// Graph pictures the execution: its workflow with each task's state.
+	Graph GraphView
 }
 
 // WorkflowRow is one line of the workflows list.
@@ -339,6 +341,7 @@ type WorkflowView struct {
 	ExecsURL   string
 	Form       StartForm
 	Recent     []ExecutionRow
+	Graph      GraphView // the tasks and their transitions
 }
 
 // ActionDefRow is one ad-hoc action of the action definitions list.
