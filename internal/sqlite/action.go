@@ -111,8 +111,18 @@ func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		return dbErr(err, "create action execution")
 	}
 	a.Version = 0
+	if a.Async && pending(a.State) {
+		// Into the inbox's search index (migration 0029; its trigger reads
+		// the inputs back).
+		if _, err := t.db.ExecContext(ctx, `INSERT INTO inbox_docs (action_execution_id) VALUES (?)`, a.ID); err != nil {
+			return dbErr(err, "create action execution")
+		}
+	}
 	return nil
 }
+
+// pending reports whether an asynchronous action in state s is in the inbox.
+func pending(s engine.State) bool { return s == engine.StateRunning || s == engine.StatePaused }
 
 func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecution, from ...engine.State) error {
 	guard, gargs := stateGuard(from)
@@ -123,7 +133,19 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	if err := bumped(&a.Version, res, err, "update action execution"); err != nil {
 		return err
 	}
-	if a.ApprovalJSON != nil && a.State != engine.StateRunning && a.State != engine.StatePaused {
+	if a.Async {
+		// The inbox's search index follows the action in and out of the
+		// inbox (migration 0029). OR IGNORE: a pending action's update
+		// finds its row there already.
+		q := `DELETE FROM inbox_docs WHERE action_execution_id = ?`
+		if pending(a.State) {
+			q = `INSERT OR IGNORE INTO inbox_docs (action_execution_id) VALUES (?)`
+		}
+		if _, err := t.db.ExecContext(ctx, q, a.ID); err != nil {
+			return dbErr(err, "update action execution")
+		}
+	}
+	if a.ApprovalJSON != nil && !pending(a.State) {
 		// An approval no longer pending waits for nobody (migration 0015).
 		for _, q := range []string{`DELETE FROM approval_eligible WHERE action_execution_id = ?`, `DELETE FROM approval_pending WHERE action_execution_id = ?`} {
 			if _, err := t.db.ExecContext(ctx, q, a.ID); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
@@ -39,10 +40,19 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		// The action's own input, or its execution's: an approver looks
 		// for "bob", which std.async_noop's empty input never holds.
 		pat := "%" + likeEscape(q.Search) + "%"
-		// IN (subquery) scans the executions once, not once per action.
-		conds = append(conds, `(a.input LIKE ? ESCAPE '\' OR a.workflow_execution_id IN
-			(SELECT e.id FROM workflow_executions e WHERE e.input LIKE ? ESCAPE '\'))`)
-		args = append(args, pat, pat)
+		if indexedSearch(q.Search) {
+			// The trigram index (migration 0029) names the candidates;
+			// LIKE, on their rows, decides, so the results are the same
+			// as the scan's below.
+			conds = append(conds, `a.id IN (SELECT d.action_execution_id FROM inbox_fts f JOIN inbox_docs d ON d.docid = f.rowid WHERE inbox_fts MATCH ?)
+				AND (a.input LIKE ? ESCAPE '\' OR (SELECT e.input FROM workflow_executions e WHERE e.id = a.workflow_execution_id) LIKE ? ESCAPE '\')`)
+			args = append(args, ftsPhrase(q.Search), pat, pat)
+		} else {
+			// IN (subquery) scans the executions once, not once per action.
+			conds = append(conds, `(a.input LIKE ? ESCAPE '\' OR a.workflow_execution_id IN
+				(SELECT e.id FROM workflow_executions e WHERE e.input LIKE ? ESCAPE '\'))`)
+			args = append(args, pat, pat)
+		}
 	}
 	filter := strings.Join(conds, " AND ")
 	// Name the partial index that yields the rows in order: the planner,
@@ -52,6 +62,8 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	switch {
 	case q.ID != "":
 		index = "" // the primary key
+	case indexedSearch(q.Search):
+		index = "" // the search's candidates, by primary key, then sorted
 	case q.Workflow != "":
 		index = " INDEXED BY action_executions_inbox_workflow"
 	case q.Task != "":
@@ -280,6 +292,15 @@ func (t *tx) PutApprovalEntry(ctx context.Context, e *engine.ApprovalEntry) erro
 	}
 	return nil
 }
+
+// indexedSearch reports whether the trigram index can answer a search for
+// s: it needs a whole trigram (three characters).
+func indexedSearch(s string) bool { return utf8.RuneCountInString(s) >= 3 }
+
+// ftsPhrase quotes s as one FTS5 phrase, every character literal: with
+// the trigram tokenizer it matches the documents holding s's trigrams in
+// sequence, s in any case.
+func ftsPhrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // likeEscape escapes LIKE's wildcards so a search matches literally.
 func likeEscape(s string) string {
