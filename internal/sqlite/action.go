@@ -112,11 +112,7 @@ func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	}
 	a.Version = 0
 	if a.Async && pending(a.State) {
-		// Into the inbox's search index (migration 0029; its trigger reads
-		// the inputs back).
-		if _, err := t.db.ExecContext(ctx, `INSERT INTO inbox_docs (action_execution_id) VALUES (?)`, a.ID); err != nil {
-			return dbErr(err, "create action execution")
-		}
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, true})
 	}
 	return nil
 }
@@ -134,16 +130,7 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		return err
 	}
 	if a.Async {
-		// The inbox's search index follows the action in and out of the
-		// inbox (migration 0029). OR IGNORE: a pending action's update
-		// finds its row there already.
-		q := `DELETE FROM inbox_docs WHERE action_execution_id = ?`
-		if pending(a.State) {
-			q = `INSERT OR IGNORE INTO inbox_docs (action_execution_id) VALUES (?)`
-		}
-		if _, err := t.db.ExecContext(ctx, q, a.ID); err != nil {
-			return dbErr(err, "update action execution")
-		}
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, pending(a.State)})
 	}
 	if a.ApprovalJSON != nil && !pending(a.State) {
 		// An approval no longer pending waits for nobody (migration 0015).

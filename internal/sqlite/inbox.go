@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 )
 
 // inboxPending selects pending asynchronous action executions. It repeats
@@ -46,7 +47,7 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 			// as the scan's below.
 			conds = append(conds, `a.id IN (SELECT d.action_execution_id FROM inbox_fts f JOIN inbox_docs d ON d.docid = f.rowid WHERE inbox_fts MATCH ?)
 				AND (a.input LIKE ? ESCAPE '\' OR (SELECT e.input FROM workflow_executions e WHERE e.id = a.workflow_execution_id) LIKE ? ESCAPE '\')`)
-			args = append(args, ftsPhrase(q.Search), pat, pat)
+			args = append(args, ftsTrigrams(q.Search), pat, pat)
 		} else {
 			// IN (subquery) scans the executions once, not once per action.
 			conds = append(conds, `(a.input LIKE ? ESCAPE '\' OR a.workflow_execution_id IN
@@ -297,10 +298,73 @@ func (t *tx) PutApprovalEntry(ctx context.Context, e *engine.ApprovalEntry) erro
 // s: it needs a whole trigram (three characters).
 func indexedSearch(s string) bool { return utf8.RuneCountInString(s) >= 3 }
 
-// ftsPhrase quotes s as one FTS5 phrase, every character literal: with
-// the trigram tokenizer it matches the documents holding s's trigrams in
-// sequence, s in any case.
-func ftsPhrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// ftsTrigrams is the FTS5 query of the documents holding every trigram of
+// s (in any case): each trigram one quoted term, every character literal.
+// The index keeps no positions (detail=none, cheaper to keep in step), so
+// it cannot tell whether they follow each other; the LIKE that re-checks
+// the candidates does.
+func ftsTrigrams(s string) string {
+	r := []rune(s)
+	seen := make(map[string]bool, len(r))
+	var b strings.Builder
+	for i := 0; i+3 <= len(r); i++ {
+		t := string(r[i : i+3])
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if b.Len() > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(`"` + strings.ReplaceAll(t, `"`, `""`) + `"`)
+	}
+	return b.String()
+}
+
+// inboxTouch is an asynchronous action an update created or moved, and
+// whether it was left in the inbox.
+type inboxTouch struct {
+	id      string
+	pending bool
+}
+
+// syncInboxSearch brings the inbox's search index (migration 0029) in
+// step with the actions a batch's updates created or moved, in two
+// statements for the whole batch: each statement into the full-text table
+// costs far more than each row (per batch, not per update, the index cost
+// about a third as much on the engine benchmark). The actions' states as
+// the batch leaves them decide: an action created and finished in one
+// batch never enters.
+func syncInboxSearch(ctx context.Context, q txQuerier, touched []inboxTouch) error {
+	if len(touched) == 0 {
+		return nil
+	}
+	var in, out []byte
+	for _, t := range touched {
+		if t.pending {
+			in = jsonvalue.AppendString(append(in, ','), t.id)
+		} else {
+			out = jsonvalue.AppendString(append(out, ','), t.id)
+		}
+	}
+	if len(out) > 0 {
+		out[0] = '['
+		_, err := q.ExecContext(ctx, `DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT value FROM json_each(?))`, string(append(out, ']')))
+		if err != nil {
+			return fmt.Errorf("inbox search index: %w", err)
+		}
+	}
+	if len(in) > 0 {
+		in[0] = '['
+		_, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO inbox_docs (action_execution_id)
+			SELECT a.id FROM json_each(?) j CROSS JOIN action_executions a ON a.id = j.value
+			WHERE `+inboxPending, string(append(in, ']')))
+		if err != nil {
+			return fmt.Errorf("inbox search index: %w", err)
+		}
+	}
+	return nil
+}
 
 // likeEscape escapes LIKE's wildcards so a search matches literally.
 func likeEscape(s string) string {

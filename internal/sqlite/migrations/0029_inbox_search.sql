@@ -21,7 +21,7 @@ CREATE TABLE inbox_docs (
 -- tokenizer folds case beyond ASCII, LIKE does not), so the results are
 -- LIKE's exactly.
 CREATE VIRTUAL TABLE inbox_fts USING fts5 (input, execution_input,
-    tokenize = 'trigram', content = '', contentless_delete = 1);
+    tokenize = 'trigram', content = '', contentless_delete = 1, detail = none);
 
 CREATE TRIGGER inbox_docs_insert AFTER INSERT ON inbox_docs BEGIN
     INSERT INTO inbox_fts (rowid, input, execution_input)
