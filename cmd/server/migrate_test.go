@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/pgtest"
+	"github.com/sirocco-project/sirocco/internal/postgres"
 )
 
 // migrateWorkflows: a std.mistral_http call whose web service answers
@@ -124,6 +125,18 @@ func TestMigrateTo(t *testing.T) {
 	var again strings.Builder
 	if err := run(context.Background(), []string{"migrate-to", "-db", s.DB, dsn}, func(string) string { return "" }, &again, &again); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("migrate-to into a database with data: %v, want a refusal saying it is not empty", err)
+	}
+
+	// The inbox's search index, which is not moved but built there,
+	// finds the pending action by its input (the web service's address).
+	pg, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := pg.Inbox(context.Background(), engine.InboxQuery{Search: strings.TrimPrefix(svc.URL, "http://"), Limit: 10})
+	pg.Close()
+	if err != nil || len(found.Items) != 1 || found.Items[0].ID != actionID {
+		t.Errorf("the inbox's search for the web service's address after the move: %v %+v, want %s", err, found, actionID)
 	}
 
 	p := &authServer{testServer: startServerEnv(t, map[string]string{"SIROCCO_AUTH": "on", "SIROCCO_ADMIN_PASSWORD": testAdminPassword}, "-db", dsn)}

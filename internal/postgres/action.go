@@ -105,8 +105,21 @@ func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		a.Accepted, a.Async, a.InputJSON, a.OutputJSON, a.RequestJSON,
 		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.CreatedAt), utc(a.UpdatedAt), a.ItemIndex, a.ApprovalJSON)
 	a.Version = 0
+	if a.Async && pending(a.State) {
+		t.q.deferExec(inboxSearchInsert, a.ID)
+	}
 	return nil
 }
+
+// inboxSearchInsert puts an action into the inbox's search index
+// (migration 0014), unless there.
+const inboxSearchInsert = `INSERT INTO inbox_search (action_execution_id, body)
+	SELECT a.id, a.input || E'\n' || coalesce(e.input, '')
+	FROM action_executions a LEFT JOIN workflow_executions e ON e.id = a.workflow_execution_id WHERE a.id = $1
+	ON CONFLICT (action_execution_id) DO NOTHING`
+
+// pending reports whether an asynchronous action in state s is in the inbox.
+func pending(s engine.State) bool { return s == engine.StateRunning || s == engine.StatePaused }
 
 func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecution, from ...engine.State) error {
 	tag, err := t.q.Exec(ctx, `UPDATE action_executions SET state = $1, state_info = $2, accepted = $3, output = $4, request = $5,
@@ -117,7 +130,15 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	if err := bumped(&a.Version, tag, err, "update action execution"); err != nil {
 		return err
 	}
-	if a.ApprovalJSON != nil && a.State != engine.StateRunning && a.State != engine.StatePaused {
+	if a.Async {
+		// The search index follows the action in and out of the inbox.
+		if pending(a.State) {
+			t.q.deferExec(inboxSearchInsert, a.ID)
+		} else {
+			t.q.deferExec(`DELETE FROM inbox_search WHERE action_execution_id = $1`, a.ID)
+		}
+	}
+	if a.ApprovalJSON != nil && !pending(a.State) {
 		// An approval no longer pending waits for nobody.
 		for _, q := range []string{`DELETE FROM approval_eligible WHERE action_execution_id = $1`, `DELETE FROM approval_pending WHERE action_execution_id = $1`} {
 			if _, err := t.q.Exec(ctx, q, a.ID); err != nil {

@@ -63,7 +63,18 @@ func (s *Store) Import(ctx context.Context, tables func(fn func(*ImportTable) er
 		if err != nil {
 			return err
 		}
-		return resetIdentities(ctx, tx, seen)
+		if err := resetIdentities(ctx, tx, seen); err != nil {
+			return err
+		}
+		// The inbox's search index is built here, not copied (the SQLite
+		// store's is its own kind).
+		if _, err := tx.Exec(ctx, `INSERT INTO inbox_search (action_execution_id, body)
+			SELECT a.id, a.input || E'\n' || coalesce(e.input, '')
+			FROM action_executions a LEFT JOIN workflow_executions e ON e.id = a.workflow_execution_id
+			WHERE a.is_async AND a.state IN ('RUNNING', 'PAUSED')`); err != nil {
+			return fmt.Errorf("import: the inbox's search index: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

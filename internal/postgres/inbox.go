@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 )
@@ -38,8 +39,16 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		// The action's own input, or its execution's; literal (LIKE's
 		// wildcards escaped) and case-insensitive, as the SQLite store's.
 		p := a.add("%" + likeEscape(q.Search) + "%")
-		conds = append(conds, `(a.input ILIKE `+p+` ESCAPE '\' OR a.workflow_execution_id IN
-			(SELECT e.id FROM workflow_executions e WHERE e.input ILIKE `+p+` ESCAPE '\'))`)
+		if utf8.RuneCountInString(q.Search) >= 3 {
+			// The trigram index (migration 0014) names the candidates,
+			// where both inputs meet; ILIKE on each input decides.
+			conds = append(conds, `a.id IN (SELECT s.action_execution_id FROM inbox_search s WHERE s.body ILIKE `+p+`)
+				AND (a.input ILIKE `+p+` ESCAPE '\' OR (SELECT e.input FROM workflow_executions e WHERE e.id = a.workflow_execution_id) ILIKE `+p+` ESCAPE '\')`)
+		} else {
+			// Under a trigram the index cannot help.
+			conds = append(conds, `(a.input ILIKE `+p+` ESCAPE '\' OR a.workflow_execution_id IN
+				(SELECT e.id FROM workflow_executions e WHERE e.input ILIKE `+p+` ESCAPE '\'))`)
+		}
 	}
 	filter := strings.Join(conds, " AND ")
 	filterArgs := append(args{}, a...)

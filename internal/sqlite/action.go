@@ -111,8 +111,14 @@ func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		return dbErr(err, "create action execution")
 	}
 	a.Version = 0
+	if a.Async && pending(a.State) {
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, true})
+	}
 	return nil
 }
+
+// pending reports whether an asynchronous action in state s is in the inbox.
+func pending(s engine.State) bool { return s == engine.StateRunning || s == engine.StatePaused }
 
 func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecution, from ...engine.State) error {
 	guard, gargs := stateGuard(from)
@@ -123,7 +129,10 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	if err := bumped(&a.Version, res, err, "update action execution"); err != nil {
 		return err
 	}
-	if a.ApprovalJSON != nil && a.State != engine.StateRunning && a.State != engine.StatePaused {
+	if a.Async {
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, pending(a.State)})
+	}
+	if a.ApprovalJSON != nil && !pending(a.State) {
 		// An approval no longer pending waits for nobody (migration 0015).
 		for _, q := range []string{`DELETE FROM approval_eligible WHERE action_execution_id = ?`, `DELETE FROM approval_pending WHERE action_execution_id = ?`} {
 			if _, err := t.db.ExecContext(ctx, q, a.ID); err != nil {

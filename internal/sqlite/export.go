@@ -72,12 +72,19 @@ func exportTables(ctx context.Context, tx *sql.Tx) ([]exportName, error) {
 		if err := rows.Scan(&name, &ddl); err != nil {
 			return nil, fmt.Errorf("export: list tables: %w", err)
 		}
-		if strings.HasPrefix(name, "sqlite_") || name == "schema_migrations" {
+		if strings.HasPrefix(name, "sqlite_") || name == "schema_migrations" || derivedTable(name) {
 			continue
 		}
 		names = append(names, exportName{name, !strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID")})
 	}
 	return names, rows.Err()
+}
+
+// derivedTable reports whether a table holds only what the others imply —
+// the inbox's search index (migration 0029) — which the importing store
+// builds for itself.
+func derivedTable(name string) bool {
+	return name == "inbox_docs" || name == "inbox_fts" || strings.HasPrefix(name, "inbox_fts_")
 }
 
 // exportName is a table to export, and whether it has a rowid.

@@ -37,6 +37,10 @@ type txQuerier struct {
 	// timeline collects the state changes of the batch's updates; the
 	// writer inserts them just before it commits.
 	timeline *[]engine.Event
+	// inbox collects the asynchronous actions the batch's updates created
+	// or moved; the writer brings the inbox's search index in step with
+	// them just before it commits (syncInboxSearch).
+	inbox *[]inboxTouch
 	// wrote is set by every statement but a SELECT: an update that fails
 	// without writing needs nothing undone.
 	wrote *bool

@@ -11,13 +11,14 @@ import (
 // dropped and q.wrote tells whether it changed the database.
 func runDirect(q txQuerier, fn func(txQuerier) error) (err error) {
 	*q.wrote = false
-	mark := len(*q.timeline)
+	mark, inboxMark := len(*q.timeline), len(*q.inbox)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
 		}
 		if err != nil {
 			*q.timeline = (*q.timeline)[:mark]
+			*q.inbox = (*q.inbox)[:inboxMark]
 		}
 	}()
 	return fn(q)
@@ -29,13 +30,14 @@ func runSavepoint(ctx context.Context, q txQuerier, fn func(txQuerier) error) (e
 	if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	mark := len(*q.timeline)
+	mark, inboxMark := len(*q.timeline), len(*q.inbox)
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
 		}
 		if err != nil {
 			*q.timeline = (*q.timeline)[:mark]
+			*q.inbox = (*q.inbox)[:inboxMark]
 			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
 				if _, rerr := q.ExecContext(ctx, stmt); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))

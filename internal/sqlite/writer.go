@@ -114,7 +114,8 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	committed := 0
 	// A workflow's start or end records about three state changes.
 	timeline := make([]engine.Event, 0, 4*len(batch))
-	q := txQuerier{conn: s.wconn, timeline: &timeline, wrote: new(bool), auditKey: s.auditKey}
+	inbox := make([]inboxTouch, 0, len(batch))
+	q := txQuerier{conn: s.wconn, timeline: &timeline, inbox: &inbox, wrote: new(bool), auditKey: s.auditKey}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -149,6 +150,9 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	if committed == 0 {
 		s.rollback()
 	} else if err := insertTimeline(ctx, q, *q.timeline); err != nil {
+		s.rollback()
+		failAll(err)
+	} else if err := syncInboxSearch(ctx, q, *q.inbox); err != nil {
 		s.rollback()
 		failAll(err)
 	} else if _, err := s.wconn.Exec("COMMIT"); err != nil {

@@ -96,6 +96,7 @@ func Run(t *testing.T, h Harness) {
 		{"GetActionScope", testGetActionScope},
 		{"DeleteExecutionTakesItsJobs", testDeleteExecutionTakesItsJobs},
 		{"Inbox", testInbox},
+		{"InboxSearch", testInboxSearch},
 		{"CreatedBy", testCreatedBy},
 		{"ApprovalVotes", testApprovalVotes},
 		{"Waiting", testWaiting},
