@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/web/templates"
+)
+
+// TestOutputNotJSONSentAsText: an output that is not JSON is refused with
+// the one plain message, the "send as text" choice shown; sent again
+// with it, the output is that text as a JSON string.
+func TestOutputNotJSONSentAsText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, id := e.startApproval("bob")
+	if _, hidden := e.get("/actions/" + id).doc.Find(`[data-testid="as-text-choice"]`).Attr("hidden"); !hidden {
+		t.Error("the page offers to send as text before anything was typed")
+	}
+	tok := e.get("/actions/" + id).csrf()
+	p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "output": {"approved, by phone"}})
+	if p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="output-error"]`) != templates.NotJSONMessage {
+		t.Fatalf("%d %q", p.status, p.text(`[data-testid="output-error"]`))
+	}
+	if _, hidden := p.doc.Find(`[data-testid="as-text-choice"]`).Attr("hidden"); hidden {
+		t.Error("the send-as-text choice is hidden after an output that is not JSON")
+	}
+	p = e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "output": {"approved, by phone"}, "as_text": {"1"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sent as text: %d %s", p.status, p.text(`[data-testid="output-error"]`))
+	}
+	a, _ := e.eng.GetActionExecution(context.Background(), id)
+	if a.State != engine.StateSuccess || a.OutputJSON == nil || *a.OutputJSON != `{"result": "approved, by phone"}` {
+		t.Errorf("action = %s %v", a.State, a.OutputJSON)
+	}
+}
+
+// TestRefusedFormAfterCompletionSaysWhy: a form the server refuses
+// (here, an output that is not JSON) for an action completed meanwhile
+// says that it was completed and keeps the text — it once showed the
+// outcome and the text with no word of why.
+func TestRefusedFormAfterCompletionSaysWhy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, id := e.startApproval("bob")
+	tok := e.get("/actions/" + id).csrf()
+	if _, err := e.eng.UpdateActionExecution(context.Background(), id, engine.Completion{State: engine.StateSuccess, Output: "yes", HasOutput: true, Via: engine.ViaAPI}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"ERROR"}, "output": {"no way"}, "comment": {"too big"}})
+	if got := p.text(`[data-testid="notice"]`); !strings.Contains(got, "already been completed") {
+		t.Errorf("notice = %q", got)
+	}
+	if got := p.text(`[data-testid="unrecorded-output"]`); got != "no way" {
+		t.Errorf("kept output = %q", got)
+	}
+	if got := p.text(`[data-testid="unrecorded-comment"]`); got != "too big" {
+		t.Errorf("kept comment = %q", got)
+	}
+}
+
+// TestFormPastTheCapSaysBackKeepsText: a form larger than the hard cap
+// cannot be read back, so the page says what happened and that Back
+// keeps the text.
+func TestFormPastTheCapSaysBackKeepsText(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, "", func(c *engine.Config) { c.MaxOutputBytes = 1000 })
+	_, id := e.startApproval("bob")
+	tok := e.get("/actions/" + id).csrf()
+	p := e.post("/actions/"+id, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "output": {`"` + strings.Repeat("x", 70<<10) + `"`}})
+	if p.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", p.status)
+	}
+	if got := p.text("main"); !strings.Contains(got, "Nothing was recorded") || !strings.Contains(got, "Back button returns to the form with your text") ||
+		!strings.Contains(got, "up to 1000 bytes") {
+		t.Errorf("page says %q", got)
+	}
+}
