@@ -80,3 +80,34 @@ func TestFormPastTheCapSaysBackKeepsText(t *testing.T) {
 		t.Errorf("page says %q", got)
 	}
 }
+
+// TestLateApprovalKeepsEverythingTyped: a form posted to an approval
+// decided meanwhile keeps all that was typed — the answer's fields even
+// when they do not pass the schema, and an override's reason — where it
+// once kept the comment alone.
+func TestLateApprovalKeepsEverythingTyped(t *testing.T) {
+	t.Parallel()
+	e := approvalEnv(t)
+	id := e.startAs("rita", "request_vm")
+	path := "/actions/" + id
+	ada, fin2 := e.as("ada"), e.as("fin2")
+	tok := fin2.get(path).csrf()
+	p := ada.post(path, url.Values{"_csrf": {ada.get(path).csrf()}, "override": {"SUCCESS"}, "reason": {"urgent"}, "cores": {"4"}, "zone": {"eu-west"}, "answering": {"1"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("ada's override: %d %s", p.status, p.text(`[data-testid="error-summary"]`))
+	}
+	p = fin2.post(path, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "cores": {"lots"}, "zone": {"eu-west"}, "note": {"ask Rita first"}, "comment": {"fine"}, "answering": {"1"}})
+	if got := p.text(`[data-testid="notice"]`); !strings.Contains(got, "not recorded") {
+		t.Errorf("notice %q", got)
+	}
+	if got := p.text(`[data-testid="unrecorded-output"]`); got != `{"cores": "lots", "note": "ask Rita first", "zone": "eu-west"}` {
+		t.Errorf("fin2's answer kept as %q", got)
+	}
+	if got := p.text(`[data-testid="unrecorded-comment"]`); got != "fine" {
+		t.Errorf("fin2's comment kept as %q", got)
+	}
+	p = ada.post(path, url.Values{"_csrf": {ada.get(path).csrf()}, "override": {"ERROR"}, "reason": {"changed my mind"}})
+	if got := p.text(`[data-testid="unrecorded-reason"]`); got != "Override reason: changed my mind" {
+		t.Errorf("ada's reason kept as %q (%d)", got, p.status)
+	}
+}

@@ -194,6 +194,8 @@ type TimelineEntry struct {
 type DecisionForm struct {
 	Output  string
 	Comment string
+	// Reason is an approval override's, kept when it was not recorded.
+	Reason string
 	// Error is shown under the output field; nothing was changed.
 	Error string
 	// NotJSON says the output was not JSON: the form then offers to send
