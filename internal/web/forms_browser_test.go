@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,4 +172,55 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBrowserApprovalTypedIsKept: an approval decided by an admin's
+// override while approvers fill in its form: with JavaScript, fin1's page
+// redraws the decision with the outcome and keeps what fin1 typed below
+// it; without, sec1's late approve says why it was not recorded and shows
+// what sec1 typed.
+func TestBrowserApprovalTypedIsKept(t *testing.T) {
+	parent := browser(t)
+	e := approvalEnv(t)
+	ada := e.as("ada")
+	override := func(id string) {
+		t.Helper()
+		path := "/actions/" + id
+		p := ada.post(path, url.Values{"_csrf": {ada.get(path).csrf()}, "override": {"ERROR"}, "reason": {"the project was cancelled"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("ada's override: %d", p.status)
+		}
+	}
+
+	t.Run("with JavaScript", func(t *testing.T) {
+		fin1 := person(t, parent, e, "fin1")
+		id := e.startAs("rita", "request_vm")
+		do(t, fin1, 10*time.Second, chromedp.Navigate(e.url+"/actions/"+id), chromedp.WaitVisible(chromedp.CSS(`form[data-testid="approval-form"]`)))
+		until(t, fin1, 10*time.Second, "the socket connects", liveNow)
+		do(t, fin1, 10*time.Second,
+			chromedp.SendKeys(chromedp.CSS(`input[name="note"]`), "ask Rita first"),
+			chromedp.SendKeys(chromedp.CSS(`#approval-comment`), "fine for finance"))
+		override(id)
+		until(t, fin1, 5*time.Second, "the outcome and what was typed", `!!document.querySelector('[data-testid="approval-closed"]') && !!document.querySelector('[data-testid="kept-notice"]')`)
+		if got := text(t, fin1, `Array.from(document.querySelectorAll('[data-testid="kept-text"]')).map(a => a.value).join("|")`); got != "ask Rita first|fine for finance" {
+			t.Errorf("kept %q", got)
+		}
+	})
+
+	t.Run("without JavaScript", func(t *testing.T) {
+		sec1 := person(t, parent, e, "sec1")
+		id := e.startAs("rita", "request_vm")
+		do(t, sec1, 10*time.Second, scripts(false), chromedp.Navigate(e.url+"/actions/"+id),
+			chromedp.SetValue(chromedp.CSS(`input[name="cores"]`), "0"),
+			chromedp.SendKeys(chromedp.CSS(`#approval-comment`), "fine for security"))
+		override(id)
+		do(t, sec1, 10*time.Second, chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="unrecorded"]`)))
+		if got := text(t, sec1, `document.querySelector('[data-testid="notice"]').textContent`); !strings.Contains(got, "not recorded") {
+			t.Errorf("notice %q", got)
+		}
+		if got := text(t, sec1, `document.querySelector('[data-testid="unrecorded-output"]').textContent + "|" + document.querySelector('[data-testid="unrecorded-comment"]').textContent`); got != `{"cores": "0"}|fine for security` {
+			t.Errorf("kept %q", got)
+		}
+	})
 }
