@@ -163,8 +163,14 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 			if got := text(t, ctx, `String(`+marked+`)`); got != map[bool]string{true: "true", false: "false"}[js] {
 				t.Errorf("page kept: %s", got)
 			}
+			do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`[data-testid="as-text"]`)))
+			if js {
+				// Ticking the box answers the message at once.
+				if got := text(t, ctx, `String(document.querySelector('[data-testid="output-error"]').hidden) + document.querySelector('#d-output').getAttribute("aria-invalid")`); got != "truefalse" {
+					t.Errorf("after ticking send as text, error hidden and field unmarked: %s", got)
+				}
+			}
 			do(t, ctx, 10*time.Second,
-				chromedp.Click(chromedp.CSS(`[data-testid="as-text"]`)),
 				chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
 				chromedp.WaitVisible(chromedp.CSS(`[data-testid="completed"]`)))
 			if got := text(t, ctx, `document.querySelector('[data-testid="action-output"]').textContent`); got != `"approved"` {

@@ -95,6 +95,12 @@
     return !msg;
   }
   for (const form of document.querySelectorAll("form[data-json-form]")) {
+    // Choosing "send as text" answers the message: check again.
+    form.addEventListener("change", function (ev) {
+      const choice = ev.target.closest("[data-as-text]");
+      const area = choice && choice.closest(".field").querySelector("textarea[data-json]");
+      if (area && area.getAttribute("aria-invalid") === "true") checkJSON(area);
+    });
     form.addEventListener("submit", function (ev) {
       for (const area of form.querySelectorAll("textarea[data-json]")) {
         if (!checkJSON(area)) {
