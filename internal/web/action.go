@@ -176,7 +176,7 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		Pending: !a.State.Completed(), Input: jsonBlock(a.InputJSON, rawURL("actions", a.ID, "input.json")),
 		CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt), CompletedAt: a.CompletedAt,
 		Request: requestView(a.RequestJSON, rawURL("actions", a.ID, "request.json")), StateInfo: clipPtr(a.StateInfo, maxStateInfo),
-		MaxOutput: s.engine.MaxOutputBytes(),
+		MaxOutput: s.engine.MaxOutputBytes(), MaxForm: s.maxBody,
 	}
 	if a.CompletedVia != nil {
 		v.CompletedVia = *a.CompletedVia

@@ -106,6 +106,28 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 		}
 	})
 
+	t.Run("a form past the hard cap, with JavaScript, is caught before sending", func(t *testing.T) {
+		_, id := e.startApproval("cy")
+		long := strings.Repeat("why & how; ", 7<<10) // 77 KiB typed, more once encoded
+		do(t, ctx, 20*time.Second, scripts(true), chromedp.Navigate(e.url+"/actions/"+id),
+			chromedp.WaitVisible(chromedp.CSS(`form[data-testid="decision-form"]`)),
+			chromedp.Evaluate[chromedp.Void](mark),
+			chromedp.SetValue(chromedp.CSS(`#d-output`), `"ok"`),
+			chromedp.SetValue(chromedp.CSS(`#d-comment`), long),
+			chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="form-error"]`)))
+		if got := text(t, ctx, `document.querySelector('[data-testid="form-error"]').textContent`); !strings.HasPrefix(got, "The form is too large to send") ||
+			!strings.Contains(got, "the limit is "+strconv.Itoa(limit+64<<10)+" bytes") {
+			t.Errorf("error %q", got)
+		}
+		if got := text(t, ctx, `String(`+marked+`) + (document.querySelector('#d-comment').value.length === `+strconv.Itoa(len(long))+`)`); got != "truetrue" {
+			t.Errorf("page kept, text kept: %s", got)
+		}
+		if s := state(id); s != engine.StateRunning {
+			t.Errorf("state %s", s)
+		}
+	})
+
 	t.Run("an output over the limit, without JavaScript, within the hard cap", func(t *testing.T) {
 		_, id := e.startApproval("dan")
 		do(t, ctx, 10*time.Second, scripts(false), chromedp.Navigate(e.url+"/actions/"+id),

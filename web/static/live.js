@@ -109,6 +109,19 @@
           return;
         }
       }
+      // The server reads no form past its cap, so it could not show this
+      // one again: say so here, before anything is sent.
+      const max = Number(form.dataset.maxBody || 0);
+      const err = form.querySelector("[data-form-error]");
+      if (max > 0 && err) {
+        const data = new FormData(form);
+        if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
+        const n = new TextEncoder().encode(new URLSearchParams(data).toString()).length;
+        err.hidden = n <= max;
+        err.textContent = n <= max ? "" : "The form is too large to send: " + n + " bytes as the browser sends it, the limit is " + max +
+          " bytes. Shorten the output or the comment. Nothing was changed.";
+        if (n > max) ev.preventDefault();
+      }
     });
   }
 

@@ -240,6 +240,9 @@ type ActionView struct {
 	// MaxOutput is the largest output the engine accepts, in bytes as it
 	// encodes it: the page checks it before sending.
 	MaxOutput int
+	// MaxForm is the most a form may send, in bytes as the browser encodes
+	// it (the hard cap): the page checks it before sending too.
+	MaxForm int64
 	// AuditURL lists the action's audit records (AuditCount of them),
 	// "" for those who may not see the audit trail.
 	AuditURL   string
