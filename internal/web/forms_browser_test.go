@@ -252,3 +252,38 @@ func TestBrowserApprovalTypedIsKept(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserApprovalFreeField: an approval's free field holding text that
+// is not JSON, with JavaScript on and off (the approval form is checked by
+// the server alone): the plain message under the marked field, the text
+// kept, and "send as text" approves with it as a string.
+func TestBrowserApprovalFreeField(t *testing.T) {
+	parent := browser(t)
+	e := approvalEnv(t)
+	if _, err := e.eng.CreateWorkflows(context.Background(), nil, freeAnswer, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	fin1 := person(t, parent, e, "fin1")
+	for _, js := range []bool{true, false} {
+		t.Run(map[bool]string{true: "with JavaScript", false: "without JavaScript"}[js], func(t *testing.T) {
+			id := e.startAs("rita", "free_answer")
+			do(t, fin1, 10*time.Second, scripts(js), chromedp.Navigate(e.url+"/actions/"+id),
+				chromedp.SendKeys(chromedp.CSS(`textarea[name="details"]`), "looks fine"),
+				chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid="as-text"]`)))
+			if got := text(t, fin1, `document.querySelector('[data-testid="field-error"]').textContent`); got != `Details is not valid JSON — to send text, put it in double quotes: "approved".` {
+				t.Errorf("error %q", got)
+			}
+			if got := text(t, fin1, `document.querySelector('textarea[name="details"]').getAttribute("aria-invalid") + document.querySelector('textarea[name="details"]').value`); got != "truelooks fine" {
+				t.Errorf("field %q", got)
+			}
+			do(t, fin1, 10*time.Second,
+				chromedp.Click(chromedp.CSS(`[data-testid="as-text"]`)),
+				chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid="completed"]`)))
+			if got := text(t, fin1, `document.querySelector('[data-testid="action-output"]').textContent`); !strings.Contains(got, `"details": "looks fine"`) {
+				t.Errorf("output %q", got)
+			}
+		})
+	}
+}

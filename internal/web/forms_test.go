@@ -111,3 +111,64 @@ func TestLateApprovalKeepsEverythingTyped(t *testing.T) {
 		t.Errorf("ada's reason kept as %q (%d)", got, p.status)
 	}
 }
+
+// freeAnswer is an approval whose answer has a free field: a property
+// with no type, drawn as JSON text.
+const freeAnswer = `---
+version: '2.0'
+free_answer:
+  tasks:
+    ask:
+      action: std.approval
+      input:
+        title: Ship the release
+        schema:
+          type: object
+          properties:
+            details: {title: Details}
+        approvers: [group:finance]
+`
+
+// TestApprovalFreeFieldSentAsText: an approval's free field that is not
+// JSON gets the same plain message as the action page's output, under
+// the field, with the "send as text" choice; sent again with it, the
+// answer holds the text as a string.
+func TestApprovalFreeFieldSentAsText(t *testing.T) {
+	t.Parallel()
+	e := approvalEnv(t)
+	if _, err := e.eng.CreateWorkflows(context.Background(), nil, freeAnswer, "", engine.ScopePrivate); err != nil {
+		t.Fatal(err)
+	}
+	id := e.startAs("rita", "free_answer")
+	path := "/actions/" + id
+	fin1 := e.as("fin1")
+	p := fin1.get(path)
+	if p.doc.Find(`[data-testid="as-text-choice"]`).Length() != 0 {
+		t.Error("the form offers to send as text before anything was typed")
+	}
+	tok := p.csrf()
+	p = fin1.post(path, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "details": {"looks fine"}, "answering": {"1"}})
+	if p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("%d", p.status)
+	}
+	if got := p.text(`[data-testid="field-error"]`); got != `Details is not valid JSON — to send text, put it in double quotes: "approved".` {
+		t.Errorf("error %q", got)
+	}
+	if v, _ := p.doc.Find(`textarea[name="details"]`).Attr("aria-invalid"); v != "true" || p.doc.Find(`textarea[name="details"]`).Text() != "looks fine" {
+		t.Errorf("field marked %q, holding %q", v, p.doc.Find(`textarea[name="details"]`).Text())
+	}
+	box := p.doc.Find(`[data-testid="as-text"]`)
+	name, _ := box.Attr("name")
+	value, _ := box.Attr("value")
+	if box.Length() != 1 || name == "" || value != "details" {
+		t.Fatalf("send-as-text box: %d %q=%q", box.Length(), name, value)
+	}
+	p = fin1.post(path, url.Values{"_csrf": {tok}, "state": {"SUCCESS"}, "details": {"looks fine"}, "answering": {"1"}, name: {value}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sent as text: %d %s", p.status, p.text(`[data-testid="field-error"]`))
+	}
+	a, _ := e.eng.GetActionExecution(context.Background(), id)
+	if a.State != engine.StateSuccess || a.OutputJSON == nil || !strings.Contains(*a.OutputJSON, `"details": "looks fine"`) {
+		t.Errorf("action = %s %v", a.State, a.OutputJSON)
+	}
+}
