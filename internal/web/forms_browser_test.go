@@ -156,12 +156,29 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 		if got := text(t, ctx, `document.querySelector('main').textContent`); !strings.Contains(got, "Back button returns to the form with your text") {
 			t.Errorf("the page says %q", got)
 		}
-		do(t, ctx, 10*time.Second, chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS(`form[data-testid="decision-form"]`)))
-		eventually(t, ctx, 5*time.Second, "Back restores what was typed",
+		do(t, ctx, 10*time.Second, chromedp.Evaluate[chromedp.Void](`history.back()`))
+		eventually(t, ctx, 10*time.Second, "Back restores what was typed", `!!document.querySelector('#d-output') && `+
 			`document.querySelector('#d-output').value.length === `+strconv.Itoa(len(huge))+` && document.querySelector('#d-comment').value === "long one"`)
 		if s := state(id); s != engine.StateRunning {
 			t.Errorf("state %s", s)
 		}
+	})
+
+	t.Run("a start form past the hard cap, without JavaScript: Back keeps the text", func(t *testing.T) {
+		// The 413 page says Back keeps the text whatever the form: the
+		// start form's input too. (Chromium keeps this page whole on Back,
+		// so its autocomplete="off" does no harm here; the action page is
+		// drawn again, and there it did.)
+		input := `{"requester": "` + strings.Repeat("z", 70<<10) + `"}`
+		do(t, ctx, 20*time.Second, scripts(false), chromedp.Navigate(e.url+"/workflows/approve"),
+			chromedp.SetValue(chromedp.CSS(`#s-input`), input),
+			chromedp.Click(chromedp.CSS(`button[data-testid="start"]`)),
+			chromedp.WaitNotPresent(chromedp.CSS(`form[data-testid="start-form"]`)))
+		if got := text(t, ctx, `document.querySelector('main').textContent`); !strings.Contains(got, "Back button returns to the form with your text") {
+			t.Errorf("the page says %q", got)
+		}
+		do(t, ctx, 10*time.Second, chromedp.Evaluate[chromedp.Void](`history.back()`))
+		eventually(t, ctx, 10*time.Second, "Back restores what was typed", `!!document.querySelector('#s-input') && document.querySelector('#s-input').value.length === `+strconv.Itoa(len(input)))
 	})
 
 	for _, js := range []bool{true, false} {
