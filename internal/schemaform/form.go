@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -24,8 +25,9 @@ var (
 // ("true" or "on") and false when not, checkboxes give the list of the
 // chosen values in the schema's order, select and radios give back the
 // enum's typed value, and json fields are parsed as JSON (nested at most
-// MaxJSONDepth levels). An empty text, number, select or json field is
-// left out of the answer, so that a required one is reported as such. A
+// MaxJSONDepth levels), or taken as a string when AsTextField names them.
+// An empty text, number, select or json field is left out of the answer,
+// so that a required one is reported as such. A
 // text area's CRLF line ends (as browsers post them) become LF. Names that
 // are not fields (the CSRF token, a comment) are ignored.
 //
@@ -36,7 +38,7 @@ func (s *Schema) FromForm(values url.Values) (map[string]any, []FieldError) {
 	unread := map[string]bool{}
 	for i := range s.fields {
 		f := &s.fields[i]
-		v, msg := readField(f, values[f.Name])
+		v, msg := readField(f, values[f.Name], slices.Contains(values[AsTextField], f.Name))
 		if msg != "" {
 			errs = append(errs, FieldError{Field: f.Name, Path: pointer([]string{f.Name}), Message: msg})
 			unread[f.Name] = true
@@ -59,10 +61,19 @@ func (s *Schema) FromForm(values url.Values) (map[string]any, []FieldError) {
 	return answer, nil
 }
 
+// NotJSON is a json field's message for text that is not JSON, in the
+// dashboard's plain words for any free JSON field.
+const NotJSON = `is not valid JSON — to send text, put it in double quotes: "approved"`
+
+// AsTextField is the form field naming the json fields whose text is
+// taken as it is, as a JSON string: the "send as text" choice offered
+// with NotJSON.
+const AsTextField = "_as_text"
+
 // absent marks a field left out of the answer.
 var absent = &struct{ byte }{}
 
-func readField(f *Field, posted []string) (any, string) {
+func readField(f *Field, posted []string, asText bool) (any, string) {
 	first := ""
 	if len(posted) > 0 {
 		first = posted[0]
@@ -143,9 +154,16 @@ func readField(f *Field, posted []string) (any, string) {
 	if t == "" {
 		return absent, ""
 	}
+	if asText {
+		return t, ""
+	}
 	v, err := decodeJSON(t)
-	if err != nil {
+	switch {
+	case errors.Is(err, errTooDeep):
 		return nil, "is not valid JSON (" + err.Error() + ")"
+	case err != nil:
+		// The parser's detail helps no one who meant text.
+		return nil, NotJSON
 	}
 	return v, ""
 }
@@ -175,11 +193,14 @@ func choiceMessage(f *Field) string {
 	return oneOf(values)
 }
 
+// errTooDeep is JSON nested past MaxJSONDepth.
+var errTooDeep = fmt.Errorf("nested deeper than %d levels", MaxJSONDepth)
+
 // decodeJSON parses a json field: one JSON value, nested at most
 // MaxJSONDepth levels, numbers as int64 or float64.
 func decodeJSON(t string) (any, error) {
 	if jsonDepth(t) > MaxJSONDepth {
-		return nil, fmt.Errorf("nested deeper than %d levels", MaxJSONDepth)
+		return nil, errTooDeep
 	}
 	dec := json.NewDecoder(strings.NewReader(t))
 	dec.UseNumber()

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -65,7 +64,7 @@ func (s *Server) decide(c echo.Context) error {
 	var req decisionRequest
 	req.State, req.Output, req.Comment = c.FormValue("state"), c.FormValue("output"), c.FormValue("comment")
 	req.Override, req.Reason = c.FormValue("override") == "true", strings.TrimSpace(c.FormValue("reason"))
-	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment}
+	form := templates.DecisionForm{Output: req.Output, Comment: req.Comment, AsText: c.FormValue("as_text") == "1"}
 
 	comment := strings.TrimSpace(req.Comment)
 	comp := engine.Completion{State: engine.State(req.State), Via: engine.ViaDashboard, Comment: comment, Note: noteBy(c, comment),
@@ -77,10 +76,15 @@ func (s *Server) decide(c echo.Context) error {
 		form.Error = "Choose Approve or Reject."
 		return s.rerender(c, id, form, http.StatusUnprocessableEntity)
 	}
-	if text := strings.TrimSpace(req.Output); text != "" {
+	if text := strings.TrimSpace(req.Output); text != "" && form.AsText {
+		// The person chose to send what they typed as text: a JSON string.
+		comp.Output, comp.HasOutput = text, true
+	} else if text != "" {
 		out, err := jsonvalue.DecodeInput([]byte(text))
 		if err != nil {
-			form.Error = fmt.Sprintf("Output is not valid JSON: %v. Nothing was changed.", err)
+			// One plain message, the page script's too, rather than the
+			// parser's offset; the form then offers to send it as text.
+			form.Error, form.NotJSON = templates.NotJSONMessage, true
 			return s.rerender(c, id, form, http.StatusUnprocessableEntity)
 		}
 		comp.Output, comp.HasOutput = out, true
@@ -128,11 +132,15 @@ func (s *Server) notRecorded(c echo.Context, id string, form templates.DecisionF
 const conflictNotice = "Your decision was not recorded: this action had already been completed, as shown below. Nothing was changed."
 
 // rerender shows the action page again with the form as it was posted and
-// an error under the output field.
+// an error under the output field; if the action was completed meanwhile,
+// with what was typed under its outcome and why nothing was recorded.
 func (s *Server) rerender(c echo.Context, id string, form templates.DecisionForm, status int) error {
 	v, err := s.actionView(c, id)
 	if err != nil {
 		return s.fail(c, err)
+	}
+	if !v.Pending {
+		v.Notice = &templates.Notice{Kind: "warn", Text: conflictNotice}
 	}
 	v.Form = form
 	return s.render(c, status, templates.ActionPage(v))
@@ -168,6 +176,7 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		Pending: !a.State.Completed(), Input: jsonBlock(a.InputJSON, rawURL("actions", a.ID, "input.json")),
 		CreatedAt: a.CreatedAt, Waited: s.since(a.CreatedAt), CompletedAt: a.CompletedAt,
 		Request: requestView(a.RequestJSON, rawURL("actions", a.ID, "request.json")), StateInfo: clipPtr(a.StateInfo, maxStateInfo),
+		MaxOutput: s.engine.MaxOutputBytes(), MaxForm: s.maxBody,
 	}
 	if a.CompletedVia != nil {
 		v.CompletedVia = *a.CompletedVia

@@ -251,6 +251,7 @@ func formFields(fields []schemaform.Field, values url.Values, errs []schemaform.
 			Kind: string(f.Kind), Required: f.Required, Values: values[f.Name],
 			InputType: inputType(f.Format), Min: f.Min, Max: f.Max, Step: f.Step,
 			MinLength: f.MinLength, MaxLength: f.MaxLength, Pattern: f.Pattern,
+			AsText: f.Kind == schemaform.KindJSON && slices.Contains(values[schemaform.AsTextField], f.Name),
 		}
 		for j, c := range f.Choices {
 			ff.Options = append(ff.Options, templates.FieldOption{
@@ -273,6 +274,9 @@ func formFields(fields []schemaform.Field, values url.Values, errs []schemaform.
 			continue
 		}
 		out[i].Errors = append(out[i].Errors, fieldMessage(fields[i], e))
+		if e.Message == schemaform.NotJSON {
+			out[i].NotJSON = true
+		}
 	}
 	return out, rest
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/httpstatus"
 	"github.com/sirocco-project/sirocco/internal/jsonvalue"
 	"github.com/sirocco-project/sirocco/internal/quorum"
+	"github.com/sirocco-project/sirocco/internal/schemaform"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -174,12 +175,50 @@ func (s *Server) approvalAgain(c echo.Context, id string, posted url.Values, pro
 			msg = "Your decision was not recorded: " + strings.Join(problems.Form, " ")
 		}
 		v.Notice = &templates.Notice{Kind: "warn", Text: msg}
-		v.Form = templates.DecisionForm{Comment: post.Comment}
-		if post.Answer != nil {
-			if b, err := jsonvalue.Encode(post.Answer); err == nil {
+		v.Form = templates.DecisionForm{Comment: strings.TrimSpace(posted.Get("comment")), Reason: strings.TrimSpace(posted.Get("reason"))}
+		answer := post.Answer
+		if answer == nil {
+			// The answer did not pass its schema (or was not read): keep
+			// its fields as typed.
+			answer = typedAnswer(s.approvalFieldsOf(c, id), posted)
+		}
+		if len(answer) > 0 {
+			if b, err := jsonvalue.EncodeUTF8(answer); err == nil {
 				v.Form.Output = string(b)
 			}
 		}
 	}
 	return s.render(c, status, templates.ActionPage(v))
+}
+
+// approvalFieldsOf is an approval's answer fields; none if it cannot be
+// read (the page then keeps the comment and reason alone).
+func (s *Server) approvalFieldsOf(c echo.Context, id string) []schemaform.Field {
+	r, err := s.approvalRequestOf(c.Request().Context(), id)
+	if err != nil {
+		return nil
+	}
+	return r.fields()
+}
+
+// typedAnswer is what was typed in an answer's fields, as text, for a
+// person to copy when it could not be recorded.
+func typedAnswer(fields []schemaform.Field, posted url.Values) map[string]any {
+	m := map[string]any{}
+	for _, f := range fields {
+		var typed []any
+		for _, v := range posted[f.Name] {
+			if strings.TrimSpace(v) != "" {
+				typed = append(typed, v)
+			}
+		}
+		switch len(typed) {
+		case 0:
+		case 1:
+			m[f.Name] = typed[0]
+		default:
+			m[f.Name] = typed
+		}
+	}
+	return m
 }

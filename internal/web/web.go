@@ -128,19 +128,30 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if r.Method == http.MethodPost {
 			if r.ContentLength > s.maxBody {
-				return s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is too large: the limit is %d bytes. Nothing was changed.", s.maxBody))
+				return s.tooLarge(c)
 			}
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.maxBody)
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					return s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is too large: the limit is %d bytes. Nothing was changed.", s.maxBody))
+					return s.tooLarge(c)
 				}
 				return s.errorPage(c, http.StatusBadRequest, "The form cannot be read.")
 			}
 		}
 		return next(c)
 	}
+}
+
+// tooLarge answers a form past the hard cap, which cannot be read and so
+// cannot be shown again: the page says so, and that the browser's Back
+// returns to the form with the text still in it (browsers restore a
+// form's fields on Back).
+func (s *Server) tooLarge(c echo.Context) error {
+	return s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+		"Nothing was recorded: the form sent more than the %d bytes a form may send (an output may be up to %d bytes). "+
+			"Your browser's Back button returns to the form with your text still in it, to shorten it or keep it elsewhere.",
+		s.maxBody, s.engine.MaxOutputBytes()))
 }
 
 // page returns the shared view model of a full page.

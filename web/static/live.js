@@ -33,17 +33,55 @@
   setInterval(tickTimes, 15000);
 
   // --- JSON fields -------------------------------------------------------
+  // encodedLength is the size of v as the engine encodes it (Python's
+  // json.dumps: ", " and ": " separators, non-ASCII as \uXXXX), which is
+  // what its output limit counts. Numbers may differ by a character or
+  // two (5.0 parses as 5): the server checks again.
+  function encodedLength(v) {
+    if (v === null || typeof v !== "object") {
+      const s = JSON.stringify(v);
+      let n = 0;
+      for (let i = 0; i < s.length; i++) n += s.charCodeAt(i) < 128 ? 1 : 6;
+      return n;
+    }
+    if (Array.isArray(v)) {
+      let n = 2 + Math.max(0, v.length - 1) * 2;
+      for (const x of v) n += encodedLength(x);
+      return n;
+    }
+    const keys = Object.keys(v);
+    let n = 2 + Math.max(0, keys.length - 1) * 2;
+    for (const k of keys) n += encodedLength(k) + 2 + encodedLength(v[k]);
+    return n;
+  }
+
   function checkJSON(area) {
     const text = area.value.trim();
+    const field = area.closest(".field");
+    const asText = field && field.querySelector("[data-as-text]");
+    const box = asText && asText.querySelector("input[type=checkbox]");
     let msg = "";
+    let notJSON = false;
     if (text !== "") {
-      try {
-        const v = JSON.parse(text);
-        if (area.dataset.json === "object" && (v === null || typeof v !== "object" || Array.isArray(v))) {
-          msg = "Input must be a JSON object, e.g. {\"name\": \"value\"}.";
+      let v;
+      if (box && box.checked) {
+        v = text;
+      } else {
+        try {
+          v = JSON.parse(text);
+        } catch (e) {
+          notJSON = true;
+          // A free output field says what its server says.
+          msg = area.dataset.notJson || "Not valid JSON: " + e.message + ". Nothing was changed.";
         }
-      } catch (e) {
-        msg = "Not valid JSON: " + e.message + ". Nothing was changed.";
+      }
+      if (!msg && area.dataset.json === "object" && (v === null || typeof v !== "object" || Array.isArray(v))) {
+        msg = "Input must be a JSON object, e.g. {\"name\": \"value\"}.";
+      }
+      const max = Number(area.dataset.maxBytes || 0);
+      if (!msg && max > 0) {
+        const n = encodedLength(v);
+        if (n > max) msg = "Output is too large: " + n + " bytes encoded, the limit is " + max + " bytes. Nothing was changed.";
       }
     }
     const err = document.getElementById(area.id + "-error");
@@ -52,9 +90,17 @@
       err.textContent = msg;
       err.hidden = !msg;
     }
+    // Text that is not JSON may be meant as text: offer to send it so.
+    if (asText && notJSON) asText.hidden = false;
     return !msg;
   }
   for (const form of document.querySelectorAll("form[data-json-form]")) {
+    // Choosing "send as text" answers the message: check again.
+    form.addEventListener("change", function (ev) {
+      const choice = ev.target.closest("[data-as-text]");
+      const area = choice && choice.closest(".field").querySelector("textarea[data-json]");
+      if (area && area.getAttribute("aria-invalid") === "true") checkJSON(area);
+    });
     form.addEventListener("submit", function (ev) {
       for (const area of form.querySelectorAll("textarea[data-json]")) {
         if (!checkJSON(area)) {
@@ -63,7 +109,77 @@
           return;
         }
       }
+      // The server reads no form past its cap, so it could not show this
+      // one again: say so here, before anything is sent.
+      const max = Number(form.dataset.maxBody || 0);
+      const err = form.querySelector("[data-form-error]");
+      if (max > 0 && err) {
+        const data = new FormData(form);
+        if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
+        const n = new TextEncoder().encode(new URLSearchParams(data).toString()).length;
+        err.hidden = n <= max;
+        err.textContent = n <= max ? "" : "The form is too large to send: " + n + " bytes as the browser sends it, the limit is " + max +
+          " bytes. Shorten the output or the comment. Nothing was changed.";
+        if (n > max) ev.preventDefault();
+      }
     });
+  }
+
+  // --- What is typed -------------------------------------------------------
+  // typedIn returns what the person typed in a region's forms: the text
+  // fields that differ from what the page drew, with their labels.
+  function typedIn(region) {
+    const out = [];
+    for (const el of region.querySelectorAll("form textarea, form input, form select")) {
+      if (el.type === "hidden" || el.type === "checkbox" || el.type === "radio" || el.type === "submit") continue;
+      let changed;
+      if (el.tagName === "SELECT") {
+        changed = Array.from(el.options).some(function (o) { return o.selected !== o.defaultSelected; });
+      } else {
+        changed = el.value !== el.defaultValue;
+      }
+      const value = el.tagName === "SELECT" ? Array.from(el.selectedOptions).map(function (o) { return o.text; }).join(", ") : el.value;
+      if (!changed || value.trim() === "") continue;
+      const label = el.labels && el.labels[0] ? el.labels[0].textContent.replace(/\s+/g, " ").trim() : el.name;
+      out.push({ label: label, value: value });
+    }
+    return out;
+  }
+
+  // keepTyped adds to a redrawn region (the action was completed while
+  // the person typed) what happened and, read-only, what they typed, as
+  // the server's page does when such a form is sent.
+  function keepTyped(region, typed) {
+    const box = document.createElement("div");
+    box.className = "unrecorded";
+    box.dataset.testid = "kept";
+    const note = document.createElement("p");
+    note.className = "notice notice-warn";
+    note.setAttribute("role", "status");
+    note.dataset.testid = "kept-notice";
+    note.textContent = "This was completed while you were typing, as shown here: nothing you typed was sent. It is kept below, to copy.";
+    const h = document.createElement("h3");
+    h.textContent = "What you typed (not recorded)";
+    box.append(note, h);
+    typed.forEach(function (t, i) {
+      const id = "kept-" + region.dataset.region + "-" + i;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = t.label;
+      const area = document.createElement("textarea");
+      area.id = id;
+      area.readOnly = true;
+      area.rows = Math.min(8, t.value.split("\n").length + 1);
+      area.value = t.value;
+      area.dataset.testid = "kept-text";
+      const field = document.createElement("div");
+      field.className = "field";
+      field.append(label, area);
+      box.append(field);
+    });
+    const head = region.querySelector("h2");
+    if (head) head.after(box);
+    else region.prepend(box);
   }
 
   if (!main && !hasWaiting) return;
@@ -134,13 +250,16 @@
       if (cur.dataset.merge === "rows") {
         mergeRows(cur, fresh);
       } else if (cur.dataset.key === undefined || cur.dataset.key !== fresh.dataset.key) {
-        // A graph scrolled to a task stays there when it is redrawn.
+        // A graph scrolled to a task stays there when it is redrawn; text
+        // typed in a form that is gone stays on the page.
         const box = cur.querySelector(".graph-box");
         const at = box && [box.scrollLeft, box.scrollTop];
+        const typed = typedIn(cur);
         const next = document.adoptNode(fresh);
         cur.replaceWith(next);
         const nbox = at && next.querySelector(".graph-box");
         if (nbox) [nbox.scrollLeft, nbox.scrollTop] = at;
+        if (typed.length > 0 && !next.querySelector("form")) keepTyped(next, typed);
       }
     }
     tickTimes();

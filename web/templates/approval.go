@@ -198,6 +198,9 @@ type FormField struct {
 	Options []FieldOption
 	// Errors are shown under the field.
 	Errors []string
+	// NotJSON says a json field's text was not JSON: the field then offers
+	// to send it as text. AsText is that choice, as posted.
+	NotJSON, AsText bool
 }
 
 // FieldOption is one choice of a select, radios or checkboxes.

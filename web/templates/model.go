@@ -194,9 +194,18 @@ type TimelineEntry struct {
 type DecisionForm struct {
 	Output  string
 	Comment string
+	// Reason is an approval override's, kept when it was not recorded.
+	Reason string
 	// Error is shown under the output field; nothing was changed.
 	Error string
+	// NotJSON says the output was not JSON: the form then offers to send
+	// it as text. AsText is that choice, as posted.
+	NotJSON, AsText bool
 }
+
+// NotJSONMessage is what a free output field that is not JSON says, in
+// the page (live.js reads it from the field) and from the server alike.
+const NotJSONMessage = `Not valid JSON — to send text, put it in double quotes: "approved". Nothing was changed.`
 
 // ActionView is an action execution's page.
 type ActionView struct {
@@ -228,6 +237,12 @@ type ActionView struct {
 	TimeoutAt     *time.Time
 	Timeline      []TimelineEntry
 	Form          DecisionForm
+	// MaxOutput is the largest output the engine accepts, in bytes as it
+	// encodes it: the page checks it before sending.
+	MaxOutput int
+	// MaxForm is the most a form may send, in bytes as the browser encodes
+	// it (the hard cap): the page checks it before sending too.
+	MaxForm int64
 	// AuditURL lists the action's audit records (AuditCount of them),
 	// "" for those who may not see the audit trail.
 	AuditURL   string
