@@ -7,6 +7,7 @@ package templates
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -165,6 +166,20 @@ type JSONText struct {
 	RawURL    string
 }
 
+// Empty reports whether the value says nothing worth a panel: absent,
+// null, or an empty object or list.
+func (j JSONText) Empty() bool {
+	switch strings.TrimSpace(j.Text) {
+	case "", "{}", "[]", "null":
+		return true
+	}
+	return false
+}
+
+// sendsRequest reports whether an action sends a request whose record its
+// page shows (the others wait for a person and send nothing).
+func sendsRequest(action string) bool { return action == "std.mistral_http" || action == "std.http" }
+
 // KV is a name and a value, e.g. an HTTP header.
 type KV struct{ Key, Value string }
 
@@ -201,8 +216,12 @@ type DecisionForm struct {
 // ActionView is an action execution's page.
 type ActionView struct {
 	Page
-	ID            string
-	Name          string
+	ID   string
+	Name string
+	// Description is the workflow execution's description; StartedBy who
+	// started it ("" when unknown): what a person reads before deciding.
+	Description   string
+	StartedBy     string
 	State         string
 	StateInfo     string
 	Async         bool
