@@ -137,9 +137,10 @@ type InboxItem struct {
 	// and who started it ("" for an ad-hoc action, or when unknown).
 	Description string
 	StartedBy   string
-	// RequestPreview is the start of the record of the request it sent
-	// (ActionExecution.RequestJSON), "" when it sent none.
-	RequestPreview string
+	// RequestLine is the method and URL of the request it sent
+	// ("POST https://…", from ActionExecution.RequestJSON), "" when it
+	// sent none.
+	RequestLine string
 }
 
 // InboxApproval is an approval as an inbox row shows it.

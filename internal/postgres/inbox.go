@@ -90,7 +90,7 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		it.WorkflowName, it.TaskName, it.TaskExecutionID, it.WorkflowExecutionID = deref(wf), deref(task), deref(taskID), deref(exID)
-		it.Description, it.StartedBy, it.RequestPreview = deref(desc), deref(startedBy), deref(req)
+		it.Description, it.StartedBy, it.RequestLine = deref(desc), deref(startedBy), deref(req)
 		it.State, it.ExecutionInputPreview = engine.State(state), deref(exInput)
 		if title != nil {
 			it.Approval = &engine.InboxApproval{Title: *title, RequestedBy: deref(requestedBy), Missing: deref(missing), MayDecide: mayDecide}
@@ -176,7 +176,7 @@ func inboxColumns(v *engine.Viewer, a *args) string {
 		a.waits_for,
 		(SELECT e.description FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
 		(SELECT e.created_by FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
-		substr(a.request, 1, ` + fmt.Sprint(inboxPreview) + `),
+		trim(coalesce(a.request::jsonb ->> 'method', '') || ' ' || coalesce(a.request::jsonb ->> 'url', '')),
 		p.title, p.requested_by, p.missing, `
 	if v == nil {
 		return cols + `false`

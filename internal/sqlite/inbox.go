@@ -118,7 +118,7 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		it.WorkflowName, it.TaskName, it.TaskExecutionID, it.WorkflowExecutionID = wf.String, task.String, taskID.String, exID.String
-		it.Description, it.StartedBy, it.RequestPreview = desc.String, startedBy.String, req.String
+		it.Description, it.StartedBy, it.RequestLine = desc.String, startedBy.String, req.String
 		it.State, it.CreatedAt, it.TimeoutAt = engine.State(state), parseTime(created), parseTimePtr(due)
 		it.ExecutionInputPreview = exInput.String
 		if title.Valid {
@@ -199,7 +199,7 @@ func inboxColumns(v *engine.Viewer) (string, []any) {
 		a.waits_for,
 		(SELECT e.description FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
 		(SELECT e.created_by FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
-		substr(a.request, 1, ` + fmt.Sprint(inboxPreview) + `),
+		CASE WHEN json_valid(a.request) THEN trim(ifnull(json_extract(a.request, '$.method'), '') || ' ' || ifnull(json_extract(a.request, '$.url'), '')) END,
 		p.title, p.requested_by, p.missing, `
 	// The deadline is a scalar subquery rather than a LEFT JOIN so that a
 	// task can never appear twice, whatever jobs exist for it.

@@ -44,7 +44,7 @@ func seedInbox(t *testing.T, s engine.Store, n int) (pending []string) {
 			var request *string
 			if i%2 == 1 {
 				name, waits = "std.mistral_http", engine.WaitsForService
-				r := fmt.Sprintf(`{"method": "POST", "url": "http://svc/vms/%d"}`, i)
+				r := fmt.Sprintf(`{"body": "", "headers": {"Content-Type": "application/json"}, "method": "POST", "url": "http://svc/vms/%d"}`, i)
 				request = &r
 			}
 			a := &engine.ActionExecution{ID: fmt.Sprintf("a%02d", i), Name: name, WorkflowName: &wf, TaskName: &task.Name,
@@ -105,11 +105,11 @@ func testInbox(t *testing.T, h Harness) {
 			if i%2 == 1 {
 				want = engine.WaitsForService
 				services++
-				if w := fmt.Sprintf(`{"method": "POST", "url": "http://svc/vms/%d"}`, i); it.RequestPreview != w {
-					t.Errorf("%s: request = %q, want %q", it.ID, it.RequestPreview, w)
+				if w := fmt.Sprintf("POST http://svc/vms/%d", i); it.RequestLine != w {
+					t.Errorf("%s: request = %q, want %q", it.ID, it.RequestLine, w)
 				}
-			} else if it.RequestPreview != "" {
-				t.Errorf("%s: request = %q, want none", it.ID, it.RequestPreview)
+			} else if it.RequestLine != "" {
+				t.Errorf("%s: request = %q, want none", it.ID, it.RequestLine)
 			}
 			if it.WaitsFor != want || it.Description != "Ticket 7: a VM" || it.StartedBy != "carol" {
 				t.Errorf("%s: waits for %q, description %q, started by %q; want %q, Ticket 7: a VM, carol", it.ID, it.WaitsFor, it.Description, it.StartedBy, want)
