@@ -131,7 +131,7 @@ func TestInboxViews(t *testing.T) {
 	if fp.status != http.StatusOK || fp.doc.Find(row+`[data-testid="row-request"]`).Length() != 1 || fp.doc.Find(row+`form[data-testid="row-cancel"]`).Length() != 0 {
 		t.Errorf("an approver's services view: %d, cancel forms %d", fp.status, fp.doc.Find(`form[data-testid="row-cancel"]`).Length())
 	}
-	if res := fin.post("/actions/"+serviceID+"/cancel", url.Values{"_csrf": {fp.csrf()}}); res.status != http.StatusForbidden || !strings.Contains(res.body, "admin role") {
+	if res := fin.post("/actions/"+serviceID+"/cancel", url.Values{"_csrf": {fp.csrf()}}); res.status != http.StatusForbidden {
 		t.Errorf("an approver's cancel: %d, want 403", res.status)
 	}
 	res := e.post("/actions/"+serviceID+"/cancel", url.Values{"_csrf": {p.csrf()}})
