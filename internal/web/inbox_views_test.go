@@ -5,13 +5,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/sqlite"
+	"github.com/sirocco-project/sirocco/internal/web"
 )
 
 // sentAction waits (on the engine's record, as waitingAction does) until
@@ -147,5 +151,53 @@ func TestInboxViews(t *testing.T) {
 	}
 	if got := e.get("/?view=services").text(`[data-testid="view-services-count"]`); got != "0" {
 		t.Errorf("services after the cancel: %q", got)
+	}
+}
+
+// TestInboxOverdue: a service's row past its task's timeout says by how
+// much (the dashboard's clock two hours on, the task's timeout a minute).
+func TestInboxOverdue(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "overdue.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	eng := engine.New(engine.Config{Store: st, BaseURL: "http://sirocco.test"})
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; svc.Close(); st.Close() })
+	e := echo.New()
+	later := time.Now().Add(2 * time.Hour)
+	web.New(web.Config{Engine: eng, BaseURL: "http://sirocco.test", Now: func() time.Time { return later }}).Register(e)
+	ts := httptest.NewServer(e)
+	t.Cleanup(ts.Close)
+	if _, err := eng.CreateWorkflows(ctx, nil, `version: '2.0'
+slow:
+  tasks:
+    order:
+      action: std.mistral_http url=`+svc.URL+`
+      timeout: 60
+`, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.StartExecution(ctx, engine.StartRequest{WorkflowName: "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/inbox?view=services", nil)
+	req.Header.Set("Accept", "text/html")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(strings.Fields(doc.Find(`tr[data-testid="inbox-row"] time.overdue`).Text()), " ")
+	if !strings.HasPrefix(got, "overdue by 1h 5") {
+		t.Errorf("the row's timeout says %q, want overdue by about 1h 59m", got)
 	}
 }
