@@ -255,7 +255,7 @@ func isEmptyJSON(s string) bool {
 
 // cancelService serves POST /actions/<id>/cancel: an admin cancels an
 // action that waits for a service's callback (the services view), as the
-// callback API's state CANCELLED would; the task fails as cancelled.
+// callback API's state CANCELLED would.
 func (s *Server) cancelService(c echo.Context) error {
 	if !voterOf(c).Admin {
 		return s.errorPage(c, http.StatusForbidden, "Cancelling a service's action needs the admin role.")
@@ -266,7 +266,7 @@ func (s *Server) cancelService(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	if a.WaitsFor != engine.WaitsForService {
-		return s.errorPage(c, http.StatusConflict, "This action waits for a person, not a service: decide it on its page.")
+		return s.errorPage(c, http.StatusConflict, "This action does not wait for a service: a person decides it on its page.")
 	}
 	comp := engine.Completion{State: engine.StateCancelled, Via: engine.ViaDashboard, Note: noteBy(c, "cancelled from the services view"),
 		Decider: guard.Decider(c, engine.ViaDashboard)}

@@ -125,7 +125,7 @@ func TestInboxViews(t *testing.T) {
 		t.Errorf("view=robots: %d", p.status)
 	}
 	// Cancelling a person's action from the services view is refused.
-	if res := e.post("/actions/"+personID+"/cancel", url.Values{"_csrf": {p.csrf()}}); res.status != http.StatusConflict || !strings.Contains(res.body, "waits for a person") {
+	if res := e.post("/actions/"+personID+"/cancel", url.Values{"_csrf": {p.csrf()}}); res.status != http.StatusConflict || !strings.Contains(res.body, "does not wait for a service") {
 		t.Errorf("cancel of a person's action: %d, want 409", res.status)
 	}
 	// An approver sees the services view, but no cancel form, and may
