@@ -21,7 +21,10 @@ type Action struct {
 	BaseInput *jsonvalue.Object `json:",omitempty"`
 	Input     []Param           `json:",omitempty"`
 	// Output transforms the base's result ($); nil keeps it.
-	Output       any    `json:",omitempty"`
+	Output any `json:",omitempty"`
+	// WaitsFor is 'waits-for', as a task's (Task.WaitsFor); a task's own
+	// wins over its action's.
+	WaitsFor     string `json:",omitempty"`
 	Source       string `json:"-"`
 	Line, Column int
 }
@@ -32,7 +35,7 @@ func (a *Action) InputString() string {
 	return w.InputString()
 }
 
-var actionKeys = []string{"name", "description", "tags", "base", "base-input", "input", "output"}
+var actionKeys = []string{"name", "description", "tags", "base", "base-input", "input", "output", "waits-for"}
 
 // ParseActions parses a document of ad-hoc actions: `version: '2.0'` and
 // one or more named actions. The error, if any, is an *Error.
@@ -129,6 +132,8 @@ func (p *parser) action(e pair) (*Action, error) {
 			}
 		case "output":
 			a.Output, err = p.convert(f.Value, true, where)
+		case "waits-for":
+			a.WaitsFor, err = waitsFor(f, where)
 		}
 		if err != nil {
 			return nil, err

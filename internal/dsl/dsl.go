@@ -95,7 +95,11 @@ type Task struct {
 	Concurrency any `json:",omitempty"`
 	FailOn      any `json:",omitempty"`
 	SafeRerun   any `json:",omitempty"`
-	Target      any `json:",omitempty"`
+	// WaitsFor is 'waits-for' (WaitsForPerson or WaitsForService; "" when
+	// not given): a Sirocco extension that files the task's asynchronous
+	// action under the inbox's people or services.
+	WaitsFor string `json:",omitempty"`
+	Target   any    `json:",omitempty"`
 	// Requires lists the tasks a reverse-workflow task depends on, with the
 	// task-defaults' requirements merged in.
 	Requires     []string `json:",omitempty"`

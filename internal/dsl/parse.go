@@ -123,7 +123,7 @@ var (
 	workflowKeys = []string{"type", "description", "tags", "input", "output", "output-on-error", "vars", "task-defaults", "tasks"}
 	taskKeys     = []string{"name", "description", "action", "workflow", "input", "publish", "publish-on-error",
 		"with-items", "keep-result", "target", "safe-rerun", "tags", "retry", "wait-before", "wait-after",
-		"timeout", "pause-before", "concurrency", "fail-on", "on-success", "on-error", "on-complete", "join", "requires"}
+		"timeout", "pause-before", "concurrency", "fail-on", "on-success", "on-error", "on-complete", "join", "requires", "waits-for"}
 	taskDefaultKeys = []string{"retry", "wait-before", "wait-after", "timeout", "pause-before", "concurrency",
 		"fail-on", "safe-rerun", "on-complete", "on-success", "on-error", "requires"}
 	directOnly  = map[string]bool{"on-success": true, "on-error": true, "on-complete": true, "join": true}
@@ -565,6 +565,8 @@ func (p *parser) taskProperty(wf *Workflow, t *Task, f pair, what string, fromDe
 		t.KeepResult, err = p.boolOrExpr(f, where)
 	case "safe-rerun":
 		t.SafeRerun, err = p.boolOrExpr(f, where)
+	case "waits-for":
+		t.WaitsFor, err = waitsFor(f, where)
 	case "pause-before":
 		t.PauseBefore, err = p.boolOrExpr(f, where)
 	case "fail-on":
@@ -1166,4 +1168,20 @@ func checkRequires(wf *Workflow, entries []pair) error {
 		}
 	}
 	return nil
+}
+
+// WaitsFor values: whom an asynchronous action waits for, which decides
+// the dashboard inbox's view it is listed in (a Sirocco extension).
+const (
+	WaitsForPerson  = "person"
+	WaitsForService = "service"
+)
+
+// waitsFor reads a task's or an ad-hoc action's 'waits-for'.
+func waitsFor(f pair, where string) (string, error) {
+	s, ok := stringValue(f.Value)
+	if !ok || (s != WaitsForPerson && s != WaitsForService) {
+		return "", errAt(f.Value, "%s must be %q or %q, got %s", where, WaitsForPerson, WaitsForService, describe(f.Value))
+	}
+	return s, nil
 }

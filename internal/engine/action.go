@@ -520,6 +520,7 @@ func (e *Engine) RunAction(ctx context.Context, req RunRequest) (*ActionExecutio
 		Description:       req.Description,
 		ProjectID:         DefaultProject,
 		Async:             act.async,
+		WaitsFor:          act.waitsFor(""),
 		InputJSON:         inputJSON,
 		CreatedAt:         now,
 		UpdatedAt:         now,

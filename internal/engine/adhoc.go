@@ -322,6 +322,29 @@ func (d *actionDef) transform(res any) (any, error) {
 	return d.transformOwn(res)
 }
 
+// waitsFor says whom an asynchronous action waits for, which files it
+// under the inbox's people or services: the task's 'waits-for' (taskSays,
+// "" when none), else that of the nearest ad-hoc action that says, else a
+// service for std.mistral_http (its callback) and a person for the rest
+// (std.async_noop, std.approval). "" for a synchronous action.
+func (d *actionDef) waitsFor(taskSays string) string {
+	if !d.async {
+		return ""
+	}
+	if taskSays != "" {
+		return taskSays
+	}
+	for a := d; a != nil; a = a.base {
+		if a.spec != nil && a.spec.WaitsFor != "" {
+			return a.spec.WaitsFor
+		}
+	}
+	if d.builtin().name == "std.mistral_http" {
+		return dsl.WaitsForService
+	}
+	return dsl.WaitsForPerson
+}
+
 // builtin is the built-in at the bottom of a chain of ad-hoc actions.
 func (d *actionDef) builtin() *actionDef {
 	for d.base != nil {

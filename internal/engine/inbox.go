@@ -7,11 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirocco-project/sirocco/internal/dsl"
 	"github.com/sirocco-project/sirocco/internal/fault"
 )
 
 // The inbox is the dashboard's list of asynchronous action executions that
 // await a result (RUNNING or PAUSED): what a person may approve or reject.
+
+// Whom an asynchronous action waits for (ActionExecution.WaitsFor): the
+// inbox's two views.
+const (
+	WaitsForPerson  = dsl.WaitsForPerson
+	WaitsForService = dsl.WaitsForService
+)
 
 // Inbox page sizes.
 const (
@@ -72,6 +80,10 @@ type InboxQuery struct {
 	// me"); Matching then counts them, up to WaitingCountCap, and Pending
 	// is not counted.
 	Mine bool
+	// WaitsFor lists only the actions that wait for a person or for a
+	// service (dsl.WaitsForPerson, dsl.WaitsForService; "" for both): the
+	// inbox's two views. Matching then counts them.
+	WaitsFor string
 }
 
 // Filtered reports whether q narrows the inbox beyond "everything pending".
@@ -119,6 +131,16 @@ type InboxItem struct {
 	TimeoutAt *time.Time
 	// Approval is set for an approval (std.approval): what its row shows.
 	Approval *InboxApproval
+	// WaitsFor is whom it waits for (ActionExecution.WaitsFor).
+	WaitsFor string
+	// Description and StartedBy are its workflow execution's description
+	// and who started it ("" for an ad-hoc action, or when unknown).
+	Description string
+	StartedBy   string
+	// RequestLine is the method and URL of the request it sent
+	// ("POST https://…", from ActionExecution.RequestJSON), "" when it
+	// sent none.
+	RequestLine string
 }
 
 // InboxApproval is an approval as an inbox row shows it.
@@ -143,6 +165,9 @@ type InboxPage struct {
 	// InboxCountCap (MatchingCapped is then true).
 	Matching       int
 	MatchingCapped bool
+	// Services counts the pending actions that wait for a service (the
+	// rest wait for a person); not counted with Mine.
+	Services int
 	// Next and Prev are the cursors of the following and preceding pages;
 	// nil when there is none.
 	Next, Prev *InboxCursor
@@ -166,6 +191,11 @@ func (e *Engine) Inbox(ctx context.Context, q InboxQuery) (*InboxPage, error) {
 		q.Limit = DefaultInboxLimit
 	case q.Limit > MaxInboxLimit:
 		q.Limit = MaxInboxLimit
+	}
+	switch q.WaitsFor {
+	case "", WaitsForPerson, WaitsForService:
+	default:
+		return nil, fault.Errorf(fault.EINVALID, "waits_for must be %q or %q, got %q.", WaitsForPerson, WaitsForService, q.WaitsFor)
 	}
 	if q.Mine && q.Viewer == nil {
 		return &InboxPage{Items: []InboxItem{}}, nil // nobody's approvals wait for nobody

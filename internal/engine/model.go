@@ -157,8 +157,12 @@ type ActionExecution struct {
 	ProjectID           string
 	Accepted            bool
 	Async               bool
-	InputJSON           string
-	OutputJSON          *string // {"result": value}; nil until it finishes
+	// WaitsFor is whom an asynchronous action waits for: dsl.WaitsForPerson
+	// or dsl.WaitsForService (the inbox's two views); "" for a synchronous
+	// one. Set when it starts (actionDef.waitsFor); it never changes.
+	WaitsFor   string
+	InputJSON  string
+	OutputJSON *string // {"result": value}; nil until it finishes
 	// RequestJSON records what std.mistral_http sent: method, url, headers.
 	RequestJSON *string
 	// CompletedVia says who delivered the result: api, cli, dashboard or engine.

@@ -366,6 +366,7 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 		State:               StateRunning,
 		ProjectID:           ex.ProjectID,
 		Async:               act.async,
+		WaitsFor:            act.waitsFor(ts.WaitsFor),
 		InputJSON:           inputJSON,
 		ApprovalJSON:        approvalJSON,
 		ItemIndex:           index,

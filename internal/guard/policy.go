@@ -237,6 +237,10 @@ var Policy = []Rule{
 	{"DELETE", "/sirocco/approvals/:id/claim", Approver, API, false},
 	{"POST", "/approvals/decide", Approver, Page, false},
 	{"POST", "/actions/:id/claim", Approver, Page, false},
+
+	// The inbox's services view (issue 17): an admin cancels an action
+	// that waits for a service's callback.
+	{"POST", "/actions/:id/cancel", Admin, Page, false},
 }
 
 var policyIndex = func() map[string]Rule {

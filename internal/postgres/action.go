@@ -13,7 +13,7 @@ import (
 var actionExecutions = &resource{
 	table: "action_executions",
 	columns: "id, name, workflow_name, workflow_namespace, task_name, task_execution_id, workflow_execution_id, state, state_info, " +
-		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval, version",
+		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval, version, waits_for",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "workflow_name": kindText, "workflow_namespace": kindText, "task_name": kindText,
 		"task_execution_id": kindText, "workflow_execution_id": kindText, "state": kindText, "state_info": kindText,
@@ -32,7 +32,7 @@ func (r *actionRow) appendDests(d []any) []any {
 	a := &r.a
 	return append(d, &a.ID, &a.Name, &a.WorkflowName, &a.WorkflowNamespace, &a.TaskName, &a.TaskExecutionID, &a.WorkflowExecutionID,
 		&r.state, &a.StateInfo, &a.Description, &a.ProjectID, &a.Accepted, &a.Async, &a.InputJSON, &a.OutputJSON, &a.RequestJSON,
-		&a.CompletedVia, &a.CompletedAt, &a.CreatedAt, &a.UpdatedAt, &a.ItemIndex, &a.ApprovalJSON, &a.Version)
+		&a.CompletedVia, &a.CompletedAt, &a.CreatedAt, &a.UpdatedAt, &a.ItemIndex, &a.ApprovalJSON, &a.Version, &a.WaitsFor)
 }
 
 func (r *actionRow) action() *engine.ActionExecution {
@@ -42,7 +42,7 @@ func (r *actionRow) action() *engine.ActionExecution {
 
 func scanAction(s pgxScanner) (*engine.ActionExecution, error) {
 	var r actionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 23))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 24))...); err != nil {
 		return nil, err
 	}
 	return r.action(), nil
@@ -66,7 +66,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 66))))
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 67))))
 	err := r.db.QueryRow(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.
@@ -99,11 +99,11 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
 	t.q.deferExec(`INSERT INTO action_executions (`+actionExecutions.columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 0)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 0, $23)`,
 		a.ID, a.Name, a.WorkflowName, a.WorkflowNamespace, a.TaskName, a.TaskExecutionID,
 		a.WorkflowExecutionID, string(a.State), a.StateInfo, a.Description, a.ProjectID,
 		a.Accepted, a.Async, a.InputJSON, a.OutputJSON, a.RequestJSON,
-		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.CreatedAt), utc(a.UpdatedAt), a.ItemIndex, a.ApprovalJSON)
+		a.CompletedVia, utcPtr(a.CompletedAt), utc(a.CreatedAt), utc(a.UpdatedAt), a.ItemIndex, a.ApprovalJSON, a.WaitsFor)
 	a.Version = 0
 	if a.Async && pending(a.State) {
 		t.q.deferExec(inboxSearchInsert, a.ID)

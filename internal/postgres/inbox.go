@@ -35,6 +35,9 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	if q.Task != "" {
 		conds = append(conds, "a.task_name = "+a.add(q.Task))
 	}
+	if q.WaitsFor != "" {
+		conds = append(conds, "a.waits_for = "+a.add(q.WaitsFor))
+	}
 	if q.Search != "" {
 		// The action's own input, or its execution's; literal (LIKE's
 		// wildcards escaped) and case-insensitive, as the SQLite store's.
@@ -88,14 +91,15 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	p := &engine.InboxPage{Items: make([]engine.InboxItem, 0, q.Limit+1)}
 	for rows.Next() {
 		var it engine.InboxItem
-		var wf, task, taskID, exID, exInput, title, requestedBy, missing *string
+		var wf, task, taskID, exID, exInput, title, requestedBy, missing, desc, startedBy, req *string
 		var state string
 		var mayDecide bool
 		if err := rows.Scan(&it.ID, &it.Action, &wf, &task, &taskID, &exID, &state, &it.InputPreview, &it.CreatedAt, &exInput, &it.TimeoutAt,
-			&title, &requestedBy, &missing, &mayDecide); err != nil {
+			&it.WaitsFor, &desc, &startedBy, &req, &title, &requestedBy, &missing, &mayDecide); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		it.WorkflowName, it.TaskName, it.TaskExecutionID, it.WorkflowExecutionID = deref(wf), deref(task), deref(taskID), deref(exID)
+		it.Description, it.StartedBy, it.RequestLine = deref(desc), deref(startedBy), deref(req)
 		it.State, it.ExecutionInputPreview = engine.State(state), deref(exInput)
 		if title != nil {
 			it.Approval = &engine.InboxApproval{Title: *title, RequestedBy: deref(requestedBy), Missing: deref(missing), MayDecide: mayDecide}
@@ -144,8 +148,12 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	if err := r.db.QueryRow(ctx, `SELECT count(*) FROM action_executions a WHERE `+inboxPending).Scan(&p.Pending); err != nil {
 		return nil, fmt.Errorf("inbox count: %w", err)
 	}
+	if err := r.db.QueryRow(ctx, `SELECT count(*) FROM action_executions a WHERE a.waits_for = $1 AND `+inboxPending,
+		engine.WaitsForService).Scan(&p.Services); err != nil {
+		return nil, fmt.Errorf("inbox count: %w", err)
+	}
 	p.Matching = p.Pending
-	if q.Filtered() || q.ID != "" {
+	if q.Filtered() || q.ID != "" || q.WaitsFor != "" {
 		ca := append(args{}, filterArgs...)
 		err := r.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM action_executions a WHERE `+filter+` LIMIT `+ca.add(engine.InboxCountCap+1)+`) m`,
 			ca...).Scan(&p.Matching)
@@ -174,6 +182,10 @@ func inboxColumns(v *engine.Viewer, a *args) string {
 		substr(a.input, 1, ` + fmt.Sprint(inboxPreview) + `), a.created_at,
 		(SELECT substr(e.input, 1, ` + fmt.Sprint(inboxPreview) + `) FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
 		(SELECT min(j.due_at) FROM jobs j WHERE j.ref = a.task_execution_id AND j.kind = '` + engine.JobTaskTimeout + `'),
+		a.waits_for,
+		(SELECT e.description FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
+		(SELECT e.created_by FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
+		trim(coalesce(a.request::jsonb ->> 'method', '') || ' ' || coalesce(a.request::jsonb ->> 'url', '')),
 		p.title, p.requested_by, p.missing, `
 	if v == nil {
 		return cols + `false`

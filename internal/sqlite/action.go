@@ -12,7 +12,7 @@ import (
 var actionExecutions = &resource{
 	table: "action_executions",
 	columns: "id, name, workflow_name, workflow_namespace, task_name, task_execution_id, workflow_execution_id, state, state_info, " +
-		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval, version",
+		"description, project_id, accepted, is_async, input, output, request, completed_via, completed_at, created_at, updated_at, item_index, approval, version, waits_for",
 	fields: map[string]fieldKind{
 		"id": kindText, "name": kindText, "workflow_name": kindText, "workflow_namespace": kindText, "task_name": kindText,
 		"task_execution_id": kindText, "workflow_execution_id": kindText, "state": kindText, "state_info": kindText,
@@ -33,7 +33,7 @@ type actionRow struct {
 func (r *actionRow) appendDests(d []any) []any {
 	a := &r.a
 	return append(d, &a.ID, &a.Name, &r.wfName, &a.WorkflowNamespace, &r.taskName, &r.taskID, &r.exID, &r.state, &r.info,
-		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex, &r.approval, &a.Version)
+		&a.Description, &a.ProjectID, &r.accepted, &r.async, &a.InputJSON, &r.output, &r.req, &r.via, &r.completed, &r.created, &r.upd, &a.ItemIndex, &r.approval, &a.Version, &a.WaitsFor)
 }
 
 func (r *actionRow) action() *engine.ActionExecution {
@@ -47,7 +47,7 @@ func (r *actionRow) action() *engine.ActionExecution {
 
 func scanAction(s scanner) (*engine.ActionExecution, error) {
 	var r actionRow
-	if err := s.Scan(r.appendDests(make([]any, 0, 23))...); err != nil {
+	if err := s.Scan(r.appendDests(make([]any, 0, 24))...); err != nil {
 		return nil, err
 	}
 	return r.action(), nil
@@ -71,7 +71,7 @@ func (r reader) GetActionScope(ctx context.Context, id string) (*engine.ActionEx
 	var ar actionRow
 	var tr taskRow
 	var er executionRow
-	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 66))))
+	dests := er.appendDests(tr.appendDests(ar.appendDests(make([]any, 0, 67))))
 	err := r.db.QueryRowContext(ctx, actionScopeQuery, id).Scan(dests...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// An ad-hoc action has no task; or there is no such action.
@@ -102,11 +102,11 @@ func (r reader) ActionExecutionsOf(ctx context.Context, taskID string) ([]*engin
 
 func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecution) error {
 	_, err := t.db.ExecContext(ctx, `INSERT INTO action_executions (`+actionExecutions.columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 		a.ID, a.Name, strOrNil(a.WorkflowName), a.WorkflowNamespace, strOrNil(a.TaskName), strOrNil(a.TaskExecutionID),
 		strOrNil(a.WorkflowExecutionID), string(a.State), strOrNil(a.StateInfo), a.Description, a.ProjectID,
 		boolInt(a.Accepted), boolInt(a.Async), a.InputJSON, strOrNil(a.OutputJSON), strOrNil(a.RequestJSON),
-		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), a.ItemIndex, strOrNil(a.ApprovalJSON))
+		strOrNil(a.CompletedVia), fmtTimePtr(a.CompletedAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), a.ItemIndex, strOrNil(a.ApprovalJSON), a.WaitsFor)
 	if err != nil {
 		return dbErr(err, "create action execution")
 	}

@@ -37,6 +37,9 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	if q.Task != "" {
 		conds, args = append(conds, "a.task_name = ?"), append(args, q.Task)
 	}
+	if q.WaitsFor != "" {
+		conds, args = append(conds, "a.waits_for = ?"), append(args, q.WaitsFor)
+	}
 	useIndex := false
 	if indexedSearch(q.Search) {
 		var err error
@@ -80,6 +83,8 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 		index = " INDEXED BY action_executions_inbox_task"
 	case q.Action != "":
 		index = " INDEXED BY action_executions_inbox_action"
+	case q.WaitsFor != "":
+		index = " INDEXED BY action_executions_inbox_waits"
 	}
 	filterArgs := append([]any{}, args...)
 
@@ -127,14 +132,15 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	p := &engine.InboxPage{Items: make([]engine.InboxItem, 0, q.Limit+1)}
 	for rows.Next() {
 		var it engine.InboxItem
-		var wf, task, taskID, exID, exInput, due, title, requestedBy, missing sql.NullString
+		var wf, task, taskID, exID, exInput, due, title, requestedBy, missing, desc, startedBy, req sql.NullString
 		var state, created string
 		var mayDecide int
 		if err := rows.Scan(&it.ID, &it.Action, &wf, &task, &taskID, &exID, &state, &it.InputPreview, &created, &exInput, &due,
-			&title, &requestedBy, &missing, &mayDecide); err != nil {
+			&it.WaitsFor, &desc, &startedBy, &req, &title, &requestedBy, &missing, &mayDecide); err != nil {
 			return nil, fmt.Errorf("inbox: %w", err)
 		}
 		it.WorkflowName, it.TaskName, it.TaskExecutionID, it.WorkflowExecutionID = wf.String, task.String, taskID.String, exID.String
+		it.Description, it.StartedBy, it.RequestLine = desc.String, startedBy.String, req.String
 		it.State, it.CreatedAt, it.TimeoutAt = engine.State(state), parseTime(created), parseTimePtr(due)
 		it.ExecutionInputPreview = exInput.String
 		if title.Valid {
@@ -186,8 +192,12 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM action_executions INDEXED BY action_executions_inbox WHERE `+inboxPending).Scan(&p.Pending); err != nil {
 		return nil, fmt.Errorf("inbox count: %w", err)
 	}
+	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM action_executions INDEXED BY action_executions_inbox_waits WHERE waits_for = ? AND `+inboxPending,
+		engine.WaitsForService).Scan(&p.Services); err != nil {
+		return nil, fmt.Errorf("inbox count: %w", err)
+	}
 	p.Matching = p.Pending
-	if q.Filtered() || q.ID != "" {
+	if q.Filtered() || q.ID != "" || q.WaitsFor != "" {
 		err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM action_executions a`+index+` WHERE `+filter+` LIMIT ?)`,
 			append(filterArgs, engine.InboxCountCap+1)...).Scan(&p.Matching)
 		if err != nil {
@@ -208,6 +218,10 @@ func inboxColumns(v *engine.Viewer) (string, []any) {
 		substr(a.input, 1, ` + fmt.Sprint(inboxPreview) + `), a.created_at,
 		(SELECT substr(e.input, 1, ` + fmt.Sprint(inboxPreview) + `) FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
 		(SELECT MIN(j.due_at) FROM jobs j WHERE j.ref = a.task_execution_id AND j.kind = '` + engine.JobTaskTimeout + `'),
+		a.waits_for,
+		(SELECT e.description FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
+		(SELECT e.created_by FROM workflow_executions e WHERE e.id = a.workflow_execution_id),
+		CASE WHEN json_valid(a.request) THEN trim(ifnull(json_extract(a.request, '$.method'), '') || ' ' || ifnull(json_extract(a.request, '$.url'), '')) END,
 		p.title, p.requested_by, p.missing, `
 	// The deadline is a scalar subquery rather than a LEFT JOIN so that a
 	// task can never appear twice, whatever jobs exist for it.

@@ -20,6 +20,9 @@ func TestInboxUsesPartialIndexes(t *testing.T) {
 		// An approval's row joins its entry (migration 0015): the order still comes from the index.
 		`SELECT a.id, p.title FROM action_executions a INDEXED BY action_executions_inbox LEFT JOIN approval_pending p ON p.action_execution_id = a.id
 			WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED') ORDER BY a.created_at, a.id LIMIT 10`,
+		// The views (migration 0028): the services' count, a view's page.
+		`SELECT COUNT(*) FROM action_executions INDEXED BY action_executions_inbox_waits WHERE waits_for = 'service' AND is_async = 1 AND state IN ('RUNNING', 'PAUSED')`,
+		`SELECT id FROM action_executions a INDEXED BY action_executions_inbox_waits WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED') AND a.waits_for = 'person' ORDER BY a.created_at, a.id LIMIT 10`,
 		`SELECT id FROM action_executions a INDEXED BY action_executions_inbox_workflow WHERE is_async = 1 AND state IN ('RUNNING', 'PAUSED') AND workflow_name = 'x' ORDER BY created_at DESC, id DESC LIMIT 10`,
 	} {
 		plan, err := s.ExplainQueryPlan(context.Background(), q)

@@ -19,7 +19,8 @@ func seedInbox(t *testing.T, s engine.Store, n int) (pending []string) {
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx engine.Tx) error {
 		ex := &engine.Execution{ID: "ex", WorkflowID: "wf", WorkflowName: "wf", State: engine.StateRunning,
-			ParamsJSON: "{}", InputJSON: `{"requester": "Zed"}`, OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p", CreatedAt: t0, UpdatedAt: t0}
+			ParamsJSON: "{}", InputJSON: `{"requester": "Zed"}`, OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p", CreatedAt: t0, UpdatedAt: t0,
+			Description: "Ticket 7: a VM", CreatedBy: "carol"}
 		if err := tx.CreateExecution(ctx, ex); err != nil {
 			return err
 		}
@@ -39,13 +40,20 @@ func seedInbox(t *testing.T, s engine.Store, n int) (pending []string) {
 			case i%7 == 0:
 				state = engine.StatePaused
 			}
-			name := "std.async_noop"
+			name, waits := "std.async_noop", engine.WaitsForPerson
+			var request *string
 			if i%2 == 1 {
-				name = "std.mistral_http"
+				name, waits = "std.mistral_http", engine.WaitsForService
+				r := fmt.Sprintf(`{"body": "", "headers": {"Content-Type": "application/json"}, "method": "POST", "url": "http://svc/vms/%d"}`, i)
+				request = &r
 			}
 			a := &engine.ActionExecution{ID: fmt.Sprintf("a%02d", i), Name: name, WorkflowName: &wf, TaskName: &task.Name,
 				TaskExecutionID: &task.ID, WorkflowExecutionID: &ex.ID, State: state, ProjectID: "p", Async: i%3 != 0,
-				InputJSON: fmt.Sprintf(`{"requester": "User%d", "note": "100%% sure"}`, i), CreatedAt: at, UpdatedAt: at}
+				InputJSON: fmt.Sprintf(`{"requester": "User%d", "note": "100%% sure"}`, i), CreatedAt: at, UpdatedAt: at,
+				WaitsFor: waits, RequestJSON: request}
+			if !a.Async {
+				a.WaitsFor = ""
+			}
 			if err := tx.CreateActionExecution(ctx, a); err != nil {
 				return err
 			}
@@ -88,6 +96,27 @@ func testInbox(t *testing.T, h Harness) {
 		}
 		if p.Pending != len(pending) || p.Matching != len(pending) {
 			t.Errorf("counts = %d, %d; want %d", p.Pending, p.Matching, len(pending))
+		}
+		services := 0
+		for _, it := range p.Items {
+			var i int
+			fmt.Sscanf(it.ID, "a%d", &i)
+			want := engine.WaitsForPerson
+			if i%2 == 1 {
+				want = engine.WaitsForService
+				services++
+				if w := fmt.Sprintf("POST http://svc/vms/%d", i); it.RequestLine != w {
+					t.Errorf("%s: request = %q, want %q", it.ID, it.RequestLine, w)
+				}
+			} else if it.RequestLine != "" {
+				t.Errorf("%s: request = %q, want none", it.ID, it.RequestLine)
+			}
+			if it.WaitsFor != want || it.Description != "Ticket 7: a VM" || it.StartedBy != "carol" {
+				t.Errorf("%s: waits for %q, description %q, started by %q; want %q, Ticket 7: a VM, carol", it.ID, it.WaitsFor, it.Description, it.StartedBy, want)
+			}
+		}
+		if p.Services != services || services == 0 {
+			t.Errorf("services = %d, want %d", p.Services, services)
 		}
 		if p.Next != nil || p.Prev != nil {
 			t.Errorf("cursors = %v, %v; want none", p.Next, p.Prev)
@@ -170,6 +199,9 @@ func testInbox(t *testing.T, h Harness) {
 			{"search is literal", engine.InboxQuery{Search: "0% s"}, func(int) bool { return true }},
 			{"search finds the execution's input", engine.InboxQuery{Search: "zED"}, func(int) bool { return true }},
 			{"wildcards do not match", engine.InboxQuery{Search: "1_0"}, func(int) bool { return false }},
+			{"waiting for a person", engine.InboxQuery{WaitsFor: engine.WaitsForPerson}, func(i int) bool { return i%2 == 0 }},
+			{"waiting for a service", engine.InboxQuery{WaitsFor: engine.WaitsForService}, func(i int) bool { return i%2 == 1 }},
+			{"a service's, by workflow", engine.InboxQuery{WaitsFor: engine.WaitsForService, Workflow: "provision"}, func(i int) bool { return i%2 == 1 }},
 			{"one id", engine.InboxQuery{ID: "a02"}, func(i int) bool { return i == 2 }},
 			{"a finished id", engine.InboxQuery{ID: "a05"}, func(int) bool { return false }},
 		} {

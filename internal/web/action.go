@@ -207,8 +207,11 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		}
 		v.ExecutionID, v.ExecutionURL, v.ExecState = ex.ID, executionURL(ex.ID), string(ex.State)
 		v.Workflow, v.WorkflowURL = ex.WorkflowName, workflowURL(ex.WorkflowName, ex.WorkflowNamespace)
+		v.Description, v.StartedBy = ex.Description, ex.CreatedBy
 		v.ExecInput = jsonBlock(ex.InputJSON, rawURL("executions", ex.ID, "input.json"))
-		v.ExecParams = jsonBlock(engine.MaskParams(ex.ParamsJSON), rawURL("executions", ex.ID, "params.json"))
+		if !saysNothing(ex.ParamsJSON) {
+			v.ExecParams = jsonBlock(engine.MaskParams(ex.ParamsJSON), rawURL("executions", ex.ID, "params.json"))
+		}
 		names[ex.ID] = "execution"
 		topics = append(topics, "execution:"+ex.ID)
 		timelineRef = ex.ID
@@ -237,6 +240,36 @@ func (s *Server) actionViewWith(c echo.Context, id string, posted url.Values, pr
 		v.Approval = &av
 	}
 	return v, nil
+}
+
+// saysNothing reports whether a JSON object holds only empty values, like
+// the params {"env": {}, "namespace": ""} of every plain start: a panel
+// showing it would only take room.
+func saysNothing(objectJSON string) bool {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(objectJSON), &m); err != nil {
+		return isEmptyJSON(strings.TrimSpace(objectJSON))
+	}
+	for _, v := range m {
+		switch v := v.(type) {
+		case nil:
+		case string:
+			if v != "" {
+				return false
+			}
+		case map[string]any:
+			if len(v) > 0 {
+				return false
+			}
+		case []any:
+			if len(v) > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // resultOf extracts the value stored under "result" in an action output.

@@ -397,15 +397,16 @@ func TestApprovalPageVotes(t *testing.T) {
 }
 
 // TestNonApprovalPageUnchanged: an action that is no approval keeps its
-// page: the JSON form, the generic context and the request sections, no
-// approval panel; and it has no context to download.
+// page: the JSON form and the generic context, no approval panel; and it
+// has no context to download. (std.async_noop sends no request: since
+// issue 17 its page has no request section saying so.)
 func TestNonApprovalPageUnchanged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, id := e.startApproval("bob")
 	p := e.get("/actions/" + id)
 	for sel, want := range map[string]int{
-		`form[data-testid="decision-form"]`: 1, `[data-region="decision"]`: 1, `[data-region="context"]`: 1, `[data-region="request"]`: 1,
+		`form[data-testid="decision-form"]`: 1, `[data-region="decision"]`: 1, `[data-region="context"]`: 1, `[data-region="request"]`: 0,
 		`[data-testid="approval"]`: 0, `[data-region="approval-progress"]`: 0, `[data-region="approval-decision"]`: 0,
 	} {
 		if n := p.doc.Find(sel).Length(); n != want {

@@ -103,6 +103,15 @@ func eventually(t *testing.T, ctx context.Context, within time.Duration, what, j
 	}
 }
 
+func truth(t *testing.T, ctx context.Context, js string) bool {
+	t.Helper()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
 func text(t *testing.T, ctx context.Context, js string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -203,9 +212,23 @@ func TestBrowser(t *testing.T) {
 		eventually(t, ctxB, time.Second, "the row leaves tab B", `document.querySelector('`+rowSel(id)+`') === null`)
 		t.Logf("tab B dropped the row %v after the approval returned", time.Since(approved).Round(time.Millisecond))
 		got := text(t, ctxB, `(document.querySelector('tr[data-testid="inbox-row-done"][data-id="`+id+`"]') || {}).textContent || ""`)
-		if !strings.Contains(got, "via dashboard") {
-			t.Errorf("tab B's note = %q, want it to say via dashboard", got)
+		if !strings.Contains(got, "via dashboard") || !strings.Contains(got, "fine by me") || !strings.Contains(got, "std.async_noop") {
+			t.Errorf("tab B's note = %q, want it to name the request and say via dashboard with the comment", got)
 		}
+		// The note stays: another action arriving (one more refetch and
+		// merge) leaves it, and the new row is marked new, until the
+		// person dismisses the note.
+		done := `document.querySelector('tr[data-testid="inbox-row-done"][data-id="` + id + `"]')`
+		next := e.waitingAction(t, e.apiPost(t, "/v2/executions", `{"workflow_name": "approve", "input": {"requester": "frank"}}`))
+		eventually(t, ctxB, 5*time.Second, "the next row appears in tab B", `document.querySelector('`+rowSel(next)+`') !== null`)
+		if !truth(t, ctxB, done+` !== null`) {
+			t.Fatal("the decided row left tab B when another action arrived; it should stay until dismissed")
+		}
+		if !truth(t, ctxB, `document.querySelector('`+rowSel(next)+`').classList.contains("fresh")`) {
+			t.Error("the row that arrived is not marked new")
+		}
+		do(t, ctxB, 5*time.Second, chromedp.Click(chromedp.CSS(`tr[data-testid="inbox-row-done"][data-id="`+id+`"] button[data-testid="dismiss"]`)))
+		eventually(t, ctxB, 5*time.Second, "the dismissed note leaves", done+` === null`)
 		a, _ := e.eng.GetActionExecution(context.Background(), id)
 		if a.State != engine.StateSuccess || *a.CompletedVia != engine.ViaDashboard || *a.OutputJSON != `{"result": "approved"}` {
 			t.Errorf("action = %s via %s %s", a.State, *a.CompletedVia, *a.OutputJSON)

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/web/templates"
 )
 
@@ -19,7 +20,12 @@ type inboxRequest struct {
 	limit  int
 	// mine lists only the approvals waiting for the person (?mine=1).
 	mine bool
+	// view is ?view=: "people", "services" or "" (both).
+	view string
 }
+
+// The inbox's views (?view=) and whom their actions wait for.
+var inboxViews = map[string]string{"": "", templates.ViewPeople: engine.WaitsForPerson, templates.ViewServices: engine.WaitsForService}
 
 // mineSectionLimit is how many of the approvals waiting for the person
 // the inbox's first page shows above the whole list.
@@ -37,12 +43,17 @@ func bindInbox(c echo.Context) (inboxRequest, engine.InboxQuery, error) {
 			Workflow: p.Get("workflow"), Action: p.Get("action"), Task: p.Get("task"),
 			Search: p.Get("q"), Newest: p.Get("sort") == "newest",
 		},
-		after: p.Get("after"), before: p.Get("before"), mine: p.Get("mine") == "1",
+		after: p.Get("after"), before: p.Get("before"), mine: p.Get("mine") == "1", view: p.Get("view"),
 	}
 	q := engine.InboxQuery{
 		Workflow: r.filter.Workflow, Action: r.filter.Action, Task: r.filter.Task, Search: r.filter.Search, Newest: r.filter.Newest,
 		Mine: r.mine,
 	}
+	waits, ok := inboxViews[r.view]
+	if !ok {
+		return r, q, fault.Errorf(fault.EINVALID, "view must be %q or %q (or absent for both), got %q.", templates.ViewPeople, templates.ViewServices, r.view)
+	}
+	q.WaitsFor = waits
 	if v := p.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -78,6 +89,7 @@ func (r inboxRequest) url(after, before string) string {
 	set("action", r.filter.Action)
 	set("task", r.filter.Task)
 	set("q", r.filter.Search)
+	set("view", r.view)
 	if r.mine {
 		v.Set("mine", "1")
 	}
@@ -115,7 +127,9 @@ func (s *Server) inbox(c echo.Context) error {
 		s.setWaiting(c, p.Matching, p.MatchingCapped) // the header's count, already counted
 	}
 	var mine *templates.InboxList
-	if q.Viewer != nil && !q.Mine && !q.Filtered() && q.After == nil && q.Before == nil {
+	// The approvals waiting for the person head the first page of the
+	// inbox and of its people's view (approvals wait for people).
+	if q.Viewer != nil && !q.Mine && !q.Filtered() && q.After == nil && q.Before == nil && q.WaitsFor != engine.WaitsForService {
 		mq := engine.InboxQuery{Viewer: q.Viewer, Mine: true, Limit: mineSectionLimit}
 		mp, err := s.engine.Inbox(ctx, mq)
 		if err != nil {
@@ -137,8 +151,13 @@ func (s *Server) inbox(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	title := "Inbox"
-	if q.Mine {
+	switch {
+	case q.Mine:
 		title = "Waiting for me"
+	case req.view == templates.ViewPeople:
+		title = "Inbox · waiting for people"
+	case req.view == templates.ViewServices:
+		title = "Inbox · waiting for services"
 	}
 	v := templates.InboxView{
 		Page:   s.page(c, title, "inbox"),
@@ -155,8 +174,18 @@ func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery
 	l := templates.InboxList{
 		Pending: p.Pending, Matching: p.Matching, MatchingCapped: p.MatchingCapped, Filtered: q.Filtered(), Mine: q.Mine,
 		Rows: make([]templates.InboxRow, 0, len(p.Items)),
+		View: req.view, Services: p.Services, People: p.Pending - p.Services,
+	}
+	if !q.Mine {
+		// The views' links keep the filters and the order, not the page.
+		for _, v := range []string{"", templates.ViewPeople, templates.ViewServices} {
+			r := req
+			r.view, r.limit = v, 0
+			l.ViewURLs = append(l.ViewURLs, r.url("", ""))
+		}
 	}
 	admin := voterOf(c).Admin
+	var token string // the cancel forms' CSRF token, made once
 	if p.Next != nil {
 		l.NextURL = req.url(p.Next.String(), "")
 	}
@@ -168,6 +197,14 @@ func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery
 			ID: it.ID, URL: actionURL(it.ID), Action: it.Action, Workflow: it.WorkflowName, Task: it.TaskName,
 			State: string(it.State), InputPreview: compactPreview(it.InputPreview), Since: it.CreatedAt,
 			Waited: templates.Duration(now.Sub(it.CreatedAt)), TimeoutAt: it.TimeoutAt,
+			Description: it.Description, StartedBy: it.StartedBy, Service: it.WaitsFor == engine.WaitsForService,
+			Request: it.RequestLine, Cancel: admin && it.WaitsFor == engine.WaitsForService,
+		}
+		if r.Cancel {
+			if token == "" {
+				token = s.formToken(c)
+			}
+			r.CSRF = token
 		}
 		if isEmptyJSON(it.InputPreview) && it.ExecutionInputPreview != "" {
 			r.InputPreview, r.InputIsExecution = compactPreview(it.ExecutionInputPreview), true
@@ -183,7 +220,7 @@ func (s *Server) inboxList(c echo.Context, req inboxRequest, q engine.InboxQuery
 			if d := it.TimeoutAt.Sub(now); d > 0 {
 				r.TimeoutIn = "in " + templates.Duration(d)
 			} else {
-				r.TimeoutIn, r.Overdue = "overdue", true
+				r.TimeoutIn, r.Overdue = "overdue by "+templates.Duration(-d), true
 			}
 		}
 		l.Rows = append(l.Rows, r)
@@ -214,4 +251,31 @@ func isEmptyJSON(s string) bool {
 		return true
 	}
 	return false
+}
+
+// cancelService serves POST /actions/<id>/cancel: an admin cancels an
+// action that waits for a service's callback (the services view), as the
+// callback API's state CANCELLED would.
+func (s *Server) cancelService(c echo.Context) error {
+	if !voterOf(c).Admin {
+		return s.errorPage(c, http.StatusForbidden, "Cancelling a service's action needs the admin role.")
+	}
+	id := c.Param("id")
+	a, err := s.engine.GetActionExecution(c.Request().Context(), id)
+	if err != nil {
+		return s.fail(c, err)
+	}
+	if a.WaitsFor != engine.WaitsForService {
+		return s.errorPage(c, http.StatusConflict, "This action does not wait for a service: a person decides it on its page.")
+	}
+	comp := engine.Completion{State: engine.StateCancelled, Via: engine.ViaDashboard, Note: noteBy(c, "cancelled from the services view"),
+		Decider: guard.Decider(c, engine.ViaDashboard)}
+	comp.Authorize = guard.AuthorizeMove(c)
+	if _, err := s.engine.UpdateActionExecution(c.Request().Context(), id, comp); err != nil {
+		if fault.Code(err) == fault.ECONFLICT {
+			return c.Redirect(http.StatusSeeOther, actionURL(id)+"?notice=conflict")
+		}
+		return s.fail(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, inboxRequest{view: templates.ViewServices}.url("", ""))
 }

@@ -23,6 +23,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.POST("/actions/:id", s.decide, mw...)                // approve (state=SUCCESS) or reject (state=ERROR) with output and comment; PRG
 	e.POST(bulkDecidePath, s.decideBulk, mw...)            // decide the ticked approvals (allow_bulk) at once; a page of results (bulk.go)
 	e.POST("/actions/:id/claim", s.claim, mw...)           // op=claim: "I am handling this" (a soft lock that expires); op=release; PRG (claim.go)
+	e.POST("/actions/:id/cancel", s.cancelService, mw...)  // admin: cancel an action waiting for a service (the services view); PRG (inbox.go)
 	e.GET("/executions", s.executions, mw...)              // workflow executions, newest first, keyset pages
 	e.GET("/executions/:id", s.execution, mw...)           // an execution: tasks with states and results, live
 	e.GET("/actions/:id/:file", s.actionRaw, mw...)        // an action's input.json, output.json, request.json or an approval's context.json, a download

@@ -187,13 +187,17 @@
   // --- Regions -----------------------------------------------------------
   const rowLabel = { SUCCESS: "approved (SUCCESS)", ERROR: "rejected (ERROR)", CANCELLED: "cancelled" };
 
+  // markGone turns a row that left the list into a note of what happened
+  // to it: which request, its outcome, through what and by whom (the
+  // event's note, e.g. "by alice"). It stays until dismissed or the page
+  // is left, so that a person who looked away still sees it.
   function markGone(row) {
     if (row.dataset.testid !== "inbox-row") {
       row.remove();
       return;
     }
     const id = row.dataset.id;
-    const link = row.querySelector("a");
+    const link = row.querySelector("a[data-testid=inbox-link]") || row.querySelector("a");
     const name = link ? link.textContent : id;
     const info = done.get(id);
     const td = document.createElement("td");
@@ -201,17 +205,24 @@
     // A row may leave a list while still pending: "Waiting for me" says
     // why in its data-gone.
     const why = (row.parentElement && row.parentElement.dataset.gone) || "no longer pending";
-    td.textContent = info
-      ? name + " — " + (rowLabel[info.state] || info.state) + " via " + (info.via || "an unknown source")
+    const what = document.createElement("span");
+    what.dataset.testid = "gone-text";
+    what.textContent = info
+      ? name + " — " + (rowLabel[info.state] || info.state) + " via " + (info.via || "an unknown source") + (info.note ? " (" + info.note + ")" : "")
       : name + " — " + why;
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "button secondary small dismiss";
+    dismiss.dataset.testid = "dismiss";
+    dismiss.textContent = "Dismiss";
+    dismiss.setAttribute("aria-label", "Dismiss " + name);
+    dismiss.addEventListener("click", function () { row.remove(); });
+    td.append(what, " ", dismiss);
     row.replaceChildren(td);
+    row.classList.remove("fresh");
     row.classList.add("gone");
     if (info && info.state !== "SUCCESS") row.classList.add("gone-error");
     row.dataset.testid = "inbox-row-done";
-    setTimeout(function () {
-      row.classList.add("fading");
-      setTimeout(function () { row.remove(); }, 700);
-    }, 4000);
   }
 
   // mergeRows makes cur's rows those of fresh, keyed by data-id: rows

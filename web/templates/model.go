@@ -7,6 +7,7 @@ package templates
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -104,7 +105,20 @@ type InboxList struct {
 	// MoreURL, in the section, lists all that waits for the person when
 	// the section shows only the first.
 	MoreURL string
+	// View is the inbox's view: ViewPeople, ViewServices or "" (both);
+	// People and Services count what waits for each; ViewURLs link the
+	// three views ("", people, services) with the same filters (none in
+	// the "Waiting for me" section and list).
+	View             string
+	People, Services int
+	ViewURLs         []string
 }
+
+// The inbox's views (?view=).
+const (
+	ViewPeople   = "people"
+	ViewServices = "services"
+)
 
 // InboxRow is one pending action.
 type InboxRow struct {
@@ -128,6 +142,23 @@ type InboxRow struct {
 	// Approval is set for an approval: the row shows its title, who asked
 	// and what is still missing instead of the action's name and input.
 	Approval *InboxApproval
+	// Description and StartedBy: the execution's description and who
+	// started it.
+	Description string
+	StartedBy   string
+	// Service says it waits for a service's callback: the row shows the
+	// request sent (Request, "METHOD URL"; "" before it is sent) instead
+	// of the input, and Cancel offers an admin to cancel it.
+	Service bool
+	Request string
+	Cancel  bool
+	// CSRF is the form token of the row's cancel form.
+	CSRF string
+}
+
+// viewsKey changes when the views' counts or links do.
+func viewsKey(l InboxList) string {
+	return fmt.Sprintf("%s|%d|%d|%d|%v", l.View, l.Pending, l.People, l.Services, l.ViewURLs)
 }
 
 // InboxApproval is what an inbox row shows of an approval.
@@ -151,7 +182,7 @@ type InboxApproval struct {
 // approval's votes.
 func rowKey(r InboxRow) string {
 	if r.Approval == nil {
-		return r.State
+		return r.State + "|" + r.Request // a service's request is drawn once sent
 	}
 	return fmt.Sprintf("%s|%t|%s|%s", r.State, r.Approval.Mine, r.Approval.Missing, r.Approval.ClaimedBy)
 }
@@ -164,6 +195,20 @@ type JSONText struct {
 	Shortened bool
 	RawURL    string
 }
+
+// Empty reports whether the value says nothing worth a panel: absent,
+// null, or an empty object or list.
+func (j JSONText) Empty() bool {
+	switch strings.TrimSpace(j.Text) {
+	case "", "{}", "[]", "null":
+		return true
+	}
+	return false
+}
+
+// sendsRequest reports whether an action sends a request whose record its
+// page shows (the others wait for a person and send nothing).
+func sendsRequest(action string) bool { return action == "std.mistral_http" || action == "std.http" }
 
 // KV is a name and a value, e.g. an HTTP header.
 type KV struct{ Key, Value string }
@@ -210,8 +255,12 @@ const NotJSONMessage = `Not valid JSON — to send text, put it in double quotes
 // ActionView is an action execution's page.
 type ActionView struct {
 	Page
-	ID            string
-	Name          string
+	ID   string
+	Name string
+	// Description is the workflow execution's description; StartedBy who
+	// started it ("" when unknown): what a person reads before deciding.
+	Description   string
+	StartedBy     string
 	State         string
 	StateInfo     string
 	Async         bool
