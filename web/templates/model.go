@@ -33,6 +33,11 @@ type Page struct {
 	// header; nil for who decides none (authentication off, the viewer
 	// and requester roles).
 	Waiting *WaitingCount
+	// Origin is the scheme://host[:port] of the server's -base-url: the page
+	// script compares it with the address the page was opened at, and says
+	// why live updates are off instead of reconnecting forever when the
+	// websocket would be refused.
+	Origin string
 }
 
 // WaitingCount is how many approvals wait for the person.
