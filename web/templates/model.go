@@ -477,6 +477,9 @@ type AdminUser struct {
 	Email                 string // "" for none
 	CreatedAt             time.Time
 	UpdateURL, DeleteURL  string
+	// LastAdmin marks the only account with the admin role: it has no
+	// Delete button (the server refuses to delete it anyway).
+	LastAdmin bool
 }
 
 // AdminGroup is a row of the groups table.
@@ -489,6 +492,9 @@ type AdminGroup struct {
 // AdminToken is a row of the tokens table.
 type AdminToken struct {
 	ID, Name, Role, User string
+	// Label is how the token's value starts (sirocco_<id prefix>), to tell
+	// tokens apart.
+	Label string
 	CreatedAt            time.Time
 	RevokeURL            string
 }
@@ -496,4 +502,5 @@ type AdminToken struct {
 // NewToken is a token value shown once.
 type NewToken struct {
 	Name, Role, User, Value string
+	Label                   string
 }
