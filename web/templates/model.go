@@ -494,9 +494,9 @@ type AdminToken struct {
 	ID, Name, Role, User string
 	// Label is how the token's value starts (sirocco_<id prefix>), to tell
 	// tokens apart.
-	Label string
-	CreatedAt            time.Time
-	RevokeURL            string
+	Label     string
+	CreatedAt time.Time
+	RevokeURL string
 }
 
 // NewToken is a token value shown once.
