@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"github.com/PuerkitoBio/goquery"
+	"github.com/sirocco-project/sirocco/internal/auth"
+	"github.com/sirocco-project/sirocco/internal/engine"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,5 +73,56 @@ func TestAdminTokenLabels(t *testing.T) {
 	}
 	if len(seen) != 2 {
 		t.Errorf("the two tokens share a label: %v", seen)
+	}
+}
+
+// TestActionExecutionDecided: GET /v2/action_executions/<id> says who
+// decided, when, via what and with what comment (Sirocco extensions):
+// null before; the person and their comment after a decision in the
+// dashboard; no person for a service's callback.
+func TestActionExecutionDecided(t *testing.T) {
+	t.Parallel()
+	e := newEnvAuth(t, testPassword)
+	csrf := e.login()
+	token, _, err := e.accounts.CreateToken(context.Background(), auth.Actor{}, "admin", "reader", auth.RoleViewer, auth.KindAPI, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	getJSON := func(id string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.url+"/v2/action_executions/"+id, nil)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		p := e.do(req)
+		var m map[string]any
+		if p.status != http.StatusOK || json.Unmarshal([]byte(p.body), &m) != nil {
+			t.Fatalf("GET %s: %d %s", id, p.status, p.body)
+		}
+		return m
+	}
+	_, id := e.startApproval("ann")
+	for _, k := range []string{"decided_by", "decided_at", "decided_via", "comment"} {
+		if v, ok := getJSON(id)[k]; !ok || v != nil {
+			t.Errorf("pending: %s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	if p := e.post("/actions/"+id, url.Values{"_csrf": {csrf}, "state": {"SUCCESS"}, "output": {`"approved"`}, "comment": {"fine by me"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("decide: %d %s", p.status, p.body)
+	}
+	m := getJSON(id)
+	if m["decided_by"] != "admin" || m["decided_via"] != "dashboard" || m["comment"] != "fine by me" {
+		t.Errorf("decided: by %v via %v comment %v", m["decided_by"], m["decided_via"], m["comment"])
+	}
+	if at, _ := m["decided_at"].(string); at == "" || at < m["created_at"].(string) {
+		t.Errorf("decided_at %v, created_at %v", m["decided_at"], m["created_at"])
+	}
+
+	_, machine := e.startApproval("bob")
+	if _, _, err := e.eng.DeliverResult(context.Background(), machine, engine.Completion{State: engine.StateSuccess, Output: "done", Via: "api"}); err != nil {
+		t.Fatal(err)
+	}
+	m = getJSON(machine)
+	if m["decided_by"] != nil || m["comment"] != nil || m["decided_via"] != "api" || m["decided_at"] == nil {
+		t.Errorf("a callback: by %v via %v at %v comment %v", m["decided_by"], m["decided_via"], m["decided_at"], m["comment"])
 	}
 }
