@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/auth"
 )
 
 // clientToken finds the credentials of a client verb: --token or
@@ -242,9 +244,9 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	var rows [][]string
 	for _, t := range out.Tokens {
-		rows = append(rows, []string{t.ID, t.Name, t.Role, t.User, t.CreatedAt})
+		rows = append(rows, []string{t.ID, auth.TokenLabel(t.ID) + "…", t.Name, t.Role, t.User, t.CreatedAt})
 	}
-	return table(stdout, []string{"ID", "Name", "Role", "User", "Created at"}, rows)
+	return table(stdout, []string{"ID", "Starts with", "Name", "Role", "User", "Created at"}, rows)
 }
 
 // tokenCreate prints the new token's value (once) on the last line, alone,

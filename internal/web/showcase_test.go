@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +191,31 @@ func (s *showcase) loginBrowser(t *testing.T, ctx context.Context) {
 	)
 }
 
+// fitsJS is a script that returns "" when a page fits a screen width
+// wide without scrolling sideways, else what sticks out.
+func fitsJS(width int) string {
+	return strings.ReplaceAll(`(function () {
+		// A phone widens its layout viewport to fit what is too wide (and
+		// zooms out): innerWidth must stay the screen's width.
+		const w = WIDTH;
+		if (window.innerWidth <= w && document.documentElement.scrollWidth <= window.innerWidth) return "";
+		// Name the elements that stick out, to say what to fix.
+		const out = [];
+		for (const el of document.querySelectorAll("body *")) {
+			const r = el.getBoundingClientRect();
+			if (r.right > w + 0.5 && getComputedStyle(el).position !== "fixed") {
+				let inScroller = false;
+				for (let a = el.parentElement; a; a = a.parentElement) {
+					const o = getComputedStyle(a).overflowX;
+					if ((o === "auto" || o === "scroll" || o === "hidden") && a.getBoundingClientRect().right <= w + 0.5) { inScroller = true; break; }
+				}
+				if (!inScroller) out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().replace(/\s+/g, ".") : "") + " (" + Math.round(r.right) + "px)");
+			}
+		}
+		return "innerWidth " + window.innerWidth + ", scrollWidth " + document.documentElement.scrollWidth + " > " + w + ": " + out.slice(0, 6).join(", ");
+	})()`, "WIDTH", strconv.Itoa(width))
+}
+
 // pageReady is true once a page has loaded and its script has run.
 const pageReady = `document.readyState === "complete" && !!document.querySelector("main")`
 
@@ -199,6 +226,16 @@ func TestBrowserPhone(t *testing.T) {
 	ctx := browser(t)
 	s := newShowcase(t)
 	s.loginBrowser(t, ctx)
+	// On a desktop (1280 px) nothing scrolls sideways either: the header
+	// of an admin, with every section, wraps instead.
+	do(t, ctx, 10*time.Second, chromedp.EmulateViewport(1280, 900))
+	for _, p := range s.pages {
+		do(t, ctx, 20*time.Second, chromedp.Navigate(s.url+p.path))
+		eventually(t, ctx, 5*time.Second, p.name+" loads", pageReady)
+		if wide := text(t, ctx, fitsJS(1280)); wide != "" {
+			t.Errorf("%s (%s) scrolls sideways at 1280 px: %s", p.name, p.path, wide)
+		}
+	}
 	do(t, ctx, 10*time.Second, chromedp.EmulateViewport(400, 860, chromedp.EmulateMobile))
 	for _, p := range append(s.pages, showcasePage{"login", "/login"}) {
 		if p.name == "login" {
@@ -207,26 +244,7 @@ func TestBrowserPhone(t *testing.T) {
 		}
 		do(t, ctx, 20*time.Second, chromedp.Navigate(s.url+p.path))
 		eventually(t, ctx, 5*time.Second, p.name+" loads", pageReady)
-		wide := text(t, ctx, `(function () {
-			// A phone widens its layout viewport to fit what is too wide
-			// (and zooms out): innerWidth must stay the screen's 400 px.
-			const w = 400;
-			if (window.innerWidth <= w && document.documentElement.scrollWidth <= window.innerWidth) return "";
-			// Name the widest elements that stick out, to say what to fix.
-			const out = [];
-			for (const el of document.querySelectorAll("body *")) {
-				const r = el.getBoundingClientRect();
-				if (r.right > w + 0.5 && getComputedStyle(el).position !== "fixed") {
-					let inScroller = false;
-					for (let a = el.parentElement; a; a = a.parentElement) {
-						const o = getComputedStyle(a).overflowX;
-						if ((o === "auto" || o === "scroll" || o === "hidden") && a.getBoundingClientRect().right <= w + 0.5) { inScroller = true; break; }
-					}
-					if (!inScroller) out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().replace(/\s+/g, ".") : "") + " (" + Math.round(r.right) + "px)");
-				}
-			}
-			return "innerWidth " + window.innerWidth + ", scrollWidth " + document.documentElement.scrollWidth + " > " + w + ": " + out.slice(0, 6).join(", ");
-		})()`)
+		wide := text(t, ctx, fitsJS(400))
 		if wide != "" {
 			t.Errorf("%s (%s) scrolls sideways at 400 px: %s", p.name, p.path, wide)
 		}
