@@ -82,7 +82,6 @@ func TestBrowserApprovalVoteLive(t *testing.T) {
 		t.Errorf("the row's link reads %q, want the title", got)
 	}
 
-
 	// Both open it; sec1 follows the row's link and starts a comment.
 	path := e.url + "/actions/" + id
 	do(t, fin1, 20*time.Second, chromedp.Navigate(path), chromedp.WaitVisible(chromedp.CSS(`form[data-testid="approval-form"]`)))
@@ -142,7 +141,6 @@ func TestBrowserApprovalVoteLive(t *testing.T) {
 	if got := text(t, sec1, `document.querySelector('textarea[name="comment"]').value`); got != "checking the budget first" {
 		t.Errorf("sec1's comment after the live update %q, want what was typed", got)
 	}
-
 
 	// sec1 approves the form drawn before the proposal: refused, naming
 	// it; the page then asks to confirm it.
