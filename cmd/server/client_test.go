@@ -192,3 +192,13 @@ func TestClientErrorsNameTheURL(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerNamesTheURL: a server away from the default address prints
+// the SIROCCO_URL the client verbs (and the README's tour) need.
+func TestBannerNamesTheURL(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	if want := "export SIROCCO_URL=" + s.URL + "\n"; !strings.Contains(s.stdout.String(), want) {
+		t.Errorf("the banner lacks %q:\n%s", want, s.stdout.String())
+	}
+}
