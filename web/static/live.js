@@ -348,12 +348,13 @@
   // sameServer says whether two origins reach this server's websocket:
   // equal, or the same scheme and port on two loopback spellings (the hub
   // accepts those; see internal/hub's loopbackOrigins).
-  function sameServer(a, b) {
-    if (a.toLowerCase() === b.toLowerCase()) return true;
+  function sameServer(page, base) {
+    if (page.toLowerCase() === base.toLowerCase()) return true;
     try {
-      const x = new URL(a), y = new URL(b);
-      const loop = function (h) { return h === "localhost" || h === "[::1]" || h === "127.0.0.1"; };
-      return x.protocol === y.protocol && x.port === y.port && loop(x.hostname) && loop(y.hostname);
+      const x = new URL(page), y = new URL(base);
+      const spelling = function (h) { return h === "localhost" || h === "[::1]" || h === "127.0.0.1"; };
+      const loopback = function (h) { return spelling(h) || /^127\./.test(h); };
+      return x.protocol === y.protocol && x.port === y.port && spelling(x.hostname) && loopback(y.hostname);
     } catch (e) {
       return false;
     }
