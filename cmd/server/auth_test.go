@@ -354,6 +354,10 @@ func TestAccountVerbs(t *testing.T) {
 	for _, l := range strings.Split(list, "\n") {
 		if strings.Contains(l, "dave's service") {
 			id = strings.Fields(l)[0]
+			// The value's start, to tell tokens apart (auth.TokenLabel).
+			if !strings.Contains(l, token[:len(auth.TokenPrefix)+8]+"…") {
+				t.Errorf("token-list's row %q does not show how the token starts (%.16s)", l, token)
+			}
 		}
 	}
 	must("token-revoke", id)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,8 +88,17 @@ func serverURL(flags map[string]string, getenv func(string) string) string {
 }
 
 // call sends one API request and decodes the JSON answer into out; an
-// error status becomes an error carrying the server's faultstring.
+// error status becomes an error carrying the server's faultstring. Every
+// error names the method and URL tried: "connection refused" alone does
+// not say that SIROCCO_URL points at the wrong port.
 func call(ctx context.Context, token, method, u string, body any, out any) error {
+	if err := send(ctx, token, method, u, body, out); err != nil {
+		return fmt.Errorf("%s %s: %w", method, u, err)
+	}
+	return nil
+}
+
+func send(ctx context.Context, token, method, u string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -111,7 +121,7 @@ func call(ctx context.Context, token, method, u string, body any, out any) error
 	client := &http.Client{Timeout: 30 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return unreachable(err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -132,7 +142,20 @@ func call(ctx context.Context, token, method, u string, body any, out any) error
 		}
 		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
 	}
-	return json.Unmarshal(raw, out)
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("the answer is not the JSON expected (is this a Sirocco server?): %w", err)
+	}
+	return nil
+}
+
+// unreachable turns a failed request into its cause (the caller names the
+// URL, which *url.Error would repeat) and a hint at the usual mistake.
+func unreachable(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("%w (is Sirocco listening there? --url or SIROCCO_URL sets the address)", err)
 }
 
 var actionColumns = []struct{ key, title string }{

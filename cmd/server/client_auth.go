@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sirocco-project/sirocco/internal/auth"
 )
 
 // clientToken finds the credentials of a client verb: --token or
@@ -30,7 +32,8 @@ func clientToken(ctx context.Context, flags map[string]string, getenv func(strin
 	}
 	body, _ := json.Marshal(map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"},
 		"password": map[string]any{"user": map[string]any{"name": user, "domain": map[string]any{"name": "Default"}, "password": password}}}}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, serverURL(flags, getenv)+"/v3/auth/tokens", bytes.NewReader(body))
+	login := serverURL(flags, getenv) + "/v3/auth/tokens"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, login, bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -38,12 +41,12 @@ func clientToken(ctx context.Context, flags map[string]string, getenv func(strin
 	req.Header.Set("User-Agent", "sirocco-cli")
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		return "", fmt.Errorf("log in as %s: %w", user, err)
+		return "", fmt.Errorf("log in as %s at POST %s: %w", user, login, unreachable(err))
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("log in as %s: HTTP %d (check SIROCCO_USERNAME and SIROCCO_PASSWORD)", user, resp.StatusCode)
+		return "", fmt.Errorf("log in as %s at POST %s: HTTP %d (check SIROCCO_USERNAME and SIROCCO_PASSWORD)", user, login, resp.StatusCode)
 	}
 	return resp.Header.Get("X-Subject-Token"), nil
 }
@@ -241,9 +244,9 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	var rows [][]string
 	for _, t := range out.Tokens {
-		rows = append(rows, []string{t.ID, t.Name, t.Role, t.User, t.CreatedAt})
+		rows = append(rows, []string{t.ID, auth.TokenLabel(t.ID) + "…", t.Name, t.Role, t.User, t.CreatedAt})
 	}
-	return table(stdout, []string{"ID", "Name", "Role", "User", "Created at"}, rows)
+	return table(stdout, []string{"ID", "Starts with", "Name", "Role", "User", "Created at"}, rows)
 }
 
 // tokenCreate prints the new token's value (once) on the last line, alone,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -144,4 +145,60 @@ func TestClientVerbs(t *testing.T) {
 			t.Errorf("update of an unknown id = %v, want a not-found error (HTTP 404)", err)
 		}
 	})
+}
+
+// TestClientErrorsNameTheURL: whatever goes wrong, the client's error says
+// which method and URL it tried — a refused connection (the usual wrong
+// port), a fault from the server, an answer that is not Sirocco's — and
+// the login's errors name the login URL.
+func TestClientErrorsNameTheURL(t *testing.T) {
+	t.Parallel()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	faulty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"faultcode": "Client", "faultstring": "Action execution not found [id=nope]", "debuginfo": null}`)
+	}))
+	t.Cleanup(faulty.Close)
+	notSirocco := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>hello</html>") }))
+	t.Cleanup(notSirocco.Close)
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"connection refused", []string{"action-execution-list", "--url", gone.URL}, nil,
+			[]string{"GET " + gone.URL + "/v2/action_executions", "SIROCCO_URL"}},
+		{"a fault", []string{"action-execution-update", "nope", "--state", "SUCCESS", "--url", faulty.URL}, nil,
+			[]string{"PUT " + faulty.URL + "/v2/action_executions/nope", "not found", "HTTP 404"}},
+		{"not Sirocco", []string{"action-execution-list", "--url", notSirocco.URL}, nil,
+			[]string{"GET " + notSirocco.URL + "/v2/action_executions", "not the JSON expected"}},
+		{"login refused", []string{"action-execution-list"}, map[string]string{"SIROCCO_URL": gone.URL, "SIROCCO_USERNAME": "ann", "SIROCCO_PASSWORD": "pw"},
+			[]string{"log in as ann at POST " + gone.URL + "/v3/auth/tokens"}},
+	} {
+		var stdout bytes.Buffer
+		getenv := func(k string) string { return tt.env[k] }
+		err := clientVerbs[tt.args[0]](context.Background(), tt.args[1:], getenv, &stdout)
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tt.name, err, w)
+			}
+		}
+	}
+}
+
+// TestBannerNamesTheURL: a server away from the default address prints
+// the SIROCCO_URL the client verbs (and the README's tour) need.
+func TestBannerNamesTheURL(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	if want := "export SIROCCO_URL=" + s.URL + "\n"; !strings.Contains(s.stdout.String(), want) {
+		t.Errorf("the banner lacks %q:\n%s", want, s.stdout.String())
+	}
 }

@@ -392,7 +392,14 @@ func (s *server) run(ctx context.Context, ln net.Listener, h http.Handler, stdou
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("sirocco listening", "addr", ln.Addr().String(), "db", dbName(s.cfg.db), "base_url", s.cfg.baseURL)
-	fmt.Fprintf(stdout, "Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), dbName(s.cfg.db), s.cfg.baseURL, s.cfg.baseURL, s.cfg.baseURL)
+	banner := fmt.Sprintf("Sirocco is listening on %s (database %s)\n  API: %s/v2   callbacks: %s/v2/action-executions/<id>\n  Dashboard: %s/\n", ln.Addr(), dbName(s.cfg.db), s.cfg.baseURL, s.cfg.baseURL, s.cfg.baseURL)
+	if s.cfg.baseURL != defaultURL {
+		// The client verbs (and the README's tour) go to the default
+		// address unless told otherwise. One write with the line above,
+		// which tests wait for.
+		banner += fmt.Sprintf("  Client verbs and the README's tour: export SIROCCO_URL=%s\n", s.cfg.baseURL)
+	}
+	fmt.Fprint(stdout, banner)
 	printLogin(stdout, s.cfg, generated)
 
 	var err error

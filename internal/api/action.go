@@ -53,7 +53,50 @@ func (a *API) getActionExecution(c echo.Context) error {
 	if err != nil {
 		return a.fault(c, err)
 	}
-	return writeJSON(c, http.StatusOK, actionJSON(ae, true, true))
+	o := actionJSON(ae, true, true)
+	d, err := a.decision(c, ae)
+	if err != nil {
+		return a.fault(c, err)
+	}
+	return writeJSON(c, http.StatusOK, append(o, d...))
+}
+
+// decision is what GET /v2/action_executions/<id> adds to Mistral's
+// fields (Sirocco extensions, null until the action is finished): who
+// finished it (decided_by: the person whose vote or completion did; null
+// for a service's callback, a timeout, or the local admin when
+// authentication is off), when (decided_at), through what (decided_via:
+// dashboard, api, cli, link, engine…) and the comment they gave. Only a
+// finished asynchronous action reads the audit trail, so other reads
+// cost nothing more.
+func (a *API) decision(c echo.Context, ae *engine.ActionExecution) (object, error) {
+	var by, comment any
+	if ae.Async && ae.CompletedAt != nil {
+		recs, err := a.engine.AuditRecords(c.Request().Context(), ae.ID)
+		if err != nil {
+			return nil, err
+		}
+		// The last accepted decision is the one that finished it: earlier
+		// ones are votes an approval's rule still counted on.
+		for i := len(recs) - 1; i >= 0; i-- {
+			r := recs[i]
+			if r.Outcome != engine.AuditAccepted || r.State != ae.State || (r.Kind != engine.AuditDecision && r.Kind != engine.AuditOverride && r.Kind != engine.AuditTimeout) {
+				continue
+			}
+			by, comment = strOrNil(nonEmpty(r.Actor)), strOrNil(nonEmpty(r.Comment))
+			break
+		}
+	}
+	return object{field{"decided_by", by}, field{"decided_at", fmtTimePtr(ae.CompletedAt)},
+		field{"decided_via", strOrNil(ae.CompletedVia)}, field{"comment", comment}}, nil
+}
+
+// nonEmpty is s's address, or nil for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (a *API) listActionExecutions(c echo.Context) error {

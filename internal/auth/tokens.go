@@ -34,6 +34,17 @@ type Token struct {
 // recognise (and to scan for).
 const TokenPrefix = "sirocco_"
 
+// TokenLabel is how an API token's value starts: the prefix and the first
+// eight characters of its id (random, as ids are version 4 UUIDs). The
+// accounts page and the CLI show it, so that a person holding a token can
+// tell which row is theirs without the value being stored.
+func TokenLabel(id string) string {
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return TokenPrefix + id
+}
+
 // CreateToken makes a token for user with at most the user's role. The
 // plain value is returned once and never stored. An API token's creation
 // is recorded in the audit trail, as by (a Keystone token is a login, and
@@ -55,9 +66,10 @@ func (s *Service) CreateToken(ctx context.Context, by Actor, user, name string, 
 	if !u.Effective().Allows(role) {
 		return "", nil, fault.Errorf(fault.EFORBIDDEN, "User %q has role %s and cannot hold a %s token.", user, u.Effective(), role)
 	}
-	plain := TokenPrefix + randomToken(32)
+	id := newID()
+	plain := TokenLabel(id) + "_" + randomToken(32)
 	now := s.now().UTC()
-	t := &Token{ID: newID(), Name: strings.TrimSpace(name), Kind: kind, Role: role, UserName: user, Hash: HashSecret(plain), CreatedAt: now}
+	t := &Token{ID: id, Name: strings.TrimSpace(name), Kind: kind, Role: role, UserName: user, Hash: HashSecret(plain), CreatedAt: now}
 	if ttl > 0 {
 		exp := now.Add(ttl)
 		t.ExpiresAt = &exp

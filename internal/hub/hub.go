@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -62,6 +63,7 @@ const DefaultMaxPerSession = 16
 type Hub struct {
 	log        *slog.Logger
 	origin     string
+	origins    []string // the base URL's other loopback spellings, when it is on loopback
 	sendBuffer int
 	upgrader   websocket.Upgrader
 
@@ -100,6 +102,7 @@ func New(cfg Config) *Hub {
 	h := &Hub{
 		log:          cfg.Logger,
 		origin:       originOf(cfg.BaseURL),
+		origins:      loopbackOrigins(cfg.BaseURL),
 		sendBuffer:   cfg.SendBuffer,
 		register:     make(chan *client),
 		unregister:   make(chan *client),
@@ -148,8 +151,41 @@ func originOf(raw string) string {
 	return strings.ToLower(u.Scheme + "://" + u.Host)
 }
 
+// loopbackOrigins returns, for a base URL on a loopback host (localhost,
+// 127.0.0.1, [::1]), the same origin under each of those spellings: a
+// person who opens http://localhost:8080 while -base-url says
+// http://127.0.0.1:8080 reaches the same server, and browsers resolve
+// "localhost" to the loopback interface themselves, so no DNS answer can
+// rebind it. Other base URLs get none.
+func loopbackOrigins(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || !isLoopback(u.Hostname()) {
+		return nil
+	}
+	port := u.Port()
+	var out []string
+	for _, host := range []string{"localhost", "127.0.0.1", "[::1]"} {
+		o := strings.ToLower(u.Scheme) + "://" + host
+		if port != "" {
+			o += ":" + port
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// isLoopback reports whether a URL's host name is a loopback spelling.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // checkOrigin accepts handshakes from the configured base URL's origin
-// only. Comparing with the Host header instead would let a page on a
+// only (and, for a loopback base URL, its other loopback spellings).
+// Comparing with the Host header instead would let a page on a
 // DNS-rebound name connect. Clients that send no Origin are not browsers
 // and are not subject to cross-site attacks.
 func (h *Hub) checkOrigin(r *http.Request) bool {
@@ -158,6 +194,9 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 		return true
 	}
 	ok := h.origin != "" && strings.EqualFold(o, h.origin)
+	for _, alt := range h.origins {
+		ok = ok || strings.EqualFold(o, alt)
+	}
 	if !ok {
 		h.log.Warn("websocket origin refused", "origin", o, "want", h.origin)
 	}

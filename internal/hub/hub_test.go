@@ -129,8 +129,21 @@ func TestCheckOrigin(t *testing.T) {
 		t.Errorf("foreign origin: %v %v", res, err)
 	}
 	// A DNS-rebound name has the right address but not the configured origin.
-	if _, res, err := dial(t, srv, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), "inbox"); err == nil || res.StatusCode != http.StatusForbidden {
+	if _, res, err := dial(t, srv, strings.Replace(srv.URL, "127.0.0.1", "rebound.example", 1), "inbox"); err == nil || res.StatusCode != http.StatusForbidden {
 		t.Errorf("other host name: %v %v", res, err)
+	}
+	// A loopback base URL accepts the other loopback spellings of the same
+	// scheme and port (browsers resolve localhost themselves), and no other port.
+	for _, o := range []string{strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), strings.Replace(srv.URL, "127.0.0.1", "[::1]", 1)} {
+		if _, _, err := dial(t, srv, o, "inbox"); err != nil {
+			t.Errorf("loopback spelling %s: %v", o, err)
+		}
+	}
+	if _, res, err := dial(t, srv, "http://localhost:1", "inbox"); err == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("loopback on another port: %v %v", res, err)
+	}
+	if _, res, err := dial(t, srv, strings.Replace(srv.URL, "http:", "https:", 1), "inbox"); err == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("loopback with another scheme: %v %v", res, err)
 	}
 	if _, _, err := dial(t, srv, srv.URL, "inbox"); err != nil {
 		t.Errorf("own origin: %v", err)
@@ -356,6 +369,25 @@ func TestResyncReachesClients(t *testing.T) {
 	for _, c := range []*websocket.Conn{page, inbox} {
 		if m := read(t, c); m.Kind != "resync" {
 			t.Errorf("got %+v, want a resync", m)
+		}
+	}
+}
+
+func TestLoopbackOrigins(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		base string
+		want []string
+	}{
+		{"http://127.0.0.1:8080", []string{"http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080"}},
+		{"http://localhost:8080/", []string{"http://localhost:8080", "http://127.0.0.1:8080", "http://[::1]:8080"}},
+		{"https://[::1]", []string{"https://localhost", "https://127.0.0.1", "https://[::1]"}},
+		{"https://sirocco.example.com", nil},
+		{"http://10.0.0.5:8080", nil},
+		{"", nil},
+	} {
+		if got := loopbackOrigins(tc.base); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("loopbackOrigins(%q) = %v, want %v", tc.base, got, tc.want)
 		}
 	}
 }

@@ -179,6 +179,12 @@ func (s *Server) adminView(c echo.Context) (templates.AdminView, error) {
 	if err != nil {
 		return v, err
 	}
+	admins := 0
+	for _, u := range users {
+		if u.Role == auth.RoleAdmin {
+			admins++
+		}
+	}
 	for _, u := range users {
 		var groups []string
 		for _, g := range u.Groups {
@@ -186,7 +192,8 @@ func (s *Server) adminView(c echo.Context) (templates.AdminView, error) {
 		}
 		base := "/admin/users/" + url.PathEscape(u.Name)
 		v.Users = append(v.Users, templates.AdminUser{Name: u.Name, Role: string(u.Role), Effective: string(u.Effective()), Email: u.Email,
-			Groups: strings.Join(groups, ", "), CreatedAt: u.CreatedAt, UpdateURL: base, DeleteURL: base + "/delete"})
+			Groups: strings.Join(groups, ", "), CreatedAt: u.CreatedAt, UpdateURL: base, DeleteURL: base + "/delete",
+			LastAdmin: admins == 1 && u.Role == auth.RoleAdmin})
 	}
 	groups, err := s.auth.ListGroups(ctx)
 	if err != nil {
@@ -202,7 +209,7 @@ func (s *Server) adminView(c echo.Context) (templates.AdminView, error) {
 		return v, err
 	}
 	for _, t := range tokens {
-		v.Tokens = append(v.Tokens, templates.AdminToken{ID: t.ID, Name: t.Name, Role: string(t.Role), User: t.UserName,
+		v.Tokens = append(v.Tokens, templates.AdminToken{ID: t.ID, Name: t.Name, Role: string(t.Role), User: t.UserName, Label: auth.TokenLabel(t.ID),
 			CreatedAt: t.CreatedAt, RevokeURL: "/admin/tokens/" + url.PathEscape(t.ID) + "/revoke"})
 	}
 	return v, nil
@@ -314,7 +321,7 @@ func (s *Server) adminCreateToken(c echo.Context) error {
 	if err != nil {
 		return s.fail(c, err)
 	}
-	v.NewToken = &templates.NewToken{Name: t.Name, Role: string(t.Role), User: t.UserName, Value: plain}
+	v.NewToken = &templates.NewToken{Name: t.Name, Role: string(t.Role), User: t.UserName, Value: plain, Label: auth.TokenLabel(t.ID)}
 	return s.render(c, http.StatusOK, templates.AdminPage(v))
 }
 

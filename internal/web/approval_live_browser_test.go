@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -55,14 +54,13 @@ const liveNow = `document.querySelector('[data-testid="live-status"]').dataset.s
 // was typed kept, corrects it and votes; sec1, on the same page with a
 // comment typed, sees the vote and what is still missing appear while the
 // comment stays. sec1's form, drawn before fin1's answer, is refused
-// saying so; sec1 confirms, and fin1's page shows the decision. With
-// SIROCCO_SCREENSHOTS=1 it saves docs/inbox.png and docs/action.png.
+// saying so; sec1 confirms, and fin1's page shows the decision. The
+// README's screenshots are TestScreenshots'.
 func TestBrowserApprovalVoteLive(t *testing.T) {
 	root := browser(t)
 	e := approvalEnv(t)
 	fin1 := person(t, root, e, "fin1")
 	sec1 := person(t, root, e, "sec1")
-	shots := os.Getenv("SIROCCO_SCREENSHOTS") == "1"
 
 	// sec1 waits in the inbox; the approval starts through the engine.
 	// The header's count as drawn is marked: the page script fetches it
@@ -82,16 +80,6 @@ func TestBrowserApprovalVoteLive(t *testing.T) {
 	until(t, sec1, 5*time.Second, "sec1's header counts it", `document.querySelector('[data-testid="waiting-count"]').textContent === "1"`)
 	if got := text(t, sec1, `document.querySelector('`+mineRow+` [data-testid="inbox-link"]').textContent`); got != "A VM for the Q3 load test" {
 		t.Errorf("the row's link reads %q, want the title", got)
-	}
-	if shots {
-		for _, wf := range []string{"security_only", "for_fin2", "request_vm"} {
-			e.startAs("rita", wf)
-		}
-		e.startApproval("bob")
-		shot := tab(t, sec1)
-		do(t, shot, 20*time.Second, chromedp.EmulateViewport(1280, 1020), chromedp.Navigate(e.url+"/"))
-		until(t, shot, 5*time.Second, "the inbox is live", liveNow+` && document.querySelectorAll('[data-testid="mine"] tr[data-testid="inbox-row"]').length === 3`)
-		screenshot(t, shot, "inbox.png")
 	}
 
 	// Both open it; sec1 follows the row's link and starts a comment.
@@ -152,12 +140,6 @@ func TestBrowserApprovalVoteLive(t *testing.T) {
 	}
 	if got := text(t, sec1, `document.querySelector('textarea[name="comment"]').value`); got != "checking the budget first" {
 		t.Errorf("sec1's comment after the live update %q, want what was typed", got)
-	}
-	if shots {
-		shot := tab(t, sec1)
-		do(t, shot, 20*time.Second, chromedp.EmulateViewport(1280, 1280), chromedp.Navigate(path))
-		until(t, shot, 5*time.Second, "the page is live", liveNow)
-		screenshot(t, shot, "action.png")
 	}
 
 	// sec1 approves the form drawn before the proposal: refused, naming

@@ -39,8 +39,9 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// browser starts a headless chromium and returns the context of its first tab.
-func browser(t *testing.T) context.Context {
+// browser starts a headless chromium and returns the context of its first
+// tab; extra adds flags (e.g. host-resolver-rules).
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := findBrowser(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -56,6 +57,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

@@ -59,6 +59,7 @@ type Server struct {
 	// formKey and crossOrigin guard the forms (csrf.go).
 	formKey     []byte
 	crossOrigin *http.CrossOriginProtection
+	origin      string // the base URL's scheme://host[:port], for the page script
 }
 
 // New returns the dashboard; Register adds its routes.
@@ -71,6 +72,9 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	s.secure = strings.HasPrefix(cfg.BaseURL, "https://")
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		s.origin = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
 	connect := "'self'"
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
 		ws := "ws://"
@@ -156,7 +160,7 @@ func (s *Server) tooLarge(c echo.Context) error {
 
 // page returns the shared view model of a full page.
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
-	p := templates.Page{Title: title, Nav: nav, CSRF: s.formToken(c), CanDecide: true}
+	p := templates.Page{Title: title, Nav: nav, CSRF: s.formToken(c), CanDecide: true, Origin: s.origin}
 	if who := guard.FromContext(c); who != nil {
 		p.CanDecide = who.Role.Allows(auth.RoleApprover)
 		if who.Method == auth.MethodSession {

@@ -32,6 +32,36 @@
   }
   setInterval(tickTimes, 15000);
 
+  // --- Times in the browser's time zone -------------------------------------
+  // The server writes times in UTC ("2026-01-02 03:04:05 UTC"); here they
+  // are shown in the reader's zone, with the UTC text on hover. Without
+  // this script the UTC text stays, which is correct too.
+  const two = function (n) { return String(n).padStart(2, "0"); };
+  function zoneName(d) {
+    try {
+      const part = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(d).find(function (p) { return p.type === "timeZoneName"; });
+      if (part) return part.value;
+    } catch (e) {
+      // An old browser: the offset below will do.
+    }
+    const off = -d.getTimezoneOffset();
+    return "UTC" + (off < 0 ? "-" : "+") + two(Math.floor(Math.abs(off) / 60)) + ":" + two(Math.abs(off) % 60);
+  }
+  function localTimes(root) {
+    for (const t of root.querySelectorAll("time[datetime]")) {
+      if (t.hasAttribute("data-local") || t.hasAttribute("data-ago")) continue;
+      const text = t.textContent.trim();
+      if (!/ UTC$/.test(text)) continue; // a duration or a relative time: left alone
+      const d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d)) continue;
+      t.title = text;
+      t.textContent = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
+        two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds()) + " " + zoneName(d);
+      t.setAttribute("data-local", "");
+    }
+  }
+  localTimes(document);
+
   // --- JSON fields -------------------------------------------------------
   // encodedLength is the size of v as the engine encodes it (Python's
   // json.dumps: ", " and ": " separators, non-ASCII as \uXXXX), which is
@@ -274,6 +304,7 @@
       }
     }
     tickTimes();
+    localTimes(main);
   }
 
   let timer = null;
@@ -450,5 +481,29 @@
     setTimeout(connect, delay);
   }
 
+  // sameServer says whether two origins reach this server's websocket:
+  // equal, or the same scheme and port on two loopback spellings (the hub
+  // accepts those; see internal/hub's loopbackOrigins).
+  function sameServer(page, base) {
+    if (page.toLowerCase() === base.toLowerCase()) return true;
+    try {
+      const x = new URL(page), y = new URL(base);
+      const spelling = function (h) { return h === "localhost" || h === "[::1]" || h === "127.0.0.1"; };
+      const loopback = function (h) { return spelling(h) || /^127\./.test(h); };
+      return x.protocol === y.protocol && x.port === y.port && spelling(x.hostname) && loopback(y.hostname);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // A page opened at another address than the server's -base-url would
+  // have its websocket refused (the hub checks the Origin): say so, once,
+  // instead of "Reconnecting…" forever.
+  const origin = document.body.dataset.origin;
+  if (origin && !sameServer(location.origin, origin)) {
+    setStatus("off", "Live updates off: the server's -base-url is " + origin + ", open the dashboard there");
+    if (status) status.title = "This page is at " + location.origin + "; the server accepts live connections only from pages at its -base-url (" + origin + ").";
+    return;
+  }
   connect();
 })();

@@ -34,6 +34,11 @@ type Page struct {
 	// header; nil for who decides none (authentication off, the viewer
 	// and requester roles).
 	Waiting *WaitingCount
+	// Origin is the scheme://host[:port] of the server's -base-url: the page
+	// script compares it with the address the page was opened at, and says
+	// why live updates are off instead of reconnecting forever when the
+	// websocket would be refused.
+	Origin string
 }
 
 // WaitingCount is how many approvals wait for the person.
@@ -539,6 +544,9 @@ type AdminUser struct {
 	Email                 string // "" for none
 	CreatedAt             time.Time
 	UpdateURL, DeleteURL  string
+	// LastAdmin marks the only account with the admin role: it has no
+	// Delete button (the server refuses to delete it anyway).
+	LastAdmin bool
 }
 
 // AdminGroup is a row of the groups table.
@@ -551,11 +559,15 @@ type AdminGroup struct {
 // AdminToken is a row of the tokens table.
 type AdminToken struct {
 	ID, Name, Role, User string
-	CreatedAt            time.Time
-	RevokeURL            string
+	// Label is how the token's value starts (sirocco_<id prefix>), to tell
+	// tokens apart.
+	Label     string
+	CreatedAt time.Time
+	RevokeURL string
 }
 
 // NewToken is a token value shown once.
 type NewToken struct {
 	Name, Role, User, Value string
+	Label                   string
 }
