@@ -55,7 +55,7 @@ const liveNow = `document.querySelector('[data-testid="live-status"]').dataset.s
 // comment typed, sees the vote and what is still missing appear while the
 // comment stays. sec1's form, drawn before fin1's answer, is refused
 // saying so; sec1 confirms, and fin1's page shows the decision. The
-// README's screenshots are TestScreenshots'.
+// README's screenshots are TestBrowserScreenshots'.
 func TestBrowserApprovalVoteLive(t *testing.T) {
 	root := browser(t)
 	e := approvalEnv(t)

@@ -10,9 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// -screenshots (or SIROCCO_SCREENSHOTS=1) makes TestScreenshots rewrite
+// -screenshots (or SIROCCO_SCREENSHOTS=1) makes TestBrowserScreenshots rewrite
 // the README's pictures.
-var updateScreenshots = flag.Bool("screenshots", false, "rewrite docs/screenshots/*.png (TestScreenshots)")
+var updateScreenshots = flag.Bool("screenshots", false, "rewrite docs/screenshots/*.png (TestBrowserScreenshots)")
 
 // readmeShots are the pages the README shows, by file name.
 var readmeShots = []struct{ name, page string }{
@@ -22,7 +22,7 @@ var readmeShots = []struct{ name, page string }{
 	{"workflow", "workflow"},
 }
 
-// TestScreenshots regenerates every screenshot in the README from a
+// TestBrowserScreenshots regenerates every screenshot in the README from a
 // seeded database (newShowcase), in Chromium: each page on a desktop
 // (1280 px) and a phone (400 px), in the light and the dark scheme, as
 // docs/screenshots/<page>-<desktop|phone>-<light|dark>.png. It runs only
@@ -30,7 +30,7 @@ var readmeShots = []struct{ name, page string }{
 //
 //	go test ./internal/web -run Screenshots -screenshots
 //	SIROCCO_SCREENSHOTS=1 go test ./internal/web -run Screenshots
-func TestScreenshots(t *testing.T) {
+func TestBrowserScreenshots(t *testing.T) {
 	if !*updateScreenshots && os.Getenv("SIROCCO_SCREENSHOTS") != "1" {
 		t.Skip("rewrites docs/screenshots: run with -screenshots or SIROCCO_SCREENSHOTS=1")
 	}
