@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/web/templates"
@@ -31,7 +32,7 @@ func (s *Server) actionNotifications(ctx context.Context, actionID string) ([]te
 func notificationRows(list []*engine.Delivery) []templates.NotificationRow {
 	rows := make([]templates.NotificationRow, 0, len(list))
 	for _, d := range list {
-		r := templates.NotificationRow{Event: string(d.Event), URL: d.URL, State: d.State, Attempts: d.Attempts, At: d.CreatedAt}
+		r := templates.NotificationRow{Event: string(d.Event), URL: shownReceiver(d.URL), State: d.State, Attempts: d.Attempts, At: d.CreatedAt}
 		switch d.State {
 		case engine.DeliveryDelivered:
 			r.Badge = string(engine.StateSuccess)
@@ -49,4 +50,21 @@ func notificationRows(list []*engine.Delivery) []templates.NotificationRow {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// shownReceiver is a receiver as the Notifications cards show it to anyone
+// who may read the execution: a person's mail address is theirs to give,
+// so only its first letter and its domain are shown ("mailto:a…@example.com"),
+// enough to tell whose mail failed among an approval's approvers.
+func shownReceiver(url string) string {
+	addr, ok := strings.CutPrefix(url, "mailto:")
+	if !ok {
+		return url
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" {
+		return "mailto:…"
+	}
+	first := []rune(local)[0]
+	return "mailto:" + string(first) + "…@" + domain
 }
