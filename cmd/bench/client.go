@@ -246,6 +246,13 @@ func (c *Client) CountExecutions(ctx context.Context, workflow string, states st
 	return len(ids), err
 }
 
+// CountTasks counts the task executions of workflow's executions in one of
+// states.
+func (c *Client) CountTasks(ctx context.Context, workflow string, states string, max int) (int, error) {
+	ids, err := c.listIDs(ctx, "tasks", url.Values{"workflow_name": {workflow}, "state": {"in:" + states}}, 1000, max)
+	return len(ids), err
+}
+
 // AnyUnfinished reports whether some execution of workflow is not finished.
 func (c *Client) AnyUnfinished(ctx context.Context, workflow string) (bool, error) {
 	q := url.Values{"workflow_name": {workflow}, "state": {"in:IDLE,RUNNING,PAUSED"}, "limit": {"1"}, "fields": {"id,state"}}
@@ -296,14 +303,17 @@ func parseGoroutines(page string) int {
 
 // pendingAction is a RUNNING action execution.
 type pendingAction struct {
-	ID string `json:"id"`
+	ID   string `json:"id"`
+	Name string `json:"name"` // the action, e.g. std.async_noop
 }
 
 // PendingActions lists up to limit RUNNING action executions of workflow,
-// oldest first, after marker (an action execution id) unless it is "".
+// oldest first, after marker (an action execution id) unless it is "". The
+// list holds synchronous actions too while the engine runs them; their
+// names tell them apart.
 func (c *Client) PendingActions(ctx context.Context, workflow string, limit int, marker string) ([]pendingAction, error) {
 	q := url.Values{"workflow_name": {workflow}, "state": {"RUNNING"}, "limit": {fmt.Sprint(limit)},
-		"fields": {"id,state"}, "sort_keys": {"created_at,id"}, "sort_dirs": {"asc,asc"}}
+		"fields": {"id,state,name"}, "sort_keys": {"created_at,id"}, "sort_dirs": {"asc,asc"}}
 	if marker != "" {
 		q.Set("marker", marker)
 	}

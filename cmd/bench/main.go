@@ -1,5 +1,6 @@
 // Command bench loads a Mistral v2 API server — Sirocco or a real OpenStack
-// Mistral — with workflows of one asynchronous task (std.async_noop) and
+// Mistral — with workflows of one asynchronous task (std.async_noop), or in
+// pipeline mode with -shape chain or fanout, of several tasks, and
 // reports throughput, latency percentiles and, given the server's PIDs, its
 // CPU time per workflow, memory, threads and open files.
 //
@@ -36,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +71,7 @@ type config struct {
 	cpuprofile string
 	token      string
 	eventWait  time.Duration
+	shape      string
 }
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
@@ -91,6 +94,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.settle, "settle", 3*time.Second, "idle-rss: pause before reading RSS")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write the bench client's own CPU profile here")
 	fs.StringVar(&cfg.token, "token", os.Getenv("BENCH_TOKEN"), "API token sent as 'Authorization: Bearer' (env BENCH_TOKEN), for a server with authentication on")
+	fs.StringVar(&cfg.shape, "shape", "one", "pipeline: the workflow: one (std.async_noop), chain (std.echo, std.async_noop, std.echo, publishing between them) or fanout (a 10-way with-items of std.async_noop, then a std.echo join)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,6 +105,13 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	case "e2e", "start", "callback", "pipeline", "idle-rss", "soak", "events":
 	default:
 		return nil, fmt.Errorf("unknown -mode %q (want e2e, start, callback, pipeline, idle-rss, soak or events)", cfg.mode)
+	}
+	if _, ok := shapes[cfg.shape]; !ok {
+		return nil, fmt.Errorf("unknown -shape %q (want %s)", cfg.shape, strings.Join(shapeNames(), ", "))
+	}
+	if cfg.shape != "one" && cfg.mode != "pipeline" {
+		// The other modes find and count one action per workflow.
+		return nil, fmt.Errorf("-shape %s needs -mode pipeline", cfg.shape)
 	}
 	if cfg.mode == "soak" && (cfg.rate <= 0 || cfg.duration <= 0) {
 		return nil, errors.New("soak needs a positive -rate and -duration")
@@ -156,14 +167,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "measuring pids %v\n", b.procs.PIDs())
 	}
-	def := fmt.Sprintf("version: '2.0'\n%s:\n  tasks:\n    wait:\n      action: std.async_noop\n", b.workflow)
-	if err := cl.CreateWorkflow(ctx, def); err != nil {
+	if err := cl.CreateWorkflow(ctx, shapes[cfg.shape].definition(b.workflow)); err != nil {
 		return fmt.Errorf("register workflow: %w", err)
 	}
 	if cfg.mode == "soak" {
 		fmt.Fprintf(out, "mode=soak url=%s rate=%.0f/s duration=%s c=%d workflow=%s\n", cfg.url, cfg.rate, cfg.duration, cfg.c, b.workflow)
 	} else {
-		fmt.Fprintf(out, "mode=%s url=%s n=%d c=%d workflow=%s\n", cfg.mode, cfg.url, cfg.n, cfg.c, b.workflow)
+		fmt.Fprintf(out, "mode=%s url=%s n=%d c=%d shape=%s workflow=%s\n", cfg.mode, cfg.url, cfg.n, cfg.c, cfg.shape, b.workflow)
 	}
 
 	switch cfg.mode {
