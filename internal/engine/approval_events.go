@@ -1,6 +1,10 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // An approval tells people outside the dashboard what happens to it: when
 // it is requested, reminded, escalated and decided. Each event is written
@@ -44,6 +48,41 @@ type approvalNotice struct {
 	// Links are the decision links issued with this event, by user name
 	// (issueLinks fills it in before the other channels run).
 	Links map[string]string
+
+	// votes and deciders are read once per event, for every channel that
+	// asks (votesIn, decidersIn): nothing changes them between channels.
+	votes    []*ApprovalVote
+	deciders map[string][]Person
+}
+
+// votesIn returns the approval's votes, read once per event.
+func (n *approvalNotice) votesIn(w *work) ([]*ApprovalVote, error) {
+	if n.votes == nil {
+		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
+		if err != nil {
+			return nil, fmt.Errorf("approval %s: votes for its %s event: %w", n.Action.ID, n.Event, err)
+		}
+		n.votes = append([]*ApprovalVote{}, votes...)
+	}
+	return n.votes, nil
+}
+
+// decidersIn returns the persons approvers names (engine.People), read
+// once per event and list of approvers: links and mail both need them.
+func (n *approvalNotice) decidersIn(w *work, approvers []string) ([]Person, error) {
+	key := strings.Join(approvers, "\n")
+	if p, ok := n.deciders[key]; ok {
+		return p, nil
+	}
+	p, err := w.e.people.Deciders(w.ctx, approvers)
+	if err != nil {
+		return nil, err
+	}
+	if n.deciders == nil {
+		n.deciders = map[string][]Person{}
+	}
+	n.deciders[key] = p
+	return p, nil
 }
 
 // approvalEvent records event n on every channel, in the current

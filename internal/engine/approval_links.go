@@ -384,7 +384,7 @@ func (w *work) issueLinks(n *approvalNotice) (map[string]string, error) {
 	default:
 		return nil, nil
 	}
-	persons, err := e.people.Deciders(w.ctx, approvers)
+	persons, err := n.decidersIn(w, approvers)
 	if err != nil {
 		return nil, fmt.Errorf("decision links of %s: %w", n.Action.ID, err)
 	}
@@ -393,7 +393,7 @@ func (w *work) issueLinks(n *approvalNotice) (map[string]string, error) {
 		skip[ap.RequestedBy], skip[ap.StartedBy] = true, true
 	}
 	if n.Event != ApprovalRequested {
-		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
+		votes, err := n.votesIn(w)
 		if err != nil {
 			return nil, err
 		}

@@ -73,9 +73,9 @@ func (w *work) mailApprovers(n *approvalNotice) error {
 	}
 	missing := ""
 	if n.Event == ApprovalRequested || n.Event == ApprovalReminded {
-		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
+		votes, err := n.votesIn(w)
 		if err != nil {
-			return fmt.Errorf("approval %s: votes for its mail: %w", n.Action.ID, err)
+			return err
 		}
 		missing = n.Request.tally(votes).Describe() // escalation-aware
 	}
@@ -103,7 +103,7 @@ func (w *work) mailRecipients(n *approvalNotice) ([]Person, error) {
 	if n.Event == ApprovalEscalated {
 		entries = ap.EscalateTo
 	}
-	persons, err := w.e.people.Deciders(w.ctx, entries)
+	persons, err := n.decidersIn(w, entries)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errNoPeople, err)
 	}
@@ -112,9 +112,9 @@ func (w *work) mailRecipients(n *approvalNotice) ([]Person, error) {
 	case ApprovalDecided:
 		skip[n.By] = true
 	case ApprovalReminded, ApprovalEscalated:
-		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
+		votes, err := n.votesIn(w)
 		if err != nil {
-			return nil, fmt.Errorf("approval %s: votes for its %s mail: %w", n.Action.ID, n.Event, err)
+			return nil, err
 		}
 		for _, v := range votes {
 			skip[v.User] = true

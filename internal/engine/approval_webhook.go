@@ -49,7 +49,7 @@ func (w *work) notifyApproval(n *approvalNotice) error {
 	var missing *string
 	if n.Event != ApprovalDecided {
 		// What the approvers still have to do, as the inbox says it.
-		votes, err := w.tx.ApprovalVotes(w.ctx, n.Action.ID)
+		votes, err := n.votesIn(w)
 		if err != nil {
 			return err
 		}
