@@ -35,6 +35,10 @@ type actionDef struct {
 	// run performs the action outside any transaction. For an async action
 	// it only starts the work; a nil run means there is nothing to start.
 	run func(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error)
+	// instant actions compute their result from their input alone, at
+	// once, with no I/O (std.echo without a delay, std.noop, std.fail):
+	// they run in the transaction that started them (work.runInstant).
+	instant bool
 }
 
 type param struct {
@@ -63,12 +67,12 @@ var actions = map[string]*actionDef{}
 
 func init() {
 	for _, a := range []*actionDef{
-		{name: "std.noop", class: "NoOpAction", run: func(context.Context, *Engine, *ActionExecution, map[string]any) (any, error) {
+		{name: "std.noop", class: "NoOpAction", instant: true, run: func(context.Context, *Engine, *ActionExecution, map[string]any) (any, error) {
 			return nil, nil
 		}},
 		{name: "std.async_noop", class: "AsyncNoOpAction", async: true},
-		{name: "std.echo", class: "EchoAction", params: []param{{name: "output", required: true}, {name: "delay", def: int64(0)}}, run: runEcho},
-		{name: "std.fail", class: "FailAction", label: "Fail action", params: []param{{name: "error_data"}}, run: runFail},
+		{name: "std.echo", class: "EchoAction", instant: true, params: []param{{name: "output", required: true}, {name: "delay", def: int64(0)}}, run: runEcho},
+		{name: "std.fail", class: "FailAction", instant: true, label: "Fail action", params: []param{{name: "error_data"}}, run: runFail},
 		{name: "std.sleep", class: "SleepAction", params: []param{{name: "seconds", def: int64(1)}}, run: runSleep},
 		{name: "std.http", class: "HTTPAction", params: httpParams, run: runHTTP},
 		{name: "std.mistral_http", class: "MistralHTTPAction", async: true, params: httpParams, run: runMistralHTTP},
@@ -76,7 +80,7 @@ func init() {
 		{name: "std.ssh_proxied", class: "SSHProxiedAction", params: sshProxiedParams, run: runSSHProxied},
 		{name: "std.javascript", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
 		{name: "std.js", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
-		{name: "std.test_dict", class: "TestDictAction", params: testDictParams, run: runTestDict},
+		{name: "std.test_dict", class: "TestDictAction", instant: true, params: testDictParams, run: runTestDict},
 	} {
 		actions[a.name] = a
 	}

@@ -303,6 +303,9 @@ func (e *Engine) update(ctx context.Context, fn func(w *work) error) error {
 		if err := fn(w); err != nil {
 			return err
 		}
+		if err := w.runInstant(); err != nil {
+			return err
+		}
 		if a, ok := tx.(Announcer); ok {
 			if n := (Notice{Replica: e.self.ID, Events: w.events, Jobs: w.jobs, Definitions: w.defs}); !n.empty() {
 				if err := a.Announce(ctx, n); err != nil {
@@ -364,6 +367,10 @@ type work struct {
 	// refused is a vote refused by this transaction, which commits only
 	// the refusal's audit record; DeliverResult returns it after.
 	refused error
+	// instant holds the instant actions started and not yet run (see
+	// runInstant); instantRuns counts those run.
+	instant     []instantRun
+	instantRuns int
 }
 
 // Locking (docs/architecture.md, "Where a state change is guarded"): a

@@ -204,7 +204,9 @@ func (r *replica) heard(t *testing.T, what string, match func(engine.Notice) boo
 	}
 }
 
-const echoFlow = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n"
+// std.sleep, not std.noop: an instant action would run in the transaction
+// that starts it, and these tests need a job.
+const echoFlow = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.sleep seconds=0\n"
 
 // TestReplicasShareChanges: two engines over one database, connected as
 // PostgreSQL's LISTEN/NOTIFY would connect them. What B commits reaches
@@ -246,7 +248,7 @@ func TestReplicasShareChanges(t *testing.T) {
 	})
 
 	// B replaces the definition A has cached.
-	if _, err := bb.e.UpdateWorkflows(ctx, nil, strings.Replace(echoFlow, "std.noop", "std.echo output=1", 1), "", ""); err != nil {
+	if _, err := bb.e.UpdateWorkflows(ctx, nil, strings.Replace(echoFlow, "std.sleep seconds=0", "std.echo output=1 delay=0.001", 1), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	a.heard(t, "workflow replaced", func(n engine.Notice) bool { return n.Definitions })
@@ -309,7 +311,7 @@ func TestIdleWaitAtMostASecond(t *testing.T) {
 	}
 
 	flow := "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n      wait-before: 600\n"
-	if _, err := other.e.CreateWorkflows(ctx, nil, flow+"wf2:\n  tasks:\n    t:\n      action: std.noop\n", "", ""); err != nil {
+	if _, err := other.e.CreateWorkflows(ctx, nil, flow+"wf2:\n  tasks:\n    t:\n      action: std.sleep seconds=0\n", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := other.e.StartExecution(ctx, engine.StartRequest{WorkflowName: "wf"}); err != nil {

@@ -340,7 +340,8 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
-	if _, err := act.check(input); err != nil {
+	checked, err := act.check(input)
+	if err != nil {
 		return w.failTask(ex, spec, t, err.Error())
 	}
 	inputJSON, err := encode(ordered) // in the order written; the action reads the map
@@ -384,6 +385,10 @@ func (w *work) startAction(ex *Execution, spec *dsl.Workflow, t *Task, ectx *exp
 	w.publish(Event{Kind: "action_execution", ID: a.ID, State: a.State, Async: a.Async, ExecutionID: ex.ID, Approval: approval != nil})
 	if act.run == nil {
 		return nil // std.async_noop: nothing to start; a third party completes it
+	}
+	if act.runsInstantly(checked) {
+		w.instant = append(w.instant, instantRun{action: a, def: act, input: checked})
+		return nil
 	}
 	return w.addJob(JobRunAction, a.ID, now)
 }

@@ -45,7 +45,9 @@ func (s *hearingStore) waitHeard(t *testing.T, what string, match func(engine.No
 	}
 }
 
-const echoFlow = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n"
+// std.sleep, not std.noop: an instant action would run in the transaction
+// that starts it, and this test needs a job.
+const echoFlow = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.sleep seconds=0\n"
 
 // TestReplicasShareChanges: two engines over one PostgreSQL database,
 // connected by LISTEN/NOTIFY only. What B commits reaches A's Publisher;
@@ -90,7 +92,7 @@ func TestReplicasShareChanges(t *testing.T) {
 		return ev.Kind == "execution" && ev.ID == ex.ID && ev.State == engine.StateSuccess
 	})
 
-	if _, err := eb.UpdateWorkflows(ctx, nil, strings.Replace(echoFlow, "std.noop", "std.echo output=1", 1), "", ""); err != nil {
+	if _, err := eb.UpdateWorkflows(ctx, nil, strings.Replace(echoFlow, "std.sleep seconds=0", "std.echo output=1", 1), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	a.waitHeard(t, "B's replaced workflow", func(n engine.Notice) bool { return n.Replica == eb.ReplicaID() && n.Definitions })
