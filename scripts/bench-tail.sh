@@ -25,7 +25,11 @@
 # pprof (profiles on SIROCCO_PPROF_ADDR, here 127.0.0.1:6071 unless set,
 # during each run), TEMPLATES=<dir> keeps
 # the seeded templates there and reuses them when present (same build
-# only), KEEP=1 keeps the temp dir and the server logs.
+# only), KEEP=1 keeps the temp dir and the server logs. PROFILE=<dir>
+# (implies PPROF=1) takes, in each run, a CPU profile of the server (3 s
+# from 0.5 s in) and then an execution trace (1 s), and runs the server with
+# GODEBUG=gctrace=1, its log kept there: such runs are perturbed by the
+# profiling, so their p99s are not the figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5} seed_n=${SEED_N:-100000} seed_c=${SEED_C:-64} n=${N:-12000} c=${C:-32}
@@ -45,8 +49,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tags=()
-[ -n "${PPROF:-}" ] && tags=(-tags pprof)
+tags=() profile=${PROFILE:-}
+[ -n "${PPROF:-}$profile" ] && tags=(-tags pprof)
+[ -n "$profile" ] && mkdir -p "$profile" && profile=$(cd "$profile" && pwd)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 go build -o "$tmp/bench" ./cmd/bench
 labels=(after)
 commit_after=$(git rev-parse --short HEAD)
@@ -68,7 +74,8 @@ serve() {
     echo "something already answers on $url: set PORT" >&2
     exit 1
   fi
-  SIROCCO_ADMIN_PASSWORD=${pw:-x} "$tmp/sirocco-$1" -addr 127.0.0.1:"$port" -db "$2" -seed=false \
+  # The admin password matters only to the first start, on an empty file.
+  env ${godebug:+GODEBUG=$godebug} ${pw:+SIROCCO_ADMIN_PASSWORD=$pw} "$tmp/sirocco-$1" -addr 127.0.0.1:"$port" -db "$2" -seed=false \
     -log-level warn -auth on -sync "$sync" >>"$tmp/server-$1.out" 2>>"$tmp/server-$1.log" &
   server=$!
   for _ in $(seq 300); do
@@ -92,7 +99,7 @@ seed() {
   rm -f "$db" "$db"-wal "$db"-shm
   pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
   serve "$1" "$db"
-  SIROCCO_URL=$url SIROCCO_USERNAME=admin SIROCCO_PASSWORD=$pw SIROCCO_TOKEN='' \
+  SIROCCO_PPROF_ADDR=127.0.0.1:0 SIROCCO_URL=$url SIROCCO_USERNAME=admin SIROCCO_PASSWORD=$pw SIROCCO_TOKEN='' \
     "$tmp/sirocco-$1" token-create bench --role admin | tail -1 >"$db.token"
   local cmd=(-url "$url/v2" -n "$seed_n" -c "$seed_c" -mode pipeline)
   echo "seeding $db ($1): bench ${cmd[*]}" >&2
@@ -118,15 +125,27 @@ for run in $(seq 1 "$runs"); do
     src="$tpl/template-$l.db" db="$tmp/run.db"
     rm -f "$db" "$db"-wal "$db"-shm
     for s in "" -wal -shm; do [ -f "$src$s" ] && cp "$src$s" "$db$s"; done
+    godebug=""
+    [ -n "$profile" ] && godebug=gctrace=1 && : >"$tmp/server-$l.log"
     serve "$l" "$db"
     BENCH_TOKEN=$(cat "$src.token")
     export BENCH_TOKEN
     cmd=(-url "$url/v2" -n "$n" -c "$c" -mode "$mode" -listers "$listers" -list-every "$every" -list-limit "$limit" -pid "$server")
     la=$(cut -d' ' -f1 /proc/loadavg)
     m0=$(metrics) t0=$(date +%s.%N)
+    prof=""
+    if [ -n "$profile" ]; then
+      pp=http://$SIROCCO_PPROF_ADDR/debug/pprof
+      (sleep 0.5
+       curl -fsS -o "$profile/run-$run-$l.cpu" "$pp/profile?seconds=3"
+       curl -fsS -o "$profile/run-$run-$l.trace" "$pp/trace?seconds=1") &
+      prof=$!
+    fi
     out=$("$tmp/bench" "${cmd[@]}" 2>&1) || { echo "$out" >&2; exit 1; }
     t1=$(date +%s.%N) m1=$(metrics)
+    [ -n "$prof" ] && wait "$prof"
     stop
+    [ -n "$profile" ] && cp "$tmp/server-$l.log" "$profile/run-$run-$l.server.log"
     echo "$out" >"$tmp/run-$run-$l.out"
     line=$(grep '^RESULT ' <<<"$out")
     p99=$(sed -n 's/.* cb_p99_ms=\([^ ]*\).*/\1/p' <<<"$line")
@@ -148,14 +167,17 @@ done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
-echo "Callback tail under listing: $(date -u '+%Y-%m-%d %H:%M UTC'), $(go env GOVERSION), $(nproc) cores, load average at start $load"
+echo "Callback tail under listing: $(date -u '+%Y-%m-%d %H:%M UTC'), $(go env GOVERSION), $(nproc) cores, load average before seeding $load0, after $load"
 for l in "${labels[@]}"; do
   src="$tpl/template-$l.db"
-  echo "$l: commit $(commit_of "$l"); database at start: a copy of a template holding $seed_n finished executions" \
-    "($(du -m "$src" | cut -f1) MB; seeded with 'bench -url $url/v2 -n $seed_n -c $seed_c -mode pipeline', auth on)"
+  # What the template holds, from its seeding run (it may be reused).
+  sn=$(sed -n 's/^RESULT .* n=\([0-9]*\) c=\([0-9]*\) .*/\1 \2/p' "$src.seed.out")
+  echo "$l: commit $(commit_of "$l"); database at start: a copy of a template holding ${sn% *} finished executions" \
+    "($(du -m "$src" | cut -f1) MB; seeded with 'bench -url $url/v2 -n ${sn% *} -c ${sn#* } -mode pipeline', auth on)"
 done
 echo "server: sirocco -addr 127.0.0.1:$port -db <copy> -seed=false -log-level warn -auth on -sync $sync${tags[*]:+ (built ${tags[*]})}"
 echo "bench:  BENCH_TOKEN=<admin token> bench -url $url/v2 -n $n -c $c -mode $mode -listers $listers -list-every $every -list-limit $limit -pid <server pid>"
+[ -n "$profile" ] && echo "profiled runs (CPU profile, trace, gctrace=1): not the figure; profiles in $profile"
 for l in "${labels[@]}"; do
   # shellcheck disable=SC2086 # the p99s are a space-separated list
   echo "$l: callback p99 ms per run:${p99s[$l]}; median $(echo ${p99s[$l]} | median)"
