@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Callback tail latency under listing on a database that is not empty
 # (issue 18, item 1; docs/BENCHMARKS.md, "Callback tail under listing"):
-# cmd/bench at 32 clients with two clients paging through the run's
-# RUNNING actions (every 100 ms, limit=500), auth on (an admin token), on a
-# copy of a template SQLite database holding 100,000 finished executions.
+# cmd/bench -mode callback (12,000 starts, then the 12,000 callbacks timed
+# alone at 32 clients) with two clients paging through the run's RUNNING
+# actions meanwhile (every 100 ms, limit=500), auth on (an admin token), on
+# a copy of a template SQLite database holding 100,000 finished executions.
+# MODE=pipeline times the callbacks with starts going on instead; its
+# RUNNING set stays small, so the listers read a page or so a sweep.
 #
 # The template is seeded once per build (each build's own schema) by the
 # bench's pipeline mode, the server stopped, and copied with its -wal and
@@ -20,12 +23,14 @@
 #
 # Settings (environment): RUNS (5), BEFORE (none), SEED_N (100000 finished
 # executions), SEED_C (64), N (12000 workflows a run), C (32), MODE
-# (pipeline; callback works too), LISTERS (2), LIST_EVERY (100ms),
+# (callback, or pipeline), LISTERS (2), LIST_EVERY (100ms),
 # LIST_LIMIT (500), SYNC (full), PORT (9761), PPROF=1 builds with -tags
 # pprof (profiles on SIROCCO_PPROF_ADDR, here 127.0.0.1:6071 unless set,
 # during each run), TEMPLATES=<dir> keeps
 # the seeded templates there and reuses them when present (same build
-# only), KEEP=1 keeps the temp dir and the server logs. PROFILE=<dir>
+# only), SERVER_ENV="GOGC=200 ..." is the server's environment on top of
+# this one (the bench's stays as is), KEEP=1 keeps the temp dir and the
+# server logs. PROFILE=<dir>
 # (implies PPROF=1) takes, in each run, a CPU profile of the server (3 s
 # from 0.5 s in) and then an execution trace (1 s), and runs the server with
 # GODEBUG=gctrace=1, its log kept there: such runs are perturbed by the
@@ -33,7 +38,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5} seed_n=${SEED_N:-100000} seed_c=${SEED_C:-64} n=${N:-12000} c=${C:-32}
-mode=${MODE:-pipeline} listers=${LISTERS:-2} every=${LIST_EVERY:-100ms} limit=${LIST_LIMIT:-500}
+mode=${MODE:-callback} listers=${LISTERS:-2} every=${LIST_EVERY:-100ms} limit=${LIST_LIMIT:-500}
 sync=${SYNC:-full} port=${PORT:-9761} before=${BEFORE:-}
 export SIROCCO_PPROF_ADDR=${SIROCCO_PPROF_ADDR:-127.0.0.1:6071}
 url=http://127.0.0.1:$port
@@ -75,7 +80,8 @@ serve() {
     exit 1
   fi
   # The admin password matters only to the first start, on an empty file.
-  env ${godebug:+GODEBUG=$godebug} ${pw:+SIROCCO_ADMIN_PASSWORD=$pw} "$tmp/sirocco-$1" -addr 127.0.0.1:"$port" -db "$2" -seed=false \
+  # shellcheck disable=SC2086 # SERVER_ENV is a list of VAR=value words
+  env ${SERVER_ENV:-} ${godebug:+GODEBUG=$godebug} ${pw:+SIROCCO_ADMIN_PASSWORD=$pw} "$tmp/sirocco-$1" -addr 127.0.0.1:"$port" -db "$2" -seed=false \
     -log-level warn -auth on -sync "$sync" >>"$tmp/server-$1.out" 2>>"$tmp/server-$1.log" &
   server=$!
   for _ in $(seq 300); do
@@ -175,7 +181,7 @@ for l in "${labels[@]}"; do
   echo "$l: commit $(commit_of "$l"); database at start: a copy of a template holding ${sn% *} finished executions" \
     "($(du -m "$src" | cut -f1) MB; seeded with 'bench -url $url/v2 -n ${sn% *} -c ${sn#* } -mode pipeline', auth on)"
 done
-echo "server: sirocco -addr 127.0.0.1:$port -db <copy> -seed=false -log-level warn -auth on -sync $sync${tags[*]:+ (built ${tags[*]})}"
+echo "server: ${SERVER_ENV:+$SERVER_ENV }sirocco -addr 127.0.0.1:$port -db <copy> -seed=false -log-level warn -auth on -sync $sync${tags[*]:+ (built ${tags[*]})}"
 echo "bench:  BENCH_TOKEN=<admin token> bench -url $url/v2 -n $n -c $c -mode $mode -listers $listers -list-every $every -list-limit $limit -pid <server pid>"
 [ -n "$profile" ] && echo "profiled runs (CPU profile, trace, gctrace=1): not the figure; profiles in $profile"
 for l in "${labels[@]}"; do
