@@ -66,7 +66,7 @@ go build "${tags[@]}" -o "$tmp/sirocco-after" ./cmd/server
 if [ -n "$before" ]; then
   commit_before=$(git rev-parse --short "$before")
   wt="$tmp/before-src"
-  git worktree add --detach "$wt" "$before" >/dev/null 2>&1
+  git worktree add --detach "$wt" "$before" >/dev/null
   (cd "$wt" && go build "${tags[@]}" -o "$tmp/sirocco-before" ./cmd/server)
   git worktree remove --force "$wt" >/dev/null && wt=""
   labels=(before after)
