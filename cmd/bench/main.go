@@ -26,6 +26,11 @@
 //	events    -n executions started through the last -url, each one's
 //	          event awaited on a websocket to the first (Sirocco only):
 //	          the cross-replica event latency
+//
+// In callback and pipeline modes, -listers N adds N clients that page
+// through the run's RUNNING actions (limit -list-limit, marker = last id) to
+// the end every -list-every while the callbacks are timed, as a callback
+// service polls for work; their page latency is reported too.
 package main
 
 import (
@@ -72,6 +77,9 @@ type config struct {
 	token      string
 	eventWait  time.Duration
 	shape      string
+	listers    int
+	listEvery  time.Duration
+	listLimit  int
 }
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
@@ -95,6 +103,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write the bench client's own CPU profile here")
 	fs.StringVar(&cfg.token, "token", os.Getenv("BENCH_TOKEN"), "API token sent as 'Authorization: Bearer' (env BENCH_TOKEN), for a server with authentication on")
 	fs.StringVar(&cfg.shape, "shape", "one", "pipeline: the workflow: one (std.async_noop), chain (std.echo, std.async_noop, std.echo, publishing between them) or fanout (a 10-way with-items of std.async_noop, then a std.echo join)")
+	fs.IntVar(&cfg.listers, "listers", 0, "callback, pipeline: clients that page through the run's RUNNING actions beside the callbacks, as a callback service polls for work")
+	fs.DurationVar(&cfg.listEvery, "list-every", 100*time.Millisecond, "with -listers: each lister's pause from one sweep's start to the next (a sweep pages to the end)")
+	fs.IntVar(&cfg.listLimit, "list-limit", 500, "with -listers: page size (limit=)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -112,6 +123,17 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	if cfg.shape != "one" && cfg.mode != "pipeline" {
 		// The other modes find and count one action per workflow.
 		return nil, fmt.Errorf("-shape %s needs -mode pipeline", cfg.shape)
+	}
+	if cfg.listers < 0 {
+		return nil, errors.New("-listers must not be negative")
+	}
+	if cfg.listers > 0 {
+		if cfg.mode != "callback" && cfg.mode != "pipeline" {
+			return nil, fmt.Errorf("-listers needs -mode callback or pipeline, not %s", cfg.mode)
+		}
+		if cfg.listEvery <= 0 || cfg.listLimit <= 0 {
+			return nil, errors.New("-list-every and -list-limit must be positive")
+		}
 	}
 	if cfg.mode == "soak" && (cfg.rate <= 0 || cfg.duration <= 0) {
 		return nil, errors.New("soak needs a positive -rate and -duration")
@@ -404,6 +426,7 @@ func (b *bench) callback(ctx context.Context) error {
 
 	m = b.begin()
 	rec := NewRecorder(c)
+	ls, stopListers := b.startListers(ctx)
 	t1 := time.Now()
 	cwall := parallel(ctx, len(ids), c, func(w, i int) {
 		t := time.Now()
@@ -413,6 +436,7 @@ func (b *bench) callback(ctx context.Context) error {
 		}
 		rec.Add(w, time.Since(t))
 	})
+	stopListers()
 	clat := Summarize(rec.All())
 	fmt.Fprintf(b.out, "callback: %d/%d in %s: %.1f callbacks/s; latency %s\n", clat.Count, len(ids), cwall.Round(time.Millisecond), Rate(clat.Count, cwall), clat)
 	if err := b.waitFinished(ctx); err != nil {
@@ -428,9 +452,9 @@ func (b *bench) callback(ctx context.Context) error {
 	}
 	fmt.Fprintf(b.out, "complete: %d/%d SUCCESS %s after the first callback: %.1f completions/s\n", done, n, fin.Round(time.Millisecond), Rate(done, fin))
 	b.reportServer("callback", ccpu, cpeak, clat.Count)
-	fmt.Fprintf(b.out, "RESULT mode=callback n=%d c=%d starts_per_s=%.1f start_p99_ms=%.2f callbacks_per_s=%.1f cb_p50_ms=%.2f cb_p95_ms=%.2f cb_p99_ms=%.2f completions_per_s=%.1f start_cpu_ms_per_wf=%.3f cb_cpu_ms_per_wf=%.3f cpu_ms_per_wf=%.3f peak_rss_mb=%.1f\n",
+	fmt.Fprintf(b.out, "RESULT mode=callback n=%d c=%d starts_per_s=%.1f start_p99_ms=%.2f callbacks_per_s=%.1f cb_p50_ms=%.2f cb_p95_ms=%.2f cb_p99_ms=%.2f completions_per_s=%.1f start_cpu_ms_per_wf=%.3f cb_cpu_ms_per_wf=%.3f cpu_ms_per_wf=%.3f peak_rss_mb=%.1f%s\n",
 		n, c, Rate(ok, swall), msf(slat.P99), Rate(clat.Count, cwall), msf(clat.P50), msf(clat.P95), msf(clat.P99), Rate(done, fin),
-		perWF(scpu, ok), perWF(ccpu, clat.Count), perWF(scpu+ccpu, done), float64(cpeak)/1024)
+		perWF(scpu, ok), perWF(ccpu, clat.Count), perWF(scpu+ccpu, done), float64(cpeak)/1024, ls.result())
 	if done != n {
 		return fmt.Errorf("%d of %d executions reached SUCCESS", done, n)
 	}

@@ -83,6 +83,7 @@ func (b *bench) pipeline(ctx context.Context) error {
 		}
 	}()
 
+	ls, stopListers := b.startListers(ctx)
 	var wg sync.WaitGroup
 	for w := range c {
 		wg.Add(1)
@@ -127,6 +128,7 @@ func (b *bench) pipeline(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	stopListers()
 	if err := b.waitFinished(ctx); err != nil {
 		return err
 	}
@@ -151,9 +153,9 @@ func (b *bench) pipeline(ctx context.Context) error {
 	fmt.Fprintf(b.out, "latency start    %s\n", s)
 	fmt.Fprintf(b.out, "latency callback %s\n", k)
 	b.reportServer("run", cpu, peak, done)
-	fmt.Fprintf(b.out, "RESULT mode=pipeline n=%d c=%d e2e_per_s=%.1f start_p50_ms=%.2f start_p99_ms=%.2f cb_p50_ms=%.2f cb_p95_ms=%.2f cb_p99_ms=%.2f cpu_ms_per_wf=%.3f peak_rss_mb=%.1f shape=%s tasks_per_s=%.1f callbacks_per_s=%.1f\n",
+	fmt.Fprintf(b.out, "RESULT mode=pipeline n=%d c=%d e2e_per_s=%.1f start_p50_ms=%.2f start_p99_ms=%.2f cb_p50_ms=%.2f cb_p95_ms=%.2f cb_p99_ms=%.2f cpu_ms_per_wf=%.3f peak_rss_mb=%.1f shape=%s tasks_per_s=%.1f callbacks_per_s=%.1f%s\n",
 		n, c, Rate(done, wall), msf(s.P50), msf(s.P99), msf(k.P50), msf(k.P95), msf(k.P99), perWF(cpu, done), float64(peak)/1024,
-		b.cfg.shape, Rate(tasks, wall), Rate(int(completed.Load()), wall))
+		b.cfg.shape, Rate(tasks, wall), Rate(int(completed.Load()), wall), ls.result())
 	if done != n {
 		return fmt.Errorf("%d of %d executions reached SUCCESS", done, n)
 	}
