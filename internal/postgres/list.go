@@ -147,21 +147,36 @@ func (r *resource) where(ctx context.Context, db querier, q engine.ListQuery, a 
 		if err != nil {
 			return "", nil, nil, fmt.Errorf("list %s: marker: %w", r.table, err)
 		}
-		// Keyset: rows strictly after the marker in the sort order.
-		var ors []string
-		for i := range keys {
-			var ands []string
-			for j := 0; j < i; j++ {
-				ands = append(ands, keys[j]+" IS NOT DISTINCT FROM "+a.add(vals[j]))
-			}
+		// Keyset: rows strictly after the marker in the sort order; with
+		// one direction and no NULL in the marker, as a row comparison,
+		// which an index scan starts at (the same rows: see the SQLite
+		// store's list.go).
+		if rowValueKeyset(dirs, vals) {
 			op := ">"
-			if dirs[i] == "desc" {
+			if dirs[0] == "desc" {
 				op = "<"
 			}
-			ands = append(ands, keys[i]+" "+op+" "+a.add(vals[i]))
-			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+			ps := make([]string, len(vals))
+			for i, v := range vals {
+				ps[i] = a.add(v)
+			}
+			conds = append(conds, "("+strings.Join(keys, ", ")+") "+op+" ("+strings.Join(ps, ", ")+")")
+		} else {
+			var ors []string
+			for i := range keys {
+				var ands []string
+				for j := 0; j < i; j++ {
+					ands = append(ands, keys[j]+" IS NOT DISTINCT FROM "+a.add(vals[j]))
+				}
+				op := ">"
+				if dirs[i] == "desc" {
+					op = "<"
+				}
+				ands = append(ands, keys[i]+" "+op+" "+a.add(vals[i]))
+				ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+			}
+			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
 	clause := ""
 	if len(conds) > 0 {
@@ -198,4 +213,15 @@ func list[T any](ctx context.Context, db querier, r *resource, q engine.ListQuer
 		out = []T{}
 	}
 	return out, nil
+}
+
+// rowValueKeyset tells whether a keyset condition may be one row
+// comparison: every key sorted the same way and no marker value NULL.
+func rowValueKeyset(dirs []string, vals []any) bool {
+	for i := range dirs {
+		if dirs[i] != dirs[0] || vals[i] == nil {
+			return false
+		}
+	}
+	return len(dirs) > 1
 }

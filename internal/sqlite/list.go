@@ -142,29 +142,60 @@ func (r *resource) where(ctx context.Context, db querier, q engine.ListQuery, ba
 			}
 			return "", nil, nil, nil, fmt.Errorf("list %s: marker: %w", r.table, err)
 		}
-		// Keyset: rows strictly after the marker in the sort order.
-		var ors []string
-		for i := range keys {
-			var ands []string
-			for j := 0; j < i; j++ {
-				ands = append(ands, keys[j]+" IS ?")
-				args = append(args, vals[j])
-			}
+		// Keyset: rows strictly after the marker in the sort order. With
+		// one direction and a marker without NULLs, as a row value: the
+		// same rows (NULL compares as neither form's "after"), but SQLite
+		// seeks an index to the marker instead of reading every row
+		// before it, which a client paging through 10,000 pending actions
+		// felt on every page (docs/BENCHMARKS.md, issue 18 item 1).
+		if rowValueKeyset(dirs, vals) {
 			op := ">"
-			if dirs[i] == "desc" {
+			if dirs[0] == "desc" {
 				op = "<"
 			}
-			ands = append(ands, keys[i]+" "+op+" ?")
-			args = append(args, vals[i])
-			ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+			conds = append(conds, "("+strings.Join(keys, ", ")+") "+op+" ("+placeholders(len(keys))+")")
+			args = append(args, vals...)
+		} else {
+			conds = append(conds, keysetOr(keys, dirs, vals, &args))
 		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
 	clause := ""
 	if len(conds) > 0 {
 		clause = " WHERE " + strings.Join(conds, " AND ")
 	}
 	return clause, args, keys, dirs, nil
+}
+
+// keysetOr is the general keyset condition: after the marker on the first
+// key, or equal on it and after on the next, and so on.
+func keysetOr(keys, dirs []string, vals []any, args *[]any) string {
+	var ors []string
+	for i := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, keys[j]+" IS ?")
+			*args = append(*args, vals[j])
+		}
+		op := ">"
+		if dirs[i] == "desc" {
+			op = "<"
+		}
+		ands = append(ands, keys[i]+" "+op+" ?")
+		*args = append(*args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// rowValueKeyset tells whether a keyset condition may be one row-value
+// comparison: every key sorted the same way and no marker value NULL.
+func rowValueKeyset(dirs []string, vals []any) bool {
+	for i := range dirs {
+		if dirs[i] != dirs[0] || vals[i] == nil {
+			return false
+		}
+	}
+	return len(dirs) > 1
 }
 
 // list runs a list query and scans each row with scan.
