@@ -278,3 +278,33 @@ func TestListCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestActionListFields: the store may leave out what fields= does not name,
+// but what it names is whole: input when asked, never a placeholder.
+func TestActionListFields(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.must(http.MethodPost, "/v2/workflows", "version: '2.0'\necho_wf:\n  tasks:\n    w:\n      action: std.echo\n      input: {output: 7}\n", 201)
+	s.must(http.MethodPost, "/v2/executions", `{"workflow_name": "echo_wf"}`, 201)
+	for _, tc := range []struct {
+		fields string
+		want   map[string]any
+	}{
+		{"id,state,name", map[string]any{"state": "SUCCESS", "name": "std.echo"}},
+		{"name,input", map[string]any{"name": "std.echo", "input": `{"output": 7}`}},
+	} {
+		items := s.must(http.MethodGet, "/v2/action_executions?workflow_name=echo_wf&fields="+tc.fields, "", 200)["action_executions"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("fields=%s: %v", tc.fields, items)
+		}
+		got := items[0].(map[string]any)
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("fields=%s: %s = %v, want %v", tc.fields, k, got[k], v)
+			}
+		}
+		if len(got) != len(tc.want)+1 {
+			t.Errorf("fields=%s: %v has other fields", tc.fields, got)
+		}
+	}
+}

@@ -83,6 +83,7 @@ func parseList(c echo.Context, known []string, skip ...string) (*listParams, err
 			return nil, invalid("Some fields do not exist  [%s], please choose from [%s]", strings.Join(bad, ", "), strings.Join(known, ", "))
 		}
 		p.fields = f
+		p.query.Fields = f
 	}
 	skipSet := setOf(skip...)
 	values := 0

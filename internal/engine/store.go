@@ -219,4 +219,9 @@ type ListQuery struct {
 	SortDirs []string // "asc" or "desc", one per key
 	Filters  []Filter
 	Nulls    []string // fields that must be NULL
+	// Fields are the fields the caller shows (nil: all of them). A store
+	// may then leave the large ones not named empty ("{}" or nil: an
+	// action's input, output, request and approval), which is most of what
+	// a callback service polling for work would otherwise read.
+	Fields []string
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,26 @@ type resource struct {
 	table   string
 	columns string // the SELECT list the scanner expects
 	fields  map[string]fieldKind
+	// light names the large columns a list may leave out when the query's
+	// Fields do not name them (engine.ListQuery.Fields): column -> what
+	// the scanner gets instead. A column that is no API field (an
+	// action's request) is left out whenever Fields are given.
+	light map[string]string
+}
+
+// selectList is the SELECT list of a list query: r.columns, less what
+// the caller does not show.
+func (r *resource) selectList(fields []string) string {
+	if len(fields) == 0 || len(r.light) == 0 {
+		return r.columns
+	}
+	cols := strings.Split(r.columns, ", ")
+	for i, c := range cols {
+		if instead, ok := r.light[c]; ok && !slices.Contains(fields, c) {
+			cols[i] = instead
+		}
+	}
+	return strings.Join(cols, ", ")
 }
 
 type fieldKind int
@@ -201,7 +222,7 @@ func list[T any](ctx context.Context, db querier, r *resource, q engine.ListQuer
 			order[i] = keys[i] + " ASC NULLS FIRST"
 		}
 	}
-	query := "SELECT " + r.columns + " FROM " + r.table + where + " ORDER BY " + strings.Join(order, ", ")
+	query := "SELECT " + r.selectList(q.Fields) + " FROM " + r.table + where + " ORDER BY " + strings.Join(order, ", ")
 	if q.Limit > 0 {
 		query += " LIMIT " + a.add(q.Limit)
 	}

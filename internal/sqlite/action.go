@@ -19,6 +19,7 @@ var actionExecutions = &resource{
 		"description": kindText, "project_id": kindText, "accepted": kindBool, "input": kindText, "output": kindText,
 		"created_at": kindTime, "updated_at": kindTime,
 	},
+	light: map[string]string{"input": "'{}'", "output": "NULL", "request": "NULL", "approval": "NULL"},
 }
 
 // actionRow receives an action execution's columns (actionExecutions.columns, in order).
