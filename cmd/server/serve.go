@@ -23,6 +23,7 @@ import (
 	"github.com/sirocco-project/sirocco/internal/auth"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/fault"
+	"github.com/sirocco-project/sirocco/internal/gcpace"
 	"github.com/sirocco-project/sirocco/internal/guard"
 	"github.com/sirocco-project/sirocco/internal/hub"
 	"github.com/sirocco-project/sirocco/internal/ops"
@@ -36,6 +37,7 @@ var seedFS embed.FS
 // config is the server's configuration: flags, each with an environment
 // twin SIROCCO_<NAME>; a flag given on the command line wins.
 type config struct {
+	gcPace    bool
 	addr      string
 	db        string
 	baseURL   string
@@ -97,6 +99,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.sync, "sync", env("SIROCCO_SYNC", sqlite.SyncFull), "full: commits survive power loss; normal: they survive a crash of the process (PostgreSQL: synchronous_commit on or off) (env SIROCCO_SYNC)")
 	seed := env("SIROCCO_SEED", "true")
 	fs.BoolVar(&cfg.seed, "seed", seed == "true" || seed == "1", "register the example workflows when the database is empty (env SIROCCO_SEED)")
+	gcPace := env("SIROCCO_GC_PACE", "true")
+	fs.BoolVar(&cfg.gcPace, "gc-pace", (gcPace == "true" || gcPace == "1") && getenv("GOGC") == "", "while busy, collect garbage less often (GOGC 400), back to Go's default with the memory returned after 5 quiet seconds; off when GOGC is set (env SIROCCO_GC_PACE)")
 	fs.IntVar(&cfg.maxOutput, "max-output", engine.DefaultMaxOutputBytes, "largest action output accepted, in bytes")
 	fs.StringVar(&cfg.auth, "auth", env("SIROCCO_AUTH", "on"), "on: accounts, tokens and sessions are required; off: anyone who reaches the port is admin (loopback addresses only) (env SIROCCO_AUTH)")
 	proxies := fs.String("trusted-proxies", env("SIROCCO_TRUSTED_PROXIES", ""), "comma-separated CIDR ranges of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env SIROCCO_TRUSTED_PROXIES; default none)")
@@ -433,7 +437,17 @@ func (s *server) startBackground(ctx context.Context) (stop func() error) {
 	headCtx, stopHead := context.WithCancel(ctx)
 	headDone := make(chan struct{})
 	go func() { logAuditHead(headCtx, s.store, s.log, auditHeadEvery); close(headDone) }()
+	paceCtx, stopPace := context.WithCancel(ctx)
+	paceDone := make(chan struct{})
+	go func() {
+		if s.cfg.gcPace {
+			gcpace.New(gcpace.Options{}).Run(paceCtx)
+		}
+		close(paceDone)
+	}()
 	return func() error {
+		stopPace()
+		<-paceDone
 		stopHead()
 		<-headDone
 		stopHub()

@@ -63,6 +63,7 @@ var rules = []struct {
 	{pkg: "internal/jsonvalue", only: []string{}},
 	{pkg: "internal/markdown", only: []string{}},
 	{pkg: "internal/graph", only: []string{}},
+	{pkg: "internal/gcpace", only: []string{}},
 	{pkg: "internal/webhook", only: []string{}, never: []string{"internal/engine", echo}},
 	{pkg: "internal/quorum", only: []string{"internal/fault", "internal/jsonvalue"}},
 	{pkg: "internal/audit", only: []string{"internal/fault", "internal/jsonvalue"}},
