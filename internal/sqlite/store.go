@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
@@ -21,6 +22,8 @@ type Store struct {
 	// bounds throughput, and about a third of its time went to
 	// database/sql and its driver.
 	wconn *sqlite3.Conn
+	// linger is how long the writer waits for the rest of a batch (Options.Linger).
+	linger time.Duration
 	// readers serve reads, also below database/sql; rdb (database/sql)
 	// is kept for backups (VACUUM INTO).
 	readers *readPool

@@ -65,6 +65,7 @@ const maxBatch = 256
 // transaction each round.
 func (s *Store) writer() {
 	defer close(s.writerDone)
+	last := 0 // updates in the recent batches (their peak, decaying)
 	for {
 		var batch []*writeReq
 		select {
@@ -82,8 +83,37 @@ func (s *Store) writer() {
 				break more
 			}
 		}
+		// When fewer updates wait than the last batch held, the rest are
+		// likely on their way (their callers, answered by the last commit,
+		// are sending the next ones): wait for them a little so that they
+		// share this commit, its WAL frames and its fsync. A caller alone
+		// never waits (its batches hold one), nor does a full batch.
+		if len(batch) < last && s.linger > 0 {
+			batch = s.gather(batch, last)
+		}
+		// last is the recent peak, decaying by one a batch, so that a
+		// batch that came short does not lower the next one's aim.
+		last = max(len(batch), last-1)
 		s.commitBatch(batch)
 	}
+}
+
+// gather adds waiting updates to batch until it holds want of them or the
+// linger has passed.
+func (s *Store) gather(batch []*writeReq, want int) []*writeReq {
+	t := time.NewTimer(s.linger)
+	defer t.Stop()
+	for len(batch) < want {
+		select {
+		case req := <-s.writes:
+			batch = append(batch, req)
+		case <-t.C:
+			return batch
+		case <-s.closed:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (s *Store) commitBatch(batch []*writeReq) {
