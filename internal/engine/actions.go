@@ -36,8 +36,9 @@ type actionDef struct {
 	// it only starts the work; a nil run means there is nothing to start.
 	run func(ctx context.Context, e *Engine, a *ActionExecution, in map[string]any) (any, error)
 	// instant actions compute their result from their input alone, at
-	// once, with no I/O (std.echo without a delay, std.noop, std.fail):
-	// they run in the transaction that started them (work.runInstant).
+	// once, with no I/O (std.echo without a delay, std.noop, std.fail; not
+	// std.test_dict, whose size its caller chooses): they run in the
+	// transaction that started them (work.runInstant).
 	instant bool
 }
 
@@ -80,7 +81,7 @@ func init() {
 		{name: "std.ssh_proxied", class: "SSHProxiedAction", params: sshProxiedParams, run: runSSHProxied},
 		{name: "std.javascript", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
 		{name: "std.js", class: "JavaScriptAction", params: jsParams, run: runJavaScript},
-		{name: "std.test_dict", class: "TestDictAction", instant: true, params: testDictParams, run: runTestDict},
+		{name: "std.test_dict", class: "TestDictAction", params: testDictParams, run: runTestDict},
 	} {
 		actions[a.name] = a
 	}
