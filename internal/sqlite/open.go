@@ -36,11 +36,10 @@ type Options struct {
 	Linger time.Duration
 }
 
-// DefaultLinger bounds the writer's wait for the rest of a batch. At 8
-// concurrent clients it made commits 8 % fewer (20 % at 32), at 2 clients
-// 9 %, with CPU per workflow 2-4 % lower and p99 no worse
-// (docs/BENCHMARKS.md); a longer wait for more than the recent peak cost
-// a lone pair of clients 14 % of their rate.
+// DefaultLinger bounds the writer's wait for the rest of a batch (see
+// lingerAim): at 8 concurrent clients it made commits 40 % fewer and a
+// workflow 10-17 % cheaper, at a higher rate and a lower p99; at 2, 4 and
+// 32 it changed little (docs/BENCHMARKS.md).
 const DefaultLinger = 300 * time.Microsecond
 
 // Open opens (creating if needed) the database at path and applies the

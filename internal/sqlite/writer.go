@@ -83,13 +83,13 @@ func (s *Store) writer() {
 				break more
 			}
 		}
-		// When fewer updates wait than the last batch held, the rest are
+		// When fewer updates wait than recent batches held, the rest are
 		// likely on their way (their callers, answered by the last commit,
 		// are sending the next ones): wait for them a little so that they
 		// share this commit, its WAL frames and its fsync. A caller alone
 		// never waits (its batches hold one), nor does a full batch.
-		if len(batch) < last && s.linger > 0 {
-			batch = s.gather(batch, last)
+		if want := lingerAim(last); len(batch) < want && s.linger > 0 {
+			batch = s.gather(batch, want)
 		}
 		// last is the recent peak, decaying by one a batch, so that a
 		// batch that came short does not lower the next one's aim.
@@ -97,6 +97,26 @@ func (s *Store) writer() {
 		s.commitBatch(batch)
 	}
 }
+
+// lingerAim is how many updates the writer waits for, given the recent
+// peak: the peak itself, and at least lingerFloor once the peak shows
+// several concurrent writers (as PostgreSQL's commit_delay acts only with
+// commit_siblings others active). Updates then arrive densely enough to
+// fill a batch within the linger; below that, an aim above the peak would
+// only wait for callers who are not there. Measured (docs/BENCHMARKS.md):
+// at 8 clients 40 % fewer commits and 10-17 % less CPU per workflow than
+// aiming at the peak alone; no change at 2, 4 and 32.
+func lingerAim(peak int) int {
+	if peak >= lingerSiblings {
+		return max(peak, lingerFloor)
+	}
+	return peak
+}
+
+const (
+	lingerSiblings = 4
+	lingerFloor    = 8
+)
 
 // gather adds waiting updates to batch until it holds want of them or the
 // linger has passed.

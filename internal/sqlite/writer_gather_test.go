@@ -23,3 +23,15 @@ func TestGather(t *testing.T) {
 		t.Fatalf("gather on a closed store: batch of %d, want 1", len(got))
 	}
 }
+
+// TestLingerAim: the writer aims at the recent peak, and at lingerFloor
+// once the peak shows lingerSiblings concurrent writers or more.
+func TestLingerAim(t *testing.T) {
+	for _, tc := range []struct{ peak, want int }{
+		{0, 0}, {1, 1}, {3, 3}, {4, 8}, {7, 8}, {8, 8}, {20, 20},
+	} {
+		if got := lingerAim(tc.peak); got != tc.want {
+			t.Errorf("lingerAim(%d) = %d, want %d", tc.peak, got, tc.want)
+		}
+	}
+}
