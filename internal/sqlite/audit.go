@@ -28,9 +28,15 @@ import (
 func appendAudit(ctx context.Context, q txQuerier, r *audit.Record) error {
 	r.At = r.At.UTC().Truncate(time.Microsecond)
 	r.Groups = slices.Sorted(slices.Values(r.Groups))
-	head, err := auditHead(ctx, q)
-	if err != nil {
-		return err
+	var head audit.Head
+	if q.head != nil && q.head.have {
+		head = q.head.h
+	} else {
+		h, err := auditHead(ctx, q)
+		if err != nil {
+			return err
+		}
+		head = h
 	}
 	next, err := audit.Seal(head, r, q.auditKey)
 	if err != nil {
@@ -46,7 +52,25 @@ func appendAudit(ctx context.Context, q txQuerier, r *audit.Record) error {
 		string(r.Outcome), r.Reason, r.Comment, answer, groupsJSON(r.Groups), r.ShownDigest, r.Prev.String(), r.Hash.String()); err != nil {
 		return dbErr(err, "append audit record")
 	}
+	if q.head != nil {
+		*q.head = batchHead{h: next, have: true, dirty: true}
+		return nil
+	}
 	return putAuditHead(ctx, q, next)
+}
+
+// flushAuditHead writes the head the batch's appends left, if newer than
+// the stored one: once per batch, before commit, instead of once per
+// record (a callback by a person appends one).
+func flushAuditHead(ctx context.Context, q txQuerier) error {
+	if q.head == nil || !q.head.dirty {
+		return nil
+	}
+	if err := putAuditHead(ctx, q, q.head.h); err != nil {
+		return err
+	}
+	q.head.dirty = false
+	return nil
 }
 
 // auditHead reads the head: the zero head (seq 0) when there is none yet.
@@ -224,6 +248,14 @@ type AuditStart = audit.Start
 func (s *Store) StartAudit(ctx context.Context) (AuditStart, error) {
 	var st AuditStart
 	err := s.write(ctx, func(q txQuerier) error {
+		// It reads and writes the head itself: what the batch holds goes
+		// to the table first, and is read again after.
+		if err := flushAuditHead(ctx, q); err != nil {
+			return err
+		}
+		if q.head != nil {
+			q.head.have = false
+		}
 		head, ok, err := readHead(ctx, q)
 		if err != nil {
 			return err

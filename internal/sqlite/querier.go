@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 
+	"github.com/sirocco-project/sirocco/internal/audit"
 	"github.com/sirocco-project/sirocco/internal/engine"
 	"github.com/sirocco-project/sirocco/internal/sqlite/sqlite3"
 )
@@ -47,6 +48,17 @@ type txQuerier struct {
 	// auditKey anchors the audit head written with each record (nil: no
 	// anchor).
 	auditKey []byte
+	// head is the audit trail's head as the batch's appends left it: read
+	// once, written once before commit (flushAuditHead) instead of per
+	// record. nil outside the writer's batches.
+	head *batchHead
+}
+
+// batchHead is the audit head a batch holds in memory.
+type batchHead struct {
+	h     audit.Head
+	have  bool // h is the head as of the batch's writes
+	dirty bool // h is newer than the stored head
 }
 
 // noteWrite records that query may change the database.

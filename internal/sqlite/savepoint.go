@@ -12,6 +12,10 @@ import (
 func runDirect(q txQuerier, fn func(txQuerier) error) (err error) {
 	*q.wrote = false
 	mark, inboxMark := len(*q.timeline), len(*q.inbox)
+	var headMark batchHead
+	if q.head != nil {
+		headMark = *q.head
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
@@ -19,6 +23,10 @@ func runDirect(q txQuerier, fn func(txQuerier) error) (err error) {
 		if err != nil {
 			*q.timeline = (*q.timeline)[:mark]
 			*q.inbox = (*q.inbox)[:inboxMark]
+			if q.head != nil {
+				// Its records are undone: so is what it did to the head.
+				*q.head = headMark
+			}
 		}
 	}()
 	return fn(q)
@@ -31,6 +39,10 @@ func runSavepoint(ctx context.Context, q txQuerier, fn func(txQuerier) error) (e
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	mark, inboxMark := len(*q.timeline), len(*q.inbox)
+	var headMark batchHead
+	if q.head != nil {
+		headMark = *q.head
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
@@ -38,6 +50,10 @@ func runSavepoint(ctx context.Context, q txQuerier, fn func(txQuerier) error) (e
 		if err != nil {
 			*q.timeline = (*q.timeline)[:mark]
 			*q.inbox = (*q.inbox)[:inboxMark]
+			if q.head != nil {
+				// Its records are undone: so is what it did to the head.
+				*q.head = headMark
+			}
 			for _, stmt := range []string{"ROLLBACK TO w", "RELEASE w"} {
 				if _, rerr := q.ExecContext(ctx, stmt); rerr != nil {
 					err = errors.Join(err, fmt.Errorf("%s: %w", stmt, rerr))

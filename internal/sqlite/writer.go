@@ -165,7 +165,7 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	// A workflow's start or end records about three state changes.
 	timeline := make([]engine.Event, 0, 4*len(batch))
 	inbox := make([]inboxTouch, 0, len(batch))
-	q := txQuerier{conn: s.wconn, timeline: &timeline, inbox: &inbox, wrote: new(bool), auditKey: s.auditKey}
+	q := txQuerier{conn: s.wconn, timeline: &timeline, inbox: &inbox, wrote: new(bool), auditKey: s.auditKey, head: &batchHead{}}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
@@ -203,6 +203,9 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 		s.rollback()
 		failAll(err)
 	} else if err := syncInboxSearch(ctx, q, *q.inbox); err != nil {
+		s.rollback()
+		failAll(err)
+	} else if err := flushAuditHead(ctx, q); err != nil {
 		s.rollback()
 		failAll(err)
 	} else if _, err := s.wconn.Exec("COMMIT"); err != nil {
