@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +40,11 @@ type barrierStore struct {
 	during func() // the competing operation
 	fired  bool
 	inline engine.Tx // the paused transaction (serial stores)
+	// inlineG is the goroutine that paused it and runs the competing
+	// operation: only its updates run inside the paused transaction.
+	// Another goroutine's (the job worker's) queue for the writer as
+	// usual; inlined, they would share its connection concurrently.
+	inlineG uint64
 	// conflicts counts the updates that failed with fault.ErrConflict.
 	conflicts int
 }
@@ -50,9 +57,9 @@ func (s *barrierStore) arm(point string, during func()) {
 
 func (s *barrierStore) Update(ctx context.Context, fn func(engine.Tx) error) error {
 	s.mu.Lock()
-	in := s.inline
+	in, g := s.inline, s.inlineG
 	s.mu.Unlock()
-	if in != nil {
+	if in != nil && g == goid() {
 		return fn(in) // the competing operation, inside the paused transaction
 	}
 	err := s.Store.Update(ctx, func(tx engine.Tx) error { return fn(&barrierTx{Tx: tx, s: s}) })
@@ -74,7 +81,7 @@ func (s *barrierStore) reach(point string, tx engine.Tx) {
 	s.fired = true
 	during := s.during
 	if s.serial {
-		s.inline = tx
+		s.inline, s.inlineG = tx, goid()
 	}
 	s.mu.Unlock()
 	during()
@@ -358,4 +365,16 @@ func testRaceLeaseTakeover(t *testing.T, h Harness) {
 	if out := *acts[0].OutputJSON; got.State != engine.StateSuccess || !strings.Contains(out, `"from B"`) || strings.Contains(out, `"from A"`) {
 		t.Errorf("execution %s, action output %s; want SUCCESS with B's result only", got.State, out)
 	}
+}
+
+// goid is the running goroutine's id, read from its stack's header
+// ("goroutine 42 [running]:"); for the barrier's bookkeeping only.
+func goid() uint64 {
+	var b [64]byte
+	f := strings.Fields(string(b[:runtime.Stack(b[:], false)]))
+	if len(f) < 2 {
+		return 0
+	}
+	id, _ := strconv.ParseUint(f[1], 10, 64)
+	return id
 }
