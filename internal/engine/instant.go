@@ -1,11 +1,5 @@
 package engine
 
-import (
-	"errors"
-
-	"github.com/sirocco-project/sirocco/internal/fault"
-)
-
 // maxInstantRuns bounds the instant actions one transaction runs: a loop
 // of std.echo tasks would otherwise never commit. The rest run as jobs,
 // each of which goes on with the next ones in its own transaction.
@@ -62,12 +56,7 @@ func (w *work) runInstant() error {
 		if a.State.Completed() {
 			continue
 		}
-		outJSON, err := encode(map[string]any{"result": result})
-		if err != nil {
-			outJSON = encodeOrNull(map[string]any{"result": err.Error()})
-			state = StateError
-		}
-		if err := w.completeAction(a, state, outJSON, ViaEngine, ""); err != nil && !errors.Is(err, fault.ErrConflict) {
+		if err := w.recordResult(a, state, result); err != nil {
 			return err
 		}
 	}

@@ -271,15 +271,20 @@ func (e *Engine) runActionJob(ctx context.Context, j *Job) error {
 		if a.State.Completed() {
 			return nil // completed by someone else meanwhile
 		}
-		outJSON, err := encode(map[string]any{"result": result})
-		if err != nil {
-			outJSON = encodeOrNull(map[string]any{"result": err.Error()})
-			state = StateError
-		}
-		err = w.completeAction(a, state, outJSON, ViaEngine, "")
-		if errors.Is(err, fault.ErrConflict) {
-			return nil
-		}
-		return err
+		return w.recordResult(a, state, result)
 	})
+}
+
+// recordResult completes a with what running its action returned; a
+// conflict means someone completed it meanwhile, which changes nothing.
+func (w *work) recordResult(a *ActionExecution, state State, result any) error {
+	outJSON, err := encode(map[string]any{"result": result})
+	if err != nil {
+		outJSON = encodeOrNull(map[string]any{"result": err.Error()})
+		state = StateError
+	}
+	if err := w.completeAction(a, state, outJSON, ViaEngine, ""); err != nil && !errors.Is(err, fault.ErrConflict) {
+		return err
+	}
+	return nil
 }

@@ -118,11 +118,8 @@ func (p *Pacer) Run(ctx context.Context) {
 	}
 }
 
-var cycleSample = []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-
 func gcCycles() uint64 {
-	s := make([]metrics.Sample, 1)
-	copy(s, cycleSample)
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

@@ -10,7 +10,7 @@ import (
 )
 
 // TestBulkListsWaitForASlot: list queries on the reader pool take a slot
-// of bulkLists (fewer than the cores, so that the writer keeps one); one
+// of its lists (fewer than the cores, so that the writer keeps one); one
 // that finds none waits, and gives up with its context. Lists inside a
 // write transaction never wait: the writer must not queue behind readers.
 func TestBulkListsWaitForASlot(t *testing.T) {
@@ -20,14 +20,15 @@ func TestBulkListsWaitForASlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for range cap(bulkLists) {
-		bulkLists <- struct{}{}
+	lists := s.readers.lists
+	for range cap(lists) {
+		lists <- struct{}{}
 	}
 	held := true
 	release := func() {
 		if held {
-			for range cap(bulkLists) {
-				<-bulkLists
+			for range cap(lists) {
+				<-lists
 			}
 			held = false
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -220,17 +219,12 @@ func rowValueKeyset(dirs []string, vals []any) bool {
 	return len(dirs) > 1
 }
 
-// bulkLists holds a slot per list query running on the reader pool: at
-// most one fewer than the cores, so that clients paging through long lists
-// leave the writer a core.
-var bulkLists = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
-
 // list runs a list query and scans each row with scan.
 func list[T any](ctx context.Context, db querier, r *resource, q engine.ListQuery, base string, baseArgs []any, scan func(scanner) (T, error)) ([]T, error) {
-	if _, pooled := db.(poolQuerier); pooled {
+	if pq, pooled := db.(poolQuerier); pooled {
 		select {
-		case bulkLists <- struct{}{}:
-			defer func() { <-bulkLists }()
+		case pq.p.lists <- struct{}{}:
+			defer func() { <-pq.p.lists }()
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

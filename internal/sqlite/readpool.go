@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"sync"
 	"time"
 
@@ -12,15 +13,19 @@ import (
 // readPool lends read connections (package sqlite3, as the writer's) to
 // the API's and the dashboard's reads: database/sql and its driver cost
 // readers what they cost the writer (a quarter of the CPU of a list query).
-// At most max are lent at once; a returned one waits for the next reader,
+// At most size are lent at once; a returned one waits for the next reader,
 // and one left idle for idleTimeout is closed, which frees its page cache.
 type readPool struct {
 	path string
 	init []string
 	lent chan struct{} // a token per lent connection
-	mu   sync.Mutex
-	idle []idleConn // most recently returned last
-	done bool
+	// lists holds a slot per list query running: at most one fewer than
+	// the cores, so that clients paging through long lists leave the
+	// writer a core (list).
+	lists chan struct{}
+	mu    sync.Mutex
+	idle  []idleConn // most recently returned last
+	done  bool
 }
 
 type idleConn struct {
@@ -30,11 +35,11 @@ type idleConn struct {
 
 const idleTimeout = time.Minute
 
-func newReadPool(path string, max int, init ...string) *readPool {
-	return &readPool{path: path, init: init, lent: make(chan struct{}, max)}
+func newReadPool(path string, size int, init ...string) *readPool {
+	return &readPool{path: path, init: init, lent: make(chan struct{}, size), lists: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 }
 
-// get lends a connection, opening one if none is idle; it waits while max
+// get lends a connection, opening one if none is idle; it waits while size
 // are lent, until ctx is done.
 func (p *readPool) get(ctx context.Context) (*sqlite3.Conn, error) {
 	select {
