@@ -111,15 +111,17 @@ func (e *Engine) runDeliveryJob(ctx context.Context, j *Job) error {
 		attrs = append(attrs, "action", d.ActionID)
 	}
 	attrs = append(attrs, "receiver", origin(d.URL))
+	// Logged before counted: whoever sees the count (a test, /metrics)
+	// finds the line already written.
 	switch outcome {
 	case DeliveryDelivered:
 		count(&c.delivered, &c.approvalDelivered)
 	case DeliveryFailed:
-		count(&c.failed, &c.approvalFailed)
 		e.log.Error("notification failed; no more attempts", append(attrs, "attempts", d.Attempts+1, "err", sendErr)...)
+		count(&c.failed, &c.approvalFailed)
 	case DeliveryPending:
-		count(&c.retried, &c.approvalRetried)
 		e.log.Warn("notification failed; it will be retried", append(attrs, "attempt", d.Attempts+1, "err", sendErr)...)
+		count(&c.retried, &c.approvalRetried)
 	}
 	return nil
 }
