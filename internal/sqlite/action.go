@@ -113,7 +113,7 @@ func (t *tx) CreateActionExecution(ctx context.Context, a *engine.ActionExecutio
 	}
 	a.Version = 0
 	if a.Async && pending(a.State) {
-		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, true})
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{id: a.ID, pending: true, created: true})
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (t *tx) UpdateActionExecution(ctx context.Context, a *engine.ActionExecutio
 		return err
 	}
 	if a.Async {
-		*t.db.inbox = append(*t.db.inbox, inboxTouch{a.ID, pending(a.State)})
+		*t.db.inbox = append(*t.db.inbox, inboxTouch{id: a.ID, pending: pending(a.State)})
 	}
 	if a.ApprovalJSON != nil && !pending(a.State) {
 		// An approval no longer pending waits for nobody (migration 0015).

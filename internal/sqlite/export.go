@@ -81,10 +81,10 @@ func exportTables(ctx context.Context, tx *sql.Tx) ([]exportName, error) {
 }
 
 // derivedTable reports whether a table holds only what the others imply —
-// the inbox's search index (migration 0029) — which the importing store
+// the inbox's search index and its lag (migrations 0029, 0030) — which the importing store
 // builds for itself.
 func derivedTable(name string) bool {
-	return name == "inbox_docs" || name == "inbox_fts" || strings.HasPrefix(name, "inbox_fts_")
+	return name == "inbox_docs" || name == "inbox_lag" || name == "inbox_fts" || strings.HasPrefix(name, "inbox_fts_")
 }
 
 // exportName is a table to export, and whether it has a rowid.

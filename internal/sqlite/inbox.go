@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -55,7 +56,10 @@ func (r reader) Inbox(ctx context.Context, q engine.InboxQuery) (*engine.InboxPa
 			// The trigram index (migration 0029) names the candidates;
 			// LIKE, on their rows, decides, so the results are the same
 			// as the scan's below.
-			conds = append(conds, `a.id IN (SELECT d.action_execution_id FROM inbox_fts f JOIN inbox_docs d ON d.docid = f.rowid WHERE inbox_fts MATCH ?)
+			// The index lags (migration 0030): the actions recorded since
+			// it was last brought in step are candidates too.
+			conds = append(conds, `(a.id IN (SELECT d.action_execution_id FROM inbox_fts f JOIN inbox_docs d ON d.docid = f.rowid WHERE inbox_fts MATCH ?)
+				OR a.id IN (SELECT j.value FROM inbox_lag l, json_each(l.entered) j))
 				AND (a.input LIKE ? ESCAPE '\' OR (SELECT e.input FROM workflow_executions e WHERE e.id = a.workflow_execution_id) LIKE ? ESCAPE '\')`)
 			args = append(args, ftsTrigrams(q.Search), pat, pat)
 		} else {
@@ -329,7 +333,8 @@ const searchCandidates = 2000
 // searchCandidates pending actions for a search of s.
 func (r reader) fewCandidates(ctx context.Context, s string) (bool, error) {
 	var n int
-	err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM inbox_fts WHERE inbox_fts MATCH ? LIMIT ?)`,
+	err := r.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox_fts WHERE inbox_fts MATCH ? LIMIT ?))
+		+ (SELECT count(*) FROM inbox_lag l, json_each(l.entered))`,
 		ftsTrigrams(s), searchCandidates+1).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("inbox search: %w", err)
@@ -369,40 +374,148 @@ func ftsTrigrams(s string) string {
 type inboxTouch struct {
 	id      string
 	pending bool
+	created bool // by this update: never in the search index before
 }
 
 // syncInboxSearch brings the inbox's search index (migration 0029) in
-// step with the actions a batch's updates created or moved, in two
-// statements for the whole batch: each statement into the full-text table
-// costs far more than each row (per batch, not per update, the index cost
-// about a third as much on the engine benchmark). The actions' states as
-// the batch leaves them decide: an action created and finished in one
-// batch never enters.
+// step with the actions touched, in at most two statements: each statement
+// into the full-text table costs far more than each row. The actions'
+// states as the transaction leaves them decide: an action created and
+// finished in one batch never enters.
 func syncInboxSearch(ctx context.Context, q txQuerier, touched []inboxTouch) error {
-	if len(touched) == 0 {
-		return nil
-	}
-	var in, out []byte
-	for _, t := range touched {
-		if t.pending {
-			in = jsonvalue.AppendString(append(in, ','), t.id)
-		} else {
-			out = jsonvalue.AppendString(append(out, ','), t.id)
-		}
-	}
-	if len(out) > 0 {
-		out[0] = '['
-		_, err := q.ExecContext(ctx, `DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT value FROM json_each(?))`, string(append(out, ']')))
+	last := lastTouches(touched)
+	if out := jsonIDs(last, func(t inboxTouch) bool { return !t.pending && !t.created }); out != "" {
+		_, err := q.ExecContext(ctx, `DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT value FROM json_each(?))`, out)
 		if err != nil {
 			return fmt.Errorf("inbox search index: %w", err)
 		}
 	}
-	if len(in) > 0 {
-		in[0] = '['
+	if in := jsonIDs(last, func(t inboxTouch) bool { return t.pending }); in != "" {
 		_, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO inbox_docs (action_execution_id)
 			SELECT a.id FROM json_each(?) j CROSS JOIN action_executions a ON a.id = j.value
-			WHERE `+inboxPending, string(append(in, ']')))
+			WHERE `+inboxPending, in)
 		if err != nil {
+			return fmt.Errorf("inbox search index: %w", err)
+		}
+	}
+	return nil
+}
+
+// lastTouches is touched with each action once: its last state, and
+// created if any of its touches created it.
+func lastTouches(touched []inboxTouch) []inboxTouch {
+	at := make(map[string]int, len(touched))
+	out := make([]inboxTouch, 0, len(touched))
+	for _, t := range touched {
+		i, ok := at[t.id]
+		if !ok {
+			at[t.id] = len(out)
+			out = append(out, t)
+			continue
+		}
+		out[i].pending = t.pending
+		out[i].created = out[i].created || t.created
+	}
+	return out
+}
+
+// jsonIDs is a JSON array of the ids of the touches keep keeps, "" for
+// none.
+func jsonIDs(touched []inboxTouch, keep func(inboxTouch) bool) string {
+	var b []byte
+	for _, t := range touched {
+		if keep(t) {
+			b = jsonvalue.AppendString(append(b, ','), t.id)
+		}
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	b[0] = '['
+	return string(append(b, ']'))
+}
+
+// inboxLag is what the search index lags behind the inbox (migration
+// 0030): how many touches inbox_lag holds, and since when. The writer owns
+// it; it only decides when the lag is applied, so after a crash a guess
+// (Open: "some, long due") is enough.
+type inboxLag struct {
+	ids   int
+	since time.Time
+	// fresh are the actions created pending since the lag was last
+	// applied: never indexed, so their leaving needs no record.
+	fresh map[string]struct{}
+}
+
+// Bounds of the lag: its ids are each a look-up of every indexed search
+// until applied.
+const (
+	lagMaxIDs = 1024
+	// DefaultSearchLag is how long the search index may lag behind the
+	// inbox (Options.SearchLag).
+	DefaultSearchLag = time.Second
+)
+
+// due reports whether the lag, with more touches, is to be applied now.
+func (l inboxLag) due(more int, now time.Time, maxAge time.Duration) bool {
+	return l.ids+more >= lagMaxIDs || l.ids > 0 && now.Sub(l.since) >= maxAge
+}
+
+// stepInboxSearch brings a batch's touches (q.inbox) to the search index:
+// recorded in inbox_lag, or, when the lag is due, applied with everything
+// recorded before. It returns the lag as it is once the batch commits.
+func (s *Store) stepInboxSearch(ctx context.Context, q txQuerier, now time.Time) (inboxLag, error) {
+	touched, lag := *q.inbox, s.lag
+	if s.searchLag < 0 || lag.due(len(touched), now, s.searchLag) {
+		if lag.ids > 0 {
+			if err := applyInboxLag(ctx, q); err != nil {
+				return lag, err
+			}
+		}
+		return inboxLag{}, syncInboxSearch(ctx, q, touched)
+	}
+	last := lastTouches(touched)
+	in := jsonIDs(last, func(t inboxTouch) bool { return t.pending })
+	out := jsonIDs(last, func(t inboxTouch) bool {
+		_, fresh := lag.fresh[t.id]
+		return !t.pending && !t.created && !fresh
+	})
+	if in == "" && out == "" {
+		return lag, nil
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO inbox_lag (entered, exited) VALUES (?, ?)`, cmp.Or(in, "[]"), cmp.Or(out, "[]")); err != nil {
+		return lag, fmt.Errorf("inbox search index: %w", err)
+	}
+	if lag.ids == 0 {
+		lag.since = now
+	}
+	if lag.fresh == nil {
+		lag.fresh = map[string]struct{}{}
+	}
+	for _, t := range last {
+		switch {
+		case t.created && t.pending:
+			lag.fresh[t.id] = struct{}{} // (the batch may not commit: then the action does not exist)
+		case !t.pending:
+			delete(lag.fresh, t.id)
+		}
+		lag.ids++
+	}
+	return lag, nil
+}
+
+// applyInboxLag applies every row of inbox_lag to the search index and
+// empties it. The actions' states now decide, as a row may be followed by
+// others touching the same actions.
+func applyInboxLag(ctx context.Context, q txQuerier) error {
+	for _, stmt := range []string{
+		`DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT a.id FROM inbox_lag l, json_each(l.exited) j
+			CROSS JOIN action_executions a ON a.id = j.value WHERE NOT (a.is_async = 1 AND a.state IN ('RUNNING', 'PAUSED')))`,
+		`INSERT OR IGNORE INTO inbox_docs (action_execution_id) SELECT a.id FROM inbox_lag l, json_each(l.entered) j
+			CROSS JOIN action_executions a ON a.id = j.value WHERE a.is_async = 1 AND a.state IN ('RUNNING', 'PAUSED')`,
+		`DELETE FROM inbox_lag`,
+	} {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("inbox search index: %w", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -34,6 +35,11 @@ type Options struct {
 	// wait than its last batch held (group commit; see writer): 0 means
 	// DefaultLinger, a negative value never.
 	Linger time.Duration
+	// SearchLag bounds how long the inbox's search index may lag behind
+	// the inbox (migration 0030; searches read the lag too, so their
+	// results never do): 0 means DefaultSearchLag, a negative value keeps
+	// it in step in every commit.
+	SearchLag time.Duration
 }
 
 // DefaultLinger bounds the writer's wait for the rest of a batch (see
@@ -102,6 +108,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("release job leases: %w", err)
 	}
+	// Ids recorded in inbox_lag by a run that ended without applying them
+	// (a crash): the first batch applies them.
+	var lagged bool
+	if err := w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM inbox_lag)`).Scan(&lagged); err != nil {
+		c.Close()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	// From here on the writer writes, on a connection of its own with the
 	// same settings.
 	if err := w.Close(); err != nil {
@@ -123,6 +138,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		checkpointWake: make(chan struct{}, 1), checkpointDone: make(chan struct{}), auditKey: opts.AuditKey, linger: opts.Linger}
 	if s.linger == 0 {
 		s.linger = DefaultLinger
+	}
+	s.searchLag = cmp.Or(opts.SearchLag, DefaultSearchLag)
+	if lagged {
+		s.lag = inboxLag{ids: 1} // long due
 	}
 	go s.writer()
 	go s.checkpointer()

@@ -41,6 +41,11 @@ type Store struct {
 	// auditKey anchors the audit trail's head (Options.AuditKey).
 	auditKey []byte
 
+	// lag is how far the inbox's search index lags (inboxLag), owned by
+	// the writer; searchLag bounds its age (Options.SearchLag).
+	lag       inboxLag
+	searchLag time.Duration
+
 	// The writer's cumulative figures (WriterStats).
 	batches, updates, reruns atomic.Uint64
 	busyNanos, commitNanos   atomic.Int64

@@ -66,14 +66,32 @@ const maxBatch = 256
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	last := 0 // updates in the recent batches (their peak, decaying)
+	lagTimer := time.NewTimer(time.Hour)
+	lagTimer.Stop()
+	defer lagTimer.Stop()
 	for {
+		// While the search index lags, a quiet writer applies the lag
+		// when it is due; one closing applies it before it stops.
+		var lagDue <-chan time.Time
+		if s.lag.ids > 0 {
+			lagTimer.Reset(max(0, time.Until(s.lag.since.Add(s.searchLag))))
+			lagDue = lagTimer.C
+		}
 		var batch []*writeReq
 		select {
 		case req := <-s.writes:
 			batch = append(batch, req)
+		case <-lagDue:
+			s.commitBatch([]*writeReq{noUpdate()})
+			continue
 		case <-s.closed:
+			if s.lag.ids > 0 {
+				s.lag.since = time.Time{}
+				s.commitBatch([]*writeReq{noUpdate()})
+			}
 			return
 		}
+		lagTimer.Stop()
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -197,12 +215,13 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 		}
 	}
 	ran := time.Now()
+	var lag inboxLag // as the batch leaves it, if it commits
 	if committed == 0 {
 		s.rollback()
 	} else if err := insertTimeline(ctx, q, *q.timeline); err != nil {
 		s.rollback()
 		failAll(err)
-	} else if err := syncInboxSearch(ctx, q, *q.inbox); err != nil {
+	} else if lag, err = s.stepInboxSearch(ctx, q, ran); err != nil {
 		s.rollback()
 		failAll(err)
 	} else if err := flushAuditHead(ctx, q); err != nil {
@@ -214,6 +233,7 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 		s.rollback()
 		failAll(fmt.Errorf("commit: %w", err))
 	} else {
+		s.lag = lag
 		s.batches.Add(1)
 		s.wakeCheckpointer()
 	}
@@ -224,6 +244,12 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 		r.done <- results[i]
 	}
 	return true
+}
+
+// noUpdate is an update that writes nothing: a batch of it alone commits
+// what the writer adds to every batch (the search index's lag).
+func noUpdate() *writeReq {
+	return &writeReq{ctx: context.Background(), fn: func(txQuerier) error { return nil }, done: make(chan error, 1)}
 }
 
 // rollback ends the writer's transaction, if one is open, undoing it.
