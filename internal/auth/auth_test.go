@@ -262,3 +262,88 @@ func TestFirstStartRace(t *testing.T) {
 		t.Errorf("login with the winner's password: %v", err)
 	}
 }
+
+// TestTokenCache: a resolved token is remembered for a second: a change
+// made through the same service shows at once, one made by another
+// service on the same store (another replica) within the second, and an
+// expiry is honoured from the cache too.
+func TestTokenCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s, st := newService(t, clock)
+	if _, err := s.Init(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	other := auth.New(auth.Config{Store: st.Auth(), BcryptCost: bcrypt.MinCost, Now: clock})
+	if _, err := other.Init(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	mint := func() (string, *auth.Token) {
+		t.Helper()
+		plain, tok, err := s.CreateToken(ctx, testActor, "admin", "ci", auth.RoleAdmin, auth.KindAPI, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Authenticate(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		return plain, tok
+	}
+	// Revoked here: refused at once.
+	plain, tok := mint()
+	if err := s.RevokeToken(ctx, testActor, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, plain); !auth.IsUnauthorized(err) {
+		t.Errorf("a token revoked through the same service: %v, want EUNAUTHORIZED", err)
+	}
+	// Revoked by another replica: served from the cache until it is a
+	// second old, then refused.
+	plain, tok = mint()
+	if err := other.RevokeToken(ctx, testActor, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, plain); err != nil {
+		t.Errorf("a token revoked by another replica, within the second: %v; want it still cached", err)
+	}
+	now = now.Add(time.Second)
+	if _, _, err := s.Authenticate(ctx, plain); !auth.IsUnauthorized(err) {
+		t.Errorf("a token revoked by another replica, a second on: %v, want EUNAUTHORIZED", err)
+	}
+	// The user's role lowered here: the cached token follows at once.
+	if _, err := s.CreateUser(ctx, testActor, "eve", auth.RoleApprover, "eve-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	eve, _, err := s.CreateToken(ctx, testActor, "eve", "eve's", auth.RoleApprover, auth.KindAPI, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _, err := s.Authenticate(ctx, eve); err != nil || p.Role != auth.RoleApprover {
+		t.Fatalf("eve's token: %v %v", p, err)
+	}
+	if err := s.UpdateUser(ctx, testActor, "eve", auth.RoleViewer, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p, _, err := s.Authenticate(ctx, eve); err != nil || p.Role != auth.RoleViewer {
+		t.Errorf("eve's token after her role was lowered: %v %v; want viewer", p, err)
+	}
+	// A Keystone token expiring while cached.
+	u, _ := s.GetUser(ctx, "admin")
+	ks, kt, err := s.KeystoneToken(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, ks); err != nil {
+		t.Fatal(err)
+	}
+	now = kt.ExpiresAt.Add(-time.Millisecond)
+	if _, _, err := s.Authenticate(ctx, ks); err != nil {
+		t.Fatalf("a Keystone token a millisecond before it expires: %v", err)
+	}
+	now = *kt.ExpiresAt
+	if _, _, err := s.Authenticate(ctx, ks); !auth.IsUnauthorized(err) {
+		t.Errorf("a Keystone token expired while cached: %v, want EUNAUTHORIZED", err)
+	}
+}

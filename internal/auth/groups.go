@@ -25,7 +25,7 @@ func (s *Service) CreateGroup(ctx context.Context, by Actor, name string, role R
 		return unknownRole(string(role))
 	}
 	g := &Group{Name: name, Role: role, CreatedAt: s.now().UTC()}
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.updateAccounts(ctx, func(tx Tx) error {
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) ListGroups(ctx context.Context) ([]*Group, error) { return s.s
 // DeleteGroup removes a group (its members keep their own roles), as by
 // in the audit trail.
 func (s *Service) DeleteGroup(ctx context.Context, by Actor, name string) error {
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.updateAccounts(ctx, func(tx Tx) error {
 		if err := tx.DeleteGroup(ctx, name); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *Service) SetMember(ctx context.Context, by Actor, group, user string, m
 			return err
 		}
 	}
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.updateAccounts(ctx, func(tx Tx) error {
 		if err := tx.SetMember(ctx, group, user, member); err != nil {
 			return err
 		}

@@ -61,6 +61,15 @@ type Service struct {
 	// dummyHash is compared against when a user does not exist, made on
 	// first use at the service's cost.
 	dummyHash func() string
+	// tokens caches resolved API tokens (tokenCache).
+	tokens tokenCache
+}
+
+// updateAccounts is store.Update for a change to tokens, users or groups:
+// the resolved tokens cached are forgotten once it is done.
+func (s *Service) updateAccounts(ctx context.Context, fn func(Tx) error) error {
+	defer s.tokens.invalidate()
+	return s.store.Update(ctx, fn)
 }
 
 // New returns a Service. Call Init before use.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,7 +113,7 @@ func (s *Service) ListTokens(ctx context.Context, kind string) ([]*Token, error)
 // RevokeToken deletes a token, as by in the audit trail; it stops
 // working at once.
 func (s *Service) RevokeToken(ctx context.Context, by Actor, id string) error {
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.updateAccounts(ctx, func(tx Tx) error {
 		if err := tx.DeleteToken(ctx, id); err != nil {
 			return err
 		}
@@ -139,6 +140,15 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*Principal, *
 		return nil, nil, errBadToken
 	}
 	h := HashSecret(plain)
+	now := s.now()
+	if p, t, ok := s.tokens.get(h, now); ok {
+		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+			return nil, nil, errBadToken
+		}
+		p.Groups = slices.Clone(p.Groups)
+		return &p, &t, nil
+	}
+	gen := s.tokens.generation()
 	t, err := s.store.TokenByHash(ctx, h)
 	if fault.Code(err) == fault.ENOTFOUND {
 		return nil, nil, errBadToken
@@ -148,12 +158,14 @@ func (s *Service) Authenticate(ctx context.Context, plain string) (*Principal, *
 	}
 	// The lookup was by hash; compare again in constant time so that
 	// nothing downstream depends on how the index compared.
-	if !Equal(t.Hash, h) || (t.ExpiresAt != nil && !s.now().Before(*t.ExpiresAt)) {
+	if !Equal(t.Hash, h) || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) {
 		return nil, nil, errBadToken
 	}
 	u, err := s.store.GetUser(ctx, t.UserName)
 	if err != nil {
 		return nil, nil, errBadToken
 	}
-	return &Principal{User: u.Name, Groups: u.GroupNames(), Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}, t, nil
+	p := Principal{User: u.Name, Groups: u.GroupNames(), Role: minRole(t.Role, u.Effective()), Method: MethodToken, TokenID: t.ID}
+	s.tokens.put(h, p, *t, gen, now)
+	return &p, t, nil
 }

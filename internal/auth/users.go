@@ -75,7 +75,7 @@ func (s *Service) CreateUserWithEmail(ctx context.Context, by Actor, name string
 		return nil, err
 	}
 	u := &User{Name: name, Role: role, PasswordHash: h, CreatedAt: s.now().UTC(), Email: email}
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.updateAccounts(ctx, func(tx Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Service) UpdateUser(ctx context.Context, by Actor, name string, role Ro
 		h, pwErr = s.hash(password)
 	}
 	var ended []string
-	err := s.store.Update(ctx, func(tx Tx) (err error) {
+	err := s.updateAccounts(ctx, func(tx Tx) (err error) {
 		ended = nil
 		u, err := getUser(ctx, tx, name)
 		if err != nil {
@@ -174,7 +174,7 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, passwor
 		return err
 	}
 	var ended []string
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.updateAccounts(ctx, func(tx Tx) error {
 		// The role is read again here: one an admin changed since the
 		// login must not be written back.
 		cur, err := getUser(ctx, tx, u.Name)
@@ -245,7 +245,7 @@ func keepAnAdmin(ctx context.Context, tx Tx, leaving string) error {
 // admin is refused, in the transaction that would delete it.
 func (s *Service) DeleteUser(ctx context.Context, by Actor, name string) error {
 	var ended []string
-	err := s.store.Update(ctx, func(tx Tx) (err error) {
+	err := s.updateAccounts(ctx, func(tx Tx) (err error) {
 		u, err := getUser(ctx, tx, name)
 		if err != nil {
 			return err
