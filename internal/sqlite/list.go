@@ -247,7 +247,7 @@ func list[T any](ctx context.Context, db querier, r *resource, q engine.ListQuer
 		return nil, fmt.Errorf("list %s: %w", r.table, err)
 	}
 	defer rows.Close()
-	out := []T{}
+	out := make([]T, 0, min(max(q.Limit, 16), 1000))
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {

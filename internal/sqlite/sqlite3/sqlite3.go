@@ -296,6 +296,12 @@ type Rows struct {
 	cached bool
 	done   bool
 	err    error
+	// last holds each text column's value in the previous row: a list's
+	// rows repeat most of theirs (a name, a state, "{}"), and a value
+	// equal to it is returned without a copy. It is kept from the second
+	// row on, so that a query of one row allocates nothing for it.
+	last []string
+	row  int // rows stepped to
 }
 
 // Query runs a query; the caller reads its rows with Next and Scan and
@@ -320,6 +326,7 @@ func (r *Rows) Next() bool {
 	}
 	switch rc := lib.Xsqlite3_step(r.c.tls, r.s.p); rc {
 	case lib.SQLITE_ROW:
+		r.row++
 		return true
 	case lib.SQLITE_DONE:
 	default:
@@ -431,7 +438,19 @@ func (r *Rows) text(col, typ int32) string {
 	if z == 0 || n <= 0 {
 		return ""
 	}
-	return string(unsafe.Slice((*byte)(cmem(z)), n))
+	b := unsafe.Slice((*byte)(cmem(z)), n)
+	if r.row < 2 {
+		return string(b)
+	}
+	if r.last == nil {
+		r.last = make([]string, lib.Xsqlite3_column_count(c.tls, p))
+	}
+	if prev := r.last[col]; string(b) == prev {
+		return prev
+	}
+	v := string(b)
+	r.last[col] = v
+	return v
 }
 
 // integer returns column col as an integer; text must hold one.

@@ -315,3 +315,56 @@ func BenchmarkWriterStatements(b *testing.B) {
 		}
 	})
 }
+
+// TestRowsRepeatedText: a text equal to the previous row's in its column
+// is that row's string (no copy), and every value reads as stored — equal
+// or not to the one before, empty, NULL, of another type — in a list and
+// in a query of one row.
+func TestRowsRepeatedText(t *testing.T) {
+	c := open(t)
+	exec(t, c, "CREATE TABLE t (n INTEGER PRIMARY KEY, a TEXT, b TEXT)")
+	want := [][2]any{{"same", "x"}, {"same", "y"}, {"same", ""}, {"other", nil}, {"same", 7}, {"same", "y"}, {"same", "y"}}
+	for i, w := range want {
+		exec(t, c, "INSERT INTO t (n, a, b) VALUES (?, ?, ?)", i, w[0], w[1])
+	}
+	rows, err := c.Query("SELECT a, b FROM t ORDER BY n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var a string
+		var b sql.NullString
+		if err := rows.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s/%s/%v", a, b.String, b.Valid))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	wantText := []string{"same/x/true", "same/y/true", "same//true", "other//false", "same/7/true", "same/y/true", "same/y/true"}
+	if strings.Join(got, " ") != strings.Join(wantText, " ") {
+		t.Errorf("rows: %v; want %v", got, wantText)
+	}
+	// 200 rows of one repeated text allocate about nothing per row.
+	exec(t, c, "DELETE FROM t")
+	for i := range 200 {
+		exec(t, c, "INSERT INTO t (n, a, b) VALUES (?, 'a repeated text', 'another')", i)
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		rows, err := c.Query("SELECT a, b FROM t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b string
+		for rows.Next() {
+			if err := rows.Scan(&a, &b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs > 40 {
+		t.Errorf("200 rows of repeated text: %.0f allocations; want a few, not one per value", allocs)
+	}
+}
