@@ -269,3 +269,50 @@ func TestInboxSearchReadsTheLag(t *testing.T) {
 		t.Errorf("the copy closed: %d documents, %d rows of lag; want 2 and 0", docs, lag)
 	}
 }
+
+// TestInboxLagAppliedWhenQuiet: a writer with nothing else to do applies
+// the lag once it is due, without waiting for another commit or Close.
+func TestInboxLagAppliedWhenQuiet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{SearchLag: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ex := "x"
+	err = s.Update(ctx, func(tx engine.Tx) error {
+		if err := tx.CreateExecution(ctx, &engine.Execution{ID: ex, WorkflowID: "wf", WorkflowName: "wf", State: engine.StateRunning,
+			ParamsJSON: "{}", InputJSON: "{}", OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p",
+			CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.CreateActionExecution(ctx, &engine.ActionExecution{ID: "a", Name: "std.async_noop", WorkflowExecutionID: &ex,
+			State: engine.StateRunning, Async: true, ProjectID: "p", InputJSON: `{"ticket": 1}`, CreatedAt: t0, UpdatedAt: t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Polled, not slept on: the writer's timer is due a millisecond after
+	// the commit; the deadline only bounds a failure.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var docs, lag int
+		if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
+			t.Fatal(err)
+		}
+		if docs == 1 && lag == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after the commit: %d documents, %d rows of lag; want 1 and 0", docs, lag)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
