@@ -82,12 +82,12 @@ func (s *Store) writer() {
 		case req := <-s.writes:
 			batch = append(batch, req)
 		case <-lagDue:
-			s.commitBatch([]*writeReq{noUpdate()})
+			s.applyLag()
 			continue
 		case <-s.closed:
 			if s.lag.ids > 0 {
 				s.lag.since = time.Time{}
-				s.commitBatch([]*writeReq{noUpdate()})
+				s.applyLag()
 			}
 			return
 		}
@@ -246,10 +246,17 @@ func (s *Store) runBatch(batch []*writeReq, isolated bool) bool {
 	return true
 }
 
-// noUpdate is an update that writes nothing: a batch of it alone commits
-// what the writer adds to every batch (the search index's lag).
-func noUpdate() *writeReq {
-	return &writeReq{ctx: context.Background(), fn: func(txQuerier) error { return nil }, done: make(chan error, 1)}
+// applyLag commits a batch of no update, which applies the search index's
+// lag when it is due (stepInboxSearch). If that fails (an I/O error), it
+// says so and waits another SearchLag before trying again, rather than
+// trying at once, over and over.
+func (s *Store) applyLag() {
+	req := &writeReq{ctx: context.Background(), fn: func(txQuerier) error { return nil }, done: make(chan error, 1)}
+	s.commitBatch([]*writeReq{req})
+	if err := <-req.done; err != nil {
+		slog.Error("store: apply the inbox search index's lag", "err", err)
+		s.lag.since = time.Now()
+	}
 }
 
 // rollback ends the writer's transaction, if one is open, undoing it.
