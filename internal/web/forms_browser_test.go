@@ -156,9 +156,11 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#d-comment`), "long one"),
 			chromedp.Click(chromedp.CSS(`button[data-testid="approve"]`)),
 			chromedp.WaitNotPresent(chromedp.CSS(`form[data-testid="decision-form"]`)))
-		if got := text(t, ctx, `document.querySelector('main').textContent`); !strings.Contains(got, "Back button returns to the form with your text") {
-			t.Errorf("the page says %q", got)
-		}
+		// Polled: the form's going does not mean the answer's page is
+		// loaded, and evaluating while it loads fails ("Inspected target
+		// navigated or closed").
+		eventually(t, ctx, 10*time.Second, "the page saying Back keeps the text",
+			`!!document.querySelector('main') && document.querySelector('main').textContent.includes("Back button returns to the form with your text")`)
 		do(t, ctx, 10*time.Second, goBack())
 		eventually(t, ctx, 10*time.Second, "Back restores what was typed", `!!document.querySelector('#d-output') && `+
 			`document.querySelector('#d-output').value.length === `+strconv.Itoa(len(huge))+` && document.querySelector('#d-comment').value === "long one"`)
@@ -177,9 +179,11 @@ func TestBrowserNothingTypedIsLost(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#s-input`), input),
 			chromedp.Click(chromedp.CSS(`button[data-testid="start"]`)),
 			chromedp.WaitNotPresent(chromedp.CSS(`form[data-testid="start-form"]`)))
-		if got := text(t, ctx, `document.querySelector('main').textContent`); !strings.Contains(got, "Back button returns to the form with your text") {
-			t.Errorf("the page says %q", got)
-		}
+		// Polled: the form's going does not mean the answer's page is
+		// loaded, and evaluating while it loads fails ("Inspected target
+		// navigated or closed").
+		eventually(t, ctx, 10*time.Second, "the page saying Back keeps the text",
+			`!!document.querySelector('main') && document.querySelector('main').textContent.includes("Back button returns to the form with your text")`)
 		do(t, ctx, 10*time.Second, goBack())
 		eventually(t, ctx, 10*time.Second, "Back restores what was typed", `!!document.querySelector('#s-input') && document.querySelector('#s-input').value.length === `+strconv.Itoa(len(input)))
 	})
