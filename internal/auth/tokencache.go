@@ -17,11 +17,13 @@ type tokenCache struct {
 	entries map[string]tokenEntry
 }
 
+// tokenEntry is a resolution and when it was read. Every entry in the map
+// belongs to the current generation: invalidate empties it, and put files
+// nothing read across a change.
 type tokenEntry struct {
-	p   Principal
-	t   Token
-	gen uint64
-	at  time.Time
+	p  Principal
+	t  Token
+	at time.Time
 }
 
 const (
@@ -37,7 +39,7 @@ func (c *tokenCache) get(h string, now time.Time) (Principal, Token, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[h]
-	if !ok || e.gen != c.gen || now.Sub(e.at) >= tokenCacheTTL || now.Before(e.at) {
+	if !ok || now.Sub(e.at) >= tokenCacheTTL || now.Before(e.at) {
 		return Principal{}, Token{}, false
 	}
 	return e.p, e.t, true
@@ -60,7 +62,7 @@ func (c *tokenCache) put(h string, p Principal, t Token, gen uint64, now time.Ti
 	if c.entries == nil || len(c.entries) >= tokenCacheMax {
 		c.entries = make(map[string]tokenEntry)
 	}
-	c.entries[h] = tokenEntry{p: p, t: t, gen: gen, at: now}
+	c.entries[h] = tokenEntry{p: p, t: t, at: now}
 }
 
 // invalidate forgets every resolution: called after each change to

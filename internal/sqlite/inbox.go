@@ -384,13 +384,13 @@ type inboxTouch struct {
 // finished in one batch never enters.
 func syncInboxSearch(ctx context.Context, q txQuerier, touched []inboxTouch) error {
 	last := lastTouches(touched)
-	if out := jsonIDs(last, func(t inboxTouch) bool { return !t.pending && !t.created }); out != "" {
+	if out, _ := jsonIDs(last, func(t inboxTouch) bool { return !t.pending && !t.created }); out != "" {
 		_, err := q.ExecContext(ctx, `DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT value FROM json_each(?))`, out)
 		if err != nil {
 			return fmt.Errorf("inbox search index: %w", err)
 		}
 	}
-	if in := jsonIDs(last, func(t inboxTouch) bool { return t.pending }); in != "" {
+	if in, _ := jsonIDs(last, func(t inboxTouch) bool { return t.pending }); in != "" {
 		_, err := q.ExecContext(ctx, `INSERT OR IGNORE INTO inbox_docs (action_execution_id)
 			SELECT a.id FROM json_each(?) j CROSS JOIN action_executions a ON a.id = j.value
 			WHERE `+inboxPending, in)
@@ -419,24 +419,26 @@ func lastTouches(touched []inboxTouch) []inboxTouch {
 	return out
 }
 
-// jsonIDs is a JSON array of the ids of the touches keep keeps, "" for
-// none.
-func jsonIDs(touched []inboxTouch, keep func(inboxTouch) bool) string {
+// jsonIDs is a JSON array of the ids of the touches keep keeps ("" for
+// none), and how many.
+func jsonIDs(touched []inboxTouch, keep func(inboxTouch) bool) (string, int) {
 	var b []byte
+	n := 0
 	for _, t := range touched {
 		if keep(t) {
 			b = jsonvalue.AppendString(append(b, ','), t.id)
+			n++
 		}
 	}
-	if len(b) == 0 {
-		return ""
+	if n == 0 {
+		return "", 0
 	}
 	b[0] = '['
-	return string(append(b, ']'))
+	return string(append(b, ']')), n
 }
 
 // inboxLag is what the search index lags behind the inbox (migration
-// 0030): how many touches inbox_lag holds, and since when. The writer owns
+// 0030): how many ids inbox_lag holds, and since when. The writer owns
 // it; it only decides when the lag is applied, so after a crash a guess
 // (Open: "some, long due") is enough.
 type inboxLag struct {
@@ -475,12 +477,12 @@ func (s *Store) stepInboxSearch(ctx context.Context, q txQuerier, now time.Time)
 		return inboxLag{}, syncInboxSearch(ctx, q, touched)
 	}
 	last := lastTouches(touched)
-	in := jsonIDs(last, func(t inboxTouch) bool { return t.pending })
-	out := jsonIDs(last, func(t inboxTouch) bool {
+	in, nIn := jsonIDs(last, func(t inboxTouch) bool { return t.pending })
+	out, nOut := jsonIDs(last, func(t inboxTouch) bool {
 		_, fresh := lag.fresh[t.id]
 		return !t.pending && !t.created && !fresh
 	})
-	if in == "" && out == "" {
+	if nIn+nOut == 0 {
 		return lag, nil
 	}
 	if _, err := q.ExecContext(ctx, `INSERT INTO inbox_lag (entered, exited) VALUES (?, ?)`, cmp.Or(in, "[]"), cmp.Or(out, "[]")); err != nil {
@@ -489,6 +491,7 @@ func (s *Store) stepInboxSearch(ctx context.Context, q txQuerier, now time.Time)
 	if lag.ids == 0 {
 		lag.since = now
 	}
+	lag.ids += nIn + nOut
 	if lag.fresh == nil {
 		lag.fresh = map[string]struct{}{}
 	}
@@ -499,7 +502,6 @@ func (s *Store) stepInboxSearch(ctx context.Context, q txQuerier, now time.Time)
 		case !t.pending:
 			delete(lag.fresh, t.id)
 		}
-		lag.ids++
 	}
 	return lag, nil
 }
@@ -510,9 +512,9 @@ func (s *Store) stepInboxSearch(ctx context.Context, q txQuerier, now time.Time)
 func applyInboxLag(ctx context.Context, q txQuerier) error {
 	for _, stmt := range []string{
 		`DELETE FROM inbox_docs WHERE action_execution_id IN (SELECT a.id FROM inbox_lag l, json_each(l.exited) j
-			CROSS JOIN action_executions a ON a.id = j.value WHERE NOT (a.is_async = 1 AND a.state IN ('RUNNING', 'PAUSED')))`,
+			CROSS JOIN action_executions a ON a.id = j.value WHERE NOT (` + inboxPending + `))`,
 		`INSERT OR IGNORE INTO inbox_docs (action_execution_id) SELECT a.id FROM inbox_lag l, json_each(l.entered) j
-			CROSS JOIN action_executions a ON a.id = j.value WHERE a.is_async = 1 AND a.state IN ('RUNNING', 'PAUSED')`,
+			CROSS JOIN action_executions a ON a.id = j.value WHERE ` + inboxPending,
 		`DELETE FROM inbox_lag`,
 	} {
 		if _, err := q.ExecContext(ctx, stmt); err != nil {

@@ -93,11 +93,7 @@ func testIndexFollowsInbox(t *testing.T, path string, s *sqlite.Store, inStep bo
 	// lagging: the index is empty, the lag holds every touch so far.
 	lagging := func(when string) {
 		t.Helper()
-		var docs, lag int
-		if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
-			t.Fatal(err)
-		}
-		if docs != 0 || lag == 0 {
+		if docs, lag := indexCounts(t, db); docs != 0 || lag == 0 {
 			t.Errorf("%s: %d documents and %d rows of lag; want none, and some", when, docs, lag)
 		}
 	}
@@ -223,10 +219,7 @@ func TestInboxSearchReadsTheLag(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
-			t.Fatal(err)
-		}
-		return docs, lag
+		return indexCounts(t, db)
 	}
 	// One row: a00's leaving needs none, as it was created since the lag
 	// was last applied (never indexed).
@@ -303,10 +296,7 @@ func TestInboxLagAppliedWhenQuiet(t *testing.T) {
 	// the commit; the deadline only bounds a failure.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var docs, lag int
-		if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
-			t.Fatal(err)
-		}
+		docs, lag := indexCounts(t, db)
 		if docs == 1 && lag == 0 {
 			return
 		}
@@ -315,4 +305,14 @@ func TestInboxLagAppliedWhenQuiet(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// indexCounts is how many documents the search index holds, and how many
+// rows of lag wait for it.
+func indexCounts(t *testing.T, db *sql.DB) (docs, lag int) {
+	t.Helper()
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
+		t.Fatal(err)
+	}
+	return docs, lag
 }
