@@ -20,8 +20,8 @@ type dataStore struct {
 	engine.Store
 	auth       auth.Store
 	startAudit func(context.Context) (audit.Start, error)
-	// writerStats reports SQLite's single writer; nil for PostgreSQL,
-	// which has none.
+	// writerStats reports the store's writes: SQLite's single writer, or
+	// PostgreSQL's transactions and their groups.
 	writerStats func() ops.WriterStats
 	// unlock releases the SQLite file's lock (sqlite.Lock) after Close.
 	unlock func() error
@@ -58,7 +58,9 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*dataStore, 
 			return nil, err
 		}
 		log.Info("store: PostgreSQL", "db", postgres.Describe(cfg.db))
-		return &dataStore{Store: st, auth: st.Auth(), startAudit: st.StartAudit}, nil
+		return &dataStore{Store: st, auth: st.Auth(), startAudit: st.StartAudit,
+			writerStats: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) },
+		}, nil
 	}
 	// One server per SQLite file: Open releases every job lease it finds
 	// as a dead worker's, and migrate-to must not copy a file in use.

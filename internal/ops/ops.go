@@ -50,11 +50,12 @@ type RetentionStats struct {
 	Records    uint64 // executions, tasks, action executions and timeline rows deleted
 }
 
-// WriterStats are the cumulative figures of the store's single writer.
+// WriterStats are the cumulative figures of the store's writes: SQLite's
+// single writer, or PostgreSQL's transactions.
 type WriterStats struct {
 	Batches uint64        // transactions committed
 	Updates uint64        // updates run in them (committed or not)
-	Reruns  uint64        // batches run again, a savepoint per update, because one failed
+	Reruns  uint64        // batches run again (SQLite: a savepoint per update; PostgreSQL: each update alone) because one failed
 	Busy    time.Duration // time spent running updates
 	Commit  time.Duration // time spent committing (WAL write and sync)
 }
@@ -117,13 +118,13 @@ func New(src Sources) *Metrics {
 		}{
 			{"sirocco_store_batches_total", "Write transactions committed; each carries the updates that were waiting (group commit).",
 				func(w WriterStats) float64 { return float64(w.Batches) }},
-			{"sirocco_store_updates_total", "Updates run by the single writer, committed or not.",
+			{"sirocco_store_updates_total", "Updates run, committed or not.",
 				func(w WriterStats) float64 { return float64(w.Updates) }},
-			{"sirocco_store_batch_reruns_total", "Batches rolled back and run again with a savepoint per update because one of their updates failed.",
+			{"sirocco_store_batch_reruns_total", "Batches rolled back and run again, because one of their updates failed: a savepoint per update (SQLite), each update alone (PostgreSQL).",
 				func(w WriterStats) float64 { return float64(w.Reruns) }},
-			{"sirocco_store_update_seconds_total", "Time the writer spent running updates. With commit seconds, a rate near 1 means the writer is saturated.",
+			{"sirocco_store_update_seconds_total", "Time spent running updates. On SQLite, with commit seconds, a rate near 1 means the single writer is saturated.",
 				func(w WriterStats) float64 { return w.Busy.Seconds() }},
-			{"sirocco_store_commit_seconds_total", "Time the writer spent committing (WAL write and sync).",
+			{"sirocco_store_commit_seconds_total", "Time spent committing (WAL write and sync).",
 				func(w WriterStats) float64 { return w.Commit.Seconds() }},
 		} {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},

@@ -28,3 +28,8 @@ var PurgePlans = []struct {
 	{purgeRootsSQL, []string{"'{SUCCESS}'", "'2026-01-01T00:00:00Z'", "''", "NULL", "'2026-01-01T00:00:00Z'", "'x'", "10"}, "workflow_executions_root"},
 	{`DELETE FROM idempotency_keys WHERE resource = ANY($1)`, []string{"'{a}'"}, "idempotency_keys_resource"},
 }
+
+// OnGroupWait makes s call f with the number of updates waiting for a
+// grouped transaction each time one starts waiting. Call it before any
+// Update.
+func OnGroupWait(s *Store, f func(n int)) { s.group.onWait = f }

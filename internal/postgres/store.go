@@ -80,6 +80,12 @@ type Options struct {
 	// MaxConns bounds the pool; 0 picks a default for the machine (see
 	// Open), unless the DSN sets pool_max_conns.
 	MaxConns int32
+	// Committers bounds the transactions this store's updates run in at
+	// once; updates arriving while that many run wait and are then run
+	// together, in one transaction (group commit, see group.go). 0 picks
+	// DefaultCommitters; a negative value runs every update in its own
+	// transaction, at once.
+	Committers int
 }
 
 // Store is a PostgreSQL database holding Sirocco's state.
@@ -88,6 +94,9 @@ type Store struct {
 	pool      *pgxpool.Pool
 	auditKey  []byte
 	closeOnce sync.Once
+	// group, unless nil, gathers updates that wait into one transaction.
+	group *group
+	stats writerStats
 	// onListen, when set (tests), is called each time Listen is listening
 	// on a new connection.
 	onListen func()
@@ -186,7 +195,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		p.Close()
 		return nil, err
 	}
-	return &Store{reader: reader{db: pool{p}}, pool: p, auditKey: opts.AuditKey}, nil
+	st := &Store{reader: reader{db: pool{p}}, pool: p, auditKey: opts.AuditKey}
+	if n := opts.Committers; n >= 0 {
+		if n == 0 {
+			n = DefaultCommitters
+		}
+		st.group = &group{free: n}
+	}
+	return st, nil
 }
 
 // Close closes the pool; it may be called more than once.
@@ -233,6 +249,10 @@ type txq struct {
 	// audits are the audit records appended, sealed just before commit
 	// (sealAudits).
 	audits []pendingAudit
+	// grouped: the transaction runs several callers' updates (group.go);
+	// it waits for a lock only so long (lock_timeout) before giving up,
+	// so that two such transactions cannot wait for each other for long.
+	grouped bool
 }
 
 // beginSQL opens every transaction: READ COMMITTED, whatever the
@@ -250,6 +270,9 @@ func (q *txq) pending() *pgx.Batch {
 	var b pgx.Batch
 	if !q.begun {
 		b.Queue(beginSQL)
+		if q.grouped {
+			b.Queue(groupLockTimeoutSQL)
+		}
 		q.begun = true
 	}
 	b.QueuedQueries = append(b.QueuedQueries, q.later.QueuedQueries...)
@@ -390,8 +413,18 @@ func (s *Store) Update(ctx context.Context, fn func(engine.Tx) error) error {
 // write is Update below the engine's Tx: the accounts' transactions (auth.go)
 // are built on it too.
 func (s *Store) write(ctx context.Context, fn func(*txq) error) error {
+	if s.group == nil {
+		return s.writeAlone(ctx, fn)
+	}
+	return s.writeGrouped(ctx, fn)
+}
+
+// writeAlone runs fn in a transaction of its own, again while PostgreSQL
+// aborts it for a serialization failure or a deadlock.
+func (s *Store) writeAlone(ctx context.Context, fn func(*txq) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.attempt(ctx, fn)
+		s.stats.updates.Add(1)
+		err := s.attempt(ctx, fn, false)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return unavailable(err)
 		}
@@ -405,14 +438,16 @@ func (s *Store) write(ctx context.Context, fn func(*txq) error) error {
 	}
 }
 
-func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
+// attempt runs fn in one transaction and commits it. A grouped
+// transaction runs several callers' updates (fn runs them all).
+func (s *Store) attempt(ctx context.Context, fn func(*txq) error, grouped bool) (err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	var timeline []engine.Event
 	var notices []string
-	q := &txq{conn: conn.Conn(), timeline: &timeline, notices: &notices, auditKey: s.auditKey}
+	q := &txq{conn: conn.Conn(), timeline: &timeline, notices: &notices, auditKey: s.auditKey, grouped: grouped}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
@@ -428,8 +463,16 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 		// BEGIN and its answer) is destroyed by the pool, never reused.
 		conn.Release()
 	}()
+	started := time.Now()
 	if err := fn(q); err != nil {
 		return err
+	}
+	if grouped && q.begun {
+		// From here on the transaction waits for the audit trail's head
+		// and, committing, for PostgreSQL's lock on notices as long as it
+		// takes: those are taken last, by every transaction, in that
+		// order, so the wait is never part of a cycle.
+		q.deferExec(`SET LOCAL lock_timeout = 0`)
 	}
 	if err := sealAudits(ctx, q); err != nil {
 		return err
@@ -440,6 +483,7 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 	// What every transaction ends with, the deferred inserts, the
 	// timeline's rows, the notices to the other replicas and the commit,
 	// goes in one round trip.
+	ran := time.Now()
 	all := q.pending()
 	queueTimeline(all, timeline)
 	for _, p := range notices {
@@ -466,6 +510,9 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error) (err error) {
 		// COMMIT of a transaction that had failed answers ROLLBACK.
 		return fmt.Errorf("commit: the transaction was rolled back (%s)", tag)
 	}
+	s.stats.batches.Add(1)
+	s.stats.busy.Add(int64(ran.Sub(started)))
+	s.stats.commit.Add(int64(time.Since(ran)))
 	return nil
 }
 

@@ -1,0 +1,201 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit. Each transaction costs PostgreSQL a BEGIN, a COMMIT with
+// its WAL flush, a turn at the lock every committing transaction that
+// notifies takes (one at a time, across the cluster), and its own
+// statements for the timeline, the notices and the audit trail's head.
+// Under load the updates of one replica therefore share transactions, as
+// the SQLite store's writer shares commits: at most Committers
+// transactions run at once; an update arriving while they all run waits,
+// and when one ends, the updates waiting by then run in the next
+// transaction together, one after another, and commit at once. An update
+// that finds a transaction free runs at once, alone, as without grouping.
+//
+// Each update still succeeds or fails alone. When one in a group fails
+// (its error, a statement's, a lock not granted in time), the group's
+// transaction is rolled back and each of its updates runs again in a
+// transaction of its own, so fn may run more than once, as engine.Store
+// allows. A grouped transaction holds the locks of the updates it has run
+// while it runs the next; so that two of them (on two replicas) cannot
+// wait for each other until PostgreSQL's deadlock check (a second), a
+// grouped transaction waits for a row lock at most groupLockTimeout and
+// then fails, and its updates run again alone, where waiting is safe.
+
+// DefaultCommitters is how many transactions a store's updates run in at
+// once unless Options.Committers says otherwise: enough to keep the
+// database's CPUs busy while each waits for its round trips, few enough
+// that, under load, the updates waiting for one share it.
+const DefaultCommitters = 2
+
+// maxGroup bounds how many updates share one transaction.
+const maxGroup = 64
+
+// groupLockTimeoutSQL bounds a grouped transaction's lock waits (see above).
+const groupLockTimeoutSQL = `SET LOCAL lock_timeout = '200ms'`
+
+// group is the store's group commit's state.
+type group struct {
+	mu sync.Mutex
+	// free is how many more transactions may start now.
+	free int
+	// waiting are the updates that found none free, in arrival order.
+	waiting []*groupReq
+	// onWait, when set (tests), is called with how many updates wait
+	// each time one starts waiting.
+	onWait func(n int)
+}
+
+// groupReq is an update waiting for a grouped transaction.
+type groupReq struct {
+	ctx  context.Context
+	fn   func(*txq) error
+	done chan error
+}
+
+// errAlone answers a grouped update whose transaction failed: it runs
+// again in one of its own.
+var errAlone = errors.New("run again alone")
+
+// errGroupMember marks a grouped transaction that failed in one of its
+// updates (rather than committing).
+var errGroupMember = errors.New("an update of the group failed")
+
+// writeGrouped runs fn at once if a transaction is free, else waits for
+// the next grouped one.
+func (s *Store) writeGrouped(ctx context.Context, fn func(*txq) error) error {
+	g := s.group
+	g.mu.Lock()
+	if g.free > 0 {
+		g.free--
+		g.mu.Unlock()
+		err := s.writeAlone(ctx, fn)
+		s.handOn()
+		return err
+	}
+	r := &groupReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g.waiting = append(g.waiting, r)
+	n, onWait := len(g.waiting), g.onWait
+	g.mu.Unlock()
+	if onWait != nil {
+		onWait(n)
+	}
+	// The update is answered whether or not its caller still waits (a
+	// caller leaving must not abort the others' commit): it has no way
+	// back out of the group once queued, as with the SQLite writer.
+	if err := <-r.done; err != errAlone {
+		return err
+	}
+	return s.writeAlone(ctx, fn)
+}
+
+// handOn ends a transaction's turn: the updates waiting, if any, run next
+// (on another goroutine, so that the caller is answered now), else the
+// turn is given back.
+func (s *Store) handOn() {
+	if next := s.group.next(); next != nil {
+		go s.serve(next)
+	}
+}
+
+// next takes the updates waiting, up to maxGroup, or gives the turn back
+// and returns nil when none wait.
+func (g *group) next() []*groupReq {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.waiting) == 0 {
+		g.free++
+		return nil
+	}
+	n := min(len(g.waiting), maxGroup)
+	batch := g.waiting[:n:n]
+	g.waiting = g.waiting[n:]
+	if len(g.waiting) == 0 {
+		g.waiting = nil // let the backing array go
+	}
+	return batch
+}
+
+// serve runs groups of waiting updates until none wait.
+func (s *Store) serve(batch []*groupReq) {
+	for ; batch != nil; batch = s.group.next() {
+		s.runGroup(batch)
+	}
+}
+
+// runGroup runs batch in one transaction and answers each of its updates.
+func (s *Store) runGroup(batch []*groupReq) {
+	if len(batch) == 1 {
+		r := batch[0]
+		r.done <- s.writeAlone(r.ctx, r.fn)
+		return
+	}
+	results := make([]error, len(batch))
+	s.stats.updates.Add(uint64(len(batch)))
+	err := s.attempt(context.Background(), func(q *txq) error {
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				results[i] = err // not run: its caller has gone
+				continue
+			}
+			if err := r.fn(q); err != nil {
+				return errGroupMember
+			}
+		}
+		return nil
+	}, true)
+	if err != nil {
+		s.stats.reruns.Add(1)
+	}
+	for i, r := range batch {
+		switch {
+		case results[i] != nil:
+			r.done <- results[i]
+		case err == nil:
+			r.done <- nil
+		case !errors.Is(err, errGroupMember) && isUnavailable(err):
+			// The commit failed for want of the database: each caller
+			// hears it, as alone (whether it committed is unknown).
+			r.done <- unavailable(err)
+		default:
+			// An update failed, or a statement did (a deferred insert's
+			// error surfaces with the next statement or the commit, a
+			// lock not granted in time): each finds out alone.
+			r.done <- errAlone
+		}
+	}
+}
+
+// writerStats are the store's cumulative figures (WriterStats).
+type writerStats struct {
+	batches, updates, reruns atomic.Uint64
+	busy, commit             atomic.Int64 // nanoseconds
+}
+
+// WriterStats is what the store's updates have done since Open, as the
+// SQLite store's writer reports it: transactions committed, updates run
+// (each run counts, a grouped one and its rerun alone too), groups rolled
+// back for their updates to run again alone, and the time spent running
+// updates and committing.
+type WriterStats struct {
+	Batches uint64
+	Updates uint64
+	Reruns  uint64
+	Busy    time.Duration
+	Commit  time.Duration
+}
+
+// WriterStats returns the store's cumulative figures.
+func (s *Store) WriterStats() WriterStats {
+	return WriterStats{
+		Batches: s.stats.batches.Load(), Updates: s.stats.updates.Load(), Reruns: s.stats.reruns.Load(),
+		Busy: time.Duration(s.stats.busy.Load()), Commit: time.Duration(s.stats.commit.Load()),
+	}
+}

@@ -1,0 +1,259 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
+	"github.com/sirocco-project/sirocco/internal/postgres"
+)
+
+func groupExecution(id string) *engine.Execution {
+	return &engine.Execution{ID: id, WorkflowID: "wf", WorkflowName: "wf", State: engine.StateRunning,
+		ParamsJSON: "{}", InputJSON: "{}", OutputJSON: "{}", ContextJSON: "{}", Definition: "x", ProjectID: "p",
+		CreatedAt: t0, UpdatedAt: t0}
+}
+
+// grouping drives a store with one transaction at a time: hold occupies
+// it until the returned release is called, so that the updates started
+// meanwhile wait and then run together.
+type grouping struct {
+	t       *testing.T
+	s       *postgres.Store
+	waiting chan int
+}
+
+func newGrouping(t *testing.T, dsn string) *grouping {
+	s, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 4, Committers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	g := &grouping{t: t, s: s, waiting: make(chan int, 64)}
+	postgres.OnGroupWait(s, func(n int) { g.waiting <- n })
+	return g
+}
+
+// hold takes the store's one transaction; release lets it end.
+func (g *grouping) hold() (release func()) {
+	running, free, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	go func() {
+		done <- g.s.Update(context.Background(), func(engine.Tx) error {
+			once.Do(func() { close(running) })
+			<-free
+			return nil
+		})
+	}()
+	<-running
+	return func() {
+		close(free)
+		if err := <-done; err != nil {
+			g.t.Errorf("the holding update: %v", err)
+		}
+	}
+}
+
+// start runs fn as an update on its own goroutine; its error arrives on
+// the channel returned.
+func (g *grouping) start(ctx context.Context, fn func(engine.Tx) error) <-chan error {
+	c := make(chan error, 1)
+	go func() { c <- g.s.Update(ctx, fn) }()
+	return c
+}
+
+// await waits until n updates wait for a transaction.
+func (g *grouping) await(n int) {
+	g.t.Helper()
+	timeout := time.After(patience)
+	for {
+		select {
+		case k := <-g.waiting:
+			if k >= n {
+				return
+			}
+		case <-timeout:
+			g.t.Fatalf("%d updates never waited together", n)
+		}
+	}
+}
+
+func result(t *testing.T, c <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-c:
+		return err
+	case <-time.After(patience):
+		t.Fatal("an update never returned")
+		return nil
+	}
+}
+
+// TestGroupCommit: updates that wait while the store's transactions all
+// run are then committed together, in one transaction; one of them
+// failing after it wrote fails alone, its writes undone, while the others
+// commit; one whose caller left while it waited is not run.
+func TestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	g := newGrouping(t, dsn)
+	probe := connect(t, dsn)
+	create := func(id string) func(engine.Tx) error {
+		return func(tx engine.Tx) error { return tx.CreateExecution(ctx, groupExecution(id)) }
+	}
+	exists := func(id string) bool {
+		t.Helper()
+		var n int
+		if err := probe.QueryRow(ctx, `SELECT count(*) FROM workflow_executions WHERE id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	transactions := func(ids ...string) int {
+		t.Helper()
+		var n int
+		if err := probe.QueryRow(ctx, `SELECT count(DISTINCT xmin::text) FROM workflow_executions WHERE id = ANY($1)`, ids).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Three updates, all succeeding: one transaction.
+	release := g.hold()
+	var all []<-chan error
+	for _, id := range []string{"g1", "g2", "g3"} {
+		all = append(all, g.start(ctx, create(id)))
+	}
+	g.await(3)
+	release()
+	for i, c := range all {
+		if err := result(t, c); err != nil {
+			t.Fatalf("update %d: %v", i+1, err)
+		}
+	}
+	if n := transactions("g1", "g2", "g3"); n != 1 {
+		t.Errorf("three waiting updates committed in %d transactions, want 1", n)
+	}
+	if st := g.s.WriterStats(); st.Reruns != 0 {
+		t.Errorf("reruns = %d, want 0", st.Reruns)
+	}
+
+	// The second fails after writing; the fourth's caller leaves.
+	boom := errors.New("boom")
+	release = g.hold()
+	left, leave := context.WithCancel(ctx)
+	f1 := g.start(ctx, create("f1"))
+	g.await(1)
+	f2 := g.start(ctx, func(tx engine.Tx) error {
+		if err := create("f2")(tx); err != nil {
+			return err
+		}
+		return boom
+	})
+	g.await(2)
+	f3 := g.start(ctx, create("f3"))
+	g.await(3)
+	f4 := g.start(left, create("f4"))
+	g.await(4)
+	leave()
+	release()
+	if err := result(t, f1); err != nil {
+		t.Errorf("f1: %v", err)
+	}
+	if err := result(t, f2); !errors.Is(err, boom) {
+		t.Errorf("f2: %v, want its own error", err)
+	}
+	if err := result(t, f3); err != nil {
+		t.Errorf("f3: %v", err)
+	}
+	if err := result(t, f4); !errors.Is(err, context.Canceled) {
+		t.Errorf("f4: %v, want context.Canceled", err)
+	}
+	for id, want := range map[string]bool{"f1": true, "f2": false, "f3": true, "f4": false} {
+		if got := exists(id); got != want {
+			t.Errorf("%s stored: %v, want %v", id, got, want)
+		}
+	}
+	if st := g.s.WriterStats(); st.Reruns != 1 {
+		t.Errorf("reruns = %d, want 1 (the group with the failing update)", st.Reruns)
+	}
+}
+
+// TestGroupsWaitingForEachOther: two replicas' grouped transactions that
+// each hold a lock the other's next update wants (a cycle) do not fail
+// their callers: they give up waiting, roll back, and each update runs
+// again alone and commits.
+func TestGroupsWaitingForEachOther(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	a, b := newGrouping(t, dsn), newGrouping(t, dsn)
+	if err := a.s.Update(ctx, func(tx engine.Tx) error {
+		if err := tx.CreateExecution(ctx, groupExecution("x")); err != nil {
+			return err
+		}
+		return tx.CreateExecution(ctx, groupExecution("y"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// first locks one execution and, on its first run only, waits until
+	// the other replica's first update holds the other; then records id.
+	aHolds, bHolds := make(chan struct{}), make(chan struct{})
+	first := func(lock, id string, mine, theirs chan struct{}) func(engine.Tx) error {
+		var once sync.Once
+		return func(tx engine.Tx) error {
+			if err := tx.LockExecution(ctx, lock); err != nil {
+				return err
+			}
+			ran := false
+			once.Do(func() { ran = true })
+			if ran {
+				close(mine)
+				select {
+				case <-theirs:
+				case <-time.After(patience):
+					return errors.New("the other replica's update never locked")
+				}
+			}
+			return tx.CreateExecution(ctx, groupExecution(id))
+		}
+	}
+	second := func(lock, id string) func(engine.Tx) error {
+		return func(tx engine.Tx) error {
+			if err := tx.LockExecution(ctx, lock); err != nil {
+				return err
+			}
+			return tx.CreateExecution(ctx, groupExecution(id))
+		}
+	}
+	releaseA, releaseB := a.hold(), b.hold()
+	a1 := a.start(ctx, first("x", "a1", aHolds, bHolds))
+	a.await(1)
+	a2 := a.start(ctx, second("y", "a2"))
+	a.await(2)
+	b1 := b.start(ctx, first("y", "b1", bHolds, aHolds))
+	b.await(1)
+	b2 := b.start(ctx, second("x", "b2"))
+	b.await(2)
+	releaseA()
+	releaseB()
+	for name, c := range map[string]<-chan error{"a1": a1, "a2": a2, "b1": b1, "b2": b2} {
+		if err := result(t, c); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	probe := connect(t, dsn)
+	var n int
+	if err := probe.QueryRow(ctx, `SELECT count(*) FROM workflow_executions WHERE id IN ('a1', 'a2', 'b1', 'b2')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("%d of the 4 updates' executions stored", n)
+	}
+	if ra, rb := a.s.WriterStats().Reruns, b.s.WriterStats().Reruns; ra+rb == 0 {
+		t.Error("neither group was rolled back: the cycle was never formed")
+	}
+}
