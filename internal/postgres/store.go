@@ -5,9 +5,11 @@
 //
 // Choices, where PostgreSQL differs from SQLite:
 //
-//   - Every Update is one transaction at READ COMMITTED, retried whole on
-//     serialization_failure and deadlock_detected (SQLSTATE 40001, 40P01);
-//     fn may therefore run more than once, as engine.Store allows.
+//   - Every Update runs in a transaction at READ COMMITTED, retried whole
+//     on serialization_failure and deadlock_detected (SQLSTATE 40001,
+//     40P01); under load, updates that wait share one (group commit,
+//     group.go). fn may therefore run more than once, as engine.Store
+//     allows.
 //     Transitions stay guarded updates (… WHERE state = ANY($n)): under
 //     READ COMMITTED a blocked UPDATE re-checks its WHERE against the row
 //     that won, so the loser sees no row and gets fault.ErrConflict.
