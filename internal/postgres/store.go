@@ -30,6 +30,8 @@
 //     fault.EINVALID instead of being stored: a last line of defence,
 //     since the engine refuses such text from clients, naming the field,
 //     and cleans what it makes itself, on both stores (engine/text.go).
+//     A read or delete looking for such text matches nothing, as on
+//     SQLite, without asking the database (unstorable.go).
 //   - -sync: full sets synchronous_commit=on (a commit is on disk before
 //     Update returns: it survives a crash of the machine). normal sets
 //     synchronous_commit=off: PostgreSQL acknowledges before its WAL is
@@ -301,6 +303,9 @@ func (q *txq) send(ctx context.Context, b *pgx.Batch, sql string, args ...any) (
 func (q *txq) direct() bool { return q.begun && q.later.Len() == 0 }
 
 func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if matchesNothing(sql, args) {
+		return nothing(sql), nil
+	}
 	if q.direct() {
 		return q.conn.Exec(ctx, sql, args...)
 	}
@@ -316,6 +321,9 @@ func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 }
 
 func (q *txq) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if matchesNothing(sql, args) {
+		return noRows{nothing(sql)}, nil
+	}
 	if q.direct() {
 		return q.conn.Query(ctx, sql, args...)
 	}

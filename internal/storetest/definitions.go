@@ -9,32 +9,53 @@ import (
 )
 
 // testNotFound: an unknown id is ENOTFOUND, to read or to delete (the API
-// answers 404 on it).
+// answers 404 on it) — also one no record could have, holding a NUL
+// character or bytes that are not UTF-8 (PostgreSQL's text refuses both).
 func testNotFound(t *testing.T, h Harness) {
 	s, _ := h.Open(t)
 	seed(t, s, 1)
 	ctx := context.Background()
-	for what, err := range map[string]error{
-		"GetExecution":        errOf(s.GetExecution(ctx, "nope")),
-		"GetTask":             errOf(s.GetTask(ctx, "nope")),
-		"GetActionExecution":  errOf(s.GetActionExecution(ctx, "nope")),
-		"GetWorkflow":         errOf(s.GetWorkflow(ctx, "nope", "")),
-		"GetActionDefinition": errOf(s.GetActionDefinition(ctx, "nope", "")),
-		"GetWorkbook":         errOf(s.GetWorkbook(ctx, "nope", "")),
-		"DeleteExecution":     s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteExecution(ctx, "nope") }),
-		"DeleteWorkflow":      s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteWorkflow(ctx, "nope") }),
-		"DeleteActionDefinition": s.Update(ctx, func(tx engine.Tx) error {
-			return tx.DeleteActionDefinition(ctx, "nope")
-		}),
-		"DeleteWorkbook": s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteWorkbook(ctx, "nope") }),
-	} {
-		if fault.Code(err) != fault.ENOTFOUND {
-			t.Errorf("%s of an unknown id: err = %v, want ENOTFOUND", what, err)
+	for _, id := range []string{"nope", "no\x00pe", "no\xffpe"} {
+		for what, err := range map[string]error{
+			"GetExecution":        errOf(s.GetExecution(ctx, id)),
+			"GetTask":             errOf(s.GetTask(ctx, id)),
+			"GetActionExecution":  errOf(s.GetActionExecution(ctx, id)),
+			"GetWorkflow":         errOf(s.GetWorkflow(ctx, id, "")),
+			"GetActionDefinition": errOf(s.GetActionDefinition(ctx, id, "")),
+			"GetWorkbook":         errOf(s.GetWorkbook(ctx, id, "")),
+			"DeleteExecution":     s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteExecution(ctx, id) }),
+			"DeleteWorkflow":      s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteWorkflow(ctx, id) }),
+			"DeleteActionDefinition": s.Update(ctx, func(tx engine.Tx) error {
+				return tx.DeleteActionDefinition(ctx, id)
+			}),
+			"DeleteWorkbook": s.Update(ctx, func(tx engine.Tx) error { return tx.DeleteWorkbook(ctx, id) }),
+		} {
+			if fault.Code(err) != fault.ENOTFOUND {
+				t.Errorf("%s of the unknown id %q: err = %v, want ENOTFOUND", what, id, err)
+			}
 		}
 	}
 	// The failed deletes undid nothing else.
 	if _, err := s.GetExecution(ctx, "ex"); err != nil {
 		t.Errorf("GetExecution(ex) after the failed deletes: %v", err)
+	}
+	// Looking such an id up in a transaction leaves it usable.
+	err := s.Update(ctx, func(tx engine.Tx) error {
+		if _, err := tx.GetExecution(ctx, "no\x00pe"); fault.Code(err) != fault.ENOTFOUND {
+			t.Errorf("GetExecution of an id holding NUL in a transaction: err = %v, want ENOTFOUND", err)
+		}
+		ex, err := tx.GetExecution(ctx, "ex")
+		if err != nil {
+			return err
+		}
+		ex.Description = "after a lookup of what no row holds"
+		return tx.UpdateExecution(ctx, ex)
+	})
+	if err != nil {
+		t.Errorf("a transaction that looked up an id holding NUL: %v", err)
+	}
+	if ex, err := s.GetExecution(ctx, "ex"); err != nil || ex.Description != "after a lookup of what no row holds" {
+		t.Errorf("after that transaction: %v, %v", ex, err)
 	}
 }
 
