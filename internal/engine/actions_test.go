@@ -32,56 +32,59 @@ func startOne(t *testing.T, e *engine.Engine, action string) *engine.Execution {
 
 func TestMistralHTTPWaitsForCallback(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var got *http.Request
-	var body string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got, body = r, string(b)
-		mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer hook.Close()
-	e := newEngine(t, engine.Config{BaseURL: "http://public.example:8989"})
-	ex := startOne(t, e, `std.mistral_http url="`+hook.URL+`/hook" method=POST body="hi" headers={"X-Token": "t1"}`)
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		var mu sync.Mutex
+		var got *http.Request
+		var body string
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got, body = r, string(b)
+			mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		defer hook.Close()
+		e := newEngineOn(t, store, engine.Config{BaseURL: "http://public.example:8989"})
+		ex := startOne(t, e, `std.mistral_http url="`+hook.URL+`/hook" method=POST body="hi" headers={"X-Token": "t1"}`)
 
-	// It stays RUNNING once the request was sent; the record of what was
-	// sent shows that it was.
-	var a *engine.ActionExecution
-	for {
-		a = pendingAction(t, e, ex.ID, "t")
-		if a == nil {
-			t.Fatalf("action left RUNNING without a callback: %+v", settle(t, e, ex.ID, ""))
+		// It stays RUNNING once the request was sent; the record of what was
+		// sent shows that it was.
+		var a *engine.ActionExecution
+		for {
+			a = pendingAction(t, e, ex.ID, "t")
+			if a == nil {
+				t.Fatalf("action left RUNNING without a callback: %+v", settle(t, e, ex.ID, ""))
+			}
+			if a.RequestJSON != nil {
+				break
+			}
 		}
-		if a.RequestJSON != nil {
-			break
+		mu.Lock()
+		defer mu.Unlock()
+		if got == nil {
+			t.Fatal("the web service got no request")
 		}
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if got == nil {
-		t.Fatal("the web service got no request")
-	}
-	want := map[string]string{
-		"Mistral-Workflow-Name":         "wf",
-		"Mistral-Workflow-Execution-Id": ex.ID,
-		"Mistral-Task-Id":               *a.TaskExecutionID,
-		"Mistral-Action-Execution-Id":   a.ID,
-		"Mistral-Callback-URL":          "http://public.example:8989",
-		"X-Token":                       "t1",
-	}
-	for k, v := range want {
-		if g := got.Header.Get(k); g != v {
-			t.Errorf("header %s = %q, want %q", k, g, v)
+		want := map[string]string{
+			"Mistral-Workflow-Name":         "wf",
+			"Mistral-Workflow-Execution-Id": ex.ID,
+			"Mistral-Task-Id":               *a.TaskExecutionID,
+			"Mistral-Action-Execution-Id":   a.ID,
+			"Mistral-Callback-URL":          "http://public.example:8989",
+			"X-Token":                       "t1",
 		}
-	}
-	if got.Method != "POST" || got.URL.Path != "/hook" || body != "hi" {
-		t.Errorf("request = %s %s %q", got.Method, got.URL.Path, body)
-	}
-	if !strings.Contains(*a.RequestJSON, `"Mistral-Action-Execution-Id": "`+a.ID+`"`) {
-		t.Errorf("request record = %s", *a.RequestJSON)
-	}
+		for k, v := range want {
+			if g := got.Header.Get(k); g != v {
+				t.Errorf("header %s = %q, want %q", k, g, v)
+			}
+		}
+		if got.Method != "POST" || got.URL.Path != "/hook" || body != "hi" {
+			t.Errorf("request = %s %s %q", got.Method, got.URL.Path, body)
+		}
+		if !strings.Contains(*a.RequestJSON, `"Mistral-Action-Execution-Id": "`+a.ID+`"`) {
+			t.Errorf("request record = %s", *a.RequestJSON)
+		}
+	})
 }
 
 func TestMistralHTTPFailsAtOnce(t *testing.T) {
@@ -122,34 +125,37 @@ func TestMistralHTTPFailsAtOnce(t *testing.T) {
 
 func TestHTTPResult(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		io.WriteString(w, `{"q": "`+r.URL.RawQuery+`"}`)
-	}))
-	defer srv.Close()
-	e := newEngine(t, engine.Config{})
-	ex := startOne(t, e, `std.http url="`+srv.URL+`" params={"a": 1, "b": "x y"}`)
-	got := settle(t, e, ex.ID, "")
-	if got.State != engine.StateSuccess {
-		t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
-	}
-	out, err := jsonvalue.Decode([]byte(got.OutputJSON))
-	out = jsonvalue.Unordered(out) // looked up by key
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := out.(map[string]any)["r"].(map[string]any)
-	if r["status"] != int64(200) || r["encoding"] != "utf-8" || r["reason"] != "OK" {
-		t.Errorf("result = %v", r)
-	}
-	if c, _ := r["content"].(map[string]any); c["q"] != "a=1&b=x+y" {
-		t.Errorf("content = %v", r["content"])
-	}
-	for _, k := range []string{"headers", "url", "history", "cookies", "elapsed"} {
-		if _, ok := r[k]; !ok {
-			t.Errorf("result lacks %q", k)
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			io.WriteString(w, `{"q": "`+r.URL.RawQuery+`"}`)
+		}))
+		defer srv.Close()
+		e := newEngineOn(t, store, engine.Config{})
+		ex := startOne(t, e, `std.http url="`+srv.URL+`" params={"a": 1, "b": "x y"}`)
+		got := settle(t, e, ex.ID, "")
+		if got.State != engine.StateSuccess {
+			t.Fatalf("state %s: %s", got.State, deref(got.StateInfo))
 		}
-	}
+		out, err := jsonvalue.Decode([]byte(got.OutputJSON))
+		out = jsonvalue.Unordered(out) // looked up by key
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := out.(map[string]any)["r"].(map[string]any)
+		if r["status"] != int64(200) || r["encoding"] != "utf-8" || r["reason"] != "OK" {
+			t.Errorf("result = %v", r)
+		}
+		if c, _ := r["content"].(map[string]any); c["q"] != "a=1&b=x+y" {
+			t.Errorf("content = %v", r["content"])
+		}
+		for _, k := range []string{"headers", "url", "history", "cookies", "elapsed"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("result lacks %q", k)
+			}
+		}
+	})
 }
 
 // TestHTTPResponseDepthLimit: a response nested past the input depth limit
@@ -247,43 +253,46 @@ func TestLongActionRunsOnce(t *testing.T) {
 // result delivered later.
 func TestAdhocMistralHTTP(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	bodies := make(chan string, 1)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		bodies <- r.Header.Get("Mistral-Action-Execution-Id") + " " + string(b)
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer hook.Close()
-	e := newEngine(t, engine.Config{})
-	if _, err := e.CreateActions(ctx, nil, "version: '2.0'\nnotify:\n  base: std.mistral_http\n  base-input:\n    url: "+hook.URL+"/n\n    method: POST\n    json: {who: <% $.who %>}\n  input: [who]\n  output: <% $.ok %>\n", "", ""); err != nil {
-		t.Fatal(err)
-	}
-	ex := startOne(t, e, "notify who=ann")
-	var a *engine.ActionExecution
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if a = pendingAction(t, e, ex.ID, "t"); a == nil {
-			t.Fatalf("action left RUNNING: %+v", settle(t, e, ex.ID, ""))
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		ctx := context.Background()
+		bodies := make(chan string, 1)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			bodies <- r.Header.Get("Mistral-Action-Execution-Id") + " " + string(b)
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		defer hook.Close()
+		e := newEngineOn(t, store, engine.Config{})
+		if _, err := e.CreateActions(ctx, nil, "version: '2.0'\nnotify:\n  base: std.mistral_http\n  base-input:\n    url: "+hook.URL+"/n\n    method: POST\n    json: {who: <% $.who %>}\n  input: [who]\n  output: <% $.ok %>\n", "", ""); err != nil {
+			t.Fatal(err)
 		}
-		if a.RequestJSON != nil {
-			break
+		ex := startOne(t, e, "notify who=ann")
+		var a *engine.ActionExecution
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			if a = pendingAction(t, e, ex.ID, "t"); a == nil {
+				t.Fatalf("action left RUNNING: %+v", settle(t, e, ex.ID, ""))
+			}
+			if a.RequestJSON != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no record of the request after 10 s")
+			}
+			time.Sleep(2 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no record of the request after 10 s")
+		if got, want := <-bodies, a.ID+` {"who": "ann"}`; got != want {
+			t.Errorf("the web service got %q, want %q", got, want)
 		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	if got, want := <-bodies, a.ID+` {"who": "ann"}`; got != want {
-		t.Errorf("the web service got %q, want %q", got, want)
-	}
-	if a.Name != "notify" || !strings.Contains(*a.RequestJSON, hook.URL+"/n") {
-		t.Errorf("action %s, request record %s", a.Name, *a.RequestJSON)
-	}
-	if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Output: map[string]any{"ok": int64(1), "x": int64(2)}, HasOutput: true}); err != nil {
-		t.Fatal(err)
-	}
-	done := settle(t, e, ex.ID, "")
-	if done.State != engine.StateSuccess || done.OutputJSON != `{"r": 1}` {
-		t.Errorf("execution %s, output %s; want SUCCESS and the transformed result", done.State, done.OutputJSON)
-	}
+		if a.Name != "notify" || !strings.Contains(*a.RequestJSON, hook.URL+"/n") {
+			t.Errorf("action %s, request record %s", a.Name, *a.RequestJSON)
+		}
+		if _, err := e.UpdateActionExecution(ctx, a.ID, engine.Completion{State: engine.StateSuccess, Output: map[string]any{"ok": int64(1), "x": int64(2)}, HasOutput: true}); err != nil {
+			t.Fatal(err)
+		}
+		done := settle(t, e, ex.ID, "")
+		if done.State != engine.StateSuccess || done.OutputJSON != `{"r": 1}` {
+			t.Errorf("execution %s, output %s; want SUCCESS and the transformed result", done.State, done.OutputJSON)
+		}
+	})
 }

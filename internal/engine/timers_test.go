@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/pgtest"
+	"github.com/sirocco-project/sirocco/internal/postgres"
 	"github.com/sirocco-project/sirocco/internal/sqlite"
 )
 
@@ -18,12 +20,42 @@ func (c laterClock) Now() time.Time { return time.Now().UTC().Add(c.d) }
 // they fire loses none, and the next one fires the overdue ones at once.
 func TestTimersSurviveRestart(t *testing.T) {
 	t.Parallel()
+	eachStore(t, func(t *testing.T, store string) {
+		t.Parallel()
+		testTimersSurviveRestart(t, store)
+	})
+}
+
+// reopenable returns a function that opens the same database of the named
+// store each time it is called, as a process starting again would.
+func reopenable(t *testing.T, store string) func() engine.Store {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "db")
-	st, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
+	var open func() (engine.Store, error)
+	switch store {
+	case "sqlite":
+		path := filepath.Join(t.TempDir(), "db")
+		open = func() (engine.Store, error) { return sqlite.Open(ctx, path, sqlite.Options{}) }
+	case "postgres":
+		dsn := pgtest.DSN(t)
+		open = func() (engine.Store, error) { return postgres.Open(ctx, dsn, postgres.Options{MaxConns: 4}) }
+	default:
+		t.Fatalf("no store %q", store)
 	}
+	return func() engine.Store {
+		t.Helper()
+		st, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+}
+
+func testTimersSurviveRestart(t *testing.T, store string) {
+	ctx := context.Background()
+	open := reopenable(t, store)
+	st := open()
 	// The first engine never runs its worker: as if it died right after
 	// the workflow started.
 	first := engine.New(engine.Config{Store: st})
@@ -50,11 +82,8 @@ wf:
 	}
 	st.Close()
 
-	// Three hours later, a new process on the same file.
-	st2, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Three hours later, a new process on the same database.
+	st2 := open()
 	defer st2.Close()
 	second := engine.New(engine.Config{Store: st2, Clock: laterClock{3 * time.Hour}})
 	runCtx, cancel := context.WithCancel(ctx)
