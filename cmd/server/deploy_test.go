@@ -277,6 +277,10 @@ func TestNginx(t *testing.T) {
 type liveEvents struct {
 	ws     *websocket.Conn
 	events chan map[string]any
+	// seen are the executions' states read so far: events of several
+	// replicas arrive in any order, so one read while waiting for
+	// another is kept for its own wait.
+	seen map[string]bool
 }
 
 // dialLive opens the dashboard's websocket at wsURL with the cookies of
@@ -293,7 +297,7 @@ func dialLive(t *testing.T, wsURL, origin string, jar http.CookieJar, tlsConf *t
 		t.Fatalf("websocket %s: %v (status %d)", wsURL, err, status)
 	}
 	t.Cleanup(func() { ws.Close() })
-	l := &liveEvents{ws: ws, events: make(chan map[string]any, 256)}
+	l := &liveEvents{ws: ws, events: make(chan map[string]any, 256), seen: map[string]bool{}}
 	go func() {
 		defer close(l.events)
 		for {
@@ -307,9 +311,13 @@ func dialLive(t *testing.T, wsURL, origin string, jar http.CookieJar, tlsConf *t
 	return l
 }
 
-// wait reads events until execution id is in state, or fails.
+// wait reads events until execution id is in state (or was, in an event
+// read before), or fails.
 func (l *liveEvents) wait(t *testing.T, id, state string) {
 	t.Helper()
+	if l.seen[id+" "+state] {
+		return
+	}
 	deadline := time.After(waitTimeout)
 	for {
 		select {
@@ -317,7 +325,13 @@ func (l *liveEvents) wait(t *testing.T, id, state string) {
 			if !ok {
 				t.Fatalf("the websocket closed before execution %s was %s", id, state)
 			}
-			if ev["kind"] == "execution" && ev["id"] == id && ev["state"] == state {
+			if ev["kind"] != "execution" {
+				continue
+			}
+			exID, _ := ev["id"].(string)
+			exState, _ := ev["state"].(string)
+			l.seen[exID+" "+exState] = true
+			if exID == id && exState == state {
 				return
 			}
 		case <-deadline:
