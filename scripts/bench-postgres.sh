@@ -10,6 +10,9 @@
 #   scripts/bench-postgres.sh [replicas] [mode] [n] [c]
 #   scripts/bench-postgres.sh 2 pipeline 12000 64
 #   scripts/bench-postgres.sh sqlite pipeline 12000 64   # the same run on SQLite
+#   DELAY=500us scripts/bench-postgres.sh 2 pipeline 4000 64   # servers reach the
+#       database through scripts/delayproxy, each way 500 µs later (a network;
+#       the proxy is on loopback, so set SIROCCO_DB_COMMITTERS to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 replicas=${1:-2} mode=${2:-pipeline} n=${3:-12000} c=${4:-64}
@@ -32,6 +35,7 @@ trap cleanup EXIT
 
 go build ${BUILDTAGS:+-tags $BUILDTAGS} -o "$tmp/sirocco" ./cmd/server
 go build -o "$tmp/bench" ./cmd/bench
+[ -n "${DELAY:-}" ] && go build -o "$tmp/delayproxy" ./scripts/delayproxy
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 if [ "$replicas" = sqlite ]; then
@@ -43,6 +47,11 @@ else
   as_pg "$bin/pg_ctl" -D "$tmp/pg" -o "-p 5499 -k $tmp/pg -c listen_addresses=127.0.0.1 -c max_connections=100 ${PGOPTS:-}" -l "$tmp/pg.log" -w start >/dev/null
   postmaster=$(head -1 "$tmp/pg/postmaster.pid")
   dsn="postgres://postgres@127.0.0.1:5499/postgres?sslmode=disable"
+  if [ -n "${DELAY:-}" ]; then
+    "$tmp/delayproxy" -listen 127.0.0.1:5500 -to 127.0.0.1:5499 -delay "$DELAY" & pids+=($!)
+    dsn="postgres://postgres@127.0.0.1:5500/postgres?sslmode=disable"
+    for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/5500) 2>/dev/null && break; sleep 0.05; done
+  fi
   [ -n "${UNIXSOCKET:-}" ] && dsn="postgres://postgres@/postgres?host=$tmp/pg&port=5499"
   urls="" measure=$postmaster
   [ -n "${SERVERS_ONLY:-}" ] && measure=""

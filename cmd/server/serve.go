@@ -37,15 +37,18 @@ var seedFS embed.FS
 // config is the server's configuration: flags, each with an environment
 // twin SIROCCO_<NAME>; a flag given on the command line wins.
 type config struct {
-	gcPace    bool
-	addr      string
-	db        string
-	baseURL   string
-	logLevel  string
-	sync      string
-	seed      bool
-	maxOutput int
-	auth      string
+	gcPace   bool
+	addr     string
+	db       string
+	baseURL  string
+	logLevel string
+	sync     string
+	// dbCommitters bounds a PostgreSQL replica's write transactions at
+	// once (postgres.Options.Committers); 0 lets the store choose.
+	dbCommitters int
+	seed         bool
+	maxOutput    int
+	auth         string
 	// trustedProxies may set the client's address (X-Forwarded-For) and
 	// scheme (X-Forwarded-Proto); nobody else may.
 	trustedProxies []*net.IPNet
@@ -125,6 +128,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			badEnv = append(badEnv, fmt.Sprintf("invalid SIROCCO_MAX_TASKS_PER_EXECUTION %q: want a number", v))
 		}
 	}
+	dbCommitters := 0
+	if v := getenv("SIROCCO_DB_COMMITTERS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			dbCommitters = n
+		} else {
+			badEnv = append(badEnv, fmt.Sprintf("invalid SIROCCO_DB_COMMITTERS %q: want a number", v))
+		}
+	}
+	fs.IntVar(&cfg.dbCommitters, "db-committers", dbCommitters, "PostgreSQL: most write transactions a replica runs at once; under load the updates that wait share the next (group commit). 0: 2 when the database is on this machine, else half the connection pool; -1: every update in its own transaction (env SIROCCO_DB_COMMITTERS)")
 	fs.IntVar(&cfg.maxTasks, "max-tasks-per-execution", maxTasks, "most task executions one workflow execution may have; past it the execution fails (env SIROCCO_MAX_TASKS_PER_EXECUTION)")
 	fs.DurationVar(&cfg.jobLease, "job-lease", envDuration("SIROCCO_JOB_LEASE", engine.DefaultJobLease), "how long a job a replica claimed is reserved for it; a running job renews it, and when a replica dies its jobs run elsewhere once it ends (env SIROCCO_JOB_LEASE)")
 	fs.StringVar(&cfg.jobLog, "job-log", env("SIROCCO_JOB_LOG", ""), "append a JSON line to this file for each job the worker starts and ends: job id, kind, ref, lease owner, time (a trace for debugging; it grows without bound) (env SIROCCO_JOB_LOG)")

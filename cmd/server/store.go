@@ -53,7 +53,7 @@ func dbName(db string) string {
 // URL is a PostgreSQL database, anything else a SQLite file.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*dataStore, error) {
 	if postgres.IsDSN(cfg.db) {
-		st, err := postgres.Open(ctx, cfg.db, postgres.Options{Sync: cfg.sync, AuditKey: cfg.auditKey})
+		st, err := postgres.Open(ctx, cfg.db, postgres.Options{Sync: cfg.sync, AuditKey: cfg.auditKey, Committers: cfg.dbCommitters})
 		if err != nil {
 			return nil, err
 		}

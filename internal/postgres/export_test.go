@@ -33,3 +33,7 @@ var PurgePlans = []struct {
 // grouped transaction each time one starts waiting. Call it before any
 // Update.
 func OnGroupWait(s *Store, f func(n int)) { s.group.onWait = f }
+
+// DefaultCommitters is the store's choice of transactions at once for a
+// database host and a pool size.
+var DefaultCommitters = defaultCommitters

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -255,5 +256,46 @@ func TestGroupsWaitingForEachOther(t *testing.T) {
 	}
 	if ra, rb := a.s.WriterStats().Reruns, b.s.WriterStats().Reruns; ra+rb == 0 {
 		t.Error("neither group was rolled back: the cycle was never formed")
+	}
+}
+
+// TestDefaultCommitters: a database on this machine gets LocalCommitters
+// transactions at once, one across a network half the pool (at least
+// LocalCommitters).
+func TestDefaultCommitters(t *testing.T) {
+	t.Parallel()
+	const local = postgres.LocalCommitters
+	cases := []struct {
+		host string
+		pool int32
+		want int
+	}{
+		{"", 8, local},
+		{"/var/run/postgresql", 8, local},
+		{"localhost", 16, local},
+		{"127.0.0.1", 16, local},
+		{"::1", 16, local},
+		{"db.internal", 8, 4},
+		{"db.internal", 32, 16},
+		{"192.0.2.7", 8, 4}, // TEST-NET-1: no machine's own
+		{"192.0.2.7", 2, local},
+	}
+	// An address of this machine's other than loopback is local too.
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() {
+				cases = append(cases, struct {
+					host string
+					pool int32
+					want int
+				}{n.IP.String(), 16, local})
+				break
+			}
+		}
+	}
+	for _, c := range cases {
+		if got := postgres.DefaultCommitters(c.host, c.pool); got != c.want {
+			t.Errorf("host %q, pool %d: %d transactions at once, want %d", c.host, c.pool, got, c.want)
+		}
 	}
 }

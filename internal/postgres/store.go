@@ -87,8 +87,8 @@ type Options struct {
 	// Committers bounds the transactions this store's updates run in at
 	// once; updates arriving while that many run wait and are then run
 	// together, in one transaction (group commit, see group.go). 0 picks
-	// DefaultCommitters; a negative value runs every update in its own
-	// transaction, at once.
+	// a number for where the database is (defaultCommitters); a negative
+	// value runs every update in its own transaction, at once.
 	Committers int
 }
 
@@ -202,7 +202,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	st := &Store{reader: reader{db: pool{p}}, pool: p, auditKey: opts.AuditKey}
 	if n := opts.Committers; n >= 0 {
 		if n == 0 {
-			n = DefaultCommitters
+			n = defaultCommitters(cfg.ConnConfig.Host, cfg.MaxConns)
 		}
 		st.group = &group{free: n}
 	}
