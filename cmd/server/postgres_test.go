@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,6 +54,12 @@ func TestPostgresTour(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		pages = append(pages, string(body))
+	}
+	// /metrics reports the store's transactions and its connection pool.
+	for _, want := range []string{"sirocco_store_batches_total", "sirocco_db_connections_max", "sirocco_db_acquires_total"} {
+		if !regexp.MustCompile(`(?m)^` + want + ` [1-9]`).MatchString(pages[2]) {
+			t.Errorf("/metrics on PostgreSQL lacks a positive %s", want)
+		}
 	}
 	s.Stop(t)
 	out, log := s.stdout.String(), s.stderr.String()

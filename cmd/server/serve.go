@@ -370,6 +370,7 @@ func (s *server) handler() http.Handler {
 	e.Use(requestLog(s.log), web.BaseHeaders)
 	metrics := ops.New(ops.Sources{Ready: s.engine.Ready, PendingActions: s.engine.PendingActions, WebsocketClients: s.live.Clients,
 		Writer:        s.store.writerStats,
+		Pool:          s.store.poolStats,
 		Notifications: func() ops.NotifyStats { return ops.NotifyStats(s.engine.NotifyStats()) },
 		Retention:     func() ops.RetentionStats { return ops.RetentionStats(s.engine.RetentionStats()) }})
 	e.Use(metrics.Middleware())

@@ -23,6 +23,8 @@ type dataStore struct {
 	// writerStats reports the store's writes: SQLite's single writer, or
 	// PostgreSQL's transactions and their groups.
 	writerStats func() ops.WriterStats
+	// poolStats reports PostgreSQL's connection pool; nil for SQLite.
+	poolStats func() ops.PoolStats
 	// unlock releases the SQLite file's lock (sqlite.Lock) after Close.
 	unlock func() error
 }
@@ -60,6 +62,7 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*dataStore, 
 		log.Info("store: PostgreSQL", "db", postgres.Describe(cfg.db))
 		return &dataStore{Store: st, auth: st.Auth(), startAudit: st.StartAudit,
 			writerStats: func() ops.WriterStats { return ops.WriterStats(st.WriterStats()) },
+			poolStats:   func() ops.PoolStats { return ops.PoolStats(st.PoolStats()) },
 		}, nil
 	}
 	// One server per SQLite file: Open releases every job lease it finds

@@ -32,6 +32,19 @@ type Sources struct {
 	Notifications func() NotifyStats
 	// Retention reports what the retention policy purged on this replica.
 	Retention func() RetentionStats
+	// Pool reports the database's connection pool (PostgreSQL); nil when
+	// there is none.
+	Pool func() PoolStats
+}
+
+// PoolStats are the figures of a database connection pool.
+type PoolStats struct {
+	Max      int32         // connections the pool may open
+	Acquired int32         // connections in use now
+	Idle     int32         // connections open and free now
+	Acquires uint64        // connections handed out since start
+	Waited   uint64        // of those, handed out only after a wait (none was free)
+	Wait     time.Duration // time spent waiting for a connection, in all
 }
 
 // NotifyStats are the cumulative outcomes of the webhook notifier.
@@ -175,6 +188,36 @@ func New(src Sources) *Metrics {
 		} {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
 				func() float64 { return c.value(src.Retention()) }))
+		}
+	}
+	if src.Pool != nil {
+		for _, c := range []struct {
+			name, help string
+			value      func(PoolStats) float64
+		}{
+			{"sirocco_db_connections_max", "Connections the database pool may open (pool_max_conns).",
+				func(p PoolStats) float64 { return float64(p.Max) }},
+			{"sirocco_db_connections_acquired", "Database connections in use now.",
+				func(p PoolStats) float64 { return float64(p.Acquired) }},
+			{"sirocco_db_connections_idle", "Database connections open and free now.",
+				func(p PoolStats) float64 { return float64(p.Idle) }},
+		} {
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: c.name, Help: c.help},
+				func() float64 { return c.value(src.Pool()) }))
+		}
+		for _, c := range []struct {
+			name, help string
+			value      func(PoolStats) float64
+		}{
+			{"sirocco_db_acquires_total", "Database connections handed out by the pool.",
+				func(p PoolStats) float64 { return float64(p.Acquires) }},
+			{"sirocco_db_acquires_waited_total", "Database connections handed out only after waiting for one to be free: a rate near that of all acquires means the pool is too small.",
+				func(p PoolStats) float64 { return float64(p.Waited) }},
+			{"sirocco_db_acquire_wait_seconds_total", "Time requests spent waiting for a database connection.",
+				func(p PoolStats) float64 { return p.Wait.Seconds() }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+				func() float64 { return c.value(src.Pool()) }))
 		}
 	}
 	return m

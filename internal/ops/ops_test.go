@@ -34,6 +34,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		Notifications: func() ops.NotifyStats {
 			return ops.NotifyStats{Delivered: 9, Retried: 5, Failed: 2, ApprovalDelivered: 4, ApprovalRetried: 3, ApprovalFailed: 1}
 		},
+		Pool: func() ops.PoolStats {
+			return ops.PoolStats{Max: 8, Acquired: 5, Idle: 2, Acquires: 120, Waited: 17, Wait: 750 * time.Millisecond}
+		},
 	})
 	e := echo.New()
 	e.Use(m.Middleware())
@@ -93,6 +96,12 @@ func TestMetricsAndHealth(t *testing.T) {
 		`sirocco_approval_notifications_total{outcome="delivered"} 4`,
 		`sirocco_approval_notifications_total{outcome="retried"} 3`,
 		`sirocco_approval_notifications_total{outcome="failed"} 1`,
+		`sirocco_db_connections_max 8`,
+		`sirocco_db_connections_acquired 5`,
+		`sirocco_db_connections_idle 2`,
+		`sirocco_db_acquires_total 120`,
+		`sirocco_db_acquires_waited_total 17`,
+		`sirocco_db_acquire_wait_seconds_total 0.75`,
 		`sirocco_http_requests_total{code="409",method="PUT",route="/v2/action_executions/:id"} 1`,
 		`sirocco_http_request_duration_seconds_count{method="GET",route="/readyz"} 2`,
 		`go_goroutines`, `process_resident_memory_bytes`,
