@@ -299,3 +299,73 @@ func TestDefaultCommitters(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupWaitsForTheAuditHeadUnbounded: a grouped transaction gives up
+// on row locks after a while, but not on the audit trail's head, which
+// every transaction takes last (no cycle can hold it): held by another
+// connection for longer than the grouped lock timeout, it is waited for,
+// and the group commits without being run again.
+func TestGroupWaitsForTheAuditHeadUnbounded(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	g := newGrouping(t, dsn)
+	appendOne := func(actor string) func(engine.Tx) error {
+		return func(tx engine.Tx) error {
+			return tx.AppendAudit(ctx, &engine.AuditRecord{At: t0, Actor: actor, Channel: "api",
+				Kind: engine.AuditAdmin, Outcome: engine.AuditAccepted})
+		}
+	}
+	if err := g.s.Update(ctx, appendOne("first")); err != nil { // the head's row
+		t.Fatal(err)
+	}
+	holder := connect(t, dsn)
+	hold, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(ctx)
+	if _, err := hold.Exec(ctx, `SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	release := g.hold()
+	a := g.start(ctx, appendOne("a"))
+	g.await(1)
+	b := g.start(ctx, appendOne("b"))
+	g.await(2)
+	release()
+	// The group waits for the head well past the grouped lock timeout.
+	probe := connect(t, dsn)
+	deadline := time.Now().Add(patience)
+	for {
+		var n int
+		if err := probe.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sirocco'
+			AND wait_event_type = 'Lock' AND now() - query_start > interval '600 ms'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no transaction waited for the audit head past 600 ms")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := hold.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]<-chan error{"a": a, "b": b} {
+		if err := result(t, c); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if st := g.s.WriterStats(); st.Reruns != 0 {
+		t.Errorf("reruns = %d, want 0: the group gave up waiting for the audit head", st.Reruns)
+	}
+	var n int
+	if err := probe.QueryRow(ctx, `SELECT count(DISTINCT xmin::text) FROM audit WHERE actor IN ('a', 'b')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("the two records committed in %d transactions, want 1 (together)", n)
+	}
+}

@@ -477,7 +477,7 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error, grouped bool) 
 	if err := fn(q); err != nil {
 		return err
 	}
-	if grouped && q.begun {
+	if grouped && (q.begun || q.later.Len() > 0 || len(q.audits) > 0 || len(timeline) > 0 || len(notices) > 0) {
 		// From here on the transaction waits for the audit trail's head
 		// and, committing, for PostgreSQL's lock on notices as long as it
 		// takes: those are taken last, by every transaction, in that
