@@ -3,7 +3,9 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,6 +183,33 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if st := g.s.WriterStats(); st.Reruns != 1 {
 		t.Errorf("reruns = %d, want 1 (the group with the failing update)", st.Reruns)
+	}
+
+	// A later update of a group sees what an earlier one wrote (they run
+	// in order, in one transaction); one that panics fails alone.
+	release = g.hold()
+	s1 := g.start(ctx, create("s1"))
+	g.await(1)
+	s2 := g.start(ctx, func(tx engine.Tx) error {
+		if _, err := tx.GetExecution(ctx, "s1"); err != nil {
+			return fmt.Errorf("the group's earlier update is not seen: %w", err)
+		}
+		return create("s2")(tx)
+	})
+	g.await(2)
+	p1 := g.start(ctx, func(engine.Tx) error { panic("p1 lost its way") })
+	g.await(3)
+	release()
+	for name, c := range map[string]<-chan error{"s1": s1, "s2": s2} {
+		if err := result(t, c); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := result(t, p1); err == nil || !strings.Contains(err.Error(), "p1 lost its way") {
+		t.Errorf("the panicking update: %v, want its panic as an error", err)
+	}
+	if !exists("s1") || !exists("s2") {
+		t.Error("the updates beside the panicking one were not stored")
 	}
 }
 
