@@ -21,10 +21,12 @@ import (
 // transaction together, one after another, and commit at once. An update
 // that finds a transaction free runs at once, alone, as without grouping.
 //
-// Each update still succeeds or fails alone. When one in a group fails
-// (its error, a statement's, a lock not granted in time), the group's
-// transaction is rolled back and each of its updates runs again in a
-// transaction of its own, so fn may run more than once, as engine.Store
+// Each update still succeeds or fails alone. One that fails before it
+// writes anything (an unknown id, a conflict found by reading) just
+// answers its error, and the group goes on. When one fails otherwise
+// (after writing, a statement's error, a lock not granted in time), the
+// group's transaction is rolled back and each of its updates runs again
+// in a transaction of its own, so fn may run more than once, as engine.Store
 // allows. A grouped transaction holds the locks of the updates it has run
 // while it runs the next; so that two of them (on two replicas) cannot
 // wait for each other until PostgreSQL's deadlock check (a second), a
@@ -180,16 +182,29 @@ func (s *Store) runGroup(batch []*groupReq) {
 		r.done <- s.writeAlone(r.ctx, r.fn)
 		return
 	}
-	results := make([]error, len(batch))
+	// gone: not run, its caller has left; failed: its error, when it
+	// failed without writing (it stands if the group commits).
+	gone := make([]error, len(batch))
+	failed := make([]error, len(batch))
 	s.stats.updates.Add(uint64(len(batch)))
 	err := s.attempt(context.Background(), func(q *txq) error {
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
-				results[i] = err // not run: its caller has gone
+				gone[i] = err
 				continue
 			}
+			q.wrote = false
+			marks := [3]int{len(*q.timeline), len(*q.notices), len(q.audits)}
 			if err := r.fn(q); err != nil {
-				return errGroupMember
+				// An update refused before it wrote (an unknown id, a
+				// conflict found by reading) leaves nothing to undo,
+				// unless a statement failed, which aborts the
+				// transaction: the others go on.
+				if q.wrote || marks != [3]int{len(*q.timeline), len(*q.notices), len(q.audits)} ||
+					q.conn.PgConn().TxStatus() == 'E' {
+					return errGroupMember
+				}
+				failed[i] = err
 			}
 		}
 		return nil
@@ -199,18 +214,22 @@ func (s *Store) runGroup(batch []*groupReq) {
 	}
 	for i, r := range batch {
 		switch {
-		case results[i] != nil:
-			r.done <- results[i]
+		case gone[i] != nil:
+			r.done <- gone[i]
 		case err == nil:
-			r.done <- nil
+			// Committed: an update that failed without writing failed
+			// on what the group committed.
+			r.done <- failed[i]
 		case !errors.Is(err, errGroupMember) && isUnavailable(err):
 			// The commit failed for want of the database: each caller
 			// hears it, as alone (whether it committed is unknown).
 			r.done <- unavailable(err)
 		default:
-			// An update failed, or a statement did (a deferred insert's
-			// error surfaces with the next statement or the commit, a
-			// lock not granted in time): each finds out alone.
+			// An update failed after writing, or a statement did (a
+			// deferred insert's error surfaces with the next statement or
+			// the commit, a lock not granted in time): each finds out
+			// alone — also one that had failed without writing, since it
+			// may have read what the others wrote and is now undone.
 			r.done <- errAlone
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sirocco-project/sirocco/internal/engine"
+	"github.com/sirocco-project/sirocco/internal/fault"
 	"github.com/sirocco-project/sirocco/internal/pgtest"
 	"github.com/sirocco-project/sirocco/internal/postgres"
 )
@@ -183,6 +184,37 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if st := g.s.WriterStats(); st.Reruns != 1 {
 		t.Errorf("reruns = %d, want 1 (the group with the failing update)", st.Reruns)
+	}
+
+	// One refused before it wrote anything (an unknown id) answers its
+	// error, and the others still commit together, the group not run
+	// again.
+	reruns := g.s.WriterStats().Reruns
+	release = g.hold()
+	c1 := g.start(ctx, create("c1"))
+	g.await(1)
+	c2 := g.start(ctx, func(tx engine.Tx) error {
+		_, err := tx.GetExecution(ctx, "nope")
+		return err
+	})
+	g.await(2)
+	c3 := g.start(ctx, create("c3"))
+	g.await(3)
+	release()
+	if err := result(t, c1); err != nil {
+		t.Errorf("c1: %v", err)
+	}
+	if err := result(t, c2); fault.Code(err) != fault.ENOTFOUND {
+		t.Errorf("c2: %v, want ENOTFOUND", err)
+	}
+	if err := result(t, c3); err != nil {
+		t.Errorf("c3: %v", err)
+	}
+	if n := transactions("c1", "c3"); n != 1 {
+		t.Errorf("the updates beside one refused before writing committed in %d transactions, want 1", n)
+	}
+	if st := g.s.WriterStats(); st.Reruns != reruns {
+		t.Errorf("reruns %d → %d: the group was run again for an update that wrote nothing", reruns, st.Reruns)
 	}
 
 	// A later update of a group sees what an earlier one wrote (they run

@@ -257,6 +257,10 @@ type txq struct {
 	// it waits for a lock only so long (lock_timeout) before giving up,
 	// so that two such transactions cannot wait for each other for long.
 	grouped bool
+	// wrote: a statement that may change the database was sent or queued
+	// since it was last cleared (group.go tells an update that failed
+	// without writing from one that must be undone).
+	wrote bool
 }
 
 // beginSQL opens every transaction: READ COMMITTED, whatever the
@@ -265,6 +269,7 @@ const beginSQL = `BEGIN ISOLATION LEVEL READ COMMITTED`
 
 // deferExec queues an insert to send with the next statement (see later).
 func (q *txq) deferExec(sql string, args ...any) {
+	q.wrote = true
 	q.later.Queue(sql, args...)
 }
 
@@ -299,6 +304,14 @@ func (q *txq) send(ctx context.Context, b *pgx.Batch, sql string, args ...any) (
 	return br, nil
 }
 
+// noteWrite records that sql may change the database: anything but a
+// SELECT (one that locks rows changes nothing).
+func (q *txq) noteWrite(sql string) {
+	if !hasPrefixFold(strings.TrimLeft(sql, " \t\n"), "SELECT") {
+		q.wrote = true
+	}
+}
+
 // direct reports whether nothing must precede the next statement.
 func (q *txq) direct() bool { return q.begun && q.later.Len() == 0 }
 
@@ -306,6 +319,7 @@ func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 	if matchesNothing(sql, args) {
 		return nothing(sql), nil
 	}
+	q.noteWrite(sql)
 	if q.direct() {
 		return q.conn.Exec(ctx, sql, args...)
 	}
@@ -324,6 +338,7 @@ func (q *txq) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 	if matchesNothing(sql, args) {
 		return noRows{nothing(sql)}, nil
 	}
+	q.noteWrite(sql)
 	if q.direct() {
 		return q.conn.Query(ctx, sql, args...)
 	}
@@ -349,6 +364,7 @@ func (q *txq) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 
 // SendBatch sends b after what is pending, in one round trip.
 func (q *txq) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	q.wrote = true
 	all := q.pending()
 	all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
 	return q.conn.SendBatch(ctx, all)
