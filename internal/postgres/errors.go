@@ -150,23 +150,23 @@ func isUnavailable(err error) bool {
 type pool struct{ *pgxpool.Pool }
 
 func (p pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if matchesNothing(sql, args) {
-		return nothing(sql), nil
+	if v := verbOf(sql); matchesNothing(v, args) {
+		return nothing(v), nil
 	}
 	tag, err := p.Pool.Exec(ctx, sql, args...)
 	return tag, unavailable(err)
 }
 
 func (p pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if matchesNothing(sql, args) {
-		return noRows{nothing(sql)}, nil
+	if v := verbOf(sql); matchesNothing(v, args) {
+		return noRows{nothing(v)}, nil
 	}
 	rows, err := p.Pool.Query(ctx, sql, args...)
 	return unavailableRows{rows}, unavailable(err)
 }
 
 func (p pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if matchesNothing(sql, args) {
+	if matchesNothing(verbOf(sql), args) {
 		return errRow{pgx.ErrNoRows}
 	}
 	return unavailableRow{p.Pool.QueryRow(ctx, sql, args...)}

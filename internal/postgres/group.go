@@ -261,17 +261,3 @@ func (s *Store) WriterStats() WriterStats {
 		Busy: time.Duration(s.stats.busy.Load()), Commit: time.Duration(s.stats.commit.Load()),
 	}
 }
-
-// PoolStats are the figures of the store's connection pool.
-type PoolStats struct {
-	Max, Acquired, Idle int32
-	Acquires, Waited    uint64
-	Wait                time.Duration
-}
-
-// PoolStats returns the connection pool's figures now.
-func (s *Store) PoolStats() PoolStats {
-	st := s.pool.Stat()
-	return PoolStats{Max: st.MaxConns(), Acquired: st.AcquiredConns(), Idle: st.IdleConns(),
-		Acquires: uint64(st.AcquireCount()), Waited: uint64(st.EmptyAcquireCount()), Wait: st.AcquireDuration()}
-}

@@ -218,6 +218,20 @@ func (s *Store) Close() error {
 // Pool is the store's connection pool (for tests and statistics).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// PoolStats are the figures of the store's connection pool.
+type PoolStats struct {
+	Max, Acquired, Idle int32
+	Acquires, Waited    uint64
+	Wait                time.Duration
+}
+
+// PoolStats returns the connection pool's figures now.
+func (s *Store) PoolStats() PoolStats {
+	st := s.pool.Stat()
+	return PoolStats{Max: st.MaxConns(), Acquired: st.AcquiredConns(), Idle: st.IdleConns(),
+		Acquires: uint64(st.AcquireCount()), Waited: uint64(st.EmptyAcquireCount()), Wait: st.AcquireDuration()}
+}
+
 // querier runs statements on the pool or in a transaction.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -304,10 +318,10 @@ func (q *txq) send(ctx context.Context, b *pgx.Batch, sql string, args ...any) (
 	return br, nil
 }
 
-// noteWrite records that sql may change the database: anything but a
-// SELECT (one that locks rows changes nothing).
-func (q *txq) noteWrite(sql string) {
-	if !hasPrefixFold(strings.TrimLeft(sql, " \t\n"), "SELECT") {
+// noteWrite records that a statement of verb v may change the database:
+// anything but a SELECT (one that locks rows changes nothing).
+func (q *txq) noteWrite(v verb) {
+	if v != verbSelect {
 		q.wrote = true
 	}
 }
@@ -316,10 +330,11 @@ func (q *txq) noteWrite(sql string) {
 func (q *txq) direct() bool { return q.begun && q.later.Len() == 0 }
 
 func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if matchesNothing(sql, args) {
-		return nothing(sql), nil
+	v := verbOf(sql)
+	if matchesNothing(v, args) {
+		return nothing(v), nil
 	}
-	q.noteWrite(sql)
+	q.noteWrite(v)
 	if q.direct() {
 		return q.conn.Exec(ctx, sql, args...)
 	}
@@ -335,10 +350,11 @@ func (q *txq) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 }
 
 func (q *txq) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if matchesNothing(sql, args) {
-		return noRows{nothing(sql)}, nil
+	v := verbOf(sql)
+	if matchesNothing(v, args) {
+		return noRows{nothing(v)}, nil
 	}
-	q.noteWrite(sql)
+	q.noteWrite(v)
 	if q.direct() {
 		return q.conn.Query(ctx, sql, args...)
 	}
@@ -493,7 +509,10 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error, grouped bool) 
 	if err := fn(q); err != nil {
 		return err
 	}
-	if grouped && (q.begun || q.later.Len() > 0 || len(q.audits) > 0 || len(timeline) > 0 || len(notices) > 0) {
+	if !q.begun && q.later.Len() == 0 && len(q.audits) == 0 && len(timeline) == 0 && len(notices) == 0 {
+		return nil // it read nothing and wrote nothing
+	}
+	if grouped {
 		// From here on the transaction waits for the audit trail's head
 		// and, committing, for PostgreSQL's lock on notices as long as it
 		// takes: those are taken last, by every transaction, in that
@@ -502,9 +521,6 @@ func (s *Store) attempt(ctx context.Context, fn func(*txq) error, grouped bool) 
 	}
 	if err := sealAudits(ctx, q); err != nil {
 		return err
-	}
-	if !q.begun && q.later.Len() == 0 && len(timeline) == 0 && len(notices) == 0 {
-		return nil // it read nothing and wrote nothing
 	}
 	// What every transaction ends with, the deferred inserts, the
 	// timeline's rows, the notices to the other replicas and the commit,

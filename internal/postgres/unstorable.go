@@ -19,11 +19,32 @@ import (
 // containment or membership only, never for difference, so "matches
 // nothing" is their answer.
 
-// matchesNothing reports whether sql is a read or a delete given a text
-// parameter no row can hold.
-func matchesNothing(sql string, args []any) bool {
+// verb is a statement's kind, as far as the store cares: read, delete, or
+// anything else (which may write). Each statement is classified once.
+type verb uint8
+
+const (
+	verbOther verb = iota
+	verbSelect
+	verbDelete
+)
+
+// verbOf classifies sql by its first word.
+func verbOf(sql string) verb {
 	s := strings.TrimLeft(sql, " \t\n")
-	if !hasPrefixFold(s, "SELECT") && !hasPrefixFold(s, "DELETE") {
+	switch {
+	case hasPrefixFold(s, "SELECT"):
+		return verbSelect
+	case hasPrefixFold(s, "DELETE"):
+		return verbDelete
+	}
+	return verbOther
+}
+
+// matchesNothing reports whether a statement of verb v is a read or a
+// delete given a text parameter no row can hold.
+func matchesNothing(v verb, args []any) bool {
+	if v == verbOther {
 		return false
 	}
 	for _, a := range args {
@@ -56,10 +77,10 @@ func storable(s string) bool {
 	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
 }
 
-// nothing is the answer of a statement that matches nothing: no rows for
-// a read, no row deleted for a delete.
-func nothing(sql string) pgconn.CommandTag {
-	if hasPrefixFold(strings.TrimLeft(sql, " \t\n"), "DELETE") {
+// nothing is the answer of a statement of verb v that matches nothing:
+// no rows for a read, no row deleted for a delete.
+func nothing(v verb) pgconn.CommandTag {
+	if v == verbDelete {
 		return pgconn.NewCommandTag("DELETE 0")
 	}
 	return pgconn.NewCommandTag("SELECT 0")
