@@ -65,11 +65,7 @@ func testIndexFollowsInbox(t *testing.T, path string, s *sqlite.Store, inStep bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, path)
 	check := func(when string) {
 		t.Helper()
 		var want, docs, fts, lag int
@@ -214,12 +210,7 @@ func TestInboxSearchReadsTheLag(t *testing.T) {
 	}
 	counts := func(path string) (docs, lag int) {
 		t.Helper()
-		db, err := sql.Open("sqlite", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		return indexCounts(t, db)
+		return indexCounts(t, rawDB(t, path))
 	}
 	// One row: a00's leaving needs none, as it was created since the lag
 	// was last applied (never indexed).
@@ -287,11 +278,7 @@ func TestInboxLagAppliedWhenQuiet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, path)
 	// Polled, not slept on: the writer's timer is due a millisecond after
 	// the commit; the deadline only bounds a failure.
 	deadline := time.Now().Add(10 * time.Second)
@@ -309,6 +296,18 @@ func TestInboxLagAppliedWhenQuiet(t *testing.T) {
 
 // indexCounts is how many documents the search index holds, and how many
 // rows of lag wait for it.
+// rawDB opens the database file at path beside the store, with no
+// migration, for reading its tables; it is closed when the test ends.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func indexCounts(t *testing.T, db *sql.DB) (docs, lag int) {
 	t.Helper()
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM inbox_docs), (SELECT count(*) FROM inbox_lag)`).Scan(&docs, &lag); err != nil {
