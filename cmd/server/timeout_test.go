@@ -69,9 +69,9 @@ func TestSlowClientsCutOff(t *testing.T) {
 	}
 }
 
-// TestLimitFlags: the timeouts take durations and the task ceiling a
-// positive number, from flags or their environment twins; anything else is
-// a usage error.
+// TestLimitFlags: the timeouts take durations, the task ceiling a
+// positive number and -db-committers a number, from flags or their
+// environment twins; anything else is a usage error.
 func TestLimitFlags(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -82,6 +82,14 @@ func TestLimitFlags(t *testing.T) {
 	cfg, err = parseConfig(nil, env(map[string]string{"SIROCCO_MAX_TASKS_PER_EXECUTION": "50"}), io.Discard)
 	if err != nil || cfg.maxTasks != 50 {
 		t.Errorf("SIROCCO_MAX_TASKS_PER_EXECUTION=50: %+v %v", cfg, err)
+	}
+	cfg, err = parseConfig(nil, env(map[string]string{"SIROCCO_DB_COMMITTERS": "8"}), io.Discard)
+	if err != nil || cfg.dbCommitters != 8 {
+		t.Errorf("SIROCCO_DB_COMMITTERS=8: %+v %v", cfg, err)
+	}
+	cfg, err = parseConfig([]string{"-db-committers", "-1"}, env(map[string]string{"SIROCCO_DB_COMMITTERS": "8"}), io.Discard)
+	if err != nil || cfg.dbCommitters != -1 {
+		t.Errorf("-db-committers -1 over the environment's 8: %+v %v", cfg, err)
 	}
 	cfg, err = parseConfig([]string{"-idle-timeout", "5s"}, env(map[string]string{"SIROCCO_READ_TIMEOUT": "30s", "SIROCCO_IDLE_TIMEOUT": "9s"}), io.Discard)
 	if err != nil || cfg.readTimeout != 30*time.Second || cfg.idleTimeout != 5*time.Second {
@@ -95,6 +103,7 @@ func TestLimitFlags(t *testing.T) {
 		{[]string{"-idle-timeout", "0s"}, nil},
 		{[]string{"-read-timeout", "-1s"}, nil},
 		{nil, map[string]string{"SIROCCO_MAX_TASKS_PER_EXECUTION": "many"}},
+		{nil, map[string]string{"SIROCCO_DB_COMMITTERS": "a few"}},
 		{[]string{"-max-tasks-per-execution", "0"}, nil},
 	} {
 		var ue usageError
